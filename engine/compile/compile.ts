@@ -1,0 +1,81 @@
+/**
+ * compile(doc) → tf.LayersModel. Analyses first and refuses invalid graphs with the analyser's
+ * messages, so nothing invalid ever reaches tfjs.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { analyse, type Analysis } from '../graph/analyse.js';
+import type { GraphDoc } from '../graph/schema.js';
+import { getKind } from '../kinds/registry.js';
+import { resetLayerSeeds } from '../layers/perceiverLayers.js';
+import { BUILDERS, type Sym } from './builders.js';
+
+export class CompileError extends Error {
+  constructor(
+    message: string,
+    readonly nodeId?: string,
+  ) {
+    super(message);
+    this.name = 'CompileError';
+  }
+}
+
+export interface CompiledModel {
+  model: tf.LayersModel;
+  analysis: Analysis;
+  /** Node ids of the model's inputs and outputs, in the model's order. */
+  inputNodes: string[];
+  outputNodes: string[];
+}
+
+/** Layer names must be unique and tfjs-safe; node ids already are (schema regex). */
+export function layerName(nodeId: string, suffix?: string): string {
+  const base = nodeId.replace(/[^A-Za-z0-9_]/g, '_');
+  return suffix ? `${base}__${suffix}` : base;
+}
+
+export function compile(doc: GraphDoc, options: { seed?: number } = {}): CompiledModel {
+  const analysis = analyse(doc);
+  if (!analysis.valid) {
+    const first = analysis.problems.find((p) => p.severity === 'error')!;
+    throw new CompileError(`The graph cannot be compiled: ${first.message}`, first.nodeId);
+  }
+  const seed = options.seed ?? doc.training.seed;
+  resetLayerSeeds();
+  const nodesById = new Map(doc.nodes.map((n) => [n.id, n]));
+  const incoming = new Map<string, { port: string; from: string; fromPort: string }[]>();
+  for (const e of doc.edges) {
+    const list = incoming.get(e.target.node) ?? [];
+    list.push({ port: e.target.port, from: e.source.node, fromPort: e.source.port });
+    incoming.set(e.target.node, list);
+  }
+
+  const symbols = new Map<string, Record<string, Sym>>();
+  const inputs: Sym[] = [];
+  for (const id of analysis.modelInputs) {
+    const na = analysis.nodes.get(id)!;
+    const input = tf.input({ shape: [...na.outputShapes.out!], name: layerName(id) });
+    inputs.push(input);
+    symbols.set(id, { out: input });
+  }
+  const batchRef = inputs[0]!;
+
+  for (const id of analysis.order) {
+    if (symbols.has(id)) continue;
+    const node = nodesById.get(id)!;
+    const na = analysis.nodes.get(id)!;
+    const kind = getKind(node.kind)!;
+    const build = BUILDERS[kind.kind];
+    if (!build) throw new CompileError(`No compiler for node kind "${kind.kind}" (node "${id}")`, id);
+    const ins: Record<string, Sym> = {};
+    for (const w of incoming.get(id) ?? []) ins[w.port] = symbols.get(w.from)![w.fromPort]!;
+    try {
+      symbols.set(id, build({ nodeId: id, params: na.params, analysis: na, inputs: ins, batchRef, seed, name: (s) => layerName(id, s) }));
+    } catch (err) {
+      throw new CompileError(`${kind.title} "${id}" failed to build: ${(err as Error).message}`, id);
+    }
+  }
+  const outputNodes = analysis.heads.map((h) => h.nodeId);
+  const outputs = outputNodes.map((id) => symbols.get(id)!.out!);
+  const model = tf.model({ inputs, outputs, name: layerName(doc.name.replace(/\s+/g, '_')) || 'perceiver' });
+  return { model, analysis, inputNodes: [...analysis.modelInputs], outputNodes };
+}

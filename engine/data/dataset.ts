@@ -1,0 +1,91 @@
+/**
+ * The dataset contract the trainer consumes. A split hands out batches; in-memory and streaming
+ * sources implement the same interface, so the trainer never knows which it has.
+ */
+import { permutation } from './random.js';
+
+export interface Batch {
+  /** Inputs, row-major [n, ...inputShape]. */
+  x: Float32Array;
+  /** Class indices [n] (classification). */
+  y: Int32Array;
+  n: number;
+}
+
+export interface DataSplit {
+  readonly size: number;
+  /** Batches for one epoch; shuffled with (seed, epoch) when asked. */
+  batches(batchSize: number, opts?: { shuffle?: boolean; seed?: number; epoch?: number }): AsyncIterable<Batch>;
+  /** Random access for previews and galleries. */
+  example(i: number): Promise<{ x: Float32Array; y: number }>;
+}
+
+export interface Dataset {
+  name: string;
+  /** Shape of one example, without the batch axis. */
+  inputShape: number[];
+  numClasses: number;
+  classNames: string[];
+  train: DataSplit;
+  validation: DataSplit;
+  test: DataSplit;
+  /** Rows or files skipped while loading, with reasons; shown to the user, never silent. */
+  skipped: { count: number; reasons: string[] };
+}
+
+/** A split over arrays held in memory, indexed through `indices`. */
+export class ArraySplit implements DataSplit {
+  private readonly exampleSize: number;
+  constructor(
+    private readonly x: Float32Array | Uint8Array,
+    private readonly y: Int32Array | Uint8Array,
+    private readonly indices: Uint32Array,
+    inputShape: number[],
+    /** Scale applied when x is stored as bytes (e.g. 1/255). */
+    private readonly scale = 1,
+  ) {
+    this.exampleSize = inputShape.reduce((a, b) => a * b, 1);
+  }
+  get size(): number {
+    return this.indices.length;
+  }
+  private fill(dst: Float32Array, row: number, src: number): void {
+    const e = this.exampleSize;
+    const off = src * e;
+    if (this.scale === 1 && this.x instanceof Float32Array) dst.set(this.x.subarray(off, off + e), row * e);
+    else for (let k = 0; k < e; k++) dst[row * e + k] = this.x[off + k]! * this.scale;
+  }
+  async *batches(batchSize: number, opts: { shuffle?: boolean; seed?: number; epoch?: number } = {}): AsyncIterable<Batch> {
+    const n = this.indices.length;
+    const order = opts.shuffle ? permutation(n, ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) >>> 0) : undefined;
+    for (let start = 0; start < n; start += batchSize) {
+      const m = Math.min(batchSize, n - start);
+      const x = new Float32Array(m * this.exampleSize);
+      const y = new Int32Array(m);
+      for (let r = 0; r < m; r++) {
+        const src = this.indices[order ? order[start + r]! : start + r]!;
+        this.fill(x, r, src);
+        y[r] = this.y[src]!;
+      }
+      yield { x, y, n: m };
+    }
+  }
+  async example(i: number): Promise<{ x: Float32Array; y: number }> {
+    const x = new Float32Array(this.exampleSize);
+    const src = this.indices[i]!;
+    this.fill(x, 0, src);
+    return { x, y: this.y[src]! };
+  }
+}
+
+/** Split n examples into train/validation/test index sets with a seeded shuffle. */
+export function splitIndices(n: number, validationFraction: number, testFraction: number, seed: number): { train: Uint32Array; validation: Uint32Array; test: Uint32Array } {
+  const p = permutation(n, seed);
+  const nTest = Math.round(n * testFraction);
+  const nVal = Math.round(n * validationFraction);
+  return {
+    test: p.slice(0, nTest),
+    validation: p.slice(nTest, nTest + nVal),
+    train: p.slice(nTest + nVal),
+  };
+}

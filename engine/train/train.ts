@@ -1,0 +1,272 @@
+/**
+ * The training loop shared by the app's worker and the CLI. It owns every tensor it creates:
+ * after a run (finished, stopped or failed) tf.memory().numTensors is back at its baseline
+ * apart from the model's own weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TrainingSettings } from '../graph/schema.js';
+import type { Batch, Dataset, DataSplit } from '../data/dataset.js';
+import { learningRateAt } from './schedule.js';
+
+export interface StepEvent {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  loss: number;
+  learningRate: number;
+  examplesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface EpochEvent {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  seconds: number;
+}
+
+export interface EvalResult {
+  loss: number;
+  accuracy: number;
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  perClassAccuracy: number[];
+  /** A few misclassified examples (index into the split, true, predicted). */
+  mistakes: { index: number; label: number; predicted: number }[];
+}
+
+export interface TrainResult {
+  status: 'done' | 'stopped' | 'diverged' | 'early-stopped';
+  message?: string;
+  epochs: EpochEvent[];
+  test: EvalResult | null;
+  seconds: number;
+  steps: number;
+}
+
+export interface TrainControl {
+  /** Polled between steps: true stops the run cleanly after the current step. */
+  shouldStop?: () => boolean;
+  /** Awaited between steps; resolve to continue (pause/resume). */
+  waitIfPaused?: () => Promise<void>;
+  onStep?: (e: StepEvent) => void;
+  onEpoch?: (e: EpochEvent) => void;
+  /** Called with the epoch number after each epoch's checkpoint is taken. */
+  onCheckpoint?: (epoch: number) => void | Promise<void>;
+  /** Report every n steps (loss is read from the device that often). Default 1. */
+  reportEvery?: number;
+  /** Limit steps per epoch (tests, quick runs). */
+  maxStepsPerEpoch?: number;
+  /** Evaluate the test split at the end (default true). */
+  evaluateTest?: boolean;
+}
+
+function makeOptimizer(s: TrainingSettings): tf.Optimizer {
+  switch (s.optimizer) {
+    case 'sgd':
+      return tf.train.momentum(s.learningRate, s.momentum);
+    case 'adam':
+    case 'adamw':
+      return tf.train.adam(s.learningRate, 0.9, 0.999, 1e-7);
+  }
+}
+
+function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
+/** Softmax cross-entropy with optional label smoothing, mean over the batch. */
+export function classificationLoss(logits: tf.Tensor, labels: tf.Tensor, classes: number, smoothing: number): tf.Scalar {
+  return tf.tidy(() => {
+    let target = tf.oneHot(labels as tf.Tensor1D, classes).toFloat();
+    if (smoothing > 0) target = tf.add(tf.mul(target, 1 - smoothing), smoothing / classes);
+    const logp = tf.logSoftmax(logits);
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), -1))) as tf.Scalar;
+  });
+}
+
+function toTensors(b: Batch, inputShape: number[]): { x: tf.Tensor; y: tf.Tensor1D } {
+  return { x: tf.tensor(b.x, [b.n, ...inputShape]), y: tf.tensor1d(b.y, 'int32') };
+}
+
+/** Evaluate in chunks of at most 64 (the wasm heap never shrinks: keep evaluation small). */
+export async function evaluate(model: tf.LayersModel, split: DataSplit, inputShape: number[], classes: number, opts: { maxMistakes?: number } = {}): Promise<EvalResult> {
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  let lossSum = 0;
+  let n = 0;
+  let index = 0;
+  const mistakes: EvalResult['mistakes'] = [];
+  for await (const b of split.batches(64)) {
+    const { x, y } = toTensors(b, inputShape);
+    const [lossT, predT] = tf.tidy(() => {
+      const logits = model.predict(x) as tf.Tensor;
+      return [tf.mul(classificationLoss(logits, y, classes, 0), b.n), tf.argMax(logits, -1)];
+    });
+    const [lossV, pred] = await Promise.all([lossT.data(), predT.data()]);
+    tf.dispose([x, y, lossT, predT]);
+    lossSum += lossV[0]!;
+    for (let i = 0; i < b.n; i++) {
+      const t = b.y[i]!;
+      const p = pred[i]!;
+      confusion[t]![p]!++;
+      if (t !== p && mistakes.length < (opts.maxMistakes ?? 24)) mistakes.push({ index: index + i, label: t, predicted: p });
+    }
+    n += b.n;
+    index += b.n;
+  }
+  const correct = confusion.reduce((a, row, i) => a + row[i]!, 0);
+  return {
+    loss: n ? lossSum / n : NaN,
+    accuracy: n ? correct / n : NaN,
+    confusion,
+    perClassAccuracy: confusion.map((row, i) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      return total ? row[i]! / total : NaN;
+    }),
+    mistakes,
+  };
+}
+
+/** Copies of the weights, to restore after a divergence. */
+function snapshot(model: tf.LayersModel): tf.Tensor[] {
+  return model.weights.map((w) => tf.keep(w.read().clone()));
+}
+function restore(model: tf.LayersModel, snap: tf.Tensor[]): void {
+  model.weights.forEach((w, i) => w.write(snap[i]!));
+}
+
+export async function train(model: tf.LayersModel, data: Dataset, settings: TrainingSettings, control: TrainControl = {}): Promise<TrainResult> {
+  const classes = data.numClasses;
+  const optimizer = makeOptimizer(settings);
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const decayVars = model.trainableWeights.filter((w) => w.shape.length >= 2).map((w) => (w as unknown as { val: tf.Variable }).val);
+  const fullSteps = Math.ceil(data.train.size / settings.batchSize);
+  const stepsPerEpoch = Math.min(fullSteps, control.maxStepsPerEpoch ?? Infinity);
+  const totalSteps = stepsPerEpoch * settings.epochs;
+  const reportEvery = Math.max(1, control.reportEvery ?? 1);
+  const started = Date.now();
+  const epochs: EpochEvent[] = [];
+  let step = 0;
+  let status: TrainResult['status'] = 'done';
+  let message: string | undefined;
+  let lastGood = snapshot(model);
+  let bestVal = Infinity;
+  let sinceBest = 0;
+  let windowStart = Date.now();
+  let windowExamples = 0;
+  let rate = 0;
+
+  try {
+    outer: for (let epoch = 0; epoch < settings.epochs; epoch++) {
+      const epochStart = Date.now();
+      let lossSum = 0;
+      let lossCount = 0;
+      let correct = 0;
+      let seen = 0;
+      let inEpoch = 0;
+      let pendingLoss: tf.Scalar | null = null;
+      for await (const b of data.train.batches(settings.batchSize, { shuffle: true, seed: settings.seed, epoch })) {
+        if (inEpoch >= stepsPerEpoch) break;
+        if (control.shouldStop?.()) {
+          status = 'stopped';
+          break outer;
+        }
+        await control.waitIfPaused?.();
+        const lr = learningRateAt(settings, step, totalSteps);
+        setLearningRate(optimizer, lr);
+        const { x, y } = toTensors(b, data.inputShape);
+        const { loss, correctT } = tf.tidy(() => {
+          let correctT: tf.Scalar | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            const logits = model.apply(x, { training: true }) as tf.Tensor;
+            correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32')) as tf.Scalar);
+            return classificationLoss(logits, y, classes, settings.labelSmoothing);
+          }, vars);
+          let g = grads;
+          if (settings.gradClipNorm > 0) {
+            const names = Object.keys(grads);
+            const clipped = tf.clipByGlobalNorm(names.map((k) => grads[k]!), settings.gradClipNorm);
+            g = Object.fromEntries(names.map((k, i) => [k, clipped[i]!]));
+          }
+          optimizer.applyGradients(g);
+          if (settings.weightDecay > 0) {
+            // AdamW / SGD: decoupled weight decay on kernels and arrays (not biases or norms).
+            for (const v of decayVars) v.assign(tf.mul(v, 1 - lr * settings.weightDecay));
+          }
+          return { loss: tf.keep(value), correctT: correctT! };
+        });
+        tf.dispose([x, y]);
+        step++;
+        inEpoch++;
+        windowExamples += b.n;
+        seen += b.n;
+        pendingLoss?.dispose();
+        pendingLoss = loss;
+        const c = (await correctT.data())[0]!;
+        correctT.dispose();
+        correct += c;
+        if (step % reportEvery === 0 || inEpoch === stepsPerEpoch) {
+          const lv = (await loss.data())[0]!;
+          if (!Number.isFinite(lv) || lv > 1e6) {
+            status = 'diverged';
+            message = `The loss became ${Number.isFinite(lv) ? 'too large (' + lv.toExponential(2) + ')' : 'NaN'} at epoch ${epoch + 1}, step ${inEpoch}; training stopped and the weights of the last good epoch were restored. Lower the learning rate (now ${settings.learningRate}) or enable gradient clipping.`;
+            restore(model, lastGood);
+            break outer;
+          }
+          lossSum += lv;
+          lossCount++;
+          const now = Date.now();
+          if (now - windowStart > 250) {
+            rate = (windowExamples * 1000) / (now - windowStart);
+            windowStart = now;
+            windowExamples = 0;
+          }
+          control.onStep?.({
+            epoch,
+            step: inEpoch,
+            stepsPerEpoch,
+            totalSteps,
+            loss: lv,
+            learningRate: lr,
+            examplesPerSecond: rate,
+            etaSeconds: rate > 0 ? ((totalSteps - step) * settings.batchSize) / rate : NaN,
+          });
+        }
+      }
+      pendingLoss?.dispose();
+      if (status !== 'done' || inEpoch === 0) break;
+      const val = data.validation.size > 0 ? await evaluate(model, data.validation, data.inputShape, classes, { maxMistakes: 0 }) : null;
+      const ev: EpochEvent = {
+        epoch: epoch + 1,
+        loss: lossCount ? lossSum / lossCount : NaN,
+        accuracy: seen ? correct / seen : NaN,
+        valLoss: val ? val.loss : null,
+        valAccuracy: val ? val.accuracy : null,
+        seconds: (Date.now() - epochStart) / 1000,
+      };
+      epochs.push(ev);
+      control.onEpoch?.(ev);
+      tf.dispose(lastGood);
+      lastGood = snapshot(model);
+      await control.onCheckpoint?.(epoch + 1);
+      if (val && settings.earlyStoppingPatience > 0) {
+        if (val.loss < bestVal - 1e-6) {
+          bestVal = val.loss;
+          sinceBest = 0;
+        } else if (++sinceBest >= settings.earlyStoppingPatience) {
+          status = 'early-stopped';
+          message = `Validation loss did not improve for ${settings.earlyStoppingPatience} epochs; stopped early.`;
+          break;
+        }
+      }
+    }
+  } finally {
+    tf.dispose(lastGood);
+    optimizer.dispose();
+  }
+  const test = control.evaluateTest === false || status === 'diverged' ? null : await evaluate(model, data.test, data.inputShape, classes);
+  return { status, message, epochs, test, seconds: (Date.now() - started) / 1000, steps: step };
+}
