@@ -4,6 +4,7 @@
  */
 import { graphDocSchema, LIMITS, SCHEMA_VERSION, type GraphDoc } from './schema.js';
 import { migrations } from './migrations.js';
+import { getKind } from '../kinds/registry.js';
 
 export class TemplateError extends Error {
   constructor(
@@ -91,12 +92,41 @@ export function validateDoc(raw: unknown): GraphDoc {
   return doc;
 }
 
+/**
+ * Every node names a registered kind and its params pass that kind's schema (types, ranges —
+ * which also bound absurd sizes — and no unknown keys).
+ */
+export function checkKinds(doc: GraphDoc): void {
+  doc.nodes.forEach((n, i) => {
+    const kind = getKind(n.kind);
+    if (!kind) {
+      throw new TemplateError(`Invalid template at nodes[${i}] (node "${n.id}"): unknown kind "${n.kind}"; this file needs a newer Perceiver Studio or is not a template.`, `nodes.${i}.kind`);
+    }
+    const r = kind.params.safeParse(n.params);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      const keys = issue.code === 'unrecognized_keys' ? ((issue as { keys?: string[] }).keys ?? []) : [];
+      const what = keys.length
+        ? `unknown parameter${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} for ${kind.title}`
+        : `parameter ${issue.path.join('.')}: ${issue.message}`;
+      throw new TemplateError(`Invalid template at nodes[${i}] (node "${n.id}"): ${what}.`, ['nodes', i, 'params', ...issue.path].join('.'));
+    }
+  });
+}
+
+export interface LoadOptions {
+  /** Keep nodes of unknown kinds or with invalid params (the editor shows them as errors). */
+  lenient?: boolean;
+}
+
 /** parse → migrate → validate. `what` names the file in messages. */
-export function loadGraphDoc(text: string, what = 'The template'): GraphDoc {
+export function loadGraphDoc(text: string, what = 'The template', options: LoadOptions = {}): GraphDoc {
   if (text.length > LIMITS.maxFileBytes) {
     throw new TemplateError(`${what} is ${(text.length / 1e6).toFixed(1)} MB; templates are limited to ${LIMITS.maxFileBytes / 1e6} MB.`);
   }
-  return validateDoc(migrate(safeJsonParse(text, what)));
+  const doc = validateDoc(migrate(safeJsonParse(text, what)));
+  if (!options.lenient) checkKinds(doc);
+  return doc;
 }
 
 /** Stable serialisation used for saving (2-space JSON, trailing newline). */
