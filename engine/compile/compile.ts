@@ -77,5 +77,12 @@ export function compile(doc: GraphDoc, options: { seed?: number } = {}): Compile
   const outputNodes = analysis.heads.map((h) => h.nodeId);
   const outputs = outputNodes.map((id) => symbols.get(id)!.out!);
   const model = tf.model({ inputs, outputs, name: layerName(doc.name.replace(/\s+/g, '_')) || 'perceiver' });
+  // tfjs counts one reference per symbolic call, but a model disposes each layer once: a
+  // layer shared across blocks would keep its weights alive after model.dispose(). This model
+  // is the layers' only owner, so one reference is the truth.
+  for (const layer of model.layers) {
+    const l = layer as unknown as { _refCount: number | null };
+    if (l._refCount !== null && l._refCount > 1) l._refCount = 1;
+  }
   return { model, analysis, inputNodes: [...analysis.modelInputs], outputNodes };
 }
