@@ -1,23 +1,33 @@
 #!/usr/bin/env node
-// Minimal loopback host for the built renderer (dist/renderer) with COOP/COEP headers.
-// The full web host (the IPC contract at /api/*) replaces this file.
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+// The loopback web host: serves dist/renderer and the IPC contract at POST /api/<method> on
+// 127.0.0.1 (see electron/ipc-contract.ts). Builds what is missing first, so it works after
+// `npm run build` and from a fresh clone after `npm install`.
+//   node scripts/serve.mjs [--port N] [--user-data DIR] [--renderer DIR] [--templates DIR]
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureHostBundle } from './build-host.mjs';
 
-const args = process.argv.slice(2);
-const port = Number(args[args.indexOf('--port') + 1]) || 4817;
-const root = join(process.cwd(), 'dist', 'renderer');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.bin': 'application/octet-stream', '.svg': 'image/svg+xml', '.png': 'image/png' };
-createServer(async (req, res) => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  let p = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
-  if (p === '/' || p === '') p = '/index.html';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function ensureRenderer() {
+  if (existsSync(join(root, 'dist', 'renderer', 'index.html'))) return;
+  const script = join(root, 'scripts', 'build-renderer.mjs');
+  if (!existsSync(script)) return; // the host then answers / with a "not built" message
+  console.log('Building the renderer (dist/renderer is missing)…');
+  const mod = await import(pathToFileURL(script).href);
+  const fn = Object.values(mod).find((v) => typeof v === 'function' && /^build/.test(v.name));
   try {
-    const body = await readFile(join(root, p));
-    res.writeHead(200, { 'content-type': types[extname(p)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end('not found');
+    if (fn) await fn();
+  } catch (e) {
+    // Serve anyway: the API works, and / explains that the renderer is not built.
+    console.error(`The renderer build failed: ${e?.message ?? e}`);
   }
-}).listen(port, '127.0.0.1', () => console.log(`Perceiver Studio at http://127.0.0.1:${port}/`));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const bundle = await ensureHostBundle();
+  await ensureRenderer();
+  const { runServe } = await import(pathToFileURL(bundle).href);
+  await runServe(process.argv.slice(2), root);
+}
