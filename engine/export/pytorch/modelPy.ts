@@ -1,0 +1,187 @@
+/**
+ * model.py: a readable torch.nn.Module that mirrors the graph node by node. Every node becomes
+ * `self.<node id>` (built by its kind's emitter) and one line of forward(), in the analyser's
+ * topological order, commented with its kind and shapes.
+ */
+import { analyse, formatShape, type Analysis } from '../../graph/analyse.js';
+import type { GraphDoc } from '../../graph/schema.js';
+import { getKind } from '../../kinds/registry.js';
+import type { HeadLoss } from '../../kinds/types.js';
+import { PYTORCH_EMITTERS, type PyEmission, type WeightModule } from './emitters.js';
+import { py, pyText, uniqueIdents } from './python.js';
+
+export class ExportError extends Error {
+  constructor(
+    message: string,
+    readonly nodeId?: string,
+  ) {
+    super(message);
+    this.name = 'ExportError';
+  }
+}
+
+export interface ModelPyResult {
+  source: string;
+  className: string;
+  /** Every tfjs layer with weights and the torch module path holding them. */
+  weightModules: WeightModule[];
+  inputs: { nodeId: string; arg: string; shape: number[] }[];
+  heads: { nodeId: string; loss: HeadLoss }[];
+  params: number;
+  analysis: Analysis;
+}
+
+/** "MNIST Perceiver IO" → "MNISTPerceiverIO"; always a valid class name. */
+export function className(name: string): string {
+  const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const s = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+  return /^[A-Za-z]/.test(s) ? s : `Model${s}`;
+}
+
+/** Refuse what the compiler would refuse, with the analyser's message naming the node. */
+export function analyseForExport(doc: GraphDoc): Analysis {
+  const analysis = analyse(doc);
+  if (!analysis.valid) {
+    const first = analysis.problems.find((p) => p.severity === 'error')!;
+    throw new ExportError(`The graph cannot be exported: ${first.message}`, first.nodeId);
+  }
+  return analysis;
+}
+
+const comment = (s: string) => s.replace(/[\r\n]+/g, ' ');
+
+export function generateModelPy(doc: GraphDoc): ModelPyResult {
+  const analysis = analyseForExport(doc);
+  const nodesById = new Map(doc.nodes.map((n) => [n.id, n]));
+  const idents = uniqueIdents(analysis.order);
+  const incoming = new Map<string, { port: string; from: string; fromPort: string }[]>();
+  for (const e of doc.edges) {
+    const list = incoming.get(e.target.node) ?? [];
+    list.push({ port: e.target.port, from: e.source.node, fromPort: e.source.port });
+    incoming.set(e.target.node, list);
+  }
+
+  const emissions = new Map<string, PyEmission>();
+  for (const id of analysis.order) {
+    const node = nodesById.get(id)!;
+    const emit = PYTORCH_EMITTERS[node.kind];
+    if (!emit) throw new ExportError(`No PyTorch exporter for node kind "${node.kind}" (node "${id}"); this kind cannot be exported to PyTorch yet`, id);
+    const na = analysis.nodes.get(id)!;
+    try {
+      emissions.set(id, emit({ nodeId: id, attr: idents.get(id)!, params: na.params, analysis: na }));
+    } catch (err) {
+      throw new ExportError(`${getKind(node.kind)?.title ?? node.kind} "${id}" could not be exported: ${(err as Error).message}`, id);
+    }
+  }
+
+  const inputs = analysis.modelInputs.map((id) => ({ nodeId: id, arg: idents.get(id)!, shape: [...emissions.get(id)!.modelInput!.shape] }));
+  const imports = [...new Set([...emissions.values()].flatMap((e) => e.imports))].sort();
+  const cls = className(doc.name);
+  const batch = 'batch';
+
+  const init: string[] = [];
+  const fwd: string[] = [];
+  /** node id → port → Python expression of that output. */
+  const values = new Map<string, Record<string, string>>();
+  for (const inp of inputs) values.set(inp.nodeId, { out: inp.arg });
+  for (const id of analysis.order) {
+    const e = emissions.get(id)!;
+    if (e.modelInput) continue;
+    const node = nodesById.get(id)!;
+    const na = analysis.nodes.get(id)!;
+    const kind = getKind(node.kind)!;
+    const attr = idents.get(id)!;
+    const inShapes = Object.entries(na.inputShapes)
+      .map(([p, s]) => `${p} ${formatShape(s)}`)
+      .join(', ');
+    const outShapes = Object.values(na.outputShapes).map(formatShape).join(', ');
+    init.push(`        # ${comment(id)}${node.label ? ` (${comment(node.label)})` : ''} · ${kind.title}: ${kind.describe(na.params as never)} · ${na.cost.params.toLocaleString('en-US')} params`);
+    if (e.module) init.push(`        self.${attr} = ${e.module}`);
+    const ins: Record<string, string> = {};
+    for (const w of incoming.get(id) ?? []) ins[w.port] = values.get(w.from)![w.fromPort]!;
+    const outs = e.forward!(ins, batch);
+    const ports = Object.keys(outs);
+    const named: Record<string, string> = {};
+    for (const port of ports) {
+      const v = ports.length === 1 ? attr : `${attr}_${port}`;
+      fwd.push(`        ${v} = ${outs[port]}  # ${inShapes ? inShapes + ' → ' : ''}${outShapes}`);
+      named[port] = v;
+    }
+    values.set(id, named);
+  }
+  const heads = analysis.heads;
+  const ret = heads.length === 1 ? values.get(heads[0]!.nodeId)!.out! : `{${heads.map((h) => `${py(h.nodeId)}: ${values.get(h.nodeId)!.out}`).join(', ')}}`;
+  const args = inputs.map((i) => i.arg).join(', ');
+  const params = analysis.totals.params;
+
+  const source = `"""${pyText(doc.name)} — exported from Perceiver Studio.
+
+${pyText(doc.description || 'A Perceiver model composed in Perceiver Studio.')}
+
+Inputs: ${inputs.map((i) => `${i.arg} [B, ${i.shape.join(', ')}]`).join('; ')} (channels-last).
+Outputs: ${heads.map((h) => `${h.nodeId} (${h.loss.type}${'classes' in h.loss ? `, ${h.loss.classes} classes` : ''})`).join('; ')}.
+Parameters: ${params.toLocaleString('en-US')} (the same count as the app; shared weights counted once).
+
+Each node of the graph is one attribute named after the node id, and one line of forward().
+"""
+import torch
+from torch import nn
+
+try:
+    from .perceiver_layers import ${imports.join(', ')}${imports.length ? ', ' : ''}load_weights
+except ImportError:  # run as a script from this folder
+    from perceiver_layers import ${imports.join(', ')}${imports.length ? ', ' : ''}load_weights
+
+#: Model inputs, in forward() order: name -> shape without the batch axis.
+INPUTS = {${inputs.map((i) => `${py(i.arg)}: ${py(i.shape)}`).join(', ')}}
+#: Heads (outputs) and the loss each implies.
+HEADS = {${heads.map((h) => `${py(h.nodeId)}: ${py(h.loss)}`).join(', ')}}
+#: Parameter count computed by Perceiver Studio for this graph.
+NUM_PARAMETERS = ${params}
+
+
+class ${cls}(nn.Module):
+    def __init__(self, device=None):
+        super().__init__()
+${init.join('\n')}
+
+    def forward(self, ${args}):
+        ${batch} = ${inputs[0]!.arg}.shape[0]
+${fwd.join('\n')}
+        return ${ret}
+
+
+def build_model(device=None):
+    """The model with freshly initialised weights (the app's initialisers)."""
+    return ${cls}(device=device)
+
+
+def example_inputs(batch_size=2, device=None):
+    """Random inputs of the right shapes, in forward() order."""
+    return tuple(torch.rand(batch_size, *shape, device=device) for shape in INPUTS.values())
+
+
+def count_parameters(model):
+    """Distinct parameters (a module reused in several places counts once)."""
+    return sum(p.numel() for p in model.parameters())
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    model = build_model()
+    weights = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights.pt")
+    if os.path.exists(weights):
+        load_weights(model, weights)
+        print(f"loaded {weights}")
+    model.eval()
+    with torch.no_grad():
+        out = model(*example_inputs(2))
+    shapes = {k: tuple(v.shape) for k, v in out.items()} if isinstance(out, dict) else tuple(out.shape)
+    print(f"${cls}: {count_parameters(model):,} parameters (app: {NUM_PARAMETERS:,}); output {shapes}")
+`;
+
+  const weightModules = analysis.order.flatMap((id) => emissions.get(id)!.weights);
+  return { source, className: cls, weightModules, inputs, heads, params, analysis };
+}

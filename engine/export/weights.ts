@@ -1,0 +1,186 @@
+/**
+ * Weights between the app (tfjs names, Linear kernels [in, out]) and PyTorch (state-dict names,
+ * Linear weights [out, in]). Plain arrays only, so Node, the renderer and tests share it.
+ *
+ * Naming rule inside a layer (matches perceiver_layers.py):
+ *   <x>_kernel → <x>.weight (transposed)   <x>_bias → <x>.bias
+ *   <x>_gamma  → <x>.weight                <x>_beta → <x>.bias
+ *   kernel     → linear.weight (transposed) bias → linear.bias    array → array
+ * and the layer itself maps to a module path given by the node's emitter.
+ */
+import type { WeightModule } from './pytorch/emitters.js';
+
+export interface NamedArray {
+  shape: number[];
+  data: Float32Array;
+}
+export type NamedArrays = Map<string, NamedArray>;
+
+export class WeightsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WeightsError';
+  }
+}
+
+/** Map one weight name inside a layer; `transpose` for Linear kernels. */
+export function torchLocalName(weight: string): { name: string; transpose: boolean } {
+  if (weight === 'array') return { name: 'array', transpose: false };
+  if (weight === 'kernel') return { name: 'linear.weight', transpose: true };
+  if (weight === 'bias') return { name: 'linear.bias', transpose: false };
+  const m = /^(.+)_(kernel|bias|gamma|beta)$/.exec(weight);
+  if (!m) throw new WeightsError(`No PyTorch name for the tfjs weight "${weight}"`);
+  const [, mod, what] = m;
+  return { name: `${mod}.${what === 'kernel' || what === 'gamma' ? 'weight' : 'bias'}`, transpose: what === 'kernel' };
+}
+
+export interface WeightNameMap {
+  /** tfjs name ("encoder/q_kernel") → torch name ("encoder.q.weight") and whether to transpose. */
+  toTorch(tfjsName: string): { name: string; transpose: boolean };
+}
+
+export function weightNameMap(modules: readonly WeightModule[]): WeightNameMap {
+  const byLayer = new Map(modules.map((m) => [m.tfLayer, m.torchPath]));
+  return {
+    toTorch(tfjsName) {
+      const slash = tfjsName.lastIndexOf('/');
+      const layer = slash > 0 ? tfjsName.slice(0, slash) : '';
+      const path = byLayer.get(layer);
+      if (path === undefined) {
+        throw new WeightsError(`The weight "${tfjsName}" belongs to no layer of this graph (known layers: ${[...byLayer.keys()].slice(0, 8).join(', ')}…); were the weights trained on another template?`);
+      }
+      const local = torchLocalName(tfjsName.slice(slash + 1));
+      return { name: `${path}.${local.name}`, transpose: local.transpose };
+    },
+  };
+}
+
+/** Transpose a 2-D row-major array. */
+export function transpose2d(a: NamedArray): NamedArray {
+  if (a.shape.length !== 2) throw new WeightsError(`expected a 2-D kernel, got shape [${a.shape.join(', ')}]`);
+  const [r, c] = a.shape as [number, number];
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = a.data[i * c + j]!;
+  return { shape: [c, r], data: out };
+}
+
+/** tfjs-named arrays → a PyTorch state dict (names + layouts). */
+export function tfjsToTorch(arrays: NamedArrays, map: WeightNameMap): NamedArrays {
+  const out: NamedArrays = new Map();
+  for (const [name, a] of arrays) {
+    const t = map.toTorch(name);
+    if (out.has(t.name)) throw new WeightsError(`Two tfjs weights map to the PyTorch name "${t.name}"`);
+    out.set(t.name, t.transpose ? transpose2d(a) : a);
+  }
+  return out;
+}
+
+/**
+ * A PyTorch state dict → arrays for the given tfjs weights (name + expected shape), checking
+ * that every weight is present with the right shape and nothing is left over.
+ */
+export function torchToTfjs(state: NamedArrays, expected: readonly { name: string; shape: readonly number[] }[], map: WeightNameMap, source = 'the checkpoint'): NamedArrays {
+  const out: NamedArrays = new Map();
+  const used = new Set<string>();
+  for (const w of expected) {
+    const t = map.toTorch(w.name);
+    const a = state.get(t.name);
+    if (!a) throw new WeightsError(`${source} has no tensor "${t.name}" (the app's ${w.name}); it was not trained from this template`);
+    const v = t.transpose ? transpose2d(a) : a;
+    if (v.shape.join('x') !== w.shape.join('x')) {
+      throw new WeightsError(`${source}: "${t.name}" has shape [${a.shape.join(', ')}] but this template needs [${(t.transpose ? [...w.shape].reverse() : w.shape).join(', ')}]`);
+    }
+    out.set(w.name, v);
+    used.add(t.name);
+  }
+  const extra = [...state.keys()].filter((k) => !used.has(k));
+  if (extra.length) throw new WeightsError(`${source} has tensors this template does not use: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ' …' : ''}`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// safetensors (https://huggingface.co/docs/safetensors): u64 header length, JSON header, raw
+// little-endian data. The interchange format with PyTorch: simple enough to read and write here.
+
+export function encodeSafetensors(arrays: NamedArrays, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const [name, a] of arrays) {
+    const n = a.shape.reduce((x, y) => x * y, 1);
+    if (n !== a.data.length) throw new WeightsError(`"${name}": shape [${a.shape.join(', ')}] does not hold ${a.data.length} values`);
+    header[name] = { dtype: 'F32', shape: a.shape, data_offsets: [offset, offset + 4 * n] };
+    offset += 4 * n;
+  }
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const pad = (8 - (json.length % 8)) % 8;
+  if (pad) {
+    const padded = new Uint8Array(json.length + pad).fill(0x20);
+    padded.set(json);
+    json = padded;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let p = 8 + json.length;
+  for (const a of arrays.values()) {
+    const bytes = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+    out.set(bytes, p);
+    p += bytes.length;
+  }
+  return out;
+}
+
+export function decodeSafetensors(buf: Uint8Array, what = 'safetensors file'): { arrays: NamedArrays; metadata: Record<string, string> } {
+  if (buf.length < 8) throw new WeightsError(`${what} is too short to be a safetensors file`);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = Number(view.getBigUint64(0, true));
+  if (n > buf.length - 8 || n > 100 * 1024 * 1024) throw new WeightsError(`${what} is not a safetensors file (header length ${n} > file size)`);
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n)));
+  } catch {
+    throw new WeightsError(`${what} has a corrupt safetensors header`);
+  }
+  const body = buf.subarray(8 + n);
+  const arrays: NamedArrays = new Map();
+  let metadata: Record<string, string> = {};
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = info as unknown as Record<string, string>;
+      continue;
+    }
+    const [start, end] = info.data_offsets;
+    const count = info.shape.reduce((x, y) => x * y, 1);
+    if (!(start >= 0 && end <= body.length && start <= end)) throw new WeightsError(`${what}: tensor "${name}" points outside the file`);
+    let data: Float32Array;
+    if (info.dtype === 'F32') {
+      if (end - start !== 4 * count) throw new WeightsError(`${what}: tensor "${name}" has ${end - start} bytes for shape [${info.shape.join(', ')}]`);
+      data = new Float32Array(count);
+      new Uint8Array(data.buffer).set(body.subarray(start, end));
+    } else if (info.dtype === 'BF16' || info.dtype === 'F16') {
+      // Mixed-precision checkpoints: widen to float32 (the app trains in float32).
+      if (end - start !== 2 * count) throw new WeightsError(`${what}: tensor "${name}" has ${end - start} bytes for shape [${info.shape.join(', ')}]`);
+      const dv = new DataView(body.buffer, body.byteOffset + start, end - start);
+      data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = info.dtype === 'BF16' ? bf16ToF32(dv.getUint16(2 * i, true)) : f16ToF32(dv.getUint16(2 * i, true));
+    } else throw new WeightsError(`${what}: tensor "${name}" has dtype ${info.dtype}; only F32, F16 and BF16 weights can be imported`);
+    arrays.set(name, { shape: info.shape, data });
+  }
+  return { arrays, metadata };
+}
+
+function bf16ToF32(h: number): number {
+  const b = new DataView(new ArrayBuffer(4));
+  b.setUint32(0, h << 16);
+  return b.getFloat32(0);
+}
+function f16ToF32(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
