@@ -71,7 +71,12 @@ export async function runServe(argv: string[], appRoot: string): Promise<void> {
     console.error((e as Error).message);
     process.exit(2);
   }
-  const { server, url } = await startWebHost(opts).catch((e: NodeJS.ErrnoException) => {
+  const portGiven = argv.includes('--port');
+  const { server, url } = await startWebHost(opts).catch(async (e: NodeJS.ErrnoException) => {
+    // The default port may be taken (another copy, the e2e server): any free port will do then.
+    if (e.code === 'EADDRINUSE' && !portGiven) return startWebHost({ ...opts, port: 0 });
+    throw e;
+  }).catch((e: NodeJS.ErrnoException) => {
     console.error(e.code === 'EADDRINUSE' ? `Port ${opts.port} is in use; pass --port N (or --port 0 for any free port).` : e.message);
     process.exit(1);
   });
