@@ -1,0 +1,131 @@
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect, useMemo, useState } from 'react';
+import { analyse } from '../engine/graph/analyse';
+import { GraphCanvas } from './canvas/GraphCanvas';
+import { buildCommands, matchesShortcut, paste, copy, deleteSelection } from './commands/appCommands';
+import { openNative } from './files/fileActions';
+import { OpenDialog } from './files/OpenDialog';
+import { SearchPopover } from './panels/CommandPalette';
+import { Palette } from './panels/Palette';
+import { SummaryBar } from './panels/SummaryBar';
+import { RightPanel, type PanelTab } from './panels/RightPanel';
+import { AnalysisContext } from './state/analysisContext';
+import { activeDoc, clearNotice, focusNode, useEditor } from './state/store';
+import { Toolbar } from './Toolbar';
+
+export function App() {
+  const doc = useEditor((s) => activeDoc(s));
+  const notice = useEditor((s) => s.notice);
+  const analysis = useMemo(() => analyse(doc), [doc]);
+  const [dialog, setDialog] = useState<null | 'open' | 'templates'>(null);
+  const [popover, setPopover] = useState<null | 'commands' | 'find'>(null);
+  const [panel, setPanel] = useState<PanelTab>('inspector');
+  const [helpKind, setHelpKind] = useState<string | null>(null);
+
+  const commands = useMemo(
+    () =>
+      buildCommands({
+        openDialog: (which) => {
+          if (which === 'templates') return setDialog('templates');
+          void openNative().then((r) => r === 'use-picker' && setDialog('open'));
+        },
+        openCommandPalette: () => setPopover('commands'),
+        openFind: () => setPopover('find'),
+        showPanel: (t) => setPanel(t as PanelTab),
+      }),
+    [],
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement;
+      const typing = el.closest('input, textarea, select, [contenteditable="true"]') !== null;
+      if (typing || dialog || popover) return;
+      // Tab opens quick-add only on the canvas, so Tab still walks the controls elsewhere.
+      if (e.key === 'Tab' && !el.closest('.canvas')) return;
+      for (const c of commands) {
+        if (c.shortcut && matchesShortcut(e, c.shortcut)) {
+          e.preventDefault();
+          void c.run();
+          return;
+        }
+      }
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        commands.find((c) => c.id === 'redo')!.run();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [commands, dialog, popover]);
+
+  // Clipboard events (Electron's native Edit menu fires these; text fields keep their own).
+  useEffect(() => {
+    const isField = (t: EventTarget | null) => t instanceof HTMLElement && t.closest('input, textarea, [contenteditable="true"]') !== null;
+    const onCopy = (e: ClipboardEvent) => !isField(e.target) && copy() && e.preventDefault();
+    const onCut = (e: ClipboardEvent) => !isField(e.target) && copy() && (deleteSelection(), e.preventDefault());
+    const onPaste = (e: ClipboardEvent) => !isField(e.target) && (paste(), e.preventDefault());
+    document.addEventListener('copy', onCopy);
+    document.addEventListener('cut', onCut);
+    document.addEventListener('paste', onPaste);
+    return () => {
+      document.removeEventListener('copy', onCopy);
+      document.removeEventListener('cut', onCut);
+      document.removeEventListener('paste', onPaste);
+    };
+  }, []);
+
+  useEffect(() => {
+    if (!notice) return;
+    const t = setTimeout(clearNotice, notice.kind === 'error' ? 12000 : 3000);
+    return () => clearTimeout(t);
+  }, [notice]);
+
+  const showHelp = (kind: string) => {
+    setHelpKind(kind);
+    setPanel('help');
+  };
+
+  return (
+    <AnalysisContext.Provider value={analysis}>
+      <ReactFlowProvider>
+        <div className="app">
+          <Toolbar commands={commands} />
+          <div className="workspace">
+            <Palette onHelp={showHelp} />
+            <main className="centre">
+              <GraphCanvas />
+            </main>
+            <RightPanel tab={panel} onTab={setPanel} helpKind={helpKind} onHelp={showHelp} />
+          </div>
+          <SummaryBar onProblems={() => setPanel('problems')} />
+          {notice && (
+            <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice" key={notice.seq}>
+              <span>{notice.text}</span>
+              <button type="button" className="icon-btn" aria-label="Dismiss message" onClick={clearNotice}>
+                ×
+              </button>
+            </div>
+          )}
+          {dialog && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} />}
+          {popover === 'commands' && (
+            <SearchPopover
+              label="Command palette"
+              placeholder="Type a command…"
+              onClose={() => setPopover(null)}
+              entries={commands.filter((c) => c.id !== 'palette').map((c) => ({ id: c.id, title: c.title, hint: c.shortcut, run: () => void c.run() }))}
+            />
+          )}
+          {popover === 'find' && (
+            <SearchPopover
+              label="Find node"
+              placeholder="Find a node by id, label or kind…"
+              onClose={() => setPopover(null)}
+              entries={doc.nodes.map((n) => ({ id: n.id, title: n.label ?? n.id, hint: n.kind, run: () => focusNode(n.id) }))}
+            />
+          )}
+        </div>
+      </ReactFlowProvider>
+    </AnalysisContext.Provider>
+  );
+}

@@ -1,0 +1,78 @@
+import type { AppCommand } from './commands/appCommands';
+import { useAnalysis } from './state/analysisContext';
+import { closeTab, isDirty, switchTab, useEditor } from './state/store';
+import { isTraining, useTrainer } from './training/trainer';
+
+/** Title row: graph tabs with unsaved markers, file and edit actions, Train/Stop. */
+export function Toolbar({ commands }: { commands: AppCommand[] }) {
+  const tabs = useEditor((s) => s.tabs);
+  const activeId = useEditor((s) => s.activeTabId);
+  const canUndo = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.past.length > 0);
+  const canRedo = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.future.length > 0);
+  const training = useTrainer((s) => isTraining(s));
+  const stopping = useTrainer((s) => s.status === 'stopping');
+  const firstError = useAnalysis().problems.find((p) => p.severity === 'error');
+  const cmd = (id: string) => commands.find((c) => c.id === id)!;
+  const btn = (id: string, label: string, disabled = false) => {
+    const c = cmd(id);
+    return (
+      <button type="button" className="btn" onClick={() => void c.run()} disabled={disabled} title={c.shortcut ? `${c.title} (${c.shortcut})` : c.title} aria-label={c.title}>
+        {label}
+      </button>
+    );
+  };
+  const trainDisabledReason = !training && firstError ? `Fix the graph first: ${firstError.message}` : null;
+  return (
+    <header className="toolbar">
+      <div className="brand" aria-hidden="true">
+        <span className="logo">◆</span> Perceiver Studio
+      </div>
+      <div className="graph-tabs" role="tablist" aria-label="Open graphs">
+        {tabs.map((t) => {
+          const dirty = isDirty(t);
+          const name = t.history.present.name;
+          return (
+            <div key={t.id} className={`graph-tab${t.id === activeId ? ' active' : ''}`}>
+              <button type="button" role="tab" aria-selected={t.id === activeId} onClick={() => switchTab(t.id)} title={t.fileName ?? 'not saved yet'} aria-label={`${name}${dirty ? ' (unsaved changes)' : ''}`}>
+                {name}
+                {dirty && <span className="dirty" aria-hidden="true"> ●</span>}
+              </button>
+              {tabs.length > 1 && (
+                <button type="button" className="tab-close" aria-label={`Close ${name}`} onClick={() => closeTab(t.id)}>
+                  ×
+                </button>
+              )}
+            </div>
+          );
+        })}
+        <button type="button" className="tab-new" aria-label="New graph" title="New graph (Ctrl+N)" onClick={() => void cmd('new').run()}>
+          +
+        </button>
+      </div>
+      <div className="actions">
+        {btn('open', 'Open')}
+        {btn('save', 'Save')}
+        {btn('undo', '↶', !canUndo)}
+        {btn('redo', '↷', !canRedo)}
+        {btn('layout', 'Layout')}
+        {btn('palette', '⌘K')}
+        <button
+          type="button"
+          className={`btn train ${training ? 'stop' : 'primary'}`}
+          onClick={() => void cmd('train').run()}
+          disabled={!!trainDisabledReason || stopping}
+          aria-label={training ? 'Stop training' : 'Train'}
+          aria-describedby={trainDisabledReason ? 'train-disabled-reason' : undefined}
+          title={trainDisabledReason ?? (training ? 'Stop after the current step' : 'Train on the built-in MNIST digits (Ctrl+Enter)')}
+        >
+          {training ? (stopping ? 'Stopping…' : '■ Stop') : '▶ Train'}
+        </button>
+        {trainDisabledReason && (
+          <span id="train-disabled-reason" className="train-reason" role="note">
+            {trainDisabledReason}
+          </span>
+        )}
+      </div>
+    </header>
+  );
+}

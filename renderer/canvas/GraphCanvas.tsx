@@ -1,0 +1,288 @@
+/**
+ * The canvas: a React Flow view of the active GraphDoc. Every user gesture becomes an engine
+ * command (addNode, moveNodes, connect, …); React Flow's own state is only the in-flight drag.
+ */
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type FinalConnectionState,
+  type NodeChange,
+  type EdgeChange,
+  type OnConnectStartParams,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { canConnect, newNode, type Command } from '../../engine/graph/commands';
+import { activeDoc, focusNode, getState, notify, perform, select, useEditor } from '../state/store';
+import { useAnalysis } from '../state/analysisContext';
+import { registerCanvasApi } from './canvasApi';
+import { toFlowEdges, toFlowNodes } from './flowModel';
+import { GroupFrame } from './GroupFrame';
+import { layoutCommand } from './layout';
+import { PerceiverNode, WiringContext } from './PerceiverNode';
+import { QuickAdd, type QuickAddRequest } from './QuickAdd';
+import { ShapeEdge } from './ShapeEdge';
+import { ConnectionHint } from './ConnectionHint';
+import { portColor } from './portColors';
+import { getKind } from '../../engine/kinds/registry';
+
+const nodeTypes = { perceiver: PerceiverNode, 'group-frame': GroupFrame };
+const edgeTypes = { shape: ShapeEdge };
+export const KIND_MIME = 'application/x-perceiver-kind';
+const SNAP: [number, number] = [10, 10];
+
+export function GraphCanvas() {
+  const doc = useEditor((s) => activeDoc(s));
+  const selectedNodes = useEditor((s) => s.selectedNodes);
+  const selectedEdges = useEditor((s) => s.selectedEdges);
+  const focusRequest = useEditor((s) => s.focusRequest);
+  const analysis = useAnalysis();
+  const flow = useReactFlow();
+  const wrapper = useRef<HTMLDivElement>(null);
+  const [drag, setDrag] = useState<Map<string, { x: number; y: number }>>(new Map());
+  const [wiring, setWiring] = useState<{ compatible: Set<string>; fromNode: string; fromPort: string } | null>(null);
+  const [quickAdd, setQuickAdd] = useState<QuickAddRequest | null>(null);
+  const [snap, setSnap] = useState(true);
+
+  const measured = useMemo(() => {
+    const m = new Map<string, { width: number; height: number }>();
+    for (const n of flow.getNodes()) if (n.measured?.width && n.measured?.height) m.set(n.id, { width: n.measured.width, height: n.measured.height });
+    return m;
+    // Re-read sizes when the document changes (new nodes get measured after their first render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [doc, flow]);
+
+  const selNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
+  const selEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
+  const nodes = useMemo(() => toFlowNodes(doc, analysis, selNodeSet, drag, measured), [doc, analysis, selNodeSet, drag, measured]);
+  const edges = useMemo(() => toFlowEdges(doc, analysis, selEdgeSet), [doc, analysis, selEdgeSet]);
+
+  const onNodesChange = useCallback((changes: NodeChange[]) => {
+    let nextSel: Set<string> | null = null;
+    const moving = new Map<string, { x: number; y: number }>();
+    for (const c of changes) {
+      if (c.type === 'select' && !c.id.startsWith('group:')) {
+        nextSel ??= new Set(getState().selectedNodes);
+        if (c.selected) nextSel.add(c.id);
+        else nextSel.delete(c.id);
+      } else if (c.type === 'position' && c.position && c.dragging) {
+        moving.set(c.id, c.position);
+      }
+    }
+    if (nextSel) select([...nextSel], getState().selectedEdges);
+    if (moving.size) setDrag((d) => new Map([...d, ...moving]));
+  }, []);
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    let nextSel: Set<string> | null = null;
+    for (const c of changes) {
+      if (c.type === 'select') {
+        nextSel ??= new Set(getState().selectedEdges);
+        if (c.selected) nextSel.add(c.id);
+        else nextSel.delete(c.id);
+      }
+    }
+    if (nextSel) select(getState().selectedNodes, [...nextSel]);
+  }, []);
+
+  const onNodeDragStop = useCallback(
+    (_e: unknown, _n: unknown, dragged: { id: string; position: { x: number; y: number } }[]) => {
+      const current = activeDoc();
+      const moves = dragged
+        .filter((n) => !n.id.startsWith('group:'))
+        .filter((n) => {
+          const before = current.nodes.find((x) => x.id === n.id)?.position;
+          return before && (before.x !== n.position.x || before.y !== n.position.y);
+        })
+        .map((n) => ({ id: n.id, position: { x: Math.round(n.position.x), y: Math.round(n.position.y) } }));
+      if (moves.length) perform({ type: 'moveNodes', moves });
+      setDrag(new Map());
+    },
+    [],
+  );
+
+  const isValidConnection = useCallback(
+    (c: Connection | { source: string; target: string; sourceHandle?: string | null; targetHandle?: string | null }) =>
+      canConnect(activeDoc(), { node: c.source, port: c.sourceHandle ?? 'out' }, { node: c.target, port: c.targetHandle ?? 'in' }, analysis).ok,
+    [analysis],
+  );
+
+  const onConnect = useCallback((c: Connection) => {
+    perform({ type: 'connect', edge: { id: freshEdgeId(activeDoc()), source: { node: c.source, port: c.sourceHandle ?? 'out' }, target: { node: c.target, port: c.targetHandle ?? 'in' } } });
+  }, []);
+
+  const onConnectStart = useCallback(
+    (_e: unknown, p: OnConnectStartParams) => {
+      if (p.handleType !== 'source' || !p.nodeId || !p.handleId) return;
+      const d = activeDoc();
+      const compatible = new Set<string>();
+      for (const n of d.nodes) {
+        for (const port of getKind(n.kind)?.inputs ?? []) {
+          if (canConnect(d, { node: p.nodeId, port: p.handleId }, { node: n.id, port: port.name }, analysis).ok) compatible.add(`${n.id}\u0000${port.name}`);
+        }
+      }
+      setWiring({ compatible, fromNode: p.nodeId, fromPort: p.handleId });
+    },
+    [analysis],
+  );
+
+  const onConnectEnd = useCallback(
+    (event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      const from = wiring;
+      setWiring(null);
+      if (state.isValid) return;
+      if (state.toHandle && state.fromHandle) {
+        const src = state.fromHandle.type === 'source' ? state.fromHandle : state.toHandle;
+        const dst = state.fromHandle.type === 'source' ? state.toHandle : state.fromHandle;
+        const check = canConnect(activeDoc(), { node: src.nodeId, port: src.id ?? 'out' }, { node: dst.nodeId, port: dst.id ?? 'in' }, analysis);
+        if (!check.ok) notify('error', `Cannot connect: ${check.reason}`);
+        return;
+      }
+      if (!state.toNode && from) {
+        const pt = 'changedTouches' in event ? event.changedTouches[0]! : event;
+        setQuickAdd({ screen: { x: pt.clientX, y: pt.clientY }, from: { node: from.fromNode, port: from.fromPort } });
+      }
+    },
+    [wiring, analysis],
+  );
+
+  const addKindAt = useCallback((kind: string, screen: { x: number; y: number }, from?: { node: string; port: string }) => {
+    const d = activeDoc();
+    const pos = flow.screenToFlowPosition(screen);
+    const node = newNode(d, kind, { x: Math.round(pos.x), y: Math.round(pos.y) });
+    const commands: Command[] = [{ type: 'addNode', node }];
+    if (from) {
+      const after = { ...d, nodes: [...d.nodes, node] };
+      const port = getKind(kind)!.inputs.find((p) => canConnect(after, from, { node: node.id, port: p.name }).ok);
+      if (port) commands.push({ type: 'connect', edge: { id: freshEdgeId(d), source: from, target: { node: node.id, port: port.name } } });
+    }
+    if (perform(commands.length === 1 ? commands[0]! : { type: 'batch', label: `Add ${getKind(kind)!.title} and connect`, commands })) select([node.id]);
+  }, [flow]);
+
+  const onDrop = useCallback(
+    (e: React.DragEvent) => {
+      const kind = e.dataTransfer.getData(KIND_MIME);
+      if (!kind) return;
+      e.preventDefault();
+      addKindAt(kind, { x: e.clientX, y: e.clientY });
+    },
+    [addKindAt],
+  );
+
+  useEffect(() => {
+    if (focusRequest) {
+      const n = activeDoc().nodes.find((x) => x.id === focusRequest.nodeId);
+      if (n) flow.setCenter(n.position.x + 120, n.position.y + 70, { zoom: Math.max(flow.getZoom(), 0.9), duration: 250 });
+    }
+  }, [focusRequest, flow]);
+
+  useEffect(() => {
+    registerCanvasApi({
+      fitView: () => void flow.fitView({ padding: 0.15, duration: 200 }),
+      zoomIn: () => void flow.zoomIn({ duration: 150 }),
+      zoomOut: () => void flow.zoomOut({ duration: 150 }),
+      zoomToSelection: () => {
+        const ids = getState().selectedNodes;
+        void flow.fitView({ nodes: ids.map((id) => ({ id })), padding: 0.3, duration: 200 });
+      },
+      autoLayout: async () => {
+        const cmd = await layoutCommand(activeDoc(), measuredNow(flow));
+        if (cmd && perform(cmd)) setTimeout(() => void flow.fitView({ padding: 0.15, duration: 200 }), 30);
+      },
+      openQuickAdd: () => {
+        const r = wrapper.current?.getBoundingClientRect();
+        setQuickAdd({ screen: r ? { x: r.left + r.width / 2, y: r.top + r.height / 3 } : { x: 400, y: 300 } });
+      },
+      centerOn: (id) => focusNode(id),
+      viewCentre: () => {
+        const r = wrapper.current?.getBoundingClientRect();
+        return r ? flow.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
+      },
+      measuredSizes: () => measuredNow(flow),
+    });
+    return () => registerCanvasApi(null);
+  }, [flow]);
+
+  const connectionLineStyle = wiring ? { stroke: portColor(getKind(activeDoc().nodes.find((n) => n.id === wiring.fromNode)?.kind ?? '')?.outputs.find((p) => p.name === wiring.fromPort)?.type), strokeWidth: 2 } : undefined;
+
+  return (
+    <div
+      className="canvas"
+      ref={wrapper}
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes(KIND_MIME)) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }
+      }}
+      onDrop={onDrop}
+      onDoubleClick={(e) => {
+        if ((e.target as HTMLElement).classList.contains('react-flow__pane')) setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
+      }}
+      data-testid="canvas"
+      aria-label="Graph canvas"
+    >
+      <WiringContext.Provider value={wiring}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onEdgesChange={onEdgesChange}
+          onNodeDragStop={onNodeDragStop}
+          onSelectionDragStop={(e, n) => onNodeDragStop(e, null, n)}
+          onConnect={onConnect}
+          onConnectStart={onConnectStart}
+          onConnectEnd={onConnectEnd}
+          isValidConnection={isValidConnection}
+          onPaneClick={() => select([], [])}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+          snapToGrid={snap}
+          snapGrid={SNAP}
+          connectionLineStyle={connectionLineStyle}
+          fitView
+          fitViewOptions={{ padding: 0.15 }}
+          minZoom={0.1}
+          maxZoom={2.5}
+          proOptions={{ hideAttribution: true }}
+          colorMode="dark"
+          onlyRenderVisibleElements={doc.nodes.length > 150}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#2c3342" />
+          <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(n) => (n.type === 'group-frame' ? 'transparent' : '#3b4660')} maskColor="rgba(10,12,18,0.7)" />
+          <Controls showInteractive={false} aria-label="Zoom controls" />
+          <ConnectionHint />
+        </ReactFlow>
+      </WiringContext.Provider>
+      <label className="snap-toggle">
+        <input type="checkbox" checked={snap} onChange={(e) => setSnap(e.target.checked)} /> Snap to grid
+      </label>
+      {doc.nodes.length === 0 && (
+        <div className="canvas-empty" aria-hidden="true">
+          Drag a node from the palette, or double-click / press Tab to add one
+        </div>
+      )}
+      {quickAdd && <QuickAdd request={quickAdd} onClose={() => setQuickAdd(null)} onChoose={(kind) => (addKindAt(kind, quickAdd.screen, quickAdd.from), setQuickAdd(null))} />}
+    </div>
+  );
+}
+
+function freshEdgeId(d: { edges: { id: string }[] }): string {
+  const ids = new Set(d.edges.map((e) => e.id));
+  let i = d.edges.length + 1;
+  while (ids.has(`e${i}`)) i++;
+  return `e${i}`;
+}
+
+function measuredNow(flow: ReturnType<typeof useReactFlow>): Map<string, { width: number; height: number }> {
+  const m = new Map<string, { width: number; height: number }>();
+  for (const n of flow.getNodes()) if (n.measured?.width && n.measured?.height) m.set(n.id, { width: n.measured.width, height: n.measured.height });
+  return m;
+}

@@ -1,0 +1,85 @@
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { createContext, memo, useContext } from 'react';
+import { formatFlops, formatParams } from '../format';
+import type { PerceiverFlowNode } from './flowModel';
+import { portColor } from './portColors';
+
+/**
+ * While a wire is being dragged: which input ports would accept it ("node\0port"), so they light
+ * up, and which are refused (dimmed). null when no wire is being dragged.
+ */
+export const WiringContext = createContext<{ compatible: ReadonlySet<string>; fromNode: string } | null>(null);
+
+function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
+  const wiring = useContext(WiringContext);
+  const hasError = data.errors.length > 0;
+  const name = data.label ?? data.nodeId;
+  const outShape = data.outputs.length ? data.outputShapes[data.outputs[0]!.name] : undefined;
+  return (
+    <div
+      className={`pnode cat-${data.category}${selected ? ' selected' : ''}${hasError ? ' has-error' : data.warnings.length ? ' has-warning' : ''}`}
+      data-testid={`node-${data.nodeId}`}
+      data-node-id={data.nodeId}
+      aria-label={`${data.title} node "${name}"${hasError ? ', has errors' : ''}`}
+    >
+      <div className="pnode-head">
+        <span className="pnode-title">{data.title}</span>
+        <span className="pnode-id" title="Node id">{name}</span>
+      </div>
+      {data.summary && <div className="pnode-summary">{data.summary}</div>}
+      <div className="pnode-ports">
+        <div className="pnode-inputs">
+          {data.inputs.map((p) => {
+            const key = `${data.nodeId}\u0000${p.name}`;
+            const lit = wiring && wiring.fromNode !== data.nodeId ? (wiring.compatible.has(key) ? ' lit' : ' refused') : '';
+            return (
+              <div className="port in" key={p.name} title={`${p.label} (${p.type}): ${p.description}`}>
+                <Handle
+                  type="target"
+                  position={Position.Left}
+                  id={p.name}
+                  className={`phandle${lit}`}
+                  style={{ background: portColor(p.type), borderColor: portColor(p.type) }}
+                  aria-label={`input ${p.label} of ${name}`}
+                  data-port={p.name}
+                />
+                <span className="port-label">{p.label}{p.optional ? ' (optional)' : ''}</span>
+              </div>
+            );
+          })}
+        </div>
+        <div className="pnode-outputs">
+          {data.outputs.map((p) => (
+            <div className="port out" key={p.name} title={`${p.label} (${p.type}): ${p.description}`}>
+              <span className="port-label">{p.label}</span>
+              <Handle
+                type="source"
+                position={Position.Right}
+                id={p.name}
+                className="phandle"
+                style={{ background: portColor(p.type), borderColor: portColor(p.type) }}
+                aria-label={`output ${p.label} of ${name}`}
+                data-port={p.name}
+              />
+            </div>
+          ))}
+        </div>
+      </div>
+      <div className="pnode-foot">
+        <span className="pnode-shape" data-testid={`shape-${data.nodeId}`}>{outShape ?? '—'}</span>
+        <span className="pnode-cost">
+          <span data-testid={`params-${data.nodeId}`} title="Parameters">{formatParams(data.params)} p</span>
+          {data.flops > 0 && <span title="Forward FLOPs per example"> · {formatFlops(data.flops)}</span>}
+        </span>
+      </div>
+      {hasError && (
+        <div className="pnode-error" role="alert">
+          {data.errors[0]!.message}
+        </div>
+      )}
+      {!hasError && data.warnings.length > 0 && <div className="pnode-warning">{data.warnings[0]!.message}</div>}
+    </div>
+  );
+}
+
+export const PerceiverNode = memo(PerceiverNodeView);

@@ -1,0 +1,26 @@
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
+import { memo } from 'react';
+import type { ShapeFlowEdge } from './flowModel';
+import { portColor } from './portColors';
+
+/** A wire coloured by the type it carries, labelled with its tensor shape. */
+function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<ShapeFlowEdge>) {
+  const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
+  const colour = data?.error ? '#ff5252' : portColor(data?.portType);
+  return (
+    <>
+      <BaseEdge id={id} path={path} style={{ stroke: colour, strokeWidth: selected ? 3 : 2, opacity: selected ? 1 : 0.85 }} interactionWidth={16} />
+      <EdgeLabelRenderer>
+        <div
+          className={`edge-label${selected ? ' selected' : ''}${data?.error ? ' error' : ''}`}
+          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, borderColor: colour }}
+          data-testid={`edge-${id}`}
+        >
+          {data?.shape}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+}
+
+export const ShapeEdge = memo(ShapeEdgeView);

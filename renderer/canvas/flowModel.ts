@@ -1,0 +1,155 @@
+/**
+ * GraphDoc + analysis → React Flow nodes and edges. A pure projection: the canvas never stores
+ * the model, it is redrawn from the document after every command.
+ */
+import type { Edge, Node } from '@xyflow/react';
+import { formatShape, type Analysis, type Problem } from '../../engine/graph/analyse';
+import type { GraphDoc } from '../../engine/graph/schema';
+import { getKind } from '../../engine/kinds/registry';
+import type { Category, PortDef, PortType } from '../../engine/kinds/types';
+
+export interface PerceiverNodeData extends Record<string, unknown> {
+  nodeId: string;
+  kind: string;
+  title: string;
+  label?: string;
+  category: Category | 'unknown';
+  summary: string;
+  inputs: readonly PortDef[];
+  outputs: readonly PortDef[];
+  connectedInputs: string[];
+  outputShapes: Record<string, string>;
+  params: number;
+  flops: number;
+  errors: Problem[];
+  warnings: Problem[];
+  groupLabel?: string;
+}
+
+export interface GroupFrameData extends Record<string, unknown> {
+  groupId: string;
+  label: string;
+  collapsed: boolean;
+  members: number;
+  params: number;
+}
+
+export interface ShapeEdgeData extends Record<string, unknown> {
+  shape: string;
+  portType: PortType;
+  error: boolean;
+}
+
+export type PerceiverFlowNode = Node<PerceiverNodeData, 'perceiver'>;
+export type GroupFlowNode = Node<GroupFrameData, 'group-frame'>;
+export type ShapeFlowEdge = Edge<ShapeEdgeData, 'shape'>;
+
+/** Approximate node size, used for group frames before React Flow has measured the nodes. */
+export const NODE_WIDTH = 240;
+export const NODE_HEIGHT = 150;
+const FRAME_PAD = 28;
+
+export function toFlowNodes(
+  doc: GraphDoc,
+  analysis: Analysis,
+  selected: ReadonlySet<string>,
+  dragOverlay: ReadonlyMap<string, { x: number; y: number }>,
+  measured: ReadonlyMap<string, { width: number; height: number }>,
+): (PerceiverFlowNode | GroupFlowNode)[] {
+  const connected = new Map<string, string[]>();
+  for (const e of doc.edges) {
+    const list = connected.get(e.target.node) ?? [];
+    list.push(e.target.port);
+    connected.set(e.target.node, list);
+  }
+  const collapsed = new Set(doc.groups.filter((g) => g.collapsed).map((g) => g.id));
+  const groupLabels = new Map(doc.groups.map((g) => [g.id, g.label]));
+  const out: (PerceiverFlowNode | GroupFlowNode)[] = [];
+
+  // Group frames first so they sit underneath their members.
+  for (const g of doc.groups) {
+    const members = doc.nodes.filter((n) => n.group === g.id);
+    if (!members.length) continue;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    let params = 0;
+    for (const n of members) {
+      const p = dragOverlay.get(n.id) ?? n.position;
+      const size = measured.get(n.id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
+      x0 = Math.min(x0, p.x);
+      y0 = Math.min(y0, p.y);
+      x1 = Math.max(x1, p.x + size.width);
+      y1 = Math.max(y1, p.y + size.height);
+      params += analysis.nodes.get(n.id)?.cost.params ?? 0;
+    }
+    const isCollapsed = collapsed.has(g.id);
+    out.push({
+      id: `group:${g.id}`,
+      type: 'group-frame',
+      position: { x: x0 - FRAME_PAD, y: y0 - FRAME_PAD - 18 },
+      width: isCollapsed ? NODE_WIDTH : x1 - x0 + 2 * FRAME_PAD,
+      height: isCollapsed ? 96 : y1 - y0 + 2 * FRAME_PAD + 18,
+      data: { groupId: g.id, label: g.label, collapsed: isCollapsed, members: members.length, params },
+      selectable: false,
+      draggable: false,
+      zIndex: isCollapsed ? 1 : -1,
+    });
+  }
+
+  for (const n of doc.nodes) {
+    if (n.group && collapsed.has(n.group)) continue;
+    const kind = getKind(n.kind);
+    const na = analysis.nodes.get(n.id);
+    const shapes: Record<string, string> = {};
+    for (const [port, s] of Object.entries(na?.outputShapes ?? {})) shapes[port] = formatShape(s);
+    out.push({
+      id: n.id,
+      type: 'perceiver',
+      position: dragOverlay.get(n.id) ?? n.position,
+      selected: selected.has(n.id),
+      data: {
+        nodeId: n.id,
+        kind: n.kind,
+        title: kind?.title ?? `Unknown kind "${n.kind}"`,
+        label: n.label,
+        category: kind?.category ?? 'unknown',
+        summary: kind && na?.params ? kind.describe(na.params) : '',
+        inputs: kind?.inputs ?? [],
+        outputs: kind?.outputs ?? [],
+        connectedInputs: connected.get(n.id) ?? [],
+        outputShapes: shapes,
+        params: na?.cost.params ?? 0,
+        flops: na?.cost.flops ?? 0,
+        errors: na?.problems.filter((p) => p.severity === 'error') ?? [],
+        warnings: na?.problems.filter((p) => p.severity === 'warning') ?? [],
+        groupLabel: n.group ? groupLabels.get(n.group) : undefined,
+      },
+    });
+  }
+  return out;
+}
+
+export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: ReadonlySet<string>): ShapeFlowEdge[] {
+  const collapsedGroupOf = new Map<string, string>();
+  const collapsed = new Set(doc.groups.filter((g) => g.collapsed).map((g) => g.id));
+  for (const n of doc.nodes) if (n.group && collapsed.has(n.group)) collapsedGroupOf.set(n.id, n.group);
+  const kinds = new Map(doc.nodes.map((n) => [n.id, getKind(n.kind)]));
+  const errorEdges = new Set(analysis.problems.filter((p) => p.severity === 'error' && p.edgeId).map((p) => p.edgeId!));
+  const out: ShapeFlowEdge[] = [];
+  for (const e of doc.edges) {
+    const sg = collapsedGroupOf.get(e.source.node);
+    const tg = collapsedGroupOf.get(e.target.node);
+    if (sg && sg === tg) continue; // inside a collapsed block
+    const port = kinds.get(e.source.node)?.outputs.find((p) => p.name === e.source.port);
+    out.push({
+      id: e.id,
+      type: 'shape',
+      source: sg ? `group:${sg}` : e.source.node,
+      sourceHandle: sg ? 'out' : e.source.port,
+      target: tg ? `group:${tg}` : e.target.node,
+      targetHandle: tg ? 'in' : e.target.port,
+      selected: selected.has(e.id),
+      data: { shape: formatShape(analysis.edgeShapes.get(e.id)), portType: port?.type ?? 'any', error: errorEdges.has(e.id) },
+    });
+  }
+  return out;
+}

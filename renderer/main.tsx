@@ -1,0 +1,9 @@
+import { createRoot } from 'react-dom/client';
+import '@xyflow/react/dist/style.css';
+import './styles.css';
+import { App } from './App';
+import { createTemplateDoc, DEFAULT_TEMPLATE_NAME } from './defaultDoc';
+import { initStore } from './state/store';
+
+initStore(createTemplateDoc(), { fileName: DEFAULT_TEMPLATE_NAME });
+createRoot(document.getElementById('root')!).render(<App />);

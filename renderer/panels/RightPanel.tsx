@@ -1,0 +1,39 @@
+import { TrainingPanel } from '../training/TrainingPanel';
+import { useAnalysis } from '../state/analysisContext';
+import { HelpCard } from './HelpCard';
+import { Inspector } from './Inspector';
+import { ProblemsPanel } from './ProblemsPanel';
+
+/**
+ * The right-hand side panel. Extension point: a later dataset panel or insight view (attention
+ * maps, runs) adds one entry to PANEL_TABS and one case below.
+ */
+export const PANEL_TABS = [
+  { id: 'inspector', label: 'Inspector' },
+  { id: 'training', label: 'Training' },
+  { id: 'problems', label: 'Problems' },
+  { id: 'help', label: 'Help' },
+] as const;
+export type PanelTab = (typeof PANEL_TABS)[number]['id'];
+
+export function RightPanel({ tab, onTab, helpKind, onHelp }: { tab: PanelTab; onTab: (t: PanelTab) => void; helpKind: string | null; onHelp: (kind: string) => void }) {
+  const problems = useAnalysis().problems.length;
+  return (
+    <aside className="right-panel" aria-label="Side panel">
+      <div className="tabs-row" role="tablist" aria-label="Side panel tabs">
+        {PANEL_TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} className={tab === t.id ? 'active' : ''} onClick={() => onTab(t.id)}>
+            {t.label}
+            {t.id === 'problems' && problems > 0 && <span className="badge">{problems}</span>}
+          </button>
+        ))}
+      </div>
+      <div className="panel-body" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'inspector' && <Inspector onHelp={onHelp} />}
+        {tab === 'training' && <TrainingPanel />}
+        {tab === 'problems' && <ProblemsPanel />}
+        {tab === 'help' && <HelpCard kind={helpKind} />}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * Editor state: open tabs (each a GraphDoc with its undo history and file identity), the
+ * selection, the clipboard and the last notice. The GraphDoc in history.present is the model;
+ * React Flow only draws it. Every graph change goes through `perform` with an engine command.
+ */
+import { useSyncExternalStore } from 'react';
+import { CommandError, createHistory, perform as performCmd, redo as redoH, undo as undoH, type Clip, type Command, type History } from '../../engine/graph/commands';
+import type { GraphDoc } from '../../engine/graph/schema';
+
+export interface Tab {
+  id: string;
+  history: History;
+  /** The document as last saved or opened; the tab is dirty while present !== savedDoc. */
+  savedDoc: GraphDoc | null;
+  /** Host file handle (null until saved). */
+  handle: string | null;
+  fileName: string | null;
+  modifiedMs?: number;
+}
+
+export interface Notice {
+  kind: 'error' | 'info';
+  text: string;
+  /** Changes with every notice so repeated identical messages still show. */
+  seq: number;
+}
+
+export interface EditorState {
+  tabs: Tab[];
+  activeTabId: string;
+  selectedNodes: string[];
+  selectedEdges: string[];
+  clipboard: Clip | null;
+  notice: Notice | null;
+  /** Node the canvas should centre on next (problems list, find). */
+  focusRequest: { nodeId: string; seq: number } | null;
+}
+
+type Listener = () => void;
+let state: EditorState;
+const listeners = new Set<Listener>();
+let seq = 0;
+let tabSeq = 0;
+
+function set(next: Partial<EditorState>): void {
+  state = { ...state, ...next };
+  for (const l of listeners) l();
+}
+
+export function initStore(doc: GraphDoc, meta: { fileName?: string | null } = {}): void {
+  const tab = makeTab(doc, { savedDoc: doc, fileName: meta.fileName ?? null });
+  state = { tabs: [tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [], clipboard: null, notice: null, focusRequest: null };
+}
+
+function makeTab(doc: GraphDoc, meta: Partial<Tab> = {}): Tab {
+  return { id: `tab${++tabSeq}`, history: createHistory(doc), savedDoc: null, handle: null, fileName: null, ...meta };
+}
+
+export function getState(): EditorState {
+  return state;
+}
+
+export function useEditor<T>(selector: (s: EditorState) => T): T {
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => selector(state),
+  );
+}
+
+export function activeTab(s: EditorState = state): Tab {
+  return s.tabs.find((t) => t.id === s.activeTabId) ?? s.tabs[0]!;
+}
+
+export function activeDoc(s: EditorState = state): GraphDoc {
+  return activeTab(s).history.present;
+}
+
+export function isDirty(t: Tab): boolean {
+  return t.history.present !== t.savedDoc;
+}
+
+function updateTab(id: string, f: (t: Tab) => Tab): void {
+  set({ tabs: state.tabs.map((t) => (t.id === id ? f(t) : t)) });
+}
+
+export function notify(kind: Notice['kind'], text: string): void {
+  set({ notice: { kind, text, seq: ++seq } });
+}
+
+export function clearNotice(): void {
+  set({ notice: null });
+}
+
+/** Apply a command to the active graph; a refused command shows its reason and changes nothing. */
+export function perform(cmd: Command): boolean {
+  const tab = activeTab();
+  try {
+    const history = performCmd(tab.history, cmd);
+    updateTab(tab.id, (t) => ({ ...t, history }));
+    pruneSelection();
+    return true;
+  } catch (err) {
+    if (err instanceof CommandError) {
+      notify('error', err.message);
+      return false;
+    }
+    throw err;
+  }
+}
+
+export function undo(): void {
+  const tab = activeTab();
+  if (!tab.history.past.length) return;
+  updateTab(tab.id, (t) => ({ ...t, history: undoH(t.history) }));
+  pruneSelection();
+}
+
+export function redo(): void {
+  const tab = activeTab();
+  if (!tab.history.future.length) return;
+  updateTab(tab.id, (t) => ({ ...t, history: redoH(t.history) }));
+  pruneSelection();
+}
+
+function pruneSelection(): void {
+  const doc = activeDoc();
+  const nodes = new Set(doc.nodes.map((n) => n.id));
+  const edges = new Set(doc.edges.map((e) => e.id));
+  const selectedNodes = state.selectedNodes.filter((id) => nodes.has(id));
+  const selectedEdges = state.selectedEdges.filter((id) => edges.has(id));
+  if (selectedNodes.length !== state.selectedNodes.length || selectedEdges.length !== state.selectedEdges.length) set({ selectedNodes, selectedEdges });
+}
+
+export function select(nodes: string[], edges: string[] = []): void {
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (same(nodes, state.selectedNodes) && same(edges, state.selectedEdges)) return;
+  set({ selectedNodes: nodes, selectedEdges: edges });
+}
+
+export function focusNode(nodeId: string): void {
+  set({ selectedNodes: [nodeId], selectedEdges: [], focusRequest: { nodeId, seq: ++seq } });
+}
+
+export function setClipboard(clip: Clip): void {
+  set({ clipboard: clip });
+}
+
+/** Open a document in a new tab, or replace the active tab when it is an untouched start page. */
+export function openInTab(doc: GraphDoc, meta: { handle?: string | null; fileName?: string | null; modifiedMs?: number } = {}): void {
+  const tab = makeTab(doc, { savedDoc: doc, handle: meta.handle ?? null, fileName: meta.fileName ?? null, modifiedMs: meta.modifiedMs });
+  set({ tabs: [...state.tabs, tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [] });
+}
+
+export function newTab(doc: GraphDoc): void {
+  const tab = makeTab(doc);
+  set({ tabs: [...state.tabs, tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [] });
+}
+
+export function switchTab(id: string): void {
+  if (id === state.activeTabId || !state.tabs.some((t) => t.id === id)) return;
+  set({ activeTabId: id, selectedNodes: [], selectedEdges: [] });
+}
+
+export function closeTab(id: string): void {
+  if (state.tabs.length === 1) return;
+  const i = state.tabs.findIndex((t) => t.id === id);
+  const tabs = state.tabs.filter((t) => t.id !== id);
+  const activeTabId = id === state.activeTabId ? tabs[Math.max(0, i - 1)]!.id : state.activeTabId;
+  set({ tabs, activeTabId, selectedNodes: [], selectedEdges: [] });
+}
+
+export function markSaved(tabId: string, savedDoc: GraphDoc, file: { handle: string; name: string; modifiedMs?: number }): void {
+  updateTab(tabId, (t) => ({ ...t, savedDoc, handle: file.handle, fileName: file.name, modifiedMs: file.modifiedMs }));
+}

@@ -1,0 +1,54 @@
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+/** Live loss (per step) and accuracy (per epoch, train and validation) on two axes. */
+export function LossChart({ steps, losses, epochEnds, trainAcc, valAcc }: { steps: number[]; losses: number[]; epochEnds: number[]; trainAcc: number[]; valAcc: (number | null)[] }) {
+  const host = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+
+  useEffect(() => {
+    const el = host.current!;
+    const opts: uPlot.Options = {
+      width: el.clientWidth || 320,
+      height: 180,
+      legend: { show: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false }, acc: { range: [0, 1] } },
+      axes: [
+        { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, label: 'step', labelSize: 16, size: 36 },
+        { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, size: 44 },
+        { scale: 'acc', side: 1, stroke: '#8a93a6', grid: { show: false }, size: 40, values: (_u, v) => v.map((x) => `${Math.round(x * 100)}%`) },
+      ],
+      series: [
+        { label: 'step' },
+        { label: 'loss', stroke: '#ffb74d', width: 1.5, points: { show: false } },
+        { label: 'train acc', stroke: '#4fc3f7', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
+        { label: 'val acc', stroke: '#69f0ae', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
+      ],
+    };
+    plot.current = new uPlot(opts, [[], [], [], []], el);
+    const ro = new ResizeObserver(() => plot.current?.setSize({ width: el.clientWidth, height: 180 }));
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const acc: (number | null)[] = steps.map(() => null);
+    const val: (number | null)[] = steps.map(() => null);
+    epochEnds.forEach((s, i) => {
+      const idx = steps.lastIndexOf(s);
+      if (idx >= 0) {
+        acc[idx] = trainAcc[i] ?? null;
+        val[idx] = valAcc[i] ?? null;
+      }
+    });
+    plot.current?.setData([steps, losses, acc, val] as uPlot.AlignedData);
+  }, [steps, losses, epochEnds, trainAcc, valAcc]);
+
+  return <div ref={host} className="loss-chart" role="img" aria-label="Training loss and accuracy chart" />;
+}
