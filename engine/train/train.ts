@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainingSettings } from '../graph/schema.js';
 import type { Batch, Dataset, DataSplit } from '../data/dataset.js';
 import { learningRateAt } from './schedule.js';
+import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
 
 export interface StepEvent {
   epoch: number;
@@ -54,8 +55,13 @@ export interface TrainControl {
   waitIfPaused?: () => Promise<void>;
   onStep?: (e: StepEvent) => void;
   onEpoch?: (e: EpochEvent) => void;
-  /** Called with the epoch number after each epoch's checkpoint is taken. */
-  onCheckpoint?: (epoch: number) => void | Promise<void>;
+  /**
+   * Called after each good epoch; `capture()` reads the weights and optimizer state into a
+   * checkpoint (only when asked: it copies every weight off the device).
+   */
+  onCheckpoint?: (epoch: number, capture: () => Promise<Checkpoint>) => void | Promise<void>;
+  /** Continue from a checkpoint: weights, optimizer state, epoch, step and history. */
+  resume?: Checkpoint;
   /** Report every n steps (loss is read from the device that often). Default 1. */
   reportEvery?: number;
   /** Limit steps per epoch (tests, quick runs). */
@@ -76,6 +82,18 @@ function makeOptimizer(s: TrainingSettings): tf.Optimizer {
 
 function setLearningRate(opt: tf.Optimizer, lr: number): void {
   (opt as unknown as { learningRate: number }).learningRate = lr;
+}
+
+/**
+ * Scale all gradients together so their global L2 norm is at most maxNorm (tfjs has no
+ * clipByGlobalNorm). Call inside tf.tidy.
+ */
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
+  const names = Object.keys(grads);
+  const sq = tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!))));
+  const norm = tf.sqrt(sq);
+  const factor = tf.div(maxNorm, tf.maximum(norm, maxNorm));
+  return Object.fromEntries(names.map((k) => [k, tf.mul(grads[k]!, factor)]));
 }
 
 /** Softmax cross-entropy with optional label smoothing, mean over the batch. */
@@ -150,17 +168,32 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
   const started = Date.now();
   const epochs: EpochEvent[] = [];
   let step = 0;
+  let firstEpoch = 0;
+  let bestVal = Infinity;
+  let sinceBest = 0;
+  if (control.resume) {
+    try {
+      await restoreCheckpoint(model, optimizer, control.resume);
+    } catch (err) {
+      optimizer.dispose();
+      throw err;
+    }
+    const m = control.resume.manifest;
+    firstEpoch = m.epoch;
+    step = m.step;
+    epochs.push(...m.history);
+    bestVal = m.earlyStopping.bestValLoss ?? Infinity;
+    sinceBest = m.earlyStopping.epochsSinceBest;
+  }
   let status: TrainResult['status'] = 'done';
   let message: string | undefined;
   let lastGood = snapshot(model);
-  let bestVal = Infinity;
-  let sinceBest = 0;
   let windowStart = Date.now();
   let windowExamples = 0;
   let rate = 0;
 
   try {
-    outer: for (let epoch = 0; epoch < settings.epochs; epoch++) {
+    outer: for (let epoch = firstEpoch; epoch < settings.epochs; epoch++) {
       const epochStart = Date.now();
       let lossSum = 0;
       let lossCount = 0;
@@ -185,13 +218,7 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
             correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32')) as tf.Scalar);
             return classificationLoss(logits, y, classes, settings.labelSmoothing);
           }, vars);
-          let g = grads;
-          if (settings.gradClipNorm > 0) {
-            const names = Object.keys(grads);
-            const clipped = tf.clipByGlobalNorm(names.map((k) => grads[k]!), settings.gradClipNorm);
-            g = Object.fromEntries(names.map((k, i) => [k, clipped[i]!]));
-          }
-          optimizer.applyGradients(g);
+          optimizer.applyGradients(settings.gradClipNorm > 0 ? clipByGlobalNorm(grads, settings.gradClipNorm) : grads);
           if (settings.weightDecay > 0) {
             // AdamW / SGD: decoupled weight decay on kernels and arrays (not biases or norms).
             for (const v of decayVars) v.assign(tf.mul(v, 1 - lr * settings.weightDecay));
@@ -251,16 +278,21 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
       control.onEpoch?.(ev);
       tf.dispose(lastGood);
       lastGood = snapshot(model);
-      await control.onCheckpoint?.(epoch + 1);
+      let stopEarly = false;
       if (val && settings.earlyStoppingPatience > 0) {
         if (val.loss < bestVal - 1e-6) {
           bestVal = val.loss;
           sinceBest = 0;
-        } else if (++sinceBest >= settings.earlyStoppingPatience) {
-          status = 'early-stopped';
-          message = `Validation loss did not improve for ${settings.earlyStoppingPatience} epochs; stopped early.`;
-          break;
-        }
+        } else if (++sinceBest >= settings.earlyStoppingPatience) stopEarly = true;
+      }
+      if (control.onCheckpoint) {
+        const state = { epoch: epoch + 1, step, settings, history: [...epochs], bestValLoss: bestVal, epochsSinceBest: sinceBest };
+        await control.onCheckpoint(epoch + 1, () => captureCheckpoint(model, optimizer, state));
+      }
+      if (stopEarly) {
+        status = 'early-stopped';
+        message = `Validation loss did not improve for ${settings.earlyStoppingPatience} epochs; stopped early.`;
+        break;
       }
     }
   } finally {

@@ -1,0 +1,144 @@
+/**
+ * "From data": an input node may leave its size params at 0 (e.g. TabularInput numColumns,
+ * ImageInput height/width/channels) and a classification head its numClasses, to take them
+ * from the dataset. Which param sets which dimension is found by probing the kind itself with
+ * distinct values and reading where they land in the fed shape (or the head's class count), so
+ * no kind is special-cased here. A 0 counts as "from data" only where the kind's schema refuses
+ * 0 (ImageInput's frames: 0 is a real value and stays).
+ */
+import { analyse } from '../graph/analyse.js';
+import type { GraphDoc, GraphNode } from '../graph/schema.js';
+import { getKind } from '../kinds/registry.js';
+import type { KindDefinition, Shape } from '../kinds/types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyKind = KindDefinition<any>;
+
+export class BindError extends Error {
+  constructor(
+    message: string,
+    readonly nodeId?: string,
+    readonly param?: string,
+  ) {
+    super(message);
+    this.name = 'BindError';
+  }
+}
+
+/** Params of `node` whose 0 means "from data". */
+export function fromDataParams(kind: AnyKind, params: Record<string, unknown>): string[] {
+  const zeros = Object.keys(params).filter((k) => params[k] === 0);
+  if (zeros.length === 0) return [];
+  const valid = { ...params };
+  // 2, not 1: some counts (numClasses) start at 2.
+  for (const k of zeros) valid[k] = 2;
+  if (!kind.params.safeParse(valid).success) return [];
+  return zeros.filter((k) => !kind.params.safeParse({ ...valid, [k]: 0 }).success);
+}
+
+/** Values tried for a param, largest first: the first its schema accepts is used. */
+const PROBES = [7919, 1009, 251, 61, 13, 5, 3];
+
+/** The shape a model input is fed per example: modelInput() when the kind has it, else `out`. */
+export function fedShape(kind: AnyKind, params: Record<string, unknown>): Shape | undefined {
+  const mi = (kind as { modelInput?: (p: Record<string, unknown>) => { shape: number[] } }).modelInput;
+  if (mi) return mi(params).shape;
+  const r = kind.inferShape(params, {});
+  return r.ok ? r.outputs.out : undefined;
+}
+
+function withParams(doc: GraphDoc, id: string, patch: Record<string, unknown>): GraphDoc {
+  return { ...doc, nodes: doc.nodes.map((n) => (n.id === id ? { ...n, params: { ...n.params, ...patch } } : n)) };
+}
+
+export interface BindResult {
+  doc: GraphDoc;
+  /** What was filled in, e.g. `tabular.numColumns = 4 (from data)`. */
+  filled: string[];
+}
+
+/**
+ * Fill "from data" params and check the model input and head agree with the data, with
+ * messages that name the node and param to change.
+ */
+export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number }): BindResult {
+  const filled: string[] = [];
+  const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
+  if (inputs.length !== 1) {
+    throw new BindError(inputs.length === 0 ? 'The graph has no input node to feed the data to' : `The graph has ${inputs.length} input nodes (${inputs.map((n) => n.id).join(', ')}); training from one dataset needs exactly one`);
+  }
+  const input = inputs[0]!;
+  const inKind = getKind(input.kind)!;
+  let out = bindNode(doc, input, inKind, (params) => fedShape(inKind, params), data.inputShape, filled);
+  const parsed = inKind.params.safeParse(out.nodes.find((n) => n.id === input.id)!.params);
+  if (!parsed.success) throw new BindError(`${inKind.title} "${input.id}": ${parsed.error.issues[0]!.message} (param ${String(parsed.error.issues[0]!.path[0])})`, input.id);
+  const fed = fedShape(inKind, parsed.data as Record<string, unknown>);
+  if (!fed || fed.join('x') !== data.inputShape.join('x')) {
+    throw new BindError(
+      `The input node "${input.id}" expects examples of shape [${fed?.join(', ') ?? '?'}] but the data gives [${data.inputShape.join(', ')}]; change its params to match, or set the size params to 0 to take them from the data`,
+      input.id,
+    );
+  }
+  // Heads: probe numClasses-like params through the analyser (the head's loss needs its inputs).
+  for (const head of out.nodes) {
+    const kind = getKind(head.kind);
+    if (!kind?.loss) continue;
+    const keys = fromDataParams(kind, head.params);
+    if (keys.length > 0) {
+      // The class count is the one param whose probe shows up as the head's number of classes.
+      const base = Object.fromEntries(keys.map((k) => [k, 2]));
+      const classesWith = (patch: Record<string, unknown>) => {
+        const loss = analyse(withParams(out, head.id, patch)).heads.find((h) => h.nodeId === head.id)?.loss;
+        return loss && 'classes' in loss ? loss.classes : undefined;
+      };
+      const key = keys.find((k) => {
+        const before = classesWith(base);
+        return before !== undefined && classesWith({ ...base, [k]: 3 }) !== before;
+      });
+      if (key === undefined) {
+        const why = analyse(withParams(out, head.id, base)).problems.find((p) => p.severity === 'error')?.message;
+        throw new BindError(`${kind.title} "${head.id}": cannot take ${keys.join(', ')} from the data${why ? ` (${why})` : ''}`, head.id, keys[0]);
+      }
+      out = withParams(out, head.id, { ...base, [key]: data.numClasses });
+      filled.push(`${head.id}.${key} = ${data.numClasses} (from data)`);
+    }
+  }
+  const a = analyse(out);
+  for (const h of a.heads) {
+    if (h.loss.type === 'classification' && h.loss.classes !== data.numClasses) {
+      throw new BindError(`The head "${h.nodeId}" predicts ${h.loss.classes} classes but the data has ${data.numClasses}; set its numClasses to ${data.numClasses} (or 0 to take it from the data)`, h.nodeId, 'numClasses');
+    }
+  }
+  return { doc: out, filled };
+}
+
+function bindNode(doc: GraphDoc, node: GraphNode, kind: AnyKind, shapeOf: (p: Record<string, unknown>) => Shape | undefined, target: number[], filled: string[]): GraphDoc {
+  const keys = fromDataParams(kind, node.params);
+  if (keys.length === 0) return doc;
+  // Baseline with every "from data" param at 2, then move one param at a time: the axis that
+  // changes is the one it sets (robust even when a probe equals some fixed dimension).
+  const base = { ...node.params, ...Object.fromEntries(keys.map((k) => [k, 2])) };
+  const shapeWith = (p: Record<string, unknown>): Shape | undefined => {
+    const parsed = kind.params.safeParse(p);
+    return parsed.success ? shapeOf(parsed.data as Record<string, unknown>) : undefined;
+  };
+  const baseShape = shapeWith(base);
+  if (!baseShape) throw new BindError(`${kind.title} "${node.id}": cannot take ${keys.join(', ')} from the data`, node.id, keys[0]);
+  if (baseShape.length !== target.length) {
+    throw new BindError(`The input node "${node.id}" (${kind.title}) gives rank-${baseShape.length} examples but the data's examples are [${target.join(', ')}]; use an input kind that matches the data`, node.id);
+  }
+  const patch: Record<string, unknown> = {};
+  for (const k of keys) {
+    let axis = -1;
+    for (const probe of PROBES) {
+      const shape = shapeWith({ ...base, [k]: probe });
+      if (!shape || shape.length !== baseShape.length) continue;
+      axis = shape.findIndex((v, i) => v !== baseShape[i]);
+      break;
+    }
+    if (axis < 0) throw new BindError(`${kind.title} "${node.id}": ${k} does not set a dimension of the data, so it cannot be 0; give it a value`, node.id, k);
+    patch[k] = target[axis];
+    filled.push(`${node.id}.${k} = ${target[axis]} (from data)`);
+  }
+  return withParams(doc, node.id, patch);
+}

@@ -1,0 +1,35 @@
+/**
+ * A tiny Perceiver IO GraphDoc for training tests: 4×4 grey images, 4 patch tokens, 2 latents
+ * of 8 channels. Small enough that 20 epochs run in seconds on wasm or cpu.
+ */
+import { graphDocSchema, type GraphDoc } from '../graph/schema.js';
+
+export function tinyPerceiverDoc(opts: { height?: number; width?: number; classes?: number; training?: Record<string, unknown> } = {}): GraphDoc {
+  const e = (id: string, s: string, t: string, port: string) => ({ id, source: { node: s, port: 'out' }, target: { node: t, port } });
+  return graphDocSchema.parse({
+    schemaVersion: 1,
+    name: 'tiny perceiver',
+    nodes: [
+      { id: 'image', kind: 'ImageInput', params: { height: opts.height ?? 4, width: opts.width ?? 4, channels: 1 } },
+      { id: 'patches', kind: 'ImagePatches', params: { spatialDownsample: 2 } },
+      { id: 'fourier', kind: 'FourierPosition', params: { numBands: 1 } },
+      { id: 'latents', kind: 'LatentArray', params: { numLatents: 2, channels: 8 } },
+      { id: 'encoder', kind: 'CrossAttention', params: { heads: 1 } },
+      { id: 'stack', kind: 'LatentStack', params: { layersPerBlock: 1, blocks: 1, heads: 1 } },
+      { id: 'query', kind: 'TrainableQuery', params: { numQueries: 1, channels: 8 } },
+      { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1, useQueryResidual: true } },
+      { id: 'head', kind: 'ClassificationHead', params: { numClasses: opts.classes ?? 2 } },
+    ],
+    edges: [
+      e('e1', 'image', 'patches', 'in'),
+      e('e2', 'patches', 'fourier', 'in'),
+      e('e3', 'latents', 'encoder', 'q'),
+      e('e4', 'fourier', 'encoder', 'kv'),
+      e('e5', 'encoder', 'stack', 'in'),
+      e('e6', 'query', 'decoder', 'q'),
+      e('e7', 'stack', 'decoder', 'kv'),
+      e('e8', 'decoder', 'head', 'in'),
+    ],
+    training: { optimizer: 'adam', learningRate: 0.01, batchSize: 8, epochs: 2, seed: 3, ...opts.training },
+  });
+}
