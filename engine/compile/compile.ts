@@ -51,24 +51,31 @@ export function compile(doc: GraphDoc, options: { seed?: number } = {}): Compile
 
   const symbols = new Map<string, Record<string, Sym>>();
   const inputs: Sym[] = [];
-  for (const id of analysis.modelInputs) {
-    const na = analysis.nodes.get(id)!;
-    const input = tf.input({ shape: [...na.outputShapes.out!], name: layerName(id) });
+  const fed = new Map<string, Sym>();
+  for (const spec of analysis.inputSpecs) {
+    // A transforming input kind builds its own layer under the node's name; its fed tensor
+    // gets a suffix so names stay unique.
+    const transforms = !!getKind(nodesById.get(spec.nodeId)!.kind)!.modelInput;
+    const input = tf.input({ shape: [...spec.shape], dtype: spec.dtype, name: layerName(spec.nodeId, transforms ? 'input' : undefined) });
     inputs.push(input);
-    symbols.set(id, { out: input });
+    fed.set(spec.nodeId, input);
   }
-  const batchRef = inputs[0]!;
+  // Arrays broadcast over the batch of a float input where there is one (an int input has no
+  // gradient to carry).
+  const floatSpec = analysis.inputSpecs.find((s) => s.dtype === 'float32');
+  const batchRef = floatSpec ? fed.get(floatSpec.nodeId)! : inputs[0]!;
 
   for (const id of analysis.order) {
-    if (symbols.has(id)) continue;
     const node = nodesById.get(id)!;
     const na = analysis.nodes.get(id)!;
     const kind = getKind(node.kind)!;
     const build = BUILDERS[kind.kind];
     if (!build) throw new CompileError(`No compiler for node kind "${kind.kind}" (node "${id}")`, id);
     const ins: Record<string, Sym> = {};
+    if (fed.has(id)) ins.in = fed.get(id)!;
     for (const w of incoming.get(id) ?? []) ins[w.port] = symbols.get(w.from)![w.fromPort]!;
     try {
+      // Builders take a model input's fed tensor as `in` (ImageInput passes it through).
       symbols.set(id, build({ nodeId: id, params: na.params, analysis: na, inputs: ins, batchRef, seed, name: (s) => layerName(id, s) }));
     } catch (err) {
       throw new CompileError(`${kind.title} "${id}" failed to build: ${(err as Error).message}`, id);

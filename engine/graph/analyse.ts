@@ -4,7 +4,7 @@
  * (commands replace only the objects they change), and the walk is one topological pass.
  */
 import { getKind } from '../kinds/registry.js';
-import type { Cost, HeadLoss, KindDefinition, Shape } from '../kinds/types.js';
+import type { Cost, HeadLoss, KindDefinition, ModelInputSpec, Shape } from '../kinds/types.js';
 import type { GraphDoc, GraphEdge } from './schema.js';
 
 export interface Problem {
@@ -37,6 +37,8 @@ export interface Analysis {
   order: string[];
   totals: Cost;
   modelInputs: string[];
+  /** What each model input is fed per example (same order as modelInputs). */
+  inputSpecs: ({ nodeId: string } & ModelInputSpec)[];
   heads: { nodeId: string; loss: HeadLoss }[];
   /** Edge id → the shape it carries, for labelling wires. */
   edgeShapes: Map<string, Shape>;
@@ -180,6 +182,7 @@ export function analyse(doc: GraphDoc): Analysis {
 
   const totals: Cost = { params: 0, flops: 0, activationBytes: 0 };
   const modelInputs: string[] = [];
+  const inputSpecs: Analysis['inputSpecs'] = [];
   const heads: { nodeId: string; loss: HeadLoss }[] = [];
 
   for (const id of order) {
@@ -230,7 +233,11 @@ export function analyse(doc: GraphDoc): Analysis {
     for (const w of kind.warnings?.(na.params, na.inputShapes, na.outputShapes, na.cost) ?? []) {
       addProblem(na, { severity: 'warning', nodeId: id, message: `${kind.title} "${id}": ${w}` });
     }
-    if (kind.isModelInput) modelInputs.push(id);
+    if (kind.isModelInput) {
+      modelInputs.push(id);
+      const spec = kind.modelInput?.(na.params) ?? { shape: [...na.outputShapes.out!], dtype: 'float32' as const };
+      inputSpecs.push({ nodeId: id, ...spec });
+    }
     if (kind.loss) heads.push({ nodeId: id, loss: kind.loss(na.params, na.outputShapes) });
     else if (outgoing.get(id)!.length === 0) {
       addProblem(na, { severity: 'warning', nodeId: id, message: `${kind.title} "${id}": its output is not used; connect it or delete the node` });
@@ -246,5 +253,5 @@ export function analyse(doc: GraphDoc): Analysis {
     }
   }
 
-  return { valid: !problems.some((p) => p.severity === 'error'), problems, nodes, order, totals, modelInputs, heads, edgeShapes };
+  return { valid: !problems.some((p) => p.severity === 'error'), problems, nodes, order, totals, modelInputs, inputSpecs, heads, edgeShapes };
 }

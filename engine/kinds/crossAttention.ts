@@ -36,6 +36,7 @@ export const crossAttention: KindDefinition<P> = {
   inputs: [
     { name: 'q', label: 'latents', type: 'latents', ranks: [2], description: 'Queries [N, D] (the latent array)' },
     { name: 'kv', label: 'inputs', type: 'tokens', ranks: [2], description: 'Keys/values [M, C] (input tokens)' },
+    { name: 'mask', label: 'input mask', type: 'any', ranks: [1], optional: true, description: 'Mask [M]: 1 keeps an input token, 0 hides it (text padding)' },
   ],
   outputs: [{ name: 'out', label: 'latents', type: 'latents', ranks: [2], description: 'Updated latents [N, D]' }],
   params,
@@ -45,6 +46,7 @@ export const crossAttention: KindDefinition<P> = {
     const d = crossDims(p, i.q, i.kv);
     const bad = checkHeads(d.qk, d.v, d.heads);
     if (bad) return { ok: false, error: bad };
+    if (i.mask && i.mask[0] !== i.kv[0]) return fail(`the input mask has ${i.mask[0]} entries but there are ${i.kv[0]} input tokens`, { port: 'mask' });
     return ok({ out: i.q });
   },
   cost: (p, i) => attentionCost(crossDims(p, i.q!, i.kv!)),

@@ -19,7 +19,7 @@ export const imagePatches: KindDefinition<P> = {
   maths: '[H,W,C] → [H/s, W/s, s·s·C], channel order (dh, dw, c); optional Linear to num_channels.',
   reference: "DM ImagePreprocessor(prep_type='patches'), io_processors.space_to_depth",
   inputs: [{ name: 'in', label: 'image', type: 'image', ranks: [3, 4], description: 'Image [H,W,C] or video [T,H,W,C]' }],
-  outputs: [{ name: 'out', label: 'patches', type: 'image', ranks: [3, 4], description: 'Patch grid [H/s, W/s, s·s·C]' }],
+  outputs: [{ name: 'out', label: 'patches', type: 'image', ranks: [3, 4], description: 'Patch grid [H/s, W/s, s·s·C] (video [T/t, H/s, W/s, t·s·s·C]; T/t = 1 is squeezed)' }],
   params,
   inferShape(p, i) {
     const x = i.in;
@@ -35,7 +35,9 @@ export const imagePatches: KindDefinition<P> = {
       return fail(`${t} frames are not divisible by temporalDownsample ${p.temporalDownsample}`, { param: 'temporalDownsample' });
     }
     const ch = p.linearChannels > 0 ? p.linearChannels : s * s * p.temporalDownsample * c!;
-    return ok({ out: video ? [t! / p.temporalDownsample, h! / s, w! / s, ch] : [h! / s, w! / s, ch] });
+    // DM squeezes a time axis of 1 after temporal patching (two flow frames become one grid).
+    const frames = t! / p.temporalDownsample;
+    return ok({ out: video && frames > 1 ? [frames, h! / s, w! / s, ch] : [h! / s, w! / s, ch] });
   },
   cost(p, i, o) {
     const out = o.out!;

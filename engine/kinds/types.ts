@@ -58,6 +58,12 @@ export type HeadLoss =
   | { type: 'regression'; channels: number }
   | { type: 'tokenClassification'; classes: number };
 
+/** What a model input is fed, per example (without the batch axis). */
+export interface ModelInputSpec {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
 export interface KindDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
   kind: string;
   version: number;
@@ -82,6 +88,11 @@ export interface KindDefinition<P extends Record<string, unknown> = Record<strin
   loss?(params: P, outputs: Record<string, Shape>): HeadLoss;
   /** Present on model inputs: the data the node expects. */
   isModelInput?: true;
+  /**
+   * Model inputs that transform their data (text ids → embeddings, a table row → tokens) say
+   * what the model is fed; without it the fed tensor is the node's `out` shape, float32.
+   */
+  modelInput?(params: P): ModelInputSpec;
   /** Weight-sharing groups: nodes with the same `shareGroup` param value reuse one set of weights. */
   migrations?: Record<number, (params: Record<string, unknown>) => Record<string, unknown>>;
   /** Non-fatal advice for legal but suspicious choices. */
@@ -107,3 +118,9 @@ export function divisors(n: number, limit = 8): number[] {
   for (let i = 1; i <= n && out.length < limit; i++) if (n % i === 0) out.push(i);
   return out;
 }
+
+/** Output size of a SAME-padded strided op: ⌈n / stride⌉ (TF/Haiku convention). */
+export const sameOut = (n: number, stride: number): number => Math.ceil(n / stride);
+
+/** Shape text for messages, e.g. "[7, 7, 16]". */
+export const shapeText = (s: readonly number[] | undefined): string => (s ? `[${s.join(', ')}]` : '[?]');

@@ -4,18 +4,22 @@
  * module (see engine/layers/index.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { attend, broadcastBatch, gelu, layerNorm, linear } from './ops.js';
+import { attend, broadcastBatch, gelu, layerNorm, linear, linearMany } from './ops.js';
 
-type Kwargs = { training?: boolean } & Record<string, unknown>;
-type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
+/** tfjs does not export the Initializer class type by name. */
+export type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
+export type Kwargs = { training?: boolean } & Record<string, unknown>;
+export type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
 /** Haiku-style fan-in init: truncated normal with σ = 1/(0.87962566·√fan_in) (spec §1.0). */
-function fanInInit(fanIn: number, seed: number | undefined): tf.initializers.Initializer {
+export function fanInInit(fanIn: number, seed: number | undefined): Initializer {
   return tf.initializers.truncatedNormal({ mean: 0, stddev: 1 / (0.87962566 * Math.sqrt(fanIn)), seed });
 }
 
 let seedCounter = 0;
-function nextSeed(base: number | undefined): number | undefined {
+/** A fresh weight seed derived from the graph seed (deterministic per compile). */
+export function nextSeed(base: number | undefined): number | undefined {
   return base === undefined ? undefined : base + 7919 * ++seedCounter;
 }
 /** Reset the per-process weight-seed counter so the same graph and seed give the same weights. */
@@ -23,7 +27,7 @@ export function resetLayerSeeds(): void {
   seedCounter = 0;
 }
 
-function asTensor(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
+export function asTensor(x: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(x) ? x[0]! : x;
 }
 
@@ -78,6 +82,8 @@ export interface SpaceToDepthConfig {
   spatial: number;
   temporal: number;
   linearChannels: number;
+  /** Video whose frames fold into one (T = t): drop the time axis, as DM does for flow. */
+  squeezeTime?: boolean;
   seed?: number;
 }
 
@@ -89,7 +95,7 @@ export class SpaceToDepth extends tf.layers.Layer {
   private b?: tf.LayerVariable;
   constructor(cfg: SpaceToDepthConfig & LayerArgs) {
     super(cfg);
-    this.cfg = { spatial: cfg.spatial, temporal: cfg.temporal, linearChannels: cfg.linearChannels, seed: cfg.seed };
+    this.cfg = { spatial: cfg.spatial, temporal: cfg.temporal, linearChannels: cfg.linearChannels, squeezeTime: cfg.squeezeTime ?? false, seed: cfg.seed };
   }
   private rawChannels(s: tf.Shape): number {
     return this.cfg.spatial * this.cfg.spatial * this.cfg.temporal * (s[s.length - 1] as number);
@@ -106,6 +112,7 @@ export class SpaceToDepth extends tf.layers.Layer {
     const s = inputShape as tf.Shape;
     const { spatial: sp, temporal: t } = this.cfg;
     const ch = this.cfg.linearChannels > 0 ? this.cfg.linearChannels : this.rawChannels(s);
+    if (s.length === 5 && this.cfg.squeezeTime) return [s[0]!, (s[2] as number) / sp, (s[3] as number) / sp, ch];
     if (s.length === 5) return [s[0]!, (s[1] as number) / t, (s[2] as number) / sp, (s[3] as number) / sp, ch];
     return [s[0]!, (s[1] as number) / sp, (s[2] as number) / sp, ch];
   }
@@ -130,6 +137,7 @@ export class SpaceToDepth extends tf.layers.Layer {
         y = tf.reshape(y, [b!, T! / t, h! / s, w! / s, s * s * t * c!]);
       }
       if (this.w) y = linear(y, this.w.read(), this.b!.read());
+      if (this.cfg.squeezeTime && y.rank === 5) y = tf.squeeze(y, [1]);
       return y;
     });
   }
@@ -151,24 +159,30 @@ export interface FourierConfig {
 /**
  * Fourier position features for a grid (spec §1.2): positions linspace(−1,1,n) per dim,
  * frequencies linspace(1, max_res/2, K), channels [x_1..x_d, sin(all dims), cos(all dims)].
- * Returned as a Float32Array [M, channels], computed once.
+ * Returned as a Float32Array [M, channels], computed once. With `range`, only the flat indices
+ * start … start+count−1, at DM's subsampled positions −1 + 2·i/n (spec §1.2 rule 7).
  */
-export function fourierFeatures(cfg: Omit<FourierConfig, 'combine'>): { data: Float32Array; channels: number } {
+export function fourierFeatures(
+  cfg: Omit<FourierConfig, 'combine'>,
+  range?: { start: number; count: number },
+): { data: Float32Array; channels: number } {
   const d = cfg.indexDims.length;
   const K = cfg.numBands;
-  const m = cfg.indexDims.reduce((a, b) => a * b, 1);
+  const total = cfg.indexDims.reduce((a, b) => a * b, 1);
+  const start = range?.start ?? 0;
+  const m = range?.count ?? total;
   const channels = (cfg.concatPos ? d : 0) + d * K * (cfg.sineOnly ? 1 : 2);
   const data = new Float32Array(m * channels);
   const pos = new Float64Array(d);
-  for (let idx = 0; idx < m; idx++) {
-    let rem = idx;
+  for (let row = 0; row < m; row++) {
+    let rem = start + row;
     for (let j = d - 1; j >= 0; j--) {
       const n = cfg.indexDims[j]!;
       const i = rem % n;
       rem = Math.floor(rem / n);
-      pos[j] = n === 1 ? -1 : -1 + (2 * i) / (n - 1);
+      pos[j] = range ? -1 + (2 * i) / n : n === 1 ? -1 : -1 + (2 * i) / (n - 1);
     }
-    let c = idx * channels;
+    let c = row * channels;
     if (cfg.concatPos) for (let j = 0; j < d; j++) data[c++] = pos[j]!;
     for (let pass = 0; pass < (cfg.sineOnly ? 1 : 2); pass++) {
       for (let j = 0; j < d; j++) {
@@ -253,6 +267,10 @@ export interface AttentionBlockConfig {
   outputChannels: number;
   /** Decode queries in chunks of this many; 0 = all at once. */
   chunkSize: number;
+  /** A third input: 'kv' masks input tokens [B, Tk]; 'query' masks whole query rows [B, Tq] (DM). */
+  maskMode?: 'none' | 'kv' | 'query';
+  /** Init of the final Linear (DM flow decoder: zeros). */
+  outputInit?: 'fanIn' | 'zeros';
   seed?: number;
 }
 
@@ -267,16 +285,18 @@ export class AttentionBlock extends tf.layers.Layer {
   constructor(cfg: AttentionBlockConfig & LayerArgs) {
     super(cfg);
     const { dq, dkv, qk, v, heads, widening, dropout, gelu: g, useQueryResidual, selfAttention, outputChannels, chunkSize, seed } = cfg;
-    this.cfg = { dq, dkv, qk, v, heads, widening, dropout, gelu: g, useQueryResidual, selfAttention, outputChannels, chunkSize, seed };
+    const maskMode = cfg.maskMode ?? 'none';
+    const outputInit = cfg.outputInit ?? 'fanIn';
+    this.cfg = { dq, dkv, qk, v, heads, widening, dropout, gelu: g, useQueryResidual, selfAttention, outputChannels, chunkSize, maskMode, outputInit, seed };
   }
   override build(): void {
     const c = this.cfg;
     const ones = tf.initializers.ones();
     const zeros = tf.initializers.zeros();
-    const add = (name: string, shape: number[], init: tf.initializers.Initializer) => {
+    const add = (name: string, shape: number[], init: Initializer) => {
       this.w[name] = this.addWeight(name, shape, 'float32', init);
     };
-    const lin = (name: string, i: number, o: number, init?: tf.initializers.Initializer) => {
+    const lin = (name: string, i: number, o: number, init?: Initializer) => {
       add(`${name}_kernel`, [i, o], init ?? fanInInit(i, nextSeed(c.seed)));
       add(`${name}_bias`, [o], zeros);
     };
@@ -295,7 +315,8 @@ export class AttentionBlock extends tf.layers.Layer {
     lin('mlp1', c.dq, c.widening * c.dq);
     lin('mlp2', c.widening * c.dq, c.dq);
     if (c.outputChannels > 0) {
-      lin('proj', c.dq, c.outputChannels, tf.initializers.truncatedNormal({ mean: 0, stddev: 1 / Math.sqrt(c.dq), seed: nextSeed(c.seed) }));
+      const init = c.outputInit === 'zeros' ? zeros : tf.initializers.truncatedNormal({ mean: 0, stddev: 1 / Math.sqrt(c.dq), seed: nextSeed(c.seed) });
+      lin('proj', c.dq, c.outputChannels, init);
     }
     this.built = true;
   }
@@ -306,15 +327,23 @@ export class AttentionBlock extends tf.layers.Layer {
   private r(name: string): tf.Tensor {
     return this.w[name]!.read();
   }
-  private block(q: tf.Tensor, kv: tf.Tensor, training: boolean): tf.Tensor {
+  /** The [B, Tq, Tk] attention mask from a token mask, or undefined. */
+  private fullMask(mask: tf.Tensor | undefined, tq: number, tk: number): tf.Tensor | undefined {
+    if (!mask || this.cfg.maskMode === 'none') return undefined;
+    const b = mask.shape[0]!;
+    const m = tf.cast(mask, 'float32');
+    return this.cfg.maskMode === 'kv' ? tf.broadcastTo(tf.reshape(m, [b, 1, tk]), [b, tq, tk]) : tf.broadcastTo(tf.reshape(m, [b, tq, 1]), [b, tq, tk]);
+  }
+  private block(q: tf.Tensor, kv: tf.Tensor, training: boolean, mask?: tf.Tensor): tf.Tensor {
     const c = this.cfg;
     const qn = layerNorm(q, this.r('ln_q_gamma'), this.r('ln_q_beta'));
     const kvn = c.selfAttention ? qn : layerNorm(kv, this.r('ln_kv_gamma'), this.r('ln_kv_beta'));
-    const Q = linear(qn, this.r('q_kernel'), this.r('q_bias'));
-    const K = linear(kvn, this.r('k_kernel'), this.r('k_bias'));
-    const V = linear(kvn, this.r('v_kernel'), this.r('v_bias'));
+    // q/k/v (self) or k/v (cross) as one wide matmul: fewer, larger kernels (bench/README.md).
+    const [Q, K, V] = c.selfAttention
+      ? linearMany(qn, [this.r('q_kernel'), this.r('k_kernel'), this.r('v_kernel')], [this.r('q_bias'), this.r('k_bias'), this.r('v_bias')])
+      : [linear(qn, this.r('q_kernel'), this.r('q_bias')), ...linearMany(kvn, [this.r('k_kernel'), this.r('v_kernel')], [this.r('k_bias'), this.r('v_bias')])];
     const sink = recorder ? (p: tf.Tensor) => recorder!(this.name, p) : undefined;
-    let a = linear(attend(Q, K, V, c.heads, undefined, sink), this.r('o_kernel'), this.r('o_bias'));
+    let a = linear(attend(Q, K, V, c.heads, this.fullMask(mask, q.shape[1]!, kv.shape[1]!), sink), this.r('o_kernel'), this.r('o_bias'));
     if (training && c.dropout > 0) a = tf.dropout(a, c.dropout);
     let x = c.useQueryResidual ? tf.add(q, a) : a;
     const h = gelu(linear(layerNorm(x, this.r('ln_mlp_gamma'), this.r('ln_mlp_beta')), this.r('mlp1_kernel'), this.r('mlp1_bias')), c.gelu);
@@ -329,15 +358,20 @@ export class AttentionBlock extends tf.layers.Layer {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const q = list[0]!;
       const kv = this.cfg.selfAttention ? q : list[1]!;
+      const mask = this.cfg.maskMode !== 'none' ? list[this.cfg.selfAttention ? 1 : 2] : undefined;
       const training = kwargs?.training === true;
       const tq = q.shape[1]!;
       const chunk = this.cfg.chunkSize;
       if (chunk > 0 && chunk < tq) {
         const parts: tf.Tensor[] = [];
-        for (let s = 0; s < tq; s += chunk) parts.push(this.block(tf.slice(q, [0, s, 0], [-1, Math.min(chunk, tq - s), -1]), kv, training));
+        for (let s = 0; s < tq; s += chunk) {
+          const n = Math.min(chunk, tq - s);
+          const m = mask && this.cfg.maskMode === 'query' ? tf.slice(mask, [0, s], [-1, n]) : mask;
+          parts.push(this.block(tf.slice(q, [0, s, 0], [-1, n, -1]), kv, training, m));
+        }
         return tf.concat(parts, 1);
       }
-      return this.block(q, kv, training);
+      return this.block(q, kv, training, mask);
     });
   }
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,0 +1,37 @@
+/** Builders of output queries (spec §1.8). */
+import * as tf from '@tensorflow/tfjs';
+import { TrainableArray } from '../../layers/perceiverLayers.js';
+import { FourierQueryArray } from '../../layers/ioLayers.js';
+import { prod } from '../../kinds/types.js';
+import { multimodalPad } from './inputs.js';
+import { one, type Builder } from './context.js';
+
+export const QUERY_BUILDERS: Record<string, Builder> = {
+  TrainableQuery: (c) => ({
+    out: one(new TrainableArray({ name: c.name(), rows: c.params.numQueries, channels: c.params.channels, initScale: c.params.initScale, seed: c.seed }).apply(c.batchRef)),
+  }),
+  FourierQuery: (c) => {
+    const dims: number[] = c.params.indexDims;
+    const count = prod(dims) / c.params.numChunks;
+    const maxRes = c.params.maxResolution && c.params.maxResolution.length ? c.params.maxResolution : dims;
+    return {
+      out: one(
+        new FourierQueryArray({
+          name: c.name(),
+          indexDims: [...dims],
+          numBands: c.params.numBands,
+          maxResolution: [...maxRes],
+          concatPos: c.params.concatPos,
+          sineOnly: c.params.sineOnly,
+          start: c.params.chunk * count,
+          count,
+          projectPosDim: c.params.projectPosDim,
+          seed: c.seed,
+        }).apply(c.batchRef),
+      ),
+    };
+  },
+  InputAsQuery: (c) => ({ out: c.inputs.in! }),
+  ConcatPreprocessedQuery: (c) => ({ out: one(tf.layers.concatenate({ name: c.name(), axis: -1 }).apply([c.inputs.inputs!, c.inputs.pos!])) }),
+  MultimodalQuery: (c) => multimodalPad(c, []),
+};
