@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyse, formatShape } from '../graph/analyse.js';
-import { loadGraphDoc, TemplateError } from '../graph/load.js';
+import { loadGraphDoc, TemplateError, type LoadOptions } from '../graph/load.js';
 import type { GraphDoc } from '../graph/schema.js';
 
 export const HELP = `perceiver-studio — compose and train Perceiver / Perceiver IO models
@@ -12,10 +12,17 @@ export const HELP = `perceiver-studio — compose and train Perceiver / Perceive
 Usage:
   perceiver-studio inspect <template.json> [--json]
       Per-node output shapes and parameter counts, and the total. Exit 1 if the graph is invalid.
-  perceiver-studio train <template.json> --data mnist [--epochs N] [--batch-size B]
+  perceiver-studio train <template.json> --data <mnist|file.csv|file.json|file.npy|file.npz|folder>
+                         [--target COLUMN] [--normalize none|minmax|standardize] [--skip-bad-rows]
+                         [--epochs N] [--batch-size B] [--learning-rate LR] [--seed S]
+                         [--checkpoints DIR] [--resume DIR] [--memory-limit GiB]
                          [--max-steps N] [--backend wasm|cpu] [--json]
-      Train in Node. Prints one JSON line per epoch {epoch, loss, accuracy, valLoss, valAccuracy}
-      and a final {done, testAccuracy, seconds} (with --json; a readable log otherwise).
+      Train in Node. An image folder has one subfolder per class (PNG/JPEG), streamed in batches.
+      Input params set to 0 (e.g. TabularInput numColumns, ImageInput height) and a head's
+      numClasses 0 are taken from the data. Prints one JSON line per epoch {epoch, loss, accuracy,
+      valLoss, valAccuracy} and a final {done, testAccuracy, confusion, seconds} (with --json; a
+      readable log otherwise). Exit 0 trained, 1 diverged or model error, 2 usage, 3 data error,
+      4 the model does not fit in memory.
   perceiver-studio --help
 
 Options:
@@ -23,6 +30,10 @@ Options:
   --epochs N        override the template's epochs
   --batch-size B    override the template's batch size
   --max-steps N     limit the steps per epoch (quick checks)
+  --target COLUMN   the class column of a CSV/JSON (name or 1-based number), or label array of an .npz
+  --checkpoints DIR write a checkpoint (weights, optimizer state, epoch) there after every epoch
+  --resume DIR      continue from the latest checkpoint in DIR (and keep writing checkpoints there)
+  --memory-limit G  memory the backend may use, in GiB (default: wasm 4)
   --backend NAME    wasm (default, fastest in Node) or cpu
 `;
 
@@ -37,7 +48,7 @@ interface Args {
 export function parseArgs(argv: string[]): Args {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const valued = new Set(['--epochs', '--batch-size', '--backend', '--data', '--target', '--max-steps', '--out', '--format', '--weights', '--seed', '--learning-rate']);
+  const valued = new Set(['--epochs', '--batch-size', '--backend', '--data', '--target', '--max-steps', '--out', '--format', '--weights', '--seed', '--learning-rate', '--resume', '--checkpoints', '--normalize', '--memory-limit']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
@@ -62,7 +73,7 @@ function intFlag(args: Args, name: string): number | undefined {
   return n;
 }
 
-function readTemplate(path: string | undefined): GraphDoc {
+function readTemplate(path: string | undefined, options: LoadOptions = {}): GraphDoc {
   if (!path) throw new UsageError('give a template file, e.g. templates/mnist-perceiver-io.json');
   let text: string;
   try {
@@ -70,7 +81,7 @@ function readTemplate(path: string | undefined): GraphDoc {
   } catch (err) {
     throw new TemplateError(`Cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  return loadGraphDoc(text, path);
+  return loadGraphDoc(text, path, options);
 }
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
@@ -121,7 +132,9 @@ export async function runCli(argv: string[], out: Out = { log: (s) => console.lo
         return inspect(args, out);
       case 'train': {
         const { trainCommand } = await import('./train.js');
-        return await trainCommand(args, readTemplate(args.positional[0]), out, intFlag);
+        // Lenient: params left at 0 ("from data") are filled from the dataset, then the graph is
+        // analysed in full before anything is built.
+        return await trainCommand(args, readTemplate(args.positional[0], { lenient: true }), out, intFlag);
       }
       default:
         throw new UsageError(`unknown command "${args.command}"`);

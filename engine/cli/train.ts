@@ -1,70 +1,209 @@
+/**
+ * `perceiver-studio train`: load data (built-in MNIST, a CSV/JSON/NumPy file or an image folder),
+ * fill "from data" params, refuse a model that will not fit in memory, then train with the same
+ * engine code the app's worker runs, writing a checkpoint per epoch when asked.
+ *
+ * Exit codes: 0 trained; 1 the run diverged or the model/template is wrong; 2 usage;
+ * 3 a data problem (file, row, column or image named); 4 the model does not fit in memory.
+ */
+import { statSync } from 'node:fs';
 import { compile } from '../compile/compile.js';
 import type { Dataset } from '../data/dataset.js';
+import { DataError, type Skipped } from '../data/errors.js';
+import { imageFolderDataset } from '../data/images.js';
 import { mnistDataset } from '../data/mnist.js';
-import type { GraphDoc } from '../graph/schema.js';
+import { arrayDataset, type NormalizeKind } from '../data/tabular.js';
+import { analyse } from '../graph/analyse.js';
+import type { GraphDoc, TrainingSettings } from '../graph/schema.js';
 import { useNodeBackend, type NodeBackend } from '../node/backend.js';
+import { readCheckpoint, writeCheckpoint } from '../node/checkpointFiles.js';
+import { readDataFile } from '../node/files.js';
+import { listImageFolder, nodeImageAccess } from '../node/imageFolder.js';
 import { loadMnistBytes } from '../node/mnist.js';
-import { train } from '../train/train.js';
+import { BindError, bindToData, declaredInputShape } from '../train/bindData.js';
+import { CheckpointError, type Checkpoint } from '../train/checkpoint.js';
+import { estimateTrainingMemory, GiB, MemoryGuardError } from '../train/memoryGuard.js';
+import { train, type EvalResult } from '../train/train.js';
 import { UsageError, type parseArgs } from './main.js';
 
 type Args = ReturnType<typeof parseArgs>;
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
-export async function loadDataFor(spec: string, doc: GraphDoc): Promise<Dataset> {
-  if (spec === 'mnist') {
-    return mnistDataset(loadMnistBytes(), {
-      validationFraction: doc.data?.validationFraction,
-      testFraction: doc.data?.testFraction,
-      seed: doc.data?.seed,
-    });
-  }
-  throw new UsageError(`--data ${spec}: only "mnist" is supported by this build`);
+export const EXIT = { ok: 0, failed: 1, usage: 2, data: 3, memory: 4 } as const;
+
+export interface DataSpec {
+  spec: string;
+  target?: string;
+  normalize: NormalizeKind;
+  badRows: 'error' | 'skip';
 }
 
-export async function trainCommand(args: Args, doc: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined): Promise<number> {
+export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> {
+  const split = { validationFraction: doc.data?.validationFraction, testFraction: doc.data?.testFraction, seed: doc.data?.seed, normalize: d.normalize };
+  if (d.spec === 'mnist') return mnistDataset(loadMnistBytes(), split);
+  let isDir: boolean;
+  try {
+    isDir = statSync(d.spec).isDirectory();
+  } catch {
+    throw new DataError('no such file or folder (give mnist, a .csv/.tsv/.json/.npy/.npz file, or a folder with one subfolder of images per class)', { file: d.spec });
+  }
+  if (isDir) {
+    // Resize images to what the input node declares; axes it leaves at 0 come from the images.
+    const declared = declaredInputShape(doc);
+    const [height, width, channels] = declared?.length === 3 ? declared : [0, 0, 0];
+    return imageFolderDataset(listImageFolder(d.spec), nodeImageAccess, { ...split, height, width, channels });
+  }
+  const t = await readDataFile(d.spec, { target: d.target, badRows: d.badRows });
+  return arrayDataset(d.spec, t, split);
+}
+
+function reportSkipped(s: Skipped, out: Out): void {
+  if (s.count === 0) return;
+  out.log(`skipped ${s.count} item${s.count === 1 ? '' : 's'}:`);
+  for (const r of s.reasons.slice(0, 10)) out.log(`  ${r}`);
+  if (s.count > 10) out.log(`  … and ${s.count - 10} more`);
+}
+
+function formatConfusion(r: EvalResult, classNames: string[]): string[] {
+  const names = classNames.map((n) => (n.length > 10 ? n.slice(0, 9) + '…' : n));
+  const w = Math.max(6, ...names.map((n) => n.length), ...r.confusion.flat().map((v) => String(v).length)) + 1;
+  const lines = [`${'true\\pred'.padEnd(w + 2)}${names.map((n) => n.padStart(w)).join('')}   accuracy`];
+  r.confusion.forEach((row, i) => {
+    const acc = r.perClassAccuracy[i]!;
+    lines.push(`${names[i]!.padEnd(w + 2)}${row.map((v) => String(v).padStart(w)).join('')}   ${Number.isNaN(acc) ? '   n/a' : (acc * 100).toFixed(1).padStart(5) + '%'}`);
+  });
+  return lines;
+}
+
+function enumFlag<T extends string>(args: Args, name: string, allowed: readonly T[], fallback: T): T {
+  const v = args.flags.get(name);
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got ${String(v)})`);
+  return v as T;
+}
+
+function stringFlag(args: Args, name: string): string | undefined {
+  const v = args.flags.get(name);
+  if (v === true) throw new UsageError(`${name} needs a value`);
+  return v;
+}
+
+export async function trainCommand(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined): Promise<number> {
+  try {
+    return await runTrain(args, template, out, intFlag);
+  } catch (err) {
+    const code = err instanceof DataError ? EXIT.data : err instanceof MemoryGuardError ? EXIT.memory : err instanceof BindError || err instanceof CheckpointError ? EXIT.failed : undefined;
+    if (code === undefined) throw err;
+    out.err(`perceiver-studio: ${(err as Error).message}`);
+    return code;
+  }
+}
+
+async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined): Promise<number> {
   const json = args.flags.has('--json');
-  const backend = (args.flags.get('--backend') ?? 'wasm') as NodeBackend;
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu (got ${String(backend)})`);
-  const dataSpec = args.flags.get('--data');
-  if (typeof dataSpec !== 'string') throw new UsageError('train needs --data (e.g. --data mnist)');
-  const settings = { ...doc.training };
+  const backend = enumFlag<NodeBackend>(args, '--backend', ['wasm', 'cpu'], 'wasm');
+  const dataSpec = stringFlag(args, '--data');
+  if (dataSpec === undefined) throw new UsageError('train needs --data (mnist, a .csv/.json/.npy/.npz file, or an image folder)');
+  const resumeDir = stringFlag(args, '--resume');
+  const checkpointDir = stringFlag(args, '--checkpoints') ?? resumeDir;
+  const memLimit = stringFlag(args, '--memory-limit');
+  const memoryLimit = memLimit === undefined ? undefined : Number(memLimit) * GiB;
+  if (memoryLimit !== undefined && !(memoryLimit > 0)) throw new UsageError(`--memory-limit is in GiB and must be positive (got ${memLimit})`);
+
+  let resume: Checkpoint | undefined;
+  let settings: TrainingSettings = { ...template.training };
+  if (resumeDir) {
+    resume = readCheckpoint(resumeDir);
+    // A resumed run continues with the settings it started with (its schedule depends on them).
+    settings = { ...resume.manifest.settings };
+  }
   settings.epochs = intFlag(args, '--epochs') ?? settings.epochs;
   settings.batchSize = intFlag(args, '--batch-size') ?? settings.batchSize;
+  const lr = stringFlag(args, '--learning-rate');
+  if (lr !== undefined) {
+    if (!(Number(lr) > 0)) throw new UsageError(`--learning-rate must be a positive number (got ${lr})`);
+    settings.learningRate = Number(lr);
+  }
+  const seed = intFlag(args, '--seed');
+  if (seed !== undefined) settings.seed = seed;
   const maxSteps = intFlag(args, '--max-steps');
+  if (resume && resume.manifest.epoch >= settings.epochs) {
+    throw new UsageError(`the checkpoint in ${resumeDir} has finished ${resume.manifest.epoch} of ${settings.epochs} epochs; give --epochs N with N > ${resume.manifest.epoch} to train further`);
+  }
+
+  const data = await loadDataFor(
+    {
+      spec: dataSpec,
+      target: stringFlag(args, '--target') ?? template.data?.target,
+      normalize: enumFlag<NormalizeKind>(args, '--normalize', ['none', 'minmax', 'standardize'], template.data?.normalize ?? 'none'),
+      badRows: args.flags.has('--skip-bad-rows') ? 'skip' : 'error',
+    },
+    template,
+  );
+  const { doc, filled } = bindToData(template, data);
+  const analysis = analyse(doc);
+  if (!analysis.valid) {
+    const first = analysis.problems.find((p) => p.severity === 'error')!;
+    throw new BindError(`The graph cannot be trained: ${first.message}`, first.nodeId);
+  }
+  const estimate = estimateTrainingMemory(analysis, settings, backend, memoryLimit);
+  if (!estimate.fits) throw new MemoryGuardError(estimate);
 
   const be = await useNodeBackend(backend);
-  const data = await loadDataFor(dataSpec, doc);
-  const { model, analysis } = compile(doc);
-  const head = analysis.heads[0]!;
-  if (head.loss.type === 'classification' && head.loss.classes !== data.numClasses) {
-    throw new Error(`The head "${head.nodeId}" predicts ${head.loss.classes} classes but the data has ${data.numClasses}; set numClasses to ${data.numClasses}`);
-  }
-  const inShape = analysis.nodes.get(analysis.modelInputs[0]!)!.outputShapes.out!;
-  if (inShape.join('x') !== data.inputShape.join('x')) {
-    throw new Error(`The input node "${analysis.modelInputs[0]}" expects [${inShape.join(', ')}] but the data gives [${data.inputShape.join(', ')}]`);
-  }
+  const { model } = compile({ ...doc, training: settings });
   if (!json) {
-    out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test; backend ${be.note}`);
+    out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${data.numClasses} classes, input [${data.inputShape.join(', ')}]; backend ${be.note}`);
+    if (data.classNames.some((n, i) => n !== String(i))) out.log(`classes: ${data.classNames.map((n, i) => `${i}=${n}`).join(', ')}`);
+    for (const f of filled) out.log(`  ${f}`);
+    out.log(`  ${estimate.message}`);
+    reportSkipped(data.skipped, out);
+    if (resume) out.log(`resuming from ${resumeDir} after epoch ${resume.manifest.epoch} (step ${resume.manifest.step})`);
+  } else {
+    out.log(JSON.stringify({ start: true, params: model.countParams(), train: data.train.size, validation: data.validation.size, test: data.test.size, classes: data.classNames, filled, skipped: data.skipped, estimateBytes: estimate.totalBytes, resumedFromEpoch: resume?.manifest.epoch ?? null }));
   }
-  const result = await train(model, data, settings, {
-    maxStepsPerEpoch: maxSteps,
-    reportEvery: 10,
-    onEpoch: (e) => {
-      if (json) out.log(JSON.stringify({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy }));
-      else
-        out.log(
-          `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(1)}%` +
-            (e.valLoss !== null ? `  val loss ${e.valLoss.toFixed(4)} val acc ${(e.valAccuracy! * 100).toFixed(1)}%` : '') +
-            `  (${e.seconds.toFixed(1)} s)`,
-        );
-    },
-  });
-  model.dispose();
-  const final = { done: result.status !== 'diverged', status: result.status, testAccuracy: result.test?.accuracy ?? null, testLoss: result.test?.loss ?? null, seconds: result.seconds, backend: be.backend, message: result.message };
+  let result;
+  try {
+    result = await train(model, data, settings, {
+      maxStepsPerEpoch: maxSteps,
+      reportEvery: 10,
+      resume,
+      onCheckpoint: checkpointDir
+        ? async (epoch, capture) => {
+            const path = writeCheckpoint(checkpointDir, await capture());
+            if (!json) out.log(`  checkpoint: ${path}`);
+          }
+        : undefined,
+      onEpoch: (e) => {
+        if (json) out.log(JSON.stringify({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds }));
+        else
+          out.log(
+            `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(1)}%` +
+              (e.valLoss !== null ? `  val loss ${e.valLoss.toFixed(4)} val acc ${(e.valAccuracy! * 100).toFixed(1)}%` : '') +
+              `  (${e.seconds.toFixed(1)} s)`,
+          );
+      },
+    });
+  } finally {
+    model.dispose();
+  }
+  const final = {
+    done: result.status !== 'diverged',
+    status: result.status,
+    testAccuracy: result.test?.accuracy ?? null,
+    testLoss: result.test?.loss ?? null,
+    perClassAccuracy: result.test?.perClassAccuracy ?? null,
+    confusion: result.test?.confusion ?? null,
+    classes: data.classNames,
+    seconds: result.seconds,
+    steps: result.steps,
+    backend: be.backend,
+    message: result.message,
+  };
   if (json) out.log(JSON.stringify(final));
   else {
-    if (result.message) out.log(result.message);
-    out.log(`test accuracy ${result.test ? (result.test.accuracy * 100).toFixed(2) + '%' : 'n/a'} after ${result.seconds.toFixed(1)} s`);
+    if (result.message) (result.status === 'diverged' ? out.err : out.log)(result.message);
+    if (result.test) for (const l of formatConfusion(result.test, data.classNames)) out.log(l);
+    out.log(`test accuracy ${result.test ? (result.test.accuracy * 100).toFixed(2) + '%' : 'n/a'}${result.test ? ` (loss ${result.test.loss.toFixed(4)})` : ''} after ${result.seconds.toFixed(1)} s`);
   }
-  return result.status === 'diverged' ? 1 : 0;
+  return result.status === 'diverged' ? EXIT.failed : EXIT.ok;
 }

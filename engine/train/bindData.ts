@@ -142,3 +142,32 @@ function bindNode(doc: GraphDoc, node: GraphNode, kind: AnyKind, shapeOf: (p: Re
   }
   return withParams(doc, node.id, patch);
 }
+
+/**
+ * The input node's fed shape as declared, with 0 on axes left "from data" (image folders resize
+ * to the declared H×W and read the rest from the first image). Undefined without one input.
+ */
+export function declaredInputShape(doc: GraphDoc): number[] | undefined {
+  const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
+  if (inputs.length !== 1) return undefined;
+  const node = inputs[0]!;
+  const kind = getKind(node.kind)!;
+  const keys = fromDataParams(kind, node.params);
+  const base = { ...node.params, ...Object.fromEntries(keys.map((k) => [k, 2])) };
+  const parsed = kind.params.safeParse(base);
+  if (!parsed.success) return undefined;
+  const shape = fedShape(kind, parsed.data as Record<string, unknown>);
+  if (!shape) return undefined;
+  const result = [...shape];
+  for (const k of keys) {
+    for (const probe of PROBES) {
+      const p = kind.params.safeParse({ ...base, [k]: probe });
+      if (!p.success) continue;
+      const s = fedShape(kind, p.data as Record<string, unknown>);
+      const axis = s ? s.findIndex((v, i) => v !== shape[i]) : -1;
+      if (axis >= 0) result[axis] = 0;
+      break;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,66 @@
+/**
+ * Checkpoints on disk: DIR/epoch-0003/{checkpoint.json, weights.bin} written under a temporary
+ * name and renamed into place, then DIR/latest.json pointed at it (also by rename), so a crash
+ * mid-write never leaves a half checkpoint where a resume would find it. The two newest epochs
+ * are kept.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CheckpointError, validateManifest, type Checkpoint } from '../train/checkpoint.js';
+
+const KEEP = 2;
+
+function epochDirName(epoch: number): string {
+  return `epoch-${String(epoch).padStart(4, '0')}`;
+}
+
+export function writeCheckpoint(dir: string, ckpt: Checkpoint): string {
+  mkdirSync(dir, { recursive: true });
+  const name = epochDirName(ckpt.manifest.epoch);
+  const tmp = join(dir, `.${name}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  writeFileSync(join(tmp, 'weights.bin'), new Uint8Array(ckpt.data.buffer, ckpt.data.byteOffset, ckpt.data.byteLength));
+  writeFileSync(join(tmp, 'checkpoint.json'), JSON.stringify(ckpt.manifest, null, 1));
+  const final = join(dir, name);
+  rmSync(final, { recursive: true, force: true });
+  renameSync(tmp, final);
+  const latestTmp = join(dir, `.latest.json.tmp-${process.pid}`);
+  writeFileSync(latestTmp, JSON.stringify({ epoch: ckpt.manifest.epoch, path: name }));
+  renameSync(latestTmp, join(dir, 'latest.json'));
+  const epochs = readdirSync(dir).filter((n) => /^epoch-\d+$/.test(n)).sort();
+  for (const old of epochs.slice(0, Math.max(0, epochs.length - KEEP))) rmSync(join(dir, old), { recursive: true, force: true });
+  return final;
+}
+
+/** Read DIR (its latest.json) or an epoch folder directly. */
+export function readCheckpoint(dir: string): Checkpoint {
+  let folder = dir;
+  const latest = join(dir, 'latest.json');
+  if (existsSync(latest)) {
+    let pointer: { path?: unknown };
+    try {
+      pointer = JSON.parse(readFileSync(latest, 'utf8')) as { path?: unknown };
+    } catch (err) {
+      throw new CheckpointError(`${latest} is damaged (${(err as Error).message})`);
+    }
+    if (typeof pointer.path !== 'string' || !/^epoch-\d+$/.test(pointer.path)) throw new CheckpointError(`${latest} does not name an epoch folder`);
+    folder = join(dir, pointer.path);
+  }
+  const manifestPath = join(folder, 'checkpoint.json');
+  const weightsPath = join(folder, 'weights.bin');
+  if (!existsSync(manifestPath) || !existsSync(weightsPath)) {
+    throw new CheckpointError(`${dir} holds no checkpoint (expected latest.json, or checkpoint.json + weights.bin); write one with --checkpoints DIR`);
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (err) {
+    throw new CheckpointError(`${manifestPath} is not valid JSON (${(err as Error).message})`);
+  }
+  const bytes = readFileSync(weightsPath);
+  if (bytes.byteLength % 4 !== 0) throw new CheckpointError(`${weightsPath} is truncated (${bytes.byteLength} bytes is not a whole number of floats)`);
+  const data = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(data.buffer).set(bytes);
+  return { manifest: validateManifest(manifest, data.length, manifestPath), data };
+}
