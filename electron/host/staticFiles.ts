@@ -24,10 +24,15 @@ export async function readStatic(root: string, urlPath: string): Promise<StaticR
   const file = resolve(join(base, ...parts));
   if (!file.startsWith(base + sep)) return { status: 404, message: 'Not found.' };
   try {
-    // realpath: a symlink inside dist/renderer must not lead outside it.
-    const real = await realpath(file);
-    const realBase = await realpath(base);
-    if (!real.startsWith(realBase + sep)) return { status: 404, message: 'Not found.' };
+    // realpath: a symlink inside dist/renderer must not lead outside it. Inside app.asar (a
+    // packaged app) there is nothing to resolve: the archive is ours and integrity-checked, and
+    // Electron's asar layer does not promise realpath support.
+    let real = file;
+    if (!/\.asar([\\/]|$)/i.test(base)) {
+      real = await realpath(file);
+      const realBase = await realpath(base);
+      if (!real.startsWith(realBase + sep)) return { status: 404, message: 'Not found.' };
+    }
     if (!(await stat(real)).isFile()) return { status: 404, message: 'Not found.' };
     return { status: 200, body: await readFile(real), contentType: contentTypeOf(real) };
   } catch {
