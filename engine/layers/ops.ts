@@ -3,11 +3,19 @@
  *
  * Two formulations of the same maths:
  * - 'stock': tfjs ops with their built-in gradients.
- * - 'tuned': custom gradients whose backward passes use only plain (non-transposed) matmuls and
- *   write sums over rows as a matmul with a row of ones. On the wasm backend only plain matmuls
- *   hit the fast kernel (transposed operands ~10× slower, row sums ~40× slower; see
- *   shared/tfjs-notes.md), so 'tuned' trains ~3× faster there. On webgl/cpu 'stock' is as fast.
- * The compiler picks per backend (`setFormulation`); tests check both agree.
+ * - 'tuned': custom gradients written for the wasm backend (see bench/README.md for the
+ *   measurements behind each choice):
+ *   - 2-D matmuls are the only fast kernel (XNNPACK, ~15–30 GFLOP/s); a 2-D matmul with a
+ *     transposed operand takes the slow path (~2 GFLOP/s), so 2-D backward passes transpose
+ *     explicitly and then multiply plainly. Batched (rank-3) matmuls always take the slow path,
+ *     whatever their transpose flags, so there the flags are used and no transpose is made.
+ *   - sums over rows (bias and norm gradients, batch broadcasts) are ones[1,R]·x matmuls.
+ *   - GELU(tanh) is computed as x·σ(2u) (identical maths): tanh is ~14× slower than sigmoid
+ *     on wasm, and x³ as x·x² (tf.pow is ~25× slower than a multiply).
+ *   - linear layers, GELU and the attention core each have one hand-written backward, which
+ *     records far fewer kernels than autodiff; per-kernel overhead dominates at these sizes.
+ * On webgl/cpu 'stock' is as fast. The compiler picks per backend (`setFormulation`); tests
+ * check both agree (ops.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -25,6 +33,15 @@ export function formulationFor(backend: string): Formulation {
   return backend === 'wasm' ? 'tuned' : 'stock';
 }
 
+/**
+ * tf.customGrad with the inputs spelled out: tfjs types the callback as (...inputs: (Tensor |
+ * GradSaveFunc)[]), which a function with named tensor parameters does not satisfy.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function customGrad<F>(f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }): F {
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
+}
+
 function swapLast2(rank: number): number[] {
   const perm = [...Array(rank).keys()];
   perm[rank - 1] = rank - 2;
@@ -32,19 +49,20 @@ function swapLast2(rank: number): number[] {
   return perm;
 }
 
-/** a·b (rank 2 or batched rank 3) whose gradient uses only plain matmuls. */
-const plainMatMulGrad = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+/** a·b (rank 2 or batched rank 3) whose gradient takes wasm's fast paths (see above). */
+const plainMatMulGrad = customGrad<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor>((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor, tf.Tensor];
+      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+      if (sa.rank > 2) return [tf.matMul(dy as tf.Tensor2D, sb, false, true), tf.matMul(sa, dy as tf.Tensor2D, true, false)];
       const bt = tf.transpose(sb, swapLast2(sb.rank));
       const at = tf.transpose(sa, swapLast2(sa.rank));
       return [tf.matMul(dy as tf.Tensor2D, bt as tf.Tensor2D), tf.matMul(at as tf.Tensor2D, dy as tf.Tensor2D)];
     },
   };
-}) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+});
 
 export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return formulation === 'tuned' ? plainMatMulGrad(a, b) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
@@ -56,14 +74,17 @@ function rowSum(x: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(ones as tf.Tensor2D, x), [x.shape[1]]);
 }
 
-/** x2d + b whose bias gradient is a ones-row matmul. */
-const addBiasGrad = tf.customGrad((x: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([]);
+/** x2d·W + b in one custom gradient: dx = dy·Wᵀ, dW = xᵀ·dy, db = 1ᵀ·dy, all plain matmuls. */
+const linearTuned = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
   return {
-    value: tf.add(x, b),
-    gradFunc: (dy: tf.Tensor) => [dy, rowSum(dy as tf.Tensor2D)],
+    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D), rowSum(dy as tf.Tensor2D)];
+    },
   };
-}) as (x: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+});
 
 /** Linear over the last axis: x[..., in] · W[in, out] + b[out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
@@ -71,18 +92,33 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tens
   const outDim = w.shape[1]!;
   const lead = x.shape.slice(0, -1);
   const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
-  let y = matMul(x2, w);
-  if (b) y = formulation === 'tuned' ? addBiasGrad(y, b) : tf.add(y, b);
+  let y: tf.Tensor;
+  if (formulation === 'tuned') y = b ? linearTuned(x2, w, b) : plainMatMulGrad(x2, w);
+  else y = b ? tf.add(tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D), b) : tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D);
   return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
 }
 
+/**
+ * Several linears of the same input as one matmul (fused q/k/v): returns one output per
+ * (W, b) pair. One wide matmul runs closer to the matmul peak than three narrow ones, and the
+ * backward needs one transpose of x instead of three. Weights stay separate variables, so
+ * saved models and checkpoints are unchanged.
+ */
+export function linearMany(x: tf.Tensor, ws: tf.Tensor[], bs: tf.Tensor[]): tf.Tensor[] {
+  if (ws.length === 1) return [linear(x, ws[0]!, bs[0]!)];
+  const widths = ws.map((w) => w.shape[1]!);
+  const y = linear(x, tf.concat(ws, 1), tf.concat(bs, 0));
+  return tf.split(y, widths, -1);
+}
+
 /** LayerNorm over the last axis with learned scale and offset (eps 1e-5 as DM/HF/PyTorch). */
-const layerNormTuned = tf.customGrad((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+const layerNormTuned = customGrad<(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor>((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
   const d = x.shape[x.rank - 1]!;
   const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
-  const { mean, variance } = tf.moments(x2, -1, true);
-  const invStd = tf.rsqrt(tf.add(variance, LN_EPS));
-  const xhat = tf.mul(tf.sub(x2, mean), invStd);
+  const mean = tf.mean(x2, -1, true);
+  const xc = tf.sub(x2, mean);
+  const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS));
+  const xhat = tf.mul(xc, invStd);
   save([xhat, invStd, gamma]);
   return {
     value: tf.reshape(tf.add(tf.mul(xhat, gamma), beta), x.shape),
@@ -96,7 +132,7 @@ const layerNormTuned = tf.customGrad((x: tf.Tensor, gamma: tf.Tensor, beta: tf.T
       return [tf.reshape(dx, dy.shape), rowSum(tf.mul(dy2, sxhat) as tf.Tensor2D), rowSum(dy2)];
     },
   };
-}) as (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+});
 
 export const LN_EPS = 1e-5;
 
@@ -107,28 +143,66 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.T
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+const C2 = 2 * SQRT_2_OVER_PI;
+
+/**
+ * tanh-GELU 0.5x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³), computed as x·σ(2u) (the same
+ * function: 0.5(1 + tanh(u)) = σ(2u)). Backward: σ + x·σ(1−σ)·2u'.
+ */
+const geluTanhTuned = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const x2 = tf.square(x);
+  const s = tf.sigmoid(tf.mul(x, tf.add(tf.mul(x2, C2 * GELU_A), C2)));
+  save([x, x2, s]);
+  return {
+    value: tf.mul(x, s),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sx2, ss] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const du = tf.add(tf.mul(sx2, 3 * C2 * GELU_A), C2);
+      return tf.mul(dy, tf.add(ss, tf.mul(tf.mul(sx, tf.mul(ss, tf.sub(1, ss))), du)));
+    },
+  };
+});
+
+/** Exact GELU xΦ(x); backward Φ(x) + x·φ(x). */
+const geluErfTuned = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1), 0.5);
+  save([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, scdf] = saved as [tf.Tensor, tf.Tensor];
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+      return tf.mul(dy, tf.add(scdf, tf.mul(sx, pdf)));
+    },
+  };
+});
+
 /** GELU: 'tanh' approximation (JAX/DM default) or exact 'erf' (PyTorch/HF). */
 export function gelu(x: tf.Tensor, form: 'tanh' | 'erf'): tf.Tensor {
+  if (formulation === 'tuned') return form === 'erf' ? geluErfTuned(x) : geluTanhTuned(x);
   if (form === 'erf') return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
   const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
 }
 
 /**
- * Broadcast an [N, D] array to [B, N, D]. Its gradient sums over the batch as ones[1,B]·dy,
- * not with tile's per-repeat slices.
+ * Broadcast an [N, D] array to [B, N, D] as ones[B,1]·w[1,N·D]: on wasm broadcastTo runs the Tile
+ * kernel (~2.6 ms for 32×32×64) while this matmul takes ~0.03 ms. Its gradient sums over the
+ * batch as ones[1,B]·dy, not with tile's per-repeat slices.
  */
-const broadcastBatchTuned = tf.customGrad((w: tf.Tensor, ref: tf.Tensor, save: tf.GradSaveFunc) => {
+const broadcastBatchTuned = customGrad<(w: tf.Tensor, ref: tf.Tensor) => tf.Tensor>((w: tf.Tensor, ref: tf.Tensor, save: tf.GradSaveFunc) => {
   const batch = ref.shape[0]!;
   save([]);
+  const flat = tf.reshape(w, [1, w.size]) as tf.Tensor2D;
   return {
-    value: tf.broadcastTo(tf.expandDims(w, 0), [batch, ...w.shape]),
+    value: tf.reshape(tf.matMul(tf.ones([batch, 1]) as tf.Tensor2D, flat), [batch, ...w.shape]),
     gradFunc: (dy: tf.Tensor) => {
       const flat = tf.reshape(dy, [batch, -1]) as tf.Tensor2D;
       return [tf.reshape(rowSum(flat), w.shape), tf.zerosLike(ref)];
     },
   };
-}) as (w: tf.Tensor, ref: tf.Tensor) => tf.Tensor;
+});
 
 export function broadcastBatch(w: tf.Tensor, ref: tf.Tensor): tf.Tensor {
   if (formulation === 'tuned') return broadcastBatchTuned(w, ref);
@@ -137,6 +211,37 @@ export function broadcastBatch(w: tf.Tensor, ref: tf.Tensor): tf.Tensor {
 
 export interface AttentionProbsSink {
   (probs: tf.Tensor): void;
+}
+
+/**
+ * softmax(q·kᵀ·scale)·v on head-split [G, T, d] tensors with a hand-written backward:
+ * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − Σ_j dP∘P)·scale, dQ = dS·K, dK = dSᵀ·Q.
+ */
+const attendCoreTuned = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: tf.Tensor) => tf.Tensor>((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: tf.Tensor, save: tf.GradSaveFunc) => {
+  const p = tf.softmax(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale));
+  save([q, k, v, p, scale]);
+  return {
+    value: tf.matMul(p as tf.Tensor3D, v as tf.Tensor3D),
+    gradFunc: (dO: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sq, sk, sv, sp, ss] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Scalar];
+      const dP = tf.matMul(dO as tf.Tensor3D, sv, false, true);
+      const dV = tf.matMul(sp, dO as tf.Tensor3D, true, false);
+      const dS = tf.mul(tf.mul(sp, tf.sub(dP, tf.sum(tf.mul(dP, sp), -1, true))), ss) as tf.Tensor3D;
+      return [tf.matMul(dS, sk), tf.matMul(dS, sq, true, false), dV, tf.zerosLike(ss)];
+    },
+  };
+});
+
+/** [B, T, h·d] → [B·h, T, d]; a reshape when h = 1 (no copy). */
+function splitHeads(x: tf.Tensor, heads: number): tf.Tensor {
+  const [b, t, c] = x.shape as [number, number, number];
+  if (heads === 1) return x;
+  return tf.reshape(tf.transpose(tf.reshape(x, [b, t, heads, c / heads]), [0, 2, 1, 3]), [b * heads, t, c / heads]);
+}
+function mergeHeads(x: tf.Tensor, b: number, heads: number): tf.Tensor {
+  const [, t, d] = x.shape as [number, number, number];
+  if (heads === 1) return x;
+  return tf.reshape(tf.transpose(tf.reshape(x, [b, heads, t, d]), [0, 2, 1, 3]), [b, t, heads * d]);
 }
 
 /**
@@ -150,6 +255,10 @@ export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, 
   const vc = v.shape[2]!;
   const dh = qk / heads;
   const dv = vc / heads;
+  if (formulation === 'tuned' && !mask && !sink) {
+    const scale = tf.scalar(1 / Math.sqrt(dh));
+    return mergeHeads(attendCoreTuned(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads), scale), b, heads);
+  }
   // [B,T,h,d] → [B,h,T,d] → [B·h,T,d]; keys go straight to [B·h,d,Tk] so Q·Kᵀ is a plain matmul.
   const qh = tf.reshape(tf.transpose(tf.reshape(q, [b, tq, heads, dh]), [0, 2, 1, 3]), [b * heads, tq, dh]);
   const kt = tf.reshape(tf.transpose(tf.reshape(k, [b, tk, heads, dh]), [0, 2, 3, 1]), [b * heads, dh, tk]);
