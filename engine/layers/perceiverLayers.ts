@@ -235,7 +235,8 @@ export class FourierPosition extends tf.layers.Layer {
       const b = x.shape[0]!;
       const c = x.shape[x.rank - 1]!;
       const tokens = tf.reshape(x, [b, -1, c]);
-      const peB = tf.broadcastTo(tf.expandDims(pe, 0), [b, pe.shape[0], pe.shape[1]]);
+      // broadcastBatch, not broadcastTo: on wasm the Tile kernel behind broadcastTo is ~80× slower.
+      const peB = broadcastBatch(pe, x);
       return this.cfg.combine === 'add' ? tf.add(tokens, peB) : tf.concat([tokens, peB], -1);
     });
   }
