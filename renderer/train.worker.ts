@@ -4,7 +4,7 @@
  * on the built-in MNIST digits. The UI thread never touches tfjs, so the canvas stays fluid.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { compile, CompileError } from '../engine/compile/compile';
 import { decodeMnist, mnistDataset } from '../engine/data/mnist';
 import { formulationFor, setFormulation } from '../engine/layers/ops';
@@ -26,7 +26,10 @@ async function initBackend(runId: number, forced?: BackendInfo['name']): Promise
     try {
       if (choice.name === 'wasm') {
         setWasmPaths(new URL('wasm/', ctx.location.href.replace(/assets\/[^/]*$/, '')).href);
-        if (ctx.crossOriginIsolated) setThreadsCount(Math.max(1, Math.min(4, navigator.hardwareConcurrency ?? 1)));
+        // Single-threaded on purpose: tfjs' pthread workers importScripts() a blob: URL, which the
+        // app's CSP (script-src 'self') refuses, and tfjs caps the pool at half the cores anyway
+        // (one thread on 2 cores; two threads gained ~10% per step, see shared/tfjs-notes.md).
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       }
       const ok = await tf.setBackend(choice.name);
       if (!ok) throw new Error(`${choice.name} did not initialise`);
@@ -35,9 +38,8 @@ async function initBackend(runId: number, forced?: BackendInfo['name']): Promise
       const info: BackendInfo = { ...choice };
       if (choice.name === 'wasm') {
         const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-        const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-        info.threads = threads && ctx.crossOriginIsolated ? Math.max(1, Math.floor((navigator.hardwareConcurrency ?? 2) / 2)) : 1;
-        info.reason += `; wasm${simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads > 1 ? 's' : ''}${ctx.crossOriginIsolated ? '' : ' (page not cross-origin isolated)'}`;
+        info.threads = 1;
+        info.reason += `; wasm${simd ? ' with SIMD' : ' without SIMD'}, 1 thread`;
       }
       if (failures.length) info.reason += ` (${failures.join('; ')})`;
       activeBackend = info;
@@ -48,6 +50,17 @@ async function initBackend(runId: number, forced?: BackendInfo['name']): Promise
     }
   }
   throw new Error(`No tfjs backend could start: ${failures.join('; ')}`);
+}
+
+const yieldChannel = new MessageChannel();
+const yieldWaiters: (() => void)[] = [];
+yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+/** Let queued messages (Stop) run; a MessageChannel avoids setTimeout's 4 ms clamp. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    yieldWaiters.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
 }
 
 async function loadMnist(): Promise<Uint8Array> {
@@ -90,6 +103,9 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
       maxStepsPerEpoch: msg.options.maxStepsPerEpoch ?? undefined,
       reportEvery: 1,
       shouldStop: () => stopRequested.has(runId),
+      // wasm's data() resolves as a microtask, so without a real yield the worker would never
+      // see the Stop message until the run ended.
+      waitIfPaused: yieldToEventLoop,
       onStep: (step) => {
         if (first) {
           first = false;

@@ -256,7 +256,7 @@ export function GraphCanvas() {
           onlyRenderVisibleElements={doc.nodes.length > 150}
         >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#2c3342" />
-          <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(n) => (n.type === 'group-frame' ? 'transparent' : '#3b4660')} maskColor="rgba(10,12,18,0.7)" />
+          <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(n) => (n.type === 'group-frame' ? 'transparent' : '#5b6a8f')} nodeStrokeColor="#8fa3d6" maskColor="rgba(10,12,18,0.7)" />
           <Controls showInteractive={false} aria-label="Zoom controls" />
           <ConnectionHint />
         </ReactFlow>

@@ -22,12 +22,7 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
       data-node-id={data.nodeId}
       aria-label={`${data.title} node "${name}"${hasError ? ', has errors' : ''}`}
     >
-      <div className="pnode-head">
-        <span className="pnode-title">{data.title}</span>
-        <span className="pnode-id" title="Node id">{name}</span>
-      </div>
-      {data.summary && <div className="pnode-summary">{data.summary}</div>}
-      <div className="pnode-ports">
+      {data.inputs.length > 0 && (
         <div className="pnode-inputs">
           {data.inputs.map((p) => {
             const key = `${data.nodeId}\u0000${p.name}`;
@@ -36,35 +31,29 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
               <div className="port in" key={p.name} title={`${p.label} (${p.type}): ${p.description}`}>
                 <Handle
                   type="target"
-                  position={Position.Left}
+                  position={Position.Top}
                   id={p.name}
                   className={`phandle${lit}`}
                   style={{ background: portColor(p.type), borderColor: portColor(p.type) }}
                   aria-label={`input ${p.label} of ${name}`}
-                  data-port={p.name}
                 />
-                <span className="port-label">{p.label}{p.optional ? ' (optional)' : ''}</span>
+                <span className="port-label">{p.label}{p.optional ? '?' : ''}</span>
               </div>
             );
           })}
         </div>
-        <div className="pnode-outputs">
-          {data.outputs.map((p) => (
-            <div className="port out" key={p.name} title={`${p.label} (${p.type}): ${p.description}`}>
-              <span className="port-label">{p.label}</span>
-              <Handle
-                type="source"
-                position={Position.Right}
-                id={p.name}
-                className="phandle"
-                style={{ background: portColor(p.type), borderColor: portColor(p.type) }}
-                aria-label={`output ${p.label} of ${name}`}
-                data-port={p.name}
-              />
-            </div>
-          ))}
-        </div>
+      )}
+      <div className="pnode-head">
+        <span className="pnode-title">{data.title}</span>
+        <span className="pnode-id" title="Node id">{name}</span>
       </div>
+      {data.summary && <div className="pnode-summary">{data.summary}</div>}
+      {hasError && (
+        <div className="pnode-error" role="alert">
+          {data.errors[0]!.message}
+        </div>
+      )}
+      {!hasError && data.warnings.length > 0 && <div className="pnode-warning">{data.warnings[0]!.message}</div>}
       <div className="pnode-foot">
         <span className="pnode-shape" data-testid={`shape-${data.nodeId}`}>{outShape ?? '—'}</span>
         <span className="pnode-cost">
@@ -72,12 +61,23 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
           {data.flops > 0 && <span title="Forward FLOPs per example"> · {formatFlops(data.flops)}</span>}
         </span>
       </div>
-      {hasError && (
-        <div className="pnode-error" role="alert">
-          {data.errors[0]!.message}
+      {data.outputs.length > 0 && (
+        <div className="pnode-outputs">
+          {data.outputs.map((p) => (
+            <div className="port out" key={p.name} title={`${p.label} (${p.type}): ${p.description}`}>
+              <span className="port-label">{p.label}</span>
+              <Handle
+                type="source"
+                position={Position.Bottom}
+                id={p.name}
+                className="phandle"
+                style={{ background: portColor(p.type), borderColor: portColor(p.type) }}
+                aria-label={`output ${p.label} of ${name}`}
+              />
+            </div>
+          ))}
         </div>
       )}
-      {!hasError && data.warnings.length > 0 && <div className="pnode-warning">{data.warnings[0]!.message}</div>}
     </div>
   );
 }
