@@ -74,7 +74,7 @@ const rules: Rule[] = [
     folder: /^renderer\//,
     forbidden: [
       { test: isNode, why: 'the renderer runs sandboxed: no Node APIs' },
-      { test: isElectron, why: 'the renderer reaches the host only through window.perceiver' },
+      { test: (t) => isElectron(t) && t !== 'electron/ipc-contract', why: 'the renderer reaches the host only through window.perceiver' },
       { test: (t) => /^engine\/(node|cli)\b/.test(t), why: 'the renderer may not import the Node adapters' },
       { test: (t) => /^electron\//.test(t) && t !== 'electron/ipc-contract', why: 'the renderer may import only the IPC contract from electron/' },
     ],
