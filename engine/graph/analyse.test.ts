@@ -147,3 +147,42 @@ describe('analyse: warnings', () => {
     expect(a.problems.some((p) => p.severity === 'warning' && p.nodeId === 'encoder' && /GiB per example/.test(p.message))).toBe(true);
   });
 });
+
+describe('analyse: a 300-node graph', () => {
+  /** The default template with a 291-layer chain of latent stacks between encoder and decoder. */
+  function big(): GraphDoc {
+    const d = template();
+    d.edges = d.edges.filter((e) => e.id !== 'e7');
+    let prev = 'stack';
+    for (let i = 0; i < 291; i++) {
+      const id = `s${i}`;
+      d.nodes.push({ id, kind: 'LatentStack', params: { layersPerBlock: 1, blocks: 1, heads: 4 }, position: { x: 0, y: 0 } });
+      d.edges.push({ id: `c${i}`, source: { node: prev, port: 'out' }, target: { node: id, port: 'in' } });
+      prev = id;
+    }
+    d.edges.push({ id: 'last', source: { node: prev, port: 'out' }, target: { node: 'decoder', port: 'kv' } });
+    return d;
+  }
+
+  it('is analysed correctly (timing printed, not asserted: a benchmark, not a timed test)', () => {
+    const d = big();
+    expect(d.nodes).toHaveLength(300);
+    const a = analyse(d);
+    expect(a.valid).toBe(true);
+    expect(a.totals.params).toBe(96_292 + 291 * 25_216);
+    // Cold: fresh params objects each run (no parse cache); warm: the same document again.
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let r = 0; r < 100; r++) {
+      const fresh = structuredClone(d);
+      let t = performance.now();
+      analyse(fresh);
+      cold.push(performance.now() - t);
+      t = performance.now();
+      analyse(fresh);
+      warm.push(performance.now() - t);
+    }
+    const median = (x: number[]) => [...x].sort((p, q) => p - q)[x.length >> 1]!;
+    console.log(`analyse(300 nodes): first ${cold[0]!.toFixed(1)} ms (schema JIT), median cold ${median(cold).toFixed(2)} ms, warm ${median(warm).toFixed(2)} ms`);
+  });
+});
