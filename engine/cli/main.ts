@@ -23,6 +23,9 @@ Usage:
       valLoss, valAccuracy} and a final {done, testAccuracy, confusion, seconds} (with --json; a
       readable log otherwise). Exit 0 trained, 1 diverged or model error, 2 usage, 3 data error,
       4 the model does not fit in memory.
+  perceiver-studio export <template.json> --format pytorch|tfjs --out DIR [--weights TRAINED_DIR]
+      A PyTorch package (model.py, train.py for torchrun, data, README) or a web bundle (tfjs
+      model files + an ES module page). TRAINED_DIR: a saved model folder (model.json + weights.bin).
   perceiver-studio --help
 
 Options:
@@ -130,6 +133,10 @@ export async function runCli(argv: string[], out: Out = { log: (s) => console.lo
     switch (args.command) {
       case 'inspect':
         return inspect(args, out);
+      case 'export': {
+        const { exportCommand } = await import('./export.js');
+        return await exportCommand(args, readTemplate(args.positional[0]), args.positional[0]!, out);
+      }
       case 'train': {
         const { trainCommand } = await import('./train.js');
         // Lenient: params left at 0 ("from data") are filled from the dataset, then the graph is

@@ -3,6 +3,7 @@
  * zip-based .pt), NumPy .npy arrays, and tfjs weight manifests. Pure: compression, when wanted,
  * is passed in by the Node side (node:zlib's deflateRawSync).
  */
+import { utf8 } from './utf8.js';
 import { WeightsError, type NamedArrays } from './weights.js';
 
 const CRC_TABLE = (() => {
@@ -35,12 +36,12 @@ export interface ZipOptions {
 
 /** A ZIP archive (no ZIP64: each entry and the whole archive below 4 GiB). */
 export function zip(entries: readonly ZipEntry[], opts: ZipOptions = {}): Uint8Array {
-  const enc = new TextEncoder();
+  
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;
   for (const e of entries) {
-    const name = enc.encode(e.name);
+    const name = utf8(e.name);
     const crc = crc32(e.data);
     const compressed = opts.deflateRaw ? opts.deflateRaw(e.data) : e.data;
     const method = opts.deflateRaw ? 8 : 0;
@@ -116,7 +117,7 @@ export function npy(a: NpyArray): Uint8Array {
   const head = new Uint8Array(10 + header.length);
   head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
   new DataView(head.buffer).setUint16(8, header.length, true);
-  head.set(new TextEncoder().encode(header), 10);
+  head.set(utf8(header), 10);
   return concat([head, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength)]);
 }
 

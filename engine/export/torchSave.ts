@@ -6,23 +6,24 @@
  * whose storages are persistent ids), one `<name>/data/<key>` file of raw float32 per tensor,
  * and `<name>/version`.
  */
+import { utf8 } from './utf8.js';
 import { zip, type ZipEntry } from './archive.js';
 import type { NamedArrays } from './weights.js';
 
 class Pickler {
   private bytes: number[] = [];
-  private readonly enc = new TextEncoder();
+  
   op(...codes: number[]): this {
     this.bytes.push(...codes);
     return this;
   }
   global(module: string, name: string): this {
     this.op(0x63); // GLOBAL
-    for (const b of this.enc.encode(`${module}\n${name}\n`)) this.bytes.push(b);
+    for (const b of utf8(`${module}\n${name}\n`)) this.bytes.push(b);
     return this;
   }
   str(s: string): this {
-    const b = this.enc.encode(s);
+    const b = utf8(s);
     this.op(0x58, b.length & 0xff, (b.length >>> 8) & 0xff, (b.length >>> 16) & 0xff, (b.length >>> 24) & 0xff); // BINUNICODE
     for (const x of b) this.bytes.push(x);
     return this;
@@ -81,9 +82,9 @@ export function torchSaveStateDict(state: NamedArrays, archiveName = 'weights'):
   p.op(0x2e); // STOP
   const files: ZipEntry[] = [
     { name: `${archiveName}/data.pkl`, data: p.result() },
-    { name: `${archiveName}/byteorder`, data: new TextEncoder().encode('little') },
+    { name: `${archiveName}/byteorder`, data: utf8('little') },
     ...entries,
-    { name: `${archiveName}/version`, data: new TextEncoder().encode('3\n') },
+    { name: `${archiveName}/version`, data: utf8('3\n') },
   ];
   return zip(files, { align: 64 });
 }

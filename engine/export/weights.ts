@@ -8,6 +8,7 @@
  *   kernel     → linear.weight (transposed) bias → linear.bias    array → array
  * and the layer itself maps to a module path given by the node's emitter.
  */
+import { fromUtf8, utf8 } from './utf8.js';
 import type { WeightModule } from './pytorch/emitters.js';
 
 export interface NamedArray {
@@ -112,7 +113,7 @@ export function encodeSafetensors(arrays: NamedArrays, metadata: Record<string, 
     offset += 4 * n;
   }
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
-  let json = new TextEncoder().encode(JSON.stringify(header));
+  let json = utf8(JSON.stringify(header));
   const pad = (8 - (json.length % 8)) % 8;
   if (pad) {
     const padded = new Uint8Array(json.length + pad).fill(0x20);
@@ -139,7 +140,7 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors file'): {
   if (n > buf.length - 8 || n > 100 * 1024 * 1024) throw new WeightsError(`${what} is not a safetensors file (header length ${n} > file size)`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + n)));
+    header = JSON.parse(fromUtf8(buf.subarray(8, 8 + n)));
   } catch {
     throw new WeightsError(`${what} has a corrupt safetensors header`);
   }

@@ -7,7 +7,7 @@ import { torchSaveStateDict } from '../torchSave.js';
 import { encodeSafetensors, tfjsToTorch, weightNameMap, type NamedArrays } from '../weights.js';
 import { DATA_PY } from './dataPy.js';
 import { PERCEIVER_LAYERS_PY } from './layersPy.js';
-import { generateModelPy, type ModelPyResult } from './modelPy.js';
+import { ExportError, generateModelPy, type ModelPyResult } from './modelPy.js';
 import { TRAIN_PY } from './trainPy.js';
 
 export { ExportError, generateModelPy } from './modelPy.js';
@@ -64,6 +64,10 @@ export function exportPytorch(doc: GraphDoc, opts: PytorchExportOptions = {}): P
   files.set('graph.json', JSON.stringify(doc, null, 2) + '\n');
   let state: NamedArrays | undefined;
   if (opts.weights) {
+    const count = [...opts.weights.values()].reduce((n, a) => n + a.data.length, 0);
+    if (count !== model.params) {
+      throw new ExportError(`The trained weights${opts.weightsSource ? ` in ${opts.weightsSource}` : ''} hold ${count.toLocaleString('en-US')} values but "${doc.name}" has ${model.params.toLocaleString('en-US')} parameters; they were trained on another template`);
+    }
     state = tfjsToTorch(opts.weights, weightNameMap(model.weightModules));
     files.set('weights.pt', torchSaveStateDict(state));
     files.set('weights.safetensors', encodeSafetensors(state, { source: opts.weightsSource ?? 'Perceiver Studio', model: doc.name }));
@@ -111,11 +115,15 @@ Inputs are channels-last, as in the app: ${m.inputs.map((i) => `\`${i.arg}\` [B,
 # one process (CPU, or one GPU when present)
 python train.py ${data}
 # two processes on one CPU machine (gloo)
-torchrun --nproc_per_node=2 train.py ${data} --device cpu
+torchrun --standalone --nproc_per_node=2 train.py ${data} --device cpu
 # all GPUs of one machine (NCCL, bf16 autocast where supported)
-torchrun --nproc_per_node=gpu train.py ${data} --device cuda --batch-size 1024
-# several machines: the same on each, with --nnodes N --node_rank R --rdzv_endpoint HOST:29500
+torchrun --standalone --nproc_per_node=gpu train.py ${data} --device cuda --batch-size 1024
+# several machines: on each, torchrun --nnodes N --nproc_per_node G --rdzv_backend c10d --rdzv_endpoint HOST:29500 train.py …
 \`\`\`
+
+PyTorch 1.13 on Python 3.11 (e.g. Debian 12's python3-torch): torchrun fails at start with
+\`AttributeError: 'NoneType' object has no attribute 'get'\` (its default \`--redirects 0\` no longer
+parses); add \`--redirects 2 --tee 2\` (stderr also goes to a log file). Newer PyTorch needs nothing.
 
 The template's settings: ${t.optimizer}, learning rate ${t.learningRate}${t.warmupSteps ? `, ${t.warmupSteps} warm-up steps` : ''}, ${t.schedule} schedule, batch ${t.batchSize}, ${t.epochs} epochs${t.gradClipNorm ? `, gradient clipping at ${t.gradClipNorm}` : ''}${t.labelSmoothing ? `, label smoothing ${t.labelSmoothing}` : ''}${t.weightDecay ? `, weight decay ${t.weightDecay} (decoupled, kernels and arrays only)` : ''}, seed ${t.seed}.
 \`--batch-size\` is the global batch, split over the processes, so steps per epoch and the

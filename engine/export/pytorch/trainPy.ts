@@ -6,8 +6,8 @@
 export const TRAIN_PY = String.raw`"""Train the exported model with PyTorch, on one process or many (torchrun).
 
     python train.py                                   # one process (CPU or one GPU)
-    torchrun --nproc_per_node=2 train.py              # 2 processes on CPU: gloo
-    torchrun --nproc_per_node=8 train.py --device cuda  # 8 GPUs: NCCL, bf16 autocast
+    torchrun --standalone --nproc_per_node=2 train.py --device cpu   # 2 processes on CPU: gloo
+    torchrun --standalone --nproc_per_node=8 train.py --device cuda  # 8 GPUs: NCCL, bf16 autocast
 
 Settings come from config.json (the template's training settings); flags override them.
 --batch-size is the global batch (split over the processes), so the steps per epoch and the
@@ -99,11 +99,21 @@ class Run:
         if self.world > 1:
             dist.init_process_group(self.backend)
         self.json = args.json
+        # Rank 0 also appends every record to CHECKPOINT_DIR/metrics.jsonl (one JSON object a line).
+        self.metrics_file = None
+        if self.rank == 0:
+            os.makedirs(args.checkpoint_dir, exist_ok=True)
+            self.metrics_file = os.path.join(args.checkpoint_dir, "metrics.jsonl")
+            if not args.resume and os.path.exists(self.metrics_file):
+                os.remove(self.metrics_file)
 
     def log(self, text, **record):
         if self.rank != 0:
             return
         print(json.dumps(record) if self.json else text, flush=True)
+        if self.metrics_file:
+            with open(self.metrics_file, "a") as f:
+                f.write(json.dumps(record) + "\n")
 
     def all_sum(self, values):
         t = torch.tensor(values, dtype=torch.float64, device=self.device)

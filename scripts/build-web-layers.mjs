@@ -1,0 +1,22 @@
+// Bundles tfjs + the engine's custom layers for browsers (dist/web/perceiver-layers.js), the
+// module a tfjs export ships so a web page can tf.loadLayersModel() a Perceiver Studio model.
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildWebLayers() {
+  await build({
+    entryPoints: [join(root, 'engine/export/tfjs/webEntry.ts')],
+    outfile: join(root, 'dist/web/perceiver-layers.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    logLevel: 'warning',
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await buildWebLayers();
