@@ -113,7 +113,7 @@ describe('attention maps', () => {
   });
 
   it('diagnoses uniform and collapsed latents', () => {
-    const uniform: AttentionMap = { layer: 'x', nodeId: 'x', call: 0, heads: 1, queries: 3, keys: 4, probs: new Float32Array([0.25, 0.25, 0.25, 0.25, 1, 0, 0, 0, 1, 0, 0, 0]), keyGrid: null, role: 'encoder' };
+    const uniform: AttentionMap = { layer: 'x', nodeId: 'x', call: 0, step: 0, heads: 1, queries: 3, keys: 4, probs: new Float32Array([0.25, 0.25, 0.25, 0.25, 1, 0, 0, 0, 1, 0, 0, 0]), keyGrid: null, role: 'encoder' };
     const ent = rowEntropies(uniform);
     expect(ent[0]).toBeCloseTo(Math.log(4), 6);
     expect(ent[1]).toBeCloseTo(0, 6);

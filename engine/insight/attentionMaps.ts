@@ -14,6 +14,11 @@ export interface AttentionMap {
   nodeId: string;
   /** Which application of a shared layer this is (0 for the first call). */
   call: number;
+  /**
+   * Position among the node's maps of the same role, in execution order: the original
+   * Perceiver's successive cross-attends are steps 0, 1, 2… whichever weight set each uses.
+   */
+  step: number;
   heads: number;
   /** Query rows (latents for the encoder, output queries for the decoder) and key columns. */
   queries: number;
@@ -32,35 +37,84 @@ export function nodeIdOfLayer(layer: string, doc: GraphDoc): string {
   return node ? node.id : base;
 }
 
-/** The grid the keys of a node's kv input live on, traced back through the graph. */
-function keyGridFor(doc: GraphDoc, analysis: Analysis, nodeId: string): number[] | null {
-  const edge = doc.edges.find((e) => e.target.node === nodeId && e.target.port === 'kv');
-  if (!edge) return null;
-  const src = analysis.nodes.get(edge.source.node);
-  if (!src) return null;
-  // A position-encoding node flattens a grid: its input shape (minus channels) is the grid.
-  const inShape = src.inputShapes.in;
-  if (inShape && inShape.length >= 3) return inShape.slice(0, -1) as number[];
+const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/**
+ * The grid the keys of a node's kv input live on, traced back through the graph: the nearest
+ * upstream node that turns a grid [..., C] into tokens [prod(...), C'] (position encodings,
+ * per-token projections) names the grid. Token-count changes (concatenation, pooling) end the
+ * trace: the keys are then a plain sequence.
+ */
+function keyGridFor(doc: GraphDoc, analysis: Analysis, nodeId: string, keys: number): number[] | null {
+  let edge = doc.edges.find((e) => e.target.node === nodeId && e.target.port === 'kv');
+  for (let hops = 0; edge && hops < 8; hops++) {
+    const src = analysis.nodes.get(edge.source.node);
+    if (!src) return null;
+    const out = src.outputShapes[edge.source.port];
+    if (!out) return null;
+    if (out.length >= 3) return prod(out.slice(0, -1)) === keys ? (out.slice(0, -1) as number[]) : null;
+    if (out[0] !== keys) return null;
+    const inShape = src.inputShapes.in;
+    if (inShape && inShape.length >= 3 && prod(inShape.slice(0, -1)) === keys) return inShape.slice(0, -1) as number[];
+    const from = edge.source.node;
+    edge = doc.edges.find((e) => e.target.node === from && e.target.port === 'in');
+  }
   return null;
 }
 
+interface BlockConfig {
+  selfAttention?: boolean;
+  chunkSize?: number;
+}
+
+function blockConfig(model: tf.LayersModel, layer: string): BlockConfig {
+  try {
+    return model.getLayer(layer).getConfig() as BlockConfig;
+  } catch {
+    return {};
+  }
+}
+
 /**
- * Run `model` on one example and return every attention layer's probabilities for it.
- * `x` is one example batch [1, ...inputShape]; the caller owns it.
+ * Run `model` on one example and return every attention layer's probabilities for it, in
+ * execution order. `x` is one example batch [1, ...inputShape]; the caller owns it.
  */
 export function captureAttention(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], doc: GraphDoc, analysis: Analysis): AttentionMap[] {
   const maps: AttentionMap[] = [];
   const calls = new Map<string, number>();
+  const steps = new Map<string, number>();
+  /** A chunked decoder reports its query rows chunk by chunk within one call; join them. */
+  let partial: { map: AttentionMap; rows: Float32Array[]; rowsSeen: number; totalRows: number } | null = null;
+  const finish = (map: AttentionMap) => {
+    const key = `${map.nodeId}/${map.role}`;
+    map.step = steps.get(key) ?? 0;
+    steps.set(key, map.step + 1);
+    const call = calls.get(map.layer) ?? 0;
+    map.call = call;
+    calls.set(map.layer, call + 1);
+    maps.push(map);
+  };
   setAttentionRecorder((layer, probs) => {
     const [, heads, tq, tk] = probs.shape as [number, number, number, number];
     // First example only; copy out synchronously so nothing outlives the tidy scope.
     const data = (tf.slice(probs, [0, 0, 0, 0], [1, heads, tq, tk]).dataSync() as Float32Array).slice();
+    if (partial && partial.map.layer === layer && partial.rowsSeen < partial.totalRows) {
+      partial.rows.push(data);
+      partial.rowsSeen += tq;
+      if (partial.rowsSeen >= partial.totalRows) finish(joinChunks(partial.map, partial.rows));
+      return;
+    }
     const nodeId = nodeIdOfLayer(layer, doc);
     const kind = doc.nodes.find((n) => n.id === nodeId)?.kind ?? '';
-    const role: AttentionMap['role'] = kind === 'LatentStack' ? 'self' : /Decoder/.test(kind) ? 'decoder' : 'encoder';
-    const call = calls.get(layer) ?? 0;
-    calls.set(layer, call + 1);
-    maps.push({ layer, nodeId, call, heads, queries: tq, keys: tk, probs: data, keyGrid: role === 'encoder' ? keyGridFor(doc, analysis, nodeId) : null, role });
+    const cfg = blockConfig(model, layer);
+    const role: AttentionMap['role'] = cfg.selfAttention ? 'self' : /Decoder/.test(kind) ? 'decoder' : 'encoder';
+    const map: AttentionMap = { layer, nodeId, call: 0, step: 0, heads, queries: tq, keys: tk, probs: data, keyGrid: role === 'encoder' ? keyGridFor(doc, analysis, nodeId, tk) : null, role };
+    const totalRows = analysis.nodes.get(nodeId)?.inputShapes.q?.[0] ?? tq;
+    if (cfg.chunkSize && cfg.chunkSize > 0 && tq < totalRows) {
+      partial = { map, rows: [data], rowsSeen: tq, totalRows };
+      return;
+    }
+    finish(map);
   });
   try {
     tf.tidy(() => {
@@ -70,6 +124,23 @@ export function captureAttention(model: tf.LayersModel, x: tf.Tensor | tf.Tensor
     setAttentionRecorder(null);
   }
   return maps;
+}
+
+/** Chunks are [heads, rows_i, keys] each; the joined map is [heads, Σ rows_i, keys]. */
+function joinChunks(first: AttentionMap, chunks: Float32Array[]): AttentionMap {
+  const { heads, keys } = first;
+  const rowsOf = chunks.map((c) => c.length / (heads * keys));
+  const queries = rowsOf.reduce((a, b) => a + b, 0);
+  const probs = new Float32Array(heads * queries * keys);
+  for (let h = 0; h < heads; h++) {
+    let row = 0;
+    chunks.forEach((c, i) => {
+      const n = rowsOf[i]!;
+      probs.set(c.subarray(h * n * keys, (h + 1) * n * keys), (h * queries + row) * keys);
+      row += n;
+    });
+  }
+  return { ...first, queries, probs };
 }
 
 /** The map of one query row (latent) and head (or the mean over heads when head is 'mean'). */
@@ -113,20 +184,39 @@ export interface LatentDiagnostics {
   meanSimilarity: number;
 }
 
-export function latentDiagnostics(map: AttentionMap): LatentDiagnostics {
-  const maxE = Math.log(map.keys);
-  const ent = rowEntropies(map);
-  const normalisedEntropy = [...ent].map((e) => (maxE > 0 ? e / maxE : 0));
-  const rows = Array.from({ length: map.queries }, (_, q) => queryRow(map, q, 'mean'));
+/**
+ * Cosine similarity between every pair of query rows (mean over heads), [queries × queries]
+ * row-major: two latents at 1 read the same places.
+ */
+export function similarityMatrix(map: AttentionMap): Float32Array {
+  const n = map.queries;
+  const rows = Array.from({ length: n }, (_, q) => queryRow(map, q, 'mean'));
   const norms = rows.map((r) => Math.sqrt(r.reduce((a, v) => a + v * v, 0)));
-  const collapsedPairs: [number, number][] = [];
-  let simSum = 0;
-  let pairs = 0;
-  for (let i = 0; i < rows.length; i++) {
-    for (let j = i + 1; j < rows.length; j++) {
+  const out = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    out[i * n + i] = norms[i]! ? 1 : 0;
+    for (let j = i + 1; j < n; j++) {
       let dot = 0;
       for (let k = 0; k < map.keys; k++) dot += rows[i]![k]! * rows[j]![k]!;
       const cos = norms[i]! && norms[j]! ? dot / (norms[i]! * norms[j]!) : 0;
+      out[i * n + j] = cos;
+      out[j * n + i] = cos;
+    }
+  }
+  return out;
+}
+
+export function latentDiagnostics(map: AttentionMap, sim: Float32Array = similarityMatrix(map)): LatentDiagnostics {
+  const maxE = Math.log(map.keys);
+  const ent = rowEntropies(map);
+  const normalisedEntropy = [...ent].map((e) => (maxE > 0 ? e / maxE : 0));
+  const n = map.queries;
+  const collapsedPairs: [number, number][] = [];
+  let simSum = 0;
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const cos = sim[i * n + j]!;
       simSum += cos;
       pairs++;
       if (cos > 0.98 && collapsedPairs.length < 64) collapsedPairs.push([i, j]);
