@@ -9,7 +9,7 @@ const params = z
     blocks: z.number().int().min(1).max(256).default(2).describe('Times the block is applied (DM num_blocks)'),
     shareWeights: z.boolean().default(true).describe('Reuse one set of block weights on every repeat (DM); off = each repeat has its own'),
     ...attentionParamsShape,
-    heads: attentionParamsShape.heads.default(8),
+    heads: attentionParamsShape.heads.default(8).describe('Attention heads h (qk and v channels must divide by h)'),
   })
   .strict();
 type P = z.infer<typeof params>;
