@@ -24,13 +24,15 @@ export class WeightsError extends Error {
   }
 }
 
-/** Map one weight name inside a layer; `transpose` for Linear kernels. */
-export function torchLocalName(weight: string): { name: string; transpose: boolean } {
-  if (weight === 'array') return { name: 'array', transpose: false };
+/** Map one weight name inside a layer; `transpose` for Linear / conv kernels (layout by rank). */
+export function torchLocalName(weight: string, rename?: Readonly<Record<string, string>>): { name: string; transpose: boolean } {
+  const kernel = weight === 'kernel' || weight.endsWith('_kernel');
+  if (rename && weight in rename) return { name: rename[weight]!, transpose: kernel };
   if (weight === 'kernel') return { name: 'linear.weight', transpose: true };
   if (weight === 'bias') return { name: 'linear.bias', transpose: false };
   const m = /^(.+)_(kernel|bias|gamma|beta)$/.exec(weight);
-  if (!m) throw new WeightsError(`No PyTorch name for the tfjs weight "${weight}"`);
+  // Anything else is a plain parameter of the same name (array, embedding, positions, padding_0 …).
+  if (!m) return { name: weight, transpose: false };
   const [, mod, what] = m;
   return { name: `${mod}.${what === 'kernel' || what === 'gamma' ? 'weight' : 'bias'}`, transpose: what === 'kernel' };
 }
@@ -41,20 +43,23 @@ export interface WeightNameMap {
 }
 
 export function weightNameMap(modules: readonly WeightModule[]): WeightNameMap {
-  const byLayer = new Map(modules.map((m) => [m.tfLayer, m.torchPath]));
+  const byLayer = new Map(modules.map((m) => [m.tfLayer, m]));
   return {
     toTorch(tfjsName) {
       const slash = tfjsName.lastIndexOf('/');
       const layer = slash > 0 ? tfjsName.slice(0, slash) : '';
-      const path = byLayer.get(layer);
-      if (path === undefined) {
+      const mod = byLayer.get(layer);
+      if (mod === undefined) {
         throw new WeightsError(`The weight "${tfjsName}" belongs to no layer of this graph (known layers: ${[...byLayer.keys()].slice(0, 8).join(', ')}…); were the weights trained on another template?`);
       }
-      const local = torchLocalName(tfjsName.slice(slash + 1));
-      return { name: `${path}.${local.name}`, transpose: local.transpose };
+      const local = torchLocalName(tfjsName.slice(slash + 1), mod.rename);
+      return { name: `${mod.torchPath}.${local.name}`, transpose: local.transpose };
     },
   };
 }
+
+/** The PyTorch bookkeeping tensors the app has no counterpart for. */
+export const TORCH_ONLY = /(^|\.)num_batches_tracked$/;
 
 /** Transpose a 2-D row-major array. */
 export function transpose2d(a: NamedArray): NamedArray {
@@ -65,13 +70,42 @@ export function transpose2d(a: NamedArray): NamedArray {
   return { shape: [c, r], data: out };
 }
 
+/** Permute the axes of a row-major array: out.shape[i] = a.shape[perm[i]]. */
+export function permute(a: NamedArray, perm: readonly number[]): NamedArray {
+  const shape = perm.map((p) => a.shape[p]!);
+  const inStrides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((x, y) => x * y, 1));
+  const out = new Float32Array(a.data.length);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let src = 0;
+    for (let i = 0; i < shape.length; i++) src += idx[i]! * inStrides[perm[i]!]!;
+    out[o] = a.data[src]!;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (++idx[i]! < shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return { shape, data: out };
+}
+
+/** tfjs kernel → PyTorch layout: Linear [in,out] → [out,in]; conv [kh,kw,in,out] → [out,in,kh,kw]. */
+export function kernelToTorch(a: NamedArray): NamedArray {
+  if (a.shape.length === 4) return permute(a, [3, 2, 0, 1]);
+  return transpose2d(a);
+}
+/** The inverse of kernelToTorch. */
+export function kernelFromTorch(a: NamedArray): NamedArray {
+  if (a.shape.length === 4) return permute(a, [2, 3, 1, 0]);
+  return transpose2d(a);
+}
+
 /** tfjs-named arrays → a PyTorch state dict (names + layouts). */
 export function tfjsToTorch(arrays: NamedArrays, map: WeightNameMap): NamedArrays {
   const out: NamedArrays = new Map();
   for (const [name, a] of arrays) {
     const t = map.toTorch(name);
     if (out.has(t.name)) throw new WeightsError(`Two tfjs weights map to the PyTorch name "${t.name}"`);
-    out.set(t.name, t.transpose ? transpose2d(a) : a);
+    out.set(t.name, t.transpose ? kernelToTorch(a) : a);
   }
   return out;
 }
@@ -87,14 +121,14 @@ export function torchToTfjs(state: NamedArrays, expected: readonly { name: strin
     const t = map.toTorch(w.name);
     const a = state.get(t.name);
     if (!a) throw new WeightsError(`${source} has no tensor "${t.name}" (the app's ${w.name}); it was not trained from this template`);
-    const v = t.transpose ? transpose2d(a) : a;
+    const v = t.transpose ? kernelFromTorch(a) : a;
     if (v.shape.join('x') !== w.shape.join('x')) {
-      throw new WeightsError(`${source}: "${t.name}" has shape [${a.shape.join(', ')}] but this template needs [${(t.transpose ? [...w.shape].reverse() : w.shape).join(', ')}]`);
+      throw new WeightsError(`${source}: "${t.name}" has shape [${a.shape.join(', ')}] but this template needs the app's [${w.shape.join(', ')}] (PyTorch layout${t.transpose ? ', transposed' : ''})`);
     }
     out.set(w.name, v);
     used.add(t.name);
   }
-  const extra = [...state.keys()].filter((k) => !used.has(k));
+  const extra = [...state.keys()].filter((k) => !used.has(k) && !TORCH_ONLY.test(k));
   if (extra.length) throw new WeightsError(`${source} has tensors this template does not use: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ' …' : ''}`);
   return out;
 }

@@ -64,10 +64,11 @@ class SpaceToDepth(nn.Module):
     """[B,H,W,C] -> [B,H/s,W/s,s*s*C] in DM's (dh, dw, c) channel order; video
     [B,T,H,W,C] -> [B,T/t,H/s,W/s,s*s*t*C]; then an optional Linear to linear_channels."""
 
-    def __init__(self, spatial, temporal=1, in_channels=1, linear_channels=0, device=None):
+    def __init__(self, spatial, temporal=1, in_channels=1, linear_channels=0, squeeze_time=False, device=None):
         super().__init__()
         self.spatial = spatial
         self.temporal = temporal
+        self.squeeze_time = squeeze_time  # video folded into one frame: drop the time axis (DM flow)
         raw = spatial * spatial * temporal * in_channels
         self.linear = make_linear(raw, linear_channels, device=device) if linear_channels > 0 else None
 
@@ -85,20 +86,33 @@ class SpaceToDepth(nn.Module):
             y = y.reshape(b, frames // t, h // s, w // s, s * s * t * c)
         if self.linear is not None:
             y = self.linear(y)
+        if self.squeeze_time and y.dim() == 5:
+            y = y.squeeze(1)
         return y
 
 
-def fourier_features(index_dims, num_bands, max_resolution, concat_pos=True, sine_only=False):
+def fourier_features(index_dims, num_bands, max_resolution, concat_pos=True, sine_only=False, start=None, count=None):
     """Fourier position features [prod(index_dims), channels] (spec 1.2): positions
     linspace(-1, 1, n) per dim, frequencies linspace(1, max_res/2, K), channels
-    [x_1..x_d, sin(all dims), cos(all dims)]. Computed in float64 like the app, then float32."""
+    [x_1..x_d, sin(all dims), cos(all dims)]. With start/count only those flat indices, at DM's
+    subsampled positions -1 + 2*i/n (spec 1.2 rule 7). Float64 like the app, then float32."""
     d = len(index_dims)
-    axes = []
+    total = 1
     for n in index_dims:
-        i = torch.arange(n, dtype=torch.float64)
-        axes.append(torch.full((n,), -1.0, dtype=torch.float64) if n == 1 else -1.0 + (2.0 * i) / (n - 1))
-    grids = torch.meshgrid(*axes, indexing="ij")
-    pos = torch.stack([g.reshape(-1) for g in grids], dim=-1)  # [M, d], row-major like the tokens
+        total *= n
+    sub = start is not None and not (start == 0 and count == total)
+    flat = torch.arange(start or 0, (start or 0) + (count if count is not None else total), dtype=torch.int64)
+    cols = [None] * d
+    rem = flat.clone()
+    for j in range(d - 1, -1, -1):
+        n = index_dims[j]
+        i = (rem % n).to(torch.float64)
+        rem = torch.div(rem, n, rounding_mode="floor")
+        if sub:
+            cols[j] = -1.0 + (2.0 * i) / n
+        else:
+            cols[j] = torch.full_like(i, -1.0) if n == 1 else -1.0 + (2.0 * i) / (n - 1)
+    pos = torch.stack(cols, dim=-1)  # [M, d], row-major like the tokens
     k = torch.arange(num_bands, dtype=torch.float64)
     parts = [pos] if concat_pos else []
     angles = []
@@ -129,21 +143,28 @@ class FourierPosition(nn.Module):
         return tokens + pe if self.combine == "add" else torch.cat([tokens, pe], dim=-1)
 
 
-def attend(q, k, v, heads):
+def attend(q, k, v, heads, mask=None):
     """softmax(Q K^T / sqrt(qk/h)) V with heads split head-major. q [B,Tq,qk], k [B,Tk,qk],
-    v [B,Tk,vc] -> [B,Tq,vc]."""
+    v [B,Tk,vc] -> [B,Tq,vc]. mask [B,Tq,Tk] (1 keep, 0 drop): dropped logits get -1e30 and
+    rows with nothing kept output zeros (DM), never NaN."""
     b, tq, qk = q.shape
     tk, vc = k.shape[1], v.shape[2]
     dh, dv = qk // heads, vc // heads
     qh = q.reshape(b, tq, heads, dh).transpose(1, 2)
     kh = k.reshape(b, tk, heads, dh).transpose(1, 2)
     vh = v.reshape(b, tk, heads, dv).transpose(1, 2)
-    if hasattr(F, "scaled_dot_product_attention") and q.is_cuda:
+    if mask is None and hasattr(F, "scaled_dot_product_attention") and q.is_cuda:
         # PyTorch 2: fused (flash / memory-efficient) kernels on GPU; same scale 1/sqrt(dh).
         out = F.scaled_dot_product_attention(qh, kh, vh)
     else:
         logits = torch.matmul(qh, kh.transpose(-1, -2)) * (1.0 / math.sqrt(dh))
-        out = torch.matmul(torch.softmax(logits, dim=-1), vh)
+        if mask is not None:
+            keep = mask[:, None].to(torch.bool)
+            fill = -1e30 if logits.dtype == torch.float32 or logits.dtype == torch.float64 else torch.finfo(logits.dtype).min
+            probs = torch.softmax(logits.masked_fill(~keep, fill), dim=-1) * keep.any(-1, keepdim=True)
+        else:
+            probs = torch.softmax(logits, dim=-1)
+        out = torch.matmul(probs, vh)
     return out.transpose(1, 2).reshape(b, tq, vc)
 
 
@@ -154,10 +175,11 @@ def gelu(x, form):
 class AttentionBlock(nn.Module):
     """One pre-LN attention block (spec 1.5, 1.6, 1.9):
         a = MHA(LN_q(q), LN_kv(kv)); x = (q +) dropout(a); x = x + dropout(MLP(LN_mlp(x))) [-> proj].
-    Self-attention uses one LayerNorm (ln_q) for queries, keys and values."""
+    Self-attention uses one LayerNorm (ln_q) for queries, keys and values. mask_mode 'kv' takes a
+    token mask [B, Tk] (padding), 'query' a query-row mask [B, Tq] (DM decoder)."""
 
     def __init__(self, dq, dkv, qk, v, heads, widening=1, dropout=0.0, gelu="tanh", use_query_residual=True,
-                 self_attention=False, output_channels=0, chunk_size=0, device=None):
+                 self_attention=False, output_channels=0, chunk_size=0, mask_mode="none", output_init="head", device=None):
         super().__init__()
         if qk % heads or v % heads:
             raise ValueError(f"qk ({qk}) and v ({v}) channels must be divisible by heads ({heads})")
@@ -167,6 +189,7 @@ class AttentionBlock(nn.Module):
         self.use_query_residual = use_query_residual
         self.self_attention = self_attention
         self.chunk_size = chunk_size
+        self.mask_mode = mask_mode
         self.ln_q = nn.LayerNorm(dq, eps=LN_EPS, device=device)
         self.ln_kv = None if self_attention else nn.LayerNorm(dkv, eps=LN_EPS, device=device)
         self.q = make_linear(dq, qk, device=device)
@@ -176,24 +199,37 @@ class AttentionBlock(nn.Module):
         self.ln_mlp = nn.LayerNorm(dq, eps=LN_EPS, device=device)
         self.mlp1 = make_linear(dq, widening * dq, device=device)
         self.mlp2 = make_linear(widening * dq, dq, device=device)
-        self.proj = make_linear(dq, output_channels, init="head", device=device) if output_channels > 0 else None
+        self.proj = make_linear(dq, output_channels, init=output_init, device=device) if output_channels > 0 else None
 
-    def _block(self, q, kv):
+    def _full_mask(self, mask, tq, tk):
+        if mask is None or self.mask_mode == "none":
+            return None
+        b = mask.shape[0]
+        if self.mask_mode == "kv":
+            return mask.reshape(b, 1, tk).expand(b, tq, tk)
+        return mask.reshape(b, tq, 1).expand(b, tq, tk)
+
+    def _block(self, q, kv, mask):
         qn = self.ln_q(q)
         kvn = qn if self.self_attention else self.ln_kv(kv)
-        a = self.o(attend(self.q(qn), self.k(kvn), self.v(kvn), self.heads))
+        full = self._full_mask(mask, q.shape[1], kv.shape[1])
+        a = self.o(attend(self.q(qn), self.k(kvn), self.v(kvn), self.heads, full))
         a = F.dropout(a, self.dropout, self.training)
         x = q + a if self.use_query_residual else a
         m = self.mlp2(gelu(self.mlp1(self.ln_mlp(x)), self.gelu_form))
         x = x + F.dropout(m, self.dropout, self.training)
         return self.proj(x) if self.proj is not None else x
 
-    def forward(self, q, kv=None):
+    def forward(self, q, kv=None, mask=None):
         kv = q if self.self_attention else kv
         n = q.shape[1]
         if 0 < self.chunk_size < n:
-            return torch.cat([self._block(q[:, s : s + self.chunk_size], kv) for s in range(0, n, self.chunk_size)], dim=1)
-        return self._block(q, kv)
+            parts = []
+            for s in range(0, n, self.chunk_size):
+                m = mask[:, s : s + self.chunk_size] if mask is not None and self.mask_mode == "query" else mask
+                parts.append(self._block(q[:, s : s + self.chunk_size], kv, m))
+            return torch.cat(parts, dim=1)
+        return self._block(q, kv, mask)
 
 
 class LatentStack(nn.Module):
@@ -234,6 +270,221 @@ class ProjectionHead(nn.Module):
         if self.ln is not None:
             x = self.ln(x)
         return self.linear(x)
+
+
+class RepeatedCrossAttend(nn.Module):
+    """The original Perceiver's encoder: depth x (cross-attend to the inputs, then
+    self_per_cross latent self-attention layers). cross_index / self_index name the weight set
+    each repeat uses, so sharing schemes (none, all shared, all but the first) are explicit."""
+
+    def __init__(self, cross_index, self_index, self_per_cross, cross_args, self_args, device=None):
+        super().__init__()
+        self.cross_index = list(cross_index)
+        self.self_index = list(self_index)
+        self.cross = nn.ModuleDict({str(k): AttentionBlock(device=device, **cross_args) for k in sorted(set(cross_index))})
+        self.latent = nn.ModuleDict(
+            {str(k): nn.ModuleList(AttentionBlock(self_attention=True, device=device, **self_args) for _ in range(self_per_cross)) for k in sorted(set(self_index))}
+        )
+
+    def forward(self, z, kv, mask=None):
+        for ci, si in zip(self.cross_index, self.self_index):
+            z = self.cross[str(ci)](z, kv, mask)
+            for layer in self.latent[str(si)]:
+                z = layer(z)
+        return z
+
+
+def same_padding(size, kernel, stride):
+    """TF/Haiku SAME padding (before, after) for one axis."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
+class Conv1x1(nn.Module):
+    """DM conv1x1 preprocessor: a 1x1 convolution with stride, channels-last in and out."""
+
+    def __init__(self, in_channels, out_channels, stride=1, device=None):
+        super().__init__()
+        self.stride = stride
+        self.conv = nn.Conv2d(in_channels, out_channels, 1, stride=stride, device=device)
+        truncated_normal_(self.conv.weight, 1.0 / (0.87962566 * math.sqrt(in_channels)))
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, x):
+        return self.conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+
+
+class ConvDownsample(nn.Module):
+    """DM Conv2DDownsample: per layer Conv 7x7 stride 2 SAME (no bias) -> BatchNorm (momentum
+    0.9 in TF terms, eps 1e-5) -> ReLU -> MaxPool 3x3 stride 2 SAME. Channels-last in and out."""
+
+    def __init__(self, in_channels, num_channels=64, num_layers=1, use_batch_norm=True, device=None):
+        super().__init__()
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList() if use_batch_norm else None
+        cin = in_channels
+        for _ in range(num_layers):
+            conv = nn.Conv2d(cin, num_channels, 7, stride=2, bias=False, device=device)
+            truncated_normal_(conv.weight, 1.0 / math.sqrt(49 * cin))
+            self.convs.append(conv)
+            if use_batch_norm:
+                self.norms.append(nn.BatchNorm2d(num_channels, eps=1e-5, momentum=0.1, device=device))
+            cin = num_channels
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        for i, conv in enumerate(self.convs):
+            ph, pw = same_padding(x.shape[2], 7, 2), same_padding(x.shape[3], 7, 2)
+            x = conv(F.pad(x, (pw[0], pw[1], ph[0], ph[1])))
+            if self.norms is not None:
+                x = self.norms[i](x)
+            x = F.relu(x)
+            ph, pw = same_padding(x.shape[2], 3, 2), same_padding(x.shape[3], 3, 2)
+            x = F.max_pool2d(F.pad(x, (pw[0], pw[1], ph[0], ph[1]), value=float("-inf")), 3, 2)
+        return x.permute(0, 2, 3, 1)
+
+
+def pixel_neighbourhood(x, k):
+    """Each pixel gets its k x k zero-padded neighbourhood as channels, order (di, dj, c)."""
+    r = (k - 1) // 2
+    h_axis = x.dim() - 3
+    pad = [0, 0, r, r, r, r]  # F.pad runs from the last axis: C, W, H
+    padded = F.pad(x, pad)
+    h, w = x.shape[h_axis], x.shape[h_axis + 1]
+    parts = [padded.narrow(h_axis, di, h).narrow(h_axis + 1, dj, w) for di in range(k) for dj in range(k)]
+    return torch.cat(parts, dim=-1)
+
+
+def strided_subsample(x, spatial, temporal=1):
+    """x[:, ::t, ::s, ::s] (DM pixels preprocessing)."""
+    if x.dim() == 5:
+        return x[:, ::temporal, ::spatial, ::spatial]
+    return x[:, ::spatial, ::spatial]
+
+
+class TokenEmbedding(nn.Module):
+    """Byte ids [B, L] -> (Emb[id] + P [B, L, d], Emb broadcast [B, V, d] for a tied decoder,
+    padding mask [B, L]: 1 for real bytes, 0 for PAD = id 0)."""
+
+    def __init__(self, vocab_size, max_length, channels, init_scale=0.02, device=None):
+        super().__init__()
+        self.embedding = nn.Parameter(torch.empty(vocab_size, channels, device=device))
+        self.positions = nn.Parameter(torch.empty(max_length, channels, device=device))
+        truncated_normal_(self.embedding, init_scale)
+        truncated_normal_(self.positions, init_scale)
+
+    def forward(self, ids):
+        ids = ids.long()
+        tokens = F.embedding(ids, self.embedding) + self.positions
+        emb = self.embedding.unsqueeze(0).expand(ids.shape[0], -1, -1)
+        return tokens, emb, (ids != 0).to(tokens.dtype)
+
+
+class TabularTokens(nn.Module):
+    """A row [B, n] -> column tokens [B, n, C]: x_j * w_j + b_j (perColumn), or
+    x_j * w + b + e_j (sharedWithColumnEmbedding)."""
+
+    def __init__(self, num_columns, channels, encoding="perColumn", init_scale=0.02, device=None):
+        super().__init__()
+        self.per_column = encoding == "perColumn"
+        if self.per_column:
+            self.column_scale = nn.Parameter(torch.empty(num_columns, channels, device=device))
+            self.column_offset = nn.Parameter(torch.empty(num_columns, channels, device=device))
+            truncated_normal_(self.column_scale, 1.0)
+            truncated_normal_(self.column_offset, init_scale)
+        else:
+            self.value_scale = nn.Parameter(torch.empty(1, channels, device=device))
+            self.value_bias = nn.Parameter(torch.zeros(channels, device=device))
+            self.column_embedding = nn.Parameter(torch.empty(num_columns, channels, device=device))
+            truncated_normal_(self.value_scale, 1.0)
+            truncated_normal_(self.column_embedding, init_scale)
+
+    def forward(self, x):
+        x = x.unsqueeze(-1)
+        if self.per_column:
+            return x * self.column_scale + self.column_offset
+        return x * self.value_scale + self.column_embedding + self.value_bias
+
+
+class TrainablePositionEncoding(nn.Module):
+    """Flattens a grid to tokens and concatenates (or adds) a learned [M, c] table, optionally
+    through a Linear projector (DM TrainablePositionEncoding + PositionEncodingProjector)."""
+
+    def __init__(self, positions, num_channels, project_pos_dim=0, combine="concat", init_scale=0.02, device=None):
+        super().__init__()
+        self.combine = combine
+        self.positions = nn.Parameter(torch.empty(positions, num_channels, device=device))
+        truncated_normal_(self.positions, init_scale)
+        self.projector = make_linear(num_channels, project_pos_dim, device=device) if project_pos_dim > 0 else None
+
+    def forward(self, x):
+        tokens = x.reshape(x.shape[0], self.positions.shape[0], x.shape[-1])
+        pe = self.projector(self.positions) if self.projector is not None else self.positions
+        pe = pe.unsqueeze(0).expand(tokens.shape[0], -1, -1)
+        return tokens + pe if self.combine == "add" else torch.cat([tokens, pe], dim=-1)
+
+
+class MultimodalPad(nn.Module):
+    """Pads each modality to a common width with a trainable vector, swaps in a trainable mask
+    token with probability p (always when p >= 1; in training otherwise), and concatenates the
+    modalities in sorted-name order (DM MultimodalPreprocessor)."""
+
+    def __init__(self, widths, order, common, mask_probs, init_scale=0.02, device=None):
+        super().__init__()
+        self.order = list(order)
+        self.common = common
+        self.mask_probs = list(mask_probs)
+        for k, w in enumerate(widths):
+            if common > w:
+                setattr(self, f"padding_{k}", nn.Parameter(truncated_normal_(torch.empty(1, common - w, device=device), init_scale)))
+            if mask_probs[k] is not None:
+                setattr(self, f"mask_token_{k}", nn.Parameter(truncated_normal_(torch.empty(1, common, device=device), init_scale)))
+
+    def forward(self, *inputs):
+        parts = []
+        for k in self.order:
+            x = inputs[k]
+            b, m = x.shape[0], x.shape[1]
+            pad = getattr(self, f"padding_{k}", None)
+            if pad is not None:
+                x = torch.cat([x, pad.reshape(1, 1, -1).expand(b, m, -1)], dim=-1)
+            token = getattr(self, f"mask_token_{k}", None)
+            p = self.mask_probs[k] or 0
+            if token is not None and p >= 1:
+                x = token.reshape(1, 1, -1).expand(b, m, self.common)
+            elif token is not None and p > 0 and self.training:
+                hit = (torch.rand(b, m, 1, device=x.device) < p).to(x.dtype)
+                x = x * (1 - hit) + hit * token.reshape(1, 1, -1)
+            parts.append(x)
+        return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+
+
+class FourierQueryArray(nn.Module):
+    """Constant Fourier-feature output queries [count, channels] for a chunk of a grid
+    (optionally through a Linear projector), broadcast over the batch."""
+
+    def __init__(self, index_dims, num_bands, max_resolution, concat_pos=True, sine_only=False, start=0, count=None, project_pos_dim=0, device=None):
+        super().__init__()
+        features = fourier_features(index_dims, num_bands, max_resolution, concat_pos, sine_only, start=start, count=count)
+        self.register_buffer("features", features.to(device) if device is not None else features, persistent=False)
+        self.projector = make_linear(features.shape[1], project_pos_dim, device=device) if project_pos_dim > 0 else None
+
+    def forward(self, batch_size):
+        q = self.projector(self.features) if self.projector is not None else self.features
+        return q.unsqueeze(0).expand(batch_size, -1, -1)
+
+
+class TiedEmbeddingLogits(nn.Module):
+    """logits = h Emb^T + b for h [B, O, d] and the input embedding Emb [B, V, d] (DM
+    EmbeddingDecoder); owns only the bias [V]."""
+
+    def __init__(self, vocab_size, device=None):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(vocab_size, device=device))
+
+    def forward(self, h, emb):
+        return torch.matmul(h, emb.transpose(1, 2)) + self.bias
 
 
 # ------------------------------------------------------------------------------------------
@@ -298,6 +549,16 @@ def load_weights(model, path, strict=True):
         state = torch.load(str(path), map_location="cpu")
         if isinstance(state, dict) and "model" in state and isinstance(state["model"], dict):
             state = state["model"]
+    for name, buf in model.state_dict().items():
+        if name.endswith("num_batches_tracked") and name not in state:
+            state[name] = torch.zeros_like(buf)  # BatchNorm bookkeeping the app does not keep
     missing, unexpected = model.load_state_dict(state, strict=strict)
     return missing, unexpected
+
+
+def count_parameters(model):
+    """Parameters as the app counts them: each shared module once, plus BatchNorm moving
+    statistics (tfjs keeps them as non-trainable weights)."""
+    stats = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
+    return sum(p.numel() for p in model.parameters()) + stats
 `;

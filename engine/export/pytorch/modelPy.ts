@@ -25,7 +25,7 @@ export interface ModelPyResult {
   className: string;
   /** Every tfjs layer with weights and the torch module path holding them. */
   weightModules: WeightModule[];
-  inputs: { nodeId: string; arg: string; shape: number[] }[];
+  inputs: { nodeId: string; arg: string; shape: number[]; dtype: 'float32' | 'int32'; intHigh?: number }[];
   heads: { nodeId: string; loss: HeadLoss }[];
   params: number;
   analysis: Analysis;
@@ -74,7 +74,13 @@ export function generateModelPy(doc: GraphDoc): ModelPyResult {
     }
   }
 
-  const inputs = analysis.modelInputs.map((id) => ({ nodeId: id, arg: idents.get(id)!, shape: [...emissions.get(id)!.modelInput!.shape] }));
+  const inputs = analysis.inputSpecs.map((spec) => ({
+    nodeId: spec.nodeId,
+    arg: idents.get(spec.nodeId)!,
+    shape: [...spec.shape],
+    dtype: spec.dtype,
+    intHigh: emissions.get(spec.nodeId)!.intHigh,
+  }));
   const imports = [...new Set([...emissions.values()].flatMap((e) => e.imports))].sort();
   const cls = className(doc.name);
   const batch = 'batch';
@@ -83,10 +89,9 @@ export function generateModelPy(doc: GraphDoc): ModelPyResult {
   const fwd: string[] = [];
   /** node id → port → Python expression of that output. */
   const values = new Map<string, Record<string, string>>();
-  for (const inp of inputs) values.set(inp.nodeId, { out: inp.arg });
+  const fedArg = new Map(inputs.map((i) => [i.nodeId, i.arg]));
   for (const id of analysis.order) {
     const e = emissions.get(id)!;
-    if (e.modelInput) continue;
     const node = nodesById.get(id)!;
     const na = analysis.nodes.get(id)!;
     const kind = getKind(node.kind)!;
@@ -95,17 +100,37 @@ export function generateModelPy(doc: GraphDoc): ModelPyResult {
       .map(([p, s]) => `${p} ${formatShape(s)}`)
       .join(', ');
     const outShapes = Object.values(na.outputShapes).map(formatShape).join(', ');
-    init.push(`        # ${comment(id)}${node.label ? ` (${comment(node.label)})` : ''} · ${kind.title}: ${kind.describe(na.params as never)} · ${na.cost.params.toLocaleString('en-US')} params`);
-    if (e.module) init.push(`        self.${attr} = ${e.module}`);
+    const describe = `${comment(id)}${node.label ? ` (${comment(node.label)})` : ''} · ${kind.title}: ${comment(kind.describe(na.params as never))} · ${na.cost.params.toLocaleString('en-US')} params`;
+    if (e.module) {
+      init.push(`        # ${describe}`);
+      init.push(`        self.${attr} = ${e.module}`);
+    }
     const ins: Record<string, string> = {};
+    // A model input's fed tensor is its `in` (an input kind may transform it, e.g. byte ids → embeddings).
+    const fed = fedArg.get(id);
+    if (fed) ins.in = fed;
     for (const w of incoming.get(id) ?? []) ins[w.port] = values.get(w.from)![w.fromPort]!;
-    const outs = e.forward!(ins, batch);
-    const ports = Object.keys(outs);
+    const outs = e.forward(ins, batch);
     const named: Record<string, string> = {};
-    for (const port of ports) {
-      const v = ports.length === 1 ? attr : `${attr}_${port}`;
-      fwd.push(`        ${v} = ${outs[port]}  # ${inShapes ? inShapes + ' → ' : ''}${outShapes}`);
-      named[port] = v;
+    const shapeNote = `  # ${e.module ? '' : describe + ': '}${inShapes ? inShapes + ' → ' : ''}${outShapes}`;
+    if ('unpack' in outs && typeof outs.unpack === 'string') {
+      const vars = (outs.ports as string[]).map((p) => (p === 'out' ? attr : `${attr}_${p}`));
+      fwd.push(`        ${vars.join(', ')} = ${outs.unpack}${shapeNote}`);
+      (outs.ports as string[]).forEach((p, k) => (named[p] = vars[k]!));
+    } else {
+      const map = outs as Record<string, string>;
+      const ports = Object.keys(map);
+      for (const port of ports) {
+        const expr = map[port]!;
+        // A pass-through (an input kind handing on its fed tensor) needs no new name.
+        if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(expr) && ports.length === 1 && !e.module) {
+          named[port] = expr;
+          continue;
+        }
+        const v = ports.length === 1 ? attr : `${attr}_${port}`;
+        fwd.push(`        ${v} = ${expr}${shapeNote}`);
+        named[port] = v;
+      }
     }
     values.set(id, named);
   }
@@ -118,7 +143,7 @@ export function generateModelPy(doc: GraphDoc): ModelPyResult {
 
 ${pyText(doc.description || 'A Perceiver model composed in Perceiver Studio.')}
 
-Inputs: ${inputs.map((i) => `${i.arg} [B, ${i.shape.join(', ')}]`).join('; ')} (channels-last).
+Inputs: ${inputs.map((i) => `${i.arg} [B, ${i.shape.join(', ')}]${i.dtype === 'int32' ? ' (integer ids)' : ''}`).join('; ')} (channels-last).
 Outputs: ${heads.map((h) => `${h.nodeId} (${h.loss.type}${'classes' in h.loss ? `, ${h.loss.classes} classes` : ''})`).join('; ')}.
 Parameters: ${params.toLocaleString('en-US')} (the same count as the app; shared weights counted once).
 
@@ -128,12 +153,14 @@ import torch
 from torch import nn
 
 try:
-    from .perceiver_layers import ${imports.join(', ')}${imports.length ? ', ' : ''}load_weights
+    from .perceiver_layers import ${imports.join(', ')}${imports.length ? ', ' : ''}count_parameters, load_weights
 except ImportError:  # run as a script from this folder
-    from perceiver_layers import ${imports.join(', ')}${imports.length ? ', ' : ''}load_weights
+    from perceiver_layers import ${imports.join(', ')}${imports.length ? ', ' : ''}count_parameters, load_weights
 
 #: Model inputs, in forward() order: name -> shape without the batch axis.
 INPUTS = {${inputs.map((i) => `${py(i.arg)}: ${py(i.shape)}`).join(', ')}}
+#: Inputs fed integer ids, and the exclusive upper bound of the ids (the rest are float32).
+INT_INPUTS = {${inputs.filter((i) => i.dtype === 'int32').map((i) => `${py(i.arg)}: ${py(i.intHigh ?? 2)}`).join(', ')}}
 #: Heads (outputs) and the loss each implies.
 HEADS = {${heads.map((h) => `${py(h.nodeId)}: ${py(h.loss)}`).join(', ')}}
 #: Parameter count computed by Perceiver Studio for this graph.
@@ -146,7 +173,7 @@ class ${cls}(nn.Module):
 ${init.join('\n')}
 
     def forward(self, ${args}):
-        ${batch} = ${inputs[0]!.arg}.shape[0]
+        ${batch} = ${inputs[0]!.arg}.shape[0]  # noqa: F841 (arrays broadcast over it)
 ${fwd.join('\n')}
         return ${ret}
 
@@ -157,13 +184,11 @@ def build_model(device=None):
 
 
 def example_inputs(batch_size=2, device=None):
-    """Random inputs of the right shapes, in forward() order."""
-    return tuple(torch.rand(batch_size, *shape, device=device) for shape in INPUTS.values())
-
-
-def count_parameters(model):
-    """Distinct parameters (a module reused in several places counts once)."""
-    return sum(p.numel() for p in model.parameters())
+    """Random inputs of the right shapes (and integer ids where the model takes ids), in forward() order."""
+    return tuple(
+        torch.randint(0, INT_INPUTS[name], (batch_size, *shape), device=device) if name in INT_INPUTS else torch.rand(batch_size, *shape, device=device)
+        for name, shape in INPUTS.items()
+    )
 
 
 if __name__ == "__main__":
