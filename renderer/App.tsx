@@ -1,7 +1,8 @@
 import { ReactFlowProvider } from '@xyflow/react';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { analyse } from '../engine/graph/analyse';
 import { GraphCanvas } from './canvas/GraphCanvas';
+import { DataDropOverlay } from './data/dropData';
 import { buildCommands, matchesShortcut, paste, copy, deleteSelection } from './commands/appCommands';
 import { openNative } from './files/fileActions';
 import { OpenDialog } from './files/OpenDialog';
@@ -81,6 +82,7 @@ export function App() {
     return () => clearTimeout(t);
   }, [notice]);
 
+  const showDataset = useCallback(() => setPanel('dataset'), []);
   const showHelp = (kind: string) => {
     setHelpKind(kind);
     setPanel('help');
@@ -107,6 +109,7 @@ export function App() {
               </button>
             </div>
           )}
+          <DataDropOverlay onData={showDataset} />
           {dialog && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} />}
           {popover === 'commands' && (
             <SearchPopover

@@ -6,11 +6,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { compile, CompileError } from '../engine/compile/compile';
-import { decodeMnist, mnistDataset } from '../engine/data/mnist';
 import { formulationFor, setFormulation } from '../engine/layers/ops';
+import { BindError } from '../engine/train/bindData';
 import { train } from '../engine/train/train';
 import { planBackends, probeWebGl } from './worker/chooseBackend';
+import { putCheckpoint } from './worker/checkpointStore';
+import { WorkerDataSources } from './worker/dataSource';
 import type { BackendInfo, FromWorker, ToWorker } from './worker/protocol';
+import { collectResults, PauseGate, prepareRun, RunRefused } from './worker/runSetup';
+import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, runEndedForInsight } from './worker/insight';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker) => ctx.postMessage(m);
@@ -18,6 +22,8 @@ const post = (m: FromWorker) => ctx.postMessage(m);
 const stopRequested = new Set<number>();
 let activeBackend: BackendInfo | null = null;
 let mnist: Uint8Array | null = null;
+const pauses = new PauseGate();
+const dataSources = new WorkerDataSources(() => loadMnist());
 
 async function initBackend(runId: number, forced?: BackendInfo['name']): Promise<BackendInfo> {
   if (activeBackend && (!forced || forced === activeBackend.name)) return activeBackend;
@@ -77,35 +83,42 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   post({ type: 'status', runId, phase: 'starting', message: 'Choosing a backend…' });
   const backend = await initBackend(runId, msg.options.backend);
   post({ type: 'backend', runId, backend });
-  post({ type: 'status', runId, phase: 'loading-data', message: 'Loading the built-in MNIST digits…' });
-  const data = mnistDataset(decodeMnist(await loadMnist()), {
-    validationFraction: doc.data?.validationFraction,
-    testFraction: doc.data?.testFraction,
-    seed: doc.data?.seed,
-  });
+  post({ type: 'status', runId, phase: 'loading-data', message: msg.options.data ? `Reading ${msg.options.data.name}…` : 'Loading the built-in MNIST digits…' });
+  const prep = await prepareRun(doc, msg.options, backend.name, dataSources);
+  const { data } = prep;
+  post({ type: 'bound', runId, filled: prep.filled, skipped: data.skipped, resumedFromEpoch: prep.resume?.manifest.epoch ?? null, estimate: prep.estimate.message });
   post({ type: 'status', runId, phase: 'compiling', message: 'Compiling the graph…' });
-  const { model, analysis } = compile(doc);
+  const { model } = compile({ ...prep.doc, training: prep.settings });
   try {
-    const head = analysis.heads[0]!;
-    if (head.loss.type !== 'classification') throw new Error(`The head "${head.nodeId}" is not a classification head; the built-in MNIST digits need one`);
-    if (head.loss.classes !== data.numClasses) {
-      throw new CompileError(`The head "${head.nodeId}" predicts ${head.loss.classes} classes but MNIST has ${data.numClasses}; set numClasses to ${data.numClasses}`, head.nodeId);
-    }
-    const inputId = analysis.modelInputs[0]!;
-    const inShape = analysis.nodes.get(inputId)!.outputShapes.out!;
-    if (inShape.join('x') !== data.inputShape.join('x')) {
-      throw new CompileError(`The input node "${inputId}" expects [${inShape.join(', ')}] but MNIST digits are [${data.inputShape.join(', ')}]`, inputId);
-    }
     post({ type: 'ready', runId, params: model.countParams(), trainSize: data.train.size, testSize: data.test.size, dataName: data.name });
+    // The insight views own the model from here on (attention maps while and after it trains).
+    await keepModelForInsight(post, { runId, model, doc: prep.doc, analysis: prep.analysis, data, settings: prep.settings, backend: backend.name });
     post({ type: 'status', runId, phase: 'warming-up', message: `Compiling kernels on ${backend.name} (the first step is slow)…` });
     let first = true;
-    const result = await train(model, data, doc.training, {
+    const stopped = () => stopRequested.has(runId);
+    const checkpointKey = msg.options.checkpointKey;
+    const result = await train(model, data, prep.settings, {
       maxStepsPerEpoch: msg.options.maxStepsPerEpoch ?? undefined,
       reportEvery: 1,
-      shouldStop: () => stopRequested.has(runId),
+      shouldStop: stopped,
+      resume: prep.resume,
       // wasm's data() resolves as a microtask, so without a real yield the worker would never
-      // see the Stop message until the run ended.
-      waitIfPaused: yieldToEventLoop,
+      // see the Stop (or Pause) message until the run ended.
+      waitIfPaused: async () => {
+        await yieldToEventLoop();
+        await pauses.wait(runId, stopped);
+      },
+      onCheckpoint: checkpointKey
+        ? async (epoch, capture) => {
+            const ckpt = await capture();
+            try {
+              await putCheckpoint(checkpointKey, ckpt, { docName: doc.name, dataName: data.name });
+              post({ type: 'checkpoint', runId, key: checkpointKey, epoch, step: ckpt.manifest.step, bytes: ckpt.data.byteLength });
+            } catch (err) {
+              post({ type: 'status', runId, phase: 'training', message: `Checkpoint of epoch ${epoch} not kept: ${(err as Error).message}` });
+            }
+          }
+        : undefined,
       onStep: (step) => {
         if (first) {
           first = false;
@@ -113,8 +126,15 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
         }
         post({ type: 'step', runId, step });
       },
-      onEpoch: (epoch) => post({ type: 'epoch', runId, epoch }),
+      onEpoch: (epoch) => {
+        post({ type: 'epoch', runId, epoch });
+        epochDiagnostics(post, runId, epoch.epoch);
+      },
     });
+    if (result.test) {
+      post({ type: 'status', runId, phase: 'evaluating', message: 'Collecting the misclassified examples…' });
+      post({ type: 'results', runId, results: await collectResults(data, result.test) });
+    }
     post({
       type: 'done',
       runId,
@@ -125,8 +145,10 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
       steps: result.steps,
     });
   } finally {
-    model.dispose();
+    runEndedForInsight(runId);
+    if (!isKeptForInsight(model)) model.dispose();
     stopRequested.delete(runId);
+    pauses.clear(runId);
   }
 }
 
@@ -136,11 +158,33 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.type === 'stop') {
     stopRequested.add(msg.runId);
+    pauses.wake();
+    return;
+  }
+  if (msg.type === 'pause') {
+    pauses.set(msg.runId, msg.paused);
+    post({ type: 'paused', runId: msg.runId, paused: msg.paused });
+    return;
+  }
+  if (msg.type === 'attention') {
+    // Not queued: answered between training steps, from the model as it is now.
+    void answerAttention(post, msg);
+    return;
+  }
+  if (msg.type === 'loadData') {
+    const { requestId } = msg;
+    queue = queue.then(() =>
+      dataSources
+        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows)
+        .then((preview) => post({ type: 'dataPreview', requestId, preview }))
+        .catch((err: unknown) => post({ type: 'dataError', requestId, message: (err as Error).message ?? String(err) })),
+    );
     return;
   }
   queue = queue.then(() =>
     run(msg).catch((err: unknown) => {
-      post({ type: 'error', runId: msg.runId, message: (err as Error).message ?? String(err), nodeId: err instanceof CompileError ? err.nodeId : undefined });
+      if (err instanceof RunRefused) return post({ type: 'refused', runId: msg.runId, refusal: err.refusal });
+      post({ type: 'error', runId: msg.runId, message: (err as Error).message ?? String(err), nodeId: err instanceof CompileError || err instanceof BindError ? err.nodeId : undefined });
     }),
   );
 };

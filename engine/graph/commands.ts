@@ -9,7 +9,7 @@
 import { getKind } from '../kinds/registry.js';
 import type { Shape } from '../kinds/types.js';
 import { analyse, formatShape, type Analysis } from './analyse.js';
-import type { GraphDoc, GraphEdge, GraphGroup, GraphNode, PortRef, TrainingSettings } from './schema.js';
+import type { DataBinding, GraphDoc, GraphEdge, GraphGroup, GraphNode, PortRef, TrainingSettings } from './schema.js';
 
 export type Command =
   | { type: 'addNode'; node: GraphNode }
@@ -26,6 +26,8 @@ export type Command =
   | { type: 'ungroup'; groupId: string }
   | { type: 'setGroup'; groupId: string; label?: string; collapsed?: boolean }
   | { type: 'setTraining'; patch: Partial<TrainingSettings> }
+  /** Bind (or, with undefined, unbind) the graph's dataset; saved with the graph as doc.data. */
+  | { type: 'setData'; data: DataBinding | undefined }
   | { type: 'rename'; name: string }
   /** Several commands as one undo step (e.g. delete a node and reconnect its neighbours). */
   | { type: 'batch'; label: string; commands: readonly Command[] };
@@ -150,6 +152,13 @@ export function applyCommand(doc: GraphDoc, cmd: Command): GraphDoc {
     }
     case 'setTraining':
       return { ...doc, training: { ...doc.training, ...cmd.patch } };
+    case 'setData': {
+      if (cmd.data === undefined) {
+        const { data: _dropped, ...rest } = doc;
+        return rest;
+      }
+      return { ...doc, data: cmd.data };
+    }
     case 'rename':
       if (!cmd.name.trim()) throw new CommandError('A graph needs a name');
       return { ...doc, name: cmd.name };
@@ -353,6 +362,8 @@ export function describeCommand(cmd: Command): string {
       return cmd.collapsed === undefined ? 'Rename group' : cmd.collapsed ? 'Collapse group' : 'Expand group';
     case 'setTraining':
       return `Training: ${Object.keys(cmd.patch).join(', ')}`;
+    case 'setData':
+      return cmd.data ? `Dataset: ${cmd.data.path ?? cmd.data.source}` : 'Unbind dataset';
     case 'rename':
       return `Rename graph to "${cmd.name}"`;
     case 'batch':

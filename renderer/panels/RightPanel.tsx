@@ -1,3 +1,4 @@
+import { DatasetPanel } from '../data/DatasetPanel';
 import { TrainingPanel } from '../training/TrainingPanel';
 import { useAnalysis } from '../state/analysisContext';
 import { HelpCard } from './HelpCard';
@@ -10,6 +11,7 @@ import { ProblemsPanel } from './ProblemsPanel';
  */
 export const PANEL_TABS = [
   { id: 'inspector', label: 'Inspector' },
+  { id: 'dataset', label: 'Dataset' },
   { id: 'training', label: 'Training' },
   { id: 'problems', label: 'Problems' },
   { id: 'help', label: 'Help' },
@@ -30,6 +32,7 @@ export function RightPanel({ tab, onTab, helpKind, onHelp }: { tab: PanelTab; on
       </div>
       <div className="panel-body" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === 'inspector' && <Inspector onHelp={onHelp} />}
+        {tab === 'dataset' && <DatasetPanel />}
         {tab === 'training' && <TrainingPanel />}
         {tab === 'problems' && <ProblemsPanel />}
         {tab === 'help' && <HelpCard kind={helpKind} />}

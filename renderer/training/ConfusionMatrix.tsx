@@ -1,22 +1,27 @@
-/** confusion[true][predicted] as a heat grid with counts. */
-export function ConfusionMatrix({ confusion }: { confusion: number[][] }) {
+/** confusion[true][predicted] as a heat grid with counts; rows and columns named by class. */
+export function ConfusionMatrix({ confusion, classNames }: { confusion: number[][]; classNames?: string[] }) {
   const max = Math.max(1, ...confusion.flat());
+  const name = (i: number) => classNames?.[i] ?? String(i);
   return (
-    <table className="confusion" aria-label="Confusion matrix (rows: true digit, columns: predicted)">
+    <table className="confusion" aria-label="Confusion matrix (rows: true class, columns: predicted)">
       <thead>
         <tr>
           <th scope="col">t\p</th>
           {confusion.map((_, j) => (
-            <th key={j} scope="col">{j}</th>
+            <th key={j} scope="col" title={name(j)}>
+              {name(j).slice(0, 6)}
+            </th>
           ))}
         </tr>
       </thead>
       <tbody>
         {confusion.map((row, i) => (
           <tr key={i}>
-            <th scope="row">{i}</th>
+            <th scope="row" title={name(i)}>
+              {name(i).slice(0, 8)}
+            </th>
             {row.map((v, j) => (
-              <td key={j} style={{ background: `rgba(${i === j ? '105,240,174' : '255,138,128'}, ${v ? 0.15 + 0.85 * (v / max) : 0})` }} title={`true ${i}, predicted ${j}: ${v}`}>
+              <td key={j} style={{ background: `rgba(${i === j ? '105,240,174' : '255,138,128'}, ${v ? 0.15 + 0.85 * (v / max) : 0})` }} title={`true ${name(i)}, predicted ${name(j)}: ${v}`}>
                 {v || ''}
               </td>
             ))}

@@ -1,77 +1,87 @@
 import { useEffect, useState } from 'react';
-import type { TrainingSettings } from '../../engine/graph/schema';
-import { trainingSettingsSchema } from '../../engine/graph/schema';
 import { formatDuration, formatInt } from '../format';
-import { activeDoc, focusNode, perform, useEditor } from '../state/store';
-import { ConfusionMatrix } from './ConfusionMatrix';
+import { activeDoc, focusNode, useEditor } from '../state/store';
+import { checkpointInfo, type CheckpointInfo } from '../worker/checkpointStore';
 import { LossChart } from './LossChart';
-import { getMaxStepsPerEpoch, isTraining, setMaxStepsPerEpoch, useTrainer } from './trainer';
+import { ResultsView } from './ResultsView';
+import { TrainingSettingsForm } from './TrainingSettingsForm';
+import { checkpointKeyFor, isTraining, setPaused, startTraining, stopTraining, useTrainer } from './trainer';
+import '../data/data.css';
 
-const NUMERIC: { key: keyof TrainingSettings; label: string; help: string }[] = [
-  { key: 'epochs', label: 'Epochs', help: 'Passes over the training digits' },
-  { key: 'batchSize', label: 'Batch size', help: 'Examples per step' },
-  { key: 'learningRate', label: 'Learning rate', help: 'Adam step size (1e-3 is a good start)' },
-];
-
-/** Training settings (saved with the graph, undoable) and the live view of the current run. */
+/** Training settings (saved with the graph, undoable), the live run and its results. */
 export function TrainingPanel() {
-  const training = useEditor((s) => activeDoc(s).training);
+  const doc = useEditor((s) => activeDoc(s));
   const t = useTrainer((s) => s);
-  const maxSteps = useTrainer(() => getMaxStepsPerEpoch());
   const running = isTraining(t);
   const last = t.last;
   const done = last ? last.epoch * last.stepsPerEpoch + last.step : 0;
   const fraction = last ? done / last.totalSteps : 0;
+  const stored = useStoredCheckpoint(checkpointKeyFor(doc), t.checkpoint?.epoch ?? null, running);
+  const bound = doc.data && doc.data.source !== 'mnist' ? `${doc.data.path ?? doc.data.source}` : 'the built-in MNIST digits';
 
   return (
     <div className="training-panel" aria-label="Training">
-      <fieldset className="train-settings" disabled={running}>
-        <legend>Training settings</legend>
-        {NUMERIC.map((f) => (
-          <SettingField key={f.key} label={f.label} help={f.help} value={training[f.key] as number} onCommit={(v) => perform({ type: 'setTraining', patch: { [f.key]: v } })} validate={(v) => validateSetting(f.key, v)} />
-        ))}
-        <label className="field">
-          <span className="field-name">Optimizer</span>
-          <select aria-label="Optimizer" value={training.optimizer} onChange={(e) => perform({ type: 'setTraining', patch: { optimizer: e.target.value as TrainingSettings['optimizer'] } })}>
-            <option value="adam">Adam</option>
-            <option value="adamw">AdamW</option>
-            <option value="sgd">SGD + momentum</option>
-          </select>
-        </label>
-        <SettingField
-          label="Max steps per epoch"
-          help="Empty = full epochs; a small number makes a quick trial run"
-          value={maxSteps}
-          allowEmpty
-          validate={(v) => (v === null || (Number.isInteger(v) && v >= 1) ? null : 'a whole number ≥ 1, or empty')}
-          onCommit={(v) => setMaxStepsPerEpoch(v)}
-        />
-      </fieldset>
+      <div className="muted small" data-testid="train-data">
+        Trains on <b>{bound}</b> (change it in the Dataset tab).
+      </div>
+      <TrainingSettingsForm disabled={running} />
+
+      {!running && stored && (
+        <div className="checkpoint-line" data-testid="stored-checkpoint">
+          <span>
+            Checkpoint after epoch {stored.epoch} (step {stored.step}, {stored.optimizer}) from {new Date(stored.savedMs).toLocaleTimeString()}.
+          </span>
+          <button type="button" className="btn" onClick={() => startTraining(activeDoc(), { resume: true })}>
+            Resume from epoch {stored.epoch}
+          </button>
+          <span className="muted small">continues with the settings above</span>
+        </div>
+      )}
 
       {t.status !== 'idle' && (
         <section className="run" aria-label="Training run" aria-live="polite">
           <div className="run-head">
             <span className={`run-status s-${t.status}`} data-testid="train-status">
-              {statusText(t.status)}
+              {t.paused && running ? 'Paused' : statusText(t.status)}
             </span>
             {t.phase && t.phase !== 'training' && <span className="muted">{t.message}</span>}
           </div>
+          {running && (
+            <div className="run-controls">
+              <button type="button" className="btn" disabled={t.status === 'stopping'} onClick={() => setPaused(!t.paused)}>
+                {t.paused ? 'Resume' : 'Pause'}
+              </button>
+              <button type="button" className="btn" disabled={t.status === 'stopping'} onClick={stopTraining}>
+                Stop run
+              </button>
+            </div>
+          )}
           {t.backend && (
             <div className="backend" data-testid="backend">
               Backend <b>{t.backend.name}</b> — {t.backend.reason}
             </div>
           )}
           {t.dataName && <div className="muted small">{t.dataName}{t.params !== null ? ` · model ${formatInt(t.params)} params` : ''}</div>}
+          {t.resumedFromEpoch !== null && <div className="muted small">Resumed from the checkpoint after epoch {t.resumedFromEpoch}.</div>}
+          {t.filled.length > 0 && <div className="muted small">From data: {t.filled.join(', ')}</div>}
+          {t.skipped && t.skipped.count > 0 && (
+            <div className="skipped small">
+              Skipped {t.skipped.count} item{t.skipped.count === 1 ? '' : 's'} while loading: {t.skipped.reasons.slice(0, 3).join('; ')}
+              {t.skipped.count > 3 ? '; …' : ''}
+            </div>
+          )}
+          {t.memoryEstimate && <div className="muted small" data-testid="memory-estimate">{t.memoryEstimate}</div>}
           <div className="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
             <div className="progress-fill" style={{ width: `${Math.min(100, fraction * 100)}%` }} />
           </div>
           {last && (
             <div className="run-stats" data-testid="run-stats">
-              <span>epoch {last.epoch + 1}/{Math.round(last.totalSteps / last.stepsPerEpoch)}</span>
-              <span>step {last.step}/{last.stepsPerEpoch}</span>
+              <span data-testid="epoch-value">epoch {last.epoch + 1}/{Math.round(last.totalSteps / last.stepsPerEpoch)}</span>
+              <span data-testid="step-value">step {last.step}/{last.stepsPerEpoch}</span>
               <span data-testid="loss-value">loss {last.loss.toFixed(4)}</span>
+              <span>lr {last.learningRate.toExponential(1)}</span>
               <span>{last.examplesPerSecond > 0 ? `${last.examplesPerSecond.toFixed(1)} ex/s` : '… ex/s'}</span>
-              <span>ETA {running ? formatDuration(last.etaSeconds) : '–'}</span>
+              <span>ETA {running && !t.paused ? formatDuration(last.etaSeconds) : '–'}</span>
             </div>
           )}
           <LossChart steps={t.steps} losses={t.losses} epochEnds={t.epochs.map((e) => e.epoch * (last?.stepsPerEpoch ?? 0))} trainAcc={t.epochs.map((e) => e.accuracy)} valAcc={t.epochs.map((e) => e.valAccuracy)} />
@@ -99,16 +109,25 @@ export function TrainingPanel() {
               </tbody>
             </table>
           )}
-          {t.message && !running && <div className="muted">{t.message}</div>}
-          {t.test && (
-            <div className="test-result">
-              <div data-testid="test-accuracy" className="big">
-                Test accuracy {(t.test.accuracy * 100).toFixed(2)}%
-              </div>
-              <div className="muted small">on held-back digits, after {formatDuration(t.seconds ?? 0)}</div>
-              <ConfusionMatrix confusion={t.test.confusion} />
+          {t.checkpoint && (
+            <div className="checkpoint-line" data-testid="checkpoint">
+              Checkpoint kept after epoch {t.checkpoint.epoch} ({(t.checkpoint.bytes / 1024 ** 2).toFixed(1)} MB, in this browser's storage).
             </div>
           )}
+          {t.status === 'diverged' ? (
+            <div className="diverged" role="alert" data-testid="diverged">
+              {t.message}{' '}
+              {t.checkpoint ? `The last good checkpoint (epoch ${t.checkpoint.epoch}) is kept: lower the learning rate and resume from it.` : 'No epoch had finished, so there is no checkpoint to resume from.'}
+            </div>
+          ) : (
+            t.message && !running && <div className="muted" data-testid="run-message">{t.message}</div>
+          )}
+          {t.refusal && (
+            <div className="refusal" role="alert" data-testid="memory-refusal">
+              <b>Not started: the model would not fit in memory.</b> {t.refusal.message}
+            </div>
+          )}
+          {t.test && <ResultsView test={t.test} results={t.results} seconds={t.seconds} />}
           {t.error && (
             <div className="error-text" role="alert" data-testid="train-error">
               {t.error}{' '}
@@ -125,34 +144,25 @@ export function TrainingPanel() {
   );
 }
 
+/** The stored checkpoint for this graph and dataset (from this or an earlier session). */
+function useStoredCheckpoint(key: string, latestEpoch: number | null, running: boolean): CheckpointInfo | null {
+  const [info, setInfo] = useState<CheckpointInfo | null>(null);
+  useEffect(() => {
+    if (running) return;
+    let live = true;
+    checkpointInfo(key).then(
+      (i) => live && setInfo(i),
+      () => live && setInfo(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, latestEpoch, running]);
+  return info;
+}
+
 function statusText(s: string): string {
   return (
     { running: 'Training…', stopping: 'Stopping…', done: 'Finished', stopped: 'Stopped', diverged: 'Diverged', 'early-stopped': 'Stopped early', error: 'Failed' } as Record<string, string>
   )[s] ?? s;
-}
-
-function validateSetting(key: keyof TrainingSettings, v: number | null): string | null {
-  if (v === null) return 'required';
-  const r = trainingSettingsSchema.shape[key].safeParse(v);
-  return r.success ? null : r.error.issues[0]!.message;
-}
-
-function SettingField({ label, help, value, onCommit, validate, allowEmpty }: { label: string; help: string; value: number | null; onCommit: (v: number | null) => void; validate: (v: number | null) => string | null; allowEmpty?: boolean }) {
-  const [text, setText] = useState(value === null ? '' : String(value));
-  useEffect(() => setText(value === null ? '' : String(value)), [value]);
-  const parsed = text.trim() === '' ? (allowEmpty ? null : NaN) : Number(text);
-  const error = parsed !== null && Number.isNaN(parsed) ? 'enter a number' : validate(parsed as number | null);
-  const commit = () => {
-    if (!error && parsed !== value) onCommit(parsed as number | null);
-  };
-  return (
-    <div className={`field${error ? ' invalid' : ''}`}>
-      <label className="field-name">
-        {label}
-        <input aria-label={label} inputMode="decimal" value={text} placeholder={allowEmpty ? 'full epochs' : ''} aria-invalid={!!error} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />
-      </label>
-      <div className="field-help">{help}</div>
-      {error && <div className="error-text">{error}</div>}
-    </div>
-  );
 }

@@ -1,11 +1,14 @@
 /**
- * The UI side of training: owns the worker, turns its messages into a small observable state.
+ * The UI side of training: turns the worker's messages into a small observable state.
  * Only plain numbers cross into React; the worker keeps every tensor.
  */
 import { useSyncExternalStore } from 'react';
 import type { GraphDoc } from '../../engine/graph/schema';
 import type { EpochEvent, StepEvent } from '../../engine/train/train';
-import type { BackendInfo, FromWorker, TestSummary, ToWorker } from '../worker/protocol';
+import { getDataState, sourceForRun } from '../data/dataStore';
+import type { BackendInfo, FromWorker, MemoryRefusal, RunResults, TestSummary, ToWorker } from '../worker/protocol';
+import { checkpointKey } from './checkpointKey';
+import { onWorkerCrash, onWorkerMessage, postIfRunning, postToWorker } from './workerClient';
 
 export interface TrainState {
   status: 'idle' | 'running' | 'stopping' | 'done' | 'stopped' | 'diverged' | 'early-stopped' | 'error';
@@ -25,6 +28,17 @@ export interface TrainState {
   error: string | null;
   errorNode: string | null;
   docName: string | null;
+  paused: boolean;
+  /** "from data" params the worker filled in, e.g. `head.numClasses = 3 (from data)`. */
+  filled: string[];
+  skipped: { count: number; reasons: string[] } | null;
+  memoryEstimate: string | null;
+  refusal: MemoryRefusal | null;
+  results: RunResults | null;
+  /** The newest checkpoint this run stored (epoch completed). */
+  checkpoint: { key: string; epoch: number; step: number; bytes: number } | null;
+  resumedFromEpoch: number | null;
+  checkpointKey: string | null;
 }
 
 const initial: TrainState = {
@@ -44,11 +58,19 @@ const initial: TrainState = {
   error: null,
   errorNode: null,
   docName: null,
+  paused: false,
+  filled: [],
+  skipped: null,
+  memoryEstimate: null,
+  refusal: null,
+  results: null,
+  checkpoint: null,
+  resumedFromEpoch: null,
+  checkpointKey: null,
 };
 
 let state: TrainState = initial;
 const listeners = new Set<() => void>();
-let worker: Worker | null = null;
 /** Quick-run option: steps per epoch (null = full epochs). A run option, not part of the graph. */
 let maxStepsPerEpoch: number | null = null;
 
@@ -76,20 +98,13 @@ export function getMaxStepsPerEpoch(): number | null {
   return maxStepsPerEpoch;
 }
 
-function ensureWorker(): Worker {
-  if (worker) return worker;
-  worker = new Worker(new URL('../train.worker.ts', import.meta.url), { type: 'module', name: 'perceiver-train' });
-  worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
-  worker.onerror = (ev) => {
-    set({ status: 'error', error: `The training worker crashed: ${ev.message || 'unknown error'}`, phase: '' });
-    worker?.terminate();
-    worker = null;
-  };
-  return worker;
-}
+onWorkerMessage((m) => onMessage(m));
+onWorkerCrash((message) => {
+  if (isTraining()) set({ status: 'error', error: message, phase: '', paused: false });
+});
 
 function onMessage(m: FromWorker): void {
-  if (m.runId !== state.runId) return;
+  if (m.runId === undefined || m.runId !== state.runId) return;
   switch (m.type) {
     case 'status':
       set({ phase: m.phase, message: m.message });
@@ -109,26 +124,60 @@ function onMessage(m: FromWorker): void {
       set({ epochs: [...state.epochs, m.epoch] });
       break;
     case 'done':
-      set({ status: m.status, test: m.test, seconds: m.seconds, message: m.message ?? '', phase: '' });
+      set({ status: m.status, test: m.test, seconds: m.seconds, message: m.message ?? '', phase: '', paused: false });
       break;
     case 'error':
-      set({ status: 'error', error: m.message, errorNode: m.nodeId ?? null, phase: '' });
+      set({ status: 'error', error: m.message, errorNode: m.nodeId ?? null, phase: '', paused: false });
+      break;
+    case 'paused':
+      if (isTraining()) set({ paused: m.paused });
+      break;
+    case 'bound':
+      set({ filled: m.filled, skipped: m.skipped, resumedFromEpoch: m.resumedFromEpoch, memoryEstimate: m.estimate });
+      break;
+    case 'checkpoint':
+      set({ checkpoint: { key: m.key, epoch: m.epoch, step: m.step, bytes: m.bytes } });
+      break;
+    case 'refused':
+      set({ status: 'error', refusal: m.refusal, error: null, phase: '', paused: false });
+      break;
+    case 'results':
+      set({ results: m.results });
       break;
   }
 }
 
-export function startTraining(doc: GraphDoc): void {
+/** The key under which this graph's checkpoints on its dataset are kept. */
+export function checkpointKeyFor(doc: GraphDoc): string {
+  const b = doc.data;
+  return checkpointKey(doc, !b || b.source === 'mnist' ? 'mnist' : `${b.source}:${b.path ?? ''}`);
+}
+
+/** Start a run; with `resume`, continue from the checkpoint stored for this graph and data. */
+export function startTraining(doc: GraphDoc, opts: { resume?: boolean } = {}): void {
   if (state.status === 'running' || state.status === 'stopping') return;
   const runId = state.runId + 1;
-  set({ ...initial, runId, status: 'running', phase: 'starting', message: 'Starting the training worker…', docName: doc.name });
-  const msg: ToWorker = { type: 'train', runId, doc, options: { maxStepsPerEpoch } };
-  ensureWorker().postMessage(msg);
+  const key = checkpointKeyFor(doc);
+  set({ ...initial, runId, status: 'running', phase: 'starting', message: 'Starting the training worker…', docName: doc.name, checkpointKey: key });
+  const msg: ToWorker = {
+    type: 'train',
+    runId,
+    doc,
+    options: { maxStepsPerEpoch, data: sourceForRun(doc), skipBadRows: getDataState().skipBadRows, checkpointKey: key, resumeKey: opts.resume ? key : null },
+  };
+  postToWorker(msg);
 }
 
 export function stopTraining(): void {
   if (state.status !== 'running') return;
   set({ status: 'stopping', message: 'Stopping after the current step…' });
-  worker?.postMessage({ type: 'stop', runId: state.runId } satisfies ToWorker);
+  postIfRunning({ type: 'stop', runId: state.runId } satisfies ToWorker);
+}
+
+/** Pause between steps (the worker keeps the model and optimizer state) or continue. */
+export function setPaused(paused: boolean): void {
+  if (state.status !== 'running') return;
+  postIfRunning({ type: 'pause', runId: state.runId, paused } satisfies ToWorker);
 }
 
 export function isTraining(s: TrainState = state): boolean {

@@ -3,8 +3,10 @@
  * these messages report. New features (datasets, attention maps, checkpoints) add message types
  * here rather than reaching into the worker.
  */
-import type { GraphDoc } from '../../engine/graph/schema';
+import type { DataBinding, GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import type { EpochEvent, StepEvent } from '../../engine/train/train';
+import type { AttentionMap } from '../../engine/insight/attentionMaps';
+import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
 
 export interface TrainRequestOptions {
   /** Limit steps per epoch for quick runs (null: full epochs). */
@@ -14,8 +16,10 @@ export interface TrainRequestOptions {
 }
 
 export type ToWorker =
-  | { type: 'train'; runId: number; doc: GraphDoc; options: TrainRequestOptions }
-  | { type: 'stop'; runId: number };
+  | { type: 'train'; runId: number; doc: GraphDoc; options: TrainRequestOptions & TrainDataOptions }
+  | { type: 'stop'; runId: number }
+  | ToWorkerData
+  | ToWorkerInsight;
 
 export interface BackendInfo {
   name: 'webgl' | 'wasm' | 'cpu';
@@ -40,4 +44,127 @@ export type FromWorker =
   | { type: 'step'; runId: number; step: StepEvent }
   | { type: 'epoch'; runId: number; epoch: EpochEvent }
   | { type: 'done'; runId: number; status: 'done' | 'stopped' | 'diverged' | 'early-stopped'; message?: string; test: TestSummary | null; seconds: number; steps: number }
-  | { type: 'error'; runId: number; message: string; nodeId?: string };
+  | { type: 'error'; runId: number; message: string; nodeId?: string }
+  | FromWorkerData
+  | FromWorkerInsight;
+
+// ---- Datasets, run control, checkpoints and results (dataset panel and training results) ----
+
+/**
+ * A dataset the user picked, as File handles only: the worker reads a table once and reads
+ * images lazily per batch, so an image folder is never read whole. Files are cheap to post
+ * (structured clone passes a reference), so every run carries its source and survives a
+ * restarted worker.
+ */
+export type DataSourceRef =
+  | { id: string; kind: 'table'; name: string; file: File }
+  | { id: string; kind: 'images'; name: string; files: { path: string; file: File }[] };
+
+/** What the dataset panel shows: sizes, shape, balance, samples (never the whole data). */
+export interface DataPreviewInfo {
+  name: string;
+  kind: 'table' | 'images' | 'mnist';
+  inputShape: number[];
+  classNames: string[];
+  sizes: { train: number; validation: number; test: number };
+  classCounts: number[];
+  classCountsSampled: boolean;
+  /** Columns of a table in file order (for the target choice); empty for images. */
+  columns: string[];
+  targetName: string | null;
+  /** Images: samples as values in [H, W, C]; tables: the first rows as read from the file. */
+  samples: { x: Float32Array; label: string; path?: string }[];
+  rows: { values: number[]; label: string }[];
+  featureNames: string[];
+  stats: { min: number; max: number; mean: number };
+  normalization: string;
+  skipped: { count: number; reasons: string[] };
+  /** Images listed (all) vs decoded for this preview (a sample). */
+  decoded?: number;
+}
+
+export interface MistakeExample {
+  label: number;
+  predicted: number;
+  /** The example's values ([H, W, C] for images, features for tables). */
+  x: Float32Array;
+  /** The image file it came from. */
+  path?: string;
+}
+
+export interface RunResults {
+  classNames: string[];
+  perClassAccuracy: number[];
+  mistakes: MistakeExample[];
+  /** [H, W, C] when the inputs are images (the gallery draws them), else null. */
+  imageShape: number[] | null;
+  featureNames: string[];
+  testSize: number;
+}
+
+export interface MemoryRefusal {
+  message: string;
+  totalBytes: number;
+  limitBytes: number;
+  maxBatchSize: number;
+  backend: string;
+}
+
+export type ToWorkerData =
+  /** source null: the built-in MNIST digits. */
+  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean }
+  | { type: 'pause'; runId: number; paused: boolean };
+
+export type FromWorkerData =
+  | { type: 'dataPreview'; requestId: number; preview: DataPreviewInfo; runId?: undefined }
+  | { type: 'dataError'; requestId: number; message: string; runId?: undefined }
+  | { type: 'paused'; runId: number; paused: boolean }
+  | { type: 'bound'; runId: number; filled: string[]; skipped: { count: number; reasons: string[] }; resumedFromEpoch: number | null; estimate: string }
+  | { type: 'checkpoint'; runId: number; key: string; epoch: number; step: number; bytes: number }
+  | { type: 'refused'; runId: number; refusal: MemoryRefusal }
+  | { type: 'results'; runId: number; results: RunResults };
+
+/** Run options beyond TrainRequestOptions: which data, bad-row policy, resume. */
+export interface TrainDataOptions {
+  /** The picked dataset when the graph is bound to one (null/absent: built-in MNIST). */
+  data?: DataSourceRef | null;
+  skipBadRows?: boolean;
+  /** Continue from the checkpoint stored under this key. */
+  resumeKey?: string | null;
+  /** Store a checkpoint each epoch under this key. */
+  checkpointKey?: string | null;
+}
+
+// ---- Insight: attention maps of the kept model, per-epoch latent diagnostics, run records ----
+
+export interface AttentionExample {
+  split: 'train' | 'validation' | 'test';
+  index: number;
+  splitSize: number;
+  /** The example's values, row-major in `shape` ([H, W, C] for images). */
+  x: Float32Array;
+  shape: number[];
+  label: number;
+  predicted: number;
+  probabilities: number[];
+  classNames: string[];
+}
+
+/** The newest model's encoder and decoder attention for one example (self-attention left out). */
+export interface AttentionSnapshot {
+  runId: number;
+  docName: string;
+  /** Epochs the model had completed when asked (null: still in its first epoch). */
+  epoch: number | null;
+  training: boolean;
+  maps: AttentionMap[];
+  example: AttentionExample;
+}
+
+export type ToWorkerInsight = { type: 'attention'; requestId: number; split: 'train' | 'validation' | 'test'; index: number };
+
+export type FromWorkerInsight =
+  /** A run's model is compiled and bound to its data: what a run record needs. */
+  | { type: 'insightRun'; runId: number; doc: GraphDoc; settings: TrainingSettings; dataName: string; backend: string; params: number; flops: number }
+  | { type: 'attention'; requestId: number; snapshot: AttentionSnapshot | null; error?: string; runId?: undefined }
+  | { type: 'diagnostics'; runId: number; diagnostics: EpochDiagnostics };

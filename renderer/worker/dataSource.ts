@@ -1,0 +1,137 @@
+/**
+ * The worker's side of the dataset panel: picked files → engine Dataset (same loaders as the
+ * CLI), and the preview the panel draws. A parsed table is cached per (file, target, bad-row
+ * policy) so changing the split or the normalisation does not parse the file again; an image
+ * folder keeps only its file list and decodes images on demand.
+ */
+import type { Dataset } from '../../engine/data/dataset';
+import { DataError } from '../../engine/data/errors';
+import { imageFolderDataset, type ImageFolderDataset } from '../../engine/data/images';
+import { detectDelimiter, looksLikeHeader, parseCsvRecords } from '../../engine/data/csv';
+import { dataFileKind, parseDataFile } from '../../engine/data/load';
+import { decodeMnist, mnistDataset } from '../../engine/data/mnist';
+import { decodeUtf8 } from '../../engine/data/platform';
+import { previewDataset } from '../../engine/data/preview';
+import { arrayDataset, type TabularData } from '../../engine/data/tabular';
+import type { DataBinding } from '../../engine/graph/schema';
+import { listingFromPaths } from '../data/folderListing';
+import { browserImageAccess } from './imageDecode';
+import type { DataPreviewInfo, DataSourceRef } from './protocol';
+
+interface CachedTable {
+  key: string;
+  table: TabularData;
+  columns: string[];
+}
+
+export class WorkerDataSources {
+  private cached: CachedTable | null = null;
+  /** Columns in file order, remembered per source so the target list does not reorder. */
+  private columnsBySource = new Map<string, string[]>();
+
+  constructor(private readonly loadMnistBytes: () => Promise<Uint8Array>) {}
+
+  private async table(source: Extract<DataSourceRef, { kind: 'table' }>, target: string | undefined, skipBadRows: boolean): Promise<CachedTable> {
+    const key = `${source.id}\u0000${target ?? ''}\u0000${skipBadRows}`;
+    if (this.cached?.key === key) return this.cached;
+    this.cached = null; // free the previous table before reading the next
+    if (!dataFileKind(source.name)) {
+      throw new DataError('unknown data format; use .csv, .tsv, .json, .npy, .npz, or a folder of images with one subfolder per class', { file: source.name });
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await source.file.arrayBuffer());
+    } catch (err) {
+      throw new DataError(`cannot read the file (${(err as Error).message}); pick it again`, { file: source.name });
+    }
+    const table = await parseDataFile(source.name, bytes, { target: target || undefined, badRows: skipBadRows ? 'skip' : 'error' });
+    let columns = this.columnsBySource.get(source.id);
+    if (!columns) {
+      columns = fileColumns(source.name, bytes) ?? (table.featureShape.length === 1 ? [...table.featureNames, table.targetName] : []);
+      this.columnsBySource.set(source.id, columns);
+    }
+    this.cached = { key, table, columns };
+    return this.cached;
+  }
+
+  /** The dataset for a binding; images are resized to the declared input shape (0 = from data). */
+  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean): Promise<Dataset> {
+    const split = { validationFraction: binding?.validationFraction, testFraction: binding?.testFraction, seed: binding?.seed, normalize: binding?.normalize };
+    if (!source) return mnistDataset(decodeMnist(await this.loadMnistBytes()), split);
+    if (source.kind === 'table') return arrayDataset(source.name, (await this.table(source, binding?.target, skipBadRows)).table, split);
+    const [height, width, channels] = declaredShape?.length === 3 ? declaredShape : [0, 0, 0];
+    const files = new Map(source.files.map((f) => [f.path, f.file]));
+    const listing = listingFromPaths(source.files.map((f) => f.path));
+    const access = browserImageAccess(files, height && width ? { height: height!, width: width! } : undefined);
+    return imageFolderDataset(listing, access, { ...split, height, width, channels });
+  }
+
+  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean): Promise<DataPreviewInfo> {
+    const ds = await this.dataset(source, binding, declaredShape, skipBadRows);
+    const p = await previewDataset(ds, { samples: source?.kind === 'table' ? 0 : 12, seed: binding?.seed ?? 1 });
+    const info: DataPreviewInfo = {
+      name: ds.name,
+      kind: source ? source.kind : 'mnist',
+      inputShape: p.inputShape,
+      classNames: p.classNames,
+      sizes: p.sizes,
+      classCounts: p.classCounts,
+      classCountsSampled: p.classCountsSampled,
+      columns: [],
+      targetName: null,
+      samples: p.samples.map((s) => ({ x: s.x, label: s.className })),
+      rows: [],
+      featureNames: [],
+      stats: p.stats,
+      normalization: (ds as { normalization?: { kind: string } }).normalization?.kind ?? 'none',
+      skipped: p.skipped,
+    };
+    if (source?.kind === 'table') {
+      const t = await this.table(source, binding?.target, skipBadRows);
+      const d = t.table.featureShape.reduce((a, b) => a * b, 1);
+      info.columns = t.columns;
+      info.targetName = t.table.targetName;
+      info.featureNames = t.table.featureNames;
+      const rows = Math.min(8, t.table.n);
+      if (t.table.featureShape.length === 1) {
+        // The rows as read from the file (before normalisation), which is what the user knows.
+        for (let r = 0; r < rows; r++) info.rows.push({ values: Array.from(t.table.features.subarray(r * d, (r + 1) * d)), label: t.table.classNames[t.table.labels[r]!]! });
+        // Value range of the file's features, over up to 10,000 rows.
+        info.stats = rangeOf(t.table.features.subarray(0, Math.min(t.table.n, 10_000) * d));
+      } else {
+        for (let r = 0; r < Math.min(12, t.table.n); r++) info.samples.push({ x: t.table.features.slice(r * d, (r + 1) * d), label: t.table.classNames[t.table.labels[r]!]! });
+      }
+    }
+    if (source?.kind === 'images') info.decoded = (ds as ImageFolderDataset).stream.decoded;
+    return info;
+  }
+}
+
+function rangeOf(x: Float32Array): { min: number; max: number; mean: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const v of x) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return x.length ? { min, max, mean: sum / x.length } : { min: NaN, max: NaN, mean: NaN };
+}
+
+/** A CSV's header (or "column i") in file order, read from its first 64 KiB. */
+function fileColumns(name: string, bytes: Uint8Array): string[] | undefined {
+  if (dataFileKind(name) !== 'csv') return undefined;
+  try {
+    let text = decodeUtf8(bytes.subarray(0, 65536), name);
+    const cut = text.lastIndexOf('\n');
+    if (bytes.length > 65536 && cut > 0) text = text.slice(0, cut);
+    const records = parseCsvRecords(text, name.toLowerCase().endsWith('.tsv') ? '\t' : detectDelimiter(text), name);
+    const first = records[0];
+    if (!first) return undefined;
+    return looksLikeHeader(records) ? first.fields.map((f, i) => f.trim() || `column ${i + 1}`) : first.fields.map((_, i) => `column ${i + 1}`);
+  } catch {
+    // A 64 KiB cut can land inside a multi-byte character or a quoted field: fall back.
+    return undefined;
+  }
+}
