@@ -3,7 +3,7 @@
  * registered tfjs custom layers so saved models reload anywhere engine/layers/index.ts is imported.
  */
 import * as tf from '@tensorflow/tfjs';
-import { broadcastBatch, linear } from './ops.js';
+import { broadcastBatch, linear, matMul } from './ops.js';
 import { asTensor, fanInInit, fourierFeatures, nextSeed, type Kwargs, type LayerArgs } from './perceiverLayers.js';
 
 type Config = tf.serialization.ConfigDict;
@@ -268,12 +268,15 @@ export class MultimodalPad extends tf.layers.Layer {
         const x = list[k]!;
         const [b, m] = [x.shape[0]!, x.shape[1]!];
         let y = x;
+        // A [1, w] vector to [B, m, w] as ones[m,1]·v then a batch broadcast: both have matmul
+        // gradients (broadcastTo's Tile is far slower on wasm, and its gradient slices per repeat).
+        const spread = (v: tf.Tensor) => broadcastBatch(matMul(tf.ones([m, 1]), v), x);
         const pad = this.pads[k];
-        if (pad) y = tf.concat([x, tf.broadcastTo(tf.reshape(pad.read(), [1, 1, -1]), [b, m, pad.shape[1]!])], -1);
+        if (pad) y = tf.concat([x, spread(pad.read())], -1);
         const token = this.masks[k];
         const p = this.cfg.maskProbs[k] ?? 0;
         if (token && p >= 1) {
-          y = tf.broadcastTo(tf.reshape(token.read(), [1, 1, -1]), [b, m, this.cfg.common]);
+          y = spread(token.read());
         } else if (token && p > 0 && training) {
           // Bernoulli(p) per token in training; inference sees the real tokens.
           const hit = tf.cast(tf.less(tf.randomUniform([b, m, 1]), p), 'float32');
