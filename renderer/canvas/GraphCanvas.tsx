@@ -48,13 +48,9 @@ export function GraphCanvas() {
   const [quickAdd, setQuickAdd] = useState<QuickAddRequest | null>(null);
   const [snap, setSnap] = useState(true);
 
-  const measured = useMemo(() => {
-    const m = new Map<string, { width: number; height: number }>();
-    for (const n of flow.getNodes()) if (n.measured?.width && n.measured?.height) m.set(n.id, { width: n.measured.width, height: n.measured.height });
-    return m;
-    // Re-read sizes when the document changes (new nodes get measured after their first render).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [doc, flow]);
+  // React Flow measures nodes and reports sizes as 'dimensions' changes; a controlled flow must
+  // hand them back (the minimap, fitView and group frames need them).
+  const [measured, setMeasured] = useState<Map<string, { width: number; height: number }>>(new Map());
 
   const selNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
@@ -64,6 +60,7 @@ export function GraphCanvas() {
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     let nextSel: Set<string> | null = null;
     const moving = new Map<string, { x: number; y: number }>();
+    const sized = new Map<string, { width: number; height: number }>();
     for (const c of changes) {
       if (c.type === 'select' && !c.id.startsWith('group:')) {
         nextSel ??= new Set(getState().selectedNodes);
@@ -71,8 +68,11 @@ export function GraphCanvas() {
         else nextSel.delete(c.id);
       } else if (c.type === 'position' && c.position && c.dragging) {
         moving.set(c.id, c.position);
+      } else if (c.type === 'dimensions' && c.dimensions) {
+        sized.set(c.id, c.dimensions);
       }
     }
+    if (sized.size) setMeasured((m) => new Map([...m, ...sized]));
     if (nextSel) select([...nextSel], getState().selectedEdges);
     if (moving.size) setDrag((d) => new Map([...d, ...moving]));
   }, []);

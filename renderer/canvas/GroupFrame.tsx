@@ -18,12 +18,11 @@ function GroupFrameView({ data }: NodeProps<GroupFlowNode>) {
           {data.members} nodes · {formatParams(data.params)} p
         </span>
       </div>
-      {data.collapsed && (
-        <>
-          <Handle type="target" position={Position.Left} id="in" className="phandle" isConnectable={false} />
-          <Handle type="source" position={Position.Right} id="out" className="phandle" isConnectable={false} />
-        </>
-      )}
+      {/* Always rendered (React Flow measures handles once per node); visible when collapsed,
+          where wires into and out of the block attach to them. */}
+      <Handle type="target" position={Position.Top} id="in" className="phandle block-handle" isConnectable={false} style={{ visibility: data.collapsed ? 'visible' : 'hidden' }} />
+      <Handle type="source" position={Position.Bottom} id="out" className="phandle block-handle" isConnectable={false} style={{ visibility: data.collapsed ? 'visible' : 'hidden' }} />
+      {data.collapsed && <div className="group-body muted small">Collapsed block — expand to edit its nodes</div>}
     </div>
   );
 }

@@ -88,10 +88,12 @@ export function toFlowNodes(
       position: { x: x0 - FRAME_PAD, y: y0 - FRAME_PAD - 18 },
       width: isCollapsed ? NODE_WIDTH : x1 - x0 + 2 * FRAME_PAD,
       height: isCollapsed ? 96 : y1 - y0 + 2 * FRAME_PAD + 18,
+      // React Flow drops a node's handle positions when it arrives without `measured`.
+      measured: measured.get(`group:${g.id}`),
       data: { groupId: g.id, label: g.label, collapsed: isCollapsed, members: members.length, params },
       selectable: false,
       draggable: false,
-      zIndex: isCollapsed ? 1 : -1,
+      zIndex: isCollapsed ? 1 : 0,
     });
   }
 
@@ -105,6 +107,7 @@ export function toFlowNodes(
       id: n.id,
       type: 'perceiver',
       position: dragOverlay.get(n.id) ?? n.position,
+      measured: measured.get(n.id),
       selected: selected.has(n.id),
       data: {
         nodeId: n.id,

@@ -16,7 +16,8 @@ import { fieldSpecs, humanise, type FieldSpec } from './paramFields';
 type Drafts = Record<string, string>;
 
 function toDraft(v: unknown): string {
-  return v === null || v === undefined ? '' : String(v);
+  if (v === null || v === undefined) return '';
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 /** Parse a field's text into a param value; an error string when it cannot be one. */
@@ -33,6 +34,15 @@ function parseDraft(f: FieldSpec, text: string): { value: unknown } | { error: s
   }
   if (f.type === 'boolean') return { value: t === 'true' };
   if (f.type === 'enum') return f.options.includes(t) ? { value: t } : { error: `one of ${f.options.join(', ')}` };
+  if (f.type === 'other') {
+    // Lists and records are edited as JSON (e.g. ["audio", "image"]); the kind's schema checks them.
+    if (t === '') return { value: undefined };
+    try {
+      return { value: JSON.parse(t) };
+    } catch {
+      return { error: 'enter JSON, e.g. [28, 28] or ["a", "b"]' };
+    }
+  }
   return { value: t };
 }
 
@@ -43,7 +53,7 @@ function commandsFor(node: GraphNode, specs: FieldSpec[], drafts: Drafts): { com
     if (!(f.key in drafts)) continue;
     const r = parseDraft(f, drafts[f.key]!);
     if ('error' in r) errors[f.key] = r.error;
-    else if (r.value !== node.params[f.key]) commands.push({ type: 'setParam', id: node.id, key: f.key, value: r.value });
+    else if (JSON.stringify(r.value) !== JSON.stringify(node.params[f.key])) commands.push({ type: 'setParam', id: node.id, key: f.key, value: r.value });
   }
   return { commands, errors };
 }

@@ -90,6 +90,12 @@ export class EditorPage {
     await m.up();
   }
 
+  /** Fit the whole graph in view (the zoom controls' button) and let the animation finish. */
+  async fitView(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Fit view' }).click();
+    await this.page.waitForTimeout(400);
+  }
+
   async press(keys: string): Promise<void> {
     await this.page.keyboard.press(keys);
   }
@@ -111,4 +117,23 @@ export class EditorPage {
     await field.fill(value);
     await this.page.getByRole('button', { name: 'Apply' }).click();
   }
+}
+
+/** Run a command from the command palette (Ctrl+K), by its title. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Control+k');
+  const dialog = page.getByRole('dialog', { name: 'Command palette' });
+  await dialog.getByRole('textbox').fill(title);
+  await dialog.getByRole('option', { name: new RegExp(`^${title}`) }).first().click();
+}
+
+/** Download the active graph as a file (command palette) and return its text. */
+export async function downloadGraph(page: Page): Promise<string> {
+  const download = page.waitForEvent('download');
+  await runCommand(page, 'Download as file');
+  const d = await download;
+  const stream = await d.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
