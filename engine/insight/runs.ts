@@ -3,6 +3,7 @@
  * the graph snapshot, data binding, settings, per-epoch metrics, results, time and backend.
  */
 import type { GraphDoc, TrainingSettings } from '../graph/schema.js';
+import type { EpochDiagnostics } from './diagnostics.js';
 
 export interface RunEpoch {
   epoch: number;
@@ -33,13 +34,25 @@ export interface RunRecord {
   seconds: number | null;
   /** Present for sweep variants: the parameter values of this variant. */
   sweep?: { sweepId: string; values: Record<string, number | string | boolean> };
+  /** Latent diagnostics per epoch (similarity matrices kept for the last epoch only). */
+  diagnostics?: EpochDiagnostics[];
 }
 
-export type RunSortKey = 'testAccuracy' | 'testLoss' | 'totalParams' | 'seconds' | 'startedMs' | 'name';
+/** Diagnostics as stored with a run: every epoch's numbers, the last epoch's similarity matrix. */
+export function compactDiagnostics(list: EpochDiagnostics[]): EpochDiagnostics[] {
+  return list.map((d, i) => (i === list.length - 1 ? d : { ...d, crossAttends: d.crossAttends.map((c) => ({ ...c, similarity: null })) }));
+}
+
+export type RunSortKey = 'testAccuracy' | 'testLoss' | 'valAccuracy' | 'totalParams' | 'flopsPerExample' | 'seconds' | 'startedMs' | 'name';
+
+/** The last epoch's validation accuracy (null when none was measured). */
+export function finalValAccuracy(r: RunRecord): number | null {
+  return r.epochs[r.epochs.length - 1]?.valAccuracy ?? null;
+}
 
 /** Sort runs for the table; missing values last whatever the direction. */
 export function sortRuns(runs: RunRecord[], key: RunSortKey, descending: boolean): RunRecord[] {
-  const val = (r: RunRecord): number | string | null => (key === 'name' ? r.name : (r[key] as number | null));
+  const val = (r: RunRecord): number | string | null => (key === 'name' ? r.name : key === 'valAccuracy' ? finalValAccuracy(r) : (r[key] as number | null));
   return [...runs].sort((a, b) => {
     const va = val(a);
     const vb = val(b);

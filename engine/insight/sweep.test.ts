@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadGraphDoc } from '../graph/load.js';
 import { paretoFront, sweepVariants } from './sweep.js';
-import { runsToCsv, sortRuns, type RunRecord } from './runs.js';
+import { compactDiagnostics, runsToCsv, sortRuns, type RunRecord } from './runs.js';
+import type { EpochDiagnostics } from './diagnostics.js';
 
 const doc = loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
 
@@ -57,6 +58,22 @@ describe('run table', () => {
   });
   it('sorts with missing values last', () => {
     expect(sortRuns([run('a', 0.5), run('b', null), run('c', 0.9)], 'testAccuracy', true).map((r) => r.name)).toEqual(['c', 'a', 'b']);
+  });
+  it('sorts by the last epoch’s validation accuracy, ascending or descending', () => {
+    const withVal = (name: string, v: number | null) => ({ ...run(name, 0.5), epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.8, valLoss: 0.4, valAccuracy: v, seconds: 3 }] });
+    const runs = [withVal('a', 0.7), withVal('b', null), withVal('c', 0.9), withVal('d', 0.1)];
+    expect(sortRuns(runs, 'valAccuracy', true).map((r) => r.name)).toEqual(['c', 'a', 'd', 'b']);
+    expect(sortRuns(runs, 'valAccuracy', false).map((r) => r.name)).toEqual(['d', 'a', 'c', 'b']);
+  });
+  it('keeps only the last epoch’s similarity matrix when stored', () => {
+    const epoch = (e: number): EpochDiagnostics => ({
+      epoch: e,
+      gradients: [],
+      crossAttends: [{ layer: 'enc', nodeId: 'enc', step: 0, latents: 2, keys: 3, normalisedEntropy: [0.5, 0.6], nearUniform: [], collapsedPairs: [], meanSimilarity: 0.2, similarity: [1, 0.2, 0.2, 1] }],
+    });
+    const c = compactDiagnostics([epoch(1), epoch(2), epoch(3)]);
+    expect(c.map((d) => d.crossAttends[0]!.similarity)).toEqual([null, null, [1, 0.2, 0.2, 1]]);
+    expect(c[0]!.crossAttends[0]!.normalisedEntropy).toEqual([0.5, 0.6]);
   });
   it('exports CSV with quoting', () => {
     const csv = runsToCsv([run('x, "quoted"', 0.9)]);
