@@ -137,7 +137,7 @@ describe.skipIf(skipReason !== null)(`PyTorch export parity${skipReason ? ` (ski
         writeExportFiles(dir, withWeights.files);
         const xs = withWeights.model.inputs.map((inp, k) =>
           inp.dtype === 'int32'
-            ? tf.randomUniformInt([3, ...inp.shape], 0, inp.intHigh ?? 2, { seed: 5 + k })
+            ? tf.randomUniform([3, ...inp.shape], 0, inp.intHigh ?? 2, 'int32', 5 + k)
             : tf.randomUniform([3, ...inp.shape], -1, 1, 'float32', 3 + k),
         );
         const out = model.predict(xs.length === 1 ? xs[0]! : xs);
