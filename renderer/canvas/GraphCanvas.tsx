@@ -224,7 +224,9 @@ export function GraphCanvas() {
         if ((e.target as HTMLElement).classList.contains('react-flow__pane')) setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
       }}
       data-testid="canvas"
-      aria-label="Graph canvas"
+      aria-label="Graph canvas: Tab or double-click adds a node"
+      // Focusable, so keyboard shortcuts (Tab quick-add, Delete, Ctrl+Z…) act on the graph.
+      tabIndex={0}
     >
       <WiringContext.Provider value={wiring}>
         <ReactFlow

@@ -7,8 +7,9 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import { NODE_HEIGHT, NODE_WIDTH } from './flowModel';
 
 // elkjs is large (~1.5 MB); load it on first use so it never delays start-up.
-let elk: Promise<{ layout: (g: unknown) => Promise<{ children?: { id: string; x?: number; y?: number }[] }> }> | null = null;
-function getElk() {
+type Elk = InstanceType<typeof import('elkjs/lib/elk.bundled.js').default>;
+let elk: Promise<Elk> | null = null;
+function getElk(): Promise<Elk> {
   elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default());
   return elk;
 }
