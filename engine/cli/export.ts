@@ -66,6 +66,6 @@ export async function exportCommand(args: Args, doc: GraphDoc, templatePath: str
   writeExportFiles(resolve(outDir), ex.files);
   out.log(`Exported "${doc.name}" (${ex.model.params.toLocaleString('en-US')} parameters) to PyTorch in ${resolve(outDir)}:`);
   out.log(`  ${[...ex.files.keys()].sort().join(', ')}`);
-  out.log(`Train: cd ${outDir} && torchrun --nproc_per_node=2 train.py${dataFile ? '' : ' --data PATH'}   (see README.md)`);
+  out.log(`Train: cd ${outDir} && torchrun --standalone --nproc_per_node=2 train.py --device cpu${dataFile ? '' : ' --data PATH'}   (see README.md)`);
   return 0;
 }

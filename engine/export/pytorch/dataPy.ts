@@ -18,7 +18,8 @@ load_dataset(path, input_shape, ...) returns {"train", "validation", "test"} Ten
 * .csv / .tsv: a header row (or none), the class column by --target name or number (default the
   last); every other column is a numeric feature.
 * .json: [{"feature": 1, ..., "label": "a"}, ...] or {"x": [...], "y": [...]}.
-* a folder of images with one subfolder per class (PNG/JPEG, needs Pillow), scaled to 0..1.
+* a folder of images with one subfolder per class (PNG/JPEG, needs Pillow), resized to the
+  model's input and scaled to 0..1.
 """
 import csv
 import json
@@ -178,7 +179,7 @@ def read_image_folder(path, input_shape):
                 continue
             img = Image.open(os.path.join(path, name, f)).convert("L" if c == 1 else "RGB")
             if img.size != (w, h):
-                raise DataError(f"{path}/{name}/{f} is {img.size[0]}x{img.size[1]}; the model expects {w}x{h}")
+                img = img.resize((w, h), Image.BILINEAR)  # antialiased when shrinking, as the app resizes
             xs.append(np.asarray(img, dtype=np.float32).reshape(h, w, c) / 255.0)
             ys.append(k)
     return np.stack(xs), np.array(ys, dtype=np.int64), classes
