@@ -110,7 +110,8 @@ export function DatasetPanel() {
 
 function PreviewView({ doc }: { doc: GraphDoc }) {
   const p = useData((s) => s.preview)!;
-  const loading = useData((s) => s.status === 'loading');
+  const status = useData((s) => s.status);
+  const loading = status !== 'ready';
   const skipBadRows = useData((s) => s.skipBadRows);
   const training = useTrainer((s) => isTraining(s));
   const binding = doc.data ?? dataBindingSchema.parse({ source: 'mnist' });
@@ -136,7 +137,7 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
         {p.kind === 'images' && p.decoded !== undefined && ` · ${p.decoded} images decoded for this preview (the rest stream during training)`}
       </div>
 
-      {bind.ok ? (
+      {loading ? null : bind.ok ? (
         <div className="data-fit ok" data-testid="data-binding">
           Fits the graph{bind.filled.length ? `; from data: ${bind.filled.join(', ')}` : ''}.
         </div>
@@ -167,7 +168,7 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
           <SelectField
             label="Target column"
             help="The class column; every other column is a numeric feature"
-            value={p.targetName ?? p.columns[p.columns.length - 1]!}
+            value={doc.data?.target ?? p.targetName ?? p.columns[p.columns.length - 1]!}
             options={p.columns.map((c) => ({ value: c, label: c }))}
             onChange={(v) => setBinding(doc, { target: v })}
           />

@@ -2,6 +2,7 @@
 export function ConfusionMatrix({ confusion, classNames }: { confusion: number[][]; classNames?: string[] }) {
   const max = Math.max(1, ...confusion.flat());
   const name = (i: number) => classNames?.[i] ?? String(i);
+  const short = (i: number, n: number) => (name(i).length > n ? `${name(i).slice(0, n - 1)}…` : name(i));
   return (
     <table className="confusion" aria-label="Confusion matrix (rows: true class, columns: predicted)">
       <thead>
@@ -9,7 +10,7 @@ export function ConfusionMatrix({ confusion, classNames }: { confusion: number[]
           <th scope="col">t\p</th>
           {confusion.map((_, j) => (
             <th key={j} scope="col" title={name(j)}>
-              {name(j).slice(0, 6)}
+              {short(j, 6)}
             </th>
           ))}
         </tr>
@@ -18,7 +19,7 @@ export function ConfusionMatrix({ confusion, classNames }: { confusion: number[]
         {confusion.map((row, i) => (
           <tr key={i}>
             <th scope="row" title={name(i)}>
-              {name(i).slice(0, 8)}
+              {short(i, 9)}
             </th>
             {row.map((v, j) => (
               <td key={j} style={{ background: `rgba(${i === j ? '105,240,174' : '255,138,128'}, ${v ? 0.15 + 0.85 * (v / max) : 0})` }} title={`true ${name(i)}, predicted ${name(j)}: ${v}`}>

@@ -24,8 +24,6 @@ export function TrainingPanel() {
       <div className="muted small" data-testid="train-data">
         Trains on <b>{bound}</b> (change it in the Dataset tab).
       </div>
-      <TrainingSettingsForm disabled={running} />
-
       {!running && stored && (
         <div className="checkpoint-line" data-testid="stored-checkpoint">
           <span>
@@ -140,6 +138,7 @@ export function TrainingPanel() {
           )}
         </section>
       )}
+      <TrainingSettingsForm disabled={running} />
     </div>
   );
 }
