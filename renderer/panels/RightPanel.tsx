@@ -1,6 +1,8 @@
 import { DatasetPanel } from '../data/DatasetPanel';
+import { InsightPanel } from '../insight/InsightPanel';
 import { TrainingPanel } from '../training/TrainingPanel';
 import { useAnalysis } from '../state/analysisContext';
+import { CostView } from './CostView';
 import { HelpCard } from './HelpCard';
 import { Inspector } from './Inspector';
 import { ProblemsPanel } from './ProblemsPanel';
@@ -14,6 +16,8 @@ export const PANEL_TABS = [
   { id: 'dataset', label: 'Dataset' },
   { id: 'training', label: 'Training' },
   { id: 'problems', label: 'Problems' },
+  { id: 'insight', label: 'Insight' },
+  { id: 'costs', label: 'Costs' },
   { id: 'help', label: 'Help' },
 ] as const;
 export type PanelTab = (typeof PANEL_TABS)[number]['id'];
@@ -35,6 +39,8 @@ export function RightPanel({ tab, onTab, helpKind, onHelp }: { tab: PanelTab; on
         {tab === 'dataset' && <DatasetPanel />}
         {tab === 'training' && <TrainingPanel />}
         {tab === 'problems' && <ProblemsPanel />}
+        {tab === 'insight' && <InsightPanel />}
+        {tab === 'costs' && <CostView />}
         {tab === 'help' && <HelpCard kind={helpKind} />}
       </div>
     </aside>

@@ -94,3 +94,19 @@ test('an invalid wire is refused with its reason', async ({ page }) => {
   await expect(editor.edges()).toHaveCount(9);
   await expect(editor.totalParams).toHaveText(/\d/);
 });
+
+test('the cost view shows per-node costs and the Perceiver/transformer crossover', async ({ page }) => {
+  const editor = new EditorPage(page);
+  await editor.open();
+  await editor.panelTab('Costs').click();
+  await expect(page.getByRole('table', { name: 'Parameters and FLOPs per node' })).toContainText('stack');
+  await expect(page.getByTestId('crossover')).toContainText(/The transformer costs more from M ≈ \d+ inputs/);
+  await editor.screenshot('costs-01');
+  // More latents move the crossover to larger inputs.
+  const before = Number((await page.getByTestId('crossover').textContent())!.match(/M ≈ ([\d,]+)/)![1]!.replace(/,/g, ''));
+  await editor.selectNode('latents');
+  await editor.setParam('num latents', '256');
+  await editor.panelTab('Costs').click();
+  const after = Number((await page.getByTestId('crossover').textContent())!.match(/M ≈ ([\d,]+)/)![1]!.replace(/,/g, ''));
+  expect(after).toBeGreaterThan(before);
+});
