@@ -8,6 +8,7 @@ import {
   canConnect,
   CommandError,
   copySelection,
+  insertOnEdgeCommand,
   createHistory,
   deleteAndReconnectCommand,
   newNode,
@@ -84,6 +85,20 @@ describe('edit commands', () => {
     const doc = applyCommand(template, deleteAndReconnectCommand(template, ['stack']));
     expect(doc.edges.some((e) => e.source.node === 'encoder' && e.target.node === 'decoder' && e.target.port === 'kv')).toBe(true);
     expect(analyse(doc).valid).toBe(true);
+  });
+
+  it('dropping a node on a wire inserts it when it fits, else only adds it', () => {
+    const n = newNode(template, 'LatentStack', { x: 0, y: 0 });
+    const { command, inserted } = insertOnEdgeCommand(template, n, 'e5');
+    expect(inserted).toBe(true);
+    const doc = applyCommand(template, command);
+    expect(doc.edges.some((e) => e.id === 'e5')).toBe(false);
+    expect(doc.edges.filter((e) => e.source.node === n.id || e.target.node === n.id).map((e) => `${e.source.node}>${e.target.node}`).sort()).toEqual(['encoder>latentStack', 'latentStack>stack']);
+    expect(analyse(doc).valid).toBe(true);
+    // A latent stack cannot sit between the image and the patches (rank 3 image).
+    const r = insertOnEdgeCommand(template, n, 'e1');
+    expect(r.inserted).toBe(false);
+    expect(applyCommand(template, r.command).edges).toHaveLength(template.edges.length);
   });
 
   it('undo/redo of any sequence of edits returns to the exact starting document', () => {

@@ -335,6 +335,30 @@ export function deleteAndReconnectCommand(doc: GraphDoc, ids: readonly string[])
   return { type: 'batch', label: 'Delete and reconnect', commands };
 }
 
+/**
+ * Drop a new node onto a wire: the wire is replaced by source → node → target, using the node's
+ * first input that accepts the source and its first output the target accepts. When the node
+ * cannot sit in that wire, it is only added and `inserted` is false.
+ */
+export function insertOnEdgeCommand(doc: GraphDoc, node: GraphNode, edgeId: string): { command: Command; inserted: boolean } {
+  const edge = doc.edges.find((e) => e.id === edgeId);
+  const kind = getKind(node.kind);
+  const add: Command = { type: 'addNode', node };
+  if (!edge || !kind) return { command: add, inserted: false };
+  let after = applyCommand(doc, { type: 'batch', label: '', commands: [add, { type: 'disconnect', ids: [edgeId] }] });
+  const input = kind.inputs.find((p) => canConnect(after, edge.source, { node: node.id, port: p.name }).ok);
+  if (!input) return { command: add, inserted: false };
+  const inEdge: GraphEdge = { id: freshId(new Set(after.edges.map((e) => e.id)), 'e'), source: edge.source, target: { node: node.id, port: input.name } };
+  after = applyCommand(after, { type: 'connect', edge: inEdge });
+  const output = kind.outputs.find((p) => canConnect(after, { node: node.id, port: p.name }, edge.target).ok);
+  if (!output) return { command: add, inserted: false };
+  const outEdge: GraphEdge = { id: freshId(new Set(after.edges.map((e) => e.id)), 'e'), source: { node: node.id, port: output.name }, target: edge.target };
+  return {
+    command: { type: 'batch', label: `Insert ${kind.title} into a wire`, commands: [add, { type: 'disconnect', ids: [edgeId] }, { type: 'connect', edge: inEdge }, { type: 'connect', edge: outEdge }] },
+    inserted: true,
+  };
+}
+
 /** A one-line description of a command for undo menus and the command palette. */
 export function describeCommand(cmd: Command): string {
   switch (cmd.type) {

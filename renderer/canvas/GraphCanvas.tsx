@@ -16,7 +16,7 @@ import {
   type OnConnectStartParams,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { canConnect, newNode, type Command } from '../../engine/graph/commands';
+import { canConnect, insertOnEdgeCommand, newNode, type Command } from '../../engine/graph/commands';
 import { activeDoc, focusNode, getState, notify, perform, select, useEditor } from '../state/store';
 import { useAnalysis } from '../state/analysisContext';
 import { registerCanvasApi } from './canvasApi';
@@ -168,9 +168,20 @@ export function GraphCanvas() {
       const kind = e.dataTransfer.getData(KIND_MIME);
       if (!kind) return;
       e.preventDefault();
+      const edgeId = edgeAt(e.clientX, e.clientY);
+      if (edgeId) {
+        const pos = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        const node = newNode(activeDoc(), kind, { x: Math.round(pos.x - 120), y: Math.round(pos.y - 40) });
+        const { command, inserted } = insertOnEdgeCommand(activeDoc(), node, edgeId);
+        if (perform(command)) {
+          select([node.id]);
+          if (!inserted) notify('info', `${getKind(kind)!.title} does not fit in that wire; added it unconnected`);
+        }
+        return;
+      }
       addKindAt(kind, { x: e.clientX, y: e.clientY });
     },
-    [addKindAt],
+    [addKindAt, flow],
   );
 
   useEffect(() => {
@@ -274,6 +285,17 @@ export function GraphCanvas() {
       {quickAdd && <QuickAdd request={quickAdd} onClose={() => setQuickAdd(null)} onChoose={(kind) => (addKindAt(kind, quickAdd.screen, quickAdd.from), setQuickAdd(null))} />}
     </div>
   );
+}
+
+/** The wire (or its shape label) under a screen point, if any. */
+function edgeAt(x: number, y: number): string | null {
+  for (const el of document.elementsFromPoint(x, y)) {
+    const edge = el.closest('.react-flow__edge');
+    if (edge?.getAttribute('data-id')) return edge.getAttribute('data-id');
+    const label = el.closest('.edge-label');
+    if (label) return (label as HTMLElement).dataset.testid?.replace(/^edge-/, '') ?? null;
+  }
+  return null;
 }
 
 function freshEdgeId(d: { edges: { id: string }[] }): string {

@@ -110,3 +110,19 @@ test('the cost view shows per-node costs and the Perceiver/transformer crossover
   const after = Number((await page.getByTestId('crossover').textContent())!.match(/M ≈ ([\d,]+)/)![1]!.replace(/,/g, ''));
   expect(after).toBeGreaterThan(before);
 });
+
+test('dropping a node onto a wire inserts it into the wire', async ({ page }) => {
+  const editor = new EditorPage(page);
+  await editor.open();
+  await page.getByRole('button', { name: 'Add Latent self-attention stack', exact: true }).dragTo(editor.edgeLabel('e5'));
+  await expect(editor.nodes()).toHaveCount(10);
+  await expect(editor.edgeLabel('e5')).toHaveCount(0);
+  await expect(editor.edges()).toHaveCount(9);
+  await expect(page.getByRole('button', { name: /0 errors/ })).toBeVisible();
+  // + one more 2-layer latent stack of width 64 (50,432 parameters, like the template's own).
+  await expect(editor.totalParams).toHaveText('146,724');
+  await editor.focusCanvas();
+  await editor.press('Control+z');
+  await expect(editor.totalParams).toHaveText('96,292');
+  await expect(editor.edgeLabel('e5')).toBeVisible();
+});
