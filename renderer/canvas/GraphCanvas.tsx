@@ -16,7 +16,8 @@ import {
   type OnConnectStartParams,
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { canConnect, insertOnEdgeCommand, newNode, type Command } from '../../engine/graph/commands';
+import { canConnect, insertOnEdgeCommand, newNode, pasteCommand, type Command } from '../../engine/graph/commands';
+import { BLOCK_MIME, customBlock } from '../state/customBlocks';
 import { activeDoc, focusNode, getState, notify, perform, select, useEditor } from '../state/store';
 import { useAnalysis } from '../state/analysisContext';
 import { registerCanvasApi } from './canvasApi';
@@ -165,6 +166,18 @@ export function GraphCanvas() {
 
   const onDrop = useCallback(
     (e: React.DragEvent) => {
+      const blockId = e.dataTransfer.getData(BLOCK_MIME);
+      if (blockId) {
+        e.preventDefault();
+        const block = customBlock(blockId);
+        if (!block) return notify('error', 'That custom block is no longer in the palette');
+        const pos = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        const minX = Math.min(...block.clip.nodes.map((n) => n.position.x));
+        const minY = Math.min(...block.clip.nodes.map((n) => n.position.y));
+        const { command, newIds } = pasteCommand(activeDoc(), block.clip, { x: Math.round(pos.x - minX), y: Math.round(pos.y - minY) });
+        if (perform(command)) select(newIds);
+        return;
+      }
       const kind = e.dataTransfer.getData(KIND_MIME);
       if (!kind) return;
       e.preventDefault();
@@ -225,7 +238,7 @@ export function GraphCanvas() {
       className="canvas"
       ref={wrapper}
       onDragOver={(e) => {
-        if (e.dataTransfer.types.includes(KIND_MIME)) {
+        if (e.dataTransfer.types.includes(KIND_MIME) || e.dataTransfer.types.includes(BLOCK_MIME)) {
           e.preventDefault();
           e.dataTransfer.dropEffect = 'copy';
         }

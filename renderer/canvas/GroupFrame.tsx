@@ -1,6 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { perform } from '../state/store';
+import { saveGroupAsBlock } from '../state/customBlocks';
+import { activeDoc, notify, perform } from '../state/store';
 import { formatParams } from '../format';
 import type { GroupFlowNode } from './flowModel';
 
@@ -14,6 +15,18 @@ function GroupFrameView({ data }: NodeProps<GroupFlowNode>) {
           {data.collapsed ? '▸' : '▾'}
         </button>
         <span className="group-label">{data.label}</span>
+        <button
+          type="button"
+          className="group-toggle nodrag"
+          aria-label={`Save block ${data.label} to the palette`}
+          title="Save this block to the palette"
+          onClick={() => {
+            const b = saveGroupAsBlock(activeDoc(), data.groupId);
+            notify('info', `Saved “${b.label}” to the palette (Custom blocks)`);
+          }}
+        >
+          ⊕
+        </button>
         <span className="group-meta">
           {data.members} nodes · {formatParams(data.params)} p
         </span>

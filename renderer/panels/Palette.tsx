@@ -4,12 +4,15 @@ import { KINDS } from '../../engine/kinds/registry';
 import { CATEGORY_LABELS, type Category } from '../../engine/kinds/types';
 import { canvasApi } from '../canvas/canvasApi';
 import { KIND_MIME } from '../canvas/GraphCanvas';
+import { BLOCK_MIME, deleteBlock, useCustomBlocks } from '../state/customBlocks';
 import { activeDoc, perform, select } from '../state/store';
 
 /** Every kind in the registry, grouped by category, searchable; drag onto the canvas or press Enter. */
 export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
   const [query, setQuery] = useState('');
+  const blocks = useCustomBlocks();
   const q = query.trim().toLowerCase();
+  const shownBlocks = blocks.filter((b) => !q || b.label.toLowerCase().includes(q));
   const groups = new Map<Category, typeof KINDS[number][]>();
   for (const k of KINDS) {
     if (q && !`${k.title} ${k.kind} ${k.summary} ${CATEGORY_LABELS[k.category]}`.toLowerCase().includes(q)) continue;
@@ -60,7 +63,35 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
             </ul>
           </section>
         ))}
-        {groups.size === 0 && <p className="muted">No node kind matches “{query}”.</p>}
+        {shownBlocks.length > 0 && (
+          <section aria-label="Custom blocks">
+            <h3 className="palette-cat">Custom blocks</h3>
+            <ul>
+              {shownBlocks.map((b) => (
+                <li
+                  key={b.id}
+                  className="palette-item cat-block"
+                  draggable
+                  tabIndex={0}
+                  role="button"
+                  aria-label={`Add block ${b.label}`}
+                  title="Drag onto the canvas to add a copy of this block"
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData(BLOCK_MIME, b.id);
+                    e.dataTransfer.effectAllowed = 'copy';
+                  }}
+                >
+                  <span className="palette-name">{b.label}</span>
+                  <button type="button" className="icon-btn help-btn" aria-label={`Remove block ${b.label} from the palette`} onClick={() => deleteBlock(b.id)}>
+                    ×
+                  </button>
+                  <span className="palette-summary">{b.clip.nodes.length} nodes: {b.clip.nodes.map((n) => n.kind).join(', ')}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
+        {groups.size === 0 && shownBlocks.length === 0 && <p className="muted">No node kind matches “{query}”.</p>}
       </div>
     </aside>
   );

@@ -128,3 +128,20 @@ test('problems list names the node and jumps to it; Train says why it is disable
   await editor.setParam('heads', '4');
   await expect(train).toBeEnabled();
 });
+
+test('save a block to the palette and drag a copy of it onto another graph', async ({ page }) => {
+  const editor = new EditorPage(page);
+  await editor.open();
+  await editor.selectNode('encoder');
+  await editor.selectNode('stack', { add: true });
+  await editor.press('Control+g');
+  await page.getByRole('button', { name: 'Save block Block 1 to the palette' }).click();
+  const item = page.getByRole('button', { name: 'Add block Block 1' });
+  await expect(item).toContainText('2 nodes: CrossAttention, LatentStack');
+  await page.getByRole('button', { name: 'New graph' }).first().click();
+  await item.dragTo(editor.canvas, { targetPosition: { x: 300, y: 200 } });
+  await expect(editor.nodes()).toHaveCount(2);
+  await expect(page.getByTestId('group-block')).toContainText('Block 1');
+  await expect(editor.edges()).toHaveCount(1);
+  await editor.screenshot('block-01-custom');
+});
