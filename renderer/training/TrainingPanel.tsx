@@ -69,6 +69,8 @@ export function TrainingPanel() {
             </div>
           )}
           {t.memoryEstimate && <div className="muted small" data-testid="memory-estimate">{t.memoryEstimate}</div>}
+          {(running || t.steps.length > 0) && (
+            <>
           <div className="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
             <div className="progress-fill" style={{ width: `${Math.min(100, fraction * 100)}%` }} />
           </div>
@@ -83,6 +85,8 @@ export function TrainingPanel() {
             </div>
           )}
           <LossChart steps={t.steps} losses={t.losses} epochEnds={t.epochs.map((e) => e.epoch * (last?.stepsPerEpoch ?? 0))} trainAcc={t.epochs.map((e) => e.accuracy)} valAcc={t.epochs.map((e) => e.valAccuracy)} />
+            </>
+          )}
           {t.epochs.length > 0 && (
             <table className="epochs">
               <thead>

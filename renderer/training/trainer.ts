@@ -127,7 +127,7 @@ function onMessage(m: FromWorker): void {
       set({ status: m.status, test: m.test, seconds: m.seconds, message: m.message ?? '', phase: '', paused: false });
       break;
     case 'error':
-      set({ status: 'error', error: m.message, errorNode: m.nodeId ?? null, phase: '', paused: false });
+      set({ status: 'error', error: m.message, errorNode: m.nodeId ?? null, phase: '', message: '', paused: false });
       break;
     case 'paused':
       if (isTraining()) set({ paused: m.paused });
@@ -139,7 +139,7 @@ function onMessage(m: FromWorker): void {
       set({ checkpoint: { key: m.key, epoch: m.epoch, step: m.step, bytes: m.bytes } });
       break;
     case 'refused':
-      set({ status: 'error', refusal: m.refusal, error: null, phase: '', paused: false });
+      set({ status: 'error', refusal: m.refusal, error: null, phase: '', message: '', paused: false });
       break;
     case 'results':
       set({ results: m.results });
