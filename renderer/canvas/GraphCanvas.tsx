@@ -62,6 +62,7 @@ export function GraphCanvas() {
     let nextSel: Set<string> | null = null;
     const moving = new Map<string, { x: number; y: number }>();
     const sized = new Map<string, { width: number; height: number }>();
+    const settled: { id: string; position: { x: number; y: number } }[] = [];
     for (const c of changes) {
       if (c.type === 'select' && !c.id.startsWith('group:')) {
         nextSel ??= new Set(getState().selectedNodes);
@@ -69,6 +70,9 @@ export function GraphCanvas() {
         else nextSel.delete(c.id);
       } else if (c.type === 'position' && c.position && c.dragging) {
         moving.set(c.id, c.position);
+      } else if (c.type === 'position' && c.position && !c.id.startsWith('group:')) {
+        // The end of a drag, or arrow keys on a focused node: one undoable move.
+        settled.push({ id: c.id, position: { x: Math.round(c.position.x), y: Math.round(c.position.y) } });
       } else if (c.type === 'dimensions' && c.dimensions) {
         sized.set(c.id, c.dimensions);
       }
@@ -76,6 +80,20 @@ export function GraphCanvas() {
     if (sized.size) setMeasured((m) => new Map([...m, ...sized]));
     if (nextSel) select([...nextSel], getState().selectedEdges);
     if (moving.size) setDrag((d) => new Map([...d, ...moving]));
+    if (settled.length) {
+      const current = new Map(activeDoc().nodes.map((n) => [n.id, n.position]));
+      const moves = settled.filter((m) => {
+        const p = current.get(m.id);
+        return p && (p.x !== m.position.x || p.y !== m.position.y);
+      });
+      if (moves.length) perform({ type: 'moveNodes', moves });
+      setDrag((d) => {
+        if (!settled.some((m) => d.has(m.id))) return d;
+        const next = new Map(d);
+        for (const m of settled) next.delete(m.id);
+        return next;
+      });
+    }
   }, []);
 
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
