@@ -16,67 +16,80 @@ export interface CsvRecord {
 /** Split CSV text into records. Quoted fields may hold the delimiter, "" and newlines. */
 export function parseCsvRecords(text: string, delimiter: string, file?: string): CsvRecord[] {
   const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let line = 1;
-  let recordLine = 1;
-  let inQuotes = false;
-  let quoteLine = 0;
-  let wasQuoted = false;
-  let afterClosingQuote = false;
   const n = text.length;
-  const endRecord = () => {
-    fields.push(field);
-    // A line with nothing on it is not a record (trailing newline, blank separators).
-    if (!(fields.length === 1 && fields[0] === '' && !wasQuoted)) records.push({ fields, line: recordLine });
-    fields = [];
-    field = '';
-    wasQuoted = false;
-  };
-  for (let i = 0; i < n; i++) {
-    const c = text[i]!;
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else {
-          inQuotes = false;
-          afterClosingQuote = true;
+  const D = delimiter.charCodeAt(0);
+  const QUOTE = 34;
+  const LF = 10;
+  const CR = 13;
+  let line = 1;
+  let i = 0;
+  // One record per iteration; unquoted fields are sliced, not built char by char (fast path).
+  while (i < n) {
+    const recordLine = line;
+    const fields: string[] = [];
+    let anyQuoted = false;
+    for (;;) {
+      let field: string;
+      // Leading blanks before an opening quote are allowed.
+      let j = i;
+      while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) && D !== 9) j++;
+      if (j < n && text.charCodeAt(j) === QUOTE) {
+        anyQuoted = true;
+        const quoteLine = line;
+        let k = j + 1;
+        let value = '';
+        let chunkStart = k;
+        for (;;) {
+          if (k >= n) throw new DataError(`a quoted field opened on line ${quoteLine} is never closed; add the closing quote (")`, { file, line: quoteLine });
+          const c = text.charCodeAt(k);
+          if (c === QUOTE) {
+            if (text.charCodeAt(k + 1) === QUOTE) {
+              value += text.slice(chunkStart, k + 1);
+              k += 2;
+              chunkStart = k;
+              continue;
+            }
+            value += text.slice(chunkStart, k);
+            k++;
+            break;
+          }
+          if (c === LF) line++;
+          k++;
         }
+        // After the closing quote only blanks may come before the delimiter or line end.
+        while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9) && text.charCodeAt(k) !== D) k++;
+        if (k < n && text.charCodeAt(k) !== D && text.charCodeAt(k) !== LF && text.charCodeAt(k) !== CR) {
+          throw new DataError('unexpected text after a closing quote; quote the whole field', { file, line });
+        }
+        field = value;
+        i = k;
       } else {
-        if (c === '\n') line++;
-        field += c;
+        let k = i;
+        while (k < n) {
+          const c = text.charCodeAt(k);
+          if (c === D || c === LF || c === CR) break;
+          if (c === QUOTE) throw new DataError('a quote (") appears inside an unquoted field; quote the whole field and double inner quotes ("")', { file, line });
+          k++;
+        }
+        field = text.slice(i, k);
+        i = k;
       }
-      continue;
-    }
-    if (c === '"') {
-      if (field.trim() !== '') throw new DataError('a quote (") appears inside an unquoted field; quote the whole field and double inner quotes ("")', { file, line });
-      field = '';
-      inQuotes = true;
-      wasQuoted = true;
-      quoteLine = line;
-    } else if (c === delimiter) {
       fields.push(field);
-      field = '';
-      afterClosingQuote = false;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      afterClosingQuote = false;
-      line++;
-      recordLine = line;
-    } else {
-      if (afterClosingQuote) {
-        // Text after a closing quote, e.g. "ab"c, is ambiguous: refuse rather than guess.
-        if (c.trim() !== '') throw new DataError('unexpected text after a closing quote; quote the whole field', { file, line });
+      if (i < n && text.charCodeAt(i) === D) {
+        i++;
         continue;
       }
-      field += c;
+      // End of record: newline (LF, CRLF or CR) or end of text.
+      if (i < n) {
+        if (text.charCodeAt(i) === CR && text.charCodeAt(i + 1) === LF) i++;
+        i++;
+        line++;
+      }
+      break;
     }
+    // A line with nothing on it is not a record (trailing newline, blank separators).
+    if (!(fields.length === 1 && fields[0] === '' && !anyQuoted)) records.push({ fields, line: recordLine });
   }
-  if (inQuotes) throw new DataError(`a quoted field opened on line ${quoteLine} is never closed; add the closing quote (")`, { file, line: quoteLine });
-  if (field !== '' || fields.length > 0 || wasQuoted) endRecord();
   return records;
 }
 
