@@ -1,6 +1,4 @@
 /** Pure parts of the dataset panel: folder listings, fitting a graph to data, binding commands, checkpoint keys. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../../engine/graph/analyse';
 import { applyCommand } from '../../engine/graph/commands';
@@ -9,8 +7,12 @@ import { bindToData } from '../../engine/train/bindData';
 import { checkpointKey } from '../training/checkpointKey';
 import { planFit } from './fitGraph';
 import { listingFromPaths } from './folderListing';
+// ?raw (vite): the renderer project has no Node types, so the templates come in as text.
+import mnistTemplate from '../../templates/mnist-perceiver-io.json?raw';
+import tabularTemplate from '../../templates/tabular-perceiver.json?raw';
 
-const template = (name: string) => loadGraphDoc(readFileSync(join(__dirname, '../../templates', name), 'utf8'), name);
+const TEMPLATES: Record<string, string> = { 'mnist-perceiver-io.json': mnistTemplate, 'tabular-perceiver.json': tabularTemplate };
+const template = (name: string) => loadGraphDoc(TEMPLATES[name]!, name);
 
 describe('listingFromPaths', () => {
   it('rebuilds class folders from a picked folder and says what is not in one', () => {
