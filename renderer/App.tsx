@@ -13,6 +13,7 @@ import { RightPanel, type PanelTab } from './panels/RightPanel';
 import { AnalysisContext } from './state/analysisContext';
 import { activeDoc, clearNotice, focusNode, useEditor } from './state/store';
 import { Toolbar } from './Toolbar';
+import { useHostBridge } from './hostBridge';
 
 export function App() {
   const doc = useEditor((s) => activeDoc(s));
@@ -36,6 +37,8 @@ export function App() {
       }),
     [],
   );
+
+  useHostBridge(commands, useCallback((t: string) => setPanel(t as PanelTab), []));
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -104,6 +107,18 @@ export function App() {
           {notice && (
             <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice" key={notice.seq}>
               <span>{notice.text}</span>
+              {notice.action && (
+                <button
+                  type="button"
+                  className="btn"
+                  onClick={() => {
+                    notice.action!.run();
+                    clearNotice();
+                  }}
+                >
+                  {notice.action.label}
+                </button>
+              )}
               <button type="button" className="icon-btn" aria-label="Dismiss message" onClick={clearNotice}>
                 ×
               </button>

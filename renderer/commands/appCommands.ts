@@ -57,8 +57,22 @@ export function copy(): boolean {
 
 export function deleteSelection(reconnect = false): void {
   const { selectedNodes, selectedEdges } = getState();
-  if (selectedNodes.length) perform(reconnect ? deleteAndReconnectCommand(activeDoc(), selectedNodes) : { type: 'removeNodes', ids: selectedNodes });
-  else if (selectedEdges.length) perform({ type: 'disconnect', ids: selectedEdges });
+  if (selectedNodes.length) {
+    const before = activeDoc();
+    const bridged = deleteAndReconnectCommand(before, selectedNodes);
+    const canBridge = bridged.type === 'batch' && bridged.commands.length > 1;
+    if (!perform(reconnect && canBridge ? bridged : { type: 'removeNodes', ids: selectedNodes })) return;
+    // A node taken out of a chain: offer to join its neighbours (one more undo step).
+    if (!reconnect && canBridge) {
+      notify('info', `Deleted ${selectedNodes.length === 1 ? `"${selectedNodes[0]}"` : `${selectedNodes.length} nodes`}.`, {
+        label: 'Reconnect neighbours',
+        run: () => {
+          undo();
+          perform(bridged);
+        },
+      });
+    }
+  } else if (selectedEdges.length) perform({ type: 'disconnect', ids: selectedEdges });
 }
 
 export function groupSelection(): void {

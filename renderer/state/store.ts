@@ -23,6 +23,8 @@ export interface Notice {
   text: string;
   /** Changes with every notice so repeated identical messages still show. */
   seq: number;
+  /** An optional follow-up the user can choose (e.g. "Reconnect neighbours" after a delete). */
+  action?: { label: string; run: () => void };
 }
 
 export interface EditorState {
@@ -86,8 +88,8 @@ function updateTab(id: string, f: (t: Tab) => Tab): void {
   set({ tabs: state.tabs.map((t) => (t.id === id ? f(t) : t)) });
 }
 
-export function notify(kind: Notice['kind'], text: string): void {
-  set({ notice: { kind, text, seq: ++seq } });
+export function notify(kind: Notice['kind'], text: string, action?: Notice['action']): void {
+  set({ notice: { kind, text, seq: ++seq, action } });
 }
 
 export function clearNotice(): void {

@@ -145,3 +145,19 @@ test('save a block to the palette and drag a copy of it onto another graph', asy
   await expect(editor.edges()).toHaveCount(1);
   await editor.screenshot('block-01-custom');
 });
+
+test('deleting a node in a chain offers to reconnect its neighbours', async ({ page }) => {
+  const editor = new EditorPage(page);
+  await editor.open();
+  await editor.selectNode('stack');
+  await editor.press('Delete');
+  await expect(editor.node('stack')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /1 errors?/ })).toBeVisible();
+  await editor.notice.getByRole('button', { name: 'Reconnect neighbours' }).click();
+  await expect(page.getByRole('button', { name: /0 errors/ })).toBeVisible();
+  await expect(editor.totalParams).toHaveText('45,860'); // 96,292 − the stack's 50,432
+  await editor.focusCanvas();
+  await editor.press('Control+z');
+  await editor.press('Control+z');
+  await expect(editor.totalParams).toHaveText('96,292');
+});
