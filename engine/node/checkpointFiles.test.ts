@@ -49,6 +49,7 @@ describe('checkpoint files', () => {
     expect(() => readCheckpoint(dir)).toThrow(/tensor "w\/m" does not fit the weights file/);
     writeFileSync(join(folder, 'weights.bin'), new Uint8Array(13));
     expect(() => readCheckpoint(dir)).toThrow(/weights\.bin is truncated/);
+    writeFileSync(join(folder, 'weights.bin'), new Uint8Array(32));
     writeFileSync(join(folder, 'checkpoint.json'), '{"format": "something else"}');
     expect(() => readCheckpoint(dir)).toThrow(/is not a Perceiver Studio checkpoint/);
     writeFileSync(join(dir, 'latest.json'), '{"path": "../../etc"}');
