@@ -126,3 +126,23 @@ test('dropping a node onto a wire inserts it into the wire', async ({ page }) =>
   await expect(editor.totalParams).toHaveText('96,292');
   await expect(editor.edgeLabel('e5')).toBeVisible();
 });
+
+test('a wire dropped on empty canvas offers only kinds that accept it, and connects the choice', async ({ page }) => {
+  const editor = new EditorPage(page);
+  await editor.open();
+  const src = editor.node('latents').locator('.react-flow__handle.source[data-handleid="out"]');
+  const box = (await src.boundingBox())!;
+  const canvas = (await editor.canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(canvas.x + canvas.width - 150, box.y + 40, { steps: 8 });
+  await page.mouse.up();
+  const dialog = page.getByRole('dialog', { name: 'Add node' });
+  await expect(dialog.getByRole('textbox')).toHaveAttribute('placeholder', /accepts this wire/);
+  await expect(dialog.getByRole('option', { name: /Latent self-attention stack/ })).toBeVisible();
+  await expect(dialog.getByRole('option', { name: /^Image patches/ })).toHaveCount(0);
+  await dialog.getByRole('option', { name: /Latent self-attention stack/ }).click();
+  await expect(editor.nodes()).toHaveCount(10);
+  await expect(editor.edges()).toHaveCount(9);
+  await expect(editor.shapeOf('latentStack')).toHaveText('[B, 32, 64]');
+});
