@@ -129,7 +129,9 @@ export function redo(): void {
 
 function pruneSelection(): void {
   const doc = activeDoc();
-  const nodes = new Set(doc.nodes.map((n) => n.id));
+  // Members of a collapsed block are hidden: they leave the selection so Delete/Copy act on what is visible.
+  const collapsed = new Set(doc.groups.filter((g) => g.collapsed).map((g) => g.id));
+  const nodes = new Set(doc.nodes.filter((n) => !n.group || !collapsed.has(n.group)).map((n) => n.id));
   const edges = new Set(doc.edges.map((e) => e.id));
   const selectedNodes = state.selectedNodes.filter((id) => nodes.has(id));
   const selectedEdges = state.selectedEdges.filter((id) => edges.has(id));

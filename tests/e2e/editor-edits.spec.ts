@@ -97,6 +97,7 @@ test('group nodes into a block, collapse, expand, undo', async ({ page }) => {
   await expect(editor.node('encoder')).toHaveCount(0);
   await expect(editor.node('stack')).toHaveCount(0);
   await expect(editor.totalParams).toHaveText('96,292');
+  await expect(page.getByRole('tabpanel', { name: 'Inspector' })).toContainText('Select a node'); // hidden members left the selection
   await editor.screenshot('group-02-collapsed');
   await page.getByRole('button', { name: 'Expand block Block 1' }).click();
   await expect(editor.node('encoder')).toBeVisible();
