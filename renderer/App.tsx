@@ -54,6 +54,12 @@ export function App() {
           return;
         }
       }
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === 'p') {
+        // VS Code's command palette chord, as an alias of Ctrl+K.
+        e.preventDefault();
+        setPopover('commands');
+        return;
+      }
       if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'y') {
         e.preventDefault();
         commands.find((c) => c.id === 'redo')!.run();
