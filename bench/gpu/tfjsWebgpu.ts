@@ -12,17 +12,26 @@ import { classificationLoss } from '../../engine/train/train.js';
 
 async function main(): Promise<void> {
   const [templatePath, batchesArg] = process.argv.slice(2);
-  const { create, globals } = (await import('webgpu')) as unknown as { create: (o: string[]) => unknown; globals: object };
+  // Not project dependencies: carried to the GPU machine beside the bundle (bench/gpu/README.md).
+  const webgpuModule = 'webgpu';
+  const tfWebgpuModule = '@tensorflow/tfjs-backend-webgpu';
+  const { create, globals } = (await import(webgpuModule)) as { create: (o: string[]) => unknown; globals: object };
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
-  await import('@tensorflow/tfjs-backend-webgpu');
+  await import(tfWebgpuModule);
   if (!(await tf.setBackend('webgpu'))) throw new Error('WebGPU backend did not initialise (no adapter?)');
   await tf.ready();
   setFormulation('stock');
   const out: Record<string, unknown> = { backend: tf.getBackend() };
+  const t0all = performance.now();
+  const log = (m: string) => console.error(`[${((performance.now() - t0all) / 1000).toFixed(1)} s] ${m}`);
+  // Dawn resolves buffer maps only while the event loop turns; keep it turning.
+  const keepAlive = setInterval(() => undefined, 5);
+  log('backend ready');
 
   // Matmul peak (fp32), n = 2048 and 4096.
-  for (const n of [2048, 4096]) {
+  for (const n of (process.env.MATMUL_SIZES ?? '2048,4096').split(',').filter(Boolean).map(Number)) {
+    log(`matmul ${n}`);
     const a = tf.randomNormal([n, n]);
     for (let i = 0; i < 3; i++) tf.matMul(a, a).dispose();
     await a.data();
@@ -42,6 +51,7 @@ async function main(): Promise<void> {
 
   const doc = loadGraphDoc(readFileSync(templatePath!, 'utf8'));
   for (const batch of (batchesArg ?? '64,256,1024').split(',').map(Number)) {
+    log(`batch ${batch}`);
     const { model, analysis } = compile(doc);
     const opt = tf.train.adam(1e-3);
     const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -50,7 +60,7 @@ async function main(): Promise<void> {
     const step = () =>
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => classificationLoss(model.apply(x, { training: true }) as tf.Tensor, y, 10, 0), vars);
-        opt.applyGradients(grads);
+        opt.applyGradients(grads as never);
         return tf.keep(value);
       });
     for (let i = 0; i < 5; i++) (await step().data(), undefined);
@@ -68,6 +78,7 @@ async function main(): Promise<void> {
     opt.dispose();
     model.dispose();
   }
+  clearInterval(keepAlive);
   console.log(JSON.stringify(out));
 }
 
