@@ -33,6 +33,16 @@ export const MAX_DOC_BYTES = 16 * 1024 * 1024;
 export const MAX_REQUEST_BYTES = MAX_DOC_BYTES + 64 * 1024;
 /** File names (not paths) of templates and documents. */
 export const MAX_NAME_LENGTH = 200;
+/**
+ * An exported model package (PyTorch or tfjs files, base64 in the request): large enough for the
+ * weights of a model the app trains (a 20M-parameter model is 80 MB of float32, ~107 MB base64)
+ * plus the MNIST data file; bigger models belong to the CLI (`perceiver-studio export`).
+ */
+export const MAX_EXPORT_BYTES = 192 * 1024 * 1024;
+/** The web host reads a writeExport body up to this size; every other method keeps MAX_REQUEST_BYTES. */
+export const MAX_EXPORT_REQUEST_BYTES = Math.ceil((MAX_EXPORT_BYTES * 4) / 3) + 1024 * 1024;
+/** Files in one export package. */
+export const MAX_EXPORT_FILES = 64;
 
 const fileName = z.string().min(1).max(MAX_NAME_LENGTH);
 const docText = z.string().max(MAX_DOC_BYTES);
@@ -160,6 +170,23 @@ export const contractSchemas = {
   setSession: z.tuple([z.object({ handles: z.array(handle).max(50) })]),
   /** Open an https link on the allow-list in the system browser (web host: `opened: false`). */
   openExternal: z.tuple([z.object({ url: z.string().min(1).max(2000) })]),
+  /**
+   * Write an exported model package (built by the app: PyTorch package or tfjs web files) into a
+   * new folder named after `name`. Electron: inside a folder the user picks in a native dialog;
+   * web host: inside the user-data documents folder (`documents/exports/`), and the renderer
+   * offers the same files as a .zip download. Paths are relative ("data/mnist.npz"), checked
+   * segment by segment; contents are base64.
+   */
+  writeExport: z.tuple([
+    z.object({
+      format: z.enum(['pytorch', 'tfjs']),
+      name: fileName,
+      files: z
+        .array(z.object({ path: z.string().min(1).max(400), base64: z.string().max(Math.ceil((MAX_EXPORT_BYTES * 4) / 3) + 4) }))
+        .min(1)
+        .max(MAX_EXPORT_FILES),
+    }),
+  ]),
 } as const;
 
 export type ContractMethod = keyof typeof contractSchemas;
@@ -219,8 +246,25 @@ export interface PerceiverApi {
   getSession(): Promise<{ handles: string[] }>;
   setSession(p: { handles: string[] }): Promise<void>;
   openExternal(p: { url: string }): Promise<{ opened: boolean }>;
+  /** null when the user cancelled the folder dialog (Electron). */
+  writeExport(p: { format: 'pytorch' | 'tfjs'; name: string; files: ExportFileData[] }): Promise<ExportWritten | null>;
   /** Native menu and OS commands; returns an unsubscribe function. The web host never sends any. */
   onMenuCommand(cb: (cmd: MenuCommand) => void): () => void;
+}
+
+/** One file of an export package: a relative path ("data/mnist.npz") and its bytes as base64. */
+export interface ExportFileData {
+  path: string;
+  base64: string;
+}
+
+export interface ExportWritten {
+  /** The folder's name (made unique: "net-pytorch (2)"). */
+  name: string;
+  /** Where it landed: an absolute path (Electron) or "documents/exports/<name>" (web host). */
+  location: string;
+  files: number;
+  bytes: number;
 }
 
 /** Errors cross the boundary as { error: { message, field? } }. */

@@ -179,3 +179,25 @@ describe('Electron handles (GrantedPaths)', () => {
     expect(await fresh.resolve(next)).toBe(next);
   });
 });
+
+describe('writeExport (web host)', () => {
+  it('writes the package under documents/exports and refuses hostile payloads', async () => {
+    const { call, config } = webHost();
+    const files = [
+      { path: 'model.py', base64: Buffer.from('x = 1\n').toString('base64') },
+      { path: 'data/mnist.npz', base64: Buffer.from([1, 2, 3]).toString('base64') },
+    ];
+    const r = await call('writeExport', { format: 'pytorch', name: 'net-pytorch', files });
+    expect(r).toEqual({ status: 200, body: { result: { name: 'net-pytorch', location: 'documents/exports/net-pytorch', files: 2, bytes: 9 } } });
+    expect(readFileSync(join(config.userData, 'documents', 'exports', 'net-pytorch', 'model.py'), 'utf8')).toBe('x = 1\n');
+    // The documents list (graphs) is not cluttered by export folders.
+    expect((await call('listDocuments')).body).toEqual({ result: [] });
+    expect(await call('writeExport', { format: 'onnx', name: 'n', files })).toMatchObject({ status: 400, body: { error: { field: 'format' } } });
+    expect(await call('writeExport', { format: 'tfjs', name: 'n', files: [] })).toMatchObject({ status: 400, body: { error: { field: 'files' } } });
+    expect(await call('writeExport', { format: 'tfjs', name: 'n', files: [{ path: '../../x.js', base64: '' }] })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'files.0.path' } },
+    });
+    expect(await call('writeExport', { format: 'tfjs', name: '..', files })).toMatchObject({ status: 400, body: { error: { field: 'name' } } });
+  });
+});

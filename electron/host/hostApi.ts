@@ -17,6 +17,7 @@ import {
 } from '../ipc-contract.js';
 import { DocumentsFolder, readDocument, statDocument, writeDocument, type HandleResolver } from '../services/documents.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
+import { writeExportFolder } from '../services/exports.js';
 import { RecentFiles, SessionStore } from '../services/recent.js';
 import { RecoveryStore } from '../services/recovery.js';
 import { TemplateLibrary } from '../services/templates.js';
@@ -44,6 +45,8 @@ export interface ShellHooks {
   /** Electron: native save dialog → a granted handle (null when cancelled). */
   pickFileToSave?: (suggestedName: string) => Promise<string | null>;
   setDocumentState?: (state: { dirty: boolean; title: string }) => void;
+  /** Electron: native folder dialog for an export package → the parent folder (null when cancelled). */
+  pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   openExternal?: (url: string) => Promise<void>;
 }
 
@@ -149,6 +152,13 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
       const ok: string[] = [];
       for (const h of handles) if (await resolver.resolve(h).then(() => true, () => false)) ok.push(h);
       await session.set(ok);
+    },
+    async writeExport({ name, files }) {
+      // Electron: a folder the user picked now; web host: the documents folder (the renderer also offers a .zip).
+      const parent = hooks.pickExportFolder ? await hooks.pickExportFolder(name) : join(documents.dir, 'exports');
+      if (parent === null) return null;
+      const w = await writeExportFolder(parent, name, files);
+      return { name: w.name, location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`, files: w.files, bytes: w.bytes };
     },
     async openExternal({ url }) {
       if (!isAllowedExternalUrl(url)) throw new ServiceError(`Links to "${url.slice(0, 200)}" are not on the allow-list.`, 'url', 403);

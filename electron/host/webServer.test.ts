@@ -130,3 +130,16 @@ describe('serve arguments', () => {
     expect(() => parseServeArgs(['--bogus'], '/app')).toThrow(/Usage/);
   });
 });
+
+describe('web host: export packages', () => {
+  it('accepts a writeExport body larger than one document, and only for writeExport', async () => {
+    // Just over the per-document limit: a package with trained weights and data can be this big.
+    const big = Buffer.alloc(MAX_REQUEST_BYTES, 7).toString('base64').slice(0, Math.floor((MAX_REQUEST_BYTES * 1.05) / 4) * 4);
+    const files = [{ path: 'weights.bin', base64: big }];
+    const r = await api('writeExport', [{ format: 'tfjs', name: 'big-tfjs', files }]);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text).result).toMatchObject({ name: 'big-tfjs', location: 'documents/exports/big-tfjs', files: 1 });
+    const refused = await api('saveUserTemplate', [{ name: 'x', text: big }]);
+    expect(refused.status).toBe(413);
+  });
+});

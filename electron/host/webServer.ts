@@ -7,7 +7,7 @@
  * without a preflight this server never approves).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
+import { MAX_EXPORT_REQUEST_BYTES, MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
 import { safeJsonParse } from '../../engine/graph/load.js';
 import { dispatch, type HostHandlers } from './hostApi.js';
 import { SECURITY_HEADERS } from './security.js';
@@ -92,7 +92,9 @@ export function createWebHost(opts: WebHostOptions): Server {
         if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
           return apiError(res, 415, 'The body must be sent as application/json.');
         }
-        const text = await readBody(req, res, MAX_REQUEST_BYTES);
+        const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+        // Only an export package (trained weights, data) may be larger than one document.
+        const text = await readBody(req, res, method === 'writeExport' ? MAX_EXPORT_REQUEST_BYTES : MAX_REQUEST_BYTES);
         if (text === null) return;
         let args: unknown;
         try {
@@ -100,7 +102,6 @@ export function createWebHost(opts: WebHostOptions): Server {
         } catch (e) {
           return apiError(res, 400, (e as Error).message, 'args');
         }
-        const method = decodeURIComponent(url.pathname.slice('/api/'.length));
         const r = await dispatch(opts.handlers, method, args, log);
         return sendJson(res, r.status, r.body);
       }

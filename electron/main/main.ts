@@ -136,6 +136,16 @@ async function start(): Promise<void> {
       guard.setDirty(dirty);
     },
     openExternal: (url) => shell.openExternal(url),
+    pickExportFolder: async (name) => {
+      const r = await dialog.showOpenDialog(win!, {
+        title: `Export "${name}" into a folder`,
+        buttonLabel: 'Export here',
+        defaultPath: app.getPath('documents'),
+        properties: ['openDirectory', 'createDirectory'],
+      });
+      // The package goes into a new sub-folder of the chosen one (written by services/exports.ts).
+      return r.canceled || !r.filePaths[0] ? null : r.filePaths[0];
+    },
   });
 
   ipcMain.handle(INVOKE_CHANNEL, async (event: IpcMainInvokeEvent, method: unknown, args: unknown) => {
