@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import { useTrainer } from '../training/trainer';
 import { downloadCanvasPng, fileStem } from './download';
-import { allCells, cellsOf, encoderSeries, maxOf, rowSummary } from './heatmap';
+import { allCells, cellsOf, colour, encoderSeries, maxOf, rowSummary } from './heatmap';
 import { requestAttention, useInsight } from './insightStore';
 import { MapCanvas, MatrixCanvas } from './MapCanvas';
 import { SequencePlayer } from './SequencePlayer';
@@ -170,13 +170,39 @@ export function AttentionView() {
             />
           )}
 
-          <SmallMultiples cells={cells} example={example} selected={safeLatent} onPick={setLatent} sharedScale={sharedScale ? shared : null} fileName={`${fileStem(snap.docName)}-all-latents-step-${map.step + 1}`} />
+          {one.h === 1 && e.x.length === map.keys && <TokenStrip x={e.x} cells={one} scale={sharedScale ? shared : maxOf(one.values)} />}
+
+          <SmallMultiples title={stepCount > 1 ? `All latents at cross-attend ${map.step + 1}` : 'All latents'} cells={cells} example={example} selected={safeLatent} onPick={setLatent} sharedScale={sharedScale ? shared : null} fileName={`${fileStem(snap.docName)}-all-latents-step-${map.step + 1}`} />
         </>
       )}
 
       {decoders.map((d) => (
         <DecoderMap key={d.layer + d.call} map={d} head={typeof head === 'number' && head < d.heads ? head : 'mean'} selected={safeLatent} onPick={setLatent} fileName={`${fileStem(snap.docName)}-${d.nodeId}`} />
       ))}
+    </div>
+  );
+}
+
+/**
+ * A sequence input (text bytes, tabular features) token by token, each tinted by the latent's
+ * attention: which characters or features it reads.
+ */
+function TokenStrip({ x, cells, scale }: { x: Float32Array; cells: { values: Float32Array }; scale: number }) {
+  const shown = Math.min(x.length, 512);
+  const bytes = Array.from(x.subarray(0, shown)).every((v) => Number.isInteger(v) && v >= 0 && v < 256);
+  const text = (v: number) => (bytes ? (v >= 32 && v < 127 ? String.fromCharCode(v) : v === 0 ? '∅' : '·') : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+  return (
+    <div className={`token-strip${bytes ? ' bytes' : ''}`} aria-label="Attention over the input tokens" data-testid="token-strip">
+      {Array.from({ length: shown }, (_, i) => {
+        const t = scale > 0 ? cells.values[i]! / scale : 0;
+        const [r, g, b] = colour(t);
+        return (
+          <span key={i} title={`token ${i + 1}: ${(cells.values[i]! * 100).toFixed(2)}%`} style={{ background: `rgb(${r},${g},${b})`, color: t > 0.6 ? '#000' : '#fff' }}>
+            {text(x[i]!)}
+          </span>
+        );
+      })}
+      {x.length > shown && <span className="muted"> … {x.length - shown} more</span>}
     </div>
   );
 }

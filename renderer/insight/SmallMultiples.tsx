@@ -17,7 +17,7 @@ export function composeCanvases(canvases: HTMLCanvasElement[], cols: number, gap
 }
 
 /** Every latent's map at once; click one to pick it. */
-export function SmallMultiples({ cells, example, selected, onPick, sharedScale, fileName }: { cells: CellGrid[]; example: { x: Float32Array; shape: number[] } | null; selected: number; onPick: (l: number) => void; sharedScale: number | null; fileName: string }) {
+export function SmallMultiples({ title, cells, example, selected, onPick, sharedScale, fileName }: { title: string; cells: CellGrid[]; example: { x: Float32Array; shape: number[] } | null; selected: number; onPick: (l: number) => void; sharedScale: number | null; fileName: string }) {
   const host = useRef<HTMLDivElement>(null);
   const seq = (cells[0]?.h ?? 1) === 1;
   const size = cells.length > 64 ? 48 : 64;
@@ -25,7 +25,8 @@ export function SmallMultiples({ cells, example, selected, onPick, sharedScale, 
   return (
     <section className="small-multiples" aria-label="All latents">
       <h4>
-        All latents{cells.length > shown.length ? ` (first ${shown.length} of ${cells.length})` : ''}
+        {title}
+        {cells.length > shown.length ? ` (first ${shown.length} of ${cells.length})` : ''}
         <button type="button" className="link" onClick={() => host.current && downloadCanvasPng(composeCanvases([...host.current.querySelectorAll('canvas')], seq ? 1 : 8), fileName)}>
           Export PNG
         </button>

@@ -208,6 +208,11 @@ let attentionRequest = 0;
 /** Ask the worker for the kept model's attention on one example (answered between steps). */
 export function requestAttention(split: AttentionRequestState['split'], index: number): void {
   attentionRequest++;
+  // Only a worker that has trained holds a model; do not start one just to hear that.
+  if (recordOfRun.size === 0) {
+    set({ attention: { ...state.attention, split, index, loading: false, error: null } });
+    return;
+  }
   set({ attention: { ...state.attention, split, index, loading: true, error: null } });
   postToWorker({ type: 'attention', requestId: attentionRequest, split, index } satisfies ToWorker);
 }
