@@ -122,7 +122,7 @@ function RunDiagnostics({ run, diags }: { run: RunRecord; diags: EpochDiagnostic
           </figcaption>
           <MatrixCanvas ref={stripRef} values={strip} rows={latents} cols={epochs.length} width={Math.max(120, Math.min(260, epochs.length * 24))} height={Math.min(160, Math.max(40, latents * 4))} lo={0} hi={1} label="Entropy of each latent by epoch" testId="entropy-strip" />
         </figure>
-        <MiniChart title="Near-uniform latents and collapsed pairs" x={epochs} xLabel="epoch" integerX series={healthSeries} testId="chart-health" fileName={`${stem}-latent-health`} />
+        <MiniChart title="Near-uniform latents and collapsed pairs" x={epochs} xLabel="epoch" integerX series={healthSeries} integerY testId="chart-health" fileName={`${stem}-latent-health`} />
         <MiniChart title="Mean similarity between latents’ attention" x={epochs} xLabel="epoch" integerX series={similaritySeries} yRange={[0, 1]} testId="chart-similarity" fileName={`${stem}-similarity`} />
         {last?.similarity && (
           <figure className="mini-chart">

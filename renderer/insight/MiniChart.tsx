@@ -28,7 +28,7 @@ const axis = { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: 
  * A small uPlot chart: shared x, any number of series. Rebuilt when the series set changes
  * (names, count), updated in place when only the numbers change.
  */
-export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange, percentY, integerX, testId, fileName }: { title: string; x: number[]; xLabel: string; series: ChartSeries[]; height?: number; logY?: boolean; yRange?: [number, number]; percentY?: boolean; integerX?: boolean; testId?: string; fileName: string }) {
+export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange, percentY, integerX, integerY, testId, fileName }: { title: string; x: number[]; xLabel: string; series: ChartSeries[]; height?: number; logY?: boolean; yRange?: [number, number]; percentY?: boolean; integerX?: boolean; integerY?: boolean; testId?: string; fileName: string }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shapeKey = `${series.map((s) => `${s.label}|${s.points ? 1 : 0}|${s.highlight ? 1 : 0}`).join(',')}|${logY}|${yRange}|${xLabel}`;
@@ -44,7 +44,7 @@ export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange
       scales: { x: { time: false, range: (_u, lo, hi) => { const pad = hi > lo ? (hi - lo) * 0.06 : Math.max(1, Math.abs(lo) * 0.05); return [lo - pad, hi + pad]; } }, y: { distr: logY ? 3 : 1, ...(yRange ? { range: yRange } : {}) } },
       axes: [
         { ...axis, label: xLabel, labelSize: 14, size: 32, ...(integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) },
-        { ...axis, size: 46, values: percentY ? (_u, v) => v.map((t) => `${(t * 100).toFixed(percentDigits(v))}%`) : undefined },
+        { ...axis, size: 46, ...(integerY ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}), values: percentY ? (_u, v) => v.map((t) => `${(t * 100).toFixed(percentDigits(v))}%`) : undefined },
       ],
       series: [
         { label: xLabel },
@@ -68,7 +68,7 @@ export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange
       plot.current = null;
     };
     // Rebuilt only when the shape of the chart changes; data updates below.
-  }, [shapeKey, height, integerX]);
+  }, [shapeKey, height, integerX, integerY]);
 
   useEffect(() => {
     plot.current?.setData([x, ...series.map((s) => s.values)] as uPlot.AlignedData);
