@@ -71,6 +71,12 @@ export function isKeptForInsight(model: tf.LayersModel): boolean {
   return kept?.model === model;
 }
 
+/** Free the kept model (and forget it): nothing to show until the next run. */
+export function releaseInsightModel(): void {
+  kept?.model.dispose();
+  kept = null;
+}
+
 export function runEndedForInsight(runId: number): void {
   if (kept?.runId === runId) kept.training = false;
 }
@@ -130,4 +136,13 @@ export async function answerAttention(post: (m: FromWorker) => void, req: Extrac
   } catch (err) {
     fail(`Could not compute the attention maps: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The newest run's model, the graph as it was trained (data-derived params filled in) and its
+ * data, for the Export menu (PyTorch or tfjs files with the trained weights). Read-only: the
+ * insight views keep owning the model.
+ */
+export function keptModelForExport(): { runId: number; model: tf.LayersModel; doc: GraphDoc; data: Dataset; epoch: number | null; training: boolean } | null {
+  return kept ? { runId: kept.runId, model: kept.model, doc: kept.doc, data: kept.data, epoch: kept.epoch, training: kept.training } : null;
 }
