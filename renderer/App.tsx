@@ -14,12 +14,15 @@ import { AnalysisContext } from './state/analysisContext';
 import { activeDoc, clearNotice, focusNode, useEditor } from './state/store';
 import { Toolbar } from './Toolbar';
 import { useHostBridge } from './hostBridge';
+import { LibraryDialog } from './library/LibraryDialog';
+import { ExportDialog } from './export/ExportDialog';
+import { NoLostWork } from './session/SessionUi';
 
 export function App() {
   const doc = useEditor((s) => activeDoc(s));
   const notice = useEditor((s) => s.notice);
   const analysis = useMemo(() => analyse(doc), [doc]);
-  const [dialog, setDialog] = useState<null | 'open' | 'templates'>(null);
+  const [dialog, setDialog] = useState<null | 'open' | 'templates' | 'library' | 'export'>(null);
   const [popover, setPopover] = useState<null | 'commands' | 'find'>(null);
   const [panel, setPanel] = useState<PanelTab>('inspector');
   const [helpKind, setHelpKind] = useState<string | null>(null);
@@ -28,7 +31,9 @@ export function App() {
     () =>
       buildCommands({
         openDialog: (which) => {
-          if (which === 'templates') return setDialog('templates');
+          // The template library replaces the Open dialog's plain template list.
+          if (which === 'templates' || which === 'library') return setDialog('library');
+          if (which === 'export') return setDialog('export');
           void openNative().then((r) => r === 'use-picker' && setDialog('open'));
         },
         openCommandPalette: () => setPopover('commands'),
@@ -106,6 +111,7 @@ export function App() {
             <Palette onHelp={showHelp} />
             <main className="centre">
               <GraphCanvas />
+              <NoLostWork />
             </main>
             <RightPanel tab={panel} onTab={setPanel} helpKind={helpKind} onHelp={showHelp} />
           </div>
@@ -131,7 +137,9 @@ export function App() {
             </div>
           )}
           <DataDropOverlay onData={showDataset} />
-          {dialog && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} />}
+          {(dialog === 'open' || dialog === 'templates') && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} />}
+          {dialog === 'library' && <LibraryDialog onClose={() => setDialog(null)} />}
+          {dialog === 'export' && <ExportDialog onClose={() => setDialog(null)} />}
           {popover === 'commands' && (
             <SearchPopover
               label="Command palette"

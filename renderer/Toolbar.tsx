@@ -2,6 +2,8 @@ import type { AppCommand } from './commands/appCommands';
 import { useAnalysis } from './state/analysisContext';
 import { closeTab, isDirty, switchTab, useEditor } from './state/store';
 import { isTraining, useTrainer } from './training/trainer';
+import { RestoreButton } from './session/SessionUi';
+import { useTheme } from './theme/theme';
 
 /** Title row: graph tabs with unsaved markers, file and edit actions, Train/Stop. */
 export function Toolbar({ commands }: { commands: AppCommand[] }) {
@@ -21,6 +23,7 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
       </button>
     );
   };
+  const theme = useTheme();
   const trainDisabledReason = !training && firstError ? `Fix the graph first: ${firstError.message}` : null;
   return (
     <header className="toolbar">
@@ -50,12 +53,25 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
         </button>
       </div>
       <div className="actions">
+        <RestoreButton />
         {btn('open', 'Open')}
         {btn('save', 'Save')}
+        {btn('library', 'Library')}
+        {btn('export', 'Export')}
         {btn('undo', '↶', !canUndo)}
         {btn('redo', '↷', !canRedo)}
         {btn('layout', 'Layout')}
         {btn('palette', '⌘K')}
+        <button
+          type="button"
+          className="btn theme-toggle"
+          onClick={() => void cmd('toggleTheme').run()}
+          aria-label={theme === 'dark' ? 'Switch to the light theme' : 'Switch to the dark theme'}
+          aria-pressed={theme === 'light'}
+          title="Toggle light/dark theme (View › Toggle Theme)"
+        >
+          {theme === 'dark' ? '☀' : '☾'}
+        </button>
         <button
           type="button"
           className={`btn train ${training ? 'stop' : 'primary'}`}

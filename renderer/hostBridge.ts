@@ -8,13 +8,14 @@ import { hostApi } from './api';
 import type { AppCommand } from './commands/appCommands';
 import { openDocumentHandle } from './files/fileActions';
 import { closeTab, getState, isDirty, notify, useEditor } from './state/store';
+import { toggleTheme } from './theme/theme';
 
 const MENU_TO_COMMAND: Partial<Record<MenuCommand['command'], string>> = {
   new: 'new',
   open: 'open',
   save: 'save',
   saveAs: 'saveAs',
-  export: 'download',
+  export: 'export',
   undo: 'undo',
   redo: 'redo',
   selectAll: 'selectAll',
@@ -45,7 +46,7 @@ export function useHostBridge(commands: AppCommand[], showPanel: (tab: string) =
       if (m.command === 'close') return closeTab(getState().activeTabId);
       if (m.command === 'documentation') return showPanel('help');
       if (m.command === 'about') return notify('info', 'Perceiver Studio — compose Perceiver and Perceiver IO graphs and train them with TensorFlow.js.');
-      if (m.command === 'toggleTheme') return notify('info', 'Perceiver Studio has one (dark) theme in this version.');
+      if (m.command === 'toggleTheme') return toggleTheme();
       const id = MENU_TO_COMMAND[m.command];
       const cmd = id && commands.find((c) => c.id === id);
       if (cmd) void cmd.run();

@@ -1,6 +1,8 @@
 import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
+// After styles.css: the light theme overrides its variables; applied before the first paint.
+import './theme/theme';
 import { App } from './App';
 import { createTemplateDoc, DEFAULT_TEMPLATE_NAME } from './defaultDoc';
 import { initStore } from './state/store';

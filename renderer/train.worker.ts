@@ -15,6 +15,7 @@ import { WorkerDataSources } from './worker/dataSource';
 import type { BackendInfo, FromWorker, ToWorker } from './worker/protocol';
 import { collectResults, PauseGate, prepareRun, RunRefused } from './worker/runSetup';
 import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, runEndedForInsight } from './worker/insight';
+import { buildExport, ExportRefused } from './worker/exportModel';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker) => ctx.postMessage(m);
@@ -152,6 +153,31 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   }
 }
 
+let layersBundle: Uint8Array | null = null;
+async function loadLayersBundle(): Promise<Uint8Array> {
+  if (layersBundle) return layersBundle;
+  const url = new URL('web/perceiver-layers.js', ctx.location.href.replace(/assets\/[^/]*$/, '')).href;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Could not load the web layers bundle from ${url} (HTTP ${res.status}); run \`npm run build\``);
+  layersBundle = new Uint8Array(await res.arrayBuffer());
+  return layersBundle;
+}
+
+async function answerExport(msg: Extract<ToWorker, { type: 'exportModel' }>): Promise<void> {
+  const { requestId } = msg;
+  try {
+    // Without a run the worker has no backend yet (runId -1: not a training run's status).
+    if (!msg.request.withWeights) await initBackend(-1);
+    const { files, summary } = await buildExport(msg.request, { mnistBin: loadMnist, layersBundle: loadLayersBundle });
+    // Copies, transferred: the cached bundle and digits stay usable for the next export.
+    const out = files.map((f) => ({ path: f.path, data: f.data.slice() }));
+    ctx.postMessage({ type: 'exportFiles', requestId, files: out, summary } satisfies FromWorker, out.map((f) => f.data.buffer));
+  } catch (err) {
+    const message = err instanceof ExportRefused || err instanceof CompileError ? err.message : `The export failed: ${(err as Error).message ?? String(err)}`;
+    post({ type: 'exportError', requestId, message });
+  }
+}
+
 // Messages are handled one run at a time; a stop arriving mid-run is seen by shouldStop.
 let queue = Promise.resolve();
 ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -169,6 +195,11 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
   if (msg.type === 'attention') {
     // Not queued: answered between training steps, from the model as it is now.
     void answerAttention(post, msg);
+    return;
+  }
+  if (msg.type === 'exportModel') {
+    // Not queued: like attention, it reads the newest model between training steps.
+    void answerExport(msg);
     return;
   }
   if (msg.type === 'loadData') {

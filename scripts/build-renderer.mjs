@@ -24,6 +24,11 @@ export async function buildRenderer() {
     copyFileSync(join(wasmDir, f), join(outDir, 'wasm', f));
   }
 
+  // The app's Export menu (tfjs web files) ships this module next to the model; the training
+  // worker fetches it from the app's own origin (web/perceiver-layers.js).
+  const { buildWebLayers } = await import('./build-web-layers.mjs');
+  await buildWebLayers({ outfile: join(outDir, 'web', 'perceiver-layers.js') });
+
   // The engine's own encoder and Node loader, so the app and the CLI see the very same digits.
   const { tsImport } = await import('tsx/esm/api');
   const { encodeMnist } = await tsImport(join(root, 'engine/data/mnist.ts'), import.meta.url);

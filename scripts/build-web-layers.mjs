@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function buildWebLayers() {
+export async function buildWebLayers({ outfile = join(root, 'dist/web/perceiver-layers.js') } = {}) {
   await build({
     entryPoints: [join(root, 'engine/export/tfjs/webEntry.ts')],
-    outfile: join(root, 'dist/web/perceiver-layers.js'),
+    outfile,
     bundle: true,
     format: 'esm',
     platform: 'browser',

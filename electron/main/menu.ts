@@ -40,7 +40,8 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
       { type: 'separator' },
       cmd('Save', 'save', 'CmdOrCtrl+S'),
       cmd('Save As…', 'saveAs', 'Shift+CmdOrCtrl+S'),
-      cmd('Export…', 'export', 'CmdOrCtrl+E'),
+      // Ctrl+E is the editor's zoom to selection; Export takes the shifted chord (as the command palette lists it).
+      cmd('Export…', 'export', 'Shift+CmdOrCtrl+E'),
       { type: 'separator' },
       cmd('Close', 'close', 'CmdOrCtrl+W'),
       ...(mac ? [] : [{ type: 'separator' } as const, { role: 'quit', label: 'Exit', accelerator: 'Ctrl+Q' } as const]),

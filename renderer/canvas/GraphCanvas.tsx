@@ -30,6 +30,9 @@ import { ShapeEdge } from './ShapeEdge';
 import { ConnectionHint } from './ConnectionHint';
 import { portColor } from './portColors';
 import { getKind } from '../../engine/kinds/registry';
+import { useTheme } from '../theme/theme';
+import { currentFocus, leaveGroup, useEnteredGroup } from './focusGroup';
+import './canvasExtras.css';
 
 const nodeTypes = { perceiver: PerceiverNode, 'group-frame': GroupFrame };
 const edgeTypes = { shape: ShapeEdge };
@@ -41,7 +44,12 @@ export function GraphCanvas() {
   const selectedNodes = useEditor((s) => s.selectedNodes);
   const selectedEdges = useEditor((s) => s.selectedEdges);
   const focusRequest = useEditor((s) => s.focusRequest);
+  const activeTabId = useEditor((s) => s.activeTabId);
   const analysis = useAnalysis();
+  const theme = useTheme();
+  useEnteredGroup();
+  const focus = currentFocus(doc, activeTabId);
+  const focusGroup = focus ? doc.groups.find((g) => g.id === focus.groupId) : undefined;
   const flow = useReactFlow();
   const wrapper = useRef<HTMLDivElement>(null);
   const [drag, setDrag] = useState<Map<string, { x: number; y: number }>>(new Map());
@@ -55,8 +63,15 @@ export function GraphCanvas() {
 
   const selNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
-  const nodes = useMemo(() => toFlowNodes(doc, analysis, selNodeSet, drag, measured), [doc, analysis, selNodeSet, drag, measured]);
-  const edges = useMemo(() => toFlowEdges(doc, analysis, selEdgeSet), [doc, analysis, selEdgeSet]);
+  const nodes = useMemo(() => toFlowNodes(doc, analysis, selNodeSet, drag, measured, focus), [doc, analysis, selNodeSet, drag, measured, focus]);
+  const edges = useMemo(() => toFlowEdges(doc, analysis, selEdgeSet, focus), [doc, analysis, selEdgeSet, focus]);
+
+  // Entering or leaving a block frames what is now shown.
+  const focusKey = focus ? `${focus.tabId}/${focus.groupId}` : '';
+  useEffect(() => {
+    const t = setTimeout(() => void flow.fitView({ padding: 0.2, duration: 200 }), 40);
+    return () => clearTimeout(t);
+  }, [focusKey, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {
     let nextSel: Set<string> | null = null;
@@ -266,6 +281,9 @@ export function GraphCanvas() {
         if ((e.target as HTMLElement).classList.contains('react-flow__pane')) setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
       }}
       data-testid="canvas"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && focus) leaveGroup();
+      }}
       aria-label="Graph canvas: Tab or double-click adds a node"
       // Focusable, so keyboard shortcuts (Tab quick-add, Delete, Ctrl+Z…) act on the graph.
       tabIndex={0}
@@ -296,15 +314,36 @@ export function GraphCanvas() {
           minZoom={0.1}
           maxZoom={2.5}
           proOptions={{ hideAttribution: true }}
-          colorMode="dark"
+          colorMode={theme}
           onlyRenderVisibleElements={doc.nodes.length > 150}
         >
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#2c3342" />
-          <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(n) => (n.type === 'group-frame' ? 'transparent' : '#5b6a8f')} nodeStrokeColor="#8fa3d6" maskColor="rgba(10,12,18,0.7)" />
+          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color={theme === 'dark' ? '#2c3342' : '#c3cad8'} />
+          <MiniMap
+            pannable
+            zoomable
+            ariaLabel="Minimap"
+            nodeColor={(n) => (n.type === 'group-frame' ? 'transparent' : theme === 'dark' ? '#5b6a8f' : '#9aa8cc')}
+            nodeStrokeColor={theme === 'dark' ? '#8fa3d6' : '#5a6bb8'}
+            maskColor={theme === 'dark' ? 'rgba(10,12,18,0.7)' : 'rgba(220,226,238,0.7)'}
+          />
           <Controls showInteractive={false} aria-label="Zoom controls" />
           <ConnectionHint />
         </ReactFlow>
       </WiringContext.Provider>
+      {focus && focusGroup && (
+        <nav className="focus-crumbs" aria-label="Breadcrumb">
+          <button type="button" className="crumb" onClick={leaveGroup} aria-label={`Back to the whole graph ${doc.name}`}>
+            {doc.name}
+          </button>
+          <span aria-hidden="true">›</span>
+          <span className="here" aria-current="location">
+            {focusGroup.label}
+          </span>
+          <span className="muted small">
+            {doc.nodes.filter((n) => n.group === focusGroup.id).length} nodes · Esc to leave
+          </span>
+        </nav>
+      )}
       <label className="snap-toggle">
         <input type="checkbox" checked={snap} onChange={(e) => setSnap(e.target.checked)} /> Snap to grid
       </label>

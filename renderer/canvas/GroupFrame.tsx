@@ -4,6 +4,7 @@ import { saveGroupAsBlock } from '../state/customBlocks';
 import { activeDoc, notify, perform } from '../state/store';
 import { formatParams } from '../format';
 import type { GroupFlowNode } from './flowModel';
+import { enterGroup } from './focusGroup';
 
 /** The frame drawn around a block's members; collapsed, it stands in for them with one in/out. */
 function GroupFrameView({ data }: NodeProps<GroupFlowNode>) {
@@ -14,7 +15,18 @@ function GroupFrameView({ data }: NodeProps<GroupFlowNode>) {
         <button type="button" className="group-toggle nodrag" onClick={toggle} aria-label={`${data.collapsed ? 'Expand' : 'Collapse'} block ${data.label}`} aria-expanded={!data.collapsed}>
           {data.collapsed ? '▸' : '▾'}
         </button>
-        <span className="group-label">{data.label}</span>
+        <span className="group-label" onDoubleClick={() => enterGroup(activeDoc(), data.groupId)} title="Double-click to enter the block">
+          {data.label}
+        </span>
+        <button
+          type="button"
+          className="group-toggle nodrag"
+          aria-label={`Enter block ${data.label}`}
+          title="Enter the block: show only its nodes (Esc to leave)"
+          onClick={() => enterGroup(activeDoc(), data.groupId)}
+        >
+          ⤵
+        </button>
         <button
           type="button"
           className="group-toggle nodrag"

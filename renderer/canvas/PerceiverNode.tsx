@@ -3,6 +3,7 @@ import { createContext, memo, useContext } from 'react';
 import { formatFlops, formatParams } from '../format';
 import type { PerceiverFlowNode } from './flowModel';
 import { portColor } from './portColors';
+import { TiedStrip } from './TiedStrip';
 
 /**
  * While a wire is being dragged: which input ports would accept it ("node\0port"), so they light
@@ -17,7 +18,7 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
   const outShape = data.outputs.length ? data.outputShapes[data.outputs[0]!.name] : undefined;
   return (
     <div
-      className={`pnode cat-${data.category}${selected ? ' selected' : ''}${hasError ? ' has-error' : data.warnings.length ? ' has-warning' : ''}`}
+      className={`pnode cat-${data.category}${selected ? ' selected' : ''}${hasError ? ' has-error' : data.warnings.length ? ' has-warning' : ''}${data.sharing?.badge ? ' tied' : ''}`}
       data-testid={`node-${data.nodeId}`}
       data-node-id={data.nodeId}
       aria-label={`${data.title} node "${name}"${hasError ? ', has errors' : ''}`}
@@ -47,7 +48,13 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
         <span className="pnode-title">{data.title}</span>
         <span className="pnode-id" title="Node id">{name}</span>
       </div>
+      {data.sharing?.badge && (
+        <div className="tied-badge" title={data.sharing.title} data-testid={`tied-${data.nodeId}`}>
+          ⛓ {data.sharing.badge}
+        </div>
+      )}
       {data.summary && <div className="pnode-summary">{data.summary}</div>}
+      {data.sharing && <TiedStrip sharing={data.sharing} />}
       {hasError && (
         <div className="pnode-error" role="alert">
           {data.errors[0]!.message}

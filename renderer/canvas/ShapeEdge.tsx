@@ -9,13 +9,19 @@ function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
   const colour = data?.error ? '#ff5252' : portColor(data?.portType);
   return (
     <>
-      <BaseEdge id={id} path={path} style={{ stroke: colour, strokeWidth: selected ? 3 : 2, opacity: selected ? 1 : 0.85 }} interactionWidth={16} />
+      <BaseEdge
+        id={id}
+        path={path}
+        style={{ stroke: colour, strokeWidth: selected ? 3 : 2, opacity: selected ? 1 : 0.85, ...(data?.tied ? { strokeDasharray: '7 5' } : {}) }}
+        interactionWidth={16}
+      />
       <EdgeLabelRenderer>
         <div
-          className={`edge-label${selected ? ' selected' : ''}${data?.error ? ' error' : ''}`}
+          className={`edge-label${selected ? ' selected' : ''}${data?.error ? ' error' : ''}${data?.tied ? ' tied' : ''}`}
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, borderColor: colour }}
           data-testid={`edge-${id}`}
         >
+          {data?.tied && <span title="This wire shares the embedding weights with the decoder (tied)">⛓ tied · </span>}
           {data?.shape}
         </div>
       </EdgeLabelRenderer>

@@ -7,6 +7,7 @@ import { formatShape, type Analysis, type Problem } from '../../engine/graph/ana
 import type { GraphDoc } from '../../engine/graph/schema';
 import { getKind } from '../../engine/kinds/registry';
 import type { Category, PortDef, PortType } from '../../engine/kinds/types';
+import { isTiedWire, sharingOf, type SharingInfo } from './weightSharing';
 
 export interface PerceiverNodeData extends Record<string, unknown> {
   nodeId: string;
@@ -24,6 +25,8 @@ export interface PerceiverNodeData extends Record<string, unknown> {
   errors: Problem[];
   warnings: Problem[];
   groupLabel?: string;
+  /** Repeats and their weight sets, when the node applies tied (or untied) repeats. */
+  sharing: SharingInfo | null;
 }
 
 export interface GroupFrameData extends Record<string, unknown> {
@@ -34,10 +37,21 @@ export interface GroupFrameData extends Record<string, unknown> {
   params: number;
 }
 
+/**
+ * The "entered" block: only its members are drawn (plus nodes added since entering), so the
+ * view focuses on them; `hidden` are the nodes outside it when it was entered.
+ */
+export interface FocusView {
+  groupId: string;
+  hidden: ReadonlySet<string>;
+}
+
 export interface ShapeEdgeData extends Record<string, unknown> {
   shape: string;
   portType: PortType;
   error: boolean;
+  /** The wire carries shared weights (a tied embedding), not activations. */
+  tied?: boolean;
 }
 
 export type PerceiverFlowNode = Node<PerceiverNodeData, 'perceiver'>;
@@ -55,6 +69,7 @@ export function toFlowNodes(
   selected: ReadonlySet<string>,
   dragOverlay: ReadonlyMap<string, { x: number; y: number }>,
   measured: ReadonlyMap<string, { width: number; height: number }>,
+  focus: FocusView | null = null,
 ): (PerceiverFlowNode | GroupFlowNode)[] {
   const connected = new Map<string, string[]>();
   for (const e of doc.edges) {
@@ -62,12 +77,13 @@ export function toFlowNodes(
     list.push(e.target.port);
     connected.set(e.target.node, list);
   }
-  const collapsed = new Set(doc.groups.filter((g) => g.collapsed).map((g) => g.id));
+  // Inside an entered block its members are shown expanded, whatever the block's collapsed flag.
+  const collapsed = new Set(doc.groups.filter((g) => g.collapsed && g.id !== focus?.groupId).map((g) => g.id));
   const groupLabels = new Map(doc.groups.map((g) => [g.id, g.label]));
   const out: (PerceiverFlowNode | GroupFlowNode)[] = [];
 
-  // Group frames first so they sit underneath their members.
-  for (const g of doc.groups) {
+  // Group frames first so they sit underneath their members (none inside an entered block).
+  for (const g of focus ? [] : doc.groups) {
     const members = doc.nodes.filter((n) => n.group === g.id);
     if (!members.length) continue;
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -99,6 +115,7 @@ export function toFlowNodes(
 
   for (const n of doc.nodes) {
     if (n.group && collapsed.has(n.group)) continue;
+    if (focus?.hidden.has(n.id)) continue;
     const kind = getKind(n.kind);
     const na = analysis.nodes.get(n.id);
     const shapes: Record<string, string> = {};
@@ -125,15 +142,16 @@ export function toFlowNodes(
         errors: na?.problems.filter((p) => p.severity === 'error') ?? [],
         warnings: na?.problems.filter((p) => p.severity === 'warning') ?? [],
         groupLabel: n.group ? groupLabels.get(n.group) : undefined,
+        sharing: sharingOf(n.kind, na?.params ?? n.params),
       },
     });
   }
   return out;
 }
 
-export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: ReadonlySet<string>): ShapeFlowEdge[] {
+export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: ReadonlySet<string>, focus: FocusView | null = null): ShapeFlowEdge[] {
   const collapsedGroupOf = new Map<string, string>();
-  const collapsed = new Set(doc.groups.filter((g) => g.collapsed).map((g) => g.id));
+  const collapsed = new Set(doc.groups.filter((g) => g.collapsed && g.id !== focus?.groupId).map((g) => g.id));
   for (const n of doc.nodes) if (n.group && collapsed.has(n.group)) collapsedGroupOf.set(n.id, n.group);
   const kinds = new Map(doc.nodes.map((n) => [n.id, getKind(n.kind)]));
   const errorEdges = new Set(analysis.problems.filter((p) => p.severity === 'error' && p.edgeId).map((p) => p.edgeId!));
@@ -142,7 +160,9 @@ export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: Readonl
     const sg = collapsedGroupOf.get(e.source.node);
     const tg = collapsedGroupOf.get(e.target.node);
     if (sg && sg === tg) continue; // inside a collapsed block
+    if (focus && (focus.hidden.has(e.source.node) || focus.hidden.has(e.target.node))) continue;
     const port = kinds.get(e.source.node)?.outputs.find((p) => p.name === e.source.port);
+    const tied = isTiedWire(kinds.get(e.target.node)?.kind, e.target.port);
     out.push({
       id: e.id,
       type: 'shape',
@@ -151,7 +171,7 @@ export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: Readonl
       target: tg ? `group:${tg}` : e.target.node,
       targetHandle: tg ? 'in' : e.target.port,
       selected: selected.has(e.id),
-      data: { shape: formatShape(analysis.edgeShapes.get(e.id)), portType: port?.type ?? 'any', error: errorEdges.has(e.id) },
+      data: { shape: formatShape(analysis.edgeShapes.get(e.id)), portType: port?.type ?? 'any', error: errorEdges.has(e.id), ...(tied ? { tied } : {}) },
     });
   }
   return out;

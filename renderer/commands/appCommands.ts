@@ -9,6 +9,8 @@ import { canvasApi } from '../canvas/canvasApi';
 import { downloadActive, saveActive } from '../files/fileActions';
 import { activeDoc, getState, newTab, notify, perform, redo, select, setClipboard, undo } from '../state/store';
 import { isTraining, startTraining, stopTraining, getTrainState } from '../training/trainer';
+import { toggleTheme } from '../theme/theme';
+import { openRestore } from '../session/session';
 
 export interface AppCommand {
   id: string;
@@ -20,7 +22,7 @@ export interface AppCommand {
 
 /** UI hooks the commands need that live in App (dialogs). */
 export interface UiHooks {
-  openDialog: (which: 'open' | 'templates') => void;
+  openDialog: (which: 'open' | 'templates' | 'library' | 'export') => void;
   openCommandPalette: () => void;
   openFind: () => void;
   showPanel: (tab: string) => void;
@@ -96,6 +98,9 @@ export function buildCommands(ui: UiHooks): AppCommand[] {
     { id: 'new', title: 'New graph', shortcut: 'Ctrl+N', run: () => newTab({ ...createTemplateDoc(), name: 'Untitled', nodes: [], edges: [], groups: [] }) },
     { id: 'open', title: 'Open…', shortcut: 'Ctrl+O', run: () => ui.openDialog('open') },
     { id: 'templates', title: 'Open template…', run: () => ui.openDialog('templates') },
+    { id: 'library', title: 'Template library…', shortcut: 'Ctrl+Shift+L', run: () => ui.openDialog('library') },
+    { id: 'export', title: 'Export model (PyTorch / tfjs)…', shortcut: 'Ctrl+Shift+E', run: () => ui.openDialog('export') },
+    { id: 'restore', title: 'Restore work from an earlier session…', run: () => openRestore(true) },
     { id: 'save', title: 'Save', shortcut: 'Ctrl+S', run: () => saveActive() },
     { id: 'saveAs', title: 'Save as…', shortcut: 'Ctrl+Shift+S', run: () => saveActive({ as: true }) },
     { id: 'download', title: 'Download as file', run: () => downloadActive() },
@@ -119,6 +124,7 @@ export function buildCommands(ui: UiHooks): AppCommand[] {
     { id: 'train', title: 'Train / Stop', shortcut: 'Ctrl+Enter', run: () => (trainOrStop(), ui.showPanel('training')) },
     { id: 'problems', title: 'Show problems', run: () => ui.showPanel('problems') },
     { id: 'palette', title: 'Command palette', shortcut: 'Ctrl+K', run: ui.openCommandPalette },
+    { id: 'toggleTheme', title: 'Toggle light/dark theme', run: toggleTheme },
   ];
 }
 

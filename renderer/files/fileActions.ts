@@ -5,8 +5,17 @@
 import { loadGraphDoc, serializeGraphDoc, TemplateError } from '../../engine/graph/load';
 import type { GraphDoc } from '../../engine/graph/schema';
 import type { TemplateRef } from '../../electron/ipc-contract';
-import { errorMessage, hostApi } from '../api';
-import { activeTab, getState, markSaved, notify, openInTab } from '../state/store';
+import { errorMessage, hostApi, HostError } from '../api';
+import { activeTab, getState, markSaved, notify, openInTab, type Tab } from '../state/store';
+
+/** Saves as they happen, for the no-lost-work watchers (renderer/session): a save, or one refused because the file changed on disk. */
+export type FileEvent = { type: 'saved'; tab: Tab } | { type: 'conflict'; tab: Tab };
+const fileListeners = new Set<(e: FileEvent) => void>();
+export function onFileEvent(l: (e: FileEvent) => void): () => void {
+  fileListeners.add(l);
+  return () => fileListeners.delete(l);
+}
+const emit = (e: FileEvent) => fileListeners.forEach((l) => l(e));
 
 export function suggestedFileName(doc: GraphDoc): string {
   const base = doc.name.replace(/[^A-Za-z0-9 _.-]+/g, '').trim().replace(/\s+/g, '-').toLowerCase() || 'graph';
@@ -41,8 +50,15 @@ export async function saveActive(opts: { as?: boolean } = {}): Promise<boolean> 
     if (!res) return false; // cancelled
     markSaved(tab.id, doc, res);
     notify('info', `Saved “${res.name}”`);
+    emit({ type: 'saved', tab });
     return true;
   } catch (err) {
+    if (err instanceof HostError && err.status === 409 && err.field === 'expectedModifiedMs') {
+      // Another program changed the file: the conflict bar offers reload / overwrite / save as.
+      emit({ type: 'conflict', tab });
+      notify('error', `Not saved — ${errorMessage(err)}`);
+      return false;
+    }
     notify('error', `Not saved — ${errorMessage(err)}`);
     return false;
   }

@@ -179,3 +179,23 @@ export function closeTab(id: string): void {
 export function markSaved(tabId: string, savedDoc: GraphDoc, file: { handle: string; name: string; modifiedMs?: number }): void {
   updateTab(tabId, (t) => ({ ...t, savedDoc, handle: file.handle, fileName: file.name, modifiedMs: file.modifiedMs }));
 }
+
+/** A recovered autosave: a new tab whose graph is unsaved (dirty), still tied to its file when it had one. */
+export function openRecoveredTab(doc: GraphDoc, meta: { handle?: string | null; fileName?: string | null; modifiedMs?: number }): void {
+  const tab = makeTab(doc, { savedDoc: null, handle: meta.handle ?? null, fileName: meta.fileName ?? null, modifiedMs: meta.modifiedMs });
+  set({ tabs: [...state.tabs, tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [] });
+}
+
+/** Replace a tab's graph with the file as it is on disk now (Reload after another program changed it). */
+export function reloadTabFromFile(tabId: string, doc: GraphDoc, file: { modifiedMs: number }): void {
+  updateTab(tabId, (t) => ({ ...t, history: createHistory(doc), savedDoc: doc, modifiedMs: file.modifiedMs }));
+  if (tabId === state.activeTabId) set({ selectedNodes: [], selectedEdges: [] });
+}
+
+/**
+ * Keep the editor's version of a file another program changed: the next save overwrites the
+ * disk version (its time is acknowledged) and the tab counts as unsaved until then.
+ */
+export function keepTabOverDisk(tabId: string, diskModifiedMs: number): void {
+  updateTab(tabId, (t) => ({ ...t, modifiedMs: diskModifiedMs, savedDoc: null }));
+}

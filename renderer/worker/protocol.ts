@@ -19,7 +19,8 @@ export type ToWorker =
   | { type: 'train'; runId: number; doc: GraphDoc; options: TrainRequestOptions & TrainDataOptions }
   | { type: 'stop'; runId: number }
   | ToWorkerData
-  | ToWorkerInsight;
+  | ToWorkerInsight
+  | ToWorkerExport;
 
 export interface BackendInfo {
   name: 'webgl' | 'wasm' | 'cpu';
@@ -46,7 +47,8 @@ export type FromWorker =
   | { type: 'done'; runId: number; status: 'done' | 'stopped' | 'diverged' | 'early-stopped'; message?: string; test: TestSummary | null; seconds: number; steps: number }
   | { type: 'error'; runId: number; message: string; nodeId?: string }
   | FromWorkerData
-  | FromWorkerInsight;
+  | FromWorkerInsight
+  | FromWorkerExport;
 
 // ---- Datasets, run control, checkpoints and results (dataset panel and training results) ----
 
@@ -168,3 +170,31 @@ export type FromWorkerInsight =
   | { type: 'insightRun'; runId: number; doc: GraphDoc; settings: TrainingSettings; dataName: string; backend: string; params: number; flops: number }
   | { type: 'attention'; requestId: number; snapshot: AttentionSnapshot | null; error?: string; runId?: undefined }
   | { type: 'diagnostics'; runId: number; diagnostics: EpochDiagnostics };
+
+// ---- Export: the current graph (with the last run's trained weights) as PyTorch or tfjs files ----
+
+export interface ExportRequest {
+  format: 'pytorch' | 'tfjs';
+  /** The graph in the editor (used as is when no trained weights are asked for). */
+  doc: GraphDoc;
+  /** Use the newest run's model: its weights, and the graph as it was trained. */
+  withWeights: boolean;
+  /** PyTorch: add the built-in MNIST digits as data/mnist.npz when the graph trains on them. */
+  includeData: boolean;
+}
+
+export interface ExportSummary {
+  /** Suggested folder name, e.g. "mnist-perceiver-io-pytorch". */
+  name: string;
+  params: number;
+  /** "run 3, 2 epochs" when trained weights are in the package; null without weights. */
+  weights: string | null;
+  /** Things the user should know (graph changed since the run, data not included, …). */
+  notes: string[];
+}
+
+export type ToWorkerExport = { type: 'exportModel'; requestId: number; request: ExportRequest };
+
+export type FromWorkerExport =
+  | { type: 'exportFiles'; requestId: number; files: { path: string; data: Uint8Array }[]; summary: ExportSummary; runId?: undefined }
+  | { type: 'exportError'; requestId: number; message: string; runId?: undefined };
