@@ -10,16 +10,16 @@ const fixture = (name: string) => join(__dirname, 'fixtures', name);
 let dir: string;
 
 /** Three Gaussian blobs in 4-D with named classes; learnable, not trivially separable. */
-function blobsCsv(rows: number, seed: number): string {
+function blobsCsv(rows: number, seed: number, dims = 4): string {
   const rand = mulberry32(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const centres = [
     [0, 0, 5, 1],
     [3, 1, 4, -1],
     [0, 3, 6, 0],
-  ];
+  ].map((c) => Array.from({ length: dims }, (_, d) => c[d % 4]! * (d < 4 ? 1 : 0.5)));
   const names = ['alpha', 'beta', 'gamma'];
-  const lines = ['f1,f2,f3,f4,species'];
+  const lines = [[...Array.from({ length: dims }, (_, d) => `f${d + 1}`), 'species'].join(',')];
   for (let i = 0; i < rows; i++) {
     const k = i % 3;
     lines.push([...centres[k]!.map((c) => (c + gauss()).toFixed(3)), names[k]].join(','));
@@ -37,6 +37,7 @@ async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ps-cli-train-'));
   writeFileSync(join(dir, 'blobs.csv'), blobsCsv(300, 1));
+  writeFileSync(join(dir, 'blobs8.csv'), blobsCsv(300, 2, 8));
   const lines = blobsCsv(300, 1).split('\n');
   lines[57] = lines[57]!.replace(/^[^,]+/, 'oops'); // data row 57 is on line 58 of the file
   writeFileSync(join(dir, 'corrupt.csv'), lines.join('\n'));
@@ -55,6 +56,15 @@ describe('perceiver-studio train', () => {
     expect(final.status).toBe('done');
     expect(final.testAccuracy).toBeGreaterThanOrEqual(0.85);
     expect(final.confusion).toHaveLength(3);
+  });
+
+  it('trains templates/tabular-perceiver.json (8 columns, 3 classes) on a CSV', async () => {
+    const r = await cli(['train', 'templates/tabular-perceiver.json', '--data', join(dir, 'blobs8.csv'), '--target', 'species', '--epochs', '8', '--json']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out[0]!).filled).toEqual([]);
+    const final = JSON.parse(r.out[r.out.length - 1]!);
+    expect(final.testAccuracy).toBeGreaterThanOrEqual(0.85);
   });
 
   it('fails on a corrupted row with its line, column and exit code 3', async () => {
