@@ -2,6 +2,7 @@
  * A training-speed worker driven over stdin/stdout so the orchestrator can interleave several
  * implementations round by round (A, B, A, B …) on this shared machine.
  *   node --import tsx bench/workers/train.ts --impl compiled|handwritten|stock [--image 28] [--batch 32]
+ *     [--opt fused|tfjs] [--attn depthwise|batched]   (A/B variants of the compiled template, bench/ab.mjs)
  * stdin: "run N" (N timed steps) · "peak" (matmul GFLOP/s) · "quit". stdout: one JSON per line.
  */
 import { createInterface } from 'node:readline';
@@ -10,6 +11,8 @@ import { analyse } from '../../engine/graph/analyse.js';
 import { useNodeBackend, type NodeBackend } from '../../engine/node/backend.js';
 import { docWithImage, templateArch, templateDoc, tokens } from '../lib/arch.js';
 import { compiledImpl } from '../lib/compiledImpl.js';
+import { setAttentionCore, type AttentionCore } from '../../engine/layers/ops.js';
+import type { OptimizerImpl } from '../../engine/train/fusedAdam.js';
 import { syntheticBatches } from '../lib/data.js';
 import type { TrainImpl } from '../lib/impl.js';
 import { handwrittenImpl } from '../impls/handwritten.js';
@@ -33,7 +36,8 @@ const lr = doc.training.learningRate;
 const baseline = tf.memory().numTensors;
 
 let impl: TrainImpl;
-if (implName === 'compiled') impl = compiledImpl(doc, arch.classes);
+if (arg('--attn', '')) setAttentionCore(arg('--attn', '') as AttentionCore);
+if (implName === 'compiled') impl = compiledImpl(doc, arch.classes, arg('--opt', 'fused') as OptimizerImpl);
 else if (implName === 'handwritten') impl = handwrittenImpl(arch, lr);
 else if (implName === 'stock') impl = stockImpl(arch, lr);
 else throw new Error(`--impl must be compiled, handwritten or stock (got ${implName})`);

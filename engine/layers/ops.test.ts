@@ -11,7 +11,8 @@ import { compile } from '../compile/compile.js';
 import { loadGraphDoc } from '../graph/load.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { classificationLoss } from '../train/train.js';
-import { attend, broadcastBatch, gelu, layerNorm, linear, linearMany, setFormulation, type Formulation } from './ops.js';
+import { useNodeBackend } from '../node/backend.js';
+import { attend, broadcastBatch, gelu, layerNorm, linear, linearMany, setAttentionCore, setFormulation, type Formulation } from './ops.js';
 
 const template = (): GraphDoc => loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
 
@@ -81,12 +82,40 @@ describe('ops: tuned vs stock, op by op (cpu)', () => {
   };
   const v = (shape: number[], seed: number) => tf.variable(tf.randomNormal(shape, 0, 1, 'float32', seed));
 
-  it('attention with 1 and 4 heads (batched matmuls with transpose flags)', () => {
-    for (const heads of [1, 4]) {
-      check(() => {
-        const q = v([2, 5, 8], 1), k = v([2, 7, 8], 2), val = v([2, 7, 12], 3), w = tf.randomNormal([2, 5, 12], 0, 1, 'float32', 4);
-        return { vars: [q, k, val], fn: () => tf.sum(tf.mul(attend(q, k, val, heads), w)) as tf.Scalar };
-      });
+  for (const core of ['depthwise', 'batched'] as const) {
+    it(`attention with 1 and 4 heads, one query or several (${core} core)`, () => {
+      setAttentionCore(core);
+      try {
+        for (const heads of [1, 4]) {
+          for (const tq of [5, 1]) {
+            check(() => {
+              const q = v([2, tq, 8], 1), k = v([2, 7, 8], 2), val = v([2, 7, 12], 3), w = tf.randomNormal([2, tq, 12], 0, 1, 'float32', 4);
+              return { vars: [q, k, val], fn: () => tf.sum(tf.mul(attend(q, k, val, heads), w)) as tf.Scalar };
+            });
+          }
+        }
+      } finally {
+        setAttentionCore('depthwise');
+      }
+    });
+  }
+
+  it('depthwise attention core on wasm (where it is used) agrees with stock, and frees its tensors', async () => {
+    await useNodeBackend('wasm');
+    try {
+      const w = tf.randomNormal([3, 6, 8], 0, 1, 'float32', 4);
+      const q = v([3, 6, 16], 1), k = v([3, 9, 16], 2), val = v([3, 9, 8], 3);
+      const fn = () => tf.sum(tf.mul(attend(q, k, val, 4), w)) as tf.Scalar;
+      lossAndGrads('tuned', [q, k, val], fn); // warm-up: tfjs caches scalars on first use
+      const before = tf.memory().numTensors;
+      const tuned = lossAndGrads('tuned', [q, k, val], fn);
+      expect(tf.memory().numTensors).toBe(before);
+      const stock = lossAndGrads('stock', [q, k, val], fn);
+      expect(Math.abs(tuned.loss - stock.loss) / Math.max(1, Math.abs(stock.loss))).toBeLessThan(1e-5);
+      tuned.grads.forEach((g, i) => expect(maxRelDiff(g, stock.grads[i]!)).toBeLessThan(1e-4));
+      tf.dispose([q, k, val, w]);
+    } finally {
+      await tf.setBackend('cpu');
     }
   });
 

@@ -18,6 +18,7 @@
  * check both agree (ops.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { splitLastAxis } from './fastSplit.js';
 
 export type Formulation = 'tuned' | 'stock';
 let formulation: Formulation = 'tuned';
@@ -108,7 +109,7 @@ export function linearMany(x: tf.Tensor, ws: tf.Tensor[], bs: tf.Tensor[]): tf.T
   if (ws.length === 1) return [linear(x, ws[0]!, bs[0]!)];
   const widths = ws.map((w) => w.shape[1]!);
   const y = linear(x, tf.concat(ws, 1), tf.concat(bs, 0));
-  return tf.split(y, widths, -1);
+  return splitLastAxis(y, widths);
 }
 
 /** LayerNorm over the last axis with learned scale and offset (eps 1e-5 as DM/HF/PyTorch). */
@@ -232,6 +233,82 @@ const attendCoreTuned = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, sc
   };
 });
 
+/**
+ * How the tuned attention core multiplies per-(example, head) matrices on wasm:
+ * - 'depthwise' (default): as depthwise convolutions (below), which XNNPACK runs vectorised;
+ *   4–5× faster than tfjs wasm's batched matmul for the template's shapes.
+ * - 'batched': tfjs batched matmuls (the scalar slow path on wasm; kept for A/B in bench/).
+ */
+export type AttentionCore = 'depthwise' | 'batched';
+let attentionCore: AttentionCore = 'depthwise';
+export function setAttentionCore(c: AttentionCore): void {
+  if (c !== 'depthwise' && c !== 'batched') throw new Error(`attention core must be 'depthwise' or 'batched' (got ${String(c)})`);
+  attentionCore = c;
+}
+
+/**
+ * out[i,g,j] = Σ_r x[i,r,g]·f[r,g,j] for every group g: a batch of G small matmuls as ONE
+ * depthwise convolution. The input is a 1×I image of width R with G channels, the filter is
+ * 1×R with channel multiplier J, 'valid' padding leaves width 1, and output channel g·J + j
+ * holds the dot product of row i of group g with column j of group g. tfjs wasm runs every
+ * rank-3 matmul through a scalar loop (~1–2 GFLOP/s); this goes to XNNPACK's vectorised
+ * grouped convolution, and is exact (the same sums of products).
+ */
+function groupedMatMul(x: tf.Tensor, f: tf.Tensor): tf.Tensor3D {
+  const [i, r, g] = x.shape as [number, number, number];
+  const j = f.shape[2]!;
+  const y = tf.depthwiseConv2d(tf.reshape(x, [1, i, r, g]) as tf.Tensor4D, tf.reshape(f, [1, r, g, j]) as tf.Tensor4D, 1, 'valid');
+  return tf.reshape(y, [i, g, j]);
+}
+
+/**
+ * softmax(q·kᵀ·scale)·v per example and head, on [B, T, h·d] tensors, with the products as
+ * grouped (depthwise) matmuls over G = B·h groups. Layouts: logits and probabilities are
+ * [Tq, G, Tk] (softmax over the last axis); each product needs its left operand as [I, R, G]
+ * and its right one as [R, G, J], which the transposes below produce (a transpose of these
+ * sizes costs ~0.05–0.1 ms on wasm, far less than the batched matmul it replaces).
+ * Backward: dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − Σ_j dP∘P)·scale, dQ = dS·K, dK = dSᵀ·Q.
+ */
+const attendDepthwiseCache = new Map<number, (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor>();
+function attendDepthwise(heads: number): (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor {
+  let f = attendDepthwiseCache.get(heads);
+  if (f) return f;
+  f = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor>((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [b, tq, qk] = q.shape as [number, number, number];
+    const tk = k.shape[1]!;
+    const vc = v.shape[2]!;
+    const dh = qk / heads;
+    const dv = vc / heads;
+    const g = b * heads;
+    const scale = 1 / Math.sqrt(dh);
+    // [b,t,h,d] → [t,d,b,h] (left operand) and [d,b,h,t] (right operand, transposed).
+    const qa = tf.reshape(tf.transpose(tf.reshape(q, [b, tq, heads, dh]), [1, 3, 0, 2]), [tq, dh, g]);
+    const kf = tf.reshape(tf.transpose(tf.reshape(k, [b, tk, heads, dh]), [3, 0, 2, 1]), [dh, g, tk]);
+    const p = tf.softmax(tf.mul(groupedMatMul(qa, kf), scale)); // [tq, g, tk]
+    const vf = tf.reshape(tf.transpose(v, [1, 0, 2]), [tk, g, dv]);
+    const o = groupedMatMul(tf.transpose(p, [0, 2, 1]), vf); // [tq, g, dv]
+    save([q, k, v, p]);
+    return {
+      value: tf.transpose(tf.reshape(o, [tq, b, vc]), [1, 0, 2]),
+      gradFunc: (dO: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        const dOg = tf.reshape(tf.transpose(dO, [1, 0, 2]), [tq, g, dv]);
+        const dOa = tf.reshape(tf.transpose(tf.reshape(dO, [b, tq, heads, dv]), [1, 3, 0, 2]), [tq, dv, g]);
+        const vt = tf.reshape(tf.transpose(tf.reshape(sv, [b, tk, heads, dv]), [3, 0, 2, 1]), [dv, g, tk]);
+        const dP = groupedMatMul(dOa, vt); // [tq, g, tk]
+        const dV = groupedMatMul(tf.transpose(sp, [2, 0, 1]), dOg); // [tk, g, dv]
+        const dS = tf.mul(tf.mul(sp, tf.sub(dP, tf.sum(tf.mul(dP, sp), -1, true))), scale);
+        const dQ = groupedMatMul(tf.transpose(dS, [0, 2, 1]), tf.reshape(tf.transpose(sk, [1, 0, 2]), [tk, g, dh])); // [tq, g, dh]
+        const dK = groupedMatMul(tf.transpose(dS, [2, 0, 1]), tf.reshape(tf.transpose(sq, [1, 0, 2]), [tq, g, dh])); // [tk, g, dh]
+        const back = (x: tf.Tensor, t: number, c: number) => tf.transpose(tf.reshape(x, [t, b, c]), [1, 0, 2]);
+        return [back(dQ, tq, qk), back(dK, tk, qk), back(dV, tk, vc)];
+      },
+    };
+  });
+  attendDepthwiseCache.set(heads, f);
+  return f;
+}
+
 /** [B, T, h·d] → [B·h, T, d]; a reshape when h = 1 (no copy). */
 function splitHeads(x: tf.Tensor, heads: number): tf.Tensor {
   const [b, t, c] = x.shape as [number, number, number];
@@ -255,6 +332,7 @@ export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, 
   const vc = v.shape[2]!;
   const dh = qk / heads;
   const dv = vc / heads;
+  if (formulation === 'tuned' && !mask && !sink && attentionCore === 'depthwise') return attendDepthwise(heads)(q, k, v);
   if (formulation === 'tuned' && !mask && !sink) {
     const scale = tf.scalar(1 / Math.sqrt(dh));
     return mergeHeads(attendCoreTuned(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads), scale), b, heads);

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// A/B of two (or more) variants of one bench/workers/train.ts configuration, interleaved:
+//   node bench/ab.mjs [--rounds 8] [--steps 5] -- "--impl compiled --opt tfjs" "--impl compiled --opt fused"
+// Prints each variant's median step time and the ratios to the first.
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { interleave, median, Worker } from './lib/workers.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const opt = (n, d) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d);
+const sep = argv.indexOf('--');
+const variants = sep >= 0 ? argv.slice(sep + 1) : [];
+if (variants.length < 2) throw new Error('give at least two variants after --, each one quoted string of worker arguments');
+const workers = variants.map((v) => new Worker(v, process.execPath, ['--import', 'tsx', 'bench/workers/train.ts', ...v.split(/\s+/).filter(Boolean)], { cwd: root }));
+try {
+  const infos = await Promise.all(workers.map((w) => w.info));
+  const times = await interleave(workers, { rounds: opt('--rounds', 8), steps: opt('--steps', 5) });
+  const med = times.map(median);
+  variants.forEach((v, i) => console.log(`${med[i].toFixed(1).padStart(8)} ms  ×${(med[0] / med[i]).toFixed(3)}  params ${infos[i].params}  ${v}`));
+  const ends = await Promise.all(workers.map((w) => w.quit()));
+  ends.forEach((e, i) => e && console.log(`  ${variants[i]}: loss ${e.firstLoss?.toFixed(4)} → ${e.lastLoss?.toFixed(4)}, leaked ${e.leakedTensors}`));
+} finally {
+  for (const w of workers) if (w.proc.exitCode === null) w.proc.kill();
+}
