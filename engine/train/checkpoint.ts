@@ -76,11 +76,13 @@ export async function captureCheckpoint(
     offset,
   );
   const optWeights = await optimizer.getWeights();
-  // getWeights() makes a fresh scalar for the iteration count; the rest are live variables.
+  // getWeights() makes a fresh scalar for the iteration count. tfjs' optimizers return their live
+  // variables for the rest; the fused ones (fusedAdam.ts) return fresh copies, freed here.
   const [iter, ...moments] = optWeights;
   const optimizerIterations = iter ? (await iter.tensor.data())[0]! : 0;
   iter?.tensor.dispose();
   const opt = await pack(moments, chunks, offset);
+  tf.dispose(moments.filter((m) => !(m.tensor instanceof tf.Variable)).map((m) => m.tensor));
   const data = new Float32Array(offset.v);
   let o = 0;
   for (const c of chunks) {

@@ -199,3 +199,45 @@ describe('FusedAdam on wasm (the backend it was written for)', () => {
     }
   });
 });
+
+describe('checkpoints with the fused optimizer', () => {
+  it('capture frees the copies it is given, and restores into tfjs Adam and back', async () => {
+    const { compile } = await import('../compile/compile.js');
+    const { tinyPerceiverDoc } = await import('./testModel.js');
+    const { captureCheckpoint, restoreCheckpoint } = await import('./checkpoint.js');
+    const doc = tinyPerceiverDoc();
+    const { model } = compile(doc);
+    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const x = tf.randomUniform([4, 4, 4, 1], 0, 1, 'float32', 1);
+    const y = tf.tensor1d([0, 1, 1, 0], 'int32');
+    const loss = () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 2), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+    const step = (o: tf.Optimizer) => tf.tidy(() => void o.applyGradients(tf.variableGrads(loss, vars).grads));
+    const fused = new FusedAdam(0.01, 0.9, 0.999, 1e-7);
+    for (let i = 0; i < 3; i++) step(fused);
+    const state = { epoch: 1, step: 3, settings: doc.training, history: [], bestValLoss: Infinity, epochsSinceBest: 0 };
+    const before = tf.memory().numTensors;
+    const ckpt = await captureCheckpoint(model, fused, state);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ckpt.manifest.optimizerIterations).toBe(3);
+    expect(ckpt.manifest.optimizer.length).toBe(2 * vars.length);
+
+    const ref = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
+    await restoreCheckpoint(model, ref, ckpt);
+    const again = await captureCheckpoint(model, ref, state);
+    expect(Array.from(again.data)).toEqual(Array.from(ckpt.data));
+    const fused2 = new FusedAdam(0.01, 0.9, 0.999, 1e-7);
+    await restoreCheckpoint(model, fused2, again);
+    step(ref);
+    const afterRef = model.weights.map((w) => Array.from(w.read().dataSync()));
+    await restoreCheckpoint(model, fused2, again);
+    step(fused2);
+    expectClose(
+      model.weights.map((w) => Array.from(w.read().dataSync())),
+      afterRef,
+      5e-6,
+    );
+    [fused, fused2, ref].forEach((o) => o.dispose());
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+});
