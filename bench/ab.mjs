@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A/B of two (or more) variants of one bench/workers/train.ts configuration, interleaved:
 //   node bench/ab.mjs [--rounds 8] [--steps 5] -- "--impl compiled --opt tfjs" "--impl compiled --opt fused"
-// Prints each variant's median step time and the ratios to the first.
+// A variant starting with "@DIR " runs in another checkout (e.g. `git archive HEAD | tar -x -C DIR`
+// with node_modules linked) to compare code changes. Prints median step times and ratios to the first.
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interleave, median, Worker } from './lib/workers.mjs';
@@ -12,7 +13,11 @@ const opt = (n, d) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d)
 const sep = argv.indexOf('--');
 const variants = sep >= 0 ? argv.slice(sep + 1) : [];
 if (variants.length < 2) throw new Error('give at least two variants after --, each one quoted string of worker arguments');
-const workers = variants.map((v) => new Worker(v, process.execPath, ['--import', 'tsx', 'bench/workers/train.ts', ...v.split(/\s+/).filter(Boolean)], { cwd: root }));
+const workers = variants.map((v) => {
+  const words = v.split(/\s+/).filter(Boolean);
+  const cwd = words[0]?.startsWith('@') ? words.shift().slice(1) : root;
+  return new Worker(v, process.execPath, ['--import', 'tsx', 'bench/workers/train.ts', ...words], { cwd });
+});
 try {
   const infos = await Promise.all(workers.map((w) => w.info));
   const times = await interleave(workers, { rounds: opt('--rounds', 8), steps: opt('--steps', 5) });

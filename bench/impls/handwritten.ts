@@ -3,10 +3,13 @@
  * the engine: 2-D activations [B·T, C] throughout, custom gradients whose backward passes use
  * plain 2-D matmuls (wasm's fast XNNPACK path) and ones-row matmuls for batch sums, fused q/k/v
  * (self) and k/v (cross) projections, GELU through a sigmoid (tanh is ~14× slower on wasm),
- * attention with a hand-written backward, constants created once. Independent of
- * engine/layers/ops.ts: it is the yardstick for compiledVsHandwritten.
+ * attention as depthwise convolutions with a hand-written backward, constants created once.
+ * Independent of engine/layers/ops.ts (it shares only the engine's split kernel and the
+ * trainer's fused Adam): it is the yardstick for compiledVsHandwritten.
  */
 import * as tf from '@tensorflow/tfjs';
+import { splitLastAxis } from '../../engine/layers/fastSplit.js';
+import { FusedAdam } from '../../engine/train/fusedAdam.js';
 import { classificationLoss } from '../../engine/train/train.js';
 import { type Arch } from '../lib/arch.js';
 import type { TrainImpl } from '../lib/impl.js';
@@ -78,36 +81,50 @@ const gelu = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, save: tf.Gra
   };
 });
 
-/** [B·T, h·d] → [B·h, T, d] (a reshape when h = 1). */
-function split(x: tf.Tensor, b: number, t: number, h: number): tf.Tensor3D {
-  const d = x.shape[1]! / h;
-  if (h === 1) return tf.reshape(x, [b, t, d]);
-  return tf.reshape(tf.transpose(tf.reshape(x, [b, t, h, d]), [0, 2, 1, 3]), [b * h, t, d]);
-}
-function merge(x: tf.Tensor, b: number, t: number, h: number): tf.Tensor2D {
-  const d = x.shape[2]!;
-  if (h === 1) return tf.reshape(x, [b * t, d]);
-  return tf.reshape(tf.transpose(tf.reshape(x, [b, h, t, d]), [0, 2, 1, 3]), [b * t, h * d]);
+/**
+ * Per-(example, head) products as one depthwise convolution: out[i,g,j] = Σ_r x[i,r,g]·f[r,g,j].
+ * tfjs wasm runs batched matmuls in a scalar loop; XNNPACK's grouped convolution is vectorised.
+ */
+function gmm(x: tf.Tensor, f: tf.Tensor): tf.Tensor3D {
+  const [i, r, g] = x.shape as [number, number, number];
+  const j = f.shape[2]!;
+  return tf.reshape(tf.depthwiseConv2d(tf.reshape(x, [1, i, r, g]) as tf.Tensor4D, tf.reshape(f, [1, r, g, j]) as tf.Tensor4D, 1, 'valid'), [i, g, j]);
 }
 
 /**
- * softmax(QKᵀ·s)V on head-split [B·h, T, d] tensors, with the backward written out (batched
- * matmuls take the slow path on wasm whatever their transpose flags, so flags are free here).
+ * softmax(QKᵀ·s)V per example and head on 2-D [B·T, h·d] activations, backward written out.
+ * Groups g = (b, h); scores live as [Tq, g, Tk] so the softmax is over the last axis.
  */
-const attendCore = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor3D>((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
-  const scale = 1 / Math.sqrt(q.shape[2]!);
-  const p = tf.softmax(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale));
-  save([q, k, v, p]);
-  return {
-    value: tf.matMul(p as tf.Tensor3D, v as tf.Tensor3D),
-    gradFunc: (dO: tf.Tensor, [sq, sk, sv, sp]: tf.Tensor[]) => {
-      const dP = tf.matMul(dO as tf.Tensor3D, sv as tf.Tensor3D, false, true);
-      const dV = tf.matMul(sp as tf.Tensor3D, dO as tf.Tensor3D, true, false);
-      const dS = tf.mul(tf.mul(sp!, tf.sub(dP, tf.sum(tf.mul(dP, sp!), -1, true))), scale);
-      return [tf.matMul(dS as tf.Tensor3D, sk as tf.Tensor3D), tf.matMul(dS as tf.Tensor3D, sq as tf.Tensor3D, true, false), dV];
-    },
-  };
-});
+const attendCache = new Map<string, (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor2D>();
+function attendCore(b: number, h: number): (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor2D {
+  const key = `${b}/${h}`;
+  let f = attendCache.get(key);
+  if (f) return f;
+  f = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor2D>((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
+    const tq = q.shape[0]! / b, tk = k.shape[0]! / b, c = q.shape[1]!, cv = v.shape[1]!;
+    const d = c / h, dv = cv / h, g = b * h, scale = 1 / Math.sqrt(d);
+    // Left operands [I, R, g], right operands [R, g, J].
+    const left = (x: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(x, [b, t, h, w]), [1, 3, 0, 2]), [t, w, g]);
+    const right = (x: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(x, [b, t, w * h]), [1, 0, 2]), [t, g, w]);
+    const rightT = (x: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(x, [b, t, h, w]), [3, 0, 2, 1]), [w, g, t]);
+    const back = (y: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(y, [t, b, w * h]), [1, 0, 2]), [b * t, w * h]);
+    const p = tf.softmax(tf.mul(gmm(left(q, tq, d), rightT(k, tk, d)), scale));
+    save([q, k, v, p]);
+    return {
+      value: back(gmm(tf.transpose(p, [0, 2, 1]), right(v, tk, dv)), tq, dv) as tf.Tensor2D,
+      gradFunc: (dO: tf.Tensor, [sq, sk, sv, sp]: tf.Tensor[]) => {
+        const dP = gmm(left(dO, tq, dv), rightT(sv!, tk, dv));
+        const dV = gmm(tf.transpose(sp!, [2, 0, 1]), right(dO, tq, dv));
+        const dS = tf.mul(tf.mul(sp!, tf.sub(dP, tf.sum(tf.mul(dP, sp!), -1, true))), scale);
+        const dQ = gmm(tf.transpose(dS, [0, 2, 1]), right(sk!, tk, d));
+        const dK = gmm(tf.transpose(dS, [2, 0, 1]), right(sq!, tq, d));
+        return [back(dQ, tq, d), back(dK, tk, d), back(dV, tk, dv)];
+      },
+    };
+  });
+  attendCache.set(key, f);
+  return f;
+}
 
 /** [N, D] → [B·N, D]; the gradient sums over the batch with a ones-row matmul. */
 const broadcastRows = customGrad<(w: tf.Tensor, bRef: tf.Tensor) => tf.Tensor2D>((w: tf.Tensor, bRef: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -122,19 +139,18 @@ const broadcastRows = customGrad<(w: tf.Tensor, bRef: tf.Tensor) => tf.Tensor2D>
 
 function block(p: Params, n: string, d: BlockDims, q: tf.Tensor2D, kv: tf.Tensor2D, b: number): tf.Tensor2D {
   const P = (k: string) => p.get(`${n}.${k}`)!;
-  const tq = q.shape[0] / b;
-  const tk = kv.shape[0] / b;
   const qn = ln(q, P('lnq.g'), P('lnq.b'));
   let Q: tf.Tensor, K: tf.Tensor, V: tf.Tensor;
+  // tf.split on wasm copies its whole input once per piece; splitLastAxis copies each piece once.
   if (d.self) {
     const qkv = lin(qn, tf.concat([P('q.w'), P('k.w'), P('v.w')], 1), tf.concat([P('q.b'), P('k.b'), P('v.b')]));
-    [Q, K, V] = tf.split(qkv, [d.qk, d.qk, d.v], 1);
+    [Q, K, V] = splitLastAxis(qkv, [d.qk, d.qk, d.v]) as [tf.Tensor, tf.Tensor, tf.Tensor];
   } else {
     Q = lin(qn, P('q.w'), P('q.b'));
     const kvn = ln(kv, P('lnkv.g'), P('lnkv.b'));
-    [K, V] = tf.split(lin(kvn, tf.concat([P('k.w'), P('v.w')], 1), tf.concat([P('k.b'), P('v.b')])), [d.qk, d.v], 1);
+    [K, V] = splitLastAxis(lin(kvn, tf.concat([P('k.w'), P('v.w')], 1), tf.concat([P('k.b'), P('v.b')])), [d.qk, d.v]) as [tf.Tensor, tf.Tensor];
   }
-  const o = merge(attendCore(split(Q, b, tq, d.heads), split(K, b, tk, d.heads), split(V, b, tk, d.heads)), b, tq, d.heads);
+  const o = attendCore(b, d.heads)(Q, K, V);
   const x = tf.add(q, lin(o, P('o.w'), P('o.b')));
   return tf.add(x, lin(gelu(lin(ln(x, P('lnm.g'), P('lnm.b')), P('m1.w'), P('m1.b'))), P('m2.w'), P('m2.b')));
 }
@@ -160,7 +176,7 @@ export function handwrittenImpl(a: Arch, lr: number): TrainImpl {
   const fourier = fourierConstant(a);
   const fourierB = tf.tile(fourier, [a.batch, 1]) as tf.Tensor2D;
   const vars = [...p.values()];
-  const opt = tf.train.adam(lr, 0.9, 0.999, 1e-7);
+  const opt = new FusedAdam(lr, 0.9, 0.999, 1e-7); // the trainer's optimizer (same for compiled)
   return {
     name: 'handwritten',
     params: countParams(p),
@@ -171,7 +187,7 @@ export function handwrittenImpl(a: Arch, lr: number): TrainImpl {
           tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32'))).dispose();
           return classificationLoss(logits, y, a.classes, 0);
         }, vars);
-        opt.applyGradients(grads as unknown as tf.NamedTensorMap & Record<string, tf.Variable>);
+        opt.applyGradients(grads);
         return tf.keep(value);
       });
     },
