@@ -8,7 +8,7 @@
  * trainer's fused Adam): it is the yardstick for compiledVsHandwritten.
  */
 import * as tf from '@tensorflow/tfjs';
-import { splitLastAxis } from '../../engine/layers/fastSplit.js';
+import { splitLastAxis } from '../../engine/layers/wasmKernels.js';
 import { FusedAdam } from '../../engine/train/fusedAdam.js';
 import { classificationLoss } from '../../engine/train/train.js';
 import { type Arch } from '../lib/arch.js';

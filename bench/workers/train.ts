@@ -11,7 +11,7 @@ import { analyse } from '../../engine/graph/analyse.js';
 import { useNodeBackend, type NodeBackend } from '../../engine/node/backend.js';
 import { docWithImage, templateArch, templateDoc, tokens } from '../lib/arch.js';
 import { compiledImpl } from '../lib/compiledImpl.js';
-import { setAttentionCore, type AttentionCore } from '../../engine/layers/ops.js';
+import { setAttentionCore, setFormulation, type AttentionCore } from '../../engine/layers/ops.js';
 import type { OptimizerImpl } from '../../engine/train/fusedAdam.js';
 import { syntheticBatches } from '../lib/data.js';
 import type { TrainImpl } from '../lib/impl.js';
@@ -39,7 +39,11 @@ let impl: TrainImpl;
 if (arg('--attn', '')) setAttentionCore(arg('--attn', '') as AttentionCore);
 if (implName === 'compiled') impl = compiledImpl(doc, arch.classes, arg('--opt', 'fused') as OptimizerImpl);
 else if (implName === 'handwritten') impl = handwrittenImpl(arch, lr);
-else if (implName === 'stock') impl = stockImpl(arch, lr);
+else if (implName === 'stock') {
+  // The stock baseline runs on tfjs as shipped: no engine kernel overrides (zero-copy Identity).
+  setFormulation('stock');
+  impl = stockImpl(arch, lr);
+}
 else throw new Error(`--impl must be compiled, handwritten or stock (got ${implName})`);
 
 // Batches prepared before timing, as tensors: the comparison is about the step, not data loading.

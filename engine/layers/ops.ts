@@ -18,13 +18,14 @@
  * check both agree (ops.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { splitLastAxis } from './fastSplit.js';
+import { splitLastAxis, useZeroCopyIdentity } from './wasmKernels.js';
 
 export type Formulation = 'tuned' | 'stock';
 let formulation: Formulation = 'tuned';
 
 export function setFormulation(f: Formulation): void {
   formulation = f;
+  useZeroCopyIdentity(f === 'tuned');
 }
 export function getFormulation(): Formulation {
   return formulation;

@@ -19,7 +19,7 @@
  * concatenating the variables again.
  */
 import * as tf from '@tensorflow/tfjs';
-import { splitLastAxis } from '../layers/fastSplit.js';
+import { splitLastAxis } from '../layers/wasmKernels.js';
 
 /** A named tensor as optimizers' getWeights/setWeights use it (not re-exported by @tensorflow/tfjs). */
 interface NamedTensor {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../node/backend.js';
-import { splitLastAxis } from './fastSplit.js';
+import { splitLastAxis } from './wasmKernels.js';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -42,5 +42,33 @@ describe('splitLastAxis (wasm kernel)', () => {
     const x = tf.zeros([2, 5]);
     expect(() => splitLastAxis(x, [2, 2])).toThrow(/widths 2\+2 = 4 do not add up to the last axis \(5\)/);
     x.dispose();
+  });
+});
+
+describe('zero-copy Identity (wasm)', () => {
+  it('is on with the tuned formulation, shares buffers safely, and is undone by stock', async () => {
+    const { setFormulation } = await import('./ops.js');
+    const { useZeroCopyIdentity, zeroCopyIdentityActive } = await import('./wasmKernels.js');
+    setFormulation('tuned');
+    expect(zeroCopyIdentityActive()).toBe(true);
+    const before = tf.memory().numTensors;
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose(); // the clone keeps the shared buffer alive
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const c = tf.add(b, 1); // and new results never write into it
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    tf.dispose([b, c]);
+    expect(tf.memory().numTensors).toBe(before);
+    // Gradients saved through clones stay right (customGrad saves clone every tensor).
+    const x = tf.variable(tf.tensor1d([0.5, -1, 2]));
+    const g = tf.tidy(() => Array.from(tf.variableGrads(() => tf.sum(tf.mul(tf.square(x), x)) as tf.Scalar, [x]).grads[x.name]!.dataSync()));
+    g.forEach((v, i) => expect(v).toBeCloseTo(3 * [0.5, -1, 2][i]! ** 2, 5));
+    x.dispose();
+    setFormulation('stock');
+    expect(zeroCopyIdentityActive()).toBe(false);
+    useZeroCopyIdentity(true);
+    useZeroCopyIdentity(true); // idempotent
+    expect(zeroCopyIdentityActive()).toBe(true);
   });
 });

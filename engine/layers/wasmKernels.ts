@@ -1,22 +1,29 @@
 /**
- * Split along the last axis without tfjs wasm's slow path.
+ * Kernels for tfjs' wasm backend that avoid its slow paths (measured in bench/README.md).
  *
- * On wasm, tf.split runs one Slice per piece and each Slice first copies its WHOLE input off the
- * heap (`readSync`): splitting the optimizer's 96k-value vector into 72 variables took ~16 ms,
- * and the fused q/k/v output [1024, 192] into three ~0.5 ms. This kernel allocates the outputs
- * and copies each piece once, straight from heap to heap. On other backends tf.split is used
- * (cpu reads without copying; webgl slices on the GPU).
- *
- * Gradient: the pieces' gradients concatenated back along the last axis (as tf.split's).
+ * 1. Split along the last axis. On wasm, tf.split runs one Slice per piece and each Slice first
+ *    copies its WHOLE input off the heap (`readSync`): splitting the optimizer's 96k-value vector
+ *    into 72 variables took ~16 ms, the fused q/k/v output [1024, 192] into three ~0.5 ms. This
+ *    kernel allocates the outputs and copies each piece once, heap to heap. Other backends use
+ *    tf.split (cpu reads without copying; webgl slices on the GPU). Gradient: the pieces'
+ *    gradients concatenated back (as tf.split's).
+ * 2. A zero-copy Identity (`useZeroCopyIdentity`). tfjs clones every tensor a gradient saves
+ *    (customGrad's save() and autodiff's saved inputs) through the Identity kernel, which on wasm
+ *    copies the data: ~260 copies per training step of the default template. tfjs tensors are
+ *    immutable and the wasm backend reference-counts its buffers (Reshape already shares them),
+ *    so sharing the buffer is indistinguishable from copying it; it saved ~4% of a step.
+ *    It replaces a registered tfjs kernel for the whole process, so it is switched on only with
+ *    the 'tuned' formulation (ops.ts setFormulation, i.e. the engine on wasm) and can be undone.
  */
 import * as tf from '@tensorflow/tfjs';
 
 const KERNEL = 'PerceiverSplitLastAxis';
 
-/** The parts of tfjs' wasm backend this kernel uses (public methods of BackendWasm). */
+/** The parts of tfjs' wasm backend these kernels use (public methods of BackendWasm). */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+  incRef(dataId: object): void;
 }
 
 interface SplitAttrs {
@@ -75,4 +82,36 @@ export function splitLastAxis(x: tf.Tensor, sizes: number[], shapes?: number[][]
   }
   const pieces = tf.split(x, sizes, -1);
   return shapes ? pieces.map((p, k) => tf.reshape(p, shapes[k]!)) : pieces;
+}
+
+/** tfjs' own wasm Identity while the zero-copy one is registered. */
+let stockIdentity: tf.KernelConfig | null = null;
+
+/** Register (true) or remove (false) the zero-copy wasm Identity; a no-op when already so. */
+export function useZeroCopyIdentity(on: boolean): void {
+  if (on === (stockIdentity !== null)) return;
+  if (on) {
+    const stock = tf.getKernel('Identity', 'wasm');
+    if (!stock) return; // the wasm backend is not loaded in this process
+    stockIdentity = stock;
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({
+      kernelName: 'Identity',
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const x = (args.inputs as { x: tf.TensorInfo }).x;
+        if (x.dtype === 'string') return stock.kernelFunc(args);
+        (args.backend as unknown as WasmBackendLike).incRef(x.dataId as object);
+        return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+      },
+    });
+  } else {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel(stockIdentity!);
+    stockIdentity = null;
+  }
+}
+
+export function zeroCopyIdentityActive(): boolean {
+  return stockIdentity !== null;
 }
