@@ -1,6 +1,7 @@
+import { useState } from 'react';
 import type { AppCommand } from './commands/appCommands';
 import { useAnalysis } from './state/analysisContext';
-import { closeTab, isDirty, switchTab, useEditor } from './state/store';
+import { closeTab, isDirty, perform, switchTab, useEditor } from './state/store';
 import { isTraining, useTrainer } from './training/trainer';
 import { RestoreButton } from './session/SessionUi';
 import { useTheme } from './theme/theme';
@@ -24,6 +25,7 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
     );
   };
   const theme = useTheme();
+  const [renaming, setRenaming] = useState<string | null>(null);
   const trainDisabledReason = !training && firstError ? `Fix the graph first: ${firstError.message}` : null;
   return (
     <header className="toolbar">
@@ -36,10 +38,29 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
           const name = t.history.present.name;
           return (
             <div key={t.id} className={`graph-tab${t.id === activeId ? ' active' : ''}`}>
-              <button type="button" role="tab" aria-selected={t.id === activeId} onClick={() => switchTab(t.id)} title={t.fileName ?? 'not saved yet'} aria-label={`${name}${dirty ? ' (unsaved changes)' : ''}`}>
+              {renaming === t.id && t.id === activeId ? (
+                <input
+                  className="tab-rename"
+                  aria-label="Graph name"
+                  defaultValue={name}
+                  autoFocus
+                  onFocus={(e) => e.target.select()}
+                  onBlur={() => setRenaming(null)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Escape') setRenaming(null);
+                    if (e.key !== 'Enter') return;
+                    const v = e.currentTarget.value.trim();
+                    // The graph's name (an undoable edit), not its file name.
+                    if (v && v !== name) perform({ type: 'rename', name: v });
+                    setRenaming(null);
+                  }}
+                />
+              ) : (
+              <button type="button" role="tab" onDoubleClick={() => (switchTab(t.id), setRenaming(t.id))} aria-selected={t.id === activeId} onClick={() => switchTab(t.id)} title={`${t.fileName ?? 'not saved yet'} — double-click to rename the graph`} aria-label={`${name}${dirty ? ' (unsaved changes)' : ''}`}>
                 {name}
                 {dirty && <span className="dirty" aria-hidden="true"> ●</span>}
               </button>
+              )}
               {tabs.length > 1 && (
                 <button type="button" className="tab-close" aria-label={`Close ${name}`} onClick={() => closeTab(t.id)}>
                   ×

@@ -59,7 +59,15 @@ export function GraphCanvas() {
 
   // React Flow measures nodes and reports sizes as 'dimensions' changes; a controlled flow must
   // hand them back (the minimap, fitView and group frames need them).
-  const [measured, setMeasured] = useState<Map<string, { width: number; height: number }>>(new Map());
+  // Sizes are per tab: two graphs often share node ids ("head") with different ports, and React
+  // Flow keeps a node's handle positions while it arrives with `measured` (so a stale size from
+  // another tab left the new node's extra handles unmeasured and their wires undrawn).
+  const [measuredByTab, setMeasuredByTab] = useState<{ tab: string; sizes: Map<string, { width: number; height: number }> }>({ tab: '', sizes: new Map() });
+  const measured = useMemo(() => (measuredByTab.tab === activeTabId ? measuredByTab.sizes : new Map<string, { width: number; height: number }>()), [measuredByTab, activeTabId]);
+  const setMeasured = useCallback((f: (m: Map<string, { width: number; height: number }>) => Map<string, { width: number; height: number }>) => {
+    const tab = getState().activeTabId;
+    setMeasuredByTab((s) => ({ tab, sizes: f(s.tab === tab ? s.sizes : new Map()) }));
+  }, []);
 
   const selNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
@@ -69,7 +77,7 @@ export function GraphCanvas() {
   // Entering or leaving a block frames what is now shown.
   const focusKey = focus ? `${focus.tabId}/${focus.groupId}` : '';
   useEffect(() => {
-    const t = setTimeout(() => void flow.fitView({ padding: 0.2, duration: 200 }), 40);
+    const t = setTimeout(() => void flow.fitView({ padding: 0.2, maxZoom: 1.2, duration: 200 }), 40);
     return () => clearTimeout(t);
   }, [focusKey, flow]);
 
@@ -290,6 +298,8 @@ export function GraphCanvas() {
     >
       <WiringContext.Provider value={wiring}>
         <ReactFlow
+          // A fresh flow per tab: its internals (handle positions) never carry over between graphs.
+          key={activeTabId}
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}

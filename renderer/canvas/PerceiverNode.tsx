@@ -3,7 +3,7 @@ import { createContext, memo, useContext } from 'react';
 import { formatFlops, formatParams } from '../format';
 import type { PerceiverFlowNode } from './flowModel';
 import { portColor } from './portColors';
-import { TiedStrip } from './TiedStrip';
+import { TieIcon, TiedStrip } from './TiedStrip';
 
 /**
  * While a wire is being dragged: which input ports would accept it ("node\0port"), so they light
@@ -50,7 +50,7 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
       </div>
       {data.sharing?.badge && (
         <div className="tied-badge" title={data.sharing.title} data-testid={`tied-${data.nodeId}`}>
-          ⛓ {data.sharing.badge}
+          <TieIcon /> {data.sharing.badge}
         </div>
       )}
       {data.summary && <div className="pnode-summary">{data.summary}</div>}

@@ -2,6 +2,7 @@ import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyf
 import { memo } from 'react';
 import type { ShapeFlowEdge } from './flowModel';
 import { portColor } from './portColors';
+import { TieIcon } from './TiedStrip';
 
 /** A wire coloured by the type it carries, labelled with its tensor shape. */
 function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<ShapeFlowEdge>) {
@@ -21,7 +22,9 @@ function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, borderColor: colour }}
           data-testid={`edge-${id}`}
         >
-          {data?.tied && <span title="This wire shares the embedding weights with the decoder (tied)">⛓ tied · </span>}
+          {data?.tied && <span title="This wire shares the embedding weights with the decoder (tied)">
+              <TieIcon /> tied ·{' '}
+            </span>}
           {data?.shape}
         </div>
       </EdgeLabelRenderer>

@@ -40,3 +40,13 @@ function TiedStripView({ sharing }: { sharing: SharingInfo }) {
 }
 
 export const TiedStrip = memo(TiedStripView);
+
+/** A small chain-link mark for tied weights (no font on every system has a chain glyph). */
+export function TieIcon() {
+  return (
+    <svg className="tie-icon" width="14" height="9" viewBox="0 0 14 9" aria-hidden="true">
+      <rect x="0.75" y="1.5" width="7" height="6" rx="3" />
+      <rect x="6.25" y="1.5" width="7" height="6" rx="3" />
+    </svg>
+  );
+}

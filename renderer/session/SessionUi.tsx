@@ -114,10 +114,10 @@ function RestoreDialog({ onClose }: { onClose: () => void }) {
                       <strong>{r.doc.name}</strong>
                       <span className="muted small">
                         {' '}
-                        · {r.fileName ?? 'never saved'} · {r.doc.nodes.length} nodes · autosaved {new Date(r.savedMs).toLocaleString()}
+                        · {r.handle ? r.fileName : 'not saved to a file yet'} · {r.doc.nodes.length} nodes · autosaved {new Date(r.savedMs).toLocaleString()}
                       </span>
                     </span>
-                    <button type="button" className="btn primary" aria-label={`Restore ${r.doc.name}`} onClick={run(() => restoreGraph(r))}>
+                    <button type="button" className="btn primary" aria-label={`Restore ${r.doc.name}`} onClick={run(async () => (await restoreGraph(r), onClose()))}>
                       Restore
                     </button>
                     <button type="button" className="btn" aria-label={`Discard ${r.doc.name}`} onClick={run(() => discardGraph(r.tabId))}>
