@@ -1,7 +1,7 @@
 /**
  * The benchmarked network hand-written for the wasm backend, as fast as I could make it without
  * the engine: 2-D activations [B·T, C] throughout, custom gradients whose backward passes use
- * plain 2-D matmuls (wasm's fast XNNPACK path) and ones-row matmuls for batch sums, fused q/k/v
+ * plain 2-D matmuls (wasm's fast XNNPACK path) and onesᵀ·x matmuls for batch sums, fused q/k/v
  * (self) and k/v (cross) projections, GELU through a sigmoid (tanh is ~14× slower on wasm),
  * attention as depthwise convolutions with a hand-written backward, constants created once.
  * Independent of engine/layers/ops.ts (it shares only the engine's split kernel and the
@@ -20,20 +20,15 @@ function customGrad<F>(f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy:
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
 }
 
-const onesCache = new Map<number, tf.Tensor2D>();
-function onesRow(n: number): tf.Tensor2D {
-  let t = onesCache.get(n);
-  if (!t) onesCache.set(n, (t = tf.keep(tf.ones([1, n])) as tf.Tensor2D));
-  return t;
-}
 const onesColCache = new Map<number, tf.Tensor2D>();
 function onesCol(n: number): tf.Tensor2D {
   let t = onesColCache.get(n);
   if (!t) onesColCache.set(n, (t = tf.keep(tf.ones([n, 1])) as tf.Tensor2D));
   return t;
 }
+/** Column sums as onesᵀ·x with transposeA: wasm's plain loop, no XNNPACK packing of x. */
 function colSum(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.reshape(tf.matMul(onesRow(x.shape[0]), x), [x.shape[1]]);
+  return tf.reshape(tf.matMul(onesCol(x.shape[0]), x, true, false), [x.shape[1]]);
 }
 
 /** x[R,in]·w[in,out] + b, backward with non-transposed matmuls only. */
@@ -133,7 +128,7 @@ const broadcastRows = customGrad<(w: tf.Tensor, bRef: tf.Tensor) => tf.Tensor2D>
   save([]);
   return {
     value: tf.reshape(tf.matMul(onesCol(b), tf.reshape(w, [1, n * d]) as tf.Tensor2D), [b * n, d]), // Tile is ~80× slower
-    gradFunc: (dy: tf.Tensor) => [tf.reshape(tf.matMul(onesRow(b), tf.reshape(dy, [b, n * d]) as tf.Tensor2D), [n, d]), tf.zerosLike(bRef)],
+    gradFunc: (dy: tf.Tensor) => [tf.reshape(colSum(tf.reshape(dy, [b, n * d]) as tf.Tensor2D), [n, d]), tf.zerosLike(bRef)],
   };
 });
 
@@ -194,8 +189,7 @@ export function handwrittenImpl(a: Arch, lr: number): TrainImpl {
     dispose() {
       opt.dispose();
       tf.dispose([fourier, fourierB, ...vars]);
-      for (const t of [...onesCache.values(), ...onesColCache.values()]) t.dispose();
-      onesCache.clear();
+      for (const t of onesColCache.values()) t.dispose();
       onesColCache.clear();
     },
   };
