@@ -9,6 +9,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useUpdateNodeInternals,
   type Connection,
   type FinalConnectionState,
   type NodeChange,
@@ -59,15 +60,17 @@ export function GraphCanvas() {
 
   // React Flow measures nodes and reports sizes as 'dimensions' changes; a controlled flow must
   // hand them back (the minimap, fitView and group frames need them).
-  // Sizes are per tab: two graphs often share node ids ("head") with different ports, and React
-  // Flow keeps a node's handle positions while it arrives with `measured` (so a stale size from
-  // another tab left the new node's extra handles unmeasured and their wires undrawn).
-  const [measuredByTab, setMeasuredByTab] = useState<{ tab: string; sizes: Map<string, { width: number; height: number }> }>({ tab: '', sizes: new Map() });
-  const measured = useMemo(() => (measuredByTab.tab === activeTabId ? measuredByTab.sizes : new Map<string, { width: number; height: number }>()), [measuredByTab, activeTabId]);
-  const setMeasured = useCallback((f: (m: Map<string, { width: number; height: number }>) => Map<string, { width: number; height: number }>) => {
-    const tab = getState().activeTabId;
-    setMeasuredByTab((s) => ({ tab, sizes: f(s.tab === tab ? s.sizes : new Map()) }));
-  }, []);
+  const [measured, setMeasured] = useState<Map<string, { width: number; height: number }>>(new Map());
+  // Two graphs often share node ids ("head") with different ports. React Flow keeps a node's
+  // handle positions while it arrives with the same size, so after a tab switch the handles are
+  // measured again (else a port the old node lacked, like a tied embedding, draws no wire).
+  const updateNodeInternals = useUpdateNodeInternals();
+  useEffect(() => {
+    const ids = activeDoc().nodes.map((n) => n.id);
+    // After React Flow has put the new graph's nodes into the DOM (its store updates in an effect).
+    const t = setTimeout(() => updateNodeInternals(ids), 60);
+    return () => clearTimeout(t);
+  }, [activeTabId, updateNodeInternals]);
 
   const selNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
@@ -298,8 +301,6 @@ export function GraphCanvas() {
     >
       <WiringContext.Provider value={wiring}>
         <ReactFlow
-          // A fresh flow per tab: its internals (handle positions) never carry over between graphs.
-          key={activeTabId}
           nodes={nodes}
           edges={edges}
           nodeTypes={nodeTypes}
