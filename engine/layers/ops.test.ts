@@ -40,34 +40,42 @@ function lossAndGrads(f: Formulation, vars: tf.Variable[], fn: () => tf.Scalar):
   });
 }
 
-describe("'tuned' vs 'stock' on a full graph (cpu)", () => {
-  for (const form of ['tanh', 'erf'] as const) {
-    it(`template (4-head latent stack, fused q/k/v), GELU ${form}: losses and all 72 gradients agree`, () => {
-      const doc = template();
-      for (const n of doc.nodes) if (['CrossAttention', 'LatentStack', 'DecoderCrossAttention'].includes(n.kind)) n.params = { ...n.params, gelu: form };
-      const before = tf.memory().numTensors;
-      const { model } = compile(doc, { seed: 3 });
-      const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-      const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 5);
-      const y = tf.tensor1d([1, 7, 3], 'int32');
-      const fn = () => classificationLoss(model.apply(x, { training: true }) as tf.Tensor, y, 10, 0);
-      const stock = lossAndGrads('stock', vars, fn);
-      const tuned = lossAndGrads('tuned', vars, fn);
-      expect(vars.length).toBe(72);
-      expect(Math.abs(tuned.loss - stock.loss)).toBeLessThan(1e-5);
-      tuned.grads.forEach((g, i) => {
-        const ref = stock.grads[i]!;
-        // Key biases get an exactly-zero gradient (softmax ignores a per-row constant): both
-        // sides are float noise there, so compare absolutely.
-        if (ref.every((r) => Math.abs(r) < 1e-6)) expect(Math.max(...g.map(Math.abs)), vars[i]!.name).toBeLessThan(1e-5);
-        else expect(maxRelDiff(g, ref), vars[i]!.name).toBeLessThan(2e-4);
-      });
-      // A gradient that is all zeros would make the comparison vacuous.
-      expect(stock.grads.filter((g) => g.some((v) => v !== 0)).length).toBeGreaterThan(60);
-      tf.dispose([x, y]);
-      model.dispose();
-      expect(tf.memory().numTensors).toBe(before);
+describe("'tuned' vs 'stock' on a full graph (cpu, and wasm where the tuned kernels run)", () => {
+  for (const [form, backend] of [['tanh', 'cpu'], ['erf', 'cpu'], ['tanh', 'wasm']] as const) {
+    it(`template (4-head latent stack, fused q/k/v), GELU ${form}, ${backend}: losses and all 72 gradients agree`, async () => {
+      if (backend === 'wasm') await useNodeBackend('wasm');
+      try {
+        checkTemplate(form);
+      } finally {
+        if (backend === 'wasm') await tf.setBackend('cpu');
+      }
     });
+  }
+  function checkTemplate(form: 'tanh' | 'erf'): void {
+    const doc = template();
+    for (const n of doc.nodes) if (['CrossAttention', 'LatentStack', 'DecoderCrossAttention'].includes(n.kind)) n.params = { ...n.params, gelu: form };
+    const before = tf.memory().numTensors;
+    const { model } = compile(doc, { seed: 3 });
+    const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 5);
+    const y = tf.tensor1d([1, 7, 3], 'int32');
+    const fn = () => classificationLoss(model.apply(x, { training: true }) as tf.Tensor, y, 10, 0);
+    const stock = lossAndGrads('stock', vars, fn);
+    const tuned = lossAndGrads('tuned', vars, fn);
+    expect(vars.length).toBe(72);
+    expect(Math.abs(tuned.loss - stock.loss)).toBeLessThan(1e-5);
+    tuned.grads.forEach((g, i) => {
+      const ref = stock.grads[i]!;
+      // Key biases get an exactly-zero gradient (softmax ignores a per-row constant): both
+      // sides are float noise there, so compare absolutely.
+      if (ref.every((r) => Math.abs(r) < 1e-6)) expect(Math.max(...g.map(Math.abs)), vars[i]!.name).toBeLessThan(1e-5);
+      else expect(maxRelDiff(g, ref), vars[i]!.name).toBeLessThan(2e-4);
+    });
+    // A gradient that is all zeros would make the comparison vacuous.
+    expect(stock.grads.filter((g) => g.some((v) => v !== 0)).length).toBeGreaterThan(60);
+    tf.dispose([x, y]);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   }
 });
 
