@@ -137,7 +137,7 @@ export function App() {
             </div>
           )}
           <DataDropOverlay onData={showDataset} />
-          {(dialog === 'open' || dialog === 'templates') && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} />}
+          {(dialog === 'open' || dialog === 'templates') && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} onLibrary={() => setDialog('library')} />}
           {dialog === 'library' && <LibraryDialog onClose={() => setDialog(null)} />}
           {dialog === 'export' && <ExportDialog onClose={() => setDialog(null)} />}
           {popover === 'commands' && (

@@ -8,7 +8,7 @@ import { openDocumentHandle, openTemplate, openUpload } from './fileActions';
  * The in-app Open picker (the web host cannot show native dialogs): saved documents, the
  * template library, and a file from this computer.
  */
-export function OpenDialog({ onClose, initialTab = 'documents' }: { onClose: () => void; initialTab?: 'documents' | 'templates' }) {
+export function OpenDialog({ onClose, initialTab = 'documents', onLibrary }: { onClose: () => void; initialTab?: 'documents' | 'templates'; onLibrary?: () => void }) {
   const [tab, setTab] = useState(initialTab);
   const [docs, setDocs] = useState<DocumentEntry[] | null>(null);
   const [templates, setTemplates] = useState<TemplateSummary[] | null>(null);
@@ -87,6 +87,11 @@ export function OpenDialog({ onClose, initialTab = 'documents' }: { onClose: () 
               if (f) done(await openUpload(f));
             }}
           />
+          {onLibrary && (
+            <button type="button" className="btn" onClick={onLibrary} title="Search, duplicate, rename, import and export templates">
+              Template library…
+            </button>
+          )}
           <button type="button" className="btn" onClick={() => fileInput.current?.click()}>
             From this computer…
           </button>
