@@ -1,12 +1,26 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (dist/cli/perceiver-studio.mjs), building it first when missing.
-import { existsSync } from 'node:fs';
+// Runs the bundled CLI (dist/cli/perceiver-studio.mjs), building it first when it is missing or
+// older than the engine sources (a checkout that changed since the last build).
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'dist', 'cli', 'perceiver-studio.mjs');
-if (!existsSync(bundle)) {
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const engineDir = join(root, 'engine');
+const stale = !existsSync(bundle) || (existsSync(engineDir) && newestSource(engineDir) > statSync(bundle).mtimeMs);
+if (stale) {
   const { buildCli } = await import(pathToFileURL(join(root, 'scripts', 'build-cli.mjs')).href);
   await buildCli();
 }
