@@ -153,6 +153,9 @@ async function start(): Promise<void> {
       return { error: { message: 'Refused: the request did not come from the app window.' } };
     }
     const r = await dispatch(handlers, String(method), args);
+    // A save refused during Save-and-close (e.g. the file changed on disk: 409) must not close the
+    // window later when the user resolves it and saves again.
+    if (method === 'saveFile' && r.status !== 200) guard.cancelPendingClose();
     if (r.status === 200 && (method === 'openFile' || method === 'openDocument' || method === 'saveFile' || method === 'clearRecent')) void rebuildMenu();
     return r.body;
   });
