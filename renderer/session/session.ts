@@ -46,6 +46,7 @@ export function useSession<T>(sel: (s: SessionState) => T): T {
   );
 }
 export const openRestore = (open: boolean) => set({ restoreOpen: open });
+export const getConflicts = (): Conflict[] => state.conflicts;
 
 // ---- autosave ----
 
