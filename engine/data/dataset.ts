@@ -5,18 +5,36 @@
 import { permutation } from './random.js';
 
 export interface Batch {
-  /** Inputs, row-major [n, ...inputShape]. */
+  /** Inputs, row-major [n, ...inputShape] (token ids too: the trainer casts to the input's dtype). */
   x: Float32Array;
-  /** Class indices [n] (classification). */
-  y: Int32Array;
+  /**
+   * Targets of the (first) head, as the dataset's `targets` says: class indices [n] (the
+   * default), class indices per position [n, ...shape] (tokens), or values [n, ...shape].
+   */
+  y: Int32Array | Float32Array;
+  /** Token targets: 1 where a position counts in the loss (the hidden bytes of a masked LM). */
+  mask?: Float32Array;
   n: number;
+  /** Models with several inputs: every input after the first, in the model's input order. */
+  moreInputs?: Float32Array[];
+  /** Models with several heads: the targets of every head after the first, in head order. */
+  moreTargets?: { y: Int32Array | Float32Array; mask?: Float32Array }[];
 }
+
+/** What a head's targets are (the head's loss must agree: engine/train/losses.ts checks). */
+export type TargetSpec =
+  /** One class index per example (softmax cross-entropy; accuracy, confusion matrix). */
+  | { kind: 'classes' }
+  /** A class index per position, e.g. bytes; `masked`: only positions with mask 1 count. */
+  | { kind: 'tokens'; shape: number[]; classes: number; masked: boolean }
+  /** Real values (mean squared error). */
+  | { kind: 'values'; shape: number[] };
 
 export interface DataSplit {
   readonly size: number;
   /** Batches for one epoch; shuffled with (seed, epoch) when asked. */
   batches(batchSize: number, opts?: { shuffle?: boolean; seed?: number; epoch?: number }): AsyncIterable<Batch>;
-  /** Random access for previews and galleries. */
+  /** Random access for previews and galleries (y: the class; 0 where targets are not classes). */
   example(i: number): Promise<{ x: Float32Array; y: number }>;
 }
 
@@ -31,6 +49,15 @@ export interface Dataset {
   test: DataSplit;
   /** Rows or files skipped while loading, with reasons; shown to the user, never silent. */
   skipped: { count: number; reasons: string[] };
+  /** The targets, one per head in the model's head order. Absent: one class per example. */
+  targets?: TargetSpec[];
+  /** Shapes of the model inputs after the first (multi-input models); absent: one input. */
+  moreInputShapes?: number[][];
+}
+
+/** The dataset's targets, one per head (the default: one class per example). */
+export function targetsOf(d: Pick<Dataset, 'targets'>): TargetSpec[] {
+  return d.targets && d.targets.length > 0 ? d.targets : [{ kind: 'classes' }];
 }
 
 /** A split over arrays held in memory, indexed through `indices`. */
@@ -38,11 +65,13 @@ export class ArraySplit implements DataSplit {
   private readonly exampleSize: number;
   constructor(
     private readonly x: Float32Array | Uint8Array,
-    private readonly y: Int32Array | Uint8Array,
+    /** Class per example (integer arrays), or `targetSize` values per example (Float32Array). */
+    private readonly y: Int32Array | Uint8Array | Float32Array,
     private readonly indices: Uint32Array,
     inputShape: number[],
     /** Scale applied when x is stored as bytes (e.g. 1/255). */
     private readonly scale = 1,
+    private readonly targetSize = 1,
   ) {
     this.exampleSize = inputShape.reduce((a, b) => a * b, 1);
   }
@@ -61,11 +90,13 @@ export class ArraySplit implements DataSplit {
     for (let start = 0; start < n; start += batchSize) {
       const m = Math.min(batchSize, n - start);
       const x = new Float32Array(m * this.exampleSize);
-      const y = new Int32Array(m);
+      const t = this.targetSize;
+      const y = this.y instanceof Float32Array ? new Float32Array(m * t) : new Int32Array(m);
       for (let r = 0; r < m; r++) {
         const src = this.indices[order ? order[start + r]! : start + r]!;
         this.fill(x, r, src);
-        y[r] = this.y[src]!;
+        if (y instanceof Float32Array) y.set(this.y.subarray(src * t, src * t + t), r * t);
+        else y[r] = this.y[src]!;
       }
       yield { x, y, n: m };
     }
@@ -74,7 +105,7 @@ export class ArraySplit implements DataSplit {
     const x = new Float32Array(this.exampleSize);
     const src = this.indices[i]!;
     this.fill(x, 0, src);
-    return { x, y: this.y[src]! };
+    return { x, y: this.y instanceof Float32Array ? 0 : this.y[src]! };
   }
 }
 

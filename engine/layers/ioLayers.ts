@@ -116,7 +116,13 @@ export class TokenEmbedding extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
     return tf.tidy(() => {
       const ids = tf.cast(asTensor(inputs), 'int32');
-      const tokens = tf.add(tf.gather(this.emb.read(), ids), this.pos.read());
+      // One-hot × embedding rather than gather: gather's gradient needs UnsortedSegmentSum,
+      // which the wasm backend lacks (a Text bytes model could not train there), and the
+      // matmul is the same maths with a gradient every backend has.
+      const [b, l] = ids.shape as [number, number];
+      const c = this.cfg;
+      const picked = tf.reshape(tf.matMul(tf.oneHot(tf.reshape(ids, [-1]), c.vocabSize), this.emb.read()), [b, l, c.channels]);
+      const tokens = tf.add(picked, this.pos.read());
       const embedding = broadcastBatch(this.emb.read(), tokens);
       const mask = tf.cast(tf.notEqual(ids, 0), 'float32');
       return [tokens, embedding, mask];

@@ -10,6 +10,7 @@ import { analyse } from '../graph/analyse.js';
 import type { GraphDoc, GraphNode } from '../graph/schema.js';
 import { getKind } from '../kinds/registry.js';
 import type { KindDefinition, Shape } from '../kinds/types.js';
+import { targetsOf, type TargetSpec } from '../data/dataset.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyKind = KindDefinition<any>;
@@ -61,7 +62,9 @@ export interface BindResult {
  * Fill "from data" params and check the model input and head agree with the data, with
  * messages that name the node and param to change.
  */
-export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number }): BindResult {
+export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; targets?: TargetSpec[] }): BindResult {
+  // Class counts come from data with class targets only (text and regression data have none to give).
+  const classTargets = targetsOf(data)[0]!.kind === 'classes';
   const filled: string[] = [];
   const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
   if (inputs.length !== 1) {
@@ -82,7 +85,7 @@ export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClass
   // Heads: probe numClasses-like params through the analyser (the head's loss needs its inputs).
   for (const head of out.nodes) {
     const kind = getKind(head.kind);
-    if (!kind?.loss) continue;
+    if (!kind?.loss || !classTargets) continue;
     const keys = fromDataParams(kind, head.params);
     if (keys.length > 0) {
       // The class count is the one param whose probe shows up as the head's number of classes.
@@ -105,7 +108,7 @@ export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClass
   }
   const a = analyse(out);
   for (const h of a.heads) {
-    if (h.loss.type === 'classification' && h.loss.classes !== data.numClasses) {
+    if (classTargets && h.loss.type === 'classification' && h.loss.classes !== data.numClasses) {
       throw new BindError(`The head "${h.nodeId}" predicts ${h.loss.classes} classes but the data has ${data.numClasses}; set its numClasses to ${data.numClasses} (or 0 to take it from the data)`, h.nodeId, 'numClasses');
     }
   }

@@ -33,3 +33,67 @@ export function tinyPerceiverDoc(opts: { height?: number; width?: number; classe
     training: { optimizer: 'adam', learningRate: 0.01, batchSize: 8, epochs: 2, seed: 3, ...opts.training },
   });
 }
+
+const wire = (id: string, s: string, sp: string, t: string, tp: string) => ({ id, source: { node: s, port: sp }, target: { node: t, port: tp } });
+
+/**
+ * bytes-mlm-tiny shrunk further: `seqLen` byte ids embedded to 16 channels, 4 latents, one
+ * latent layer, `seqLen` trainable output queries and logits tied to the embedding.
+ */
+export function tinyMlmDoc(opts: { seqLen?: number; vocabSize?: number; numQueries?: number; training?: Record<string, unknown> } = {}): GraphDoc {
+  const L = opts.seqLen ?? 16;
+  return graphDocSchema.parse({
+    schemaVersion: 1,
+    name: 'tiny mlm',
+    nodes: [
+      { id: 'text', kind: 'TextBytes', params: { maxLength: L, channels: 16, vocabSize: opts.vocabSize ?? 262 } },
+      { id: 'latents', kind: 'LatentArray', params: { numLatents: 4, channels: 16 } },
+      { id: 'encoder', kind: 'CrossAttention', params: { heads: 1 } },
+      { id: 'stack', kind: 'LatentStack', params: { layersPerBlock: 1, blocks: 1, heads: 1 } },
+      { id: 'query', kind: 'TrainableQuery', params: { numQueries: opts.numQueries ?? L, channels: 16 } },
+      { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1, useQueryResidual: false } },
+      { id: 'head', kind: 'TiedEmbeddingDecoder', params: {} },
+    ],
+    edges: [
+      wire('e1', 'latents', 'out', 'encoder', 'q'),
+      wire('e2', 'text', 'out', 'encoder', 'kv'),
+      wire('e3', 'text', 'mask', 'encoder', 'mask'),
+      wire('e4', 'encoder', 'out', 'stack', 'in'),
+      wire('e5', 'query', 'out', 'decoder', 'q'),
+      wire('e6', 'stack', 'out', 'decoder', 'kv'),
+      wire('e8', 'decoder', 'out', 'head', 'in'),
+      wire('e9', 'text', 'embedding', 'head', 'embedding'),
+    ],
+    training: { optimizer: 'adam', learningRate: 0.01, batchSize: 8, epochs: 2, seed: 3, ...opts.training },
+    data: { source: 'text' },
+  });
+}
+
+/**
+ * A table row → `outputs` × `channels` real values: columns as tokens, 4 latents, one latent
+ * layer, `outputs` trainable queries and a per-position projection (MSE).
+ */
+export function tinyRegressionDoc(opts: { columns?: number; outputs?: number; channels?: number; training?: Record<string, unknown> } = {}): GraphDoc {
+  return graphDocSchema.parse({
+    schemaVersion: 1,
+    name: 'tiny regression',
+    nodes: [
+      { id: 'table', kind: 'TabularInput', params: { numColumns: opts.columns ?? 3, channels: 8 } },
+      { id: 'latents', kind: 'LatentArray', params: { numLatents: 4, channels: 8 } },
+      { id: 'encoder', kind: 'CrossAttention', params: { heads: 1 } },
+      { id: 'stack', kind: 'LatentStack', params: { layersPerBlock: 1, blocks: 1, heads: 1 } },
+      { id: 'query', kind: 'TrainableQuery', params: { numQueries: opts.outputs ?? 1, channels: 8 } },
+      { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1, useQueryResidual: true } },
+      { id: 'head', kind: 'PerPositionProjection', params: { outputChannels: opts.channels ?? 1 } },
+    ],
+    edges: [
+      wire('e1', 'latents', 'out', 'encoder', 'q'),
+      wire('e2', 'table', 'out', 'encoder', 'kv'),
+      wire('e4', 'encoder', 'out', 'stack', 'in'),
+      wire('e5', 'query', 'out', 'decoder', 'q'),
+      wire('e6', 'stack', 'out', 'decoder', 'kv'),
+      wire('e8', 'decoder', 'out', 'head', 'in'),
+    ],
+    training: { optimizer: 'adam', learningRate: 0.01, batchSize: 8, epochs: 2, seed: 3, ...opts.training },
+  });
+}

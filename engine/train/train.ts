@@ -5,10 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingSettings } from '../graph/schema.js';
-import type { Batch, Dataset, DataSplit } from '../data/dataset.js';
+import type { Dataset, DataSplit } from '../data/dataset.js';
 import { learningRateAt } from './schedule.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
 import { createOptimizer } from './fusedAdam.js';
+import { batchTensors, classifierPlan, headLoss, metricValue, planFromModel, type MetricKind, type TrainPlan } from './losses.js';
+
+export { classificationLoss } from './losses.js';
 
 export interface StepEvent {
   epoch: number;
@@ -24,19 +27,33 @@ export interface StepEvent {
 export interface EpochEvent {
   epoch: number;
   loss: number;
+  /** The first head's metric (what `metric` names: accuracy, masked-token accuracy or MSE). */
   accuracy: number;
   valLoss: number | null;
   valAccuracy: number | null;
   seconds: number;
+  /** Absent in records written before other heads trained: accuracy. */
+  metric?: MetricKind;
+}
+
+export interface HeadMetric {
+  nodeId: string;
+  metric: MetricKind;
+  value: number;
 }
 
 export interface EvalResult {
+  /** Sum of the heads' mean losses. */
   loss: number;
+  /** The first head's metric (see `metric`). */
   accuracy: number;
-  /** confusion[true][predicted] */
+  metric: MetricKind;
+  /** Every head's metric, in head order. */
+  heads: HeadMetric[];
+  /** confusion[true][predicted] of the first head when it is a classifier; empty otherwise. */
   confusion: number[][];
   perClassAccuracy: number[];
-  /** A few misclassified examples (index into the split, true, predicted). */
+  /** A few misclassified examples (index into the split, true, predicted); classifiers only. */
   mistakes: { index: number; label: number; predicted: number }[];
 }
 
@@ -69,6 +86,11 @@ export interface TrainControl {
   maxStepsPerEpoch?: number;
   /** Evaluate the test split at the end (default true). */
   evaluateTest?: boolean;
+  /**
+   * Inputs and heads checked against the data (losses.ts planTraining, from the analysis: its
+   * errors name the nodes). Default: planned from the model's inputs and outputs.
+   */
+  plan?: TrainPlan;
 }
 
 /**
@@ -95,49 +117,60 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.
   return Object.fromEntries(names.map((k) => [k, tf.mul(grads[k]!, factor)]));
 }
 
-/** Softmax cross-entropy with optional label smoothing, mean over the batch. */
-export function classificationLoss(logits: tf.Tensor, labels: tf.Tensor, classes: number, smoothing: number): tf.Scalar {
-  return tf.tidy(() => {
-    let target = tf.oneHot(labels as tf.Tensor1D, classes).toFloat();
-    if (smoothing > 0) target = tf.add(tf.mul(target, 1 - smoothing), smoothing / classes);
-    const logp = tf.logSoftmax(logits);
-    return tf.neg(tf.mean(tf.sum(tf.mul(target, logp), -1))) as tf.Scalar;
-  });
+/** The model's outputs for a batch as a list (one per head), in training or inference mode. */
+function forward(model: tf.LayersModel, inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
+  const x = inputs.length === 1 ? inputs[0]! : inputs;
+  const out = training ? model.apply(x, { training: true }) : model.predict(x);
+  return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
 }
 
-function toTensors(b: Batch, inputShape: number[]): { x: tf.Tensor; y: tf.Tensor1D } {
-  return { x: tf.tensor(b.x, [b.n, ...inputShape]), y: tf.tensor1d(b.y, 'int32') };
-}
-
-/** Evaluate in chunks of at most 64 (the wasm heap never shrinks: keep evaluation small). */
-export async function evaluate(model: tf.LayersModel, split: DataSplit, inputShape: number[], classes: number, opts: { maxMistakes?: number } = {}): Promise<EvalResult> {
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+/**
+ * Evaluate in chunks of at most 64 (the wasm heap never shrinks: keep evaluation small). The
+ * loss of a batch is weighted by its examples, so the result is the mean over the split; token
+ * and MSE metrics count positions and values over the whole split.
+ */
+export async function evaluate(model: tf.LayersModel, split: DataSplit, inputShape: number[], classes: number, opts: { maxMistakes?: number; plan?: TrainPlan } = {}): Promise<EvalResult> {
+  const plan = opts.plan ?? classifierPlan(inputShape, classes);
+  const first = plan.heads[0]!;
+  const classifier = first.loss === 'classification';
+  const k = classifier ? first.classes : 0;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const tallies = plan.heads.map(() => [0, 0]);
   let lossSum = 0;
   let n = 0;
   let index = 0;
   const mistakes: EvalResult['mistakes'] = [];
   for await (const b of split.batches(64)) {
-    const { x, y } = toTensors(b, inputShape);
-    const [lossT, predT] = tf.tidy(() => {
-      const logits = model.predict(x) as tf.Tensor;
-      return [tf.mul(classificationLoss(logits, y, classes, 0), b.n), tf.argMax(logits, -1)];
+    const { inputs, targets } = batchTensors(plan, b);
+    const [lossT, tallyT, predT] = tf.tidy(() => {
+      const outs = forward(model, inputs, false);
+      const per = plan.heads.map((h, i) => headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, 0));
+      return [tf.mul(tf.addN(per.map((p) => p.loss)), b.n), tf.stack(per.map((p) => p.tally)), per[0]!.predicted ?? tf.zeros([0])];
     });
-    const [lossV, pred] = await Promise.all([lossT.data(), predT.data()]);
-    tf.dispose([x, y, lossT, predT]);
+    const [lossV, tally, pred] = await Promise.all([lossT.data(), tallyT.data(), predT.data()]);
+    tf.dispose([...inputs, ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y])), lossT, tallyT, predT]);
     lossSum += lossV[0]!;
-    for (let i = 0; i < b.n; i++) {
-      const t = b.y[i]!;
-      const p = pred[i]!;
-      confusion[t]![p]!++;
-      if (t !== p && mistakes.length < (opts.maxMistakes ?? 24)) mistakes.push({ index: index + i, label: t, predicted: p });
+    tallies.forEach((t, i) => {
+      t[0] += tally[2 * i]!;
+      t[1] += tally[2 * i + 1]!;
+    });
+    if (classifier) {
+      for (let i = 0; i < b.n; i++) {
+        const t = b.y[i]!;
+        const p = pred[i]!;
+        confusion[t]![p]!++;
+        if (t !== p && mistakes.length < (opts.maxMistakes ?? 24)) mistakes.push({ index: index + i, label: t, predicted: p });
+      }
     }
     n += b.n;
     index += b.n;
   }
-  const correct = confusion.reduce((a, row, i) => a + row[i]!, 0);
+  const heads = plan.heads.map((h, i) => ({ nodeId: h.nodeId, metric: h.metric, value: metricValue(tallies[i]![0]!, tallies[i]![1]!) }));
   return {
     loss: n ? lossSum / n : NaN,
-    accuracy: n ? correct / n : NaN,
+    accuracy: heads[0]!.value,
+    metric: first.metric,
+    heads,
     confusion,
     perClassAccuracy: confusion.map((row, i) => {
       const total = row.reduce((a, b) => a + b, 0);
@@ -157,6 +190,7 @@ function restore(model: tf.LayersModel, snap: tf.Tensor[]): void {
 
 export async function train(model: tf.LayersModel, data: Dataset, settings: TrainingSettings, control: TrainControl = {}): Promise<TrainResult> {
   const classes = data.numClasses;
+  const plan = control.plan ?? planFromModel(model, data);
   const optimizer = makeOptimizer(settings);
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   const decayVars = model.trainableWeights.filter((w) => w.shape.length >= 2).map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -196,8 +230,8 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
       const epochStart = Date.now();
       let lossSum = 0;
       let lossCount = 0;
-      let correct = 0;
-      let seen = 0;
+      let hits = 0;
+      let counted = 0;
       let inEpoch = 0;
       let pendingLoss: tf.Scalar | null = null;
       for await (const b of data.train.batches(settings.batchSize, { shuffle: true, seed: settings.seed, epoch })) {
@@ -209,31 +243,33 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
         await control.waitIfPaused?.();
         const lr = learningRateAt(settings, step, totalSteps);
         setLearningRate(optimizer, lr);
-        const { x, y } = toTensors(b, data.inputShape);
-        const { loss, correctT } = tf.tidy(() => {
-          let correctT: tf.Scalar | undefined;
+        const { inputs, targets } = batchTensors(plan, b);
+        const { loss, tallyT } = tf.tidy(() => {
+          let tallyT: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {
-            const logits = model.apply(x, { training: true }) as tf.Tensor;
-            correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'float32')) as tf.Scalar);
-            return classificationLoss(logits, y, classes, settings.labelSmoothing);
+            const outs = forward(model, inputs, true);
+            const per = plan.heads.map((h, i) => headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, settings.labelSmoothing));
+            // The first head's tally is the epoch's metric; several heads train on the sum of losses.
+            tallyT = tf.keep(per[0]!.tally);
+            return (per.length === 1 ? per[0]!.loss : tf.addN(per.map((p) => p.loss))) as tf.Scalar;
           }, vars);
           optimizer.applyGradients(settings.gradClipNorm > 0 ? clipByGlobalNorm(grads, settings.gradClipNorm) : grads);
           if (settings.weightDecay > 0) {
             // AdamW / SGD: decoupled weight decay on kernels and arrays (not biases or norms).
             for (const v of decayVars) v.assign(tf.mul(v, 1 - lr * settings.weightDecay));
           }
-          return { loss: tf.keep(value), correctT: correctT! };
+          return { loss: tf.keep(value), tallyT: tallyT! };
         });
-        tf.dispose([x, y]);
+        tf.dispose([...inputs, ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y]))]);
         step++;
         inEpoch++;
         windowExamples += b.n;
-        seen += b.n;
         pendingLoss?.dispose();
         pendingLoss = loss;
-        const c = (await correctT.data())[0]!;
-        correctT.dispose();
-        correct += c;
+        const tally = await tallyT.data();
+        tallyT.dispose();
+        hits += tally[0]!;
+        counted += tally[1]!;
         if (step % reportEvery === 0 || inEpoch === stepsPerEpoch) {
           const lv = (await loss.data())[0]!;
           if (!Number.isFinite(lv) || lv > 1e6) {
@@ -264,14 +300,15 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
       }
       pendingLoss?.dispose();
       if (status !== 'done' || inEpoch === 0) break;
-      const val = data.validation.size > 0 ? await evaluate(model, data.validation, data.inputShape, classes, { maxMistakes: 0 }) : null;
+      const val = data.validation.size > 0 ? await evaluate(model, data.validation, data.inputShape, classes, { maxMistakes: 0, plan }) : null;
       const ev: EpochEvent = {
         epoch: epoch + 1,
         loss: lossCount ? lossSum / lossCount : NaN,
-        accuracy: seen ? correct / seen : NaN,
+        accuracy: metricValue(hits, counted),
         valLoss: val ? val.loss : null,
         valAccuracy: val ? val.accuracy : null,
         seconds: (Date.now() - epochStart) / 1000,
+        metric: plan.heads[0]!.metric,
       };
       epochs.push(ev);
       control.onEpoch?.(ev);
@@ -298,6 +335,6 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
     tf.dispose(lastGood);
     optimizer.dispose();
   }
-  const test = control.evaluateTest === false || status === 'diverged' ? null : await evaluate(model, data.test, data.inputShape, classes);
+  const test = control.evaluateTest === false || status === 'diverged' ? null : await evaluate(model, data.test, data.inputShape, classes, { plan });
   return { status, message, epochs, test, seconds: (Date.now() - started) / 1000, steps: step };
 }

@@ -5,13 +5,13 @@
  * gradient norm per node on one fixed batch) and posts them as plain numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset, DataSplit } from '../../engine/data/dataset';
+import type { Batch, Dataset, DataSplit } from '../../engine/data/dataset';
 import type { Analysis } from '../../engine/graph/analyse';
 import type { GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import { captureAttention, type AttentionMap } from '../../engine/insight/attentionMaps';
 import { summariseEpoch } from '../../engine/insight/diagnostics';
 import { gradientNormsByNode } from '../../engine/insight/gradients';
-import { classificationLoss } from '../../engine/train/train';
+import { batchTensors, headLoss, planTraining } from '../../engine/train/losses';
 import type { AttentionSnapshot, FromWorker, ToWorkerInsight } from './protocol';
 
 /** Examples in the batch the gradient norms are measured on. */
@@ -29,7 +29,7 @@ interface Kept {
   epoch: number | null;
   training: boolean;
   probe: { x: Float32Array; y: number } | null;
-  batch: { x: Float32Array; y: Int32Array; n: number } | null;
+  batch: Batch | null;
 }
 
 let kept: Kept | null = null;
@@ -91,10 +91,13 @@ export function epochDiagnostics(post: (m: FromWorker) => void, runId: number, e
     const x1 = tf.tensor(probe.x, [1, ...data.inputShape]);
     const maps = captureAttention(model, x1, doc, analysis);
     x1.dispose();
-    const xb = tf.tensor(batch.x, [batch.n, ...data.inputShape]);
-    const yb = tf.tensor1d(batch.y, 'int32');
-    const gradients = gradientNormsByNode(model, doc, xb, yb, (out, y) => classificationLoss(out, y, data.numClasses, 0));
-    tf.dispose([xb, yb]);
+    // The head's own loss (class, masked-token or MSE); several heads: no per-node gradients.
+    const plan = planTraining(analysis, data);
+    const { inputs, targets } = batchTensors(plan, batch);
+    const head = plan.heads[0]!;
+    const gradients =
+      plan.heads.length === 1 ? gradientNormsByNode(model, doc, inputs.length === 1 ? inputs[0]! : inputs, targets[0]!.y, (out, y) => headLoss(head, out, y, targets[0]!.mask, 0).loss) : [];
+    tf.dispose([...inputs, ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y]))]);
     post({ type: 'diagnostics', runId, diagnostics: summariseEpoch(epoch, maps, gradients) });
   } catch (err) {
     post({ type: 'status', runId, phase: 'training', message: `Latent diagnostics of epoch ${epoch} failed: ${(err as Error).message}` });
