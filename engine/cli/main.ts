@@ -12,12 +12,17 @@ export const HELP = `perceiver-studio — compose and train Perceiver / Perceive
 Usage:
   perceiver-studio inspect <template.json> [--json]
       Per-node output shapes and parameter counts, and the total. Exit 1 if the graph is invalid.
-  perceiver-studio train <template.json> --data <mnist|file.csv|file.json|file.npy|file.npz|folder>
+  perceiver-studio train <template.json> --data <mnist|file.csv|file.json|file.npy|file.npz|folder|file.txt>
                          [--target COLUMN] [--normalize none|minmax|standardize] [--skip-bad-rows]
                          [--epochs N] [--batch-size B] [--learning-rate LR] [--seed S]
                          [--checkpoints DIR] [--resume DIR] [--memory-limit GiB]
-                         [--max-steps N] [--backend wasm|cpu] [--json]
+                         [--max-steps N] [--backend wasm|cpu] [--mask-rate R] [--json]
       Train in Node. An image folder has one subfolder per class (PNG/JPEG), streamed in batches.
+      The head decides the loss: a classifier trains on classes (accuracy); a token head such as
+      the Tied embedding decoder on a text file (.txt, .md…) cut into windows of the Text bytes
+      node's maxLength with R (default 0.15) of the bytes hidden (masked-token accuracy); a
+      regression head such as the Per-position projection on numeric targets (MSE): a CSV/.npy
+      target column, or an .npz "y" array of any per-example shape.
       Input params set to 0 (e.g. TabularInput numColumns, ImageInput height) and a head's
       numClasses 0 are taken from the data. Prints one JSON line per epoch {epoch, loss, accuracy,
       valLoss, valAccuracy} and a final {done, testAccuracy, confusion, seconds} (with --json; a
@@ -33,7 +38,8 @@ Options:
   --epochs N        override the template's epochs
   --batch-size B    override the template's batch size
   --max-steps N     limit the steps per epoch (quick checks)
-  --target COLUMN   the class column of a CSV/JSON (name or 1-based number), or label array of an .npz
+  --target COLUMN   the class (or value) column of a CSV/JSON (name or 1-based number), or label array of an .npz
+  --mask-rate R     fraction of bytes hidden per window of a text file (default 0.15)
   --checkpoints DIR write a checkpoint (weights, optimizer state, epoch) there after every epoch
   --resume DIR      continue from the latest checkpoint in DIR (and keep writing checkpoints there)
   --memory-limit G  memory the backend may use, in GiB (default: wasm 4)
@@ -51,7 +57,7 @@ interface Args {
 export function parseArgs(argv: string[]): Args {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const valued = new Set(['--epochs', '--batch-size', '--backend', '--data', '--target', '--max-steps', '--out', '--format', '--weights', '--seed', '--learning-rate', '--resume', '--checkpoints', '--normalize', '--memory-limit']);
+  const valued = new Set(['--epochs', '--batch-size', '--backend', '--data', '--target', '--max-steps', '--out', '--format', '--weights', '--seed', '--learning-rate', '--resume', '--checkpoints', '--normalize', '--memory-limit', '--mask-rate']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {

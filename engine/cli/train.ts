@@ -1,20 +1,23 @@
 /**
- * `perceiver-studio train`: load data (built-in MNIST, a CSV/JSON/NumPy file or an image folder),
+ * `perceiver-studio train`: load data (built-in MNIST, a CSV/JSON/NumPy file, an image folder, or
+ * a text file for masked-byte models),
  * fill "from data" params, refuse a model that will not fit in memory, then train with the same
  * engine code the app's worker runs, writing a checkpoint per epoch when asked.
  *
  * Exit codes: 0 trained; 1 the run diverged or the model/template is wrong; 2 usage;
  * 3 a data problem (file, row, column or image named); 4 the model does not fit in memory.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { compile } from '../compile/compile.js';
 import type { Dataset } from '../data/dataset.js';
 import { DataError, type Skipped } from '../data/errors.js';
 import { imageFolderDataset } from '../data/images.js';
 import { mnistDataset } from '../data/mnist.js';
-import { arrayDataset, type NormalizeKind } from '../data/tabular.js';
+import { arrayDataset, type NormalizeKind, type TargetKind } from '../data/tabular.js';
+import { isTextFileName, textDataset } from '../data/text.js';
 import { analyse } from '../graph/analyse.js';
 import type { GraphDoc, TrainingSettings } from '../graph/schema.js';
+import { getKind } from '../kinds/registry.js';
 import { useNodeBackend, type NodeBackend } from '../node/backend.js';
 import { readCheckpoint, writeCheckpoint } from '../node/checkpointFiles.js';
 import { readDataFile } from '../node/files.js';
@@ -23,6 +26,7 @@ import { loadMnistBytes } from '../node/mnist.js';
 import { BindError, bindToData, declaredInputShape } from '../train/bindData.js';
 import { CheckpointError, type Checkpoint } from '../train/checkpoint.js';
 import { estimateTrainingMemory, GiB, MemoryGuardError } from '../train/memoryGuard.js';
+import { headLossTypes, METRIC_LABEL, metricIsAccuracy, planTraining, type MetricKind } from '../train/losses.js';
 import { train, type EvalResult } from '../train/train.js';
 import { UsageError, type parseArgs } from './main.js';
 
@@ -36,6 +40,19 @@ export interface DataSpec {
   target?: string;
   normalize: NormalizeKind;
   badRows: 'error' | 'skip';
+  /** 'values' for a regression head (real-valued targets). */
+  targetKind?: TargetKind;
+  /** Fraction of bytes hidden per window (text data). */
+  maskRate?: number;
+}
+
+function readTextFile(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`, { file: path });
+  }
 }
 
 export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> {
@@ -53,7 +70,19 @@ export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> 
     const [height, width, channels] = declared?.length === 3 ? declared : [0, 0, 0];
     return imageFolderDataset(listImageFolder(d.spec), nodeImageAccess, { ...split, height, width, channels });
   }
-  const t = await readDataFile(d.spec, { target: d.target, badRows: d.badRows });
+  if (isTextFileName(d.spec) || doc.data?.source === 'text') {
+    // Windows as long as the input node takes: a Text bytes node's maxLength.
+    const declared = declaredInputShape(doc);
+    if (!declared || declared.length !== 1 || !(declared[0]! > 0)) {
+      const input = doc.nodes.find((n) => getKind(n.kind)?.isModelInput);
+      throw new BindError(
+        `${d.spec} is a text file: it trains a masked-byte model whose input is a Text bytes node, but the input ${input ? `"${input.id}" (${input.kind}) takes examples of shape [${declared?.join(', ') ?? '?'}]` : 'is missing'}; use a text template such as templates/bytes-mlm-tiny.json`,
+        input?.id,
+      );
+    }
+    return textDataset(readTextFile(d.spec), { file: d.spec, seqLen: declared[0]!, maskRate: d.maskRate, ...split });
+  }
+  const t = await readDataFile(d.spec, { target: d.target, badRows: d.badRows, targetKind: d.targetKind });
   return arrayDataset(d.spec, t, split);
 }
 
@@ -73,6 +102,13 @@ function formatConfusion(r: EvalResult, classNames: string[]): string[] {
     lines.push(`${names[i]!.padEnd(w + 2)}${row.map((v) => String(v).padStart(w)).join('')}   ${Number.isNaN(acc) ? '   n/a' : (acc * 100).toFixed(1).padStart(5) + '%'}`);
   });
   return lines;
+}
+
+/** "acc 12.3%" or "MSE 0.0123", as the metric reads. */
+export function formatMetric(metric: MetricKind | undefined, value: number): string {
+  const m = metric ?? 'accuracy';
+  const label = m === 'accuracy' ? 'acc' : METRIC_LABEL[m];
+  return metricIsAccuracy(m) ? `${label} ${(value * 100).toFixed(1)}%` : `${label} ${value.toPrecision(4)}`;
 }
 
 function enumFlag<T extends string>(args: Args, name: string, allowed: readonly T[], fallback: T): T {
@@ -127,6 +163,9 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   const seed = intFlag(args, '--seed');
   if (seed !== undefined) settings.seed = seed;
   const maxSteps = intFlag(args, '--max-steps');
+  const maskRateFlag = stringFlag(args, '--mask-rate');
+  const maskRate = maskRateFlag === undefined ? undefined : Number(maskRateFlag);
+  if (maskRate !== undefined && !(maskRate > 0 && maskRate < 1)) throw new UsageError(`--mask-rate is the fraction of bytes hidden, between 0 and 1 (got ${maskRateFlag})`);
   if (resume && resume.manifest.epoch >= settings.epochs) {
     throw new UsageError(`the checkpoint in ${resumeDir} has finished ${resume.manifest.epoch} of ${settings.epochs} epochs; give --epochs N with N > ${resume.manifest.epoch} to train further`);
   }
@@ -137,6 +176,9 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
       target: stringFlag(args, '--target') ?? template.data?.target,
       normalize: enumFlag<NormalizeKind>(args, '--normalize', ['none', 'minmax', 'standardize'], template.data?.normalize ?? 'none'),
       badRows: args.flags.has('--skip-bad-rows') ? 'skip' : 'error',
+      // A regression head reads its targets as numbers rather than classes.
+      targetKind: headLossTypes(template)[0]?.type === 'regression' ? 'values' : 'classes',
+      maskRate,
     },
     template,
   );
@@ -146,26 +188,36 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     const first = analysis.problems.find((p) => p.severity === 'error')!;
     throw new BindError(`The graph cannot be trained: ${first.message}`, first.nodeId);
   }
+  const plan = planTraining(analysis, data);
+  const metric = plan.heads[0]!.metric;
   const estimate = estimateTrainingMemory(analysis, settings, backend, memoryLimit);
   if (!estimate.fits) throw new MemoryGuardError(estimate);
 
   const be = await useNodeBackend(backend);
   const { model } = compile({ ...doc, training: settings });
   if (!json) {
-    out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${data.numClasses} classes, input [${data.inputShape.join(', ')}]; backend ${be.note}`);
+    const t = plan.heads[0]!.target;
+    const what =
+      t.kind === 'classes'
+        ? `${data.numClasses} classes`
+        : t.kind === 'tokens'
+          ? `${t.masked ? 'masked ' : ''}tokens (${t.classes} ids${'maskRate' in data ? `, ${((data.maskRate as number) * 100).toFixed(0)}% hidden` : ''})`
+          : `real-valued targets [${t.shape.join(', ')}] (MSE)`;
+    out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${what}, input [${data.inputShape.join(', ')}]; backend ${be.note}`);
     if (data.classNames.some((n, i) => n !== String(i))) out.log(`classes: ${data.classNames.map((n, i) => `${i}=${n}`).join(', ')}`);
     for (const f of filled) out.log(`  ${f}`);
     out.log(`  ${estimate.message}`);
     reportSkipped(data.skipped, out);
     if (resume) out.log(`resuming from ${resumeDir} after epoch ${resume.manifest.epoch} (step ${resume.manifest.step})`);
   } else {
-    out.log(JSON.stringify({ start: true, params: model.countParams(), train: data.train.size, validation: data.validation.size, test: data.test.size, classes: data.classNames, filled, skipped: data.skipped, estimateBytes: estimate.totalBytes, resumedFromEpoch: resume?.manifest.epoch ?? null }));
+    out.log(JSON.stringify({ start: true, metric, params: model.countParams(), train: data.train.size, validation: data.validation.size, test: data.test.size, classes: data.classNames, filled, skipped: data.skipped, estimateBytes: estimate.totalBytes, resumedFromEpoch: resume?.manifest.epoch ?? null }));
   }
   let result;
   try {
     result = await train(model, data, settings, {
       maxStepsPerEpoch: maxSteps,
       reportEvery: 10,
+      plan,
       resume,
       onCheckpoint: checkpointDir
         ? async (epoch, capture) => {
@@ -174,11 +226,11 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
           }
         : undefined,
       onEpoch: (e) => {
-        if (json) out.log(JSON.stringify({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds }));
+        if (json) out.log(JSON.stringify({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, metric: e.metric, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds }));
         else
           out.log(
-            `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${(e.accuracy * 100).toFixed(1)}%` +
-              (e.valLoss !== null ? `  val loss ${e.valLoss.toFixed(4)} val acc ${(e.valAccuracy! * 100).toFixed(1)}%` : '') +
+            `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} ${formatMetric(e.metric, e.accuracy)}` +
+              (e.valLoss !== null ? `  val loss ${e.valLoss.toFixed(4)} val ${formatMetric(e.metric, e.valAccuracy!)}` : '') +
               `  (${e.seconds.toFixed(1)} s)`,
           );
       },
@@ -189,10 +241,11 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   const final = {
     done: result.status !== 'diverged',
     status: result.status,
+    metric,
     testAccuracy: result.test?.accuracy ?? null,
     testLoss: result.test?.loss ?? null,
     perClassAccuracy: result.test?.perClassAccuracy ?? null,
-    confusion: result.test?.confusion ?? null,
+    confusion: result.test && metric === 'accuracy' ? result.test.confusion : null,
     classes: data.classNames,
     seconds: result.seconds,
     steps: result.steps,
@@ -202,8 +255,10 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   if (json) out.log(JSON.stringify(final));
   else {
     if (result.message) (result.status === 'diverged' ? out.err : out.log)(result.message);
-    if (result.test) for (const l of formatConfusion(result.test, data.classNames)) out.log(l);
-    out.log(`test accuracy ${result.test ? (result.test.accuracy * 100).toFixed(2) + '%' : 'n/a'}${result.test ? ` (loss ${result.test.loss.toFixed(4)})` : ''} after ${result.seconds.toFixed(1)} s`);
+    if (result.test && metric === 'accuracy') for (const l of formatConfusion(result.test, data.classNames)) out.log(l);
+    const label = METRIC_LABEL[metric];
+    const value = result.test ? (metricIsAccuracy(metric) ? (result.test.accuracy * 100).toFixed(2) + '%' : result.test.accuracy.toPrecision(4)) : 'n/a';
+    out.log(`test ${label} ${value}${result.test ? ` (loss ${result.test.loss.toFixed(4)})` : ''} after ${result.seconds.toFixed(1)} s`);
   }
   return result.status === 'diverged' ? EXIT.failed : EXIT.ok;
 }

@@ -5,7 +5,7 @@
  */
 import { DataError, newSkipped } from './errors.js';
 import { firstNonFinite, indexOf, type NpyArray } from './npy.js';
-import { classesFromTargets, type TabularData } from './tabular.js';
+import { classesFromTargets, type TabularData, type TargetKind } from './tabular.js';
 
 const X_NAMES = ['x', 'X', 'inputs', 'features', 'data', 'images', 'x_train'];
 const Y_NAMES = ['y', 'Y', 'labels', 'label', 'targets', 'target', 'classes', 'y_train'];
@@ -25,7 +25,7 @@ function checkFinite(a: NpyArray, what: string, file?: string): void {
   if (bad >= 0) throw new DataError(`${what}${indexOf(bad, a.shape)} is ${a.data[bad]}; features must be finite (replace NaN/Infinity first)`, { file });
 }
 
-export function tableFromNpy(a: NpyArray, opts: { file?: string; target?: string } = {}): TabularData {
+export function tableFromNpy(a: NpyArray, opts: { file?: string; target?: string; targetKind?: TargetKind } = {}): TabularData {
   const file = opts.file;
   if (a.shape.length !== 2) {
     throw new DataError(`a single .npy is read as a table [rows, columns] with the class in one column, but this array has shape (${a.shape.join(', ')}); save features and labels together with np.savez(path, x=…, y=…)`, { file });
@@ -53,11 +53,17 @@ export function tableFromNpy(a: NpyArray, opts: { file?: string; target?: string
     }
   }
   const column = `column ${t + 1}`;
+  const featureNames = Array.from({ length: cols }, (_, c) => `column ${c + 1}`).filter((_, c) => c !== t);
+  if (opts.targetKind === 'values') {
+    const bad = firstNonFinite(targetValues);
+    if (bad >= 0) throw new DataError(`element [${bad}, ${t}] is ${targetValues[bad]}; regression targets must be finite`, { file });
+    return { features, labels: new Int32Array(n), n, featureShape: [d], featureNames, targetName: column, classNames: [], skipped: newSkipped(), values: targetValues, valueShape: [1] };
+  }
   const { labels, classNames } = labelsFrom(targetValues, file, column, (i) => `element [${i}, ${t}]`);
-  return { features, labels, n, featureShape: [d], featureNames: Array.from({ length: cols }, (_, c) => `column ${c + 1}`).filter((_, c) => c !== t), targetName: column, classNames, skipped: newSkipped() };
+  return { features, labels, n, featureShape: [d], featureNames, targetName: column, classNames, skipped: newSkipped() };
 }
 
-export function examplesFromNpz(arrays: Map<string, NpyArray>, opts: { file?: string; target?: string } = {}): TabularData {
+export function examplesFromNpz(arrays: Map<string, NpyArray>, opts: { file?: string; target?: string; targetKind?: TargetKind } = {}): TabularData {
   const file = opts.file;
   const names = [...arrays.keys()];
   const list = names.map((n) => `"${n}" (${arrays.get(n)!.shape.join('×')})`).join(', ');
@@ -70,6 +76,16 @@ export function examplesFromNpz(arrays: Map<string, NpyArray>, opts: { file?: st
   if (xName === undefined) throw new DataError(`cannot tell which array holds the features; the archive holds ${list}. Call it "x"`, { file });
   const x = arrays.get(xName)!;
   const y = arrays.get(yName)!;
+  if (opts.targetKind === 'values') {
+    // Regression: any per-example shape, e.g. (n, O, C) for a per-position head.
+    if (x.shape.length < 2) throw new DataError(`the features "${xName}" have shape (${x.shape.join(', ')}); expected (examples, features…)`, { file });
+    if (x.shape[0] !== y.shape[0]) throw new DataError(`"${xName}" has ${x.shape[0]} examples but "${yName}" has ${y.shape[0]}; they must match`, { file });
+    checkFinite(x, xName, file);
+    const bad = firstNonFinite(y.data);
+    if (bad >= 0) throw new DataError(`${yName}${indexOf(bad, y.shape)} is ${y.data[bad]}; regression targets must be finite`, { file });
+    const n = x.shape[0]!;
+    return { features: x.data, labels: new Int32Array(n), n, featureShape: x.shape.slice(1), featureNames: [], targetName: yName, classNames: [], skipped: newSkipped(), values: Float32Array.from(y.data), valueShape: y.shape.length > 1 ? y.shape.slice(1) : [1] };
+  }
   if (y.shape.length !== 1 && !(y.shape.length === 2 && y.shape[1] === 1)) {
     throw new DataError(`the labels "${yName}" have shape (${y.shape.join(', ')}); expected one class per example, shape (n,)`, { file });
   }

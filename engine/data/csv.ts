@@ -5,7 +5,7 @@
  * Every refusal names the file, the line as an editor shows it, and the column.
  */
 import { DataError, newSkipped, skip, type BadRowPolicy, type Skipped } from './errors.js';
-import { classesFromTargets, type TabularData } from './tabular.js';
+import { classesFromTargets, type TabularData, type TargetKind } from './tabular.js';
 
 export interface CsvRecord {
   fields: string[];
@@ -161,6 +161,8 @@ export interface CsvOptions {
   delimiter?: string;
   /** What to do with a bad row: stop with its line number (default) or skip and count it. */
   badRows?: BadRowPolicy;
+  /** 'values': the target is a real number per row (regression heads); default classes. */
+  targetKind?: TargetKind;
 }
 
 function resolveTarget(target: string | undefined, names: string[], hasHeader: boolean, file?: string): number {
@@ -225,14 +227,35 @@ export function parseCsv(text: string, opts: CsvOptions = {}): TabularData {
     if (!okRow) continue;
     const t = rec.fields[targetCol]!.trim();
     if (t === '') {
-      bad('the target cell is empty; every row needs a class', rec.line, `"${names[targetCol]}"`);
+      bad(`the target cell is empty; every row needs ${opts.targetKind === 'values' ? 'a value' : 'a class'}`, rec.line, `"${names[targetCol]}"`);
       continue;
+    }
+    if (opts.targetKind === 'values') {
+      const v = parseNumberCell(t);
+      if (!v.ok) {
+        bad(`the target cell ${v.problem}; a regression head needs a finite number in every row`, rec.line, `"${names[targetCol]}"`);
+        continue;
+      }
     }
     targets.push(t);
     targetLines.push(rec.line);
     row++;
   }
   if (row === 0) throw new DataError(`no usable rows (${skipped.count} skipped: ${skipped.reasons.slice(0, 3).join('; ')})`, { file });
+  if (opts.targetKind === 'values') {
+    return {
+      features: row === body.length ? features : features.slice(0, row * d),
+      labels: new Int32Array(row),
+      n: row,
+      featureShape: [d],
+      featureNames: names.filter((_, c) => c !== targetCol),
+      targetName: names[targetCol]!,
+      classNames: [],
+      skipped,
+      values: Float32Array.from(targets, (t) => (parseNumberCell(t) as { value: number }).value),
+      valueShape: [1],
+    };
+  }
   const { labels, classNames } = classesFromTargets(targets, { file, column: names[targetCol]!, lines: targetLines });
   return {
     features: row === body.length ? features : features.slice(0, row * d),

@@ -19,7 +19,13 @@ export interface TabularData {
   /** classNames[k] is the original target value of class k (the kept mapping). */
   classNames: string[];
   skipped: Skipped;
+  /** Real-valued targets [n, ...valueShape] (regression); labels are then unused zeros. */
+  values?: Float32Array;
+  valueShape?: number[];
 }
+
+/** Whether a loader reads the target as classes (default) or as real values (regression heads). */
+export type TargetKind = 'classes' | 'values';
 
 export type NormalizeKind = 'none' | 'minmax' | 'standardize';
 
@@ -136,12 +142,14 @@ export function arrayDataset(name: string, t: TabularData, opts: SplitOptions = 
   if (s.train.length === 0) throw new DataError(`${t.n} example${t.n === 1 ? '' : 's'} leave nothing to train on after the validation and test fractions; add data or lower the fractions`, { file: name });
   const norm = fitNormalization(t.features, t.featureShape, s.train, opts.normalize ?? 'none');
   const x = applyNormalization(t.features, t.featureShape, norm);
-  const mk = (idx: Uint32Array) => new ArraySplit(x, t.labels, idx, t.featureShape);
+  const valueShape = t.valueShape ?? [1];
+  const mk = (idx: Uint32Array) => (t.values ? new ArraySplit(x, t.values, idx, t.featureShape, 1, valueShape.reduce((a, b) => a * b, 1)) : new ArraySplit(x, t.labels, idx, t.featureShape));
   return {
     name,
     inputShape: [...t.featureShape],
-    numClasses: t.classNames.length,
-    classNames: t.classNames,
+    numClasses: t.values ? 0 : t.classNames.length,
+    classNames: t.values ? [] : t.classNames,
+    targets: t.values ? [{ kind: 'values', shape: [...valueShape] }] : undefined,
     train: mk(s.train),
     validation: mk(s.validation),
     test: mk(s.test),

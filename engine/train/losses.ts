@@ -11,9 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { targetsOf, type Batch, type Dataset, type TargetSpec } from '../data/dataset.js';
-import type { Analysis } from '../graph/analyse.js';
+import { analyse, type Analysis } from '../graph/analyse.js';
+import type { GraphDoc } from '../graph/schema.js';
+import { getKind } from '../kinds/registry.js';
 import type { HeadLoss } from '../kinds/types.js';
-import { BindError } from './bindData.js';
+import { BindError, fromDataParams } from './bindData.js';
 
 export type MetricKind = 'accuracy' | 'maskedTokenAccuracy' | 'tokenAccuracy' | 'mse';
 
@@ -115,6 +117,19 @@ function checkInputs(inputs: InputPlan[], names: string[], data: Pick<Dataset, '
       throw new BindError(`The input node "${names[i]}" expects examples of shape ${shapeText(inp.shape)} but the data (${data.name}) gives ${shapeText(given[i]!)}; change its params to match the data`, names[i]);
     }
   });
+}
+
+/**
+ * The loss each head implies, before the graph is bound to data (params left at 0 "from data"
+ * are probed at 2): a loader reads regression targets as values, not classes, from this.
+ */
+export function headLossTypes(doc: GraphDoc): { nodeId: string; type: HeadLoss['type'] }[] {
+  const nodes = doc.nodes.map((n) => {
+    const kind = getKind(n.kind);
+    const keys = kind ? fromDataParams(kind, n.params) : [];
+    return keys.length ? { ...n, params: { ...n.params, ...Object.fromEntries(keys.map((k) => [k, 2])) } } : n;
+  });
+  return analyse({ ...doc, nodes }).heads.map((h) => ({ nodeId: h.nodeId, type: h.loss.type }));
 }
 
 /** Plan a run from the analysed (and bound) graph: heads in the compiled model's output order. */
