@@ -35,7 +35,7 @@ function colSum(x: tf.Tensor2D): tf.Tensor1D {
 const lin = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor2D>((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x, w]);
   return {
-    value: tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b),
+    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }), // bias added inside the matmul kernel
     gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
       tf.matMul(dy as tf.Tensor2D, tf.transpose(sw!) as tf.Tensor2D),
       tf.matMul(tf.transpose(sx!) as tf.Tensor2D, dy as tf.Tensor2D),

@@ -6,7 +6,7 @@ export function matmulPeak(sizes = [256, 512, 1024], reps = 5): number {
   for (const n of sizes) {
     const a = tf.randomNormal([n, n]);
     const b = tf.randomNormal([n, n]);
-    tf.matMul(a, b).dataSync(); // warm-up
+    tf.tidy(() => void tf.matMul(a, b).dataSync()); // warm-up
     const times: number[] = [];
     for (let r = 0; r < reps; r++) {
       const t0 = performance.now();
