@@ -101,6 +101,7 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
     const result = await train(model, data, prep.settings, {
       maxStepsPerEpoch: msg.options.maxStepsPerEpoch ?? undefined,
       reportEvery: 1,
+      plan: prep.plan,
       shouldStop: stopped,
       resume: prep.resume,
       // wasm's data() resolves as a microtask, so without a real yield the worker would never
@@ -132,7 +133,8 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
         epochDiagnostics(post, runId, epoch.epoch);
       },
     });
-    if (result.test) {
+    // Per-class results and mistakes exist for classifiers only.
+    if (result.test && result.test.metric === 'accuracy') {
       post({ type: 'status', runId, phase: 'evaluating', message: 'Collecting the misclassified examples…' });
       post({ type: 'results', runId, results: await collectResults(data, result.test) });
     }
@@ -141,7 +143,7 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
       runId,
       status: result.status,
       message: result.message,
-      test: result.test ? { accuracy: result.test.accuracy, loss: result.test.loss, confusion: result.test.confusion } : null,
+      test: result.test ? { accuracy: result.test.accuracy, loss: result.test.loss, confusion: result.test.confusion, metric: result.test.metric } : null,
       seconds: result.seconds,
       steps: result.steps,
     });

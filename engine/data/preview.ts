@@ -2,7 +2,7 @@
  * What the dataset panel shows before training: sizes, shape, class balance and a few sample
  * examples with their labels. Streaming datasets are sampled (k examples decoded), never read whole.
  */
-import type { Dataset, DataSplit } from './dataset.js';
+import { targetsOf, type Dataset, type DataSplit } from './dataset.js';
 import { permutation } from './random.js';
 
 export interface DatasetPreview {
@@ -50,7 +50,9 @@ export async function previewDataset(ds: Dataset & { classCounts?: number[] }, o
     }
   }
   // Streaming datasets already know their balance from the file listing: no decoding needed.
-  const balance = ds.classCounts ? { counts: ds.classCounts, sampled: false } : await labelCounts(ds.train, ds.numClasses, opts.countLimit ?? 100_000);
+  // Text and regression targets have no classes to balance.
+  const classes = targetsOf(ds)[0]!.kind === 'classes';
+  const balance = !classes ? { counts: [], sampled: false } : ds.classCounts ? { counts: ds.classCounts, sampled: false } : await labelCounts(ds.train, ds.numClasses, opts.countLimit ?? 100_000);
   return {
     name: ds.name,
     inputShape: ds.inputShape,

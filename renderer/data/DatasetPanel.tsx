@@ -1,5 +1,8 @@
 import { useEffect, useMemo, useRef } from 'react';
+import type { Dataset } from '../../engine/data/dataset';
+import { analyse } from '../../engine/graph/analyse';
 import type { GraphDoc } from '../../engine/graph/schema';
+import { planTraining } from '../../engine/train/losses';
 import { dataBindingSchema } from '../../engine/graph/schema';
 import { BindError, bindToData, declaredInputShape } from '../../engine/train/bindData';
 import { formatInt } from '../format';
@@ -52,7 +55,9 @@ export function DatasetPanel() {
             Built-in MNIST
           </button>
         </div>
-        <div className="muted small">CSV/TSV, JSON, .npy/.npz, or a folder with one subfolder of PNG/JPEG images per class. You can also drop a file or folder anywhere on the window.</div>
+        <div className="muted small">
+          CSV/TSV, JSON, .npy/.npz, a text file (.txt, .md) for masked-byte models, or a folder with one subfolder of PNG/JPEG images per class. You can also drop a file or folder anywhere on the window.
+        </div>
         <input
           ref={fileInput}
           type="file"
@@ -119,7 +124,11 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
   const isImage = p.inputShape.length >= 2;
   const bind = useMemo(() => {
     try {
-      return { ok: true as const, filled: bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length }).filled };
+      const bound = bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets });
+      const a = analyse(bound.doc);
+      // Each head's loss must fit the targets (a classifier cannot learn masked bytes).
+      if (a.valid) planTraining(a, { name: p.name, inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets } as Dataset);
+      return { ok: true as const, filled: bound.filled };
     } catch (err) {
       if (!(err instanceof BindError)) throw err;
       return { ok: false as const, message: err.message, nodeId: err.nodeId, fit: planFit(doc, { inputShape: p.inputShape, numClasses: p.classNames.length }) };
@@ -130,7 +139,10 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
   return (
     <section className={`data-preview${loading ? ' stale' : ''}`} aria-label="Dataset preview" aria-busy={loading}>
       <div className="data-summary" data-testid="data-summary">
-        <b>{p.name}</b>: {formatInt(total)} examples · {p.classNames.length} classes · input [{p.inputShape.join(', ')}]
+        <b>{p.name}</b>:{' '}
+        {p.kind === 'text'
+          ? `${formatInt(total)} windows of ${p.inputShape[0]} bytes · masked-byte targets (${Math.round((p.maskRate ?? 0) * 100)}% of the bytes hidden)`
+          : `${formatInt(total)} examples · ${p.targets?.[0]?.kind === 'values' ? 'real-valued targets' : `${p.classNames.length} classes`} · input [${p.inputShape.join(', ')}]`}
       </div>
       <div className="data-sizes muted small" data-testid="data-sizes">
         train {formatInt(p.sizes.train)} · validation {formatInt(p.sizes.validation)} · test {formatInt(p.sizes.test)}
@@ -198,8 +210,24 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
         )}
       </fieldset>
 
-      <h4>Class balance</h4>
-      <ClassBalance names={p.classNames} counts={p.classCounts} sampled={p.classCountsSampled} />
+      {p.classNames.length > 0 && (
+        <>
+          <h4>Class balance</h4>
+          <ClassBalance names={p.classNames} counts={p.classCounts} sampled={p.classCountsSampled} />
+        </>
+      )}
+      {p.textSamples && p.textSamples.length > 0 && (
+        <>
+          <h4>Training windows (hidden bytes shown as _)</h4>
+          <div className="text-samples" aria-label="Text samples" data-testid="text-samples">
+            {p.textSamples.map((s, i) => (
+              <pre key={i} className="text-sample">
+                {s}
+              </pre>
+            ))}
+          </div>
+        </>
+      )}
       <div className="muted small" data-testid="data-stats">
         {p.kind === 'table' ? 'values in the file' : 'values after normalisation'}: min {fmt(p.stats.min)}, max {fmt(p.stats.max)}, mean {fmt(p.stats.mean)} · normalisation {p.normalization}
       </div>

@@ -7,6 +7,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import { dataFileKind } from '../../engine/data/load';
+import { isTextFileName } from '../../engine/data/text';
 import { dataBindingSchema, type DataBinding, type GraphDoc } from '../../engine/graph/schema';
 import { declaredInputShape } from '../../engine/train/bindData';
 import { perform } from '../state/store';
@@ -96,7 +97,8 @@ export function requestPreview(doc: GraphDoc): void {
     requestId,
     source: builtin ? null : state.source,
     binding: b,
-    declaredShape: declared && declared.length === 3 ? declared : null,
+    // Images resize to a rank-3 input; text windows take a rank-1 input's length.
+    declaredShape: declared && (declared.length === 3 || declared.length === 1) ? declared : null,
     skipBadRows: state.skipBadRows,
   });
 }
@@ -106,11 +108,16 @@ function bind(doc: GraphDoc, binding: DataBinding): void {
   if (!same) perform({ type: 'setData', data: binding });
 }
 
-/** A data file (CSV, TSV, JSON, NPY, NPZ) chosen or dropped by the user. */
+/** A data file (CSV, TSV, JSON, NPY, NPZ, or text for masked-byte models) chosen or dropped by the user. */
 export function pickFile(doc: GraphDoc, file: File): void {
+  if (isTextFileName(file.name)) {
+    set({ source: { id: `src${++sourceSeq}`, kind: 'text', name: file.name, file }, preview: null });
+    bind(doc, bindingFor(doc, 'text', file.name));
+    return;
+  }
   const kind = dataFileKind(file.name);
   if (!kind) {
-    set({ status: 'error', preview: null, error: `${file.name}: unknown data format; use .csv, .tsv, .json, .npy, .npz, or a folder of images with one subfolder per class` });
+    set({ status: 'error', preview: null, error: `${file.name}: unknown data format; use .csv, .tsv, .json, .npy, .npz, a text file (.txt, .md) for masked-byte models, or a folder of images with one subfolder per class` });
     return;
   }
   set({ source: { id: `src${++sourceSeq}`, kind: 'table', name: file.name, file }, preview: null });

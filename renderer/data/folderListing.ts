@@ -33,4 +33,4 @@ export function listingFromPaths(paths: readonly string[]): ImageFolderListing {
 }
 
 /** The data-file kinds the panel accepts, for the file input's accept list. */
-export const DATA_FILE_ACCEPT = '.csv,.tsv,.json,.npy,.npz';
+export const DATA_FILE_ACCEPT = '.csv,.tsv,.json,.npy,.npz,.txt,.text,.md';

@@ -2,8 +2,27 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
-/** Live loss (per step) and accuracy (per epoch, train and validation) on two axes. */
-export function LossChart({ steps, losses, epochEnds, trainAcc, valAcc }: { steps: number[]; losses: number[]; epochEnds: number[]; trainAcc: number[]; valAcc: (number | null)[] }) {
+/**
+ * Live loss (per step) and the head's metric (per epoch, train and validation) on two axes:
+ * accuracies on a 0–100% axis, an error such as MSE on its own auto-ranged axis.
+ */
+export function LossChart({
+  steps,
+  losses,
+  epochEnds,
+  trainAcc,
+  valAcc,
+  metric = 'acc',
+  percent = true,
+}: {
+  steps: number[];
+  losses: number[];
+  epochEnds: number[];
+  trainAcc: number[];
+  valAcc: (number | null)[];
+  metric?: string;
+  percent?: boolean;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -14,17 +33,17 @@ export function LossChart({ steps, losses, epochEnds, trainAcc, valAcc }: { step
       height: 180,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false }, acc: { range: [0, 1] } },
+      scales: { x: { time: false }, acc: percent ? { range: [0, 1] } : { auto: true } },
       axes: [
         { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, label: 'step', labelSize: 16, size: 36 },
         { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, size: 44 },
-        { scale: 'acc', side: 1, stroke: '#8a93a6', grid: { show: false }, size: 40, values: (_u, v) => v.map((x) => `${Math.round(x * 100)}%`) },
+        { scale: 'acc', side: 1, stroke: '#8a93a6', grid: { show: false }, size: 40, values: (_u, v) => v.map((x) => (percent ? `${Math.round(x * 100)}%` : x.toPrecision(2))) },
       ],
       series: [
         { label: 'step' },
         { label: 'loss', stroke: '#ffb74d', width: 1.5, points: { show: false } },
-        { label: 'train acc', stroke: '#4fc3f7', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
-        { label: 'val acc', stroke: '#69f0ae', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
+        { label: `train ${metric}`, stroke: '#4fc3f7', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
+        { label: `val ${metric}`, stroke: '#69f0ae', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
       ],
     };
     plot.current = new uPlot(opts, [[], [], [], []], el);
@@ -35,7 +54,8 @@ export function LossChart({ steps, losses, epochEnds, trainAcc, valAcc }: { step
       plot.current?.destroy();
       plot.current = null;
     };
-  }, []);
+    // A new metric (another head's run) needs new axes and legend labels.
+  }, [metric, percent]);
 
   useEffect(() => {
     const acc: (number | null)[] = steps.map(() => null);
@@ -48,7 +68,7 @@ export function LossChart({ steps, losses, epochEnds, trainAcc, valAcc }: { step
       }
     });
     plot.current?.setData([steps, losses, acc, val] as uPlot.AlignedData);
-  }, [steps, losses, epochEnds, trainAcc, valAcc]);
+  }, [steps, losses, epochEnds, trainAcc, valAcc, metric, percent]);
 
   return <div ref={host} className="loss-chart" role="img" aria-label="Training loss and accuracy chart" />;
 }

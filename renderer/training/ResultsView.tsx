@@ -2,9 +2,26 @@ import type { TestSummary, RunResults } from '../worker/protocol';
 import { SampleImage } from '../data/SampleImage';
 import { formatDuration } from '../format';
 import { ConfusionMatrix } from './ConfusionMatrix';
+import { formatMetric, metricLabel } from './metricText';
 
 /** How good the model is on the held-back test split: accuracy, loss, confusion, per class, mistakes. */
 export function ResultsView({ test, results, seconds }: { test: TestSummary; results: RunResults | null; seconds: number | null }) {
+  if (test.metric && test.metric !== 'accuracy') {
+    // Token and regression heads: the metric and loss; no classes, so no confusion matrix.
+    const label = metricLabel(test.metric);
+    return (
+      <div className="test-result results" aria-label="Results">
+        <div data-testid="test-accuracy" className="big">
+          Test {label} {formatMetric(test.metric, test.accuracy, 2)}
+        </div>
+        <div className="muted small" data-testid="test-loss">
+          test loss {test.loss.toFixed(4)}
+          {test.metric === 'maskedTokenAccuracy' ? ' over the hidden bytes of the held-back windows' : ' on the held-back examples'}
+          {seconds !== null ? `, after ${formatDuration(seconds)}` : ''}
+        </div>
+      </div>
+    );
+  }
   const names = results?.classNames;
   const n = test.confusion.reduce((a, row) => a + row.reduce((b, v) => b + v, 0), 0);
   const wrong = n - test.confusion.reduce((a, row, i) => a + row[i]!, 0);

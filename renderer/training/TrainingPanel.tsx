@@ -3,6 +3,7 @@ import { formatDuration, formatInt } from '../format';
 import { activeDoc, focusNode, useEditor } from '../state/store';
 import { checkpointInfo, type CheckpointInfo } from '../worker/checkpointStore';
 import { LossChart } from './LossChart';
+import { formatMetric, isPercentMetric, metricLabel, metricShort } from './metricText';
 import { ResultsView } from './ResultsView';
 import { TrainingSettingsForm } from './TrainingSettingsForm';
 import { checkpointKeyFor, isTraining, setPaused, startTraining, stopTraining, useTrainer } from './trainer';
@@ -84,7 +85,15 @@ export function TrainingPanel() {
               <span>ETA {running && !t.paused ? formatDuration(last.etaSeconds) : '–'}</span>
             </div>
           )}
-          <LossChart steps={t.steps} losses={t.losses} epochEnds={t.epochs.map((e) => e.epoch * (last?.stepsPerEpoch ?? 0))} trainAcc={t.epochs.map((e) => e.accuracy)} valAcc={t.epochs.map((e) => e.valAccuracy)} />
+          <LossChart
+            steps={t.steps}
+            losses={t.losses}
+            epochEnds={t.epochs.map((e) => e.epoch * (last?.stepsPerEpoch ?? 0))}
+            trainAcc={t.epochs.map((e) => e.accuracy)}
+            valAcc={t.epochs.map((e) => e.valAccuracy)}
+            metric={metricShort(t.epochs[0]?.metric)}
+            percent={isPercentMetric(t.epochs[0]?.metric)}
+          />
             </>
           )}
           {t.epochs.length > 0 && (
@@ -93,9 +102,9 @@ export function TrainingPanel() {
                 <tr>
                   <th>epoch</th>
                   <th>loss</th>
-                  <th>acc</th>
+                  <th title={metricLabel(t.epochs[0]?.metric)}>{metricShort(t.epochs[0]?.metric)}</th>
                   <th>val loss</th>
-                  <th>val acc</th>
+                  <th>val {metricShort(t.epochs[0]?.metric)}</th>
                 </tr>
               </thead>
               <tbody>
@@ -103,9 +112,9 @@ export function TrainingPanel() {
                   <tr key={e.epoch}>
                     <td>{e.epoch}</td>
                     <td>{e.loss.toFixed(4)}</td>
-                    <td>{(e.accuracy * 100).toFixed(1)}%</td>
+                    <td>{formatMetric(e.metric, e.accuracy)}</td>
                     <td>{e.valLoss?.toFixed(4) ?? '–'}</td>
-                    <td>{e.valAccuracy !== null ? `${(e.valAccuracy * 100).toFixed(1)}%` : '–'}</td>
+                    <td>{formatMetric(e.metric, e.valAccuracy)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -13,6 +13,7 @@ import { decodeMnist, mnistDataset } from '../../engine/data/mnist';
 import { decodeUtf8 } from '../../engine/data/platform';
 import { previewDataset } from '../../engine/data/preview';
 import { arrayDataset, type TabularData } from '../../engine/data/tabular';
+import { textDataset, type TextDataset } from '../../engine/data/text';
 import type { DataBinding } from '../../engine/graph/schema';
 import { listingFromPaths } from '../data/folderListing';
 import { browserImageAccess } from './imageDecode';
@@ -59,6 +60,19 @@ export class WorkerDataSources {
     const split = { validationFraction: binding?.validationFraction, testFraction: binding?.testFraction, seed: binding?.seed, normalize: binding?.normalize };
     if (!source) return mnistDataset(decodeMnist(await this.loadMnistBytes()), split);
     if (source.kind === 'table') return arrayDataset(source.name, (await this.table(source, binding?.target, skipBadRows)).table, split);
+    if (source.kind === 'text') {
+      // Windows as long as the Text bytes input takes (its maxLength).
+      if (!declaredShape || declaredShape.length !== 1 || !(declaredShape[0]! > 0)) {
+        throw new DataError(`a text file trains a masked-byte model whose input is a Text bytes node, but this graph's input takes examples of shape [${declaredShape?.join(', ') ?? '?'}]; open a text template such as “Tiny byte-level masked language model”`, { file: source.name });
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await source.file.arrayBuffer());
+      } catch (err) {
+        throw new DataError(`cannot read the file (${(err as Error).message}); pick it again`, { file: source.name });
+      }
+      return textDataset(bytes, { file: source.name, seqLen: declaredShape[0]!, ...split });
+    }
     const [height, width, channels] = declaredShape?.length === 3 ? declaredShape : [0, 0, 0];
     const files = new Map(source.files.map((f) => [f.path, f.file]));
     const listing = listingFromPaths(source.files.map((f) => f.path));
@@ -85,7 +99,14 @@ export class WorkerDataSources {
       stats: p.stats,
       normalization: (ds as { normalization?: { kind: string } }).normalization?.kind ?? 'none',
       skipped: p.skipped,
+      targets: ds.targets,
     };
+    if (source?.kind === 'text') {
+      const t = ds as TextDataset;
+      info.samples = [];
+      info.maskRate = t.maskRate;
+      info.textSamples = Array.from({ length: Math.min(4, t.train.size) }, (_, i) => t.train.maskedText(i));
+    }
     if (source?.kind === 'table') {
       const t = await this.table(source, binding?.target, skipBadRows);
       const d = t.table.featureShape.reduce((a, b) => a * b, 1);

@@ -5,6 +5,8 @@
  */
 import type { DataBinding, GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import type { EpochEvent, StepEvent } from '../../engine/train/train';
+import type { TargetSpec } from '../../engine/data/dataset';
+import type { MetricKind } from '../../engine/train/losses';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
 
@@ -32,10 +34,13 @@ export interface BackendInfo {
 }
 
 export interface TestSummary {
+  /** The first head's metric: accuracy, masked-token accuracy or MSE (see `metric`). */
   accuracy: number;
   loss: number;
-  /** confusion[true][predicted] */
+  /** confusion[true][predicted]; empty when the head is not a classifier. */
   confusion: number[][];
+  /** Absent: accuracy (runs recorded before other heads trained). */
+  metric?: MetricKind;
 }
 
 export type FromWorker =
@@ -60,13 +65,20 @@ export type FromWorker =
  */
 export type DataSourceRef =
   | { id: string; kind: 'table'; name: string; file: File }
-  | { id: string; kind: 'images'; name: string; files: { path: string; file: File }[] };
+  | { id: string; kind: 'images'; name: string; files: { path: string; file: File }[] }
+  /** A text file for masked-byte models, cut into windows of the Text bytes node's length. */
+  | { id: string; kind: 'text'; name: string; file: File };
 
 /** What the dataset panel shows: sizes, shape, balance, samples (never the whole data). */
 export interface DataPreviewInfo {
   name: string;
-  kind: 'table' | 'images' | 'mnist';
+  kind: 'table' | 'images' | 'mnist' | 'text';
   inputShape: number[];
+  /** What the targets are (absent: one class per example); the panel checks the graph against it. */
+  targets?: TargetSpec[];
+  /** Text: a few windows with the hidden bytes shown as "_", and the fraction hidden. */
+  textSamples?: string[];
+  maskRate?: number;
   classNames: string[];
   sizes: { train: number; validation: number; test: number };
   classCounts: number[];

@@ -11,6 +11,7 @@ import type { GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import { BindError, bindToData, declaredInputShape } from '../../engine/train/bindData';
 import type { Checkpoint } from '../../engine/train/checkpoint';
 import { estimateTrainingMemory, type MemoryEstimate } from '../../engine/train/memoryGuard';
+import { planTraining, type TrainPlan } from '../../engine/train/losses';
 import type { EvalResult } from '../../engine/train/train';
 import { getCheckpoint } from './checkpointStore';
 import type { WorkerDataSources } from './dataSource';
@@ -31,6 +32,8 @@ export interface PreparedRun {
   filled: string[];
   estimate: MemoryEstimate;
   resume: Checkpoint | undefined;
+  /** Inputs and heads checked against the data: the loss and metric of each head. */
+  plan: TrainPlan;
 }
 
 export async function prepareRun(doc: GraphDoc, options: TrainDataOptions, backend: string, sources: WorkerDataSources): Promise<PreparedRun> {
@@ -45,10 +48,8 @@ export async function prepareRun(doc: GraphDoc, options: TrainDataOptions, backe
     const first = analysis.problems.find((p) => p.severity === 'error')!;
     throw new BindError(`The graph cannot be trained on this data: ${first.message}`, first.nodeId);
   }
-  const head = analysis.heads[0];
-  if (!head || head.loss.type !== 'classification') {
-    throw new BindError(head ? `The head "${head.nodeId}" is not a classification head; the app trains classifiers (class targets)` : 'The graph has no head to train', head?.nodeId);
-  }
+  // Each head's loss must fit the data's targets (classes, masked tokens, values); the error names the head.
+  const plan = planTraining(analysis, data);
   const settings: TrainingSettings = { ...doc.training };
   let resume: Checkpoint | undefined;
   if (options.resumeKey) {
@@ -67,7 +68,7 @@ export async function prepareRun(doc: GraphDoc, options: TrainDataOptions, backe
   if (!estimate.fits) {
     throw new RunRefused({ message: estimate.message, totalBytes: estimate.totalBytes, limitBytes: estimate.limitBytes, maxBatchSize: estimate.maxBatchSize, backend });
   }
-  return { data, doc: bound, analysis, settings, filled, estimate, resume };
+  return { data, doc: bound, analysis, settings, filled, estimate, resume, plan };
 }
 
 /** The test results with each misclassified example's values (and file, for images). */
