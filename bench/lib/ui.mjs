@@ -59,7 +59,7 @@ export async function measureCanvas(root, graphJson) {
   const server = spawn(process.execPath, ['scripts/serve.mjs', '--port', String(port), '--user-data', join(dir, 'user-data')], { cwd: root });
   const browser = await launchChromium();
   try {
-    await waitForUrl(server, 20_000);
+    await waitForUrl(server, 90_000); // serve.mjs may rebuild the host bundle first (slow on a busy machine)
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // The renderer has no URL parameter for a document: load it as a person would, via Open….
     await page.goto(`http://127.0.0.1:${port}/`);
