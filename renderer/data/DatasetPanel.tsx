@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import type { Dataset } from '../../engine/data/dataset';
 import { analyse } from '../../engine/graph/analyse';
 import type { GraphDoc } from '../../engine/graph/schema';
-import { planTraining } from '../../engine/train/losses';
+import { planTraining } from '../../engine/train/lossPlan';
 import { dataBindingSchema } from '../../engine/graph/schema';
 import { BindError, bindToData, declaredInputShape } from '../../engine/train/bindData';
 import { formatInt } from '../format';

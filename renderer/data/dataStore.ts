@@ -10,6 +10,7 @@ import { dataFileKind } from '../../engine/data/load';
 import { isTextFileName } from '../../engine/data/text';
 import { dataBindingSchema, type DataBinding, type GraphDoc } from '../../engine/graph/schema';
 import { declaredInputShape } from '../../engine/train/bindData';
+import { headLossTypes } from '../../engine/train/lossPlan';
 import { perform } from '../state/store';
 import { onWorkerMessage, postToWorker } from '../training/workerClient';
 import type { DataPreviewInfo, DataSourceRef } from '../worker/protocol';
@@ -100,6 +101,8 @@ export function requestPreview(doc: GraphDoc): void {
     // Images resize to a rank-3 input; text windows take a rank-1 input's length.
     declaredShape: declared && (declared.length === 3 || declared.length === 1) ? declared : null,
     skipBadRows: state.skipBadRows,
+    // A regression head reads the table's target column as numbers.
+    targetKind: headLossTypes(doc)[0]?.type === 'regression' ? 'values' : 'classes',
   });
 }
 

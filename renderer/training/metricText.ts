@@ -2,7 +2,7 @@
  * How a head's metric reads in the training panel: accuracies as percentages, MSE as a number.
  * Runs recorded before other heads trained carry no metric: they were accuracies.
  */
-import { METRIC_LABEL, metricIsAccuracy, type MetricKind } from '../../engine/train/losses';
+import { METRIC_LABEL, metricIsAccuracy, type MetricKind } from '../../engine/train/lossPlan';
 
 export function metricLabel(m: MetricKind | undefined): string {
   return METRIC_LABEL[m ?? 'accuracy'];

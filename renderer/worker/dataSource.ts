@@ -12,7 +12,7 @@ import { dataFileKind, parseDataFile } from '../../engine/data/load';
 import { decodeMnist, mnistDataset } from '../../engine/data/mnist';
 import { decodeUtf8 } from '../../engine/data/platform';
 import { previewDataset } from '../../engine/data/preview';
-import { arrayDataset, type TabularData } from '../../engine/data/tabular';
+import { arrayDataset, type TabularData, type TargetKind } from '../../engine/data/tabular';
 import { textDataset, type TextDataset } from '../../engine/data/text';
 import type { DataBinding } from '../../engine/graph/schema';
 import { listingFromPaths } from '../data/folderListing';
@@ -32,8 +32,8 @@ export class WorkerDataSources {
 
   constructor(private readonly loadMnistBytes: () => Promise<Uint8Array>) {}
 
-  private async table(source: Extract<DataSourceRef, { kind: 'table' }>, target: string | undefined, skipBadRows: boolean): Promise<CachedTable> {
-    const key = `${source.id}\u0000${target ?? ''}\u0000${skipBadRows}`;
+  private async table(source: Extract<DataSourceRef, { kind: 'table' }>, target: string | undefined, skipBadRows: boolean, targetKind: TargetKind): Promise<CachedTable> {
+    const key = `${source.id}\u0000${target ?? ''}\u0000${skipBadRows}\u0000${targetKind}`;
     if (this.cached?.key === key) return this.cached;
     this.cached = null; // free the previous table before reading the next
     if (!dataFileKind(source.name)) {
@@ -45,7 +45,7 @@ export class WorkerDataSources {
     } catch (err) {
       throw new DataError(`cannot read the file (${(err as Error).message}); pick it again`, { file: source.name });
     }
-    const table = await parseDataFile(source.name, bytes, { target: target || undefined, badRows: skipBadRows ? 'skip' : 'error' });
+    const table = await parseDataFile(source.name, bytes, { target: target || undefined, badRows: skipBadRows ? 'skip' : 'error', targetKind });
     let columns = this.columnsBySource.get(source.id);
     if (!columns) {
       columns = fileColumns(source.name, bytes) ?? (table.featureShape.length === 1 ? [...table.featureNames, table.targetName] : []);
@@ -56,10 +56,11 @@ export class WorkerDataSources {
   }
 
   /** The dataset for a binding; images are resized to the declared input shape (0 = from data). */
-  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean): Promise<Dataset> {
+  /** `targetKind` 'values': the graph's head is a regression, so a table's target is read as numbers. */
+  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes'): Promise<Dataset> {
     const split = { validationFraction: binding?.validationFraction, testFraction: binding?.testFraction, seed: binding?.seed, normalize: binding?.normalize };
     if (!source) return mnistDataset(decodeMnist(await this.loadMnistBytes()), split);
-    if (source.kind === 'table') return arrayDataset(source.name, (await this.table(source, binding?.target, skipBadRows)).table, split);
+    if (source.kind === 'table') return arrayDataset(source.name, (await this.table(source, binding?.target, skipBadRows, targetKind)).table, split);
     if (source.kind === 'text') {
       // Windows as long as the Text bytes input takes (its maxLength).
       if (!declaredShape || declaredShape.length !== 1 || !(declaredShape[0]! > 0)) {
@@ -80,8 +81,8 @@ export class WorkerDataSources {
     return imageFolderDataset(listing, access, { ...split, height, width, channels });
   }
 
-  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean): Promise<DataPreviewInfo> {
-    const ds = await this.dataset(source, binding, declaredShape, skipBadRows);
+  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes'): Promise<DataPreviewInfo> {
+    const ds = await this.dataset(source, binding, declaredShape, skipBadRows, targetKind);
     const p = await previewDataset(ds, { samples: source?.kind === 'table' ? 0 : 12, seed: binding?.seed ?? 1 });
     const info: DataPreviewInfo = {
       name: ds.name,
@@ -108,7 +109,8 @@ export class WorkerDataSources {
       info.textSamples = Array.from({ length: Math.min(4, t.train.size) }, (_, i) => t.train.maskedText(i));
     }
     if (source?.kind === 'table') {
-      const t = await this.table(source, binding?.target, skipBadRows);
+      const t = await this.table(source, binding?.target, skipBadRows, targetKind);
+      const labelOf = (r: number) => (t.table.values ? String(Number(t.table.values[r]!.toPrecision(6))) : t.table.classNames[t.table.labels[r]!]!);
       const d = t.table.featureShape.reduce((a, b) => a * b, 1);
       info.columns = t.columns;
       info.targetName = t.table.targetName;
@@ -116,11 +118,11 @@ export class WorkerDataSources {
       const rows = Math.min(8, t.table.n);
       if (t.table.featureShape.length === 1) {
         // The rows as read from the file (before normalisation), which is what the user knows.
-        for (let r = 0; r < rows; r++) info.rows.push({ values: Array.from(t.table.features.subarray(r * d, (r + 1) * d)), label: t.table.classNames[t.table.labels[r]!]! });
+        for (let r = 0; r < rows; r++) info.rows.push({ values: Array.from(t.table.features.subarray(r * d, (r + 1) * d)), label: labelOf(r) });
         // Value range of the file's features, over up to 10,000 rows.
         info.stats = rangeOf(t.table.features.subarray(0, Math.min(t.table.n, 10_000) * d));
       } else {
-        for (let r = 0; r < Math.min(12, t.table.n); r++) info.samples.push({ x: t.table.features.slice(r * d, (r + 1) * d), label: t.table.classNames[t.table.labels[r]!]! });
+        for (let r = 0; r < Math.min(12, t.table.n); r++) info.samples.push({ x: t.table.features.slice(r * d, (r + 1) * d), label: labelOf(r) });
       }
     }
     if (source?.kind === 'images') info.decoded = (ds as ImageFolderDataset).stream.decoded;

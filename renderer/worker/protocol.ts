@@ -6,7 +6,7 @@
 import type { DataBinding, GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import type { EpochEvent, StepEvent } from '../../engine/train/train';
 import type { TargetSpec } from '../../engine/data/dataset';
-import type { MetricKind } from '../../engine/train/losses';
+import type { MetricKind } from '../../engine/train/lossPlan';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
 
@@ -126,7 +126,7 @@ export interface MemoryRefusal {
 
 export type ToWorkerData =
   /** source null: the built-in MNIST digits. */
-  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean }
+  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values' }
   | { type: 'pause'; runId: number; paused: boolean };
 
 export type FromWorkerData =

@@ -11,7 +11,7 @@ import type { GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import { BindError, bindToData, declaredInputShape } from '../../engine/train/bindData';
 import type { Checkpoint } from '../../engine/train/checkpoint';
 import { estimateTrainingMemory, type MemoryEstimate } from '../../engine/train/memoryGuard';
-import { planTraining, type TrainPlan } from '../../engine/train/losses';
+import { headLossTypes, planTraining, type TrainPlan } from '../../engine/train/losses';
 import type { EvalResult } from '../../engine/train/train';
 import { getCheckpoint } from './checkpointStore';
 import type { WorkerDataSources } from './dataSource';
@@ -41,7 +41,8 @@ export async function prepareRun(doc: GraphDoc, options: TrainDataOptions, backe
   if (doc.data && doc.data.source !== 'mnist' && !source) {
     throw new BindError(`This graph is bound to ${doc.data.path ? `“${doc.data.path}”` : `a ${doc.data.source} dataset`}; load it in the Dataset tab first (a browser cannot reopen a file by its path).`);
   }
-  const data = await sources.dataset(source, doc.data, declaredInputShape(doc) ?? null, options.skipBadRows ?? false);
+  const targetKind = headLossTypes(doc)[0]?.type === 'regression' ? 'values' : 'classes';
+  const data = await sources.dataset(source, doc.data, declaredInputShape(doc) ?? null, options.skipBadRows ?? false, targetKind);
   const { doc: bound, filled } = bindToData(doc, data);
   const analysis = analyse(bound);
   if (!analysis.valid) {
