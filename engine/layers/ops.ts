@@ -81,27 +81,38 @@ function rowSum(x: tf.Tensor2D): tf.Tensor1D {
   return tf.reshape(tf.matMul(ones as tf.Tensor2D, x, true, false), [x.shape[1]]);
 }
 
-/** x2d·W + b in one custom gradient: dx = dy·Wᵀ, dW = xᵀ·dy, db = 1ᵀ·dy, all plain matmuls. */
+/**
+ * x·W + b over the last axis of x (any rank) in one custom gradient: dx = dy·Wᵀ, dW = xᵀ·dy,
+ * db = 1ᵀ·dy, all plain 2-D matmuls. The reshapes to and from 2-D happen inside, where the tape
+ * does not see them: a taped reshape costs two more kernels (its gradient saves a clone of x).
+ */
 const linearTuned = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x, w]);
+  const inDim = x.shape[x.rank - 1]!;
+  const outDim = w.shape[1]!;
+  const x2 = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
+  save([x2, w]);
+  // The bias rides along in the matmul kernel (XNNPACK adds it while writing the output).
+  const y = tf.fused.matMul({ a: x2, b: w as tf.Tensor2D, bias: b });
   return {
-    // The bias rides along in the matmul kernel (XNNPACK adds it while writing the output).
-    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
+    value: x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D), rowSum(dy as tf.Tensor2D)];
+      const dy2 = (dy.rank === 2 ? dy : tf.reshape(dy, [-1, outDim])) as tf.Tensor2D;
+      const dx = tf.matMul(dy2, tf.transpose(sw));
+      return [x.rank === 2 ? dx : tf.reshape(dx, x.shape), tf.matMul(tf.transpose(sx), dy2), rowSum(dy2)];
     },
   };
 });
 
 /** Linear over the last axis: x[..., in] · W[in, out] + b[out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
+  if (formulation === 'tuned' && b) return linearTuned(x, w, b);
   const inDim = x.shape[x.rank - 1]!;
   const outDim = w.shape[1]!;
   const lead = x.shape.slice(0, -1);
   const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
   let y: tf.Tensor;
-  if (formulation === 'tuned') y = b ? linearTuned(x2, w, b) : plainMatMulGrad(x2, w);
+  if (formulation === 'tuned') y = plainMatMulGrad(x2, w);
   else y = b ? tf.add(tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D), b) : tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D);
   return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
 }
