@@ -66,6 +66,8 @@ export const trainingSettingsSchema = z
     epochs: z.number().int().min(1).max(100000).default(5),
     gradClipNorm: z.number().min(0).max(1e6).default(0),
     labelSmoothing: z.number().min(0).max(0.99).default(0),
+    /** Image inputs: shift each training image by up to this many pixels (zero fill); 0 = off. */
+    augmentShift: z.number().int().min(0).max(16).default(0),
     earlyStoppingPatience: z.number().int().min(0).max(1000).default(0),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   })

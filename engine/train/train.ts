@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainingSettings } from '../graph/schema.js';
 import type { Dataset, DataSplit } from '../data/dataset.js';
 import { learningRateAt } from './schedule.js';
+import { canShift, shiftImages } from './augment.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
 import { createOptimizer } from './fusedAdam.js';
 import { batchTensors, classifierPlan, headLoss, metricValue, planFromModel, type MetricKind, type TrainPlan } from './losses.js';
@@ -243,7 +244,10 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
         await control.waitIfPaused?.();
         const lr = learningRateAt(settings, step, totalSteps);
         setLearningRate(optimizer, lr);
-        const { inputs, targets } = batchTensors(plan, b);
+        const shifted = settings.augmentShift > 0 && canShift(data.inputShape)
+          ? { ...b, x: shiftImages(b.x, b.n, data.inputShape, settings.augmentShift, (settings.seed * 1000003 + step) >>> 0) }
+          : b;
+        const { inputs, targets } = batchTensors(plan, shifted);
         const { loss, tallyT } = tf.tidy(() => {
           let tallyT: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {

@@ -17,6 +17,7 @@ const FIELDS: { key: NumKey; label: string; help: string; when?: (s: TrainingSet
   { key: 'stepGamma', label: 'Step factor', help: 'Multiply the rate by this at each drop', when: (s) => s.schedule === 'step' },
   { key: 'gradClipNorm', label: 'Gradient clipping', help: 'Max global gradient norm; 0 = off' },
   { key: 'labelSmoothing', label: 'Label smoothing', help: '0 = off; 0.1 is common' },
+  { key: 'augmentShift', label: 'Random shift (px)', help: 'Image inputs: shift training images by up to this many pixels; 0 = off' },
   { key: 'earlyStoppingPatience', label: 'Early stopping patience', help: 'Epochs without a better validation loss before stopping; 0 = off' },
   { key: 'seed', label: 'Seed', help: 'Shuffling order (same seed, same batches)' },
 ];

@@ -122,6 +122,17 @@ class Run:
         return t.tolist()
 
 
+def random_shift(x, max_shift, generator):
+    """The app's training augmentation (augmentShift): shift each [H, W, C] image by an integer
+    offset in [-max, max]^2 with zero fill."""
+    if max_shift <= 0 or x.dim() != 4:
+        return x
+    n, h, w, _ = x.shape
+    padded = F.pad(x, (0, 0, max_shift, max_shift, max_shift, max_shift))
+    offsets = torch.randint(0, 2 * max_shift + 1, (n, 2), generator=generator).tolist()
+    return torch.stack([padded[i, 2 * max_shift - oy:2 * max_shift - oy + h, 2 * max_shift - ox:2 * max_shift - ox + w] for i, (oy, ox) in enumerate(offsets)])
+
+
 def batches(x, y, batch, rank, world, shuffle, seed, epoch, device):
     """This rank's share of each global batch: the same permutation on every rank (seed, epoch),
     global batches of batch*world examples, rank r takes rows r, r+world, ..."""
@@ -244,6 +255,7 @@ def main():
             train=len(data["train"]), batch_size=args.batch_size, steps_per_epoch=steps_per_epoch)
 
     best_val, since_best = float("inf"), 0
+    shift_gen = torch.Generator().manual_seed(args.seed * 1000003 + run.rank)
     for epoch in range(start_epoch, args.epochs):
         t0 = time.time()
         win_t, win_n = time.time(), 0.0
@@ -255,6 +267,8 @@ def main():
             lr = learning_rate_at(s, step, total_steps)
             for g in optimizer.param_groups:
                 g["lr"] = lr
+            if s.get("augmentShift", 0) > 0:
+                xb = random_shift(xb, s["augmentShift"], shift_gen)
             with autocast():
                 logits = fwd(xb)
             loss = F.cross_entropy(logits.float(), yb, label_smoothing=s["labelSmoothing"]) * weight
