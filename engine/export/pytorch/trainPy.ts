@@ -20,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import random
 import sys
 import time
 
@@ -122,14 +123,14 @@ class Run:
         return t.tolist()
 
 
-def random_shift(x, max_shift, generator):
+def random_shift(x, max_shift, rng):
     """The app's training augmentation (augmentShift): shift each [H, W, C] image by an integer
     offset in [-max, max]^2 with zero fill."""
     if max_shift <= 0 or x.dim() != 4:
         return x
     n, h, w, _ = x.shape
     padded = F.pad(x, (0, 0, max_shift, max_shift, max_shift, max_shift))
-    offsets = torch.randint(0, 2 * max_shift + 1, (n, 2), generator=generator).tolist()
+    offsets = [(rng.randint(0, 2 * max_shift), rng.randint(0, 2 * max_shift)) for _ in range(n)]
     return torch.stack([padded[i, 2 * max_shift - oy:2 * max_shift - oy + h, 2 * max_shift - ox:2 * max_shift - ox + w] for i, (oy, ox) in enumerate(offsets)])
 
 
@@ -255,7 +256,7 @@ def main():
             train=len(data["train"]), batch_size=args.batch_size, steps_per_epoch=steps_per_epoch)
 
     best_val, since_best = float("inf"), 0
-    shift_gen = torch.Generator().manual_seed(args.seed * 1000003 + run.rank)
+    shift_gen = random.Random(args.seed * 1000003 + run.rank)
     for epoch in range(start_epoch, args.epochs):
         t0 = time.time()
         win_t, win_n = time.time(), 0.0
