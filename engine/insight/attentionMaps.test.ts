@@ -1,33 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compile/compile.js';
-import { validateDoc } from '../graph/load.js';
+import { tinyPerceiverDoc } from '../train/testModel.js';
 import { captureAttention, latentDiagnostics, queryRow, rowEntropies, type AttentionMap } from './attentionMaps.js';
 
-/** 4×4 grey image → 2×2 patches (4 ch) + Fourier (K=1) → 4 tokens × 10 ch; 3 latents × 8. */
-const doc = validateDoc({
-  schemaVersion: 1,
-  name: 'tiny',
-  nodes: [
-    { id: 'image', kind: 'ImageInput', params: { height: 4, width: 4, channels: 1 } },
-    { id: 'patches', kind: 'ImagePatches', params: { spatialDownsample: 2 } },
-    { id: 'fourier', kind: 'FourierPosition', params: { numBands: 1 } },
-    { id: 'latents', kind: 'LatentArray', params: { numLatents: 3, channels: 8 } },
-    { id: 'encoder', kind: 'CrossAttention', params: { heads: 2 } },
-    { id: 'query', kind: 'TrainableQuery', params: { numQueries: 1, channels: 8 } },
-    { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1 } },
-    { id: 'head', kind: 'ClassificationHead', params: { numClasses: 3 } },
-  ],
-  edges: [
-    { id: 'a', source: { node: 'image', port: 'out' }, target: { node: 'patches', port: 'in' } },
-    { id: 'b', source: { node: 'patches', port: 'out' }, target: { node: 'fourier', port: 'in' } },
-    { id: 'c', source: { node: 'latents', port: 'out' }, target: { node: 'encoder', port: 'q' } },
-    { id: 'd', source: { node: 'fourier', port: 'out' }, target: { node: 'encoder', port: 'kv' } },
-    { id: 'e', source: { node: 'query', port: 'out' }, target: { node: 'decoder', port: 'q' } },
-    { id: 'f', source: { node: 'encoder', port: 'out' }, target: { node: 'decoder', port: 'kv' } },
-    { id: 'g', source: { node: 'decoder', port: 'out' }, target: { node: 'head', port: 'in' } },
-  ],
-});
+/** 4×4 grey image → 2×2 patches (4 ch) + Fourier (K=1) → 4 tokens × 10 ch; 3 latents × 8; no latent stack. */
+const doc = tinyPerceiverDoc({ numLatents: 3, encoderHeads: 2, stack: null, decoderResidual: false, classes: 3 });
 
 type Mat = number[][];
 const matmul = (a: Mat, b: Mat): Mat => a.map((r) => b[0]!.map((_, j) => r.reduce((s, v, k) => s + v * b[k]![j]!, 0)));

@@ -1,37 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compile/compile.js';
-import { validateDoc } from '../graph/load.js';
+import { tinyPerceiverDoc } from '../train/testModel.js';
 import { classificationLoss } from '../train/train.js';
 import { captureAttention } from './attentionMaps.js';
 import { summariseEpoch } from './diagnostics.js';
 import { gradientNormsByNode } from './gradients.js';
 
-const doc = validateDoc({
-  schemaVersion: 1,
-  name: 'tiny io',
-  nodes: [
-    { id: 'image', kind: 'ImageInput', params: { height: 4, width: 4, channels: 1 } },
-    { id: 'patches', kind: 'ImagePatches', params: { spatialDownsample: 2 } },
-    { id: 'fourier', kind: 'FourierPosition', params: { numBands: 1 } },
-    { id: 'latents', kind: 'LatentArray', params: { numLatents: 3, channels: 8 } },
-    { id: 'encoder', kind: 'CrossAttention', params: { heads: 1 } },
-    { id: 'stack', kind: 'LatentStack', params: { layersPerBlock: 1, blocks: 2, heads: 2, shareWeights: true } },
-    { id: 'query', kind: 'TrainableQuery', params: { numQueries: 1, channels: 8 } },
-    { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1 } },
-    { id: 'head', kind: 'ClassificationHead', params: { numClasses: 3 } },
-  ],
-  edges: [
-    { id: 'a', source: { node: 'image', port: 'out' }, target: { node: 'patches', port: 'in' } },
-    { id: 'b', source: { node: 'patches', port: 'out' }, target: { node: 'fourier', port: 'in' } },
-    { id: 'c', source: { node: 'latents', port: 'out' }, target: { node: 'encoder', port: 'q' } },
-    { id: 'd', source: { node: 'fourier', port: 'out' }, target: { node: 'encoder', port: 'kv' } },
-    { id: 'e', source: { node: 'encoder', port: 'out' }, target: { node: 'stack', port: 'in' } },
-    { id: 'f', source: { node: 'query', port: 'out' }, target: { node: 'decoder', port: 'q' } },
-    { id: 'g', source: { node: 'stack', port: 'out' }, target: { node: 'decoder', port: 'kv' } },
-    { id: 'h', source: { node: 'decoder', port: 'out' }, target: { node: 'head', port: 'in' } },
-  ],
-});
+const doc = tinyPerceiverDoc({ numLatents: 3, stack: { layersPerBlock: 1, blocks: 2, heads: 2, shareWeights: true }, decoderResidual: false, classes: 3 });
 
 const loss = (logits: tf.Tensor, y: tf.Tensor) => classificationLoss(logits, y, 3, 0);
 

@@ -4,8 +4,21 @@
  */
 import { graphDocSchema, type GraphDoc } from '../graph/schema.js';
 
-export function tinyPerceiverDoc(opts: { height?: number; width?: number; classes?: number; training?: Record<string, unknown> } = {}): GraphDoc {
+export interface TinyPerceiverOptions {
+  height?: number;
+  width?: number;
+  classes?: number;
+  numLatents?: number;
+  encoderHeads?: number;
+  /** The latent stack's params; null leaves the stack out (encoder straight into the decoder). */
+  stack?: Record<string, unknown> | null;
+  decoderResidual?: boolean;
+  training?: Record<string, unknown>;
+}
+
+export function tinyPerceiverDoc(opts: TinyPerceiverOptions = {}): GraphDoc {
   const e = (id: string, s: string, t: string, port: string) => ({ id, source: { node: s, port: 'out' }, target: { node: t, port } });
+  const stack = opts.stack === undefined ? { layersPerBlock: 1, blocks: 1, heads: 1 } : opts.stack;
   return graphDocSchema.parse({
     schemaVersion: 1,
     name: 'tiny perceiver',
@@ -13,11 +26,11 @@ export function tinyPerceiverDoc(opts: { height?: number; width?: number; classe
       { id: 'image', kind: 'ImageInput', params: { height: opts.height ?? 4, width: opts.width ?? 4, channels: 1 } },
       { id: 'patches', kind: 'ImagePatches', params: { spatialDownsample: 2 } },
       { id: 'fourier', kind: 'FourierPosition', params: { numBands: 1 } },
-      { id: 'latents', kind: 'LatentArray', params: { numLatents: 2, channels: 8 } },
-      { id: 'encoder', kind: 'CrossAttention', params: { heads: 1 } },
-      { id: 'stack', kind: 'LatentStack', params: { layersPerBlock: 1, blocks: 1, heads: 1 } },
+      { id: 'latents', kind: 'LatentArray', params: { numLatents: opts.numLatents ?? 2, channels: 8 } },
+      { id: 'encoder', kind: 'CrossAttention', params: { heads: opts.encoderHeads ?? 1 } },
+      ...(stack ? [{ id: 'stack', kind: 'LatentStack', params: stack }] : []),
       { id: 'query', kind: 'TrainableQuery', params: { numQueries: 1, channels: 8 } },
-      { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1, useQueryResidual: true } },
+      { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1, useQueryResidual: opts.decoderResidual ?? true } },
       { id: 'head', kind: 'ClassificationHead', params: { numClasses: opts.classes ?? 2 } },
     ],
     edges: [
@@ -25,9 +38,9 @@ export function tinyPerceiverDoc(opts: { height?: number; width?: number; classe
       e('e2', 'patches', 'fourier', 'in'),
       e('e3', 'latents', 'encoder', 'q'),
       e('e4', 'fourier', 'encoder', 'kv'),
-      e('e5', 'encoder', 'stack', 'in'),
+      ...(stack ? [e('e5', 'encoder', 'stack', 'in')] : []),
       e('e6', 'query', 'decoder', 'q'),
-      e('e7', 'stack', 'decoder', 'kv'),
+      stack ? e('e7', 'stack', 'decoder', 'kv') : e('e7', 'encoder', 'decoder', 'kv'),
       e('e8', 'decoder', 'head', 'in'),
     ],
     training: { optimizer: 'adam', learningRate: 0.01, batchSize: 8, epochs: 2, seed: 3, ...opts.training },

@@ -2,33 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../engine/compile/compile';
 import { ArraySplit, type Dataset } from '../../engine/data/dataset';
-import { validateDoc } from '../../engine/graph/load';
+import { tinyPerceiverDoc } from '../../engine/train/testModel';
 import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, releaseInsightModel, runEndedForInsight } from './insight';
 import type { FromWorker } from './protocol';
 
-const doc = validateDoc({
-  schemaVersion: 1,
-  name: 'tiny',
-  nodes: [
-    { id: 'image', kind: 'ImageInput', params: { height: 4, width: 4, channels: 1 } },
-    { id: 'patches', kind: 'ImagePatches', params: { spatialDownsample: 2 } },
-    { id: 'fourier', kind: 'FourierPosition', params: { numBands: 1 } },
-    { id: 'latents', kind: 'LatentArray', params: { numLatents: 3, channels: 8 } },
-    { id: 'encoder', kind: 'CrossAttention', params: { heads: 1 } },
-    { id: 'query', kind: 'TrainableQuery', params: { numQueries: 1, channels: 8 } },
-    { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1 } },
-    { id: 'head', kind: 'ClassificationHead', params: { numClasses: 2 } },
-  ],
-  edges: [
-    { id: 'a', source: { node: 'image', port: 'out' }, target: { node: 'patches', port: 'in' } },
-    { id: 'b', source: { node: 'patches', port: 'out' }, target: { node: 'fourier', port: 'in' } },
-    { id: 'c', source: { node: 'latents', port: 'out' }, target: { node: 'encoder', port: 'q' } },
-    { id: 'd', source: { node: 'fourier', port: 'out' }, target: { node: 'encoder', port: 'kv' } },
-    { id: 'e', source: { node: 'query', port: 'out' }, target: { node: 'decoder', port: 'q' } },
-    { id: 'f', source: { node: 'encoder', port: 'out' }, target: { node: 'decoder', port: 'kv' } },
-    { id: 'g', source: { node: 'decoder', port: 'out' }, target: { node: 'head', port: 'in' } },
-  ],
-});
+const doc = tinyPerceiverDoc({ numLatents: 3, stack: null, decoderResidual: false, classes: 2 });
 
 function dataset(): Dataset {
   const n = 20;
