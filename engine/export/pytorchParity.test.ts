@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compile/compile.js';
+import { MINIATURES, shrink } from '../compile/miniatures.js';
 import { loadGraphDoc } from '../graph/load.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { randomGraph, runPython, torchUnavailable } from '../node/exportHarness.js';
@@ -23,41 +24,10 @@ const templatesDir = join(__dirname, '..', '..', 'templates');
 /** Forward parity runs on the cpu backend: keep it to models that evaluate in a blink. */
 const PARITY_MAX_FLOPS = 3e8;
 
-/**
- * Miniatures of the large templates: the same wiring at small sizes, so every kind they use
- * (conv stems, learned positions, repeated cross-attends, multimodal padding, Fourier queries,
- * flow and audio heads, tied embeddings, masks) is checked numerically, not just counted.
- * Same patches as engine/compile/templates.test.ts.
- */
-const MINIATURES: Record<string, Record<string, Record<string, unknown>>> = {
-  'perceiver-imagenet.json': { image: { height: 8, width: 8 }, fourier: { numBands: 2 }, latents: { numLatents: 4, channels: 16 }, perceiver: { depth: 3, selfPerCross: 2, selfHeads: 2 }, head: { numClasses: 5 } },
-  'perceiver-io-imagenet-fourier.json': { image: { height: 8, width: 8 }, fourier: { numBands: 2 }, latents: { numLatents: 4, channels: 16 }, stack: { layersPerBlock: 2, blocks: 2, heads: 2 }, query: { channels: 16 }, head: { numClasses: 5 } },
-  'perceiver-io-imagenet-conv.json': { image: { height: 16, width: 16 }, conv: { numChannels: 8 }, fourier: { numBands: 2 }, latents: { numLatents: 4, channels: 16 }, stack: { layersPerBlock: 1, blocks: 2, heads: 2 }, query: { channels: 16 }, head: { numClasses: 5 } },
-  'perceiver-io-imagenet-learned.json': { image: { height: 8, width: 8 }, conv: { numChannels: 8 }, positions: { numChannels: 8, projectPosDim: 8 }, latents: { numLatents: 4, channels: 16 }, stack: { layersPerBlock: 1, blocks: 2, heads: 2 }, query: { channels: 16 }, head: { numClasses: 5 } },
-  'perceiver-io-mlm.json': { text: { maxLength: 16, channels: 8 }, latents: { numLatents: 4, channels: 16 }, encoder: { heads: 2, qkChannels: 8, vChannels: 16 }, stack: { layersPerBlock: 2, heads: 2, qkChannels: 8, vChannels: 16 }, query: { numQueries: 16, channels: 8 }, decoder: { heads: 2, qkChannels: 8, vChannels: 8 } },
-  'perceiver-io-optical-flow.json': { frames: { height: 6, width: 8 }, patches: { linearChannels: 8 }, fourier: { numBands: 2 }, latents: { numLatents: 4, channels: 16 }, stack: { layersPerBlock: 2, heads: 4 }, decoder: { qkChannels: 16, vChannels: 16, chunkSize: 20 }, flow: { height: 6, width: 8 } },
-  'perceiver-io-multimodal-autoencoder.json': {
-    video: { height: 8, width: 8, frames: 2 },
-    videoFourier: { numBands: 2 },
-    audio: { samples: 64 },
-    audioFourier: { numBands: 3 },
-    label: { numClasses: 5 },
-    latents: { numLatents: 4, channels: 16 },
-    stack: { layersPerBlock: 1, heads: 2 },
-    imageQuery: { indexDims: [2, 8, 8], numBands: 2, numChunks: 2, chunk: 1 },
-    audioQuery: { indexDims: [4], numBands: 3, maxResolution: [64] },
-    labelQuery: { channels: 12 },
-    decoder: { outputChannels: 16, chunkSize: 7 },
-    split: { sizes: [4, 64, 1] },
-    labelOut: { numClasses: 5 },
-  },
-};
-
-function shrink(doc: GraphDoc, patches: Record<string, Record<string, unknown>>): GraphDoc {
-  const d = structuredClone(doc);
-  for (const n of d.nodes) if (patches[n.id]) n.params = { ...n.params, ...patches[n.id] };
-  return d;
-}
+// The miniatures of the large templates (engine/compile/miniatures.ts) have the same wiring at
+// small sizes, so every kind they use (conv stems, learned positions, repeated cross-attends,
+// multimodal padding, Fourier queries, flow and audio heads, tied embeddings, masks) is checked
+// numerically here, not just counted.
 
 const CHECK_PY = String.raw`
 import importlib.util, json, sys, torch
