@@ -49,9 +49,7 @@ test('train, then export the trained weights to tfjs and PyTorch: PyTorch predic
   const training = new TrainingPage(page);
   const exporter = new ExportPage(page);
   await editor.open();
-  await training.set('Epochs', '1');
-  await training.set('Batch size', '16');
-  await training.set('Max steps per epoch', '30');
+  await training.setShortRun(1, 16, 30);
   await training.trainButton.click();
   await expect(training.status).toHaveText(/Done|Finished|Stopped/, { timeout: 180_000 });
 
@@ -107,9 +105,7 @@ test('a graph changed since the run is not paired with its weights', async ({ pa
   const training = new TrainingPage(page);
   const exporter = new ExportPage(page);
   await editor.open();
-  await training.set('Epochs', '1');
-  await training.set('Batch size', '16');
-  await training.set('Max steps per epoch', '5');
+  await training.setShortRun(1, 16, 5);
   await training.trainButton.click();
   await expect(training.status).toHaveText(/Done|Finished|Stopped/, { timeout: 180_000 });
   await editor.selectNode('stack');

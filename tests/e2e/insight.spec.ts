@@ -19,9 +19,7 @@ test('attention over the digit, latent diagnostics, and the run in the history',
   const insight = new InsightPage(page);
   await editor.open();
 
-  await training.set('Epochs', '2');
-  await training.set('Batch size', '16');
-  await training.set('Max steps per epoch', '3');
+  await training.setShortRun(2, 16, 3);
   await training.trainButton.click();
   await expect(training.status).toHaveText('Finished', { timeout: 150_000 });
 

@@ -28,9 +28,7 @@ test('train a few steps, stop, save, reopen identical', async ({ page }) => {
   const files = new FilesPage(page);
   await editor.open();
 
-  await training.set('Epochs', '1');
-  await training.set('Batch size', '16');
-  await training.set('Max steps per epoch', '400');
+  await training.setShortRun(1, 16, 400);
   await training.trainButton.click();
   await expect(training.backend).toContainText(/Backend (wasm|webgl|cpu)/, { timeout: 60_000 });
   await expect(training.loss).toContainText(/loss \d+\.\d{4}/, { timeout: 120_000 });

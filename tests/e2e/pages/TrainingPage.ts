@@ -17,6 +17,12 @@ export class TrainingPage {
     await f.press('Enter');
     await expect(f).toHaveValue(value);
   }
+  /** Settings for a short run: epochs, batch size and the per-epoch step limit. */
+  async setShortRun(epochs: number, batchSize: number, maxStepsPerEpoch: number): Promise<void> {
+    await this.set('Epochs', String(epochs));
+    await this.set('Batch size', String(batchSize));
+    await this.set('Max steps per epoch', String(maxStepsPerEpoch));
+  }
   get trainButton(): Locator {
     return this.page.getByRole('button', { name: 'Train', exact: true });
   }
