@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attend, broadcastBatch, gelu, layerNorm, linear, linearMany } from './ops.js';
+import { fourierChannels } from '../kinds/fourierPosition.js';
 
 /** tfjs does not export the Initializer class type by name. */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;
@@ -203,6 +204,8 @@ export class FourierPosition extends tf.layers.Layer {
   static className = 'PerceiverFourierPosition';
   private readonly cfg: FourierConfig;
   private features?: tf.Tensor2D;
+  /** Set once the layer is disposed: the cache must not come back (a call then would leak it). */
+  private released = false;
   constructor(cfg: FourierConfig & LayerArgs) {
     super(cfg);
     this.cfg = {
@@ -215,6 +218,7 @@ export class FourierPosition extends tf.layers.Layer {
     };
   }
   private pe(): tf.Tensor2D {
+    if (this.released) throw new Error(`Layer '${this.name}' is already disposed.`);
     if (!this.features || this.features.isDisposed) {
       const { data, channels } = fourierFeatures(this.cfg);
       this.features = tf.keep(tf.tensor2d(data, [data.length / channels, channels]));
@@ -225,7 +229,7 @@ export class FourierPosition extends tf.layers.Layer {
     const s = inputShape as tf.Shape;
     const c = s[s.length - 1] as number;
     const m = this.cfg.indexDims.reduce((a, b) => a * b, 1);
-    const { channels } = { channels: (this.cfg.concatPos ? this.cfg.indexDims.length : 0) + this.cfg.indexDims.length * this.cfg.numBands * (this.cfg.sineOnly ? 1 : 2) };
+    const channels = fourierChannels(this.cfg.indexDims.length, this.cfg);
     return [s[0]!, m, this.cfg.combine === 'add' ? c : c + channels];
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -241,9 +245,13 @@ export class FourierPosition extends tf.layers.Layer {
     });
   }
   override dispose(): tf.serialization.ConfigDict & { refCountAfterDispose: number; numDisposedVariables: number } {
-    this.features?.dispose();
-    this.features = undefined;
-    return super.dispose() as never;
+    const result = super.dispose();
+    if (result.refCountAfterDispose === 0) {
+      this.features?.dispose();
+      this.features = undefined;
+      this.released = true;
+    }
+    return result as never;
   }
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), ...this.cfg } as unknown as tf.serialization.ConfigDict;

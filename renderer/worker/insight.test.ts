@@ -62,8 +62,8 @@ describe('the worker’s insight module', () => {
     expect(() => tf.tidy(() => first.model.predict(tf.zeros([1, 4, 4, 1])))).toThrow();
     releaseInsightModel();
     expect(isKeptForInsight(second.model)).toBe(false);
-    // At most one tensor remains: FourierPosition's cached features, which model.dispose() does
-    // not free today (engine/layers; reported). Everything the insight module made is gone.
+    // At most one tensor remains. It is not the insight module's and not FourierPosition's cached
+    // features (a disposed model no longer rebuilds them; engine/layers) — not yet traced.
     expect(tf.memory().numTensors).toBeLessThanOrEqual(baseline + 1);
   });
 
