@@ -1,6 +1,9 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumExecutable } from './tests/e2e/browser';
 
+// PERCEIVER_E2E_PORT lets several checkouts (or people) run the suite side by side.
+const port = Number(process.env.PERCEIVER_E2E_PORT ?? 4817);
+
 export default defineConfig({
   testDir: 'tests/e2e',
   testMatch: /.*\.spec\.ts$/,
@@ -10,7 +13,7 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
-    baseURL: process.env.PERCEIVER_E2E_URL ?? 'http://127.0.0.1:4817',
+    baseURL: process.env.PERCEIVER_E2E_URL ?? `http://127.0.0.1:${port}`,
     viewport: { width: 1440, height: 900 },
     launchOptions: {
       executablePath: chromiumExecutable(),
@@ -21,8 +24,8 @@ export default defineConfig({
   webServer: process.env.PERCEIVER_E2E_URL
     ? undefined
     : {
-        command: 'node scripts/serve.mjs --port 4817 --user-data test-results/e2e-user-data',
-        url: 'http://127.0.0.1:4817/',
+        command: `node scripts/serve.mjs --port ${port} --user-data test-results/e2e-user-data-${port}`,
+        url: `http://127.0.0.1:${port}/`,
         reuseExistingServer: false,
         timeout: 120_000,
       },
