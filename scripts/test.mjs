@@ -53,6 +53,11 @@ if (!run('build', 'npm', ['run', 'build', '--silent'])) {
   results.failed++;
   failures.push('npm run build');
 } else {
+  if (run('UI bundle has no tfjs', 'node', ['scripts/check-ui-bundle.mjs'])) results.passed++;
+  else {
+    results.failed++;
+    failures.push('scripts/check-ui-bundle.mjs (tfjs in the UI bundle)');
+  }
   run('end-to-end tests', 'npx', ['playwright', 'test']);
   if (existsSync('test-results/playwright.json')) {
     const p = JSON.parse(readFileSync('test-results/playwright.json', 'utf8'));

@@ -5,7 +5,7 @@
  * of the decoder reads.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { AttentionMap } from '../../engine/insight/attentionMaps';
+import type { AttentionMap } from '../../engine/insight/attentionStats';
 import { useTrainer } from '../training/trainer';
 import { downloadCanvasPng, fileStem } from './download';
 import { allCells, cellsOf, colour, encoderSeries, maxOf, rowSummary } from './heatmap';

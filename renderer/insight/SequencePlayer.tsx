@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { AttentionMap } from '../../engine/insight/attentionMaps';
+import type { AttentionMap } from '../../engine/insight/attentionStats';
 import { downloadCanvasPng } from './download';
 import { cellsOf, maxOf, rowSummary } from './heatmap';
 import { MapCanvas } from './MapCanvas';

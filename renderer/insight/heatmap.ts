@@ -3,7 +3,7 @@
  * (the input's token grid) drawn as a heat map over the example, or a strip over a sequence.
  * The functions that compute are pure (unit-tested); the draw* functions only paint a canvas.
  */
-import { queryRow, type AttentionMap } from '../../engine/insight/attentionMaps';
+import { queryRow, type AttentionMap } from '../../engine/insight/attentionStats';
 
 export interface CellGrid {
   /** Cells across and down; a sequence is one row of `keys` cells. */

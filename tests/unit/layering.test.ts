@@ -106,3 +106,50 @@ describe('layering (shared/DESIGN.md)', () => {
     });
   }
 });
+
+/** Resolve a relative import of `file` to the source file it names (.ts/.tsx, or index.ts). */
+function sourceOf(file: string, spec: string): string | undefined {
+  const base = target(file, spec.replace(/\?.*$/, '')).replace(/\.(js|ts|tsx)$/, '');
+  for (const cand of [`${base}.ts`, `${base}.tsx`, join(base, 'index.ts')]) {
+    try {
+      if (statSync(join(root, cand)).isFile()) return cand;
+    } catch {
+      /* not this one */
+    }
+  }
+  return undefined;
+}
+
+describe('the UI thread stays free of tfjs', () => {
+  // The worker (renderer/train.worker.ts and what it imports, reached through `?worker`) owns
+  // tfjs; every other renderer file runs on the UI thread and must not reach tfjs through any
+  // chain of static imports (a type-only import is erased and does not count).
+  it('no static import chain from renderer/main.tsx reaches @tensorflow', () => {
+    const seen = new Map<string, string | null>([['renderer/main.tsx', null]]);
+    const queue = ['renderer/main.tsx'];
+    const offenders: string[] = [];
+    while (queue.length) {
+      const f = queue.shift()!;
+      const src = readFileSync(join(root, f), 'utf8');
+      const re = /^\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
+      for (let m; (m = re.exec(src)); ) {
+        const spec = (m[1] ?? m[2])!;
+        if (spec.includes('?worker')) continue;
+        if (isTf(spec)) {
+          const chain: string[] = [];
+          for (let c: string | null | undefined = f; c; c = seen.get(c)) chain.push(c);
+          offenders.push(`${chain.reverse().join(' → ')} → ${spec}`);
+          continue;
+        }
+        if (!spec.startsWith('.')) continue;
+        const next = sourceOf(f, spec);
+        if (next && !seen.has(next)) {
+          seen.set(next, f);
+          queue.push(next);
+        }
+      }
+    }
+    expect(seen.size).toBeGreaterThan(20);
+    expect(offenders).toEqual([]);
+  });
+});
