@@ -2,6 +2,7 @@
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rawTextPlugin } from './esbuild-raw.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -16,6 +17,8 @@ export async function buildCli() {
     // tfjs and its wasm backend load their own files at run time; keep them external.
     external: ['@tensorflow/*', 'mnist', 'zod'],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    // The PyTorch export's Python files are imported as text (`./py/train.py?raw`).
+    plugins: [rawTextPlugin],
     logLevel: 'warning',
   });
 }

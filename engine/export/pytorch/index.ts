@@ -5,10 +5,8 @@
 import type { GraphDoc } from '../../graph/schema.js';
 import { torchSaveStateDict } from '../torchSave.js';
 import { encodeSafetensors, tfjsToTorch, weightNameMap, type NamedArrays } from '../weights.js';
-import { DATA_PY } from './dataPy.js';
-import { PERCEIVER_LAYERS_PY } from './layersPy.js';
 import { ExportError, generateModelPy, type ModelPyResult } from './modelPy.js';
-import { TRAIN_PY } from './trainPy.js';
+import { PYTHON_SOURCES } from './sources.js';
 
 export { ExportError, generateModelPy } from './modelPy.js';
 
@@ -54,9 +52,7 @@ export function exportPytorch(doc: GraphDoc, opts: PytorchExportOptions = {}): P
   const model = generateModelPy(doc);
   const files = new Map<string, string | Uint8Array>();
   files.set('model.py', model.source);
-  files.set('perceiver_layers.py', PERCEIVER_LAYERS_PY);
-  files.set('data.py', DATA_PY);
-  files.set('train.py', TRAIN_PY);
+  for (const [name, source] of PYTHON_SOURCES) files.set(name, source);
   files.set('__init__.py', `"""${doc.name.replace(/["\\]/g, '')} (Perceiver Studio export)."""\n`);
   files.set(
     'config.json',

@@ -1,11 +1,4 @@
-/**
- * perceiver_layers.py: the PyTorch twins of engine/layers/perceiverLayers.ts, written into every
- * PyTorch export. Same maths (pre-LN, head-major split, 1/√(qk/h), LN eps 1e-5, tanh or erf GELU),
- * same defaults and Haiku-style inits, and parameter names chosen so a tfjs weight
- * `<layer>/<name>_kernel` is `<module>.<name>.weight` here (transposed: PyTorch Linear is [out, in]).
- * Kept as a string so the exporter stays pure (it also runs in the app's renderer).
- */
-export const PERCEIVER_LAYERS_PY = String.raw`"""Perceiver building blocks in PyTorch, exported by Perceiver Studio.
+"""Perceiver building blocks in PyTorch, exported by Perceiver Studio.
 
 They mirror the app's TensorFlow.js layers weight for weight, so a model trained in the app
 gives the same outputs here (tested to 1e-4), and a model trained here loads back into the app.
@@ -561,4 +554,3 @@ def count_parameters(model):
     statistics (tfjs keeps them as non-trainable weights)."""
     stats = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
     return sum(p.numel() for p in model.parameters()) + stats
-`;

@@ -1,11 +1,4 @@
-/**
- * data.py: datasets for the exported train.py, reading the formats the app reads with the app's
- * rules (engine/data: CSV/TSV, JSON, .npy tables, .npz x/y, image folders; classes sorted
- * numerically or as text; the seeded mulberry32 train/validation/test split; normalisation
- * statistics from the train split only). The export itself writes the template's data as a
- * ready-split .npz (x_train, y_train, x_val, y_val, x_test, y_test), which is read as is.
- */
-export const DATA_PY = String.raw`"""Datasets for train.py, with Perceiver Studio's rules.
+"""Datasets for train.py, with Perceiver Studio's rules.
 
 load_dataset(path, input_shape, ...) returns {"train", "validation", "test"} TensorDatasets of
 (x float32 [n, *input_shape], y int64) plus "class_names". Formats:
@@ -249,4 +242,3 @@ def load_dataset(path, input_shape, target=None, validation_fraction=0.1, test_f
     out = {"train": _dataset(x[train], y[train], input_shape), "validation": _dataset(x[s["validation"]], y[s["validation"]], input_shape), "test": _dataset(x[s["test"]], y[s["test"]], input_shape)}
     out["class_names"] = names
     return out
-`;

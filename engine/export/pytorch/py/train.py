@@ -1,9 +1,4 @@
-/**
- * train.py: PyTorch DistributedDataParallel training with the template's settings (optimizer,
- * learning-rate schedule with warm-up, gradient clipping, label smoothing, decoupled weight
- * decay on kernels and arrays, early stopping), matching engine/train/train.ts step for step.
- */
-export const TRAIN_PY = String.raw`"""Train the exported model with PyTorch, on one process or many (torchrun).
+"""Train the exported model with PyTorch, on one process or many (torchrun).
 
     python train.py                                   # one process (CPU or one GPU)
     torchrun --standalone --nproc_per_node=2 train.py --device cpu   # 2 processes on CPU: gloo
@@ -334,4 +329,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-`;
