@@ -24,7 +24,8 @@ Usage:
       regression head such as the Per-position projection on numeric targets (MSE): a CSV/.npy
       target column, or an .npz "y" array of any per-example shape.
       Input params set to 0 (e.g. TabularInput numColumns, ImageInput height) and a head's
-      numClasses 0 are taken from the data. Prints one JSON line per epoch {epoch, loss, accuracy,
+      numClasses 0 are taken from the data, and a template whose input sizes or class count
+      differ from the data is fitted to it (the changes are printed; --no-fit refuses instead). Prints one JSON line per epoch {epoch, loss, accuracy,
       valLoss, valAccuracy} and a final {done, testAccuracy, confusion, seconds} (with --json; a
       readable log otherwise). Exit 0 trained, 1 diverged or model error, 2 usage, 3 data error,
       4 the model does not fit in memory.
@@ -44,6 +45,7 @@ Options:
   --resume DIR      continue from the latest checkpoint in DIR (and keep writing checkpoints there)
   --memory-limit G  memory the backend may use, in GiB (default: wasm 4)
   --backend NAME    wasm (default, fastest in Node) or cpu
+  --no-fit          keep the template's input sizes and class count; refuse data that differs
 `;
 
 export class UsageError extends Error {}

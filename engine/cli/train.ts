@@ -9,7 +9,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { compile } from '../compile/compile.js';
-import type { Dataset } from '../data/dataset.js';
+import { targetsOf, TINY_SPLIT, type Dataset } from '../data/dataset.js';
 import { DataError, type Skipped } from '../data/errors.js';
 import { imageFolderDataset } from '../data/images.js';
 import { mnistDataset } from '../data/mnist.js';
@@ -25,6 +25,7 @@ import { listImageFolder, nodeImageAccess } from '../node/imageFolder.js';
 import { loadMnistBytes } from '../node/mnist.js';
 import { BindError, bindToData, declaredInputShape } from '../train/bindData.js';
 import { CheckpointError, type Checkpoint } from '../train/checkpoint.js';
+import { fitToData, formatChange } from '../train/fitToData.js';
 import { estimateTrainingMemory, GiB, MemoryGuardError } from '../train/memoryGuard.js';
 import { headLossTypes, METRIC_LABEL, metricIsAccuracy, planTraining, type MetricKind } from '../train/losses.js';
 import { train, type EvalResult } from '../train/train.js';
@@ -182,7 +183,11 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     },
     template,
   );
-  const { doc, filled } = bindToData(template, data);
+  // Generic templates fit themselves to the data (input sizes, class count), saying what they set;
+  // --no-fit keeps the template's sizes and refuses data that does not match them.
+  const fit = args.flags.has('--no-fit') ? undefined : fitToData(template, data, { classTargets: targetsOf(data)[0]!.kind === 'classes' });
+  const { doc, filled } = bindToData(fit && !fit.problem ? fit.doc : template, data);
+  if (fit && !fit.problem) filled.unshift(...fit.changes.map((c) => (c.from === 0 ? `${c.nodeId}.${c.param} = ${c.to} (from data)` : `${formatChange(c)} (fitted to the data; --no-fit keeps the template's sizes)`)));
   const analysis = analyse(doc);
   if (!analysis.valid) {
     const first = analysis.problems.find((p) => p.severity === 'error')!;
@@ -206,6 +211,9 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${what}, input [${data.inputShape.join(', ')}]; backend ${be.note}`);
     if (data.classNames.some((n, i) => n !== String(i))) out.log(`classes: ${data.classNames.map((n, i) => `${i}=${n}`).join(', ')}`);
     for (const f of filled) out.log(`  ${f}`);
+    for (const [name, split] of [['validation', data.validation], ['test', data.test]] as const) {
+      if (split.size > 0 && split.size < TINY_SPLIT) out.log(`  note: the ${name} split has only ${split.size} example${split.size === 1 ? '' : 's'}; its figures are noisy (more data, or a larger data.${name}Fraction, helps)`);
+    }
     out.log(`  ${estimate.message}`);
     reportSkipped(data.skipped, out);
     if (resume) out.log(`resuming from ${resumeDir} after epoch ${resume.manifest.epoch} (step ${resume.manifest.step})`);

@@ -109,11 +109,23 @@ export class ArraySplit implements DataSplit {
   }
 }
 
+/**
+ * Examples a held-out split gets for a fraction f of n: round(n·f), but (when f > 0) never fewer
+ * than min(30, 10% of n), so a small dataset still has a validation/test set worth reading.
+ */
+export function heldOutCount(n: number, fraction: number): number {
+  if (!(fraction > 0)) return 0;
+  return Math.min(n, Math.max(Math.round(n * fraction), Math.min(30, Math.round(n * 0.1))));
+}
+
+/** Held-out splits this small give noisy figures: the CLI and app say so. */
+export const TINY_SPLIT = 30;
+
 /** Split n examples into train/validation/test index sets with a seeded shuffle. */
 export function splitIndices(n: number, validationFraction: number, testFraction: number, seed: number): { train: Uint32Array; validation: Uint32Array; test: Uint32Array } {
   const p = permutation(n, seed);
-  const nTest = Math.round(n * testFraction);
-  const nVal = Math.round(n * validationFraction);
+  const nTest = heldOutCount(n, testFraction);
+  const nVal = Math.min(heldOutCount(n, validationFraction), n - nTest);
   return {
     test: p.slice(0, nTest),
     validation: p.slice(nTest, nTest + nVal),
