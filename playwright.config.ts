@@ -1,8 +1,15 @@
 import { defineConfig } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { chromiumExecutable } from './tests/e2e/browser';
 
 // PERCEIVER_E2E_PORT lets several checkouts (or people) run the suite side by side.
 const port = Number(process.env.PERCEIVER_E2E_PORT ?? 4817);
+// The web host's /api key (electron/host/hostSecret.ts). Set once in the runner's environment,
+// which the workers inherit, so the server and every page and request of every spec share it:
+// every request of a spec carries it as a header, as the page does after reading it from the
+// printed URL. Against a server started elsewhere (PERCEIVER_E2E_URL), pass its key in this variable.
+process.env.PERCEIVER_E2E_SECRET ??= randomBytes(32).toString('base64url');
+const secret = process.env.PERCEIVER_E2E_SECRET;
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -15,6 +22,7 @@ export default defineConfig({
   use: {
     baseURL: process.env.PERCEIVER_E2E_URL ?? `http://127.0.0.1:${port}`,
     viewport: { width: 1440, height: 900 },
+    extraHTTPHeaders: { 'x-perceiver-secret': secret },
     launchOptions: {
       executablePath: chromiumExecutable(),
       args: ['--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-swiftshader'],
@@ -26,6 +34,7 @@ export default defineConfig({
     : {
         command: `node scripts/serve.mjs --port ${port} --user-data test-results/e2e-user-data-${port}`,
         url: `http://127.0.0.1:${port}/`,
+        env: { PERCEIVER_HOST_SECRET: secret },
         reuseExistingServer: false,
         timeout: 120_000,
       },

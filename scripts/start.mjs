@@ -3,7 +3,7 @@
 // installed; otherwise say so in one line and serve the same UI on 127.0.0.1 until Ctrl+C.
 //   npm start [-- --web] [--no-build] [--port N] [--user-data DIR]
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,11 +12,19 @@ import { ensureRenderer } from './serve.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The Electron executable's path when its binary is installed, else null with the reason. */
+/**
+ * The Electron executable's path when its binary is installed, else null with the reason. Reads
+ * the package's path.txt rather than require('electron'): since Electron 45 that require tries to
+ * download a missing binary (and prints a stack trace offline).
+ */
 export function findElectron() {
   try {
-    const p = createRequire(join(root, 'package.json'))('electron');
-    if (typeof p === 'string' && existsSync(p)) return { path: p };
+    const pkgDir = dirname(createRequire(join(root, 'package.json')).resolve('electron/package.json'));
+    const pathFile = join(pkgDir, 'path.txt');
+    if (!existsSync(pathFile)) return { path: null, why: 'the Electron package has no binary (no path.txt)' };
+    const rel = readFileSync(pathFile, 'utf8').trim();
+    const p = process.env.ELECTRON_OVERRIDE_DIST_PATH ? join(process.env.ELECTRON_OVERRIDE_DIST_PATH, rel || 'electron') : join(pkgDir, 'dist', rel);
+    if (existsSync(p)) return { path: p };
     return { path: null, why: `the Electron package points at ${p}, which does not exist` };
   } catch (e) {
     return { path: null, why: String(e?.message ?? e).split('\n')[0] };

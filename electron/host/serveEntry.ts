@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { createHostApi, createServices } from './hostApi.js';
+import { secretFromEnv, urlWithSecret } from './hostSecret.js';
 import { defaultUserDataDir } from './paths.js';
 import { createWebHost, listen } from './webServer.js';
 
@@ -17,6 +18,8 @@ export interface ServeOptions {
   userData: string;
   rendererDir: string;
   templatesDir: string;
+  /** This launch's /api key (random unless PERCEIVER_HOST_SECRET gave one). */
+  secret: string;
 }
 
 export function parseServeArgs(argv: string[], appRoot: string, cwd = process.cwd()): ServeOptions {
@@ -26,6 +29,7 @@ export function parseServeArgs(argv: string[], appRoot: string, cwd = process.cw
     userData: defaultUserDataDir(),
     rendererDir: resolve(appRoot, 'dist', 'renderer'),
     templatesDir: resolve(appRoot, 'templates'),
+    secret: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -43,10 +47,12 @@ export function parseServeArgs(argv: string[], appRoot: string, cwd = process.cw
     else if (a === '--templates') opts.templatesDir = resolve(cwd, value());
     else throw new Error(`Unknown option "${a}". Usage: serve.mjs [--port N] [--user-data DIR] [--renderer DIR] [--templates DIR]`);
   }
+  if (!opts.secret) opts.secret = secretFromEnv();
   return opts;
 }
 
-export async function startWebHost(opts: ServeOptions): Promise<{ server: Server; url: string }> {
+/** `url` carries the key in its fragment (one click opens the app); `baseUrl` does not. */
+export async function startWebHost(opts: ServeOptions): Promise<{ server: Server; url: string; baseUrl: string }> {
   mkdirSync(opts.userData, { recursive: true });
   const pkg = JSON.parse(readFileSync(resolve(opts.appRoot, 'package.json'), 'utf8')) as { version: string };
   const config = { userData: opts.userData, templatesDir: opts.templatesDir, version: pkg.version, platform: process.platform };
@@ -56,10 +62,11 @@ export async function startWebHost(opts: ServeOptions): Promise<{ server: Server
     handlers,
     rendererDir: opts.rendererDir,
     port: opts.port,
+    secret: opts.secret,
     missingRendererHint: `The renderer is not built (no ${resolve(opts.rendererDir, 'index.html')}). Run "npm run build".`,
   });
-  const url = await listen(server, opts.port);
-  return { server, url };
+  const baseUrl = await listen(server, opts.port);
+  return { server, url: urlWithSecret(baseUrl, opts.secret), baseUrl };
 }
 
 /** Run until SIGINT/SIGTERM; closes the server cleanly. */
@@ -80,6 +87,7 @@ export async function runServe(argv: string[], appRoot: string): Promise<void> {
     console.error(e.code === 'EADDRINUSE' ? `Port ${opts.port} is in use; pass --port N (or --port 0 for any free port).` : e.message);
     process.exit(1);
   });
+  // The key is printed once, to the launching user's terminal only; never to a log.
   console.log(`Perceiver Studio at ${url} (user data: ${opts.userData})`);
   const stop = () => {
     server.close(() => process.exit(0));

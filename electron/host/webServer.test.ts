@@ -11,6 +11,7 @@ const doc = readFileSync(join(appRoot, 'templates', 'mnist-perceiver-io.json'), 
 let server: Server;
 let port: number;
 let userData: string;
+let secret: string;
 
 function raw(opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
@@ -25,8 +26,10 @@ function raw(opts: { method?: string; path: string; headers?: Record<string, str
   });
 }
 
+// Every /api call carries the launch's key (hostAuth.test.ts checks the calls that do not).
+const json = () => ({ 'content-type': 'application/json', 'x-perceiver-secret': secret });
 const api = (method: string, args: unknown[], headers: Record<string, string> = {}) =>
-  raw({ method: 'POST', path: `/api/${method}`, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(args) });
+  raw({ method: 'POST', path: `/api/${method}`, headers: { ...json(), ...headers }, body: JSON.stringify(args) });
 
 beforeAll(async () => {
   const base = mkdtempSync(join(tmpdir(), 'ps-web-'));
@@ -41,8 +44,11 @@ beforeAll(async () => {
   const opts = { ...parseServeArgs(['--port', '0', '--user-data', userData], appRoot), rendererDir };
   const started = await startWebHost(opts);
   server = started.server;
+  secret = opts.secret;
   port = (server.address() as { port: number }).port;
-  expect(started.url).toBe(`http://127.0.0.1:${port}/`);
+  // Behaviour changed by issue 16: the printed URL carries the launch's key in its fragment.
+  expect(started.baseUrl).toBe(`http://127.0.0.1:${port}/`);
+  expect(started.url).toBe(`http://127.0.0.1:${port}/#key=${secret}`);
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -92,29 +98,29 @@ describe('web host: /api', () => {
     const r = await api('readTemplate', [{ scope: 'builtin', name: '../../package.json' }]);
     expect(r.status).toBe(400);
     expect(JSON.parse(r.text).error).toMatchObject({ field: 'name', message: expect.stringMatching(/\.\./) });
-    const bad = await raw({ method: 'POST', path: '/api/appInfo', headers: { 'content-type': 'application/json' }, body: '[' });
+    const bad = await raw({ method: 'POST', path: '/api/appInfo', headers: json(), body: '[' });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text).error.message).toMatch(/not valid JSON/);
-    const proto = await raw({ method: 'POST', path: '/api/saveFile', headers: { 'content-type': 'application/json' }, body: '[{"__proto__":{"x":1}}]' });
+    const proto = await raw({ method: 'POST', path: '/api/saveFile', headers: json(), body: '[{"__proto__":{"x":1}}]' });
     expect(proto.status).toBe(400);
     expect((await api('nope', [])).status).toBe(404);
-    expect((await raw({ path: '/api/appInfo' })).status).toBe(405);
+    expect((await raw({ path: '/api/appInfo', headers: { 'x-perceiver-secret': secret } })).status).toBe(405);
   });
 
   it('refuses cross-site requests: foreign Origin, non-JSON content type', async () => {
     expect((await api('appInfo', [], { origin: 'https://evil.example' })).status).toBe(403);
     expect((await api('appInfo', [], { origin: `http://127.0.0.1:${port}` })).status).toBe(200);
-    const form = await raw({ method: 'POST', path: '/api/appInfo', headers: { 'content-type': 'text/plain' }, body: '[]' });
+    const form = await raw({ method: 'POST', path: '/api/appInfo', headers: { 'content-type': 'text/plain', 'x-perceiver-secret': secret }, body: '[]' });
     expect(form.status).toBe(415);
   });
 
   it('refuses bodies over the limit with 413, declared or streamed', async () => {
-    const declared = await raw({ method: 'POST', path: '/api/writeAutosave', headers: { 'content-type': 'application/json', 'content-length': String(MAX_REQUEST_BYTES + 1) }, body: '' }).catch(
+    const declared = await raw({ method: 'POST', path: '/api/writeAutosave', headers: { ...json(), 'content-length': String(MAX_REQUEST_BYTES + 1) }, body: '' }).catch(
       () => ({ status: 413, headers: {}, text: '' }),
     );
     expect(declared.status).toBe(413);
     const big = 'x'.repeat(MAX_REQUEST_BYTES + 10);
-    const streamed = await raw({ method: 'POST', path: '/api/writeAutosave', headers: { 'content-type': 'application/json' }, body: big }).catch(
+    const streamed = await raw({ method: 'POST', path: '/api/writeAutosave', headers: json(), body: big }).catch(
       (e: NodeJS.ErrnoException) => ({ status: e.code === 'EPIPE' || e.code === 'ECONNRESET' ? 413 : 0, headers: {}, text: '' }),
     );
     expect(streamed.status, streamed.text).toBe(413);

@@ -5,11 +5,17 @@
  * could come from another web page: a foreign Host header (DNS rebinding), a foreign Origin,
  * or a body that is not application/json (which a cross-site form or no-cors fetch cannot send
  * without a preflight this server never approves).
+ *
+ * Every /api call must also carry this launch's secret in the `x-perceiver-secret` header (see
+ * hostSecret.ts): another user or process on the same machine can reach 127.0.0.1 too, and
+ * without the secret it gets 401 and nothing else. The renderer's static files carry no user
+ * data and are served without it (the page must load before it can read the secret from its URL).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MAX_EXPORT_REQUEST_BYTES, MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
 import { safeJsonParse } from '../../engine/graph/load.js';
 import { dispatch, type HostHandlers } from './hostApi.js';
+import { SECRET_HEADER, secretMatches } from './hostSecret.js';
 import { SECURITY_HEADERS } from './security.js';
 import { readStatic } from './staticFiles.js';
 
@@ -17,6 +23,8 @@ export interface WebHostOptions {
   handlers: HostHandlers;
   rendererDir: string;
   port: number;
+  /** This launch's secret: every /api request must send it in the x-perceiver-secret header. */
+  secret: string;
   /** Shown instead of the app when dist/renderer has no index.html yet. */
   missingRendererHint?: string;
   log?: (msg: string) => void;
@@ -88,11 +96,20 @@ export function createWebHost(opts: WebHostOptions): Server {
         if (origin !== undefined && !allowedHosts.has(origin.replace(/^http:\/\//, ''))) {
           return apiError(res, 403, 'Cross-origin requests are refused.');
         }
+        if (!secretMatches(req.headers[SECRET_HEADER], opts.secret)) {
+          req.resume();
+          return apiError(res, 401, 'This request does not carry the key of this Perceiver Studio launch: open the URL that `npm start` (or serve.mjs) printed; it carries the key.');
+        }
         if (req.method !== 'POST') return apiError(res, 405, 'Use POST for /api/ methods.');
         if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
           return apiError(res, 415, 'The body must be sent as application/json.');
         }
-        const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+        let method: string;
+        try {
+          method = decodeURIComponent(url.pathname.slice('/api/'.length));
+        } catch {
+          return apiError(res, 400, `The method name in "${url.pathname.slice(0, 100)}" has a bad %-escape; call /api/<method> with a plain method name.`, 'method');
+        }
         // Only an export package (trained weights, data) may be larger than one document.
         const text = await readBody(req, res, method === 'writeExport' ? MAX_EXPORT_REQUEST_BYTES : MAX_REQUEST_BYTES);
         if (text === null) return;
