@@ -12,13 +12,29 @@ const params = z
     numChunks: z.number().int().min(1).max(1_000_000).default(1).describe('Split the grid into this many contiguous chunks and query one (DM subsampled_output_points)'),
     chunk: z.number().int().min(0).max(1_000_000).default(0).describe('Which chunk to query (0-based)'),
     projectPosDim: z.number().int().min(0).max(65536).default(0).describe('Project the features with Linear(→ this); 0 = off'),
+    pointStart: z.number().int().min(0).max(1e9).nullable().default(null).describe('With pointCount: the first flat grid index queried (overrides the chunks)'),
+    pointCount: z
+      .number()
+      .int()
+      .min(1)
+      .max(1e9)
+      .nullable()
+      .default(null)
+      .describe('Query the flat indices pointStart … pointStart+pointCount−1 at subsampled positions −1 + 2·i/n, even for the whole grid (HF subsampled_output_points); empty = chunks'),
   })
   .strict();
 type P = z.infer<typeof params>;
 
 export function fourierQueryShape(p: P): { queries: number; channels: number } {
   const raw = fourierChannels(p.indexDims.length, p);
-  return { queries: prod(p.indexDims) / p.numChunks, channels: p.projectPosDim > 0 ? p.projectPosDim : raw };
+  return { queries: p.pointCount != null ? p.pointCount : prod(p.indexDims) / p.numChunks, channels: p.projectPosDim > 0 ? p.projectPosDim : raw };
+}
+
+/** The queried flat indices: an explicit point range, or chunk `chunk` of `numChunks`. */
+export function fourierQueryRange(p: { indexDims: number[]; numChunks: number; chunk: number; pointStart?: number | null; pointCount?: number | null }): { start: number; count: number; points: boolean } {
+  if (p.pointCount != null) return { start: p.pointStart ?? 0, count: p.pointCount, points: true };
+  const count = prod(p.indexDims) / p.numChunks;
+  return { start: p.chunk * count, count, points: false };
 }
 
 export const fourierQuery: KindDefinition<P> = {
@@ -37,6 +53,10 @@ export const fourierQuery: KindDefinition<P> = {
     if (p.maxResolution && p.maxResolution.length > 0 && p.maxResolution.length !== p.indexDims.length) {
       return fail(`maxResolution has ${p.maxResolution.length} entries but indexDims has ${p.indexDims.length}`, { param: 'maxResolution' });
     }
+    if (p.pointCount != null) {
+      const start = p.pointStart ?? 0;
+      if (start + p.pointCount > m) return fail(`points ${start} … ${start + p.pointCount - 1} are outside the ${m} grid points`, { param: 'pointCount' });
+    } else if (p.pointStart != null) return fail('pointStart needs pointCount', { param: 'pointCount' });
     if (m % p.numChunks !== 0) return fail(`numChunks ${p.numChunks} must divide the ${m} grid points`, { param: 'numChunks' });
     if (p.chunk >= p.numChunks) return fail(`chunk ${p.chunk} is out of range; use 0 … ${p.numChunks - 1}`, { param: 'chunk' });
     const { queries, channels } = fourierQueryShape(p);
@@ -51,5 +71,6 @@ export const fourierQuery: KindDefinition<P> = {
       activationBytes: 4 * q * (raw + (p.projectPosDim > 0 ? p.projectPosDim : 0)),
     };
   },
-  describe: (p) => `${p.indexDims.join('×')}, K=${p.numBands}${p.numChunks > 1 ? `, chunk ${p.chunk + 1}/${p.numChunks}` : ''}`,
+  describe: (p) =>
+    `${p.indexDims.join('×')}, K=${p.numBands}${p.pointCount != null ? `, points ${p.pointStart ?? 0}+${p.pointCount}` : p.numChunks > 1 ? `, chunk ${p.chunk + 1}/${p.numChunks}` : ''}`,
 };

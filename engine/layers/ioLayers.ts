@@ -309,6 +309,8 @@ export interface FourierQueryConfig {
   start: number;
   count: number;
   projectPosDim: number;
+  /** Subsampled positions −1 + 2·i/n even when start/count cover the whole grid (HF points). */
+  points?: boolean;
   seed?: number;
 }
 
@@ -322,6 +324,7 @@ export class FourierQueryArray extends tf.layers.Layer {
     super(cfg);
     const { indexDims, numBands, maxResolution, concatPos, sineOnly, start, count, projectPosDim, seed } = cfg;
     this.cfg = { indexDims: [...indexDims], numBands, maxResolution: [...maxResolution], concatPos, sineOnly, start, count, projectPosDim, seed };
+    if (cfg.points) this.cfg.points = true;
   }
   private rawChannels(): number {
     const d = this.cfg.indexDims.length;
@@ -338,7 +341,7 @@ export class FourierQueryArray extends tf.layers.Layer {
   private pe(): tf.Tensor2D {
     if (!this.features || this.features.isDisposed) {
       const c = this.cfg;
-      const whole = c.start === 0 && c.count === c.indexDims.reduce((a, b) => a * b, 1);
+      const whole = !c.points && c.start === 0 && c.count === c.indexDims.reduce((a, b) => a * b, 1);
       const { data, channels } = fourierFeatures(c, whole ? undefined : { start: c.start, count: c.count });
       this.features = tf.keep(tf.tensor2d(data, [c.count, channels]));
     }

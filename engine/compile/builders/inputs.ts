@@ -62,7 +62,10 @@ export const INPUT_BUILDERS: Record<string, Builder> = {
   ConvDownsample: (c) => {
     let x = c.inputs.in!;
     let cin = c.analysis.inputShapes.in![2]!;
+    const torchPad = c.params.padding === 'torch';
     for (let l = 0; l < c.params.numLayers; l++) {
+      // PyTorch/HF padding: 3 zeros on every side, then a 'valid' conv (TF SAME pads 2/3 at 224).
+      if (torchPad) x = one(tf.layers.zeroPadding2d({ name: c.name(`pad${l}`), padding: [[3, 3], [3, 3]] }).apply(x));
       x = one(
         tf.layers
           .conv2d({
@@ -70,7 +73,7 @@ export const INPUT_BUILDERS: Record<string, Builder> = {
             filters: c.params.numChannels,
             kernelSize: 7,
             strides: 2,
-            padding: 'same',
+            padding: torchPad ? 'valid' : 'same',
             useBias: false,
             kernelInitializer: tf.initializers.truncatedNormal({ mean: 0, stddev: 1 / Math.sqrt(49 * cin), seed: nextSeed(c.seed) }),
           })
@@ -78,7 +81,7 @@ export const INPUT_BUILDERS: Record<string, Builder> = {
       );
       if (c.params.useBatchNorm) x = one(tf.layers.batchNormalization({ name: c.name(`bn${l}`), momentum: 0.9, epsilon: 1e-5 }).apply(x));
       x = one(tf.layers.reLU({ name: c.name(`relu${l}`) }).apply(x));
-      x = one(tf.layers.maxPooling2d({ name: c.name(`pool${l}`), poolSize: 3, strides: 2, padding: 'same' }).apply(x));
+      x = one(tf.layers.maxPooling2d({ name: c.name(`pool${l}`), poolSize: 3, strides: 2, padding: torchPad ? 'valid' : 'same' }).apply(x));
       cin = c.params.numChannels;
     }
     return { out: x };

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TrainableArray } from '../../layers/perceiverLayers.js';
 import { FourierQueryArray } from '../../layers/ioLayers.js';
-import { prod } from '../../kinds/types.js';
+import { fourierQueryRange } from '../../kinds/fourierQuery.js';
 import { multimodalPad } from './inputs.js';
 import { one, type Builder } from './context.js';
 
@@ -12,7 +12,7 @@ export const QUERY_BUILDERS: Record<string, Builder> = {
   }),
   FourierQuery: (c) => {
     const dims: number[] = c.params.indexDims;
-    const count = prod(dims) / c.params.numChunks;
+    const { start, count, points } = fourierQueryRange(c.params);
     const maxRes = c.params.maxResolution && c.params.maxResolution.length ? c.params.maxResolution : dims;
     return {
       out: one(
@@ -23,8 +23,9 @@ export const QUERY_BUILDERS: Record<string, Builder> = {
           maxResolution: [...maxRes],
           concatPos: c.params.concatPos,
           sineOnly: c.params.sineOnly,
-          start: c.params.chunk * count,
+          start,
           count,
+          ...(points ? { points } : {}),
           projectPosDim: c.params.projectPosDim,
           seed: c.seed,
         }).apply(c.batchRef),

@@ -10,6 +10,7 @@ import type { NodeAnalysis } from '../../graph/analyse.js';
 import type { AttentionDims } from '../../kinds/attentionMath.js';
 import { crossDims } from '../../kinds/crossAttention.js';
 import { decoderDims } from '../../kinds/decoderCrossAttention.js';
+import { fourierQueryRange } from '../../kinds/fourierQuery.js';
 import { selfDims } from '../../kinds/latentStack.js';
 import { connectedModalities, MODALITY_PORTS, type Modality } from '../../kinds/multimodal.js';
 import { repeatedDims, setIndex, type Sharing } from '../../kinds/repeatedCrossAttend.js';
@@ -147,7 +148,7 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
     }
     return {
       imports: ['ConvDownsample'],
-      module: `ConvDownsample(${kwargs({ in_channels: c.analysis.inputShapes.in![2], num_channels: c.params.numChannels, num_layers: c.params.numLayers, use_batch_norm: c.params.useBatchNorm })}, ${DEV})`,
+      module: `ConvDownsample(${kwargs({ in_channels: c.analysis.inputShapes.in![2], num_channels: c.params.numChannels, num_layers: c.params.numLayers, use_batch_norm: c.params.useBatchNorm, ...(c.params.padding === 'torch' ? { padding: 'torch' } : {}) })}, ${DEV})`,
       forward: (i) => ({ out: call(c, i.in!) }),
       weights,
     };
@@ -261,7 +262,7 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   }),
   FourierQuery: (c) => {
     const dims: number[] = c.params.indexDims;
-    const count = prod(dims) / c.params.numChunks;
+    const { start, count, points } = fourierQueryRange(c.params);
     const maxRes = c.params.maxResolution && c.params.maxResolution.length ? c.params.maxResolution : dims;
     return {
       imports: ['FourierQueryArray'],
@@ -271,9 +272,10 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
         max_resolution: [...maxRes],
         concat_pos: c.params.concatPos,
         sine_only: c.params.sineOnly,
-        start: c.params.chunk * count,
+        start,
         count,
         project_pos_dim: c.params.projectPosDim,
+        ...(points ? { points: true } : {}),
       })}, ${DEV})`,
       forward: (_i, batch) => ({ out: call(c, batch) }),
       weights: [{ tfLayer: layerName(c.nodeId), torchPath: c.attr }],

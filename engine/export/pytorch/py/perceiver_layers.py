@@ -84,16 +84,17 @@ class SpaceToDepth(nn.Module):
         return y
 
 
-def fourier_features(index_dims, num_bands, max_resolution, concat_pos=True, sine_only=False, start=None, count=None):
+def fourier_features(index_dims, num_bands, max_resolution, concat_pos=True, sine_only=False, start=None, count=None, points=False):
     """Fourier position features [prod(index_dims), channels] (spec 1.2): positions
     linspace(-1, 1, n) per dim, frequencies linspace(1, max_res/2, K), channels
     [x_1..x_d, sin(all dims), cos(all dims)]. With start/count only those flat indices, at DM's
-    subsampled positions -1 + 2*i/n (spec 1.2 rule 7). Float64 like the app, then float32."""
+    subsampled positions -1 + 2*i/n (spec 1.2 rule 7); points=True uses those positions even for
+    the whole grid (HF subsampled_output_points). Float64 like the app, then float32."""
     d = len(index_dims)
     total = 1
     for n in index_dims:
         total *= n
-    sub = start is not None and not (start == 0 and count == total)
+    sub = points or (start is not None and not (start == 0 and count == total))
     flat = torch.arange(start or 0, (start or 0) + (count if count is not None else total), dtype=torch.int64)
     cols = [None] * d
     rem = flat.clone()
@@ -310,10 +311,12 @@ class Conv1x1(nn.Module):
 
 class ConvDownsample(nn.Module):
     """DM Conv2DDownsample: per layer Conv 7x7 stride 2 SAME (no bias) -> BatchNorm (momentum
-    0.9 in TF terms, eps 1e-5) -> ReLU -> MaxPool 3x3 stride 2 SAME. Channels-last in and out."""
+    0.9 in TF terms, eps 1e-5) -> ReLU -> MaxPool 3x3 stride 2 SAME. Channels-last in and out.
+    padding="torch" (HF Conv2DDownsample): pad 3 on every side before the conv, pool unpadded."""
 
-    def __init__(self, in_channels, num_channels=64, num_layers=1, use_batch_norm=True, device=None):
+    def __init__(self, in_channels, num_channels=64, num_layers=1, use_batch_norm=True, padding="same", device=None):
         super().__init__()
+        self.padding = padding
         self.convs = nn.ModuleList()
         self.norms = nn.ModuleList() if use_batch_norm else None
         cin = in_channels
@@ -328,13 +331,19 @@ class ConvDownsample(nn.Module):
     def forward(self, x):
         x = x.permute(0, 3, 1, 2)
         for i, conv in enumerate(self.convs):
-            ph, pw = same_padding(x.shape[2], 7, 2), same_padding(x.shape[3], 7, 2)
-            x = conv(F.pad(x, (pw[0], pw[1], ph[0], ph[1])))
+            if self.padding == "torch":
+                x = conv(F.pad(x, (3, 3, 3, 3)))
+            else:
+                ph, pw = same_padding(x.shape[2], 7, 2), same_padding(x.shape[3], 7, 2)
+                x = conv(F.pad(x, (pw[0], pw[1], ph[0], ph[1])))
             if self.norms is not None:
                 x = self.norms[i](x)
             x = F.relu(x)
-            ph, pw = same_padding(x.shape[2], 3, 2), same_padding(x.shape[3], 3, 2)
-            x = F.max_pool2d(F.pad(x, (pw[0], pw[1], ph[0], ph[1]), value=float("-inf")), 3, 2)
+            if self.padding == "torch":
+                x = F.max_pool2d(x, 3, 2)
+            else:
+                ph, pw = same_padding(x.shape[2], 3, 2), same_padding(x.shape[3], 3, 2)
+                x = F.max_pool2d(F.pad(x, (pw[0], pw[1], ph[0], ph[1]), value=float("-inf")), 3, 2)
         return x.permute(0, 2, 3, 1)
 
 
@@ -457,9 +466,9 @@ class FourierQueryArray(nn.Module):
     """Constant Fourier-feature output queries [count, channels] for a chunk of a grid
     (optionally through a Linear projector), broadcast over the batch."""
 
-    def __init__(self, index_dims, num_bands, max_resolution, concat_pos=True, sine_only=False, start=0, count=None, project_pos_dim=0, device=None):
+    def __init__(self, index_dims, num_bands, max_resolution, concat_pos=True, sine_only=False, start=0, count=None, project_pos_dim=0, points=False, device=None):
         super().__init__()
-        features = fourier_features(index_dims, num_bands, max_resolution, concat_pos, sine_only, start=start, count=count)
+        features = fourier_features(index_dims, num_bands, max_resolution, concat_pos, sine_only, start=start, count=count, points=points)
         self.register_buffer("features", features.to(device) if device is not None else features, persistent=False)
         self.projector = make_linear(features.shape[1], project_pos_dim, device=device) if project_pos_dim > 0 else None
 
