@@ -16,6 +16,7 @@
  *
  * Browser-safe (no node:*): the app's worker and the CLI share it.
  */
+import { decodeUtf8 } from '../data/platform.js';
 import { readZip } from '../data/zip.js';
 import type { HfDtype, HfTensor } from './safetensors.js';
 
@@ -138,7 +139,8 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
   };
   const utf8 = (b: Uint8Array) => {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(b);
+      // decodeUtf8 drops a leading BOM, which a pickled string may legitimately start with.
+      return b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? '\ufeff' + decodeUtf8(b.subarray(3)) : decodeUtf8(b);
     } catch {
       return fail('a string is not valid UTF-8');
     }
@@ -505,7 +507,7 @@ export async function readTorchStateDict(bytes: Uint8Array, file = 'pytorch_mode
   if (pkls.length !== 1) throw new TorchPickleError(`${file}: expected one <name>/data.pkl in the archive, found ${pkls.length ? pkls.join(', ') : 'none'}; is it a torch.save file?`);
   const prefix = pkls[0]!.slice(0, -'data.pkl'.length);
   const order = members.get(`${prefix}byteorder`);
-  if (order && new TextDecoder().decode(order).trim() !== 'little') throw new TorchPickleError(`${file} was saved on a big-endian machine; only little-endian checkpoints are read`);
+  if (order && String.fromCharCode(...order.subarray(0, 16)).trim() !== 'little') throw new TorchPickleError(`${file} was saved on a big-endian machine; only little-endian checkpoints are read`);
   const root = restrictedUnpickle(members.get(pkls[0]!)!, `${file}: ${pkls[0]}`);
   if (!(root instanceof Map)) throw new TorchPickleError(`${file}: the pickle holds ${describe(root)}, not a state dict (a dict of tensors)`);
   const out = new Map<string, HfTensor>();
