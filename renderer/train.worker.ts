@@ -16,6 +16,7 @@ import type { BackendInfo, FromWorker, ToWorker } from './worker/protocol';
 import { collectResults, PauseGate, prepareRun, RunRefused } from './worker/runSetup';
 import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, runEndedForInsight } from './worker/insight';
 import { buildExport, ExportRefused } from './worker/exportModel';
+import { answerTry } from './worker/tryModel';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker) => ctx.postMessage(m);
@@ -155,14 +156,17 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   }
 }
 
-let layersBundle: Uint8Array | null = null;
-async function loadLayersBundle(): Promise<Uint8Array> {
-  if (layersBundle) return layersBundle;
-  const url = new URL('web/perceiver-layers.js', ctx.location.href.replace(/assets\/[^/]*$/, '')).href;
+const webFiles = new Map<string, Uint8Array>();
+/** A file of the web export from the app's own origin (web/perceiver-layers.js, web/tf.fesm.min.js). */
+async function loadWebFile(name: string): Promise<Uint8Array> {
+  const cached = webFiles.get(name);
+  if (cached) return cached;
+  const url = new URL(`web/${name}`, ctx.location.href.replace(/assets\/[^/]*$/, '')).href;
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`Could not load the web layers bundle from ${url} (HTTP ${res.status}); run \`npm run build\``);
-  layersBundle = new Uint8Array(await res.arrayBuffer());
-  return layersBundle;
+  if (!res.ok) throw new Error(`Could not load ${name} for the web export from ${url} (HTTP ${res.status}); run \`npm run build\``);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  webFiles.set(name, bytes);
+  return bytes;
 }
 
 async function answerExport(msg: Extract<ToWorker, { type: 'exportModel' }>): Promise<void> {
@@ -170,7 +174,7 @@ async function answerExport(msg: Extract<ToWorker, { type: 'exportModel' }>): Pr
   try {
     // Without a run the worker has no backend yet (runId -1: not a training run's status).
     if (!msg.request.withWeights) await initBackend(-1);
-    const { files, summary } = await buildExport(msg.request, { mnistBin: loadMnist, layersBundle: loadLayersBundle });
+    const { files, summary } = await buildExport(msg.request, { mnistBin: loadMnist, layersBundle: () => loadWebFile('perceiver-layers.js'), tfjsModule: () => loadWebFile('tf.fesm.min.js') });
     // Copies, transferred: the cached bundle and digits stay usable for the next export.
     const out = files.map((f) => ({ path: f.path, data: f.data.slice() }));
     ctx.postMessage({ type: 'exportFiles', requestId, files: out, summary } satisfies FromWorker, out.map((f) => f.data.buffer));
@@ -182,6 +186,7 @@ async function answerExport(msg: Extract<ToWorker, { type: 'exportModel' }>): Pr
 
 // Messages are handled one run at a time; a stop arriving mid-run is seen by shouldStop.
 let queue = Promise.resolve();
+let tryQueue = Promise.resolve();
 ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   if (msg.type === 'stop') {
@@ -202,6 +207,11 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
   if (msg.type === 'exportModel') {
     // Not queued: like attention, it reads the newest model between training steps.
     void answerExport(msg);
+    return;
+  }
+  if (msg.type === 'tryInfo' || msg.type === 'tryPredict' || msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseLastRun') {
+    // Not queued behind a run: predictions use the model between training steps, one at a time.
+    tryQueue = tryQueue.then(() => answerTry(post, msg, { sources: dataSources, ensureBackend: () => initBackend(-1) }));
     return;
   }
   if (msg.type === 'loadData') {

@@ -96,8 +96,8 @@ export async function loadImage(access: ImageAccess, path: string, shape: ImageS
   return imageToInput(img, shape.height, shape.width, shape.channels);
 }
 
-/** Transforms decoded pixels with the normalisation fitted on a train sample. */
-function normalizeInPlace(x: Float32Array, norm: Normalization): void {
+/** Transforms decoded pixels with the normalisation fitted on a train sample (also the app's Try panel). */
+export function normalizeInPlace(x: Float32Array, norm: Normalization): void {
   if (norm.kind === 'none') return;
   const c = norm.offset.length;
   for (let i = 0; i < x.length; i++) x[i] = (x[i]! - norm.offset[i % c]!) * norm.scale[i % c]!;

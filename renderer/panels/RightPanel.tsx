@@ -1,6 +1,7 @@
 import { DatasetPanel } from '../data/DatasetPanel';
 import { InsightPanel } from '../insight/InsightPanel';
 import { TrainingPanel } from '../training/TrainingPanel';
+import { TryPanel } from '../try/TryPanel';
 import { useAnalysis } from '../state/analysisContext';
 import { CostView } from './CostView';
 import { HelpCard } from './HelpCard';
@@ -15,6 +16,7 @@ export const PANEL_TABS = [
   { id: 'inspector', label: 'Inspector' },
   { id: 'dataset', label: 'Dataset' },
   { id: 'training', label: 'Training' },
+  { id: 'try', label: 'Try' },
   { id: 'problems', label: 'Problems' },
   { id: 'insight', label: 'Insight' },
   { id: 'costs', label: 'Costs' },
@@ -38,6 +40,7 @@ export function RightPanel({ tab, onTab, helpKind, onHelp }: { tab: PanelTab; on
         {tab === 'inspector' && <Inspector onHelp={onHelp} />}
         {tab === 'dataset' && <DatasetPanel />}
         {tab === 'training' && <TrainingPanel />}
+        {tab === 'try' && <TryPanel />}
         {tab === 'problems' && <ProblemsPanel />}
         {tab === 'insight' && <InsightPanel />}
         {tab === 'costs' && <CostView />}

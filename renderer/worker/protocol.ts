@@ -9,6 +9,7 @@ import type { TargetSpec } from '../../engine/data/dataset';
 import type { MetricKind } from '../../engine/train/lossPlan';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
+import type { Normalization } from '../../engine/data/tabular';
 
 export interface TrainRequestOptions {
   /** Limit steps per epoch for quick runs (null: full epochs). */
@@ -22,7 +23,8 @@ export type ToWorker =
   | { type: 'stop'; runId: number }
   | ToWorkerData
   | ToWorkerInsight
-  | ToWorkerExport;
+  | ToWorkerExport
+  | ToWorkerTry;
 
 export interface BackendInfo {
   name: 'webgl' | 'wasm' | 'cpu';
@@ -53,7 +55,8 @@ export type FromWorker =
   | { type: 'error'; runId: number; message: string; nodeId?: string }
   | FromWorkerData
   | FromWorkerInsight
-  | FromWorkerExport;
+  | FromWorkerExport
+  | FromWorkerTry;
 
 // ---- Datasets, run control, checkpoints and results (dataset panel and training results) ----
 
@@ -210,3 +213,76 @@ export type ToWorkerExport = { type: 'exportModel'; requestId: number; request: 
 export type FromWorkerExport =
   | { type: 'exportFiles'; requestId: number; files: { path: string; data: Uint8Array }[]; summary: ExportSummary; runId?: undefined }
   | { type: 'exportError'; requestId: number; message: string; runId?: undefined };
+
+// ---- Try: the current weights on input made on the spot (renderer/try, worker/tryModel.ts) ----
+
+/** One input as the Try panel makes it; the worker turns it into model values the way training data is. */
+export type TryInput =
+  /** The drawing pad's pixels (RGBA at the pad's resolution): resized and normalised like an image file. */
+  | { kind: 'pixels'; width: number; height: number; rgba: Uint8ClampedArray }
+  /** A dropped, pasted or chosen PNG/JPEG: decoded, resized and normalised as an image folder's files are. */
+  | { kind: 'imageFile'; file: File }
+  /** Text for a Text bytes input; `masked` are byte positions to fill (a "_" byte is hidden too). */
+  | { kind: 'text'; text: string; masked: number[] }
+  /** One table row: a value per feature column, as typed (parsed like a CSV cell). */
+  | { kind: 'row'; values: string[] }
+  /** A .npy array of the input's shape (audio, point clouds, any other input). */
+  | { kind: 'arrayFile'; file: File };
+
+/** What the current weights take and give, so the panel draws the right input and output. */
+export interface TryWeightsInfo {
+  source: 'run' | 'checkpoint' | 'imported';
+  /** "run 3, 2 epochs completed", "checkpoint of epoch 4", "imported: deepmind/…". */
+  label: string;
+  docName: string;
+  training: boolean;
+  /** The one model input (models with several inputs are refused with a reason in `unsupported`). */
+  input: { nodeId: string; kind: 'image' | 'text' | 'table' | 'array'; shape: number[]; dtype: 'float32' | 'int32' };
+  output: { nodeId: string; kind: 'classes' | 'tokens' | 'values'; shape: number[] };
+  classNames: string[];
+  /** Table inputs: one name per feature column (from the bound CSV). */
+  featureNames: string[];
+  /** Normalisation applied to the input, as training applied it ("none", "standardize", …). */
+  normalization: string;
+  unsupported?: string;
+}
+
+export interface TryPrediction {
+  /** What the model was given (after resizing and normalisation), for the overlay; token ids for text. */
+  seen: { x: Float32Array; shape: number[] };
+  output:
+    | { kind: 'classes'; top: { index: number; name: string; p: number }[] }
+    | { kind: 'values'; values: number[]; shape: number[] }
+    | { kind: 'tokens'; filled: string; positions: { index: number; top: { byte: number; text: string; p: number }[] }[] };
+  /** Encoder and decoder attention for this input (self-attention left out; empty when too large). */
+  maps: AttentionMap[];
+  mapsNote?: string;
+  /** Milliseconds the worker spent (preprocessing + forward pass + attention). */
+  ms: number;
+}
+
+/** A named weight tensor for `trySetWeights` (names as the model's weights are named; else model order). */
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export type ToWorkerTry =
+  /** What the current weights are, and how the editor's graph differs from the graph they belong to. */
+  | { type: 'tryInfo'; requestId: number; doc: GraphDoc }
+  | { type: 'tryPredict'; requestId: number; doc: GraphDoc; input: TryInput; topK: number }
+  /** Make a stored checkpoint (checkpointStore key) the current weights; `data` fills "from data" sizes. */
+  | { type: 'tryUseCheckpoint'; requestId: number; key: string; doc: GraphDoc; data: DataSourceRef | null; skipBadRows: boolean }
+  /**
+   * Make arrays the current weights (an imported or pretrained model, a model folder's weights):
+   * `doc` is the full graph they belong to (no "from data" zeros left), `classNames` and
+   * `normalization` what its inputs/outputs mean. A later training run replaces them.
+   */
+  | { type: 'trySetWeights'; requestId: number; doc: GraphDoc; weights: NamedArray[]; label: string; classNames?: string[]; featureNames?: string[]; normalization?: Normalization }
+  /** Forget loaded or imported weights: the last run's model is current again. */
+  | { type: 'tryUseLastRun'; requestId: number };
+
+export type FromWorkerTry =
+  | { type: 'tryInfo'; requestId: number; info: TryWeightsInfo | null; changes: string[]; error?: string; runId?: undefined }
+  | { type: 'tryResult'; requestId: number; prediction: TryPrediction | null; info: TryWeightsInfo | null; changes: string[]; error?: string; runId?: undefined };

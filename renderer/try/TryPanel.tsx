@@ -1,0 +1,335 @@
+/**
+ * The Try tab: the active graph's current weights (the last run's, a stored checkpoint, or an
+ * imported model) on input made on the spot — a drawing pad or an image file for image inputs,
+ * text with positions to fill for masked-byte models, a form for table rows, a .npy array for
+ * any other input — with the prediction beside the encoder attention over this input and, for a
+ * decoder, its query × latent map. Predictions run in the training worker, so the canvas stays
+ * fluid; while drawing they are throttled (one in flight, the newest stroke next).
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useData } from '../data/dataStore';
+import { activeDoc, useEditor } from '../state/store';
+import { checkpointKeyFor, useTrainer } from '../training/trainer';
+import { checkpointInfo, type CheckpointInfo } from '../worker/checkpointStore';
+import type { TryInput, TryWeightsInfo } from '../worker/protocol';
+import { DrawingPad, type PadPixels } from './DrawingPad';
+import { TryOutput } from './TryOutput';
+import { LiveScheduler, padGeometry, tryStateOf } from './tryLogic';
+import { clearPrediction, predict, refreshInfo, showError, backToLastRun, loadStoredCheckpoint, useTry } from './tryStore';
+import '../insight/insight.css';
+import './try.css';
+
+export function TryPanel() {
+  const doc = useEditor((s) => activeDoc(s));
+  const answer = useTry((s) => s.answer);
+  const loadingWeights = useTry((s) => s.loadingWeights);
+  const error = useTry((s) => s.error);
+  const trainStatus = useTrainer((s) => s.status);
+  const trainRun = useTrainer((s) => s.runId);
+  const epochs = useTrainer((s) => s.epochs.length);
+  const running = trainStatus === 'running' || trainStatus === 'stopping';
+  const stored = useCheckpointInfo(checkpointKeyFor(doc), trainStatus);
+
+  // Ask again whenever the graph or the weights may have changed (an edit, an epoch, a run's end).
+  useEffect(() => {
+    void refreshInfo(doc);
+  }, [doc, trainStatus, trainRun, epochs]);
+
+  const state = tryStateOf(answer);
+  const info = answer?.info ?? null;
+  return (
+    <div className="try-panel" aria-label="Try the model">
+      <div className="try-weights" data-testid="try-weights">
+        {info ? (
+          <span>
+            Weights: <b>{info.label}</b> · {info.source === 'run' ? 'the last run' : info.source === 'checkpoint' ? 'a stored checkpoint' : 'imported'} of <i>{info.docName}</i>
+          </span>
+        ) : (
+          <span className="muted">No weights in the worker yet.</span>
+        )}
+        <span className="try-weight-actions">
+          {stored && !running && (
+            <button type="button" className="btn" disabled={loadingWeights} onClick={() => void loadStoredCheckpoint(doc)} title={`Checkpoint after epoch ${stored.epoch} (step ${stored.step})`}>
+              Use checkpoint (epoch {stored.epoch})
+            </button>
+          )}
+          {info && info.source !== 'run' && (
+            <button type="button" className="btn" disabled={loadingWeights} onClick={() => void backToLastRun(doc)}>
+              Use the last run
+            </button>
+          )}
+        </span>
+      </div>
+      {loadingWeights && <div className="muted small">Loading the weights…</div>}
+      {state.kind === 'waiting' && <div className="insight-empty">Asking the training worker…</div>}
+      {state.kind === 'no-weights' && (
+        <div className="insight-empty" data-testid="try-state">
+          {state.message}
+        </div>
+      )}
+      {(state.kind === 'changed' || state.kind === 'unsupported') && (
+        <div className="try-refused" role="alert" data-testid="try-state">
+          {state.message}
+        </div>
+      )}
+      {error && (
+        <div className="error-text" role="alert" data-testid="try-error">
+          {error}
+        </div>
+      )}
+      {state.kind === 'ready' && <TryInputs key={`${state.info.docName}|${state.info.input.shape.join('x')}|${state.info.input.kind}`} info={state.info} />}
+    </div>
+  );
+}
+
+function useCheckpointInfo(key: string, status: string): CheckpointInfo | null {
+  const [info, setInfo] = useState<CheckpointInfo | null>(null);
+  useEffect(() => {
+    let live = true;
+    checkpointInfo(key).then(
+      (i) => live && setInfo(i),
+      () => live && setInfo(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [key, status]);
+  return info;
+}
+
+function TryInputs({ info }: { info: TryWeightsInfo }) {
+  const prediction = useTry((s) => s.prediction);
+  const busy = useTry((s) => s.busy);
+  const [topK, setTopK] = useState(5);
+  const last = useRef<TryInput | null>(null);
+  const live = useMemo(() => new LiveScheduler<TryInput>((input) => predict(activeDoc(), input, topK), 120), [topK]);
+  useEffect(() => () => live.cancel(), [live]);
+  const run = (input: TryInput) => {
+    last.current = input;
+    live.push(input);
+  };
+  // A new epoch or another top-k: predict the last input again.
+  const epochs = useTrainer((s) => s.epochs.length);
+  useEffect(() => {
+    if (last.current) live.push(last.current);
+  }, [epochs, live]);
+
+  const kind = info.input.kind;
+  return (
+    <div className="try-body">
+      <div className="try-input" aria-label="Input">
+        <h4>
+          Input <code>{info.input.nodeId}</code> <span className="muted small">[{info.input.shape.join(' × ')}]{info.normalization !== 'none' ? ` · ${info.normalization} as in training` : ''}</span>
+        </h4>
+        {kind === 'image' && <ImageInput info={info} onInput={run} />}
+        {kind === 'text' && <TextInput info={info} onInput={run} />}
+        {kind === 'table' && <RowInput info={info} onInput={run} />}
+        {kind === 'array' && <ArrayInput info={info} onInput={run} />}
+        <label className="small try-topk">
+          Top
+          <select aria-label="Top k" value={topK} onChange={(ev) => setTopK(Number(ev.target.value))}>
+            {[1, 3, 5, 10].map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+          {busy && <span className="muted"> · predicting…</span>}
+          {prediction && !busy && <span className="muted" data-testid="try-ms"> · {prediction.ms.toFixed(0)} ms in the worker</span>}
+        </label>
+      </div>
+      {prediction && <TryOutput info={info} prediction={prediction} />}
+    </div>
+  );
+}
+
+function pickFile(accept: string, onFile: (f: File) => void) {
+  const input = document.createElement('input');
+  input.type = 'file';
+  input.accept = accept;
+  input.onchange = () => input.files?.[0] && onFile(input.files[0]);
+  input.click();
+}
+
+/** Drop or paste a file anywhere on `children`. */
+function DropZone({ accept, onFile, label, children }: { accept: RegExp; onFile: (f: File) => void; label: string; children: React.ReactNode }) {
+  const [over, setOver] = useState(false);
+  const take = (files: FileList | null | undefined) => {
+    const f = files?.[0];
+    if (!f) return false;
+    if (!accept.test(f.name) && !accept.test(f.type)) {
+      showError(`${f.name}: ${label}`);
+      return true;
+    }
+    onFile(f);
+    return true;
+  };
+  return (
+    <div
+      className={`try-drop${over ? ' over' : ''}`}
+      data-testid="try-drop"
+      tabIndex={0}
+      onDragOver={(ev) => {
+        ev.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(ev) => {
+        ev.preventDefault();
+        setOver(false);
+        take(ev.dataTransfer.files);
+      }}
+      onPaste={(ev) => {
+        if (take(ev.clipboardData.files)) ev.preventDefault();
+      }}
+    >
+      {children}
+    </div>
+  );
+}
+
+const IMAGE_FILE = /\.(png|jpe?g)$|^image\/(png|jpeg)$/i;
+
+function ImageInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryInput) => void }) {
+  const g = useMemo(() => padGeometry(info.input.shape), [info.input.shape]);
+  const [file, setFile] = useState<string | null>(null);
+  const fromFile = (f: File) => {
+    setFile(f.name);
+    onInput({ kind: 'imageFile', file: f });
+  };
+  const [h, w, c] = info.input.shape;
+  return (
+    <DropZone accept={IMAGE_FILE} onFile={fromFile} label="not a PNG or JPEG image; drop a .png or .jpg">
+      <DrawingPad
+        geometry={g}
+        inputLabel={`${h}×${w}${c === 3 ? ' RGB' : c === 1 ? ' grey' : ''}`}
+        onChange={(p: PadPixels) => {
+          setFile(null);
+          onInput({ kind: 'pixels', ...p });
+        }}
+        onClear={clearPrediction}
+      />
+      <div className="small muted try-file-line">
+        Draw, or drop / paste an image here, or{' '}
+        <button type="button" className="link" onClick={() => pickFile('.png,.jpg,.jpeg,image/png,image/jpeg', fromFile)}>
+          choose an image file…
+        </button>
+        {file && (
+          <span data-testid="try-file">
+            {' '}
+            · <b>{file}</b>
+          </span>
+        )}
+      </div>
+    </DropZone>
+  );
+}
+
+function TextInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryInput) => void }) {
+  const [text, setText] = useState('');
+  const [marked, setMarked] = useState<number[]>([]);
+  const chars = useMemo(() => Array.from(text), [text]);
+  const send = (t: string, m: number[]) => t.length > 0 && onInput({ kind: 'text', text: t, masked: m });
+  const max = info.input.shape[0] ?? 0;
+  return (
+    <div className="try-text">
+      <textarea
+        aria-label="Text to fill"
+        rows={3}
+        value={text}
+        placeholder="Type text; write _ where a byte should be filled in, or click characters below to hide them"
+        onChange={(ev) => {
+          const t = ev.target.value;
+          const n = Array.from(t).length;
+          const m = marked.filter((i) => i < n);
+          setText(t);
+          setMarked(m);
+          send(t, m);
+        }}
+      />
+      <div className="small muted">
+        {new TextEncoder().encode(text).length} of {max} bytes · {chars.filter((ch, i) => ch === '_' || marked.includes(i)).length} to fill
+      </div>
+      {chars.length > 0 && (
+        <div className="try-chars" aria-label="Click characters to hide them" data-testid="try-chars">
+          {chars.map((ch, i) => {
+            const hidden = ch === '_' || marked.includes(i);
+            return (
+              <button
+                key={i}
+                type="button"
+                className={hidden ? 'hidden' : ''}
+                aria-pressed={hidden}
+                title={hidden ? `position ${i + 1}: to fill` : `hide position ${i + 1}`}
+                onClick={() => {
+                  if (ch === '_') return;
+                  const m = marked.includes(i) ? marked.filter((k) => k !== i) : [...marked, i];
+                  setMarked(m);
+                  send(text, m);
+                }}
+              >
+                {ch === ' ' ? '␠' : ch === '\n' ? '↵' : ch}
+              </button>
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function RowInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryInput) => void }) {
+  const n = info.input.shape.reduce((a, b) => a * b, 1);
+  const names = Array.from({ length: n }, (_, i) => info.featureNames[i] ?? `feature ${i + 1}`);
+  // Start from the first row of the bound file when the Dataset tab has read it (values as in the file).
+  const firstRow = useData((s) => (s.preview?.featureNames.length === n ? s.preview.rows[0]?.values : undefined));
+  const [values, setValues] = useState<string[]>(() => Array.from({ length: n }, (_, i) => (firstRow?.[i] !== undefined ? String(firstRow[i]) : '')));
+  return (
+    <form
+      className="try-row"
+      aria-label="Table row"
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        onInput({ kind: 'row', values });
+      }}
+    >
+      <div className="try-fields">
+        {names.map((name, i) => (
+          <label key={i}>
+            <span>{name}</span>
+            <input aria-label={name} value={values[i] ?? ''} inputMode="decimal" onChange={(ev) => setValues(values.map((v, k) => (k === i ? ev.target.value : v)))} />
+          </label>
+        ))}
+      </div>
+      <button type="submit" className="btn primary">
+        Predict
+      </button>
+      {!info.featureNames.length && <div className="small muted">Column names come from the bound CSV; these weights have none.</div>}
+    </form>
+  );
+}
+
+function ArrayInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryInput) => void }) {
+  const [file, setFile] = useState<string | null>(null);
+  const fromFile = (f: File) => {
+    setFile(f.name);
+    onInput({ kind: 'arrayFile', file: f });
+  };
+  return (
+    <DropZone accept={/\.npy$/i} onFile={fromFile} label={`not a .npy file; this input takes a NumPy array of shape [${info.input.shape.join(', ')}]`}>
+      <div className="try-array">
+        <p className="small">
+          This input (<code>{info.input.nodeId}</code>) takes an array of shape [{info.input.shape.join(', ')}]: drop a <code>.npy</code> file here or{' '}
+          <button type="button" className="link" onClick={() => pickFile('.npy', fromFile)}>
+            choose one…
+          </button>
+        </p>
+        {file && (
+          <div className="small" data-testid="try-file">
+            <b>{file}</b>
+          </div>
+        )}
+      </div>
+    </DropZone>
+  );
+}

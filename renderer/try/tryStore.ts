@@ -1,0 +1,119 @@
+/**
+ * The UI side of the Try panel: asks the training worker about the current weights and for
+ * predictions (messages in worker/protocol.ts, answered by worker/tryModel.ts), and keeps the
+ * newest answer as a small observable state. Only plain numbers cross; the worker keeps tensors.
+ */
+import { useSyncExternalStore } from 'react';
+import type { GraphDoc } from '../../engine/graph/schema';
+import { getDataState, sourceForRun } from '../data/dataStore';
+import { checkpointKeyFor } from '../training/trainer';
+import { onWorkerMessage, postToWorker } from '../training/workerClient';
+import type { FromWorkerTry, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from '../worker/protocol';
+
+export interface TryStoreState {
+  /** The worker's newest answer about the current weights (null: not asked yet). */
+  answer: { info: TryWeightsInfo | null; changes: string[] } | null;
+  prediction: TryPrediction | null;
+  /** A named error: a file that cannot be read, a field that is not a number, a failed load. */
+  error: string | null;
+  busy: boolean;
+  loadingWeights: boolean;
+}
+
+let state: TryStoreState = { answer: null, prediction: null, error: null, busy: false, loadingWeights: false };
+const listeners = new Set<() => void>();
+function set(p: Partial<TryStoreState>): void {
+  state = { ...state, ...p };
+  for (const l of listeners) l();
+}
+
+export function useTry<T>(sel: (s: TryStoreState) => T): T {
+  return useSyncExternalStore(
+    (l) => (listeners.add(l), () => listeners.delete(l)),
+    () => sel(state),
+  );
+}
+export function getTryState(): TryStoreState {
+  return state;
+}
+
+let nextId = 1;
+const waiting = new Map<number, (m: FromWorkerTry) => void>();
+
+onWorkerMessage((m) => {
+  if (m.type !== 'tryInfo' && m.type !== 'tryResult') return;
+  const done = waiting.get(m.requestId);
+  if (!done) return;
+  waiting.delete(m.requestId);
+  done(m);
+});
+
+type Request = ToWorkerTry extends infer T ? (T extends { requestId: number } ? Omit<T, 'requestId'> : never) : never;
+
+function ask(msg: Request): Promise<FromWorkerTry> {
+  const requestId = nextId++;
+  return new Promise((resolve) => {
+    waiting.set(requestId, resolve);
+    postToWorker({ ...msg, requestId } as ToWorkerTry);
+  });
+}
+
+/** Newest request wins: an older answer arriving late does not overwrite a newer one. */
+let latestInfo = 0;
+export async function refreshInfo(doc: GraphDoc): Promise<void> {
+  const mine = ++latestInfo;
+  const m = await ask({ type: 'tryInfo', doc });
+  if (mine !== latestInfo || m.type !== 'tryInfo') return;
+  set({ answer: { info: m.info, changes: m.changes }, ...(m.error ? { error: m.error } : {}) });
+}
+
+let latestPredict = 0;
+/** One prediction; resolves when the answer is in the state. */
+export async function predict(doc: GraphDoc, input: TryInput, topK = 5): Promise<void> {
+  const mine = ++latestPredict;
+  set({ busy: true });
+  const m = await ask({ type: 'tryPredict', doc, input, topK });
+  if (mine !== latestPredict || m.type !== 'tryResult') return;
+  set({
+    busy: false,
+    answer: { info: m.info, changes: m.changes },
+    prediction: m.prediction,
+    error: m.prediction || m.changes.length || !m.info ? null : (m.error ?? null),
+  });
+}
+
+async function loadWeights(msg: Request): Promise<void> {
+  set({ loadingWeights: true, error: null });
+  const m = await ask(msg);
+  if (m.type !== 'tryInfo') return;
+  latestInfo++;
+  set({ loadingWeights: false, answer: { info: m.info, changes: m.info ? m.changes : [] }, prediction: null, error: m.error ?? null });
+}
+
+/** Make this graph's stored checkpoint (Training tab: "Checkpoint after epoch …") the current weights. */
+export function loadStoredCheckpoint(doc: GraphDoc): Promise<void> {
+  return loadWeights({ type: 'tryUseCheckpoint', key: checkpointKeyFor(doc), doc, data: sourceForRun(doc), skipBadRows: getDataState().skipBadRows });
+}
+
+/** Back to the newest run's model after a checkpoint or import. */
+export function backToLastRun(doc: GraphDoc): Promise<void> {
+  return loadWeights({ type: 'tryUseLastRun' }).then(() => refreshInfo(doc));
+}
+
+/**
+ * For importers (pretrained / model folders): make these arrays the current weights of `doc`.
+ * Weights are matched by name (the tfjs weight names, as engine/export namedWeights writes them)
+ * or, failing that, in model order.
+ */
+export function setImportedWeights(args: Omit<Extract<ToWorkerTry, { type: 'trySetWeights' }>, 'type' | 'requestId'>): Promise<void> {
+  return loadWeights({ type: 'trySetWeights', ...args });
+}
+
+export function clearPrediction(): void {
+  latestPredict++;
+  set({ prediction: null, error: null, busy: false });
+}
+
+export function showError(message: string): void {
+  set({ error: message, prediction: null });
+}
