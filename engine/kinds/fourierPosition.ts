@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fourierChannels } from './fourierChannels.js';
 import { fail, ok, prod, type KindDefinition } from './types.js';
 
 const params = z
@@ -17,11 +18,8 @@ const params = z
   .strict();
 type P = z.infer<typeof params>;
 
-/** Channel count of the encoding for d index dims (spec §1.2 rule 5). */
-export function fourierChannels(d: number, p: Pick<P, 'numBands' | 'concatPos' | 'sineOnly'>): number {
-  const perDim = (p.sineOnly ? 1 : 2) * p.numBands + (p.concatPos ? 1 : 0);
-  return d * perDim;
-}
+/** Channel count of the encoding for d index dims (spec §1.2 rule 5); see fourierChannels.ts. */
+export { fourierChannels };
 
 export const fourierPosition: KindDefinition<P> = {
   kind: 'FourierPosition',

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { attend, broadcastBatch, gelu, layerNorm, linear, linearMany } from './ops.js';
-import { fourierChannels } from '../kinds/fourierPosition.js';
+import { fourierChannels } from '../kinds/fourierChannels.js';
 
 /** tfjs does not export the Initializer class type by name. */
 export type Initializer = ReturnType<typeof tf.initializers.zeros>;

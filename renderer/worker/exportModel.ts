@@ -1,16 +1,16 @@
 /**
- * The worker's side of the Export menu: the graph as a PyTorch package or as tfjs web files,
+ * The worker's side of the Export menu: the graph as a PyTorch package or as tfjs web files
+ * (engine/export/tfjs/webExport.ts, any number of inputs and outputs),
  * with the newest run's trained weights when asked. The files are built here with the engine's
  * export code (engine/export is pure) because the worker holds the model; the host only writes
  * them (contract method writeExport).
  */
-import * as tf from '@tensorflow/tfjs';
 import { compile } from '../../engine/compile/compile';
 import { decodeMnist, mnistDataset } from '../../engine/data/mnist';
 import type { Dataset } from '../../engine/data/dataset';
 import { mnistNpz } from '../../engine/export/dataExport';
 import { exportPytorch } from '../../engine/export/pytorch/index';
-import { indexHtml, PREDICT_MJS, type WebExample } from '../../engine/export/tfjs/page';
+import { webExample, webExportFiles, webInputSpecs, type ExampleSource } from '../../engine/export/tfjs/webExport';
 import { modelArtifacts, namedWeights } from '../../engine/export/tfjsModel';
 import { analyse } from '../../engine/graph/analyse';
 import type { GraphDoc } from '../../engine/graph/schema';
@@ -21,8 +21,10 @@ import type { ExportRequest, ExportSummary } from './protocol';
 export interface ExportDeps {
   /** The built-in digits (dist/renderer/data/mnist.bin, encoded by engine/data/mnist). */
   mnistBin: () => Promise<Uint8Array>;
-  /** tfjs + the engine's layers as a browser module (dist/renderer/web/perceiver-layers.js). */
+  /** The engine's layers as registerPerceiverLayers(tf) (dist/renderer/web/perceiver-layers.js). */
   layersBundle: () => Promise<Uint8Array>;
+  /** tfjs's own ES module build for the demo page (dist/renderer/web/tf.fesm.min.js). */
+  tfjsModule: () => Promise<Uint8Array>;
 }
 
 export class ExportRefused extends Error {}
@@ -78,58 +80,24 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
     return { files, summary: { name: `${base}-pytorch`, params: ex.model.params, weights: weightsNote, notes } };
   }
 
-  if (analysis.modelInputs.length !== 1) throw new ExportRefused(`The web export handles one model input; this graph has ${analysis.modelInputs.length}.`);
   const fresh = kept ? null : compile(doc).model;
   const model = kept?.model ?? fresh!;
   try {
-    const { modelJson, weightsBin } = await modelArtifacts(model);
-    const shape = [...analysis.nodes.get(analysis.modelInputs[0]!)!.outputShapes.out!];
-    const example = await webExample(model, shape, kept?.data ?? (trainsOnMnist(doc) && shape.join('x') === '28x28x1' ? mnistDataset(decodeMnist(await deps.mnistBin()), doc.data) : null));
+    const artifacts = await modelArtifacts(model);
+    const specs = webInputSpecs(model, analysis);
+    const data = kept?.data ?? (trainsOnMnist(doc) ? mnistDataset(decodeMnist(await deps.mnistBin()), doc.data) : null);
+    const example = await webExample(model, specs, data ? exampleSource(data) : null);
     if (!kept) notes.push('No trained weights: the model starts from its initial weights.');
-    files.push(
-      { path: 'model.json', data: text(JSON.stringify(modelJson)) },
-      { path: 'weights.bin', data: weightsBin },
-      { path: 'perceiver-layers.js', data: await deps.layersBundle() },
-      { path: 'predict.mjs', data: text(PREDICT_MJS) },
-      { path: 'index.html', data: text(indexHtml(doc.name)) },
-      { path: 'example.json', data: text(JSON.stringify(example)) },
-      { path: 'graph.json', data: text(JSON.stringify(doc, null, 2)) },
-    );
+    const web = webExportFiles(doc, artifacts, example, specs, { layers: await deps.layersBundle(), tfjs: await deps.tfjsModule() });
+    for (const [path, content] of web) files.push({ path, data: typeof content === 'string' ? text(content) : content });
     return { files, summary: { name: `${base}-tfjs`, params: model.countParams(), weights: weightsNote, notes } };
   } finally {
     fresh?.dispose();
   }
 }
 
-/** A few test examples (random inputs without data) and this model's predictions, so the page can check itself. */
-async function webExample(model: tf.LayersModel, shape: number[], data: Dataset | null, n = 4): Promise<WebExample> {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(n * size);
-  let classNames: string[] | undefined;
-  const split = data && data.inputShape.join('x') === shape.join('x') ? (data.test.size >= n ? data.test : data.train.size >= n ? data.train : null) : null;
-  if (split && data) {
-    for (let i = 0; i < n; i++) x.set((await split.example(i)).x, i * size);
-    classNames = data.classNames;
-  } else {
-    const t = tf.randomUniform([n * size], 0, 1, 'float32', 7);
-    x.set(await t.data());
-    t.dispose();
-  }
-  const [outT, predT] = tf.tidy(() => {
-    const out = model.predict(tf.tensor(x, [n, ...shape]));
-    const logits = Array.isArray(out) ? out[0]! : out;
-    return [logits.clone(), tf.argMax(logits, -1)];
-  });
-  const example: WebExample = {
-    inputShape: shape,
-    inputs: Array.from(x),
-    n,
-    outputs: Array.from(await outT.data()),
-    outputShape: outT.shape.slice(1),
-    predictions: Array.from(await predT.data()),
-    backend: tf.getBackend(),
-    classNames,
-  };
-  tf.dispose([outT, predT]);
-  return example;
+/** Test examples of the run's data (the train split when the test split is too small). */
+function exampleSource(data: Dataset): ExampleSource {
+  const split = data.test.size >= 4 ? data.test : data.train;
+  return { inputShape: data.inputShape, classNames: data.classNames, size: split.size, example: async (i) => (await split.example(i)).x };
 }
