@@ -87,6 +87,21 @@ export const dataBindingSchema = z
   .strict();
 export type DataBinding = z.infer<typeof dataBindingSchema>;
 
+/**
+ * Where a graph came from when it was imported rather than drawn: the "pretrained" badge and the
+ * graph's details show it; HF-style export writes `config` back. Optional, so no migration.
+ */
+export const graphOriginSchema = z
+  .object({
+    kind: z.literal('huggingface'),
+    /** The transformers class, e.g. PerceiverForMaskedLM. */
+    hfClass: z.string().min(1).max(128),
+    /** The config.json the graph was built from (as HF writes it). */
+    config: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+export type GraphOrigin = z.infer<typeof graphOriginSchema>;
+
 export const graphDocSchema = z
   .object({
     schemaVersion: z.literal(SCHEMA_VERSION),
@@ -100,6 +115,7 @@ export const graphDocSchema = z
     groups: z.array(groupSchema).max(1000).default([]),
     training: trainingSettingsSchema.default(() => trainingSettingsSchema.parse({})),
     data: dataBindingSchema.optional(),
+    origin: graphOriginSchema.optional(),
   })
   .strict();
 
