@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { AppCommand } from './commands/appCommands';
 import { useAnalysis } from './state/analysisContext';
-import { closeTab, isDirty, perform, switchTab, useEditor } from './state/store';
+import { requestCloseTab, isDirty, perform, switchTab, useEditor } from './state/store';
 import { isTraining, useTrainer } from './training/trainer';
 import { RestoreButton } from './session/SessionUi';
 import { useTheme } from './theme/theme';
@@ -62,7 +62,7 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
               </button>
               )}
               {tabs.length > 1 && (
-                <button type="button" className="tab-close" aria-label={`Close ${name}`} onClick={() => closeTab(t.id)}>
+                <button type="button" className="tab-close" aria-label={`Close ${name}`} onClick={() => requestCloseTab(t.id)}>
                   ×
                 </button>
               )}

@@ -7,7 +7,7 @@ import type { MenuCommand } from '../electron/ipc-contract';
 import { hostApi } from './api';
 import type { AppCommand } from './commands/appCommands';
 import { openDocumentHandle } from './files/fileActions';
-import { closeTab, getState, isDirty, notify, useEditor } from './state/store';
+import { requestCloseTab, getState, isDirty, notify, useEditor } from './state/store';
 import { toggleTheme } from './theme/theme';
 
 const MENU_TO_COMMAND: Partial<Record<MenuCommand['command'], string>> = {
@@ -43,7 +43,7 @@ export function useHostBridge(commands: AppCommand[], showPanel: (tab: string) =
   useEffect(() => {
     return hostApi().onMenuCommand((m) => {
       if (m.command === 'openHandle') return void openDocumentHandle(m.handle);
-      if (m.command === 'close') return closeTab(getState().activeTabId);
+      if (m.command === 'close') return requestCloseTab(getState().activeTabId);
       if (m.command === 'documentation') return showPanel('help');
       if (m.command === 'about') return notify('info', 'Perceiver Studio — compose Perceiver and Perceiver IO graphs and train them with TensorFlow.js.');
       if (m.command === 'toggleTheme') return toggleTheme();

@@ -39,6 +39,8 @@ const nodeTypes = { perceiver: PerceiverNode, 'group-frame': GroupFrame };
 const edgeTypes = { shape: ShapeEdge };
 export const KIND_MIME = 'application/x-perceiver-kind';
 const SNAP: [number, number] = [10, 10];
+/** The last view of each tab (by tab id) while the app runs. */
+const viewports = new Map<string, { x: number; y: number; zoom: number }>();
 
 export function GraphCanvas() {
   const doc = useEditor((s) => activeDoc(s));
@@ -65,6 +67,22 @@ export function GraphCanvas() {
   // handle positions while it arrives with the same size, so after a tab switch the handles are
   // measured again (else a port the old node lacked, like a tied embedding, draws no wire).
   const updateNodeInternals = useUpdateNodeInternals();
+  // Each tab keeps its own view (pan and zoom): leaving a tab remembers it, a tab seen for the
+  // first time is fitted to its graph.
+  const shownTab = useRef(activeTabId);
+  useEffect(() => {
+    const prev = shownTab.current;
+    if (prev === activeTabId) return;
+    viewports.set(prev, flow.getViewport());
+    shownTab.current = activeTabId;
+    const saved = viewports.get(activeTabId);
+    if (saved) void flow.setViewport(saved);
+    else {
+      const t = setTimeout(() => void flow.fitView({ padding: 0.15 }), 80);
+      return () => clearTimeout(t);
+    }
+  }, [activeTabId, flow]);
+
   useEffect(() => {
     const ids = activeDoc().nodes.map((n) => n.id);
     // After React Flow has put the new graph's nodes into the DOM (its store updates in an effect).
@@ -314,6 +332,8 @@ export function GraphCanvas() {
           onConnectEnd={onConnectEnd}
           isValidConnection={isValidConnection}
           onPaneClick={() => select([], [])}
+          // Double-click on the empty canvas opens quick-add (the wrapper's handler), never zooms.
+          zoomOnDoubleClick={false}
           deleteKeyCode={null}
           selectionKeyCode="Shift"
           multiSelectionKeyCode={['Meta', 'Control', 'Shift']}

@@ -1,6 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { createContext, memo, useContext } from 'react';
-import { formatFlops, formatParams } from '../format';
+import { formatBytes, formatFlops } from '../format';
+import { footText } from './nodeBoxes';
 import type { PerceiverFlowNode } from './flowModel';
 import { portColor } from './portColors';
 import { TieIcon, TiedStrip } from './TiedStrip';
@@ -16,6 +17,7 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
   const hasError = data.errors.length > 0;
   const name = data.label ?? data.nodeId;
   const outShape = data.outputs.length ? data.outputShapes[data.outputs[0]!.name] : undefined;
+  const foot = footText(data);
   return (
     <div
       className={`pnode cat-${data.category}${selected ? ' selected' : ''}${hasError ? ' has-error' : data.warnings.length ? ' has-warning' : ''}${data.sharing?.badge ? ' tied' : ''}`}
@@ -62,11 +64,22 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
       )}
       {!hasError && data.warnings.length > 0 && <div className="pnode-warning">{data.warnings[0]!.message}</div>}
       <div className="pnode-foot">
-        <span className="pnode-shape" data-testid={`shape-${data.nodeId}`}>{outShape ?? '—'}</span>
-        <span className="pnode-cost">
-          <span data-testid={`params-${data.nodeId}`} title="Parameters">{formatParams(data.params)} p</span>
-          {data.flops > 0 && <span title="Forward FLOPs per example"> · {formatFlops(data.flops)}</span>}
-        </span>
+        <div className="pnode-foot-row">
+          <span className="pnode-shape" data-testid={`shape-${data.nodeId}`}>{outShape ?? '—'}</span>
+          <span className="pnode-cost" data-testid={`params-${data.nodeId}`} title="Parameters">
+            {foot.params}
+          </span>
+        </div>
+        {foot.compute && (
+          <div className="pnode-foot-row pnode-compute">
+            {data.flops > 0 ? <span title="Forward FLOPs per example">{formatFlops(data.flops)}</span> : <span />}
+            {data.activationBytes > 0 && (
+              <span data-testid={`act-${data.nodeId}`} title="Activation memory kept for the backward pass, per example (the summary bar shows the total at the batch size)">
+                {formatBytes(data.activationBytes)} act.
+              </span>
+            )}
+          </div>
+        )}
       </div>
       {data.outputs.length > 0 && (
         <div className="pnode-outputs">

@@ -8,6 +8,10 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import { getKind } from '../../engine/kinds/registry';
 import type { Category, PortDef, PortType } from '../../engine/kinds/types';
 import { isTiedWire, sharingOf, type SharingInfo } from './weightSharing';
+import { estimateNodeSize, reflow, type Box } from './nodeBoxes';
+
+/** Re-flow (push down nodes a grown neighbour covers) only up to this many nodes. */
+const REFLOW_MAX_NODES = 150;
 
 export interface PerceiverNodeData extends Record<string, unknown> {
   nodeId: string;
@@ -22,6 +26,8 @@ export interface PerceiverNodeData extends Record<string, unknown> {
   outputShapes: Record<string, string>;
   params: number;
   flops: number;
+  /** Activation memory kept for the backward pass, bytes per example. */
+  activationBytes: number;
   errors: Problem[];
   warnings: Problem[];
   groupLabel?: string;
@@ -70,6 +76,7 @@ export function toFlowNodes(
   dragOverlay: ReadonlyMap<string, { x: number; y: number }>,
   measured: ReadonlyMap<string, { width: number; height: number }>,
   focus: FocusView | null = null,
+  options: { reflow?: boolean } = {},
 ): (PerceiverFlowNode | GroupFlowNode)[] {
   const connected = new Map<string, string[]>();
   for (const e of doc.edges) {
@@ -82,6 +89,48 @@ export function toFlowNodes(
   const groupLabels = new Map(doc.groups.map((g) => [g.id, g.label]));
   const out: (PerceiverFlowNode | GroupFlowNode)[] = [];
 
+  let positions = new Map<string, { x: number; y: number }>();
+  const faces: PerceiverFlowNode[] = [];
+  for (const n of doc.nodes) {
+    if (n.group && collapsed.has(n.group)) continue;
+    if (focus?.hidden.has(n.id)) continue;
+    const kind = getKind(n.kind);
+    const na = analysis.nodes.get(n.id);
+    const shapes: Record<string, string> = {};
+    for (const [port, s] of Object.entries(na?.outputShapes ?? {})) shapes[port] = formatShape(s);
+    faces.push({
+      id: n.id,
+      type: 'perceiver',
+      position: n.position,
+      measured: measured.get(n.id),
+      selected: selected.has(n.id),
+      data: {
+        nodeId: n.id,
+        kind: n.kind,
+        title: kind?.title ?? `Unknown kind "${n.kind}"`,
+        label: n.label,
+        category: kind?.category ?? 'unknown',
+        summary: kind && na?.params ? kind.describe(na.params) : '',
+        inputs: kind?.inputs ?? [],
+        outputs: kind?.outputs ?? [],
+        connectedInputs: connected.get(n.id) ?? [],
+        outputShapes: shapes,
+        params: na?.cost.params ?? 0,
+        flops: na?.cost.flops ?? 0,
+        activationBytes: na?.cost.activationBytes ?? 0,
+        errors: na?.problems.filter((p) => p.severity === 'error') ?? [],
+        warnings: na?.problems.filter((p) => p.severity === 'warning') ?? [],
+        groupLabel: n.group ? groupLabels.get(n.group) : undefined,
+        sharing: sharingOf(n.kind, na?.params ?? n.params),
+      },
+    });
+  }
+  // A node that grew (an error message, a longer summary) pushes the nodes it would cover down:
+  // a view-only shift from the measured sizes (estimated before the first measure); the document
+  // keeps its positions. A node being dragged stays where the pointer has it.
+  const shifted = options.reflow === false || faces.length > REFLOW_MAX_NODES ? new Map<string, { x: number; y: number }>() : reflow(faces.map((f) => faceBox(f, measured)));
+  for (const f of faces) f.position = dragOverlay.get(f.id) ?? shifted.get(f.id) ?? f.position;
+  positions = new Map(faces.map((f) => [f.id, f.position]));
   // Group frames first so they sit underneath their members (none inside an entered block).
   for (const g of focus ? [] : doc.groups) {
     const members = doc.nodes.filter((n) => n.group === g.id);
@@ -89,7 +138,7 @@ export function toFlowNodes(
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     let params = 0;
     for (const n of members) {
-      const p = dragOverlay.get(n.id) ?? n.position;
+      const p = positions.get(n.id) ?? dragOverlay.get(n.id) ?? n.position;
       const size = measured.get(n.id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
       x0 = Math.min(x0, p.x);
       y0 = Math.min(y0, p.y);
@@ -113,40 +162,14 @@ export function toFlowNodes(
     });
   }
 
-  for (const n of doc.nodes) {
-    if (n.group && collapsed.has(n.group)) continue;
-    if (focus?.hidden.has(n.id)) continue;
-    const kind = getKind(n.kind);
-    const na = analysis.nodes.get(n.id);
-    const shapes: Record<string, string> = {};
-    for (const [port, s] of Object.entries(na?.outputShapes ?? {})) shapes[port] = formatShape(s);
-    out.push({
-      id: n.id,
-      type: 'perceiver',
-      position: dragOverlay.get(n.id) ?? n.position,
-      measured: measured.get(n.id),
-      selected: selected.has(n.id),
-      data: {
-        nodeId: n.id,
-        kind: n.kind,
-        title: kind?.title ?? `Unknown kind "${n.kind}"`,
-        label: n.label,
-        category: kind?.category ?? 'unknown',
-        summary: kind && na?.params ? kind.describe(na.params) : '',
-        inputs: kind?.inputs ?? [],
-        outputs: kind?.outputs ?? [],
-        connectedInputs: connected.get(n.id) ?? [],
-        outputShapes: shapes,
-        params: na?.cost.params ?? 0,
-        flops: na?.cost.flops ?? 0,
-        errors: na?.problems.filter((p) => p.severity === 'error') ?? [],
-        warnings: na?.problems.filter((p) => p.severity === 'warning') ?? [],
-        groupLabel: n.group ? groupLabels.get(n.group) : undefined,
-        sharing: sharingOf(n.kind, na?.params ?? n.params),
-      },
-    });
-  }
+  out.push(...faces);
   return out;
+}
+
+function faceBox(f: PerceiverFlowNode, measured: ReadonlyMap<string, { width: number; height: number }>): Box {
+  const d = f.data;
+  const size = measured.get(f.id) ?? estimateNodeSize(d, d.outputs[0] ? d.outputShapes[d.outputs[0].name] : undefined);
+  return { id: f.id, x: f.position.x, y: f.position.y, width: size.width, height: size.height };
 }
 
 export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: ReadonlySet<string>, focus: FocusView | null = null): ShapeFlowEdge[] {

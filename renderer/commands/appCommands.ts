@@ -7,7 +7,7 @@ import { analyse } from '../../engine/graph/analyse';
 import { createTemplateDoc } from '../defaultDoc';
 import { canvasApi } from '../canvas/canvasApi';
 import { downloadActive, saveActive } from '../files/fileActions';
-import { activeDoc, getState, newTab, notify, perform, redo, select, setClipboard, undo } from '../state/store';
+import { activeDoc, getState, newTab, notify, perform, redo, reopenClosedTab, requestCloseTab, select, setClipboard, undo } from '../state/store';
 import { isTraining, startTraining, stopTraining, getTrainState } from '../training/trainer';
 import { toggleTheme } from '../theme/theme';
 import { openRestore } from '../session/session';
@@ -101,6 +101,8 @@ export function buildCommands(ui: UiHooks): AppCommand[] {
     { id: 'library', title: 'Template library…', shortcut: 'Ctrl+Shift+L', run: () => ui.openDialog('library') },
     { id: 'export', title: 'Export model (PyTorch / tfjs)…', shortcut: 'Ctrl+Shift+E', run: () => ui.openDialog('export') },
     { id: 'restore', title: 'Restore work from an earlier session…', run: () => openRestore(true) },
+    { id: 'closeTab', title: 'Close tab', run: () => requestCloseTab(getState().activeTabId) },
+    { id: 'reopenClosedTab', title: 'Reopen closed tab', shortcut: 'Ctrl+Shift+T', run: () => void (reopenClosedTab() || notify('info', 'No closed tab to reopen')) },
     { id: 'save', title: 'Save', shortcut: 'Ctrl+S', run: () => saveActive() },
     { id: 'saveAs', title: 'Save as…', shortcut: 'Ctrl+Shift+S', run: () => saveActive({ as: true }) },
     { id: 'download', title: 'Download as file', run: () => downloadActive() },

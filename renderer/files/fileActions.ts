@@ -7,6 +7,7 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import type { TemplateRef } from '../../electron/ipc-contract';
 import { errorMessage, hostApi, HostError } from '../api';
 import { activeTab, getState, markSaved, notify, openInTab, type Tab } from '../state/store';
+import { separateDoc } from '../canvas/separate';
 
 /** Saves as they happen, for the no-lost-work watchers (renderer/session): a save, or one refused because the file changed on disk. */
 export type FileEvent = { type: 'saved'; tab: Tab } | { type: 'conflict'; tab: Tab };
@@ -32,8 +33,11 @@ export function openText(text: string, name: string, meta: { handle?: string | n
     notify('error', `Not opened — ${msg}`);
     return false;
   }
-  openInTab(doc, { handle: meta.handle ?? null, fileName: name, modifiedMs: meta.modifiedMs });
-  notify('info', `Opened “${name}”`);
+  // Nodes that cover one another (a hand-edited file, a template from before the size rules) are
+  // moved apart before the graph is shown; nothing else changes.
+  const { doc: apart, moved } = separateDoc(doc);
+  openInTab(apart, { handle: meta.handle ?? null, fileName: name, modifiedMs: meta.modifiedMs });
+  notify('info', moved ? `Opened “${name}” (moved ${moved} overlapping node${moved > 1 ? 's' : ''} apart)` : `Opened “${name}”`);
   return true;
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { errorMessage } from '../api';
 import { saveActive } from '../files/fileActions';
-import { activeTab, notify, useEditor } from '../state/store';
+import { activeTab, cancelClosePrompt, closeTab, getState, isDirty, notify, switchTab, useEditor } from '../state/store';
 import {
   discardGraph,
   keepMine,
@@ -21,11 +21,69 @@ export function NoLostWork() {
   useEffect(() => startNoLostWork(), []);
   useSessionSync();
   const restoreOpen = useSession((s) => s.restoreOpen);
+  const closePrompt = useEditor((s) => s.closePrompt);
   return (
     <>
       <ConflictBar />
       {restoreOpen && <RestoreDialog onClose={() => openRestore(false)} />}
+      {closePrompt && <CloseTabPrompt tabId={closePrompt} />}
     </>
+  );
+}
+
+/** Closing a changed tab: Save / Don't save / Cancel, as closing the window asks. */
+function CloseTabPrompt({ tabId }: { tabId: string }) {
+  const tab = useEditor((s) => s.tabs.find((t) => t.id === tabId));
+  const dialog = useRef<HTMLDivElement>(null);
+  const saveBtn = useRef<HTMLButtonElement>(null);
+  useEffect(() => saveBtn.current?.focus(), []);
+  useEffect(() => {
+    if (!tab) cancelClosePrompt();
+  }, [tab]);
+  if (!tab) return null;
+  const name = tab.history.present.name;
+  const save = async () => {
+    switchTab(tabId);
+    const ok = await saveActive();
+    const now = getState().tabs.find((t) => t.id === tabId);
+    // A cancelled or refused save keeps the tab open (its notice says why).
+    if (ok && now && !isDirty(now)) closeTab(tabId);
+    else cancelClosePrompt();
+  };
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && cancelClosePrompt()}>
+      <div
+        className="modal close-prompt"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="close-prompt-title"
+        aria-describedby="close-prompt-detail"
+        tabIndex={-1}
+        ref={dialog}
+        onKeyDown={(e) => e.key === 'Escape' && cancelClosePrompt()}
+      >
+        <div className="modal-head">
+          <h2 id="close-prompt-title">Save the changes to “{name}”?</h2>
+        </div>
+        <div className="modal-body">
+          <p id="close-prompt-detail">
+            {tab.fileName && tab.handle ? `“${tab.fileName}” has changes that are not saved.` : 'This graph has never been saved.'} If you don’t save, the changes are lost
+            (until you close the app, Ctrl+Shift+T reopens the tab as it was).
+          </p>
+        </div>
+        <div className="modal-foot">
+          <button type="button" className="btn primary" ref={saveBtn} onClick={() => void save().catch((e) => notify('error', errorMessage(e)))}>
+            Save
+          </button>
+          <button type="button" className="btn" onClick={() => closeTab(tabId)}>
+            Don’t save
+          </button>
+          <button type="button" className="btn" onClick={cancelClosePrompt}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
   );
 }
 

@@ -8,14 +8,55 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { loadGraphDoc } from '../../engine/graph/load';
 import { errorMessage, hostApi } from '../api';
 import { onFileEvent, openDocumentHandle } from '../files/fileActions';
-import { closeTab, getState, isDirty, keepTabOverDisk, notify, openRecoveredTab, reloadTabFromFile, useEditor, type Tab } from '../state/store';
+import { closeTab, getState, isDirty, keepTabOverDisk, notify, openRecoveredTab, reloadTabFromFile, restoreTabs, subscribeEditor, useEditor, type Tab } from '../state/store';
 import { autosaveId, isOwnAutosave, planStart, unwrapAutosave, wrapAutosave, type RecoveredGraph } from './recoveryFormat';
+import { readReloadSession, writeReloadSession } from './reloadSession';
 
 export const AUTOSAVE_EVERY_MS = 4000;
 export const FILE_CHECK_EVERY_MS = 5000;
 
 /** This page load's autosave prefix: a new session never offers its own live copies back. */
 const SESSION = Math.random().toString(36).slice(2, 10);
+/** The page before a reload, whose tabs this page took over (its autosaves are not offered back). */
+let adoptedSession: string | null = null;
+
+/**
+ * At start, before the first render: the tabs of this browser tab's page before a reload come
+ * back as they were (unsaved ones unsaved). Returns how many tabs were restored.
+ */
+export function restoreAfterReload(): number {
+  const { session } = readReloadSession();
+  if (!session) return 0;
+  restoreTabs(session.tabs, session.active);
+  adoptedSession = session.session || null;
+  return session.tabs.length;
+}
+
+let reloadTimer: ReturnType<typeof setTimeout> | null = null;
+function writeOpenTabsNow(): void {
+  reloadTimer = null;
+  const s = getState();
+  writeReloadSession({
+    session: SESSION,
+    active: Math.max(0, s.tabs.findIndex((t) => t.id === s.activeTabId)),
+    tabs: s.tabs.map((t) => ({ doc: t.history.present, dirty: isDirty(t), handle: t.handle, fileName: t.fileName, modifiedMs: t.modifiedMs })),
+  });
+}
+/** Keep the open tabs in sessionStorage (shortly after each change, and when the page goes away). */
+function trackOpenTabs(): () => void {
+  const off = subscribeEditor(() => {
+    reloadTimer ??= setTimeout(writeOpenTabsNow, 300);
+  });
+  const flush = () => writeOpenTabsNow();
+  window.addEventListener('pagehide', flush);
+  writeOpenTabsNow();
+  return () => {
+    off();
+    window.removeEventListener('pagehide', flush);
+    if (reloadTimer) clearTimeout(reloadTimer);
+    reloadTimer = null;
+  };
+}
 
 export interface Conflict {
   tabId: string;
@@ -90,6 +131,11 @@ export async function refreshRecoverable(): Promise<void> {
   const unreadable: SessionState['unreadable'] = [];
   for (const e of entries) {
     if (isOwnAutosave(SESSION, e.tabId)) continue;
+    if (adoptedSession && isOwnAutosave(adoptedSession, e.tabId)) {
+      // The page before a reload: its tabs are open again (and autosave under this page's id).
+      await hostApi().discardRecovery({ tabId: e.tabId }).catch(() => undefined);
+      continue;
+    }
     try {
       recoverable.push(unwrapAutosave(e));
     } catch (err) {
@@ -120,7 +166,7 @@ export async function reopenHandles(handles: readonly string[]): Promise<number>
     if (await openDocumentHandle(h)) opened++;
   }
   // The start page was only a placeholder: the reopened graphs take its place.
-  if (opened && untouched && getState().tabs.some((t) => t.id === untouched)) closeTab(untouched);
+  if (opened && untouched && getState().tabs.some((t) => t.id === untouched)) closeTab(untouched, { remember: false });
   set({ offerReopen: [] });
   return opened;
 }
@@ -221,12 +267,14 @@ export function startNoLostWork(): () => void {
   const fileTimer = setInterval(() => void checkFiles(), FILE_CHECK_EVERY_MS);
   const onFocus = () => void checkFiles();
   window.addEventListener('focus', onFocus);
+  const offTabs = trackOpenTabs();
   const offSaved = onFileEvent((e) => {
     if (e.type === 'conflict') reportSaveConflict(e.tab);
     else void checkFiles();
   });
   return () => {
     offSaved();
+    offTabs();
     started = false;
     clearInterval(autosaveTimer);
     clearInterval(fileTimer);

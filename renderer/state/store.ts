@@ -36,7 +36,14 @@ export interface EditorState {
   notice: Notice | null;
   /** Node the canvas should centre on next (problems list, find). */
   focusRequest: { nodeId: string; seq: number } | null;
+  /** Tabs closed while the app runs, newest last (Ctrl+Shift+T reopens them). */
+  closedTabs: Tab[];
+  /** A changed tab the user asked to close: the app asks Save / Don't save / Cancel. */
+  closePrompt: string | null;
 }
+
+/** How many closed tabs Ctrl+Shift+T can bring back. */
+export const CLOSED_TABS_KEPT = 20;
 
 type Listener = () => void;
 let state: EditorState;
@@ -51,7 +58,7 @@ function set(next: Partial<EditorState>): void {
 
 export function initStore(doc: GraphDoc, meta: { fileName?: string | null } = {}): void {
   const tab = makeTab(doc, { savedDoc: doc, fileName: meta.fileName ?? null });
-  state = { tabs: [tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [], clipboard: null, notice: null, focusRequest: null };
+  state = { tabs: [tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [], clipboard: null, notice: null, focusRequest: null, closedTabs: [], closePrompt: null };
 }
 
 function makeTab(doc: GraphDoc, meta: Partial<Tab> = {}): Tab {
@@ -60,6 +67,12 @@ function makeTab(doc: GraphDoc, meta: Partial<Tab> = {}): Tab {
 
 export function getState(): EditorState {
   return state;
+}
+
+/** Hear every state change outside React (the reload session writer). */
+export function subscribeEditor(l: Listener): () => void {
+  listeners.add(l);
+  return () => void listeners.delete(l);
 }
 
 export function useEditor<T>(selector: (s: EditorState) => T): T {
@@ -168,12 +181,52 @@ export function switchTab(id: string): void {
   set({ activeTabId: id, selectedNodes: [], selectedEdges: [] });
 }
 
-export function closeTab(id: string): void {
+/**
+ * Close a tab now (no question asked; see requestCloseTab). The tab goes onto the closed-tabs
+ * list, so Ctrl+Shift+T brings it back with its undo history while the app runs.
+ */
+export function closeTab(id: string, opts: { remember?: boolean } = {}): void {
   if (state.tabs.length === 1) return;
   const i = state.tabs.findIndex((t) => t.id === id);
+  if (i < 0) return;
   const tabs = state.tabs.filter((t) => t.id !== id);
   const activeTabId = id === state.activeTabId ? tabs[Math.max(0, i - 1)]!.id : state.activeTabId;
-  set({ tabs, activeTabId, selectedNodes: [], selectedEdges: [] });
+  const closedTabs = opts.remember === false ? state.closedTabs : [...state.closedTabs, state.tabs[i]!].slice(-CLOSED_TABS_KEPT);
+  set({ tabs, activeTabId, selectedNodes: [], selectedEdges: [], closedTabs, closePrompt: state.closePrompt === id ? null : state.closePrompt });
+}
+
+/** The user closes a tab: an unsaved one asks first (Save / Don't save / Cancel), a saved one closes. */
+export function requestCloseTab(id: string): void {
+  const tab = state.tabs.find((t) => t.id === id);
+  if (!tab || state.tabs.length === 1) return;
+  if (isDirty(tab)) set({ closePrompt: id });
+  else closeTab(id);
+}
+
+export function cancelClosePrompt(): void {
+  if (state.closePrompt !== null) set({ closePrompt: null });
+}
+
+/** Bring back the most recently closed tab (its graph, undo history and file); false when none. */
+export function reopenClosedTab(): boolean {
+  const tab = state.closedTabs[state.closedTabs.length - 1];
+  if (!tab) return false;
+  // A tab with the same file open again since is not duplicated: switch to it instead.
+  const same = tab.handle ? state.tabs.find((t) => t.handle === tab.handle) : undefined;
+  const closedTabs = state.closedTabs.slice(0, -1);
+  if (same) set({ closedTabs, activeTabId: same.id, selectedNodes: [], selectedEdges: [] });
+  else set({ tabs: [...state.tabs, tab], activeTabId: tab.id, closedTabs, selectedNodes: [], selectedEdges: [] });
+  return true;
+}
+
+/**
+ * Start from a saved session (a reload of the page): replaces every tab. `dirty` tabs come back
+ * unsaved (their savedDoc unknown), the others as opened from their file.
+ */
+export function restoreTabs(tabs: { doc: GraphDoc; dirty: boolean; handle: string | null; fileName: string | null; modifiedMs?: number }[], activeIndex: number): void {
+  if (!tabs.length) return;
+  const made = tabs.map((t) => makeTab(t.doc, { savedDoc: t.dirty ? null : t.doc, handle: t.handle, fileName: t.fileName, modifiedMs: t.modifiedMs }));
+  set({ tabs: made, activeTabId: made[Math.min(Math.max(0, activeIndex), made.length - 1)]!.id, selectedNodes: [], selectedEdges: [] });
 }
 
 export function markSaved(tabId: string, savedDoc: GraphDoc, file: { handle: string; name: string; modifiedMs?: number }): void {
