@@ -69,8 +69,6 @@ export interface HfGraphOptions {
   imageSize?: [number, number];
   /** Multimodal: decode only these contiguous flat output points (default: all). */
   subsample?: { image?: { start: number; count: number }; audio?: { start: number; count: number } };
-  /** MaskedLM: the input length S (≤ max_position_embeddings; default max_position_embeddings). */
-  sequenceLength?: number;
 }
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -553,13 +551,13 @@ export function hfBindings(config: unknown): HfBinding[] {
       break;
     }
   }
-  // Drop empty padding vectors (width 0): HF keeps a [1, 0] parameter, our pad layer has none.
+  // A zero-width padding vector stays in the list (HF keeps a [1, 0] parameter); it has no tfjs weight.
   return b.list;
 }
 
 const shapeText = (s: readonly number[]) => `[${s.join(', ')}]`;
 
-/** Which HF state-dict entries have no tfjs weight (a zero-width pad has no variable in our graph). */
+/** The tfjs shape of a binding's weight (Linear kernels [in, out], conv kernels [kh, kw, in, out]). */
 function tfShapeOf(bd: HfBinding): number[] {
   if (bd.layout === 'linear') return [bd.shape[1]!, bd.shape[0]!];
   if (bd.layout === 'conv') return [bd.shape[2]!, bd.shape[3]!, bd.shape[1]!, bd.shape[0]!];
