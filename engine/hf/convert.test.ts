@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../graph/analyse.js';
-import { FIXTURE_CLASSES, REAL_CONFIGS, haveFixtures, readJson, readKeyList } from '../node/hfFixtures.js';
-import { hfBindings, hfConfigToGraph, HfImportError, expectedTfWeights } from './convert.js';
+import { FIXTURE_CLASSES, REAL_CONFIGS, haveFixtures, readBytes, readJson, readKeyList } from '../node/hfFixtures.js';
+import { expectedTfWeights, hfBindings, hfConfigJson, hfConfigToGraph, HfImportError, hfToWeights, weightsToHf } from './convert.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 const PUBLISHED: Record<string, number> = {
   PerceiverForMaskedLM: 201_108_230,
@@ -57,5 +58,52 @@ describe('HF config errors', () => {
     expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 'big' })).toThrow(/d_latents/);
     expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 30, num_self_attention_heads: 8 })).toThrow(/d_latents 30 .*num_self_attention_heads 8/);
     expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], hidden_act: 'relu' })).toThrow(/hidden_act/);
+  });
+});
+
+describe.skipIf(!haveFixtures)('HF weights ↔ graph weights', () => {
+  for (const cls of FIXTURE_CLASSES) {
+    it(`${cls}: import → HF export gives the fixture's exact keys, order, shapes, dtypes and values; re-import is identical`, () => {
+      const config = readJson(cls, 'config.json');
+      const { doc } = hfConfigToGraph(config);
+      const sd = readSafetensors(readBytes(cls, 'model.safetensors'));
+      const w = hfToWeights(config, doc, sd);
+      expect(new Map([...w].map(([k, v]) => [k, v.shape]))).toEqual(expectedTfWeights(config));
+      const back = weightsToHf(config, doc, w);
+      const keys = readKeyList(cls, 'state_dict_keys.txt');
+      expect([...back.keys()]).toEqual(keys.map((k) => k.key));
+      for (const k of keys) {
+        const t = back.get(k.key)!;
+        expect(t.shape).toEqual(k.shape);
+        expect(t.dtype).toBe(k.dtype === 'int64' ? 'I64' : 'F32');
+        expect(Buffer.from(t.data.buffer).equals(Buffer.from(sd.get(k.key)!.data.buffer))).toBe(true);
+      }
+      // Through the file format and back: the same tfjs weights.
+      const again = hfToWeights(config, doc, readSafetensors(writeSafetensors(back, { format: 'pt' })));
+      for (const [k, v] of w) expect(Buffer.from(again.get(k)!.data.buffer).equals(Buffer.from(v.data.buffer))).toBe(true);
+      // config.json written back names the class and parses to the same graph.
+      expect(hfConfigToGraph(hfConfigJson(config)).doc.nodes).toEqual(doc.nodes);
+    });
+  }
+
+  it('a missing key, an unexpected key, a wrong shape or dtype are named, and nothing is returned', () => {
+    const cls = 'PerceiverForImageClassificationConvProcessing';
+    const config = readJson(cls, 'config.json');
+    const { doc } = hfConfigToGraph(config);
+    const sd = () => readSafetensors(readBytes(cls, 'model.safetensors'));
+    const missing = sd();
+    missing.delete('perceiver.embeddings.latents');
+    expect(() => hfToWeights(config, doc, missing)).toThrow(/no tensor "perceiver\.embeddings\.latents" \(expected shape \[8, 32\]/);
+    const extra = sd();
+    extra.set('perceiver.extra.weight', { dtype: 'F32', shape: [1], data: new Float32Array(1) });
+    expect(() => hfToWeights(config, doc, extra)).toThrow(/perceiver\.extra\.weight/);
+    const wrong = sd();
+    wrong.set('perceiver.embeddings.latents', { dtype: 'F32', shape: [8, 31], data: new Float32Array(8 * 31) });
+    expect(() => hfToWeights(config, doc, wrong)).toThrow(/"perceiver\.embeddings\.latents" has shape \[8, 31\] but config\.json implies \[8, 32\]/);
+    const dtype = sd();
+    dtype.set('perceiver.input_preprocessor.convnet.batchnorm.num_batches_tracked', { dtype: 'F32', shape: [], data: new Float32Array(1) });
+    expect(() => hfToWeights(config, doc, dtype)).toThrow(/num_batches_tracked.*I64/);
+    // Another config's checkpoint: shapes do not fit.
+    expect(() => hfToWeights(readJson('PerceiverForImageClassificationLearned', 'config.json'), hfConfigToGraph(readJson('PerceiverForImageClassificationLearned', 'config.json')).doc, sd())).toThrow(HfImportError);
   });
 });
