@@ -9,6 +9,7 @@ import { allCells, cellsOf, colour, encoderSeries, examplePixels, maxOf, type Ce
 import { MapCanvas, MatrixCanvas } from '../insight/MapCanvas';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import type { TryPrediction, TryWeightsInfo } from '../worker/protocol';
+import { MASK_ID } from '../../engine/data/text';
 import { tokenText } from '../worker/tryInput';
 import { meanCells, percent } from './tryLogic';
 
@@ -162,12 +163,19 @@ function InputStrip({ x, cells }: { x: Float32Array; cells: CellGrid }) {
         const [r, g, b] = colour(t);
         return (
           <span key={i} title={`position ${i + 1}: ${(cells.values[i]! * 100).toFixed(2)}%`} style={{ background: `rgb(${r},${g},${b})`, color: t > 0.6 ? '#000' : '#fff' }}>
-            {isText ? tokenText(v) : v.toFixed(2)}
+            {isText ? stripText(v) : v.toFixed(2)}
           </span>
         );
       })}
     </div>
   );
+}
+
+/** One cell of the strip: a character, "·" for a space, "_" for a hidden byte. */
+function stripText(id: number): string {
+  if (id === MASK_ID) return '_';
+  const t = tokenText(id);
+  return t === 'space' ? '·' : t;
 }
 
 function DecoderMatrix({ map, onPick }: { map: AttentionMap; onPick: (latent: number) => void }) {

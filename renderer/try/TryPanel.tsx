@@ -268,7 +268,7 @@ function TextInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryIn
                   send(text, m);
                 }}
               >
-                {ch === ' ' ? '␠' : ch === '\n' ? '↵' : ch}
+                {ch === ' ' ? '·' : ch === '\n' ? '↵' : ch}
               </button>
             );
           })}

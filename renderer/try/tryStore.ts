@@ -64,7 +64,8 @@ export async function refreshInfo(doc: GraphDoc): Promise<void> {
   const mine = ++latestInfo;
   const m = await ask({ type: 'tryInfo', doc });
   if (mine !== latestInfo || m.type !== 'tryInfo') return;
-  set({ answer: { info: m.info, changes: m.changes }, ...(m.error ? { error: m.error } : {}) });
+  // An error of an earlier input does not outlive a change of graph or weights.
+  set({ answer: { info: m.info, changes: m.changes }, error: m.error ?? (m.changes.length || !m.info ? null : state.error) });
 }
 
 let latestPredict = 0;
@@ -102,8 +103,8 @@ export function backToLastRun(doc: GraphDoc): Promise<void> {
 
 /**
  * For importers (pretrained / model folders): make these arrays the current weights of `doc`.
- * Weights are matched by name (the tfjs weight names, as engine/export namedWeights writes them)
- * or, failing that, in model order.
+ * Every model weight must be given by its tfjs name (as engine/export namedWeights reads them,
+ * and model folders store them), with its shape.
  */
 export function setImportedWeights(args: Omit<Extract<ToWorkerTry, { type: 'trySetWeights' }>, 'type' | 'requestId'>): Promise<void> {
   return loadWeights({ type: 'trySetWeights', ...args });

@@ -261,7 +261,7 @@ export interface TryPrediction {
   ms: number;
 }
 
-/** A named weight tensor for `trySetWeights` (names as the model's weights are named; else model order). */
+/** A named weight tensor for `trySetWeights`: the tfjs weight names ("encoder/q_kernel"), as engine/export namedWeights reads them. */
 export interface NamedArray {
   name: string;
   shape: number[];

@@ -73,7 +73,7 @@ describe('text → Text bytes ids', () => {
     expect(filledText(t.ids, new Map([[1, 97 + BYTE_OFFSET]]), t.bytes)).toBe('cat');
     expect(tokenText(MASK_ID)).toBe('⟨mask⟩');
     expect(tokenText(97 + BYTE_OFFSET)).toBe('a');
-    expect(tokenText(32 + BYTE_OFFSET)).toBe('␠');
+    expect(tokenText(32 + BYTE_OFFSET)).toBe('space');
   });
 });
 

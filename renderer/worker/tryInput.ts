@@ -128,13 +128,13 @@ export function topK(p: ArrayLike<number>, k: number): { index: number; p: numbe
 
 const SPECIAL = ['⟨pad⟩', '⟨bos⟩', '⟨eos⟩', '⟨mask⟩', '⟨cls⟩', '⟨sep⟩'];
 
-/** A Text bytes id as shown: the byte's character, "\n" escapes, or the special token's name. */
+/** A Text bytes id as shown: the byte's character, "\n" escapes, "space", or the special token's name. */
 export function tokenText(id: number): string {
   if (id < BYTE_OFFSET) return SPECIAL[id] ?? `⟨${id}⟩`;
   const b = id - BYTE_OFFSET;
   if (b === 10) return '\\n';
   if (b === 9) return '\\t';
-  if (b === 32) return '␠';
+  if (b === 32) return 'space';
   if (b >= 32 && b < 127) return String.fromCharCode(b);
   return `0x${b.toString(16).padStart(2, '0')}`;
 }

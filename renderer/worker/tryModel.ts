@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { compile } from '../../engine/compile/compile';
+import { applyNamedWeights } from '../../engine/export/tfjsModel';
 import type { Dataset } from '../../engine/data/dataset';
 import type { Normalization } from '../../engine/data/tabular';
 import { analyse, type Analysis } from '../../engine/graph/analyse';
@@ -232,20 +233,6 @@ async function useCheckpoint(msg: Extract<ToWorkerTry, { type: 'tryUseCheckpoint
   });
 }
 
-/** Write named arrays into a model's weights: by name when every name matches, else in order; shapes must agree. */
-export function assignWeights(model: tf.LayersModel, arrays: NamedArray[]): void {
-  const weights = model.weights;
-  if (arrays.length !== weights.length) throw new Error(`${arrays.length} weight arrays were given but the model has ${weights.length} weights`);
-  const byName = new Map(arrays.map((a) => [a.name, a]));
-  const named = weights.every((w) => byName.has(w.originalName ?? w.name));
-  const pairs = weights.map((w, i) => [w, named ? byName.get(w.originalName ?? w.name)! : arrays[i]!] as const);
-  for (const [w, a] of pairs) {
-    if (a.shape.join('x') !== w.shape.join('x')) throw new Error(`weight "${a.name}" has shape [${a.shape.join(', ')}] but the model's "${w.originalName ?? w.name}" is [${w.shape.join(', ')}]`);
-    if (a.data.length !== (w.shape as number[]).reduce((p, q) => p * q, 1)) throw new Error(`weight "${a.name}" has ${a.data.length} values for shape [${a.shape.join(', ')}]`);
-  }
-  tf.tidy(() => pairs.forEach(([w, a]) => w.write(tf.tensor(a.data, a.shape))));
-}
-
 function setWeights(msg: Extract<ToWorkerTry, { type: 'trySetWeights' }>): void {
   const analysis = analyse(msg.doc);
   if (!analysis.valid) {
@@ -254,7 +241,8 @@ function setWeights(msg: Extract<ToWorkerTry, { type: 'trySetWeights' }>): void 
   }
   const { model } = compile(msg.doc);
   try {
-    assignWeights(model, msg.weights);
+    // The engine's named-weight writer (PyTorch import uses it too): every weight by its tfjs name, shapes checked.
+    applyNamedWeights(model, new Map(msg.weights.map((w) => [w.name, { shape: w.shape, data: w.data }])), `the weights of ${msg.label}`);
   } catch (err) {
     model.dispose();
     throw err;

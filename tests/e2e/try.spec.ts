@@ -1,0 +1,180 @@
+/**
+ * The Try tab as a person uses it: before any training it asks for weights; train the default
+ * MNIST template briefly, draw a digit on the pad with the mouse (real pointer events) and watch
+ * the prediction appear while the button is still down, with the encoder attention over the
+ * drawing and the decoder's query × latent map; drop a PNG (and a broken one: a named error);
+ * change the graph (refused with the change) and undo. Then the byte MLM template on a text file:
+ * type text with "_" and marked characters and read the filled-in bytes with probabilities.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { PNG } from 'pngjs';
+import { tempDir } from './dataFixtures';
+import { DatasetPage } from './pages/DatasetPage';
+import { EditorPage } from './pages/EditorPage';
+import { FilesPage } from './pages/FilesPage';
+import { TrainingPage } from './pages/TrainingPage';
+import { TryPage } from './pages/TryPage';
+
+/** A 56×56 grey PNG of a "7" (white strokes on black), as a scanned digit would be. */
+function sevenPng(): Buffer {
+  const png = new PNG({ width: 56, height: 56 });
+  for (let y = 0; y < 56; y++)
+    for (let x = 0; x < 56; x++) {
+      const top = y >= 10 && y < 16 && x >= 12 && x < 44;
+      const diag = y >= 16 && y < 48 && Math.abs(x - (44 - (y - 16) * 0.55)) < 3.5;
+      const v = top || diag ? 255 : 0;
+      const i = (y * 56 + x) * 4;
+      png.data[i] = png.data[i + 1] = png.data[i + 2] = v;
+      png.data[i + 3] = 255;
+    }
+  return PNG.sync.write(png);
+}
+
+test('Try on MNIST: draw a digit, see the prediction and its attention; drop a PNG; refuse a changed graph', async ({ page }) => {
+  test.setTimeout(240_000);
+  const editor = new EditorPage(page);
+  const training = new TrainingPage(page);
+  const tryTab = new TryPage(page);
+  await editor.open();
+
+  await tryTab.show();
+  await expect(tryTab.state).toContainText('No weights yet: train or import first');
+  await tryTab.screenshot('try-01-no-weights');
+
+  await training.setShortRun(1, 32, 30);
+  await training.trainButton.click();
+  await expect(training.status).toHaveText('Finished', { timeout: 200_000 });
+
+  await tryTab.show();
+  await expect(tryTab.weights).toContainText(/run 1, 1 epoch completed/);
+  await expect(tryTab.pad).toHaveAttribute('width', '280');
+  await expect(tryTab.pad).toHaveAttribute('aria-label', /28×28 grey, ×10/);
+
+  // A "1": one vertical stroke. The prediction must show up while the mouse is still down.
+  let duringStroke: { name: string; p: number }[] = [];
+  await tryTab.drawStroke(
+    [
+      [0.5, 0.18],
+      [0.5, 0.5],
+    ],
+    {
+      whileDown: async () => {
+        duringStroke = await tryTab.topK();
+        const box = (await tryTab.pad.boundingBox())!;
+        await page.mouse.move(box.x + 0.5 * box.width, box.y + 0.82 * box.height, { steps: 10 });
+      },
+    },
+  );
+  expect(duringStroke.length).toBe(5);
+  const top = await tryTab.topK();
+  expect(top).toHaveLength(5);
+  for (const t of top) expect(t.name).toMatch(/^\d$/);
+  // Probabilities top first, summing to at most 1 (the rest are outside the top 5).
+  for (let i = 1; i < top.length; i++) expect(top[i]!.p).toBeLessThanOrEqual(top[i - 1]!.p);
+  const sum = top.reduce((a, t) => a + t.p, 0);
+  expect(sum).toBeGreaterThan(0.3);
+  expect(sum).toBeLessThanOrEqual(1.01);
+  // What the model saw is the stroke, shrunk to 28×28: a bright column in the middle.
+  const seen = await tryTab.canvasStats(tryTab.seen);
+  expect(seen.bright / seen.pixels).toBeGreaterThan(0.02);
+  expect(seen.bright / seen.pixels).toBeLessThan(0.3);
+  // The attention over the drawing: a heat map (many colours, tinted), and the decoder's map.
+  await expect(tryTab.attentionMap).toBeVisible();
+  const map = await tryTab.canvasStats(tryTab.attentionMap);
+  expect(map.colours).toBeGreaterThan(10);
+  expect(map.tinted / map.pixels).toBeGreaterThan(0.5);
+  await expect(tryTab.decoderMap).toBeVisible();
+  await tryTab.screenshot('try-02-drawn');
+  await tryTab.panelShot('try-02b-drawn-attention', tryTab.decoderMap);
+
+  // One latent instead of the mean: a different picture.
+  await page.getByRole('combobox', { name: 'Latent shown' }).selectOption({ label: 'latent 3' });
+  await expect(tryTab.attentionMap).toHaveAttribute('data-latent', '2');
+
+  await tryTab.clearPad();
+  await expect(tryTab.prediction).toHaveCount(0);
+
+  // The run stored a checkpoint each epoch: its weights can be the current ones too.
+  await page.getByRole('button', { name: 'Use checkpoint (epoch 1)' }).click();
+  await expect(tryTab.weights).toContainText(/checkpoint after epoch 1 \(step 30,/);
+  await tryTab.drawStroke([
+    [0.3, 0.3],
+    [0.7, 0.3],
+    [0.45, 0.8],
+  ]);
+  await expect(tryTab.classes).toHaveCount(5);
+  await page.getByRole('button', { name: 'Use the last run' }).click();
+  await expect(tryTab.weights).toContainText(/run 1, 1 epoch completed/);
+  await tryTab.clearPad();
+
+  // Drop a PNG: decoded and resized as a training image, predicted.
+  await tryTab.dropFile('seven.png', sevenPng(), 'image/png');
+  await expect(page.getByTestId('try-file')).toContainText('seven.png');
+  await expect(tryTab.classes).toHaveCount(5);
+  const seenPng = await tryTab.canvasStats(tryTab.seen);
+  expect(seenPng.bright).toBeGreaterThan(0);
+  await tryTab.panelShot('try-03-dropped-png', tryTab.attentionMap);
+
+  // A file that is not an image: a named error.
+  await tryTab.dropFile('broken.png', Buffer.from('this is not a png'), 'image/png');
+  await expect(tryTab.error).toContainText('broken.png');
+  await expect(tryTab.error).toContainText(/cannot decode the image/);
+
+  // Change the graph: the weights do not belong to it any more, and the panel says why.
+  await editor.selectNode('latents');
+  await editor.setParam('num latents', '48');
+  await tryTab.show();
+  await expect(tryTab.state).toContainText('The graph has changed since these weights');
+  await expect(tryTab.state).toContainText('latents.numLatents is 48 (trained with 32)');
+  await expect(tryTab.pad).toHaveCount(0);
+  await tryTab.screenshot('try-04-changed');
+  await editor.press('Control+z');
+  await expect(tryTab.pad).toBeVisible();
+  await expect(tryTab.state).toHaveCount(0);
+});
+
+const prose =
+  'Perceivers attend to their inputs through a small latent array. The cross-attention maps a large input onto the latents, and a stack of self-attention layers refines them. ';
+
+test('Try on the byte MLM: type text, fill the hidden bytes', async ({ page }) => {
+  test.setTimeout(200_000);
+  const file = join(tempDir('try-text'), 'notes.txt');
+  writeFileSync(file, prose.repeat(30).slice(0, 4096));
+  const editor = new EditorPage(page);
+  const data = new DatasetPage(page);
+  const training = new TrainingPage(page);
+  const tryTab = new TryPage(page);
+  await editor.open();
+  const d = await new FilesPage(page).openDialog();
+  await d.getByRole('tab', { name: 'Templates' }).click();
+  await d.getByRole('button', { name: /^Tiny byte-level masked language model/ }).click();
+  await expect(page.getByRole('tab', { name: /Tiny byte-level/ })).toBeVisible();
+  await data.chooseFile(file);
+  await expect(data.binding).toContainText('Fits the graph');
+
+  await training.setShortRun(2, 8, 4);
+  await training.trainButton.click();
+  await expect(training.status).toHaveText(/Finished/, { timeout: 150_000 });
+
+  await tryTab.show();
+  await expect(tryTab.weights).toContainText(/run \d+, 2 epochs completed/);
+  await tryTab.textBox.fill('The cross-attention maps a large inp_t onto the latents');
+  await expect(tryTab.tokens).toHaveCount(1);
+  // One hidden byte: its candidates with probabilities, and the text with it filled in.
+  await expect(tryTab.tokens.first()).toContainText(/^37/);
+  await expect(tryTab.tokens.first().locator('.cand')).toHaveCount(5);
+  await expect(tryTab.tokens.first()).toContainText(/\d+(\.\d+)?%/);
+  await expect(tryTab.filled).toContainText(/^The cross-attention maps a large inp.t onto the latents$/);
+
+  // Click two more characters to hide them: three positions to fill.
+  const chars = page.getByTestId('try-chars').getByRole('button');
+  await chars.nth(0).click();
+  await chars.nth(4).click();
+  await expect(tryTab.tokens).toHaveCount(3);
+  await expect(page.getByTestId('try-strip')).toBeVisible();
+  await expect(tryTab.decoderMap).toBeVisible();
+  await tryTab.screenshot('try-05-text');
+  await tryTab.panelShot('try-05b-text-output', tryTab.decoderMap);
+});
