@@ -73,8 +73,10 @@ export interface ModelInfo {
   version: typeof MODEL_FOLDER_VERSION;
   /** Model name (the graph's name unless set). */
   name?: string;
-  /** Exact number of trainable + non-trainable weights' elements. */
+  /** Exact number of weight values (trainable and not, e.g. BatchNorm statistics). */
   parameterCount?: number;
+  /** Of which trainable (what HF's num_parameters() and the analyser's trainable count say). */
+  trainableParameterCount?: number;
   /** Class names of a classifier head, in label order. */
   classNames?: string[];
   /** The normalisation the data binding fitted on the training data (applied before the model). */
@@ -108,6 +110,9 @@ export interface LoadedModel {
   /** 'model': a model folder; 'checkpoint': a checkpoint folder (train --checkpoints). */
   from: 'model' | 'checkpoint';
   dir: string;
+  /** Graph node of each model input / output, in the model's order. */
+  inputNodes: string[];
+  outputNodes: string[];
 }
 
 function readText(path: string, what: string, hint = ''): string {
@@ -175,8 +180,8 @@ export function inputSpecsOf(model: tf.LayersModel, doc: GraphDoc, inputNodes?: 
   return out;
 }
 
-function countParams(model: tf.LayersModel): number {
-  return model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+function countParams(model: tf.LayersModel, trainableOnly = false): number {
+  return (trainableOnly ? model.trainableWeights : model.weights).reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
 /** Folders that `force` must never wipe, whatever the caller asked. */
@@ -274,6 +279,7 @@ export async function writeModelFolder(dir: string, content: ModelFolderContent,
     const info = validateModelInfo({
       name: content.doc.name,
       parameterCount: countParams(model),
+      trainableParameterCount: countParams(model, true),
       inputs: inputSpecsOf(model, content.doc, inputNodes),
       createdAt: new Date().toISOString(),
       ...content.info,
@@ -319,7 +325,7 @@ function loadGraph(path: string): GraphDoc {
 }
 
 /** Compile `doc` and write `weights` into it, refusing any weight the graph no longer has or sizes differently. */
-function buildWith(doc: GraphDoc, weights: NamedArrays, graphPath: string, weightsPath: string): tf.LayersModel {
+function buildWith(doc: GraphDoc, weights: NamedArrays, graphPath: string, weightsPath: string): { model: tf.LayersModel; inputNodes: string[]; outputNodes: string[] } {
   let compiled;
   try {
     compiled = compile(doc);
@@ -343,7 +349,7 @@ function buildWith(doc: GraphDoc, weights: NamedArrays, graphPath: string, weigh
     model.dispose();
     throw err;
   }
-  return model;
+  return { model, inputNodes: compiled.inputNodes, outputNodes: compiled.outputNodes };
 }
 
 /**
@@ -387,9 +393,9 @@ export async function readModelFolder(dir: string, options: { doc?: GraphDoc } =
     throw new ModelFolderError((err as Error).message, weightsPath);
   }
   const doc = options.doc ?? loadGraph(join(root, 'graph.json'));
-  const model = buildWith(doc, weights, join(root, 'graph.json'), weightsPath);
-  if (info.parameterCount === undefined) info.parameterCount = countParams(model);
-  return { model, doc, info, from: 'model', dir: root };
+  const built = buildWith(doc, weights, join(root, 'graph.json'), weightsPath);
+  if (info.parameterCount === undefined) info.parameterCount = countParams(built.model);
+  return { ...built, doc, info, from: 'model', dir: root };
 }
 
 function readFileSyncOr(path: string): Buffer {
@@ -419,7 +425,8 @@ function readCheckpointFolder(root: string, options: { doc?: GraphDoc }): Loaded
   }
   const weights: NamedArrays = new Map();
   for (const e of ckpt.manifest.weights) weights.set(e.name, { shape: e.shape, data: ckpt.data.subarray(e.offset, e.offset + e.length) });
-  const model = buildWith(doc, weights, graphPath, join(root, 'checkpoint.json'));
+  const built = buildWith(doc, weights, graphPath, join(root, 'checkpoint.json'));
+  const model = built.model;
   const info: ModelInfo = {
     format: MODEL_FOLDER_FORMAT,
     version: MODEL_FOLDER_VERSION,
@@ -430,5 +437,5 @@ function readCheckpointFolder(root: string, options: { doc?: GraphDoc }): Loaded
   // A checkpoint folder may carry the model-info (class names, normalisation) beside it.
   const infoPath = [join(root, 'model-info.json'), join(dirname(root), 'model-info.json')].find((p) => existsSync(p));
   if (infoPath) Object.assign(info, validateModelInfo(parseJson(readText(infoPath, 'the model info'), infoPath), infoPath), { parameterCount: info.parameterCount });
-  return { model, doc, info, from: 'checkpoint', dir: root };
+  return { ...built, doc, info, from: 'checkpoint', dir: root };
 }
