@@ -1,11 +1,14 @@
 /**
  * `perceiver-studio export <template.json> --format pytorch|tfjs --out DIR [--weights TRAINED_DIR]`
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { DataError } from '../data/errors.js';
 import { exportPytorch } from '../export/pytorch/index.js';
 import type { GraphDoc } from '../graph/schema.js';
+import { FileLimitError, readFileBounded, resolveTemplateDataPath } from '../node/boundedRead.js';
 import { mnistNpzFile, readTrainedModelDir, writeExportFiles } from '../node/export.js';
+import { MAX_IN_MEMORY_FILE } from '../node/files.js';
 import { UsageError, type parseArgs } from './main.js';
 
 type Args = ReturnType<typeof parseArgs>;
@@ -42,22 +45,31 @@ export async function exportCommand(args: Args, doc: GraphDoc, templatePath: str
 
   let dataFile: string | undefined;
   let dataNote: string | undefined;
+  const explicitData = args.flags.get('--data');
+  if (explicitData === true) throw new UsageError('--data needs a file (the data to copy into the package)');
   const files = new Map<string, string | Uint8Array>();
-  if (!args.flags.has('--no-data') && doc.data) {
-    if (doc.data.source === 'mnist') {
+  if (!args.flags.has('--no-data') && (doc.data || typeof explicitData === 'string')) {
+    if (doc.data?.source === 'mnist' && typeof explicitData !== 'string') {
       dataFile = 'data/mnist.npz';
       dataNote = "the built-in MNIST digits as bytes (scale 1/255), split exactly as the app splits them";
       files.set(dataFile, mnistNpzFile(doc));
-    } else if (doc.data.path) {
-      const src = resolve(dirname(resolve(templatePath)), doc.data.path);
-      if (existsSync(src) && !src.endsWith('/')) {
-        try {
+    } else if (doc.data?.path || typeof explicitData === 'string') {
+      // The template is untrusted: its data.path stays inside the template's folder (no absolute
+      // paths, "..", or symlinks out); the user's own --data may point anywhere. Either way only a
+      // regular file within the size limit is copied (no devices, FIFOs or /proc files).
+      let src: string;
+      try {
+        src = typeof explicitData === 'string' ? resolve(explicitData) : resolveTemplateDataPath(resolve(templatePath), doc.data!.path!);
+        if (!statSync(src).isDirectory()) {
+          const bytes = readFileBounded(src, MAX_IN_MEMORY_FILE, 'data file');
           dataFile = `data/${basename(src)}`;
-          files.set(dataFile, new Uint8Array(readFileSync(src)));
-          dataNote = `a copy of ${doc.data.path}, read with the app's rules`;
-        } catch {
-          dataFile = undefined; // a folder of images: train.py takes --data PATH
-        }
+          files.set(dataFile, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+          dataNote = `a copy of ${typeof explicitData === 'string' ? explicitData : doc.data!.path}, read with the app's rules`;
+        } // else a folder of images: train.py takes --data PATH
+      } catch (err) {
+        if (err instanceof FileLimitError) throw new DataError(err.reason, { file: typeof explicitData === 'string' ? explicitData : templatePath });
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`, { file: typeof explicitData === 'string' ? explicitData : templatePath });
       }
     }
   }

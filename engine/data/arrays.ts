@@ -31,6 +31,7 @@ export function tableFromNpy(a: NpyArray, opts: { file?: string; target?: string
     throw new DataError(`a single .npy is read as a table [rows, columns] with the class in one column, but this array has shape (${a.shape.join(', ')}); save features and labels together with np.savez(path, x=…, y=…)`, { file });
   }
   const [n, cols] = a.shape as [number, number];
+  if (n === 0) throw new DataError(`the array has shape (0, ${cols}): it holds no examples (0 rows); save the table with its rows`, { file });
   if (cols < 2) throw new DataError(`the table has ${cols} column; it needs features and a class column`, { file });
   let t = cols - 1;
   if (opts.target !== undefined) {
@@ -76,6 +77,9 @@ export function examplesFromNpz(arrays: Map<string, NpyArray>, opts: { file?: st
   if (xName === undefined) throw new DataError(`cannot tell which array holds the features; the archive holds ${list}. Call it "x"`, { file });
   const x = arrays.get(xName)!;
   const y = arrays.get(yName)!;
+  for (const [name, a] of [[xName, x], [yName, y]] as const) {
+    if (a.shape.length === 0 || a.shape[0] === 0) throw new DataError(`"${name}" has shape (${a.shape.join(', ')}): it holds no examples; the first axis counts the examples`, { file });
+  }
   if (opts.targetKind === 'values') {
     // Regression: any per-example shape, e.g. (n, O, C) for a per-position head.
     if (x.shape.length < 2) throw new DataError(`the features "${xName}" have shape (${x.shape.join(', ')}); expected (examples, features…)`, { file });

@@ -154,9 +154,9 @@ export function indexOf(flat: number, shape: number[]): string {
 }
 
 /** Every .npy member of an .npz archive, by name without the ".npy" suffix. */
-export async function parseNpz(bytes: Uint8Array, opts: { file?: string; inflateRaw?: InflateRaw } = {}): Promise<Map<string, NpyArray>> {
+export async function parseNpz(bytes: Uint8Array, opts: { file?: string; inflateRaw?: InflateRaw; maxOutputBytes?: number } = {}): Promise<Map<string, NpyArray>> {
   const inflate = opts.inflateRaw ?? platformInflateRaw();
-  const members = await readZip(bytes, { file: opts.file, inflateRaw: inflate });
+  const members = await readZip(bytes, { file: opts.file, inflateRaw: inflate, maxOutputBytes: opts.maxOutputBytes });
   const out = new Map<string, NpyArray>();
   for (const [name, data] of members) {
     if (!name.endsWith('.npy')) continue;

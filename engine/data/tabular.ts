@@ -42,6 +42,9 @@ export function classesFromTargets(
   where: { file?: string; column: string; lines?: number[]; elementName?: (i: number) => string },
 ): { labels: Int32Array; classNames: string[] } {
   const locate = (i: number) => (where.lines ? `line ${where.lines[i]}` : where.elementName ? where.elementName(i) : `row ${i + 1}`);
+  if (targets.length === 0) {
+    throw new DataError('it holds no examples (0 rows); a classifier needs examples of at least two classes', { file: where.file });
+  }
   const allNumeric = targets.every((t) => /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t));
   if (allNumeric) {
     const bad = targets.findIndex((t) => !Number.isInteger(Number(t)));

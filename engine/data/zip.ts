@@ -4,7 +4,14 @@
  * free of Node: DecompressionStream in browsers and workers, node:zlib in the CLI.
  */
 import { DataError } from './errors.js';
-import type { InflateRaw } from './platform.js';
+import { InflateLimitError, type InflateRaw } from './platform.js';
+
+/**
+ * The most an archive's deflated members may expand to in memory (together) unless the caller says
+ * otherwise: the same as the largest file read whole. Checked on the declared sizes before
+ * anything is inflated, and each member is inflated with its own declared size as the limit.
+ */
+export const MAX_ZIP_OUTPUT = 2 * 1024 ** 3;
 
 const EOCD = 0x06054b50;
 const ZIP64_EOCD = 0x06064b50;
@@ -31,7 +38,10 @@ function decodeName(bytes: Uint8Array): string {
   }
 }
 
-export async function readZip(bytes: Uint8Array, opts: { file?: string; inflateRaw?: InflateRaw; maxEntries?: number } = {}): Promise<Map<string, Uint8Array>> {
+export async function readZip(
+  bytes: Uint8Array,
+  opts: { file?: string; inflateRaw?: InflateRaw; maxEntries?: number; maxOutputBytes?: number } = {},
+): Promise<Map<string, Uint8Array>> {
   const file = opts.file;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (problem: string): never => {
@@ -88,6 +98,18 @@ export async function readZip(bytes: Uint8Array, opts: { file?: string; inflateR
     entries.push({ name, method, compressedSize, size, localOffset, flags });
     p = extraEnd + commentLen;
   }
+  const maxOut = opts.maxOutputBytes ?? MAX_ZIP_OUTPUT;
+  const mb = (n: number) => `${(n / 1024 ** 2).toFixed(n < 1024 ** 2 ? 3 : 0)} MB`;
+  let declared = 0;
+  for (const en of entries) {
+    if (en.name.endsWith('/')) continue;
+    // Stored members are views of the archive's own bytes: only inflated ones take new memory.
+    if (en.method === 8) declared += en.size;
+    if (en.method === 0 && en.compressedSize !== en.size) fail(`member "${en.name}" is stored uncompressed but its directory gives two sizes (${en.compressedSize} and ${en.size}); the archive is damaged`);
+  }
+  if (declared > maxOut) {
+    fail(`the archive's members add up to ${mb(declared)} once decompressed, over the ${mb(maxOut)} this loader holds in memory; split the arrays over several files`);
+  }
   const out = new Map<string, Uint8Array>();
   for (const en of entries) {
     if (en.name.endsWith('/')) continue;
@@ -103,8 +125,12 @@ export async function readZip(bytes: Uint8Array, opts: { file?: string; inflateR
     else if (en.method === 8) {
       if (!opts.inflateRaw) fail(`${where} is compressed and this environment cannot inflate it; save with np.savez (uncompressed)`);
       try {
-        data = await opts.inflateRaw!(raw);
+        // The declared size is the limit: a member that inflates past it is stopped right there.
+        data = await opts.inflateRaw!(raw, en.size);
       } catch (err) {
+        if (err instanceof InflateLimitError) {
+          throw new DataError(`${where} decompresses to more than the ${en.size} bytes its directory declares; the archive is damaged or built to exhaust memory, so it was not read`, { file });
+        }
         throw new DataError(`${where} could not be decompressed (${(err as Error).message})`, { file });
       }
     } else throw new DataError(`${where} uses compression method ${en.method}; only stored and deflated members are read`, { file });

@@ -170,13 +170,67 @@ export function analyse(doc: GraphDoc): Analysis {
     }
   }
   if (order.length < nodes.size) {
-    const cyclic = [...nodes.keys()].filter((id) => indeg.get(id)! > 0);
-    for (const id of cyclic) {
-      addProblem(nodes.get(id), {
-        severity: 'error',
-        nodeId: id,
-        message: `Node "${id}" is on a cycle (${cyclic.slice(0, 6).join(' → ')}${cyclic.length > 6 ? ' …' : ''}); a model must flow one way — remove a wire`,
-      });
+    // Left over: nodes on a cycle and nodes downstream of one. Name each node's own cycle (the
+    // shortest way from it back to itself), and only nodes that are really on it.
+    const left = new Set([...nodes.keys()].filter((id) => indeg.get(id)! > 0));
+    const cycleThrough = (start: string): string[] | null => {
+      const prev = new Map<string, string>();
+      const queue = [start];
+      for (let qi = 0; qi < queue.length; qi++) {
+        const id = queue[qi]!;
+        for (const e of outgoing.get(id)!) {
+          const next = e.target.node;
+          if (next === start) {
+            const path = [id];
+            while (path[0] !== start) path.unshift(prev.get(path[0]!)!);
+            return path;
+          }
+          if (left.has(next) && !prev.has(next)) {
+            prev.set(next, id);
+            queue.push(next);
+          }
+        }
+      }
+      return null;
+    };
+    const show = (path: string[]) => [...path.slice(0, 6), ...(path.length > 6 ? ['…'] : [path[0]!])].join(' → ');
+    const onCycle = new Map<string, string[]>();
+    for (const id of left) {
+      const path = cycleThrough(id);
+      if (path) onCycle.set(id, path);
+    }
+    for (const id of left) {
+      const path = onCycle.get(id);
+      if (path) {
+        addProblem(nodes.get(id), {
+          severity: 'error',
+          nodeId: id,
+          message: `Node "${id}" is on a cycle (${show(path)}); a model must flow one way — remove a wire`,
+        });
+      } else {
+        // The nearest cycle upstream of it.
+        let upstream: string[] | undefined;
+        const seen = new Set([id]);
+        const queue = [id];
+        for (let qi = 0; qi < queue.length && !upstream; qi++) {
+          for (const e of incoming.get(queue[qi]!)!) {
+            const src = e.source.node;
+            if (onCycle.has(src)) {
+              upstream = onCycle.get(src);
+              break;
+            }
+            if (!seen.has(src)) {
+              seen.add(src);
+              queue.push(src);
+            }
+          }
+        }
+        addProblem(nodes.get(id), {
+          severity: 'error',
+          nodeId: id,
+          message: `Node "${id}" comes after a cycle${upstream ? ` (${show(upstream)})` : ''}; remove a wire on the cycle`,
+        });
+      }
     }
   }
 

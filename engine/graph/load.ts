@@ -19,10 +19,62 @@ export class TemplateError extends Error {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** JSON.parse that refuses keys able to pollute prototypes anywhere in the document. */
+/** Deeper than this and a JSON text is refused before parsing (a template nests about 6 deep). */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * The deepest nesting of `[`/`{` outside strings, stopping early once over `limit`: JSON.parse
+ * and everything that walks its result recurse, so 5,000 levels would end in "Maximum call stack
+ * size exceeded" instead of a message about the file.
+ */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/**
+ * A text decoded as UTF-8 that was saved as UTF-16 shows as NULs between the characters (and
+ * U+FFFD for its byte-order mark): say how to fix it instead of "unexpected token".
+ */
+function looksLikeUtf16(text: string): boolean {
+  const head = text.slice(0, 64);
+  if (/^\uFFFD\uFFFD/.test(head)) return true;
+  let nuls = 0;
+  for (let i = 0; i < head.length; i++) if (head.charCodeAt(i) === 0) nuls++;
+  return head.length >= 4 && nuls >= head.length / 4;
+}
+
+/**
+ * JSON.parse that refuses keys able to pollute prototypes anywhere in the document. A leading
+ * UTF-8 byte-order mark is accepted (Notepad writes one); UTF-16 and nesting deeper than
+ * MAX_JSON_DEPTH are refused with a message that says what to do.
+ */
 export function safeJsonParse(text: string, what = 'file'): unknown {
   let found: string | undefined;
   let value: unknown;
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (looksLikeUtf16(text)) {
+    throw new TemplateError(`${what} looks like UTF-16 text, not UTF-8: save it as UTF-8 (in most editors: Save As… → Encoding: UTF-8) and load it again.`);
+  }
+  const depth = jsonDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new TemplateError(`${what} nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep; it is not a template (a template nests about 6 levels).`);
+  }
   try {
     value = JSON.parse(text, (key, v) => {
       if (FORBIDDEN_KEYS.has(key)) found = key;

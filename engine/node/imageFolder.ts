@@ -3,12 +3,13 @@
  * JPEG (jpeg-js), both pure JavaScript. The streaming and resizing live in engine/data/images.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
+import { PNG, type PNGWithMetadata } from 'pngjs';
 import { DataError } from '../data/errors.js';
+import { checkImageSize, MAX_IMAGE_PIXELS } from '../data/imageHeader.js';
 import type { DecodedImage, ImageAccess, ImageFolderListing } from '../data/images.js';
+import { readFolderFile } from './files.js';
 
 export function listImageFolder(root: string): ImageFolderListing {
   let names: string[];
@@ -37,23 +38,38 @@ export function listImageFolder(root: string): ImageFolderListing {
   return { root, classes, looseFiles };
 }
 
-const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
-
-/** Decode by content (not by extension): a .jpg that is really a PNG still loads. */
-export function decodeImageBytes(bytes: Uint8Array): DecodedImage {
-  if (PNG_MAGIC.every((b, i) => bytes[i] === b)) {
-    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+/**
+ * Decode by content (not by extension): a .jpg that is really a PNG still loads. The size in the
+ * header is checked against MAX_IMAGE_PIXELS before a decoder runs (a 1 MB PNG may claim
+ * 16000×16000), and decoder failures are told in words, not as pngjs internals.
+ */
+export function decodeImageBytes(bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS): DecodedImage {
+  const { format } = checkImageSize(bytes, maxPixels);
+  if (format === 'png') {
+    let png: PNGWithMetadata;
+    try {
+      png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (err) {
+      const m = (err as Error).message;
+      if (/finished stream|unexpected end|premature|not enough data|too short/i.test(m)) {
+        throw new Error('the PNG file is truncated (it ends before its image data does); re-save or re-download it');
+      }
+      throw new Error(`the PNG file is damaged (${m.replace(/waitng/g, 'waiting')}); re-save it`);
+    }
     return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   }
-  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-    // Limits keep a hostile or huge JPEG from exhausting memory.
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 });
-    return { width: img.width, height: img.height, channels: 4, data: img.data };
+  // Limits keep a hostile or huge JPEG from exhausting memory (the header check came first).
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: Math.ceil(maxPixels / 1e6), maxMemoryUsageInMB: 1024 });
+  } catch (err) {
+    const m = String((err as Error)?.message ?? err);
+    throw new Error(/marker|eof|end of|offset|out of bounds|undefined/i.test(m) ? `the JPEG file is truncated or damaged (${m}); re-save it` : `the JPEG file cannot be decoded (${m})`);
   }
-  throw new Error(bytes.length === 0 ? 'the file is empty' : 'it is neither PNG nor JPEG (unknown signature)');
+  return { width: img.width, height: img.height, channels: 4, data: img.data };
 }
 
 export const nodeImageAccess: ImageAccess = {
-  readFile: async (path) => new Uint8Array(await readFile(path)),
+  readFile: (path) => readFolderFile(path),
   decode: (bytes) => decodeImageBytes(bytes),
 };

@@ -4,6 +4,7 @@
  * own PNG/JPEG decoders), then the engine's antialiased resize to the input node's size, so
  * the app and the CLI turn an image into the same input values.
  */
+import { checkImageSize } from '../../engine/data/imageHeader';
 import type { DecodedImage, ImageAccess } from '../../engine/data/images';
 
 /**
@@ -13,6 +14,8 @@ import type { DecodedImage, ImageAccess } from '../../engine/data/images';
  */
 export async function decodeInWorker(bytes: Uint8Array, target?: { height: number; width: number }): Promise<DecodedImage> {
   if (bytes.length === 0) throw new Error('the file is empty');
+  // The header's pixel count first: the browser would allocate a claimed 16000×16000 in full.
+  checkImageSize(bytes);
   const blob = new Blob([bytes as Uint8Array<ArrayBuffer>]);
   // 'none' keeps the file's values as they are (no colour-profile or alpha premultiplication
   // changes), as the CLI's pngjs/jpeg-js decoders do.
