@@ -1,5 +1,6 @@
 /**
- * Checkpoints on disk: DIR/epoch-0003/{checkpoint.json, weights.bin} written under a temporary
+ * Checkpoints on disk: DIR/epoch-0003/{checkpoint.json, weights.bin} (epoch-0003-step-000120 for a
+ * run stopped inside epoch 4) written under a temporary
  * name and renamed into place, then DIR/latest.json pointed at it (also by rename), so a crash
  * mid-write never leaves a half checkpoint where a resume would find it. The two newest epochs
  * are kept.
@@ -10,13 +11,18 @@ import { CheckpointError, validateManifest, type Checkpoint } from '../train/che
 
 const KEEP = 2;
 
-function epochDirName(epoch: number): string {
-  return `epoch-${String(epoch).padStart(4, '0')}`;
+/** epoch-0003 (after epoch 3), or epoch-0003-step-000120 (stopped 120 batches into epoch 4). */
+function epochDirName(ckpt: Checkpoint): string {
+  const base = `epoch-${String(ckpt.manifest.epoch).padStart(4, '0')}`;
+  const p = ckpt.manifest.partialEpoch;
+  return p ? `${base}-step-${String(p.steps).padStart(6, '0')}` : base;
 }
+
+const CHECKPOINT_DIR = /^epoch-\d+(-step-\d+)?$/;
 
 export function writeCheckpoint(dir: string, ckpt: Checkpoint): string {
   mkdirSync(dir, { recursive: true });
-  const name = epochDirName(ckpt.manifest.epoch);
+  const name = epochDirName(ckpt);
   const tmp = join(dir, `.${name}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
@@ -28,7 +34,8 @@ export function writeCheckpoint(dir: string, ckpt: Checkpoint): string {
   const latestTmp = join(dir, `.latest.json.tmp-${process.pid}`);
   writeFileSync(latestTmp, JSON.stringify({ epoch: ckpt.manifest.epoch, path: name }));
   renameSync(latestTmp, join(dir, 'latest.json'));
-  const epochs = readdirSync(dir).filter((n) => /^epoch-\d+$/.test(n)).sort();
+  // Names sort in training order (a stop inside epoch 4 sorts after epoch-0003, before epoch-0004).
+  const epochs = readdirSync(dir).filter((n) => CHECKPOINT_DIR.test(n)).sort();
   for (const old of epochs.slice(0, Math.max(0, epochs.length - KEEP))) rmSync(join(dir, old), { recursive: true, force: true });
   return final;
 }
@@ -44,7 +51,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     } catch (err) {
       throw new CheckpointError(`${latest} is damaged (${(err as Error).message})`);
     }
-    if (typeof pointer.path !== 'string' || !/^epoch-\d+$/.test(pointer.path)) throw new CheckpointError(`${latest} does not name an epoch folder`);
+    if (typeof pointer.path !== 'string' || !CHECKPOINT_DIR.test(pointer.path)) throw new CheckpointError(`${latest} does not name an epoch folder`);
     folder = join(dir, pointer.path);
   }
   const manifestPath = join(folder, 'checkpoint.json');

@@ -39,7 +39,22 @@ export interface CheckpointManifest {
   optimizer: TensorEntry[];
   history: EpochRecord[];
   earlyStopping: { bestValLoss: number | null; epochsSinceBest: number };
+  /**
+   * A run stopped inside epoch `epoch + 1` (Ctrl-C in the CLI): the batches of that epoch already
+   * trained and their running sums, so a resume continues at the next batch. Absent: the
+   * checkpoint is at an epoch boundary.
+   */
+  partialEpoch?: PartialEpoch;
   createdAt: string;
+}
+
+export interface PartialEpoch {
+  steps: number;
+  lossSum: number;
+  lossCount: number;
+  hits: number;
+  counted: number;
+  seconds: number;
 }
 
 export interface Checkpoint {
@@ -66,7 +81,7 @@ async function pack(list: Named[], into: Float32Array[], offset: { v: number }):
 export async function captureCheckpoint(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
-  state: { epoch: number; step: number; settings: TrainingSettings; history: EpochRecord[]; bestValLoss: number; epochsSinceBest: number },
+  state: { epoch: number; step: number; settings: TrainingSettings; history: EpochRecord[]; bestValLoss: number; epochsSinceBest: number; partialEpoch?: PartialEpoch },
 ): Promise<Checkpoint> {
   const chunks: Float32Array[] = [];
   const offset = { v: 0 };
@@ -101,6 +116,7 @@ export async function captureCheckpoint(
       optimizer: opt,
       history: state.history,
       earlyStopping: { bestValLoss: Number.isFinite(state.bestValLoss) ? state.bestValLoss : null, epochsSinceBest: state.epochsSinceBest },
+      ...(state.partialEpoch && state.partialEpoch.steps > 0 ? { partialEpoch: state.partialEpoch } : {}),
       createdAt: new Date().toISOString(),
     },
     data,
@@ -117,6 +133,12 @@ export function validateManifest(m: unknown, dataLength: number, where = 'checkp
   if (!c || typeof c !== 'object' || c.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where} is not a Perceiver Studio checkpoint (format field missing)`);
   if (c.version !== 1) throw new CheckpointError(`${where} has checkpoint version ${String(c.version)}; this build reads version 1`);
   if (!Number.isInteger(c.epoch) || !Number.isInteger(c.step) || !Array.isArray(c.weights) || !Array.isArray(c.optimizer) || !c.settings) throw new CheckpointError(`${where} is incomplete (epoch, step, weights, optimizer or settings missing)`);
+  if (c.partialEpoch !== undefined) {
+    const p = c.partialEpoch as unknown as Record<string, unknown> | null;
+    if (!p || typeof p !== 'object' || !Number.isInteger(p.steps) || (p.steps as number) < 1 || ['lossSum', 'lossCount', 'hits', 'counted', 'seconds'].some((k) => typeof p[k] !== 'number' || !Number.isFinite(p[k]))) {
+      throw new CheckpointError(`${where}: partialEpoch is damaged (it needs steps ≥ 1 and the finite sums lossSum, lossCount, hits, counted, seconds)`);
+    }
+  }
   for (const e of [...c.weights, ...c.optimizer]) {
     const size = e.shape.reduce((a: number, b: number) => a * b, 1);
     if (size !== e.length || e.offset < 0 || e.offset + e.length > dataLength) throw new CheckpointError(`${where}: tensor "${e.name}" does not fit the weights file (it is truncated or from another checkpoint)`);

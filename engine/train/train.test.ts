@@ -81,6 +81,51 @@ describe('train', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a run stopped inside an epoch checkpoints and resumes at the next batch, as if never stopped', async () => {
+    const doc = tinyPerceiverDoc({ training: { epochs: 2, batchSize: 4 } });
+    const data = arrayDataset('stripes', stripes(40), { validationFraction: 0.2, testFraction: 0, seed: 3 });
+    const straight = compile(doc).model;
+    const full = await train(straight, data, doc.training, { evaluateTest: false });
+    const expected = weightsOf(straight);
+    straight.dispose();
+
+    // 8 steps per epoch: stop after step 11 (3 batches into epoch 2).
+    const first = compile(doc).model;
+    let steps = 0;
+    let ckpt: Checkpoint | undefined;
+    const stopped = await train(first, data, doc.training, {
+      evaluateTest: false,
+      onStep: () => void steps++,
+      shouldStop: () => steps >= 11,
+      onStopCheckpoint: async (capture) => void (ckpt = await capture()),
+    });
+    first.dispose();
+    expect(stopped.status).toBe('stopped');
+    expect(ckpt!.manifest.epoch).toBe(1);
+    expect(ckpt!.manifest.step).toBe(11);
+    expect(ckpt!.manifest.partialEpoch!.steps).toBe(3);
+
+    const second = compile(doc, { seed: 5 }).model;
+    const r = await train(second, data, doc.training, { evaluateTest: false, resume: ckpt });
+    expect(r.steps).toBe(16);
+    expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    // The resumed epoch's figures cover all its batches, as the uninterrupted run's did.
+    expect(r.epochs[1]!.loss).toBeCloseTo(full.epochs[1]!.loss, 5);
+    const got = weightsOf(second);
+    got.forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(expected[i]![j]!, 5)));
+    second.dispose();
+  });
+
+  it('maxEvalExamples limits validation and test to that many examples', async () => {
+    const doc = tinyPerceiverDoc({ training: { epochs: 1, batchSize: 8 } });
+    const data = arrayDataset('stripes', stripes(200), { validationFraction: 0.3, testFraction: 0.3, seed: 4 });
+    const m = compile(doc).model;
+    const r = await train(m, data, doc.training, { maxStepsPerEpoch: 2, maxEvalExamples: 16 });
+    m.dispose();
+    expect(r.test!.examples).toBe(16);
+    expect(data.test.size).toBeGreaterThan(16);
+  });
+
   it('refuses a checkpoint from another architecture, naming the weight', async () => {
     const doc = tinyPerceiverDoc();
     const data = arrayDataset('stripes', stripes(16), { validationFraction: 0, testFraction: 0 });

@@ -46,6 +46,8 @@ export interface HeadMetric {
 export interface EvalResult {
   /** Sum of the heads' mean losses. */
   loss: number;
+  /** Examples evaluated (fewer than the split's with maxEvalExamples). */
+  examples: number;
   /** The first head's metric (see `metric`). */
   accuracy: number;
   metric: MetricKind;
@@ -87,6 +89,15 @@ export interface TrainControl {
   maxStepsPerEpoch?: number;
   /** Evaluate the test split at the end (default true). */
   evaluateTest?: boolean;
+  /** Skip the test evaluation when shouldStop stopped the run (an interrupted CLI run exits promptly). */
+  skipTestWhenStopped?: boolean;
+  /** Evaluate (validation and test) on at most this many examples of each split (quick checks). */
+  maxEvalExamples?: number;
+  /**
+   * Called once when shouldStop stops the run: `capture()` reads a checkpoint that resumes at
+   * the very next batch (its manifest's partialEpoch holds the batches done in this epoch).
+   */
+  onStopCheckpoint?: (capture: () => Promise<Checkpoint>) => void | Promise<void>;
   /**
    * Inputs and heads checked against the data (losses.ts planTraining, from the analysis: its
    * errors name the nodes). Default: planned from the model's inputs and outputs.
@@ -130,7 +141,7 @@ function forward(model: tf.LayersModel, inputs: tf.Tensor[], training: boolean):
  * loss of a batch is weighted by its examples, so the result is the mean over the split; token
  * and MSE metrics count positions and values over the whole split.
  */
-export async function evaluate(model: tf.LayersModel, split: DataSplit, inputShape: number[], classes: number, opts: { maxMistakes?: number; plan?: TrainPlan } = {}): Promise<EvalResult> {
+export async function evaluate(model: tf.LayersModel, split: DataSplit, inputShape: number[], classes: number, opts: { maxMistakes?: number; plan?: TrainPlan; maxExamples?: number } = {}): Promise<EvalResult> {
   const plan = opts.plan ?? classifierPlan(inputShape, classes);
   const first = plan.heads[0]!;
   const classifier = first.loss === 'classification';
@@ -141,7 +152,9 @@ export async function evaluate(model: tf.LayersModel, split: DataSplit, inputSha
   let n = 0;
   let index = 0;
   const mistakes: EvalResult['mistakes'] = [];
-  for await (const b of split.batches(64)) {
+  const limit = opts.maxExamples !== undefined && opts.maxExamples > 0 ? opts.maxExamples : Infinity;
+  for await (const b of split.batches(Math.min(64, limit))) {
+    if (n >= limit) break;
     const { inputs, targets } = batchTensors(plan, b);
     const [lossT, tallyT, predT] = tf.tidy(() => {
       const outs = forward(model, inputs, false);
@@ -169,6 +182,7 @@ export async function evaluate(model: tf.LayersModel, split: DataSplit, inputSha
   const heads = plan.heads.map((h, i) => ({ nodeId: h.nodeId, metric: h.metric, value: metricValue(tallies[i]![0]!, tallies[i]![1]!) }));
   return {
     loss: n ? lossSum / n : NaN,
+    examples: n,
     accuracy: heads[0]!.value,
     metric: first.metric,
     heads,
@@ -219,6 +233,8 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
     bestVal = m.earlyStopping.bestValLoss ?? Infinity;
     sinceBest = m.earlyStopping.epochsSinceBest;
   }
+  // A checkpoint written by a stop inside an epoch continues that epoch at its next batch.
+  let partial = control.resume?.manifest.partialEpoch;
   let status: TrainResult['status'] = 'done';
   let message: string | undefined;
   let lastGood = snapshot(model);
@@ -228,17 +244,30 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
 
   try {
     outer: for (let epoch = firstEpoch; epoch < settings.epochs; epoch++) {
-      const epochStart = Date.now();
-      let lossSum = 0;
-      let lossCount = 0;
-      let hits = 0;
-      let counted = 0;
-      let inEpoch = 0;
+      const epochStart = Date.now() - (partial?.seconds ?? 0) * 1000;
+      let lossSum = partial?.lossSum ?? 0;
+      let lossCount = partial?.lossCount ?? 0;
+      let hits = partial?.hits ?? 0;
+      let counted = partial?.counted ?? 0;
+      let inEpoch = partial?.steps ?? 0;
+      // The epoch's batch order depends on (seed, epoch) only: skipping the batches already
+      // trained lands exactly where the stopped run was.
+      let skip = inEpoch;
+      partial = undefined;
       let pendingLoss: tf.Scalar | null = null;
       for await (const b of data.train.batches(settings.batchSize, { shuffle: true, seed: settings.seed, epoch })) {
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
         if (inEpoch >= stepsPerEpoch) break;
         if (control.shouldStop?.()) {
           status = 'stopped';
+          pendingLoss?.dispose();
+          if (control.onStopCheckpoint) {
+            const state = { epoch, step, settings, history: [...epochs], bestValLoss: bestVal, epochsSinceBest: sinceBest, partialEpoch: { steps: inEpoch, lossSum, lossCount, hits, counted, seconds: (Date.now() - epochStart) / 1000 } };
+            await control.onStopCheckpoint(() => captureCheckpoint(model, optimizer, state));
+          }
           break outer;
         }
         await control.waitIfPaused?.();
@@ -304,7 +333,7 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
       }
       pendingLoss?.dispose();
       if (status !== 'done' || inEpoch === 0) break;
-      const val = data.validation.size > 0 ? await evaluate(model, data.validation, data.inputShape, classes, { maxMistakes: 0, plan }) : null;
+      const val = data.validation.size > 0 ? await evaluate(model, data.validation, data.inputShape, classes, { maxMistakes: 0, plan, maxExamples: control.maxEvalExamples }) : null;
       const ev: EpochEvent = {
         epoch: epoch + 1,
         loss: lossCount ? lossSum / lossCount : NaN,
@@ -339,6 +368,7 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
     tf.dispose(lastGood);
     optimizer.dispose();
   }
-  const test = control.evaluateTest === false || status === 'diverged' ? null : await evaluate(model, data.test, data.inputShape, classes, { plan });
+  const skipTest = control.evaluateTest === false || status === 'diverged' || (status === 'stopped' && control.skipTestWhenStopped);
+  const test = skipTest ? null : await evaluate(model, data.test, data.inputShape, classes, { plan, maxExamples: control.maxEvalExamples });
   return { status, message, epochs, test, seconds: (Date.now() - started) / 1000, steps: step };
 }
