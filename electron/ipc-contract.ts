@@ -107,6 +107,11 @@ export const menuCommandNames = [
   'toggleTheme',
   'about',
   'documentation',
+  'reopenClosedTab',
+  'shortcuts',
+  'welcome',
+  /** Main reloaded the window after its renderer process died: the app says so and offers Restore. */
+  'rendererRestarted',
 ] as const;
 export type MenuCommandName = (typeof menuCommandNames)[number];
 
@@ -117,6 +122,13 @@ export type MenuCommandName = (typeof menuCommandNames)[number];
  * double-clicked `.perceiver.json`, a file given to a second instance).
  */
 export type MenuCommand = { command: MenuCommandName } | { command: 'openHandle'; handle: string };
+
+export interface DocumentState {
+  dirty: boolean;
+  title: string;
+  progress?: number;
+  runEnded?: { title: string; body: string };
+}
 
 export const menuCommandSchema = z.union([
   z.object({ command: z.enum(menuCommandNames) }),
@@ -164,7 +176,16 @@ export const contractSchemas = {
   /** Drop a tab's recovery copy (after a save, or when the user declines to recover it). */
   discardRecovery: z.tuple([z.object({ tabId: z.string().min(1).max(100) })]),
   /** The renderer reports unsaved changes (Electron prompts on close/quit) and the window title. */
-  setDocumentState: z.tuple([z.object({ dirty: z.boolean(), title: z.string().max(300) })]),
+  setDocumentState: z.tuple([
+    z.object({
+      dirty: z.boolean(),
+      title: z.string().max(300),
+      /** A run's progress 0..1 for the taskbar; -1 (or absent) when no run is going. */
+      progress: z.number().min(-1).max(1).optional(),
+      /** A run just ended: Electron shows an OS notification when the window is not focused. */
+      runEnded: z.object({ title: z.string().max(200), body: z.string().max(500) }).optional(),
+    }),
+  ]),
   /** The graphs open at the end of the last session, reopened at start. */
   getSession: z.tuple([]),
   setSession: z.tuple([z.object({ handles: z.array(handle).max(50) })]),
@@ -242,7 +263,7 @@ export interface PerceiverApi {
   writeAutosave(p: { tabId: string; text: string }): Promise<void>;
   listRecovery(): Promise<{ tabId: string; text: string; savedMs: number }[]>;
   discardRecovery(p: { tabId: string }): Promise<void>;
-  setDocumentState(p: { dirty: boolean; title: string }): Promise<void>;
+  setDocumentState(p: DocumentState): Promise<void>;
   getSession(): Promise<{ handles: string[] }>;
   setSession(p: { handles: string[] }): Promise<void>;
   openExternal(p: { url: string }): Promise<{ opened: boolean }>;

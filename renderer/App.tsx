@@ -17,6 +17,11 @@ import { useHostBridge } from './hostBridge';
 import { LibraryDialog } from './library/LibraryDialog';
 import { ExportDialog } from './export/ExportDialog';
 import { NoLostWork } from './session/SessionUi';
+import { openOverlay, showWelcomeOnFirstRun, useOverlay } from './shell/overlays';
+import { Welcome } from './shell/Welcome';
+import { ShortcutSheet } from './shell/ShortcutSheet';
+import { RunEndNotice } from './shell/RunEndNotice';
+import { trainDefaultModel } from './shell/starts';
 
 export function App() {
   const doc = useEditor((s) => activeDoc(s));
@@ -26,6 +31,11 @@ export function App() {
   const [popover, setPopover] = useState<null | 'commands' | 'find'>(null);
   const [panel, setPanel] = useState<PanelTab>('inspector');
   const [helpKind, setHelpKind] = useState<string | null>(null);
+  const overlay = useOverlay();
+  useEffect(() => showWelcomeOnFirstRun(), []);
+  // The Help tab follows the selection: choosing a node shows its kind's card again.
+  const selectedNodes = useEditor((s) => s.selectedNodes);
+  useEffect(() => setHelpKind(null), [selectedNodes]);
 
   const commands = useMemo(
     () =>
@@ -39,6 +49,7 @@ export function App() {
         openCommandPalette: () => setPopover('commands'),
         openFind: () => setPopover('find'),
         showPanel: (t) => setPanel(t as PanelTab),
+        openOverlay: (o) => openOverlay(o),
       }),
     [],
   );
@@ -49,7 +60,7 @@ export function App() {
     const onKey = (e: KeyboardEvent) => {
       const el = e.target as HTMLElement;
       const typing = el.closest('input, textarea, select, [contenteditable="true"]') !== null;
-      if (typing || dialog || popover) return;
+      if (typing || dialog || popover || overlay) return;
       // Tab opens quick-add only on the canvas, so Tab still walks the controls elsewhere.
       if (e.key === 'Tab' && !el.closest('.canvas')) return;
       for (const c of commands) {
@@ -72,7 +83,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [commands, dialog, popover]);
+  }, [commands, dialog, popover, overlay]);
 
   // Clipboard events (Electron's native Edit menu fires these; text fields keep their own).
   useEffect(() => {
@@ -137,6 +148,17 @@ export function App() {
             </div>
           )}
           <DataDropOverlay onData={showDataset} />
+          <RunEndNotice onShow={() => setPanel('training')} />
+          {overlay === 'welcome' && (
+            <Welcome
+              starts={{
+                trainDefault: () => (trainDefaultModel(), setPanel('training')),
+                openTemplate: () => setDialog('library'),
+                loadData: () => setPanel('dataset'),
+              }}
+            />
+          )}
+          {overlay === 'shortcuts' && <ShortcutSheet commands={commands} />}
           {(dialog === 'open' || dialog === 'templates') && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} onLibrary={() => setDialog('library')} />}
           {dialog === 'library' && <LibraryDialog onClose={() => setDialog(null)} />}
           {dialog === 'export' && <ExportDialog onClose={() => setDialog(null)} />}

@@ -5,7 +5,7 @@
 //   node scripts/layout-templates.mjs                # check templates/*.json, fix overlapping ones
 //   node scripts/layout-templates.mjs --check        # only report (exit 1 when any overlaps)
 //   node scripts/layout-templates.mjs a.json b.json  # these files only
-// tests/unit/templateLayout.test.ts fails on any template this would change.
+// renderer/canvas/templateLayout.test.ts fails on any template this would change.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -13,6 +13,7 @@ import {
   type ApiErrorPayload,
   type AppInfo,
   type ContractMethod,
+  type DocumentState,
   type PerceiverApi,
 } from '../ipc-contract.js';
 import { DocumentsFolder, readDocument, statDocument, writeDocument, type HandleResolver } from '../services/documents.js';
@@ -44,7 +45,7 @@ export interface ShellHooks {
   pickFileToOpen?: () => Promise<string | null>;
   /** Electron: native save dialog → a granted handle (null when cancelled). */
   pickFileToSave?: (suggestedName: string) => Promise<string | null>;
-  setDocumentState?: (state: { dirty: boolean; title: string }) => void;
+  setDocumentState?: (state: DocumentState) => void;
   /** Electron: native folder dialog for an export package → the parent folder (null when cancelled). */
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   openExternal?: (url: string) => Promise<void>;

@@ -5,7 +5,7 @@
  * (policy, menu, closeGuard, windowState, ../host/hostApi) that are unit-tested in Node.
  * Bundled by scripts/build-electron.mjs into dist/electron/main.cjs.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, screen, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { menuCommandSchema, type MenuCommand } from '../ipc-contract.js';
@@ -16,6 +16,9 @@ import { appResponse } from './appProtocol.js';
 import { appRootFromMainDir, builtinTemplatesDirOf, preloadPathOf, rendererDirOf } from './appPaths.js';
 import { CloseGuard, type CloseChoice } from './closeGuard.js';
 import { buildMenuTemplate } from './menu.js';
+import { GRAPH_EXTENSIONS, saveNameFor, withGraphExtension } from './fileTypes.js';
+import { LogFile } from './logFile.js';
+import { RendererRecovery } from './rendererRecovery.js';
 import { APP_SCHEME, APP_START_URL, isAppUrl, isTrustedSender, navigationDecision, permissionDecision, templatePathsFromArgv } from './policy.js';
 import { INVOKE_CHANNEL, MENU_CHANNEL } from '../preloadApi.js';
 import { MIN_SIZE, restoreBounds, WindowStateStore } from './windowState.js';
@@ -44,6 +47,12 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   const userData = app.getPath('userData');
+  // A log users can attach to a bug report (Help › Show Log File).
+  const log = new LogFile(join(userData, 'logs'));
+  log.info(`${APP_NAME} ${app.getVersion()} starting: Electron ${process.versions.electron}, ${process.platform} ${process.arch}`);
+  process.on('uncaughtException', (err) => log.error(`main: uncaught ${err.stack ?? String(err)}`));
+  process.on('unhandledRejection', (err) => log.error(`main: unhandled rejection ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  const recovery = new RendererRecovery();
   const config = { userData, templatesDir, version: app.getVersion(), platform: process.platform };
   const services = createServices(config);
   const granted = new GrantedPaths(async () => [...(await services.recent.list()).map((e) => e.handle), ...(await services.session.get()).handles]);
@@ -100,6 +109,7 @@ async function start(): Promise<void> {
           recent,
           send,
           clearRecent: () => void services.recent.clear().then(rebuildMenu),
+          showLog: () => shell.showItemInFolder(log.path),
         }),
       ),
     );
@@ -112,27 +122,44 @@ async function start(): Promise<void> {
       const r = await dialog.showOpenDialog(win!, {
         title: 'Open a Perceiver template',
         properties: ['openFile'],
-        filters: [{ name: 'Perceiver templates', extensions: ['json'] }],
+        filters: [{ name: 'Perceiver graphs and templates', extensions: [...GRAPH_EXTENSIONS] }],
       });
       return r.canceled || !r.filePaths[0] ? null : granted.grant(r.filePaths[0]);
     },
     pickFileToSave: async (suggestedName) => {
-      const name = /\.json$/i.test(suggestedName) ? suggestedName : `${suggestedName}.perceiver.json`;
+      // New files get the app's own extension (.perceiver, JSON inside); .json stays possible.
       const r = await dialog.showSaveDialog(win!, {
-        title: 'Save the Perceiver template',
-        defaultPath: join(app.getPath('documents'), name),
-        filters: [{ name: 'Perceiver templates', extensions: ['json'] }],
+        title: 'Save the Perceiver graph',
+        defaultPath: join(app.getPath('documents'), saveNameFor(suggestedName)),
+        filters: [
+          { name: 'Perceiver graph', extensions: ['perceiver'] },
+          { name: 'JSON template', extensions: ['json'] },
+        ],
       });
       if (r.canceled || !r.filePath) {
         guard.cancelPendingClose();
         return null;
       }
-      return granted.grant(/\.json$/i.test(r.filePath) ? r.filePath : `${r.filePath}.json`);
+      return granted.grant(withGraphExtension(r.filePath));
     },
-    setDocumentState: ({ dirty, title: t }) => {
+    setDocumentState: ({ dirty, title: t, progress, runEnded }) => {
       title = t || APP_NAME;
-      win?.setTitle(`${dirty ? '• ' : ''}${title} — ${APP_NAME}`);
+      // The renderer's title already names the app (and a run's progress first).
+      win?.setTitle(/Perceiver Studio$/.test(title) ? title : `${dirty ? '• ' : ''}${title} — ${APP_NAME}`);
       win?.setDocumentEdited(dirty);
+      // The run's progress on the taskbar / dock icon; -1 removes the bar.
+      if (progress !== undefined) win?.setProgressBar(progress);
+      if (runEnded) {
+        log.info(`run ended: ${runEnded.title} — ${runEnded.body}`);
+        if (win && !win.isFocused() && Notification.isSupported()) {
+          const n = new Notification({ title: runEnded.title, body: runEnded.body, silent: false });
+          n.on('click', () => {
+            win?.show();
+            win?.focus();
+          });
+          n.show();
+        }
+      }
       guard.setDirty(dirty);
     },
     openExternal: (url) => shell.openExternal(url),
@@ -188,7 +215,12 @@ async function start(): Promise<void> {
     });
   });
 
-  app.on('window-all-closed', () => app.quit());
+  // macOS keeps an app running with no window (the Dock icon reopens one); elsewhere closing
+  // the last window quits.
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('before-quit', () => log.info('quitting'));
 
   await app.whenReady();
 
@@ -202,55 +234,81 @@ async function start(): Promise<void> {
   });
 
   await rebuildMenu();
-  const saved = await windowState.load();
-  const { bounds, maximized } = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
-  win = new BrowserWindow({
-    ...bounds,
-    minWidth: MIN_SIZE.width,
-    minHeight: MIN_SIZE.height,
-    title: APP_NAME,
-    show: false,
-    backgroundColor: '#111318',
-    webPreferences: {
-      preload: preloadPathOf(__dirname),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      devTools: isDev,
-    },
+  await createWindow();
+  app.on('activate', () => {
+    // The Dock icon on macOS with no window left: open one again.
+    if (!win) void createWindow();
   });
-  if (maximized) win.maximize();
-  win.once('ready-to-show', () => win?.show());
-  win.webContents.on('did-finish-load', () => {
-    rendererReady = true;
-    for (const cmd of pendingCommands.splice(0)) win?.webContents.send(MENU_CHANNEL, cmd);
-  });
-  win.webContents.on('render-process-gone', () => {
-    rendererReady = false;
-  });
-
-  const persistBounds = () => {
-    if (!win || win.isDestroyed() || win.isMinimized()) return;
-    void windowState.save({ bounds: win.isMaximized() ? win.getNormalBounds() : win.getBounds(), maximized: win.isMaximized() });
-  };
-  win.on('close', (e) => {
-    persistBounds();
-    if (!guard.onClose()) e.preventDefault();
-  });
-  win.on('closed', () => {
-    win = null;
-  });
-
   openFromOs(templatePathsFromArgv(process.argv.slice(app.isPackaged ? 1 : 2)));
   if (!existsSync(join(rendererDir, 'index.html'))) {
     dialog.showErrorBox(APP_NAME, `The renderer is not built (${join(rendererDir, 'index.html')} is missing). Run "npm run build".`);
   }
-  await win.loadURL(APP_START_URL);
+
+  // One window; on macOS a new one when the Dock icon is clicked after the last was closed.
+  async function createWindow(): Promise<void> {
+    const saved = await windowState.load();
+    const { bounds, maximized } = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
+    win = new BrowserWindow({
+      ...bounds,
+      minWidth: MIN_SIZE.width,
+      minHeight: MIN_SIZE.height,
+      title: APP_NAME,
+      show: false,
+      backgroundColor: '#111318',
+      webPreferences: {
+        preload: preloadPathOf(__dirname),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+        webSecurity: true,
+        allowRunningInsecureContent: false,
+        webviewTag: false,
+        navigateOnDragDrop: false,
+        spellcheck: false,
+        devTools: isDev,
+      },
+    });
+    if (maximized) win.maximize();
+    win.once('ready-to-show', () => win?.show());
+    win.webContents.on('did-finish-load', () => {
+      rendererReady = true;
+      for (const cmd of pendingCommands.splice(0)) win?.webContents.send(MENU_CHANNEL, cmd);
+    });
+    win.webContents.on('render-process-gone', (_e, details) => {
+      rendererReady = false;
+      log.error(`renderer process gone: ${details.reason} (exit code ${details.exitCode})`);
+      const decision = recovery.onGone(details.reason);
+      if (decision.action === 'reload') {
+        // A fresh renderer: the tabs come back from sessionStorage, the autosaves under Restore,
+        // and the app says what happened (the command waits until the page has loaded).
+        pendingCommands.push({ command: 'rendererRestarted' });
+        void win?.loadURL(APP_START_URL).catch((err: unknown) => log.error(`reload after a renderer crash failed: ${String(err)}`));
+      } else if (decision.action === 'give-up') {
+        log.error(decision.message);
+        if (win) void dialog.showMessageBox(win, { type: 'error', message: 'Perceiver Studio keeps stopping', detail: decision.message });
+      }
+    });
+    win.webContents.on('unresponsive', () => log.warn('renderer unresponsive'));
+    win.webContents.on('responsive', () => log.info('renderer responsive again'));
+    win.webContents.on('console-message', (e) => {
+      const level = (e as unknown as { level?: string }).level;
+      if (level === 'error') log.warn(`renderer console: ${(e as unknown as { message?: string }).message ?? ''}`);
+    });
+
+    const persistBounds = () => {
+      if (!win || win.isDestroyed() || win.isMinimized()) return;
+      void windowState.save({ bounds: win.isMaximized() ? win.getNormalBounds() : win.getBounds(), maximized: win.isMaximized() });
+    };
+    win.on('close', (e) => {
+      persistBounds();
+      if (!guard.onClose()) e.preventDefault();
+    });
+    win.on('closed', () => {
+      win = null;
+      rendererReady = false;
+    });
+    void win.loadURL(APP_START_URL).catch((err: unknown) => log.error(`loading the app failed: ${String(err)}`));
+  }
 }

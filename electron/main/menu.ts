@@ -14,6 +14,8 @@ export interface MenuContext {
   recent: { handle: string; name: string }[];
   send: (cmd: MenuCommand) => void;
   clearRecent: () => void;
+  /** Reveal the log file (Help › Show Log File); absent in tests that do not care. */
+  showLog?: () => void;
 }
 
 export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[] {
@@ -37,6 +39,7 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
       cmd('New', 'new', 'CmdOrCtrl+N'),
       cmd('Open…', 'open', 'CmdOrCtrl+O'),
       { label: 'Open Recent', id: 'openRecent', submenu: openRecent },
+      cmd('Reopen Closed Tab', 'reopenClosedTab', 'Shift+CmdOrCtrl+T'),
       { type: 'separator' },
       cmd('Save', 'save', 'CmdOrCtrl+S'),
       cmd('Save As…', 'saveAs', 'Shift+CmdOrCtrl+S'),
@@ -73,7 +76,8 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
       cmd('Actual Size', 'zoomReset', 'CmdOrCtrl+0'),
       cmd('Fit to Window', 'fitView', 'Shift+CmdOrCtrl+1'),
       { type: 'separator' },
-      cmd('Toggle Theme', 'toggleTheme', 'Shift+CmdOrCtrl+T'),
+      // Shift+Ctrl+T reopens a closed tab (as in browsers); the theme has no chord of its own.
+      cmd('Toggle Theme', 'toggleTheme'),
       ...(ctx.isDev ? [{ type: 'separator' } as const, { role: 'reload', id: 'reload' } as const, { role: 'toggleDevTools', id: 'toggleDevTools' } as const] : []),
       { type: 'separator' },
       { role: 'togglefullscreen' },
@@ -84,8 +88,18 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
     label: '&Help',
     id: 'help',
     role: 'help',
-    submenu: [cmd('Documentation', 'documentation', 'F1'), ...(mac ? [] : [cmd(`About ${ctx.appName}`, 'about')])],
+    submenu: [
+      cmd('Documentation', 'documentation', 'F1'),
+      cmd('Keyboard Shortcuts', 'shortcuts'),
+      cmd('Welcome', 'welcome'),
+      { type: 'separator' },
+      { label: 'Show Log File', id: 'showLog', click: () => ctx.showLog?.() },
+      ...(mac ? [] : [cmd(`About ${ctx.appName}`, 'about')]),
+    ],
   };
+
+  // Minimize, Zoom/Maximize, Close, and on macOS the list of windows and Bring All to Front.
+  const window: MenuItemConstructorOptions = { label: '&Window', id: 'window', role: 'windowMenu' };
 
   const appMenu: MenuItemConstructorOptions[] = mac
     ? [
@@ -105,7 +119,7 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
         },
       ]
     : [];
-  return [...appMenu, file, edit, view, help];
+  return [...appMenu, file, edit, view, window, help];
 }
 
 /** Every item of a template, depth first (for tests and for finding an item by id). */

@@ -51,5 +51,5 @@ export function isTrustedSender(event: SenderInfo, appWebContentsId: number | nu
 
 /** Template paths given on the command line (file association on Linux/Windows, second instance). */
 export function templatePathsFromArgv(argv: string[]): string[] {
-  return argv.filter((a) => !a.startsWith('-') && /\.json$/i.test(a));
+  return argv.filter((a) => !a.startsWith('-') && /\.(perceiver|json)$/i.test(a));
 }

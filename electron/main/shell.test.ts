@@ -23,9 +23,11 @@ function menu(platform: NodeJS.Platform, isDev = false, recent: { handle: string
 describe('native menu', () => {
   it('has File, Edit, View and Help with the required items', () => {
     const { template, items } = menu('linux');
-    expect(template.map((t) => t.label)).toEqual(['&File', '&Edit', '&View', '&Help']);
+    // Issue 17 added the Window menu (minimize/zoom/close; the window list on macOS).
+    expect(template.map((t) => t.label)).toEqual(['&File', '&Edit', '&View', '&Window', '&Help']);
+    expect(menu('linux').byId('window').role).toBe('windowMenu');
     const labels = items.map((i) => i.label ?? i.role);
-    for (const l of ['New', 'Open…', 'Open Recent', 'Save', 'Save As…', 'Export…', 'Close', 'Undo', 'Redo', 'cut', 'copy', 'paste', 'Select All', 'Zoom In', 'Zoom Out', 'Fit to Window', 'Toggle Theme', 'Documentation', 'About Perceiver Studio']) {
+    for (const l of ['New', 'Open…', 'Open Recent', 'Reopen Closed Tab', 'Save', 'Save As…', 'Export…', 'Close', 'Undo', 'Redo', 'cut', 'copy', 'paste', 'Select All', 'Zoom In', 'Zoom Out', 'Fit to Window', 'Toggle Theme', 'Documentation', 'Keyboard Shortcuts', 'Welcome', 'Show Log File', 'About Perceiver Studio']) {
       expect(labels).toContain(l);
     }
   });
@@ -33,8 +35,9 @@ describe('native menu', () => {
   it('every command item sends its command over the one channel', () => {
     const m = menu('linux');
     const commandIds = m.items.filter((i) => typeof i.id === 'string' && (menuCommandNames as readonly string[]).includes(i.id)).map((i) => i.id!);
-    // Every contract command except the ones the renderer triggers itself is reachable from the menu.
-    expect(new Set(commandIds)).toEqual(new Set(menuCommandNames));
+    // Every contract command is reachable from the menu, except the one main sends by itself
+    // (rendererRestarted, after a renderer crash).
+    expect(new Set(commandIds)).toEqual(new Set(menuCommandNames.filter((c) => c !== 'rendererRestarted')));
     for (const id of commandIds) m.click(id);
     expect(m.sent.map((c) => c.command)).toEqual(commandIds);
   });
@@ -47,6 +50,18 @@ describe('native menu', () => {
     expect(mac.template[0]!.label).toBe('Perceiver Studio');
     expect(mac.items.some((i) => i.role === 'quit')).toBe(true);
     expect(menu('linux').byId('save').accelerator).toBe('CmdOrCtrl+S');
+    // Shift+Ctrl+T reopens a closed tab, as in browsers; no other item takes that chord.
+    expect(menu('linux').byId('reopenClosedTab').accelerator).toBe('Shift+CmdOrCtrl+T');
+    expect(menu('linux').items.filter((i) => i.accelerator === 'Shift+CmdOrCtrl+T')).toHaveLength(1);
+    const accels = menu('darwin').items.map((i) => i.accelerator).filter(Boolean);
+    expect(new Set(accels).size).toBe(accels.length);
+  });
+
+  it('Help › Show Log File reveals the log', () => {
+    let shown = 0;
+    const template = buildMenuTemplate({ platform: 'linux', isDev: false, appName: 'P', recent: [], send: () => undefined, clearRecent: () => undefined, showLog: () => shown++ });
+    (flattenMenu(template).find((i) => i.id === 'showLog')!.click as unknown as () => void)();
+    expect(shown).toBe(1);
   });
 
   it('shows developer tools only in development', () => {
@@ -92,7 +107,12 @@ describe('security policy', () => {
   });
 
   it('picks template paths out of a command line', () => {
-    expect(templatePathsFromArgv(['--no-sandbox', 'net.perceiver.json', '/x/y.json', 'README.md'])).toEqual(['net.perceiver.json', '/x/y.json']);
+    expect(templatePathsFromArgv(['--no-sandbox', 'net.perceiver.json', '/x/y.json', 'README.md', 'my.perceiver', 'a.PERCEIVER', 'x.perceiver.bak'])).toEqual([
+      'net.perceiver.json',
+      '/x/y.json',
+      'my.perceiver',
+      'a.PERCEIVER',
+    ]);
   });
 });
 

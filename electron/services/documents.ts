@@ -102,7 +102,7 @@ export class GrantedPaths implements HandleResolver {
     if (typeof path !== 'string' || path.includes('\u0000')) throw new ServiceError('Not a valid file handle.', 'handle');
     if (!isAbsolute(path)) throw new ServiceError('A file handle must be a path chosen in a dialog.', 'handle');
     const p = normalize(path);
-    if (!/\.json$/i.test(p)) throw new ServiceError(`"${basename(p)}" is not a .json template file.`, 'handle');
+    if (!/\.(perceiver|json)$/i.test(p)) throw new ServiceError(`"${basename(p)}" is not a .json template or .perceiver graph file.`, 'handle');
     return p;
   }
 

@@ -26,6 +26,7 @@ export interface UiHooks {
   openCommandPalette: () => void;
   openFind: () => void;
   showPanel: (tab: string) => void;
+  openOverlay: (which: 'welcome' | 'shortcuts') => void;
 }
 
 let pasteCount = 0;
@@ -127,6 +128,8 @@ export function buildCommands(ui: UiHooks): AppCommand[] {
     { id: 'problems', title: 'Show problems', run: () => ui.showPanel('problems') },
     { id: 'palette', title: 'Command palette', shortcut: 'Ctrl+K', run: ui.openCommandPalette },
     { id: 'toggleTheme', title: 'Toggle light/dark theme', run: toggleTheme },
+    { id: 'shortcuts', title: 'Keyboard shortcuts', shortcut: '?', run: () => ui.openOverlay('shortcuts') },
+    { id: 'welcome', title: 'Welcome (what the app does, ways to start)', run: () => ui.openOverlay('welcome') },
   ];
 }
 
@@ -135,6 +138,7 @@ export function matchesShortcut(e: KeyboardEvent, shortcut: string): boolean {
   const parts = shortcut.split('+');
   const key = parts.pop()!;
   const want = { ctrl: parts.includes('Ctrl'), shift: parts.includes('Shift'), alt: parts.includes('Alt') };
+  if (key === '?' && parts.length === 0) return e.key === '?' && !(e.ctrlKey || e.metaKey) && !e.altKey;
   if ((e.ctrlKey || e.metaKey) !== want.ctrl || e.shiftKey !== want.shift || e.altKey !== want.alt) return false;
   if (key === 'Delete') return e.key === 'Delete' || e.key === 'Backspace';
   if (key === 'Enter' || key === 'Tab') return e.key === key;

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { newNode } from '../../engine/graph/commands';
 import { KINDS } from '../../engine/kinds/registry';
 import { CATEGORY_LABELS, type Category } from '../../engine/kinds/types';
@@ -20,6 +20,30 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
     list.push(k);
     groups.set(k.category, list);
   }
+  // The list is one Tab stop (the item last focused); arrow keys, Home and End move inside it,
+  // Enter adds the item, H (or F1) opens its help card.
+  const list = useRef<HTMLDivElement>(null);
+  const [current, setCurrent] = useState<string | null>(null);
+  const items = () => [...(list.current?.querySelectorAll<HTMLElement>('.palette-item') ?? [])];
+  const shownIds = [...[...groups.values()].flat().map((k) => k.kind), ...shownBlocks.map((b) => b.id)];
+  const tabStop = current && shownIds.includes(current) ? current : (shownIds[0] ?? null);
+  const onListKey = (e: React.KeyboardEvent) => {
+    const all = items();
+    const i = all.indexOf(document.activeElement as HTMLElement);
+    if (i < 0) return;
+    const go = (j: number) => {
+      e.preventDefault();
+      all[Math.max(0, Math.min(all.length - 1, j))]?.focus();
+    };
+    if (e.key === 'ArrowDown') go(i + 1);
+    else if (e.key === 'ArrowUp') go(i - 1);
+    else if (e.key === 'Home') go(0);
+    else if (e.key === 'End') go(all.length - 1);
+    else if ((e.key === 'h' || e.key === 'F1') && !e.ctrlKey && !e.metaKey) {
+      const kind = all[i]!.dataset.kind;
+      if (kind) (e.preventDefault(), e.stopPropagation(), onHelp(kind));
+    }
+  };
   const addAtCentre = (kind: string) => {
     const c = canvasApi()?.viewCentre() ?? { x: 0, y: 0 };
     const node = newNode(activeDoc(), kind, { x: Math.round(c.x - 120), y: Math.round(c.y - 60) });
@@ -29,7 +53,7 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
     <aside className="palette" aria-label="Node palette">
       <div className="panel-title">Nodes</div>
       <input className="search" type="search" placeholder="Search nodes…" aria-label="Search node palette" value={query} onChange={(e) => setQuery(e.target.value)} />
-      <div className="palette-groups">
+      <div className="palette-groups" ref={list} onKeyDown={onListKey} role="group" aria-label="Node kinds: arrow keys move, Enter adds, H shows help">
         {[...groups].map(([cat, kinds]) => (
           <section key={cat} aria-label={CATEGORY_LABELS[cat]}>
             <h3 className="palette-cat">{CATEGORY_LABELS[cat]}</h3>
@@ -39,11 +63,12 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
                   key={k.kind}
                   className={`palette-item cat-${k.category}`}
                   draggable
-                  tabIndex={0}
+                  tabIndex={tabStop === k.kind ? 0 : -1}
+                  onFocus={() => setCurrent(k.kind)}
                   role="button"
                   aria-label={`Add ${k.title}`}
                   data-kind={k.kind}
-                  title={`${k.summary}\nDrag onto the canvas, or press Enter to add at the centre.`}
+                  title={`${k.summary}\nDrag onto the canvas, or press Enter to add at the centre (H: help).`}
                   onDragStart={(e) => {
                     e.dataTransfer.setData(KIND_MIME, k.kind);
                     e.dataTransfer.effectAllowed = 'copy';
@@ -54,7 +79,7 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
                   onDoubleClick={() => addAtCentre(k.kind)}
                 >
                   <span className="palette-name">{k.title}</span>
-                  <button type="button" className="icon-btn help-btn" aria-label={`Help for ${k.title}`} onClick={() => onHelp(k.kind)}>
+                  <button type="button" className="icon-btn help-btn" tabIndex={-1} aria-label={`Help for ${k.title}`} onClick={() => onHelp(k.kind)}>
                     ?
                   </button>
                   <span className="palette-summary">{k.summary}</span>
@@ -72,7 +97,8 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
                   key={b.id}
                   className="palette-item cat-block"
                   draggable
-                  tabIndex={0}
+                  tabIndex={tabStop === b.id ? 0 : -1}
+                  onFocus={() => setCurrent(b.id)}
                   role="button"
                   aria-label={`Add block ${b.label}`}
                   title="Drag onto the canvas to add a copy of this block"
@@ -82,7 +108,7 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
                   }}
                 >
                   <span className="palette-name">{b.label}</span>
-                  <button type="button" className="icon-btn help-btn" aria-label={`Remove block ${b.label} from the palette`} onClick={() => deleteBlock(b.id)}>
+                  <button type="button" className="icon-btn help-btn" tabIndex={-1} aria-label={`Remove block ${b.label} from the palette`} onClick={() => deleteBlock(b.id)}>
                     ×
                   </button>
                   <span className="palette-summary">{b.clip.nodes.length} nodes: {b.clip.nodes.map((n) => n.kind).join(', ')}</span>

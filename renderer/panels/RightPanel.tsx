@@ -4,7 +4,7 @@ import { TrainingPanel } from '../training/TrainingPanel';
 import { TryPanel } from '../try/TryPanel';
 import { useAnalysis } from '../state/analysisContext';
 import { CostView } from './CostView';
-import { HelpCard } from './HelpCard';
+import { HelpTab } from '../shell/HelpTab';
 import { Inspector } from './Inspector';
 import { ProblemsPanel } from './ProblemsPanel';
 
@@ -44,7 +44,7 @@ export function RightPanel({ tab, onTab, helpKind, onHelp }: { tab: PanelTab; on
         {tab === 'problems' && <ProblemsPanel />}
         {tab === 'insight' && <InsightPanel />}
         {tab === 'costs' && <CostView />}
-        {tab === 'help' && <HelpCard kind={helpKind} />}
+        {tab === 'help' && <HelpTab helpKind={helpKind} />}
       </div>
     </aside>
   );

@@ -1,21 +1,21 @@
 /**
  * Every built-in template opens with no two nodes on top of each other, by the canvas' node size
- * rules (renderer/canvas/nodeBoxes.ts, checked against the browser in tests/e2e/shell-editing.spec.ts). Reads the
+ * rules (nodeBoxes.ts, checked against the browser in tests/e2e/shell-editing.spec.ts). Reads the
  * templates folder, so templates added later are checked too. Fix one with
  * `node scripts/layout-templates.mjs templates/<file>.json`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../../engine/graph/analyse';
 import { loadGraphDoc } from '../../engine/graph/load';
-import { createTemplateDoc } from '../../renderer/defaultDoc';
-import { toFlowNodes, type PerceiverFlowNode } from '../../renderer/canvas/flowModel';
-import { estimateNodeSize, overlappingPairs, reflow, type Box } from '../../renderer/canvas/nodeBoxes';
-import { docBoxes, separateDoc } from '../../renderer/canvas/separate';
+import { createTemplateDoc } from '../defaultDoc';
+import { toFlowNodes, type PerceiverFlowNode } from './flowModel';
+import { estimateNodeSize, overlappingPairs, reflow, type Box } from './nodeBoxes';
+import { docBoxes, separateDoc } from './separate';
 
-const dir = join(__dirname, '..', '..', 'templates');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+// Every file in templates/ (Vite's glob, so the renderer code stays free of node:fs).
+const texts = import.meta.glob('../../templates/*.json', { eager: true, query: '?raw', import: 'default' }) as Record<string, string>;
+const files = Object.keys(texts).map((p) => p.split('/').pop()!).sort();
+const textOf = (f: string) => texts[`../../templates/${f}`]!;
 
 describe('template layout', () => {
   it('finds the templates', () => {
@@ -24,7 +24,7 @@ describe('template layout', () => {
 
   for (const f of files) {
     it(`${f}: no two node boxes overlap`, () => {
-      const doc = loadGraphDoc(readFileSync(join(dir, f), 'utf8'), f);
+      const doc = loadGraphDoc(textOf(f), f);
       const boxes = docBoxes(doc);
       expect(boxes).toHaveLength(doc.nodes.filter((n) => !n.group || !doc.groups.find((g) => g.id === n.group)?.collapsed).length);
       const pairs = overlappingPairs(boxes).map(([a, b]) => `${a} / ${b}`);
