@@ -4,6 +4,7 @@ import { chromiumExecutable } from './tests/e2e/browser';
 
 // PERCEIVER_E2E_PORT lets several checkouts (or people) run the suite side by side.
 const port = Number(process.env.PERCEIVER_E2E_PORT ?? 4817);
+const baseURL = process.env.PERCEIVER_E2E_URL ?? `http://127.0.0.1:${port}`;
 // The web host's /api key (electron/host/hostSecret.ts). Set once in the runner's environment,
 // which the workers inherit, so the server and every page and request of every spec share it:
 // every request of a spec carries it as a header, as the page does after reading it from the
@@ -20,7 +21,10 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
-    baseURL: process.env.PERCEIVER_E2E_URL ?? `http://127.0.0.1:${port}`,
+    baseURL,
+    // The first-run welcome counts as seen, so specs start on the editor as before;
+    // tests/e2e/welcome.spec.ts starts without it.
+    storageState: { cookies: [], origins: [{ origin: new URL(baseURL).origin, localStorage: [{ name: 'perceiver-studio.welcome-seen', value: '1' }] }] },
     viewport: { width: 1440, height: 900 },
     extraHTTPHeaders: { 'x-perceiver-secret': secret },
     launchOptions: {
