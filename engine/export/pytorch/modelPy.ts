@@ -8,7 +8,7 @@ import type { GraphDoc } from '../../graph/schema.js';
 import { getKind } from '../../kinds/registry.js';
 import type { HeadLoss } from '../../kinds/types.js';
 import { PYTORCH_EMITTERS, type PyEmission, type WeightModule } from './emitters.js';
-import { py, pyText, uniqueIdents } from './python.js';
+import { isPyKeyword, MODEL_PY_GLOBALS, PY_BUILTINS, py, pyComment, pyText, uniqueIdents } from './python.js';
 
 export class ExportError extends Error {
   constructor(
@@ -31,11 +31,17 @@ export interface ModelPyResult {
   analysis: Analysis;
 }
 
-/** "MNIST Perceiver IO" → "MNISTPerceiverIO"; always a valid class name. */
-export function className(name: string): string {
+/**
+ * "MNIST Perceiver IO" → "MNISTPerceiverIO"; always a valid class name that takes no name
+ * model.py already uses: a keyword ("None"), a builtin ("Exception"), a module global
+ * ("INPUTS") or a class it imports (`taken`, e.g. "CrossAttention") gets "Model" appended.
+ */
+export function className(name: string, taken: ReadonlySet<string> = new Set()): string {
   const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
-  const s = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
-  return /^[A-Za-z]/.test(s) ? s : `Model${s}`;
+  let s = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+  if (!/^[A-Za-z]/.test(s)) s = `Model${s}`;
+  if (isPyKeyword(s) || PY_BUILTINS.has(s) || MODEL_PY_GLOBALS.has(s) || taken.has(s)) s = `${s}Model`;
+  return s;
 }
 
 /** Refuse what the compiler would refuse, with the analyser's message naming the node. */
@@ -48,7 +54,7 @@ export function analyseForExport(doc: GraphDoc): Analysis {
   return analysis;
 }
 
-const comment = (s: string) => s.replace(/[\r\n]+/g, ' ');
+const comment = pyComment;
 
 export function generateModelPy(doc: GraphDoc): ModelPyResult {
   const analysis = analyseForExport(doc);
@@ -82,7 +88,7 @@ export function generateModelPy(doc: GraphDoc): ModelPyResult {
     intHigh: emissions.get(spec.nodeId)!.intHigh,
   }));
   const imports = [...new Set([...emissions.values()].flatMap((e) => e.imports))].sort();
-  const cls = className(doc.name);
+  const cls = className(doc.name, new Set(imports));
   const batch = 'batch';
 
   const init: string[] = [];
