@@ -7,34 +7,82 @@
  * Exit codes: 0 trained; 1 the run diverged or the model/template is wrong; 2 usage;
  * 3 a data problem (file, row, column or image named); 4 the model does not fit in memory.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { audioCodec } from '../data/audio.js';
+import { fileFolderDataset, folderContentKind } from '../data/fileFolder.js';
 import { compile } from '../compile/compile.js';
 import { targetsOf, TINY_SPLIT, type Dataset } from '../data/dataset.js';
 import { DataError, type Skipped } from '../data/errors.js';
 import { imageFolderDataset } from '../data/images.js';
 import { mnistDataset } from '../data/mnist.js';
-import { arrayDataset, type NormalizeKind, type TargetKind } from '../data/tabular.js';
+import { arrayDataset, type Normalization, type NormalizeKind, type TargetKind } from '../data/tabular.js';
 import { isTextFileName, textDataset } from '../data/text.js';
 import { analyse } from '../graph/analyse.js';
-import type { GraphDoc, TrainingSettings } from '../graph/schema.js';
+import type { DataBinding, GraphDoc, TrainingSettings } from '../graph/schema.js';
 import { getKind } from '../kinds/registry.js';
 import { useNodeBackend, type NodeBackend } from '../node/backend.js';
 import { readCheckpoint, writeCheckpoint } from '../node/checkpointFiles.js';
-import { readDataFile } from '../node/files.js';
+import { writeExportFiles } from '../node/export.js';
+import { MODEL_FOLDER_FORMAT, MODEL_FOLDER_VERSION, writeModelFolder } from '../node/modelFolder.js';
+import { FileLimitError, readFileBounded } from '../node/boundedRead.js';
+import { MAX_IN_MEMORY_FILE, readDataFile, readFolderFile } from '../node/files.js';
 import { listImageFolder, nodeImageAccess } from '../node/imageFolder.js';
 import { loadMnistBytes } from '../node/mnist.js';
 import { BindError, bindToData, declaredInputShape } from '../train/bindData.js';
 import { CheckpointError, type Checkpoint } from '../train/checkpoint.js';
 import { fitToData, formatChange } from '../train/fitToData.js';
-import { estimateTrainingMemory, GiB, MemoryGuardError } from '../train/memoryGuard.js';
+import { BACKEND_MEMORY_LIMITS, estimateTrainingMemory, formatBytes, GiB, MemoryGuardError } from '../train/memoryGuard.js';
 import { headLossTypes, METRIC_LABEL, metricIsAccuracy, planTraining, type MetricKind } from '../train/losses.js';
 import { train, type EvalResult } from '../train/train.js';
-import { UsageError, type parseArgs } from './main.js';
+import { UsageError, type Args, type Out } from './main.js';
+import { TrainProgress } from './progress.js';
 
-type Args = ReturnType<typeof parseArgs>;
-type Out = { log: (s: string) => void; err: (s: string) => void };
+/** 130: stopped by Ctrl-C (SIGINT), as shells report 128 + 2. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, data: 3, memory: 4, interrupted: 130 } as const;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, data: 3, memory: 4 } as const;
+/** Refuse a non-empty folder before a long run would fail to save into it. */
+function checkSaveTarget(dir: string, force: boolean): void {
+  let entries: string[] = [];
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--save-model ${dir} is a file; give a folder`);
+    entries = readdirSync(dir);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    return; // missing: it is created
+  }
+  if (entries.length && !force) throw new UsageError(`--save-model ${dir} is not empty; give --force to replace it (its current content is removed), or choose another folder`);
+}
+
+/** The data binding's source for a --data argument (what graph.json records of the data). */
+function sourceOf(spec: string): DataBinding['source'] {
+  if (spec === 'mnist') return 'mnist';
+  const ext = spec.toLowerCase().split('.').pop() ?? '';
+  if (ext === 'csv' || ext === 'tsv') return 'csv';
+  if (ext === 'json' || ext === 'npy' || ext === 'npz') return ext;
+  if (isTextFileName(spec)) return 'text';
+  return 'images';
+}
+
+/** A shell-safe rendering of argv, for the "resume with" line. */
+function shellJoin(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The command line that resumes this run from `dir` (the same flags, --resume instead of --checkpoints). */
+export function resumeCommand(rest: string[], dir: string): string {
+  const kept: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--checkpoints' || a === '--resume') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--checkpoints=') || a.startsWith('--resume=')) continue;
+    kept.push(a);
+  }
+  return `perceiver-studio train ${shellJoin([...kept, '--resume', dir])}`;
+}
 
 export interface DataSpec {
   spec: string;
@@ -49,8 +97,9 @@ export interface DataSpec {
 
 function readTextFile(path: string): Uint8Array {
   try {
-    return new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileBounded(path, MAX_IN_MEMORY_FILE, 'text file'));
   } catch (err) {
+    if (err instanceof FileLimitError) throw new DataError(err.reason, { file: path });
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`, { file: path });
   }
@@ -66,10 +115,19 @@ export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> 
     throw new DataError('no such file or folder (give mnist, a .csv/.tsv/.json/.npy/.npz file, or a folder with one subfolder of images per class)', { file: d.spec });
   }
   if (isDir) {
+    const listing = listImageFolder(d.spec);
+    const input = doc.nodes.find((n) => getKind(n.kind)?.isModelInput);
+    const parsed = input ? getKind(input.kind)!.params.safeParse(input.params) : undefined;
+    const params = (parsed?.success ? parsed.data : {}) as Record<string, number>;
+    const folder = { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: d.badRows };
+    const readFile = async (path: string) => new Uint8Array(await readFolderFile(path));
+    if (input?.kind === 'AudioInput') return fileFolderDataset(listing, readFile, audioCodec({ samples: params.samples!, channels: params.channels!, sampleRate: params.sampleRate! }), folder);
+    const content = folderContentKind(listing);
+    if (content === 'audio') throw new BindError(`${d.spec} is a folder of audio clips, but the graph's input ${input ? `"${input.id}" is a ${input.kind}` : 'is missing'}; use an audio template such as templates/audio-perceiver.json (an Audio input node)`, input?.id);
     // Resize images to what the input node declares; axes it leaves at 0 come from the images.
     const declared = declaredInputShape(doc);
     const [height, width, channels] = declared?.length === 3 ? declared : [0, 0, 0];
-    return imageFolderDataset(listImageFolder(d.spec), nodeImageAccess, { ...split, height, width, channels });
+    return imageFolderDataset(listing, nodeImageAccess, { ...split, height, width, channels });
   }
   if (isTextFileName(d.spec) || doc.data?.source === 'text') {
     // Windows as long as the input node takes: a Text bytes node's maxLength.
@@ -146,6 +204,14 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   const memLimit = stringFlag(args, '--memory-limit');
   const memoryLimit = memLimit === undefined ? undefined : Number(memLimit) * GiB;
   if (memoryLimit !== undefined && !(memoryLimit > 0)) throw new UsageError(`--memory-limit is in GiB and must be positive (got ${memLimit})`);
+  const backendMax = BACKEND_MEMORY_LIMITS[backend];
+  if (memoryLimit !== undefined && backendMax !== undefined && memoryLimit > backendMax) {
+    throw new UsageError(
+      `--memory-limit ${memLimit} GiB is more than the ${backend} backend can hold: ${formatBytes(backendMax)}${backend === 'wasm' ? ' (a 32-bit WebAssembly heap)' : " (Node's default heap)"}; give --memory-limit ${backendMax / GiB} or less`,
+    );
+  }
+  const saveDir = stringFlag(args, '--save-model');
+  if (saveDir !== undefined) checkSaveTarget(resolve(saveDir), args.flags.has('--force'));
 
   let resume: Checkpoint | undefined;
   let settings: TrainingSettings = { ...template.training };
@@ -171,11 +237,13 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     throw new UsageError(`the checkpoint in ${resumeDir} has finished ${resume.manifest.epoch} of ${settings.epochs} epochs; give --epochs N with N > ${resume.manifest.epoch} to train further`);
   }
 
+  const dataTarget = stringFlag(args, '--target') ?? template.data?.target;
+  const dataNormalize = enumFlag<NormalizeKind>(args, '--normalize', ['none', 'minmax', 'standardize'], template.data?.normalize ?? 'none');
   const data = await loadDataFor(
     {
       spec: dataSpec,
-      target: stringFlag(args, '--target') ?? template.data?.target,
-      normalize: enumFlag<NormalizeKind>(args, '--normalize', ['none', 'minmax', 'standardize'], template.data?.normalize ?? 'none'),
+      target: dataTarget,
+      normalize: dataNormalize,
       badRows: args.flags.has('--skip-bad-rows') ? 'skip' : 'error',
       // A regression head reads its targets as numbers rather than classes.
       targetKind: headLossTypes(template)[0]?.type === 'regression' ? 'values' : 'classes',
@@ -199,7 +267,8 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   if (!estimate.fits) throw new MemoryGuardError(estimate);
 
   const be = await useNodeBackend(backend);
-  const { model } = compile({ ...doc, training: settings });
+  const compiled = compile({ ...doc, training: settings });
+  const model = compiled.model;
   if (!json) {
     const t = plan.heads[0]!.target;
     const what =
@@ -220,20 +289,68 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   } else {
     out.log(JSON.stringify({ start: true, metric, params: model.countParams(), train: data.train.size, validation: data.validation.size, test: data.test.size, classes: data.classNames, filled, skipped: data.skipped, estimateBytes: estimate.totalBytes, resumedFromEpoch: resume?.manifest.epoch ?? null }));
   }
+  // What a model folder (and a checkpoint folder, read by export --weights and predict) keeps of
+  // the data binding: the bound graph, class names and the normalisation fitted on the training split.
+  const savedDoc: GraphDoc = { ...doc, training: settings, data: { ...(doc.data ?? { source: sourceOf(dataSpec), validationFraction: 0.1, testFraction: 0.2, normalize: 'none', seed: 1 }), ...(dataTarget !== undefined ? { target: dataTarget } : {}), normalize: dataNormalize } };
+  const classTargets = targetsOf(data)[0]!.kind === 'classes';
+  const normalisation = 'normalization' in data ? (data as { normalization: Normalization }).normalization : undefined;
+  const modelInfo = { classNames: classTargets && data.classNames.length ? data.classNames : undefined, normalisation: normalisation && normalisation.kind !== 'none' ? normalisation : undefined };
+  if (checkpointDir) {
+    mkdirSync(checkpointDir, { recursive: true });
+    writeExportFiles(checkpointDir, new Map([['graph.json', JSON.stringify(savedDoc, null, 2)], ['model-info.json', JSON.stringify({ format: MODEL_FOLDER_FORMAT, version: MODEL_FOLDER_VERSION, name: doc.name, ...modelInfo }, null, 2)]]));
+  }
+  const progress = new TrainProgress(json ? { ...out, progressLines: false } : out, settings.epochs);
+  // Ctrl-C: stop after the current step, write a checkpoint that resumes at the next batch (with
+  // --checkpoints), exit 130. A second Ctrl-C exits at once.
+  let interrupted = false;
+  let lastYield = Date.now();
+  let stopCheckpoint: string | undefined;
+  const onSigint = () => {
+    if (interrupted) {
+      progress.clear();
+      out.err('perceiver-studio: interrupted again; exiting without waiting for the checkpoint');
+      process.exit(EXIT.interrupted);
+    }
+    interrupted = true;
+    progress.clear();
+    out.err(`perceiver-studio: interrupted; stopping after this step${checkpointDir ? ' and writing a checkpoint' : ''} (Ctrl-C again to quit at once)`);
+  };
+  process.on('SIGINT', onSigint);
   let result;
+  let saved: { dir: string; files: string[] } | undefined;
   try {
     result = await train(model, data, settings, {
       maxStepsPerEpoch: maxSteps,
-      reportEvery: 10,
+      // --max-steps is for quick checks: evaluation reads at most that many batches per split too.
+      maxEvalExamples: maxSteps !== undefined ? maxSteps * settings.batchSize : undefined,
+      reportEvery: progress.live ? 1 : 10,
       plan,
       resume,
+      shouldStop: () => interrupted,
+      // Training runs on promises that resolve without the event loop; yield to it ~10 times a
+      // second so Ctrl-C (a signal, delivered by the loop) is seen.
+      waitIfPaused: () => {
+        const now = Date.now();
+        if (now - lastYield < 100) return Promise.resolve();
+        lastYield = now;
+        return new Promise<void>((ok) => setImmediate(ok));
+      },
+      skipTestWhenStopped: true,
+      onStep: (e) => progress.step(e),
+      onStopCheckpoint: checkpointDir
+        ? async (capture) => {
+            stopCheckpoint = writeCheckpoint(checkpointDir, await capture());
+          }
+        : undefined,
       onCheckpoint: checkpointDir
         ? async (epoch, capture) => {
             const path = writeCheckpoint(checkpointDir, await capture());
+            progress.clear();
             if (!json) out.log(`  checkpoint: ${path}`);
           }
         : undefined,
       onEpoch: (e) => {
+        progress.clear();
         if (json) out.log(JSON.stringify({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, metric: e.metric, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds }));
         else
           out.log(
@@ -243,8 +360,28 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
           );
       },
     });
+    progress.clear();
+    if (saveDir !== undefined && !interrupted && result.status !== 'diverged') {
+      const trainedInfo = {
+        ...modelInfo,
+        source: { kind: 'trained' as const, run: { epochs: result.epochs.length, steps: result.steps, testAccuracy: result.test?.accuracy ?? null, finishedAt: new Date().toISOString() } },
+      };
+      saved = await writeModelFolder(resolve(saveDir), { model, doc: savedDoc, inputNodes: compiled.inputNodes, info: trainedInfo }, { force: args.flags.has('--force') });
+    }
   } finally {
+    process.off('SIGINT', onSigint);
     model.dispose();
+  }
+  if (interrupted) {
+    // result.epochs holds a resumed run's earlier epochs too: the stop was inside the next one.
+    const at = `epoch ${result.epochs.length + 1} (step ${result.steps} overall)`;
+    if (json) out.log(JSON.stringify({ done: false, status: 'interrupted', steps: result.steps, checkpoint: stopCheckpoint ?? null, resume: checkpointDir ? resumeCommand(args.rest, checkpointDir) : null }));
+    if (stopCheckpoint && checkpointDir) {
+      out.err(`perceiver-studio: interrupted at ${at}; checkpoint written to ${stopCheckpoint}. Resume with:\n  ${resumeCommand(args.rest, checkpointDir)}`);
+    } else {
+      out.err(`perceiver-studio: interrupted at ${at}; nothing was saved (train with --checkpoints DIR to be able to resume)`);
+    }
+    return EXIT.interrupted;
   }
   const final = {
     done: result.status !== 'diverged',
@@ -259,6 +396,8 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     steps: result.steps,
     backend: be.backend,
     message: result.message,
+    testExamples: result.test?.examples ?? null,
+    savedModel: saved?.dir ?? null,
   };
   if (json) out.log(JSON.stringify(final));
   else {
@@ -266,7 +405,10 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     if (result.test && metric === 'accuracy') for (const l of formatConfusion(result.test, data.classNames)) out.log(l);
     const label = METRIC_LABEL[metric];
     const value = result.test ? (metricIsAccuracy(metric) ? (result.test.accuracy * 100).toFixed(2) + '%' : result.test.accuracy.toPrecision(4)) : 'n/a';
-    out.log(`test ${label} ${value}${result.test ? ` (loss ${result.test.loss.toFixed(4)})` : ''} after ${result.seconds.toFixed(1)} s`);
+    const partial = result.test && result.test.examples < data.test.size ? ` on the first ${result.test.examples} of ${data.test.size} test examples (--max-steps limits evaluation)` : '';
+    out.log(`test ${label} ${value}${result.test ? ` (loss ${result.test.loss.toFixed(4)})` : ''}${partial} after ${result.seconds.toFixed(1)} s`);
+    if (saved) out.log(`saved the model to ${saved.dir}: ${saved.files.map((f) => basename(f)).join(', ')}`);
+    else if (saveDir !== undefined) out.err(`perceiver-studio: the model was not saved to ${saveDir} (the run diverged)`);
   }
   return result.status === 'diverged' ? EXIT.failed : EXIT.ok;
 }

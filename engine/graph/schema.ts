@@ -76,7 +76,7 @@ export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;
 
 export const dataBindingSchema = z
   .object({
-    source: z.enum(['mnist', 'csv', 'json', 'npy', 'npz', 'images', 'text']),
+    source: z.enum(['mnist', 'csv', 'json', 'npy', 'npz', 'images', 'text', 'audio', 'points', 'video', 'multimodal']),
     path: z.string().max(4096).optional(),
     target: z.string().max(256).optional(),
     validationFraction: z.number().min(0).max(0.9).default(0.1),

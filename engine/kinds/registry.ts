@@ -5,6 +5,7 @@
 import type { KindDefinition } from './types.js';
 import { imageInput } from './imageInput.js';
 import { audioInput } from './audioInput.js';
+import { pointCloudInput } from './pointCloudInput.js';
 import { textBytes } from './textBytes.js';
 import { tabularInput } from './tabularInput.js';
 import { oneHotLabel } from './oneHotLabel.js';
@@ -42,6 +43,7 @@ type AnyKind = KindDefinition<any>;
 export const KINDS: readonly AnyKind[] = [
   imageInput,
   audioInput,
+  pointCloudInput,
   textBytes,
   tabularInput,
   oneHotLabel,

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SpaceToDepth } from '../../layers/perceiverLayers.js';
 import { MultimodalPad, PixelNeighbourhood, StridedSubsample, TabularTokens, TokenEmbedding } from '../../layers/ioLayers.js';
 import { nextSeed } from '../../layers/perceiverLayers.js';
+import { AudioPatchSpectrum, PointFourierFeatures } from '../../layers/sensorLayers.js';
 import { connectedModalities, MODALITY_PORTS, type Modality } from '../../kinds/multimodal.js';
 import { many, one, type Builder } from './context.js';
 
@@ -11,6 +12,8 @@ const reshapeTo = (name: string, shape: readonly number[]) => tf.layers.reshape(
 export const INPUT_BUILDERS: Record<string, Builder> = {
   ImageInput: (c) => ({ out: c.inputs.in! }),
   AudioInput: (c) => ({ out: c.inputs.in! }),
+  PointCloudInput: (c) =>
+    c.params.numBands === 0 ? { out: c.inputs.in! } : { out: one(new PointFourierFeatures({ name: c.name(), numBands: c.params.numBands, maxResolution: c.params.maxResolution }).apply(c.inputs.in!)) },
   OneHotLabel: (c) => ({ out: one(reshapeTo(c.name(), c.analysis.outputShapes.out!).apply(c.inputs.in!)) }),
   TextBytes: (c) => {
     const [out, embedding, mask] = many(
@@ -86,7 +89,10 @@ export const INPUT_BUILDERS: Record<string, Builder> = {
     }
     return { out: x };
   },
-  AudioPatches: (c) => ({ out: one(reshapeTo(c.name(), c.analysis.outputShapes.out!).apply(c.inputs.in!)) }),
+  AudioPatches: (c) =>
+    c.params.features === 'logMagnitude'
+      ? { out: one(new AudioPatchSpectrum({ name: c.name(), samplesPerPatch: c.params.samplesPerPatch }).apply(c.inputs.in!)) }
+      : { out: one(reshapeTo(c.name(), c.analysis.outputShapes.out!).apply(c.inputs.in!)) },
   Flatten: (c) => {
     const inShape = c.analysis.inputShapes.in!;
     if (inShape.length === 2) return { out: c.inputs.in! };

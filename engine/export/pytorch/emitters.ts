@@ -15,6 +15,7 @@ import { selfDims } from '../../kinds/latentStack.js';
 import { connectedModalities, MODALITY_PORTS, type Modality } from '../../kinds/multimodal.js';
 import { repeatedDims, setIndex, type Sharing } from '../../kinds/repeatedCrossAttend.js';
 import { prod } from '../../kinds/types.js';
+import { pointFrequencies } from '../../kinds/pointCloudInput.js';
 import { kwargs, py } from './python.js';
 
 export interface PyEmitContext {
@@ -91,8 +92,35 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   // ---- inputs and preprocessing ----------------------------------------------------------
   ImageInput: passThrough,
   AudioInput: passThrough,
+  // [xyz, sin(π f_k x_d), cos(π f_k x_d), features] (d-major, k-minor), as engine/layers/sensorLayers PointFourierFeatures.
+  PointCloudInput: (c) => {
+    if (c.params.numBands === 0) return passThrough(c);
+    const f = `torch.tensor([${pointFrequencies(c.params.numBands, c.params.maxResolution).map((v) => v.toPrecision(17)).join(', ')}], device=${'${x}'}.device)`;
+    return {
+      imports: [],
+      forward: (i) => {
+        const x = i.in!;
+        const phase = `(${x}[:, :, :3].unsqueeze(-1) * ${f.replace('${x}', x)}).reshape(${x}.shape[0], ${x}.shape[1], ${3 * c.params.numBands})`;
+        return { out: `torch.cat([${x}[:, :, :3], torch.sin(${phase}), torch.cos(${phase}), ${x}[:, :, 3:]], dim=-1)` };
+      },
+      weights: [],
+    };
+  },
   OneHotLabel: reshapeToOutput,
-  AudioPatches: reshapeToOutput,
+  AudioPatches: (c) =>
+    c.params.features === 'logMagnitude'
+      ? {
+          imports: [],
+          // log(|rfft(periodic Hann · patch)| + 1e-3) per channel, as engine/layers/sensorLayers AudioPatchSpectrum.
+          forward: (i) => {
+            const spp = c.params.samplesPerPatch as number;
+            const [n, width] = c.analysis.outputShapes.out!;
+            const x = `${i.in}.reshape(${i.in}.shape[0], ${n}, ${spp}, -1).transpose(2, 3)`;
+            return { out: `torch.log(torch.abs(torch.fft.rfft(${x} * torch.hann_window(${spp}, periodic=True, device=${i.in}.device), dim=-1)) + 0.001).reshape(${i.in}.shape[0], ${n}, ${width})` };
+          },
+          weights: [],
+        }
+      : reshapeToOutput(c),
   Flatten: (c) => (c.analysis.inputShapes.in!.length === 2 ? passThrough(c) : reshapeToOutput(c)),
   TextBytes: (c) => ({
     imports: ['TokenEmbedding'],
