@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { DataError } from '../data/errors.js';
-import { exportPytorch } from '../export/pytorch/index.js';
+import { exportPytorch, trainHint } from '../export/pytorch/index.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { FileLimitError, readFileBounded, resolveTemplateDataPath } from '../node/boundedRead.js';
 import { mnistNpzFile, readTrainedModelDir, writeExportFiles } from '../node/export.js';
@@ -78,6 +78,6 @@ export async function exportCommand(args: Args, doc: GraphDoc, templatePath: str
   writeExportFiles(resolve(outDir), ex.files);
   out.log(`Exported "${doc.name}" (${ex.model.params.toLocaleString('en-US')} parameters) to PyTorch in ${resolve(outDir)}:`);
   out.log(`  ${[...ex.files.keys()].sort().join(', ')}`);
-  out.log(`Train: cd ${outDir} && torchrun --standalone --nproc_per_node=2 train.py --device cpu${dataFile ? '' : ' --data PATH'}   (see README.md)`);
+  out.log(`Train: cd ${outDir} && ${trainHint(dataFile)}   (see README.md: one GPU, all GPUs, several machines, Slurm)`);
   return 0;
 }

@@ -40,10 +40,12 @@ describe.skipIf(skipReason !== null)(`exported Python compiles and lints clean${
   });
 
   it('ships every .py in engine/export/pytorch/py, byte for byte', () => {
-    for (const f of readdirSync(pyDir).filter((n) => n.endsWith('.py'))) {
+    for (const f of readdirSync(pyDir)) {
       expect(PYTHON_SOURCES.get(f), `${f} is in py/ but not in sources.ts`).toBe(readFileSync(join(pyDir, f), 'utf8'));
     }
     check(pyDir);
+    const sbatch = spawnSync('bash', ['-n', join(pyDir, 'train.sbatch')], { encoding: 'utf8' });
+    expect(sbatch.status, sbatch.stderr).toBe(0);
   });
 
   const docs = [

@@ -125,7 +125,8 @@ class AppOrderSampler(DistributedSampler):
     def start_at(self, k):
         self.skip = k
 
-    def __iter__(self):
+    def epoch_indices(self):
+        """This rank's indices for the epoch (padding as -1-i), before any start_at skip."""
         n = len(self.dataset)
         order = permutation(n, epoch_seed(self.seed, self.epoch)) if self.shuffle else np.arange(n, dtype=np.int64)
         if self.total_size > n:
@@ -133,7 +134,10 @@ class AppOrderSampler(DistributedSampler):
             while pad.shape[0] < self.total_size - n:  # fewer examples than ranks
                 pad = np.concatenate([pad, pad])
             order = np.concatenate([order, pad[: self.total_size - n]])
-        mine = order[self.rank : self.total_size : self.num_replicas][self.skip :]
+        return order[self.rank : self.total_size : self.num_replicas]
+
+    def __iter__(self):
+        mine = self.epoch_indices()[self.skip :]
         self.skip = 0
         return iter(mine.tolist())
 
@@ -431,13 +435,13 @@ class FileItems(Dataset):
 
 def class_folder_index(path, extensions, what):
     """engine/data/images.ts indexImageFolder: classes sorted, files sorted, non-matching skipped."""
-    entries = sorted(os.listdir(path))
+    entries = sorted(e for e in os.listdir(path) if not e.startswith("."))
     classes = locale_sorted([d for d in entries if os.path.isdir(os.path.join(path, d))])
     if not classes:
         raise DataError(f"{path}: the folder has no class subfolders; put the {what} of each class in a subfolder named after the class")
     files, labels, skipped = [], [], 0
     for k, name in enumerate(classes):
-        members = sorted(os.listdir(os.path.join(path, name)))
+        members = sorted(f for f in os.listdir(os.path.join(path, name)) if not f.startswith("."))
         chosen = [f for f in members if f.lower().endswith(extensions)]
         skipped += len(members) - len(chosen)
         if not chosen:
@@ -990,3 +994,16 @@ def set_epoch(ds, epoch):
         if hasattr(ds, "set_epoch"):
             ds.set_epoch(epoch)
         ds = getattr(ds, "base", None)
+
+
+def describe_example(ds, i):
+    """Which example index i of a split is: its file (folders), row (tables) or window (text)."""
+    from torch.utils.data import Subset
+
+    while isinstance(ds, Subset):
+        ds, i = ds.dataset, ds.indices[i]
+    if isinstance(ds, (FileItems, ExampleFolderItems)):
+        return (ds.files if isinstance(ds, FileItems) else ds.folders)[int(ds.rows[i])]
+    if isinstance(ds, TextItems):
+        return f"window {int(ds.rows[i])}"
+    return f"row {int(ds.rows[i])}"

@@ -38,18 +38,22 @@ from torch.utils.data import DataLoader
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import model as model_module  # noqa: E402
-from data import AppOrderSampler, DataError, WeightedItems, open_dataset, set_epoch  # noqa: E402
+from data import AppOrderSampler, DataError, WeightedItems, describe_example, open_dataset, set_epoch  # noqa: E402
 from perceiver_layers import load_weights, save_safetensors  # noqa: E402
 
 TORCH = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2] if p.isdigit())
 MIN_TORCH = (1, 12)
 
 
-def launch_command(nproc, script_args, nnodes=1):
+def launch_command(nproc, script_args, nnodes=1, rdzv_endpoint=None, rdzv_id="perceiver"):
     """The torchrun command for this PyTorch: torchrun of PyTorch < 2 on Python >= 3.11 fails at
-    start unless --redirects/--tee are given (its default no longer parses)."""
+    start unless --redirects/--tee are given (its default no longer parses). One machine:
+    --standalone; several: the c10d rendezvous at rdzv_endpoint (HOST:PORT)."""
     cmd = [sys.executable, "-m", "torch.distributed.run"]
-    cmd += ["--standalone"] if nnodes == 1 else []
+    if rdzv_endpoint:
+        cmd += [f"--nnodes={nnodes}", "--rdzv_backend=c10d", f"--rdzv_endpoint={rdzv_endpoint}", f"--rdzv_id={rdzv_id}"]
+    else:
+        cmd += ["--standalone"]
     cmd += [f"--nproc_per_node={nproc}"]
     if TORCH < (2, 0) and sys.version_info >= (3, 11):
         cmd += ["--redirects", "2", "--tee", "2"]
@@ -108,7 +112,11 @@ def parse_args(cfg, argv=None):
     p.add_argument("--activation-checkpointing", action="store_true", help="recompute attention blocks in the backward pass (less memory, ~30%% more compute)")
     p.add_argument("--fsdp", action="store_true", help="shard parameters, gradients and optimizer state over the GPUs (FullyShardedDataParallel) instead of DDP")
     p.add_argument("--nproc", type=int, default=0, help="start N processes on this machine through torchrun (with the flags this PyTorch needs)")
+    p.add_argument("--nnodes", type=int, default=1, help="with --nproc: the number of machines (each runs this command)")
+    p.add_argument("--rdzv-endpoint", default=None, help="with --nproc on several machines: HOST:PORT of the first machine (c10d rendezvous)")
+    p.add_argument("--rdzv-id", default="perceiver", help="with --nnodes: a job id shared by the machines")
     p.add_argument("--print-launch", action="store_true", help="print the torchrun command for --nproc and exit")
+    p.add_argument("--record-examples", default=None, help="write DIR/rank<R>-epoch<E>.txt: the training examples (files or rows) each rank reads per epoch")
     p.add_argument("--mask-rate", type=float, default=0.15, help="text: fraction of bytes hidden per window")
     p.add_argument("--sample-rate", type=int, default=16000, help="audio: the input's sample rate")
     return p.parse_args(argv)
@@ -307,13 +315,15 @@ def main(argv=None):
         given = list(argv if argv is not None else sys.argv[1:])
         rest, i = [], 0
         while i < len(given):
-            if given[i] == "--nproc":
+            if given[i] in ("--nproc", "--nnodes", "--rdzv-endpoint", "--rdzv-id"):
                 i += 2
                 continue
-            if not given[i].startswith(("--nproc=", "--print-launch")):
+            if not given[i].startswith(("--nproc=", "--nnodes=", "--rdzv-endpoint=", "--rdzv-id=", "--print-launch")):
                 rest.append(given[i])
             i += 1
-        cmd = launch_command(max(args.nproc, 1), rest)
+        if args.nnodes > 1 and not args.rdzv_endpoint:
+            sys.exit("train.py: --nnodes needs --rdzv-endpoint HOST:PORT (the first machine)")
+        cmd = launch_command(max(args.nproc, 1), rest, args.nnodes, args.rdzv_endpoint, args.rdzv_id)
         if args.print_launch:
             print(" ".join(cmd))
             return 0
@@ -480,6 +490,11 @@ def main(argv=None):
         skip = in_epoch_done * accum * micro if epoch == start_epoch else 0
         sampler.start_at(skip)
         in_epoch = in_epoch_done if epoch == start_epoch else 0
+        if args.record_examples:
+            os.makedirs(args.record_examples, exist_ok=True)
+            planned = sampler.epoch_indices()[skip : skip + (steps_per_epoch - in_epoch) * accum * micro]
+            with open(os.path.join(args.record_examples, f"rank{run.rank}-epoch{epoch + 1}.txt"), "w", encoding="utf-8") as f:
+                f.writelines(describe_example(train_ds, int(i)) + "\n" for i in planned if i >= 0)
         in_epoch_done = 0
         t0 = win_t = time.time()
         win_n, seen, loss_sum, loss_count = 0.0, 0.0, 0.0, 0
@@ -579,6 +594,16 @@ def main(argv=None):
         test_loss, test_metric = evaluate(fwd, data["test"], run, autocast, head, micro, workers)
         name = "accuracy" if head["type"] != "regression" else "mse"
         run.log(f"test loss {test_loss:.4f} {name} {test_metric:.4f}", event="done", test_loss=test_loss, **{f"test_{name}": test_metric})
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    except ImportError:  # Windows
+        peak = float("nan")
+    peaks = [peak] * run.world
+    if run.world > 1:
+        dist.all_gather_object(peaks, peak)
+    run.log(f"peak memory per rank: {', '.join(f'{p:,.0f} MiB' for p in peaks)}", event="end", peak_rss_mib=peaks)
     run.close()
     return 0
 
