@@ -38,11 +38,10 @@ export function useHostBridge(commands: AppCommand[], showPanel: (tab: string) =
     const p = runProgress(s);
     return p === null ? null : Math.floor(p * 100) / 100;
   });
-  const docTitle = useEditor((s) => {
-    const t = s.tabs.find((x) => x.id === s.activeTabId)!;
-    return { name: t.history.present.name, dirty: isDirty(t) };
-  });
-  const title = windowTitle(docTitle.name, docTitle.dirty, progress);
+  // Primitives only: a selector returning a new object each call would re-render forever.
+  const docName = useEditor((s) => s.tabs.find((x) => x.id === s.activeTabId)!.history.present.name);
+  const docDirty = useEditor((s) => isDirty(s.tabs.find((x) => x.id === s.activeTabId)!));
+  const title = windowTitle(docName, docDirty, progress);
 
   useEffect(() => {
     document.title = title;
