@@ -21,6 +21,7 @@ import { isServiceError, ServiceError } from '../services/errors.js';
 import { writeExportFolder } from '../services/exports.js';
 import { RecentFiles, SessionStore } from '../services/recent.js';
 import { RecoveryStore } from '../services/recovery.js';
+import { cleanStaleTempFiles } from '../services/safeFs.js';
 import { TemplateLibrary } from '../services/templates.js';
 
 export type HostHandlers = Omit<PerceiverApi, 'onMenuCommand'>;
@@ -67,6 +68,22 @@ export function createServices(config: HostConfig): HostServices {
     recovery: new RecoveryStore(config.userData),
     documents: new DocumentsFolder(join(config.userData, 'documents')),
   };
+}
+
+/**
+ * Remove the temp files interrupted saves left behind (a crash or kill -9 between writing and
+ * renaming), in every folder the services write to. Run once at start, before any request.
+ */
+export async function cleanStaleTemps(config: HostConfig, log: (msg: string) => void = () => {}): Promise<string[]> {
+  const u = config.userData;
+  const removed = [
+    ...(await cleanStaleTempFiles([u, join(u, 'recovery'), join(u, 'documents')])),
+    // Trash slots of the template library are two levels down (.trash/<slot>); export packages up to five.
+    ...(await cleanStaleTempFiles([join(u, 'templates')], { depth: 2 })),
+    ...(await cleanStaleTempFiles([join(u, 'documents', 'exports')], { depth: 5 })),
+  ];
+  if (removed.length) log(`perceiver host: removed ${removed.length} temp file(s) of interrupted saves`);
+  return removed;
 }
 
 export function createHostApi(config: HostConfig, services: HostServices, hooks: ShellHooks): HostHandlers {
@@ -158,7 +175,8 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
       // Electron: a folder the user picked now; web host: the documents folder (the renderer also offers a .zip).
       const parent = hooks.pickExportFolder ? await hooks.pickExportFolder(name) : join(documents.dir, 'exports');
       if (parent === null) return null;
-      const w = await writeExportFolder(parent, name, files);
+      // Web host: documents/exports must be real folders (a planted symlink would send the package elsewhere).
+      const w = await writeExportFolder(parent, name, files, hooks.pickExportFolder ? {} : { linkRoot: config.userData });
       return { name: w.name, location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`, files: w.files, bytes: w.bytes };
     },
     async openExternal({ url }) {

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
-import { createHostApi, createServices } from './hostApi.js';
+import { cleanStaleTemps, createHostApi, createServices } from './hostApi.js';
 import { secretFromEnv, urlWithSecret } from './hostSecret.js';
 import { defaultUserDataDir } from './paths.js';
 import { createWebHost, listen } from './webServer.js';
@@ -56,6 +56,7 @@ export async function startWebHost(opts: ServeOptions): Promise<{ server: Server
   mkdirSync(opts.userData, { recursive: true });
   const pkg = JSON.parse(readFileSync(resolve(opts.appRoot, 'package.json'), 'utf8')) as { version: string };
   const config = { userData: opts.userData, templatesDir: opts.templatesDir, version: pkg.version, platform: process.platform };
+  await cleanStaleTemps(config, (m) => console.error(m));
   const services = createServices(config);
   const handlers = createHostApi(config, services, { shell: 'web', resolver: services.documents });
   const server = createWebHost({

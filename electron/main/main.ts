@@ -9,7 +9,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, scre
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { menuCommandSchema, type MenuCommand } from '../ipc-contract.js';
-import { createHostApi, createServices, dispatch } from '../host/hostApi.js';
+import { cleanStaleTemps, createHostApi, createServices, dispatch } from '../host/hostApi.js';
 import { defaultUserDataDir } from '../host/paths.js';
 import { GrantedPaths } from '../services/documents.js';
 import { appResponse } from './appProtocol.js';
@@ -54,6 +54,7 @@ async function start(): Promise<void> {
   process.on('unhandledRejection', (err) => log.error(`main: unhandled rejection ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
   const recovery = new RendererRecovery();
   const config = { userData, templatesDir, version: app.getVersion(), platform: process.platform };
+  await cleanStaleTemps(config, (m) => log.info(m)).catch((e: Error) => log.error(`main: temp-file cleanup failed: ${e.message}`));
   const services = createServices(config);
   const granted = new GrantedPaths(async () => [...(await services.recent.list()).map((e) => e.handle), ...(await services.session.get()).handles]);
   const windowState = new WindowStateStore(userData);

@@ -10,7 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_EXPORT_BYTES, MAX_EXPORT_FILES, type ExportFileData } from '../ipc-contract.js';
 import { ServiceError } from './errors.js';
-import { atomicWrite, checkFileName, uniqueName } from './safeFs.js';
+import { atomicWrite, checkFileName, refuseLinkedFolders, syncFolder, uniqueName } from './safeFs.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Nested folders in one package ("data/mnist.npz" is one level). */
@@ -70,16 +70,26 @@ export function decodeExportFiles(files: readonly ExportFileData[]): DecodedExpo
  * Write the package into a new folder `<parent>/<name>` (or "<name> (2)", …: an earlier export
  * is never overwritten). On failure the half-written folder is removed.
  */
-export async function writeExportFolder(parent: string, name: string, files: readonly ExportFileData[]): Promise<{ dir: string; name: string; files: number; bytes: number }> {
+export async function writeExportFolder(
+  parent: string,
+  name: string,
+  files: readonly ExportFileData[],
+  opts: { linkRoot?: string } = {},
+): Promise<{ dir: string; name: string; files: number; bytes: number }> {
   checkFileName(name, 'name');
   const decoded = decodeExportFiles(files);
+  // With linkRoot (the web host's user data): no folder between it and the package may be a
+  // symlink, checked before and after creating them.
+  if (opts.linkRoot) await refuseLinkedFolders(opts.linkRoot, parent, 'name');
   await mkdir(parent, { recursive: true });
+  if (opts.linkRoot) await refuseLinkedFolders(opts.linkRoot, parent, 'name');
   const free = await uniqueName(parent, name);
   const dir = join(parent, free);
   // Not recursive: fails if anything (a folder, a symlink) took the name since uniqueName looked.
   await mkdir(dir);
   try {
     for (const f of decoded.files) await atomicWrite(join(dir, ...f.parts), f.data);
+    await syncFolder(parent);
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;

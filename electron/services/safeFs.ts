@@ -6,14 +6,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { MAX_DOC_BYTES, MAX_NAME_LENGTH } from '../ipc-contract.js';
 import { ServiceError } from './errors.js';
 
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
+/**
+ * Device names Windows opens instead of a file, whatever the extension, and also with spaces
+ * before it ("con .json"): CON, PRN, AUX, NUL, CONIN$, CONOUT$, CLOCK$, COM0-9 and LPT0-9, and
+ * COM/LPT with a superscript digit (¹ ² ³), which Windows also treats as those ports.
+ */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|clock\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])[ ]*(\..*)?$/i;
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** Bidirectional controls: U+202E makes "gpj.exe" display as "exe.jpg" (and the like). */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const FORBIDDEN_CHARS = /[/\\<>:"|?*]/;
 
 /**
@@ -27,6 +34,9 @@ export function checkFileName(name: unknown, field = 'name'): string {
     throw new ServiceError(`The file name is too long (over ${MAX_NAME_LENGTH} bytes); choose a shorter name.`, field);
   }
   if (CONTROL.test(name)) throw new ServiceError('The file name contains control characters.', field);
+  if (BIDI.test(name)) {
+    throw new ServiceError('The file name contains a bidirectional control character (such as U+202E), which makes a name display differently from what it is; remove it.', field);
+  }
   if (name === '.' || name === '..' || name.includes('..')) {
     throw new ServiceError(`"${name}" is not allowed: file names may not contain "..".`, field);
   }
@@ -134,7 +144,96 @@ export async function atomicWrite(p: string, text: string | Uint8Array): Promise
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
+  // The rename is only durable once the folder's entry is on disk: without this a power cut
+  // right after a save can bring back the old file (or none).
+  await syncFolder(dir);
   return (await lstat(p)).mtimeMs;
+}
+
+/** fsync a folder (POSIX); a no-op where folders cannot be opened for it (Windows). */
+export async function syncFolder(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, constants.O_RDONLY);
+  } catch {
+    return;
+  }
+  try {
+    await fh.sync();
+  } catch (e) {
+    // EINVAL/EPERM/EISDIR: the platform cannot sync folders; the file itself was synced.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EPERM' && code !== 'EISDIR' && code !== 'EBADF') throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The temp files atomicWrite makes: ".<name>.<pid>.<12 hex>.tmp". */
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the temp files of saves that were interrupted (a crash, kill -9, a power cut) from
+ * `dirs`, down to `depth` levels of subfolders: those of a process that is gone, and any older
+ * than `maxAgeMs` (a pid may be reused). Symlinks are never followed. Returns the paths removed.
+ */
+export async function cleanStaleTempFiles(dirs: readonly string[], opts: { depth?: number; maxAgeMs?: number; now?: number } = {}): Promise<string[]> {
+  const removed: string[] = [];
+  const now = opts.now ?? Date.now();
+  const maxAge = opts.maxAgeMs ?? 24 * 3600 * 1000;
+  const sweep = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory() && depth > 0) await sweep(p, depth - 1);
+      else if (e.isFile()) {
+        const m = TEMP_FILE.exec(e.name);
+        if (!m) continue;
+        const st = await lstat(p).catch(() => null);
+        if (!st) continue;
+        if (!processAlive(Number(m[1])) || now - st.mtimeMs > maxAge) {
+          await unlink(p).then(
+            () => removed.push(p),
+            () => undefined,
+          );
+        }
+      }
+    }
+  };
+  for (const d of dirs) await sweep(d, opts.depth ?? 0);
+  return removed;
+}
+
+/**
+ * Refuse a folder reached through a symbolic link: every component of `p` below `root` must be a
+ * real folder (or not exist yet), so a link planted at documents/exports cannot send writes elsewhere.
+ */
+export async function refuseLinkedFolders(root: string, p: string, field = 'name'): Promise<void> {
+  const base = resolve(root);
+  const target = resolve(p);
+  if (target !== base && !target.startsWith(base + sep)) throw new ServiceError(`"${target}" is outside "${base}".`, field);
+  const parts = target.slice(base.length).split(sep).filter(Boolean);
+  let cur = base;
+  for (const part of parts) {
+    cur = join(cur, part);
+    const st = await lstat(cur).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    });
+    if (!st) return;
+    if (st.isSymbolicLink()) throw new ServiceError(`"${cur.slice(base.length + 1)}" is a symbolic link; the app writes only into real folders it made, so nothing is written through it. Remove the link.`, field, 409);
+    if (!st.isDirectory()) throw new ServiceError(`"${cur.slice(base.length + 1)}" is not a folder.`, field, 409);
+  }
 }
 
 /** Read a small JSON state file, answering `fallback` when missing or unreadable (never throws). */
