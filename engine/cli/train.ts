@@ -11,6 +11,8 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { audioCodec } from '../data/audio.js';
 import { fileFolderDataset, folderContentKind } from '../data/fileFolder.js';
+import { pointCodec } from '../data/pointcloud.js';
+import type { PointCloudParams } from '../kinds/pointCloudInput.js';
 import { compile } from '../compile/compile.js';
 import { targetsOf, TINY_SPLIT, type Dataset } from '../data/dataset.js';
 import { DataError, type Skipped } from '../data/errors.js';
@@ -122,7 +124,13 @@ export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> 
     const folder = { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: d.badRows };
     const readFile = async (path: string) => new Uint8Array(await readFolderFile(path));
     if (input?.kind === 'AudioInput') return fileFolderDataset(listing, readFile, audioCodec({ samples: params.samples!, channels: params.channels!, sampleRate: params.sampleRate! }), folder);
+    if (input?.kind === 'PointCloudInput') {
+      const p = params as unknown as PointCloudParams;
+      const shape = { points: p.points, features: p.features, upAxis: p.upAxis, augment: { rotate: p.augmentRotation, scale: p.augmentScale, jitter: p.augmentJitter } };
+      return fileFolderDataset(listing, readFile, pointCodec(shape), folder);
+    }
     const content = folderContentKind(listing);
+    if (content === 'points') throw new BindError(`${d.spec} is a folder of point clouds / meshes, but the graph's input ${input ? `"${input.id}" is a ${input.kind}` : 'is missing'}; use a point-cloud template such as templates/pointcloud-perceiver.json (a Point cloud input node)`, input?.id);
     if (content === 'audio') throw new BindError(`${d.spec} is a folder of audio clips, but the graph's input ${input ? `"${input.id}" is a ${input.kind}` : 'is missing'}; use an audio template such as templates/audio-perceiver.json (an Audio input node)`, input?.id);
     // Resize images to what the input node declares; axes it leaves at 0 come from the images.
     const declared = declaredInputShape(doc);

@@ -14,6 +14,7 @@ const params = z
   })
   .strict();
 type P = z.infer<typeof params>;
+export type PointCloudParams = P;
 
 /** Frequencies π·f_k, f_k = linspace(1, maxResolution/2, K) (DM's Fourier features, for coordinates). */
 export function pointFrequencies(numBands: number, maxResolution: number): number[] {
