@@ -82,6 +82,17 @@ describe('argument parsing', () => {
     expect((await cli(['export'])).err[0]).toMatch(/export needs a template file/);
   });
 
+  it('dispatches predict and import-hf with their own help and flags', async () => {
+    const { PREDICT_HELP } = await import('./predict.js');
+    const h = await cli(['predict', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.out[0]).toBe(PREDICT_HELP);
+    expect((await cli(['help', 'predict'])).out[0]).toBe(PREDICT_HELP);
+    expect((await cli(['prdict', 'x'])).err[0]).toMatch(/did you mean "predict"\?/);
+    expect((await cli(['predict', 'dir', 'a.png', '--inptu', 'x=y.npy'])).err[0]).toMatch(/unknown option --inptu for predict; did you mean --input\?/);
+    expect((await cli(['import-hf', 'folder', '--froce'])).err[0]).toMatch(/did you mean --force\?/);
+  });
+
   it('nearest() suggests only close spellings', () => {
     expect(nearest('--max-step', ['--max-steps', '--mask-rate'])).toBe('--max-steps');
     expect(nearest('--ouput', ['--out', '--format'])).toBe('--out');

@@ -48,7 +48,13 @@ Usage:
       The package copies FILE, or else the template's data.path, which must stay inside the
       template's folder (no absolute paths, "..", or symlinks out); only regular files up to 2 GiB.
       Exit 3 when the data file is refused.
-  perceiver-studio --help | --version
+  perceiver-studio predict <model-dir|checkpoint-dir> [files…] [--input NAME=FILE.npy …] [--out OUT.npz]
+                           [--top-k K] [--json] [--graph TEMPLATE.json]
+      Run a model folder (train --save-model, import-hf) or a checkpoint folder on new input
+      (images, text, CSV rows, .npy); top-k classes or an .npz. predict --help for details.
+  perceiver-studio import-hf <folder> --out <model-dir> [--force] [--memory-limit GiB] [--json]
+      A downloaded Hugging Face Perceiver checkpoint as a model folder. import-hf --help for details.
+  perceiver-studio --help | --version | <command> --help
 
   A misspelt command or flag is refused (exit 2) with the nearest valid one.
 
@@ -78,6 +84,8 @@ export interface Args {
   flags: Map<string, string | true>;
   /** The arguments after the command, as given (for commands that parse again themselves). */
   rest: string[];
+  /** Every value of a repeatable flag ('strings'), by "--name". */
+  lists: Map<string, string[]>;
 }
 
 /** How the CLI prints: lines to stdout / stderr; `progress` draws a live progress bar (a terminal's stderr). */
@@ -90,7 +98,8 @@ export interface Out {
   progressLines?: boolean;
 }
 
-type OptionKind = 'string' | 'boolean';
+/** 'strings': a flag that may be given several times (args.lists holds every value). */
+type OptionKind = 'string' | 'strings' | 'boolean';
 
 /**
  * One command of the dispatch table: its flags (each "--name" a value or a switch), how many
@@ -101,6 +110,8 @@ export interface CommandSpec {
   options: Record<string, OptionKind>;
   positionals: { min: number; max: number; what: string };
   run: (args: Args, out: Out) => number | Promise<number>;
+  /** `perceiver-studio <command> --help` prints this (the general HELP otherwise). */
+  help?: () => Promise<string>;
 }
 
 const TRAIN_OPTIONS: Record<string, OptionKind> = {
@@ -147,6 +158,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
       const { exportCommand } = await import('./export.js');
       return exportCommand(args, readTemplate(args.positional[0]), args.positional[0]!, out);
     },
+  },
+  predict: {
+    options: { '--input': 'strings', '--out': 'string', '--top-k': 'string', '--json': 'boolean', '--graph': 'string', '--backend': 'string' },
+    positionals: { min: 1, max: Infinity, what: 'a model folder (or checkpoint folder) and input files' },
+    run: async (args, out) => (await import('./predict.js')).predictCommand(args.rest, out),
+    help: async () => (await import('./predict.js')).PREDICT_HELP,
+  },
+  'import-hf': {
+    options: { '--out': 'string', '--force': 'boolean', '--memory-limit': 'string', '--json': 'boolean' },
+    positionals: { min: 1, max: 1, what: 'a downloaded Hugging Face Perceiver folder' },
+    run: async (args, out) => (await import('./importHf.js')).importHfCommand(args.rest, out),
+    help: async () => (await import('./importHf.js')).IMPORT_HF_HELP,
   },
 };
 
@@ -200,16 +223,24 @@ export function parseArgs(argv: string[]): Args {
       strict: true,
       allowPositionals: true,
       options: Object.fromEntries(
-        Object.entries(allowed).map(([name, type]) => [name.slice(2), name === '--help' ? { type, short: 'h' } : name === '--version' ? { type, short: 'v' } : { type }]),
+        Object.entries(allowed).map(([name, kind]) => {
+          const type = kind === 'boolean' ? 'boolean' : 'string';
+          return [name.slice(2), name === '--help' ? { type, short: 'h' } : name === '--version' ? { type, short: 'v' } : kind === 'strings' ? { type, multiple: true } : { type }];
+        }),
       ),
     });
   } catch (err) {
     throw new UsageError(explainParseError(err as Error & { code?: string }, command, allowed));
   }
   const flags = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   for (const [k, v] of Object.entries(parsed.values)) {
     if (v === undefined || v === false) continue;
-    flags.set(`--${k}`, typeof v === 'string' ? v : true);
+    if (Array.isArray(v)) {
+      const values = v.filter((x): x is string => typeof x === 'string');
+      lists.set(`--${k}`, values);
+      if (values.length) flags.set(`--${k}`, values[values.length - 1]!);
+    } else flags.set(`--${k}`, typeof v === 'string' ? v : true);
   }
   const positional = parsed.positionals;
   if (spec && !flags.has('--help')) {
@@ -217,7 +248,7 @@ export function parseArgs(argv: string[]): Args {
       throw new UsageError(`${command} takes ${spec.positionals.what}; got ${positional.length} arguments (${positional.map((p) => `"${p}"`).join(', ')}). Give each flag's value right after it (e.g. --epochs 5)`);
     }
   }
-  return { command, positional, flags, rest: first >= 0 ? argv.slice(first + 1) : [] };
+  return { command, positional, flags, lists, rest: first >= 0 ? argv.slice(first + 1) : [] };
 }
 
 function explainParseError(err: Error & { code?: string }, command: string | undefined, allowed: Record<string, OptionKind>): string {
@@ -349,6 +380,11 @@ export async function runCli(argv: string[], out: Out = defaultOut()): Promise<n
     args = parseArgs(argv);
     if (args.flags.has('--version')) {
       out.log(versionLine());
+      return 0;
+    }
+    const own = args.command === 'help' ? COMMANDS[args.positional[0] ?? ''] : args.command ? COMMANDS[args.command] : undefined;
+    if ((args.flags.has('--help') || args.command === 'help') && own?.help) {
+      out.log(await own.help());
       return 0;
     }
     if (args.flags.has('--help') || !args.command || args.command === 'help') {
