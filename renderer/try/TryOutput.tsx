@@ -42,7 +42,7 @@ export function TryOutput({ info, prediction }: { info: TryWeightsInfo; predicti
         )}
         {out.kind === 'tokens' && <TokenOutput out={out} />}
       </section>
-      <AttentionOfInput prediction={prediction} />
+      <AttentionOfInput info={info} prediction={prediction} />
     </div>
   );
 }
@@ -92,7 +92,7 @@ function TokenOutput({ out }: { out: Extract<TryPrediction['output'], { kind: 't
 
 type Pick = number | 'mean';
 
-function AttentionOfInput({ prediction }: { prediction: TryPrediction }) {
+function AttentionOfInput({ info, prediction }: { info: TryWeightsInfo; prediction: TryPrediction }) {
   const series = useMemo(() => encoderSeries(prediction.maps), [prediction.maps]);
   const decoders = useMemo(() => prediction.maps.filter((m) => m.role === 'decoder'), [prediction.maps]);
   const [latent, setLatent] = useState<Pick>('mean');
@@ -139,7 +139,7 @@ function AttentionOfInput({ prediction }: { prediction: TryPrediction }) {
               <figcaption className="small muted">{latent === 'mean' ? 'mean over latents' : `latent ${latent + 1}`}</figcaption>
             </figure>
           </div>
-          {!image && seen.x.length === shown.values.length && <InputStrip x={seen.x} cells={shown} />}
+          {!image && seen.x.length === shown.values.length && <InputStrip x={seen.x} cells={shown} names={info.input.kind === 'table' ? info.featureNames : []} />}
         </>
       )}
       {decoders.map((d) => (
@@ -149,11 +149,11 @@ function AttentionOfInput({ prediction }: { prediction: TryPrediction }) {
   );
 }
 
-/** Text bytes (token ids) or table features tinted by the attention each position receives. */
-function InputStrip({ x, cells }: { x: Float32Array; cells: CellGrid }) {
+/** Text bytes (token ids) or table features (by column name) tinted by the attention each position receives. */
+function InputStrip({ x, cells, names }: { x: Float32Array; cells: CellGrid; names: string[] }) {
   const scale = maxOf(cells.values);
   const ids = Array.from(x);
-  const isText = ids.every((v) => Number.isInteger(v) && v >= 0 && v < 262);
+  const isText = !names.length && ids.every((v) => Number.isInteger(v) && v >= 0 && v < 262);
   let n = ids.length;
   if (isText) while (n > 0 && ids[n - 1] === 0) n--;
   return (
@@ -162,8 +162,8 @@ function InputStrip({ x, cells }: { x: Float32Array; cells: CellGrid }) {
         const t = scale > 0 ? cells.values[i]! / scale : 0;
         const [r, g, b] = colour(t);
         return (
-          <span key={i} title={`position ${i + 1}: ${(cells.values[i]! * 100).toFixed(2)}%`} style={{ background: `rgb(${r},${g},${b})`, color: t > 0.6 ? '#000' : '#fff' }}>
-            {isText ? stripText(v) : v.toFixed(2)}
+          <span key={i} title={`${names[i] ?? `position ${i + 1}`}${isText ? '' : ` = ${v.toFixed(3)} (as the model saw it)`}: ${(cells.values[i]! * 100).toFixed(2)}% of the attention`} style={{ background: `rgb(${r},${g},${b})`, color: t > 0.6 ? '#000' : '#fff' }}>
+            {isText ? stripText(v) : (names[i] ?? v.toFixed(2))}
           </span>
         );
       })}

@@ -151,7 +151,7 @@ function pickFile(accept: string, onFile: (f: File) => void) {
   input.click();
 }
 
-/** Drop or paste a file anywhere on `children`. */
+/** Drop a file anywhere on `children` (image inputs also take a paste anywhere in the tab). */
 function DropZone({ accept, onFile, label, children }: { accept: RegExp; onFile: (f: File) => void; label: string; children: React.ReactNode }) {
   const [over, setOver] = useState(false);
   const take = (files: FileList | null | undefined) => {
@@ -179,9 +179,6 @@ function DropZone({ accept, onFile, label, children }: { accept: RegExp; onFile:
         setOver(false);
         take(ev.dataTransfer.files);
       }}
-      onPaste={(ev) => {
-        if (take(ev.clipboardData.files)) ev.preventDefault();
-      }}
     >
       {children}
     </div>
@@ -197,6 +194,20 @@ function ImageInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryI
     setFile(f.name);
     onInput({ kind: 'imageFile', file: f });
   };
+  // Paste an image anywhere while this tab is open (not into a text field).
+  useEffect(() => {
+    const onPaste = (ev: ClipboardEvent) => {
+      const t = ev.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
+      const f = ev.clipboardData?.files[0];
+      if (!f) return;
+      ev.preventDefault();
+      if (IMAGE_FILE.test(f.type) || IMAGE_FILE.test(f.name)) fromFile(f);
+      else showError(`${f.name || 'the pasted file'}: not a PNG or JPEG image; paste an image`);
+    };
+    window.addEventListener('paste', onPaste);
+    return () => window.removeEventListener('paste', onPaste);
+  });
   const [h, w, c] = info.input.shape;
   return (
     <DropZone accept={IMAGE_FILE} onFile={fromFile} label="not a PNG or JPEG image; drop a .png or .jpg">

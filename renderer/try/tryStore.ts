@@ -7,7 +7,7 @@ import { useSyncExternalStore } from 'react';
 import type { GraphDoc } from '../../engine/graph/schema';
 import { getDataState, sourceForRun } from '../data/dataStore';
 import { checkpointKeyFor } from '../training/trainer';
-import { onWorkerMessage, postToWorker } from '../training/workerClient';
+import { onWorkerCrash, onWorkerMessage, postToWorker } from '../training/workerClient';
 import type { FromWorkerTry, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from '../worker/protocol';
 
 export interface TryStoreState {
@@ -49,6 +49,14 @@ onWorkerMessage((m) => {
 });
 
 type Request = ToWorkerTry extends infer T ? (T extends { requestId: number } ? Omit<T, 'requestId'> : never) : never;
+
+// A crashed worker answers nothing: settle every open request with the crash, so nothing waits forever.
+onWorkerCrash((message) => {
+  const open = [...waiting.entries()];
+  waiting.clear();
+  for (const [requestId, done] of open) done({ type: 'tryInfo', requestId, info: null, changes: [], error: message });
+  set({ busy: false, loadingWeights: false, answer: { info: null, changes: [] }, prediction: null, error: `${message}; the weights it held are gone — train or import again.` });
+});
 
 function ask(msg: Request): Promise<FromWorkerTry> {
   const requestId = nextId++;

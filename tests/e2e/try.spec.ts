@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { tempDir } from './dataFixtures';
+import { csvText, tempDir, writeCsv } from './dataFixtures';
 import { DatasetPage } from './pages/DatasetPage';
 import { EditorPage } from './pages/EditorPage';
 import { FilesPage } from './pages/FilesPage';
@@ -177,4 +177,40 @@ test('Try on the byte MLM: type text, fill the hidden bytes', async ({ page }) =
   await expect(tryTab.decoderMap).toBeVisible();
   await tryTab.screenshot('try-05-text');
   await tryTab.panelShot('try-05b-text-output', tryTab.decoderMap);
+});
+
+test('Try on the tabular template: one field per CSV column, top-k species, a named error for a bad field', async ({ page }) => {
+  test.setTimeout(150_000);
+  const csv = writeCsv(tempDir('try-csv'), 'flowers.csv', csvText(150));
+  const editor = new EditorPage(page);
+  const data = new DatasetPage(page);
+  const training = new TrainingPage(page);
+  const tryTab = new TryPage(page);
+  await editor.open();
+  const d = await new FilesPage(page).openDialog();
+  await d.getByRole('tab', { name: 'Templates' }).click();
+  await d.getByRole('button', { name: /^Tabular Perceiver/ }).click();
+  await data.chooseFile(csv);
+  await expect(data.binding).toContainText('Fits the graph');
+  await training.setShortRun(12, 16, 7);
+  await training.trainButton.click();
+  await expect(training.status).toHaveText(/Finished/, { timeout: 120_000 });
+
+  await tryTab.show();
+  const form = page.getByRole('form', { name: 'Table row' });
+  // The fields are the CSV's feature columns, started from its first row as read from the file.
+  for (const name of ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8']) await expect(form.getByRole('textbox', { name, exact: true })).toBeVisible();
+  await expect(form.getByRole('textbox', { name: 'species' })).toHaveCount(0);
+  // A "versicolor" row: features 2, 5 and 8 high (class 1 of the generator: j % 3 === 1).
+  const row = ['0', '2', '0', '0', '2', '0', '0', '2'];
+  for (let j = 0; j < 8; j++) await form.getByRole('textbox', { name: `f${j + 1}`, exact: true }).fill(row[j]!);
+  await form.getByRole('button', { name: 'Predict' }).click();
+  const top = await tryTab.topK();
+  expect(top.map((t) => t.name).sort()).toEqual(['setosa', 'versicolor', 'virginica']);
+  expect(top[0]!.name).toBe('versicolor');
+  await tryTab.screenshot('try-06-table');
+
+  await form.getByRole('textbox', { name: 'f3', exact: true }).fill('abc');
+  await form.getByRole('button', { name: 'Predict' }).click();
+  await expect(tryTab.error).toContainText('the field “f3” has "abc", which is not a number');
 });
