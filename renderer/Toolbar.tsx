@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { AppCommand } from './commands/appCommands';
 import { useAnalysis } from './state/analysisContext';
 import { requestCloseTab, isDirty, perform, switchTab, useEditor } from './state/store';
@@ -13,6 +13,10 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
   const canUndo = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.past.length > 0);
   const canRedo = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.future.length > 0);
   const training = useTrainer((s) => isTraining(s));
+  // What ▶ Train trains on: the graph's data binding (the built-in digits when there is none).
+  const dataSource = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.present.data?.source ?? 'mnist');
+  const dataPath = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.present.data?.path ?? null);
+  const trainsOn = dataSource === 'mnist' ? 'the built-in MNIST digits' : `${dataPath ? `“${dataPath}”` : `the ${dataSource} data`} (Dataset tab)`;
   const stopping = useTrainer((s) => s.status === 'stopping');
   const firstError = useAnalysis().problems.find((p) => p.severity === 'error');
   const cmd = (id: string) => commands.find((c) => c.id === id)!;
@@ -26,13 +30,18 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
   };
   const theme = useTheme();
   const [renaming, setRenaming] = useState<string | null>(null);
+  // The active tab is always in view in the tab strip (after a switch, an open, a reopen).
+  const strip = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    strip.current?.querySelector('.graph-tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [activeId, tabs.length]);
   const trainDisabledReason = !training && firstError ? `Fix the graph first: ${firstError.message}` : null;
   return (
     <header className="toolbar">
       <div className="brand" aria-hidden="true">
         <span className="logo">◆</span> Perceiver Studio
       </div>
-      <div className="graph-tabs" role="tablist" aria-label="Open graphs">
+      <div className="graph-tabs" role="tablist" aria-label="Open graphs" ref={strip}>
         {tabs.map((t) => {
           const dirty = isDirty(t);
           const name = t.history.present.name;
@@ -56,7 +65,7 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
                   }}
                 />
               ) : (
-              <button type="button" role="tab" onDoubleClick={() => (switchTab(t.id), setRenaming(t.id))} aria-selected={t.id === activeId} onClick={() => switchTab(t.id)} title={`${t.fileName ?? 'not saved yet'} — double-click to rename the graph`} aria-label={`${name}${dirty ? ' (unsaved changes)' : ''}`}>
+              <button type="button" role="tab" onDoubleClick={() => (switchTab(t.id), setRenaming(t.id))} aria-selected={t.id === activeId} onClick={() => switchTab(t.id)} title={`${name} — ${t.fileName ?? 'not saved yet'} — double-click to rename the graph`} aria-label={`${name}${dirty ? ' (unsaved changes)' : ''}`}>
                 {name}
                 {dirty && <span className="dirty" aria-hidden="true"> ●</span>}
               </button>
@@ -100,7 +109,7 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
           disabled={!!trainDisabledReason || stopping}
           aria-label={training ? 'Stop training' : 'Train'}
           aria-describedby={trainDisabledReason ? 'train-disabled-reason' : undefined}
-          title={trainDisabledReason ?? (training ? 'Stop after the current step' : 'Train on the built-in MNIST digits (Ctrl+Enter)')}
+          title={trainDisabledReason ?? (training ? 'Stop after the current step' : `Train on ${trainsOn} (Ctrl+Enter)`)}
         >
           {training ? (stopping ? 'Stopping…' : '■ Stop') : '▶ Train'}
         </button>

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { axisSize } from '../training/LossChart';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { downloadElementPng } from './download';
@@ -44,7 +45,7 @@ export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange
       scales: { x: { time: false, range: (_u, lo, hi) => { const pad = hi > lo ? (hi - lo) * 0.06 : Math.max(1, Math.abs(lo) * 0.05); return [lo - pad, hi + pad]; } }, y: { distr: logY ? 3 : 1, ...(yRange ? { range: yRange } : {}) } },
       axes: [
         { ...axis, label: xLabel, labelSize: 14, size: 32, ...(integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) },
-        { ...axis, size: 46, ...(integerY ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}), values: percentY ? (_u, v) => v.map((t) => `${(t * 100).toFixed(percentDigits(v))}%`) : undefined },
+        { ...axis, size: axisSize, ...(integerY ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}), values: percentY ? (_u, v) => v.map((t) => `${(t * 100).toFixed(percentDigits(v))}%`) : undefined },
       ],
       series: [
         { label: xLabel },

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import uPlot from 'uplot';
+import { axisSize } from '../training/LossChart';
 import { getKind } from '../../engine/kinds/registry';
 import { formatBytes, formatFlops, formatInt } from '../format';
 import { useAnalysis } from '../state/analysisContext';
@@ -91,8 +92,8 @@ function ScalingChart({ points, currentM }: { points: { m: number; perceiverFlop
         legend: { show: false },
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 }, b: { distr: 3 } },
         axes: [
-          { ...axis, label: 'input tokens M (FLOPs per example on the y axis)', labelSize: 16, values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : x >= 1000 ? `${x / 1000}k` : String(x))) },
-          { ...axis, size: 48, values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : si(x))) },
+          { ...axis, label: 'input tokens M', labelSize: 16, values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : x >= 1000 ? `${x / 1000}k` : String(x))) },
+          { ...axis, label: 'FLOPs / example', labelSize: 16, size: axisSize, values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : si(x))) },
         ],
         series: [
           { label: 'M' },

@@ -2,15 +2,15 @@
 export function ConfusionMatrix({ confusion, classNames }: { confusion: number[][]; classNames?: string[] }) {
   const max = Math.max(1, ...confusion.flat());
   const name = (i: number) => classNames?.[i] ?? String(i);
-  const short = (i: number, n: number) => (name(i).length > n ? `${name(i).slice(0, n - 1)}…` : name(i));
+  // Full class names: columns written vertically, rows as they are (no "versi…").
   return (
     <table className="confusion" aria-label="Confusion matrix (rows: true class, columns: predicted)">
       <thead>
         <tr>
           <th scope="col">t\p</th>
           {confusion.map((_, j) => (
-            <th key={j} scope="col" title={name(j)}>
-              {short(j, 6)}
+            <th key={j} scope="col" title={name(j)} className="cm-col">
+              <span>{name(j)}</span>
             </th>
           ))}
         </tr>
@@ -18,8 +18,8 @@ export function ConfusionMatrix({ confusion, classNames }: { confusion: number[]
       <tbody>
         {confusion.map((row, i) => (
           <tr key={i}>
-            <th scope="row" title={name(i)}>
-              {short(i, 9)}
+            <th scope="row" title={name(i)} className="cm-row">
+              {name(i)}
             </th>
             {row.map((v, j) => (
               <td key={j} style={{ background: `rgba(${i === j ? '105,240,174' : '255,138,128'}, ${v ? 0.15 + 0.85 * (v / max) : 0})` }} title={`true ${name(i)}, predicted ${name(j)}: ${v}`}>

@@ -36,8 +36,8 @@ export function LossChart({
       scales: { x: { time: false }, acc: percent ? { range: [0, 1] } : { auto: true } },
       axes: [
         { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, label: 'step', labelSize: 16, size: 36 },
-        { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, size: 44 },
-        { scale: 'acc', side: 1, stroke: '#8a93a6', grid: { show: false }, size: 40, values: (_u, v) => v.map((x) => (percent ? `${Math.round(x * 100)}%` : x.toPrecision(2))) },
+        { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, size: axisSize },
+        { scale: 'acc', side: 1, stroke: '#8a93a6', grid: { show: false }, size: axisSize, values: (_u, v) => v.map((x) => (percent ? `${Math.round(x * 100)}%` : x.toPrecision(2))) },
       ],
       series: [
         { label: 'step' },
@@ -71,4 +71,10 @@ export function LossChart({
   }, [steps, losses, epochEnds, trainAcc, valAcc, metric, percent]);
 
   return <div ref={host} className="loss-chart" role="img" aria-label="Training loss and accuracy chart" />;
+}
+
+/** An axis wide enough for its longest tick label ("100%", "0.0012"), so none is cut. */
+export function axisSize(u: uPlot, values: string[] | null): number {
+  const longest = Math.max(3, ...(values ?? []).map((v) => String(v ?? '').length));
+  return 18 + Math.ceil(longest * 7.2);
 }
