@@ -324,6 +324,7 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     out.err(`perceiver-studio: interrupted; stopping after this step${checkpointDir ? ' and writing a checkpoint' : ''} (Ctrl-C again to quit at once)`);
   };
   process.on('SIGINT', onSigint);
+  const skippedAtStart = data.skipped.count;
   let result;
   let saved: { dir: string; files: string[] } | undefined;
   try {
@@ -404,11 +405,17 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     steps: result.steps,
     backend: be.backend,
     message: result.message,
+    // Streamed folders find bad files while training (--skip-bad-rows): the count at the end.
+    skipped: data.skipped,
     testExamples: result.test?.examples ?? null,
     savedModel: saved?.dir ?? null,
   };
   if (json) out.log(JSON.stringify(final));
   else {
+    if (data.skipped.count > skippedAtStart) {
+      out.log(`while streaming the data:`);
+      reportSkipped({ count: data.skipped.count - skippedAtStart, reasons: data.skipped.reasons.slice(skippedAtStart) }, out);
+    }
     if (result.message) (result.status === 'diverged' ? out.err : out.log)(result.message);
     if (result.test && metric === 'accuracy') for (const l of formatConfusion(result.test, data.classNames)) out.log(l);
     const label = METRIC_LABEL[metric];

@@ -1,0 +1,63 @@
+/** CLI training on generated audio and point-cloud folders (brief runs; the ≥ 90% runs are in trainSensors.slow.test.ts). */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './main.js';
+
+let dir: string;
+let espeak = true;
+
+async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { log: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out, err };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ps-cli-sensors-'));
+  try {
+    execFileSync('node', ['scripts/gen-spoken-digits.mjs', '--out', join(dir, 'digits'), '--per-class', '5'], { stdio: 'pipe' });
+  } catch (err) {
+    espeak = false;
+    console.warn(`skipped the audio CLI test: scripts/gen-spoken-digits.mjs needs espeak-ng (${(err as Error).message.split('\n')[0]})`);
+  }
+  execFileSync('node', ['scripts/gen-shapes.mjs', '--out', join(dir, 'shapes'), '--per-class', '6'], { stdio: 'pipe' });
+  writeFileSync(join(dir, 'shapes', 'cube', 'broken.ply'), 'ply\nformat ascii 1.0\nelement vertex 50\nproperty float x\nproperty float y\nproperty float z\nend_header\n0 0 0\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('train on sensor folders', () => {
+  it('templates/audio-perceiver.json trains on a folder of spoken digits: classes, progress, confusion matrix', async (ctx) => {
+    if (!espeak) return ctx.skip();
+    const r = await cli(['train', 'templates/audio-perceiver.json', '--data', join(dir, 'digits'), '--epochs', '1', '--max-steps', '2', '--json']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    const start = JSON.parse(r.out[0]!);
+    expect(start.classes).toEqual(['eight', 'five', 'four', 'nine', 'one', 'seven', 'six', 'three', 'two', 'zero']);
+    const final = JSON.parse(r.out[r.out.length - 1]!);
+    expect(final.confusion).toHaveLength(10);
+    expect(final.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(start.test);
+  });
+
+  it('templates/pointcloud-perceiver.json trains on generated meshes, fits its class count, counts a truncated PLY as skipped', async () => {
+    const r = await cli(['train', 'templates/pointcloud-perceiver.json', '--data', join(dir, 'shapes'), '--epochs', '1', '--skip-bad-rows']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/on .*shapes: \d+ train \/ \d+ validation \/ \d+ test, 8 classes, input \[512, 3\]/);
+    expect(r.out).toContain('skipped 1 item:');
+    expect(r.out.some((l) => l.includes('broken.ply: the PLY header declares 50 vertex elements but the file ends after 1; the file is truncated — export it again'))).toBe(true);
+    expect(r.out.some((l) => /^test accuracy \d/.test(l))).toBe(true);
+  });
+
+  it('stops on a bad file with its name (exit 3) without --skip-bad-rows, and says which template fits a folder', async () => {
+    const r = await cli(['train', 'templates/pointcloud-perceiver.json', '--data', join(dir, 'shapes'), '--epochs', '1']);
+    expect(r.code).toBe(3);
+    expect(r.err[0]).toMatch(/broken\.ply: the PLY header declares 50 vertex elements/);
+    const m = await cli(['train', 'templates/mnist-perceiver-io.json', '--data', join(dir, 'shapes')]);
+    expect(m.code).toBe(1);
+    expect(m.err[0]).toContain('is a folder of point clouds / meshes, but the graph\'s input "image" is a ImageInput; use a point-cloud template such as templates/pointcloud-perceiver.json');
+  });
+});
