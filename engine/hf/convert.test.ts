@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../graph/analyse.js';
 import { FIXTURE_CLASSES, REAL_CONFIGS, haveFixtures, readBytes, readJson, readKeyList } from '../node/hfFixtures.js';
-import { expectedTfWeights, hfBindings, hfConfigJson, hfConfigToGraph, HfImportError, hfToWeights, weightsToHf } from './convert.js';
+import { expectedTfWeights, hfBindings, hfConfigJson, hfConfigToGraph, hfConfigWithLabels, HfImportError, hfToWeights, weightsToHf } from './convert.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 const PUBLISHED: Record<string, number> = {
@@ -46,6 +46,19 @@ describe.skipIf(!haveFixtures)('HF config → graph', () => {
       expect(expectedTfWeights(config).size).toBeGreaterThan(0);
     });
   }
+});
+
+describe.skipIf(!haveFixtures)('HF config for fine-tuning', () => {
+  it('hfConfigWithLabels gives a new head size and a loadable config.json', () => {
+    const config = hfConfigWithLabels(readJson('PerceiverForImageClassificationFourier', 'config.json'), ['cat', 'dog', 'fox', 'owl']);
+    const { doc } = hfConfigToGraph(config);
+    expect(doc.nodes.find((n) => n.id === 'head')!.params.numClasses).toBe(4);
+    const json = hfConfigJson(config) as { id2label: Record<string, string>; architectures: string[] };
+    expect(json.id2label).toEqual({ 0: 'cat', 1: 'dog', 2: 'fox', 3: 'owl' });
+    expect(json.architectures).toEqual(['PerceiverForImageClassificationFourier']);
+    const keys = hfBindings(config).filter((b) => b.key.includes('final_layer'));
+    expect(keys.map((k) => k.shape)).toEqual([[4, 32], [4]]);
+  });
 });
 
 describe('HF config errors', () => {

@@ -572,6 +572,26 @@ export function expectedTfWeights(config: unknown): Map<string, number[]> {
 }
 
 /**
+ * One HF tensor → its tfjs weight (layout changed for Linear / conv kernels), after checking its
+ * shape and dtype against the binding; null for entries the graph does not keep (BatchNorm's
+ * num_batches_tracked, zero-width padding). For streaming imports: convert tensor by tensor.
+ * A 'same'-layout tensor's data is used as is (not copied).
+ */
+export function hfTensorToWeight(bd: HfBinding, t: HfTensor, hfClass = 'the model'): { name: string; array: NamedArray } | null {
+  if (t.shape.length !== bd.shape.length || t.shape.some((d, i) => d !== bd.shape[i])) {
+    throw new HfImportError(`"${bd.key}" has shape ${shapeText(t.shape)} but config.json implies ${shapeText(bd.shape)} for ${hfClass}`);
+  }
+  if (bd.dtype === 'I64') {
+    if (t.dtype !== 'I64') throw new HfImportError(`"${bd.key}" should be an integer (I64) tensor, found ${t.dtype}`);
+    return null;
+  }
+  if (t.dtype === 'I64') throw new HfImportError(`"${bd.key}" is an integer tensor; a float tensor (F32/F16/BF16) was expected`);
+  if (!bd.tf || numel(bd.shape) === 0) return null;
+  const a: NamedArray = { shape: [...t.shape], data: t.data as Float32Array };
+  return { name: bd.tf, array: bd.layout === 'same' ? a : kernelFromTorch(a) };
+}
+
+/**
  * An HF state dict → tfjs-named weights of the graph hfConfigToGraph(config) built; all or nothing:
  * a missing key, an unexpected key, a wrong shape or dtype throws HfImportError naming it.
  */
@@ -584,24 +604,29 @@ export function hfToWeights(config: unknown, doc: GraphDoc, stateDict: Map<strin
   if (unexpected.length) {
     throw new HfImportError(`the checkpoint has ${unexpected.length} tensor(s) a ${c.hfClass} with this config does not have: ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ' …' : ''} (is config.json from another model?)`);
   }
+  const missing = binds.filter((b) => !stateDict.has(b.key));
+  if (missing.length) {
+    const b = missing[0]!;
+    throw new HfImportError(
+      `the checkpoint has no tensor "${b.key}" (expected shape ${shapeText(b.shape)} for ${c.hfClass} with this config)${missing.length > 1 ? ` and ${missing.length - 1} more missing` : ''}`,
+    );
+  }
   const out: NamedArrays = new Map();
   for (const bd of binds) {
-    const t = stateDict.get(bd.key);
-    if (!t) throw new HfImportError(`the checkpoint has no tensor "${bd.key}" (expected shape ${shapeText(bd.shape)} for ${c.hfClass} with this config)`);
-    if (t.shape.length !== bd.shape.length || t.shape.some((d, i) => d !== bd.shape[i])) {
-      throw new HfImportError(`"${bd.key}" has shape ${shapeText(t.shape)} but config.json implies ${shapeText(bd.shape)} for ${c.hfClass}`);
-    }
-    if (bd.dtype === 'I64') {
-      if (t.dtype !== 'I64') throw new HfImportError(`"${bd.key}" should be an integer (I64) tensor, found ${t.dtype}`);
-      continue;
-    }
-    if (t.dtype === 'I64') throw new HfImportError(`"${bd.key}" is an integer tensor; a float tensor (F32/F16/BF16) was expected`);
-    if (!bd.tf || numel(bd.shape) === 0) continue;
-    const a: NamedArray = { shape: [...t.shape], data: t.data as Float32Array };
-    const v = bd.layout === 'same' ? { shape: [...a.shape], data: Float32Array.from(a.data) } : kernelFromTorch(a);
-    if (bd.layout === 'conv' && v.shape.length !== 4) throw new HfImportError(`"${bd.key}" must be a 4-D conv kernel`);
-    out.set(bd.tf, v);
+    const w = hfTensorToWeight(bd, stateDict.get(bd.key)!, c.hfClass);
+    if (w) out.set(w.name, w.array);
   }
+  return out;
+}
+
+/** A config with a new label set (fine-tuning with a new head): id2label/label2id replaced. */
+export function hfConfigWithLabels(config: unknown, labels: readonly string[]): Record<string, unknown> {
+  parseHfConfig(config);
+  if (labels.length < 1) throw new HfImportError('a classifier needs at least one label');
+  const out: Record<string, unknown> = JSON.parse(JSON.stringify(config));
+  out.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
+  out.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
+  delete out.num_labels;
   return out;
 }
 
