@@ -326,12 +326,14 @@ function ArrayInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryI
     setFile(f.name);
     onInput({ kind: 'arrayFile', file: f });
   };
+  const codec = info.input.file;
+  // With a dataset codec the worker checks the format (and names the file); else only .npy.
   return (
-    <DropZone accept={/\.npy$/i} onFile={fromFile} label={`not a .npy file; this input takes a NumPy array of shape [${info.input.shape.join(', ')}]`}>
+    <DropZone accept={codec ? /./ : /\.npy$/i} onFile={fromFile} label={`not a .npy file; this input takes a NumPy array of shape [${info.input.shape.join(', ')}]`}>
       <div className="try-array">
         <p className="small">
-          This input (<code>{info.input.nodeId}</code>) takes an array of shape [{info.input.shape.join(', ')}]: drop a <code>.npy</code> file here or{' '}
-          <button type="button" className="link" onClick={() => pickFile('.npy', fromFile)}>
+          This input (<code>{info.input.nodeId}</code>, [{info.input.shape.join(', ')}]) takes {codec ? `a ${codec.what} (${codec.formats}, read as the dataset loader reads it)` : 'a .npy array of that shape'}: drop a file here or{' '}
+          <button type="button" className="link" onClick={() => pickFile(codec ? '' : '.npy', fromFile)}>
             choose one…
           </button>
         </p>

@@ -6,6 +6,7 @@
 import type { DataBinding, GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import type { EpochEvent, StepEvent } from '../../engine/train/train';
 import type { TargetSpec } from '../../engine/data/dataset';
+import type { InputNodeInfo } from '../../engine/data/sensorFolders';
 import type { MetricKind } from '../../engine/train/lossPlan';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
@@ -96,6 +97,8 @@ export interface DataPreviewInfo {
   stats: { min: number; max: number; mean: number };
   normalization: string;
   skipped: { count: number; reasons: string[] };
+  /** A folder of audio clips or point clouds (absent: images, or not a folder). */
+  content?: 'audio' | 'points';
   /** Images listed (all) vs decoded for this preview (a sample). */
   decoded?: number;
 }
@@ -129,7 +132,7 @@ export interface MemoryRefusal {
 
 export type ToWorkerData =
   /** source null: the built-in MNIST digits. */
-  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values' }
+  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values'; input?: InputNodeInfo }
   | { type: 'pause'; runId: number; paused: boolean };
 
 export type FromWorkerData =
@@ -226,7 +229,7 @@ export type TryInput =
   | { kind: 'text'; text: string; masked: number[] }
   /** One table row: a value per feature column, as typed (parsed like a CSV cell). */
   | { kind: 'row'; values: string[] }
-  /** A .npy array of the input's shape (audio, point clouds, any other input). */
+  /** A file for any other input: through its dataset codec (WAV, PLY/OFF/XYZ, …) when it has one, else a .npy of its shape. */
   | { kind: 'arrayFile'; file: File };
 
 /** What the current weights take and give, so the panel draws the right input and output. */
@@ -237,7 +240,14 @@ export interface TryWeightsInfo {
   docName: string;
   training: boolean;
   /** The one model input (models with several inputs are refused with a reason in `unsupported`). */
-  input: { nodeId: string; kind: 'image' | 'text' | 'table' | 'array'; shape: number[]; dtype: 'float32' | 'int32' };
+  input: {
+    nodeId: string;
+    kind: 'image' | 'text' | 'table' | 'array';
+    shape: number[];
+    dtype: 'float32' | 'int32';
+    /** 'array' inputs read by a dataset codec (audio, point clouds): its formats ("WAV or .npy") and what one file is. */
+    file?: { formats: string; what: string };
+  };
   output: { nodeId: string; kind: 'classes' | 'tokens' | 'values'; shape: number[] };
   classNames: string[];
   /** Table inputs: one name per feature column (from the bound CSV). */

@@ -3,7 +3,7 @@ import { loadImage, type DecodedImage } from '../../engine/data/images';
 import { imageToInput } from '../../engine/data/resize';
 import { BYTE_OFFSET, MASK_ID, PAD_ID } from '../../engine/data/text';
 import type { Normalization } from '../../engine/data/tabular';
-import { filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
+import { codecFileToInput, fileCodecFor, filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
 
 /** A black 280×280 RGBA pad with a white rectangle [x0, x1) × [y0, y1). */
 function pad(w: number, h: number, x0: number, x1: number, y0: number, y1: number): Uint8ClampedArray {
@@ -116,5 +116,47 @@ describe('softmax and top-k', () => {
     ]);
     expect(topK([0.2, 0.8], 10).map((t) => t.index)).toEqual([1, 0]);
     expect(topK([0.2], 0)).toEqual([]);
+  });
+});
+
+describe('audio and point-cloud files through the dataset codecs', () => {
+  /** A mono 16-bit PCM WAV. */
+  function wav(samples: number[], rate: number): Uint8Array {
+    const out = new Uint8Array(44 + samples.length * 2);
+    const v = new DataView(out.buffer);
+    const str = (o: number, t: string) => [...t].forEach((c, i) => (out[o + i] = c.charCodeAt(0)));
+    str(0, 'RIFF');
+    v.setUint32(4, 36 + samples.length * 2, true);
+    str(8, 'WAVE');
+    str(12, 'fmt ');
+    v.setUint32(16, 16, true);
+    v.setUint16(20, 1, true);
+    v.setUint16(22, 1, true);
+    v.setUint32(24, rate, true);
+    v.setUint32(28, rate * 2, true);
+    v.setUint16(32, 2, true);
+    v.setUint16(34, 16, true);
+    str(36, 'data');
+    v.setUint32(40, samples.length * 2, true);
+    samples.forEach((s, i) => v.setInt16(44 + i * 2, Math.round(s * 32767), true));
+    return out;
+  }
+
+  it('reads a WAV for an Audio input as its codec does (padded to the input length) and names a wrong file', () => {
+    const codec = fileCodecFor({ kind: 'AudioInput', params: { samples: 8, sampleRate: 8000, channels: 1 } })!;
+    expect(codec.formats).toMatch(/WAV/);
+    const x = codecFileToInput(codec, 'clip.wav', wav([0.5, -0.5, 0.25, 0], 8000), [8]);
+    expect(Array.from(x).map((v) => Number(v.toFixed(3)))).toEqual([0.5, -0.5, 0.25, 0, 0, 0, 0, 0]);
+    expect(() => codecFileToInput(codec, 'clip.mp3', new Uint8Array(4), [8])).toThrow('clip.mp3: not a WAV or .npy file (the audio clip formats this input reads)');
+    expect(() => codecFileToInput(codec, 'bad.wav', new Uint8Array([1, 2, 3]), [8])).toThrow(/bad\.wav/);
+  });
+
+  it('reads an XYZ point cloud for a Point cloud input (centred, unit sphere) and has no codec for other inputs', () => {
+    const codec = fileCodecFor({ kind: 'PointCloudInput', params: { points: 4, features: 0 } })!;
+    const x = codecFileToInput(codec, 'cloud.xyz', new TextEncoder().encode('0 0 0\n2 0 0\n0 2 0\n0 0 2\n'), [4, 3]);
+    expect(x.length).toBe(12);
+    expect(Math.max(...Array.from(x).map(Math.abs))).toBeLessThanOrEqual(1 + 1e-6);
+    expect(fileCodecFor({ kind: 'ImageInput', params: {} })).toBeNull();
+    expect(fileCodecFor(undefined)).toBeNull();
   });
 });

@@ -27,7 +27,7 @@ import type { WorkerDataSources } from './dataSource';
 import { decodeInWorker } from './imageDecode';
 import { keptModelForExport } from './insight';
 import type { DataSourceRef, FromWorkerTry, NamedArray, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from './protocol';
-import { filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
+import { codecFileToInput, fileCodecFor, filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
 
 /** Larger attention maps are left out of a prediction (posting them would stall the panel). */
 const MAX_MAP_VALUES = 4_000_000;
@@ -93,12 +93,19 @@ export function weightsInfo(c: Current): TryWeightsInfo {
   let unsupported: string | undefined;
   if (a.inputSpecs.length !== 1) unsupported = `this graph has ${a.inputSpecs.length} model inputs (${a.inputSpecs.map((s) => s.nodeId).join(', ')}); the Try panel feeds models with one input`;
   else if (!head) unsupported = 'this graph has no head to read a prediction from';
+  const codec = fileCodecFor(inputNode);
   return {
     source: c.source,
     label: c.label,
     docName: c.doc.name,
     training: c.training,
-    input: { nodeId: spec?.nodeId ?? '', kind: INPUT_KIND[inputNode?.kind ?? ''] ?? 'array', shape: spec ? [...spec.shape] : [], dtype: spec?.dtype ?? 'float32' },
+    input: {
+      nodeId: spec?.nodeId ?? '',
+      kind: INPUT_KIND[inputNode?.kind ?? ''] ?? 'array',
+      shape: spec ? [...spec.shape] : [],
+      dtype: spec?.dtype ?? 'float32',
+      ...(codec ? { file: { formats: codec.formats, what: codec.what } } : {}),
+    },
     output: { nodeId: head?.nodeId ?? '', kind: lossType === 'tokenClassification' ? 'tokens' : lossType === 'regression' ? 'values' : 'classes', shape: outShape },
     classNames: c.classNames,
     featureNames: c.featureNames,
@@ -137,6 +144,8 @@ async function inputValues(c: Current, info: TryWeightsInfo, input: TryInput): P
       } catch (err) {
         throw new TryInputError(`${input.file.name}: cannot read the file (${(err as Error).message}); choose it again`);
       }
+      const codec = fileCodecFor(c.doc.nodes.find((n) => n.id === info.input.nodeId));
+      if (codec) return { x: codecFileToInput(codec, input.file.name, bytes, shape), masked: [] };
       if (!/\.npy$/i.test(input.file.name)) throw new TryInputError(`${input.file.name}: not a .npy file; this input takes a NumPy array of shape [${shape.join(', ')}]`);
       return { x: npyToInput(input.file.name, bytes, shape, c.normalization), masked: [] };
     }
