@@ -48,6 +48,9 @@ Usage:
       The package copies FILE, or else the template's data.path, which must stay inside the
       template's folder (no absolute paths, "..", or symlinks out); only regular files up to 2 GiB.
       Exit 3 when the data file is refused.
+  perceiver-studio export <model-dir> --format hf --out DIR [--force]
+      A model folder imported from Hugging Face (or fine-tuned from one) as config.json +
+      model.safetensors with the original class's keys, shapes and dtypes (from_pretrained loads it).
   perceiver-studio predict <model-dir|checkpoint-dir> [files…] [--input NAME=FILE.npy …] [--out OUT.npz]
                            [--top-k K] [--json] [--graph TEMPLATE.json]
       Run a model folder (train --save-model, import-hf) or a checkpoint folder on new input
@@ -155,6 +158,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: { '--format': 'string', '--out': 'string', '--weights': 'string', '--backend': 'string', '--data': 'string', '--no-data': 'boolean', '--force': 'boolean', '--json': 'boolean' },
     positionals: { min: 1, max: 1, what: 'a template file' },
     run: async (args, out) => {
+      if (args.flags.get('--format') === 'hf') {
+        // A model folder (import-hf, or a fine-tune of one) back to config.json + model.safetensors.
+        const { exportHfCommand } = await import('./exportHf.js');
+        const o = args.flags.get('--out');
+        return exportHfCommand({ modelDir: args.positional[0], out: typeof o === 'string' ? o : undefined, force: args.flags.has('--force'), json: args.flags.has('--json') }, out);
+      }
       const { exportCommand } = await import('./export.js');
       return exportCommand(args, readTemplate(args.positional[0]), args.positional[0]!, out);
     },
