@@ -14,11 +14,13 @@ import {
   type AppInfo,
   type ContractMethod,
   type DocumentState,
+  type ExportFileData,
+  type ExportWritten,
   type PerceiverApi,
 } from '../ipc-contract.js';
 import { DocumentsFolder, readDocument, statDocument, writeDocument, type HandleResolver } from '../services/documents.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
-import { writeExportFolder } from '../services/exports.js';
+import { writeExportFolder, type DecodedFileData } from '../services/exports.js';
 import { RecentFiles, SessionStore } from '../services/recent.js';
 import { RecoveryStore } from '../services/recovery.js';
 import { cleanStaleTempFiles } from '../services/safeFs.js';
@@ -171,20 +173,29 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
       for (const h of handles) if (await resolver.resolve(h).then(() => true, () => false)) ok.push(h);
       await session.set(ok);
     },
-    async writeExport({ name, files }) {
-      // Electron: a folder the user picked now; web host: the documents folder (the renderer also offers a .zip).
-      const parent = hooks.pickExportFolder ? await hooks.pickExportFolder(name) : join(documents.dir, 'exports');
-      if (parent === null) return null;
-      // Web host: documents/exports must be real folders (a planted symlink would send the package elsewhere).
-      const w = await writeExportFolder(parent, name, files, hooks.pickExportFolder ? {} : { linkRoot: config.userData });
-      return { name: w.name, location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`, files: w.files, bytes: w.bytes };
-    },
+    writeExport: ({ name, files }) => exportWriter(config, services, hooks)(name, files),
     async openExternal({ url }) {
       if (!isAllowedExternalUrl(url)) throw new ServiceError(`Links to "${url.slice(0, 200)}" are not on the allow-list.`, 'url', 403);
       if (!hooks.openExternal) return { opened: false };
       await hooks.openExternal(url);
       return { opened: true };
     },
+  };
+}
+
+/**
+ * Writes an export package: Electron into a folder the user picks now; the web host into the
+ * documents folder (the renderer also offers a .zip). The web host calls this directly with
+ * files it decoded while the request streamed in (webServer.ts), the contract's writeExport
+ * with base64 files.
+ */
+export function exportWriter(config: HostConfig, services: HostServices, hooks: ShellHooks) {
+  return async (name: string, files: readonly (ExportFileData | DecodedFileData)[]): Promise<ExportWritten | null> => {
+    const parent = hooks.pickExportFolder ? await hooks.pickExportFolder(name) : join(services.documents.dir, 'exports');
+    if (parent === null) return null;
+    // Web host: documents/exports must be real folders (a planted symlink would send the package elsewhere).
+    const w = await writeExportFolder(parent, name, files, hooks.pickExportFolder ? {} : { linkRoot: config.userData });
+    return { name: w.name, location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`, files: w.files, bytes: w.bytes };
   };
 }
 

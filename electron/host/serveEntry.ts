@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
-import { cleanStaleTemps, createHostApi, createServices } from './hostApi.js';
+import { cleanStaleTemps, createHostApi, createServices, exportWriter } from './hostApi.js';
 import { secretFromEnv, urlWithSecret } from './hostSecret.js';
 import { defaultUserDataDir } from './paths.js';
 import { createWebHost, listen } from './webServer.js';
@@ -58,12 +58,15 @@ export async function startWebHost(opts: ServeOptions): Promise<{ server: Server
   const config = { userData: opts.userData, templatesDir: opts.templatesDir, version: pkg.version, platform: process.platform };
   await cleanStaleTemps(config, (m) => console.error(m));
   const services = createServices(config);
-  const handlers = createHostApi(config, services, { shell: 'web', resolver: services.documents });
+  const hooks = { shell: 'web' as const, resolver: services.documents };
+  const handlers = createHostApi(config, services, hooks);
+  const writeExport = exportWriter(config, services, hooks);
   const server = createWebHost({
     handlers,
     rendererDir: opts.rendererDir,
     port: opts.port,
     secret: opts.secret,
+    writeExportDecoded: (name, files) => writeExport(name, files),
     missingRendererHint: `The renderer is not built (no ${resolve(opts.rendererDir, 'index.html')}). Run "npm run build".`,
   });
   const baseUrl = await listen(server, opts.port);

@@ -12,7 +12,10 @@
  * data and are served without it (the page must load before it can read the secret from its URL).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { MAX_EXPORT_REQUEST_BYTES, MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
+import { contractSchemas, MAX_EXPORT_BYTES, MAX_EXPORT_REQUEST_BYTES, MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
+import { isServiceError, ServiceError } from '../services/errors.js';
+import type { DecodedFileData } from '../services/exports.js';
+import { BLOB_PREFIX, ExportBodyStream } from './exportStream.js';
 import { safeJsonParse } from '../../engine/graph/load.js';
 import { dispatch, type HostHandlers } from './hostApi.js';
 import { SECRET_HEADER, secretMatches } from './hostSecret.js';
@@ -25,6 +28,11 @@ export interface WebHostOptions {
   port: number;
   /** This launch's secret: every /api request must send it in the x-perceiver-secret header. */
   secret: string;
+  /**
+   * writeExport with the files decoded while the body streams in (exportStream.ts); without it
+   * writeExport goes through `handlers` like every method.
+   */
+  writeExportDecoded?: (name: string, files: DecodedFileData[]) => Promise<unknown>;
   /** Shown instead of the app when dist/renderer has no index.html yet. */
   missingRendererHint?: string;
   log?: (msg: string) => void;
@@ -46,18 +54,20 @@ function apiError(res: ServerResponse, status: number, message: string, field?: 
   sendJson(res, status, body);
 }
 
-/** Collect the body up to `limit` bytes; null (and a 413 sent) when it is larger. */
-function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | null> {
+/**
+ * Stream the body, up to `limit` bytes, into `sink`; false (and a 413 sent) when it is larger.
+ * Nothing is kept here: the sink decides what to hold.
+ */
+function streamBody(req: IncomingMessage, res: ServerResponse, limit: number, sink: (chunk: Buffer) => void): Promise<boolean> {
   return new Promise((resolveBody, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
       res.setHeader('connection', 'close');
       apiError(res, 413, `The request is ${declared} bytes; the limit is ${limit} bytes.`);
       req.resume();
-      resolveBody(null);
+      resolveBody(false);
       return;
     }
-    const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
     req.on('data', (c: Buffer) => {
@@ -68,20 +78,85 @@ function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Pro
         res.setHeader('connection', 'close');
         apiError(res, 413, `The request is over the ${limit}-byte limit.`);
         req.resume();
-        resolveBody(null);
+        resolveBody(false);
         return;
       }
-      chunks.push(c);
+      sink(c);
     });
     req.on('end', () => {
-      if (!done) resolveBody(Buffer.concat(chunks).toString('utf8'));
+      if (!done) resolveBody(true);
     });
     req.on('error', reject);
   });
 }
 
+/** Collect the body up to `limit` bytes as text (one buffer of the declared size, no second copy); null when refused. */
+async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<string | null> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  let buf = Buffer.allocUnsafe(Number.isInteger(declared) && declared >= 0 && declared <= limit ? declared : 64 * 1024);
+  let n = 0;
+  const ok = await streamBody(req, res, limit, (c) => {
+    if (n + c.length > buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(limit, Math.max(n + c.length, buf.length * 2)));
+      buf.copy(grown, 0, 0, n);
+      buf = grown;
+    }
+    c.copy(buf, n);
+    n += c.length;
+  });
+  return ok ? buf.toString('utf8', 0, n) : null;
+}
+
+/** At most this many /api requests are served at once (each may hold a document in memory); more get 503. */
+export const MAX_CONCURRENT_REQUESTS = 8;
+
 export function createWebHost(opts: WebHostOptions): Server {
   const log = opts.log ?? ((m: string) => console.error(m));
+  let active = 0;
+  let exporting = false;
+
+  /** writeExport, streamed: only one at a time, so at most one package is in memory. */
+  const streamedExport = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (exporting) {
+      req.resume();
+      return apiError(res, 503, 'Another export is being written; try again when it has finished.');
+    }
+    exporting = true;
+    try {
+      const body = new ExportBodyStream(MAX_REQUEST_BYTES, MAX_EXPORT_BYTES);
+      if (!(await streamBody(req, res, MAX_EXPORT_REQUEST_BYTES, (c) => body.write(c)))) return;
+      let parsed: { text: string; blobs: Buffer[][] };
+      let args: unknown;
+      try {
+        parsed = body.end();
+        args = parsed.text.trim() === '' ? [] : safeJsonParse(parsed.text, 'The request body');
+      } catch (e) {
+        const status = isServiceError(e) ? e.status : 400;
+        return apiError(res, status, (e as Error).message, isServiceError(e) ? e.field : 'args');
+      }
+      const check = contractSchemas.writeExport.safeParse(args);
+      if (!check.success) {
+        // The contract's own message, field and status.
+        const r = await dispatch(opts.handlers, 'writeExport', args, log);
+        return sendJson(res, r.status, r.body);
+      }
+      const [{ name, files }] = check.data;
+      const decoded = files.map((f, i) => {
+        if (!f.base64.startsWith(BLOB_PREFIX)) return f;
+        const k = Number(f.base64.slice(BLOB_PREFIX.length));
+        const data = parsed.blobs[k];
+        if (!data) throw new ServiceError('The file contents are not base64.', `files.${i}.base64`);
+        return { path: f.path, data };
+      });
+      const result = await opts.writeExportDecoded!(name, decoded as DecodedFileData[]);
+      return sendJson(res, 200, { result: result ?? null });
+    } catch (e) {
+      if (isServiceError(e)) return apiError(res, e.status, e.message, e.field);
+      throw e;
+    } finally {
+      exporting = false;
+    }
+  };
 
   const server = createServer(async (req, res) => {
     try {
@@ -110,17 +185,28 @@ export function createWebHost(opts: WebHostOptions): Server {
         } catch {
           return apiError(res, 400, `The method name in "${url.pathname.slice(0, 100)}" has a bad %-escape; call /api/<method> with a plain method name.`, 'method');
         }
-        // Only an export package (trained weights, data) may be larger than one document.
-        const text = await readBody(req, res, method === 'writeExport' ? MAX_EXPORT_REQUEST_BYTES : MAX_REQUEST_BYTES);
-        if (text === null) return;
-        let args: unknown;
-        try {
-          args = text.trim() === '' ? [] : safeJsonParse(text, 'The request body');
-        } catch (e) {
-          return apiError(res, 400, (e as Error).message, 'args');
+        if (active >= MAX_CONCURRENT_REQUESTS) {
+          req.resume();
+          res.setHeader('retry-after', '1');
+          return apiError(res, 503, `The host is busy (${MAX_CONCURRENT_REQUESTS} requests at once); try again in a moment.`);
         }
-        const r = await dispatch(opts.handlers, method, args, log);
-        return sendJson(res, r.status, r.body);
+        active++;
+        try {
+          // Only an export package (trained weights, data) may be larger than one document; it is decoded as it streams.
+          if (method === 'writeExport' && opts.writeExportDecoded) return await streamedExport(req, res);
+          const text = await readBody(req, res, method === 'writeExport' ? MAX_EXPORT_REQUEST_BYTES : MAX_REQUEST_BYTES);
+          if (text === null) return;
+          let args: unknown;
+          try {
+            args = text.trim() === '' ? [] : safeJsonParse(text, 'The request body');
+          } catch (e) {
+            return apiError(res, 400, (e as Error).message, 'args');
+          }
+          const r = await dispatch(opts.handlers, method, args, log);
+          return sendJson(res, r.status, r.body);
+        } finally {
+          active--;
+        }
       }
 
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.', 'text/plain; charset=utf-8');
@@ -131,6 +217,11 @@ export function createWebHost(opts: WebHostOptions): Server {
       }
       return send(res, file.status, file.message, 'text/plain; charset=utf-8');
     } catch (e) {
+      // A client that went away mid-request is not a failure of the host.
+      if (req.destroyed || (e as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (e as Error)?.message === 'aborted') {
+        res.destroy();
+        return;
+      }
       log(`perceiver host: ${req.method} ${req.url} failed: ${(e as Error)?.stack ?? String(e)}`);
       if (!res.headersSent) apiError(res, 500, 'Internal error in the host.');
       else res.end();

@@ -32,12 +32,18 @@ export function decodeBase64(s: string, field: string): Buffer {
 }
 
 export interface DecodedExport {
-  files: { parts: string[]; data: Buffer }[];
+  files: { parts: string[]; data: Uint8Array | readonly Uint8Array[] }[];
   bytes: number;
 }
 
+/** A file whose contents the web host already decoded while the request streamed in (in parts). */
+export interface DecodedFileData {
+  path: string;
+  data: readonly Uint8Array[];
+}
+
 /** Validate every path and decode every file before anything is written. */
-export function decodeExportFiles(files: readonly ExportFileData[]): DecodedExport {
+export function decodeExportFiles(files: readonly (ExportFileData | DecodedFileData)[]): DecodedExport {
   if (files.length === 0) throw new ServiceError('The export has no files.', 'files');
   if (files.length > MAX_EXPORT_FILES) throw new ServiceError(`The export has ${files.length} files; at most ${MAX_EXPORT_FILES} are written.`, 'files');
   const seen = new Set<string>();
@@ -52,8 +58,8 @@ export function decodeExportFiles(files: readonly ExportFileData[]): DecodedExpo
     if (seen.has(key)) throw new ServiceError(`"${f.path}" is listed twice.`, field);
     seen.add(key);
     for (let d = 1; d < parts.length; d++) dirs.add(parts.slice(0, d).join('/').toLowerCase());
-    const data = decodeBase64(f.base64, `files.${i}.base64`);
-    bytes += data.length;
+    const data = 'base64' in f ? decodeBase64(f.base64, `files.${i}.base64`) : f.data;
+    bytes += data instanceof Uint8Array ? data.length : data.reduce((n, d) => n + d.length, 0);
     if (bytes > MAX_EXPORT_BYTES) {
       throw new ServiceError(`The export is over ${MAX_EXPORT_BYTES / 1024 / 1024} MB; export large models with the command line (perceiver-studio export).`, 'files', 413);
     }
@@ -73,7 +79,7 @@ export function decodeExportFiles(files: readonly ExportFileData[]): DecodedExpo
 export async function writeExportFolder(
   parent: string,
   name: string,
-  files: readonly ExportFileData[],
+  files: readonly (ExportFileData | DecodedFileData)[],
   opts: { linkRoot?: string } = {},
 ): Promise<{ dir: string; name: string; files: number; bytes: number }> {
   checkFileName(name, 'name');

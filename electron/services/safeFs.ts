@@ -123,14 +123,15 @@ export async function readTextLimited(p: string, maxBytes = MAX_DOC_BYTES, field
  * Write `text` (or bytes) to `p` atomically: a temp file in the same folder (same file system, so the
  * rename is atomic), flushed to disk, then renamed over the target. Returns the new mtime.
  */
-export async function atomicWrite(p: string, text: string | Uint8Array): Promise<number> {
+export async function atomicWrite(p: string, text: string | Uint8Array | readonly Uint8Array[]): Promise<number> {
   const dir = dirname(p);
   await mkdir(dir, { recursive: true });
   await refuseSymlink(p);
   const tmp = join(dir, `.${basename(p)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {
-    await fh.writeFile(text, typeof text === 'string' ? 'utf8' : undefined);
+    if (typeof text === 'string' || text instanceof Uint8Array) await fh.writeFile(text, typeof text === 'string' ? 'utf8' : undefined);
+    else for (const part of text) await fh.writeFile(part);
     await fh.sync();
   } catch (e) {
     await fh.close();
