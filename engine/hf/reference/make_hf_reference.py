@@ -11,15 +11,10 @@ plain nn modules for these classes). Not run by the test suite.
 
 Usage: python3 make_hf_reference.py OUT_DIR
 """
-import sys, json, os, types, numpy as np, torch
-for _n in ['float8_e4m3fn', 'float8_e5m2', 'uint16', 'uint32', 'uint64', 'float8_e4m3fnuz', 'float8_e5m2fnuz', 'float8_e8m0fnu']:
-    if not hasattr(torch, _n): setattr(torch, _n, torch.float32)
-if not hasattr(torch, '_dynamo'):
-    torch._dynamo = types.SimpleNamespace(allow_in_graph=lambda f: f, is_compiling=lambda: False, disable=lambda f=None, recursive=True: (f if f else (lambda g: g)))
-if not hasattr(torch, 'compiler'):
-    def _disable(fn=None, recursive=True):
-        return fn if fn is not None else (lambda f: f)
-    torch.compiler = types.SimpleNamespace(disable=_disable, is_compiling=lambda: False, is_dynamo_compiling=lambda: False)
+import sys, json, os, numpy as np, torch
+import _torch_shims
+
+_torch_shims.install()  # before transformers
 import struct
 def save_file(sd, path, metadata=None):
     header = {}
