@@ -105,7 +105,7 @@ export function parseHfConfig(config: unknown): PerceiverHfConfig {
   if (config.model_type !== undefined && config.model_type !== 'perceiver') throw new HfImportError(`config.json: model_type is ${JSON.stringify(config.model_type)}, expected "perceiver"`);
   const act = config.hidden_act ?? 'gelu';
   let gelu: 'erf' | 'tanh';
-  if (act === 'gelu') gelu = 'erf';
+  if (act === 'gelu' || act === 'gelu_python') gelu = 'erf';
   else if (act === 'gelu_new' || act === 'gelu_pytorch_tanh' || act === 'gelu_fast') gelu = 'tanh';
   else throw new HfImportError(`config.json: hidden_act ${JSON.stringify(act)} is not supported (the graph's attention MLPs use GELU: "gelu" or "gelu_new")`);
   const shape = config.cross_attention_shape_for_attention ?? 'kv';
@@ -374,15 +374,20 @@ const TITLES: Record<HfClassName, string> = {
 export function hfConfigToGraph(config: unknown, opts: HfGraphOptions = {}): { doc: GraphDoc; hfClass: HfClassName } {
   const c = parseHfConfig(config);
   const g = buildGraph(c, opts);
+  const hfParams = hfBindings(config)
+    .filter((b) => b.dtype !== 'I64')
+    .reduce((a, b) => a + numel(b.shape), 0);
   const raw = {
     schemaVersion: 1,
     name: TITLES[c.hfClass],
     description: `Imported from a Hugging Face ${c.hfClass} checkpoint: ${c.numLatents}×${c.dLatents} latents, ${c.numSelfAttendsPerBlock} self-attention layers × ${c.numBlocks} block(s), GELU ${c.gelu}.`,
     source: `Hugging Face transformers ${c.hfClass}`,
-    reproduces: '',
+    reproduces: `${hfParams.toLocaleString('en-US')} parameters and buffers: every float tensor of the HF ${c.hfClass} state dict for this config`,
     tags: ['pretrained', 'huggingface', 'perceiver-io'],
     nodes: g.nodes,
     edges: g.edges,
+    // Fine-tuning defaults: small AdamW steps with clipping (HF's usual recipe), not training from scratch.
+    training: { optimizer: 'adamw', learningRate: 5e-5, weightDecay: 0.01, gradClipNorm: 1, batchSize: 16, epochs: 3 },
     origin: { kind: 'huggingface', hfClass: c.hfClass, config: hfConfigJson(config) },
   };
   const parsed = graphDocSchema.safeParse(raw);
