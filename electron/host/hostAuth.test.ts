@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractMethods, type ContractMethod } from '../ipc-contract.js';
 import { newSecret, SECRET_ENV, secretFromEnv, secretMatches } from './hostSecret.js';
@@ -163,6 +164,19 @@ describe('web host key', () => {
       expect([400, 404], h).toContain(r.status);
       expect(r.text).not.toContain('root:');
     }
+  });
+
+  it('answers fuzzed arguments to every method with a status and a message, never a 500', async () => {
+    const k = { 'content-type': 'application/json', 'x-perceiver-secret': secret };
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...contractMethods), fc.oneof(fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 2 }), fc.jsonValue({ maxDepth: 3 })), async (m, args) => {
+        const r = await raw({ method: 'POST', path: `/api/${m}`, headers: k, body: JSON.stringify(args) });
+        expect(r.status, `${m} ${JSON.stringify(args).slice(0, 200)}: ${r.text.slice(0, 300)}`).not.toBe(500);
+        const body = JSON.parse(r.text);
+        if (r.status !== 200) expect(typeof body.error.message).toBe('string');
+      }),
+      { numRuns: 300, seed: 16 },
+    );
   });
 
   it('takes a key from PERCEIVER_HOST_SECRET once, refuses a weak one, and compares in full', () => {

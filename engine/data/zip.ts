@@ -80,6 +80,7 @@ export async function readZip(
     const extraLen = view.getUint16(p + 30, true);
     const commentLen = view.getUint16(p + 32, true);
     let localOffset = view.getUint32(p + 42, true);
+    if (p + 46 + nameLen + extraLen + commentLen > bytes.length) fail(`zip directory entry ${k + 1} runs past the end of the file; the archive is damaged`);
     const name = decodeName(bytes.subarray(p + 46, p + 46 + nameLen));
     // zip64 extra field (id 1): the 0xFFFFFFFF fields, in the order size, compressed, offset.
     let e = p + 46 + nameLen;
@@ -87,11 +88,18 @@ export async function readZip(
     while (e + 4 <= extraEnd) {
       const id = view.getUint16(e, true);
       const len = view.getUint16(e + 2, true);
+      if (e + 4 + len > extraEnd) fail(`zip directory entry ${k + 1} has a damaged extra field`);
       if (id === 1) {
         let q = e + 4;
-        if (size === 0xffffffff) (size = Number(view.getBigUint64(q, true))), (q += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = Number(view.getBigUint64(q, true))), (q += 8);
-        if (localOffset === 0xffffffff) localOffset = Number(view.getBigUint64(q, true));
+        const u64 = () => {
+          if (q + 8 > e + 4 + len) fail(`zip directory entry ${k + 1} has a damaged zip64 field`);
+          const v = Number(view.getBigUint64(q, true));
+          q += 8;
+          return v;
+        };
+        if (size === 0xffffffff) size = u64();
+        if (compressedSize === 0xffffffff) compressedSize = u64();
+        if (localOffset === 0xffffffff) localOffset = u64();
       }
       e += 4 + len;
     }
