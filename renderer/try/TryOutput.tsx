@@ -19,31 +19,47 @@ export function TryOutput({ info, prediction }: { info: TryWeightsInfo; predicti
     <div className="try-output">
       <section className="try-result" aria-label="Prediction" data-testid="try-prediction">
         <h4>Prediction</h4>
-        {out.kind === 'classes' && (
-          <ol className="try-topk-list">
-            {out.top.map((t, i) => (
-              <li key={t.index} className={i === 0 ? 'best' : ''} data-testid="try-class">
-                <span className="name">{t.name}</span>
-                <span className="bar" aria-hidden="true">
-                  <span style={{ width: `${Math.max(0.5, t.p * 100)}%` }} />
-                </span>
-                <span className="p">{percent(t.p)}</span>
-              </li>
-            ))}
-          </ol>
-        )}
-        {out.kind === 'values' && (
-          <dl className="kv" data-testid="try-values">
-            {out.values.slice(0, 64).map((v, i) => (
-              <FragmentRow key={i} name={out.values.length === 1 ? info.output.nodeId : `${info.output.nodeId}[${i}]`} value={Number(v.toPrecision(6)).toString()} />
-            ))}
-            {out.values.length > 64 && <dd className="muted">… {out.values.length - 64} more values</dd>}
-          </dl>
-        )}
-        {out.kind === 'tokens' && <TokenOutput out={out} />}
+        <OutputOf info={info} out={out} nodeId={info.output.nodeId} />
+        {prediction.more?.map((m) => (
+          <div key={m.nodeId} className="try-more">
+            <h4>
+              <code>{m.nodeId}</code>
+            </h4>
+            <OutputOf info={info} out={m.output} nodeId={m.nodeId} />
+          </div>
+        ))}
       </section>
       <AttentionOfInput info={info} prediction={prediction} />
     </div>
+  );
+}
+
+function OutputOf({ out, nodeId }: { info: TryWeightsInfo; out: TryPrediction['output']; nodeId: string }) {
+  return (
+    <>
+      {out.kind === 'classes' && (
+        <ol className="try-topk-list">
+          {out.top.map((t, i) => (
+            <li key={t.index} className={i === 0 ? 'best' : ''} data-testid="try-class">
+              <span className="name">{t.name}</span>
+              <span className="bar" aria-hidden="true">
+                <span style={{ width: `${Math.max(0.5, t.p * 100)}%` }} />
+              </span>
+              <span className="p">{percent(t.p)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+      {out.kind === 'values' && (
+        <dl className="kv" data-testid="try-values">
+          {out.values.slice(0, 64).map((v, i) => (
+            <FragmentRow key={i} name={out.values.length === 1 ? nodeId : `${nodeId}[${i}]`} value={Number(v.toPrecision(6)).toString()} />
+          ))}
+          {out.values.length > 64 && <dd className="muted">… {out.values.length - 64} more values</dd>}
+        </dl>
+      )}
+      {out.kind === 'tokens' && <TokenOutput out={out} />}
+    </>
   );
 }
 
@@ -135,7 +151,19 @@ function AttentionOfInput({ info, prediction }: { info: TryWeightsInfo; predicti
               </figure>
             )}
             <figure>
-              <MapCanvas example={image ? seen : null} cells={shown} scale={maxOf(shown.values)} width={size.w} height={size.h} label={`Attention of ${latent === 'mean' ? 'all latents (mean)' : `latent ${latent + 1}`} over this input`} testId="try-attention-map" data={{ latent: String(latent), peak: maxOf(shown.values).toFixed(4) }} />
+              <MapCanvas
+                example={image ? seen : null}
+                cells={shown}
+                scale={maxOf(shown.values)}
+                width={size.w}
+                height={size.h}
+                label={`Attention of ${latent === 'mean' ? 'all latents (mean)' : `latent ${latent + 1}`} over this input`}
+                testId="try-attention-map"
+                data={{
+                  latent: String(latent),
+                  peak: maxOf(shown.values).toFixed(4),
+                }}
+              />
               <figcaption className="small muted">{latent === 'mean' ? 'mean over latents' : `latent ${latent + 1}`}</figcaption>
             </figure>
           </div>
@@ -162,7 +190,14 @@ function InputStrip({ x, cells, names }: { x: Float32Array; cells: CellGrid; nam
         const t = scale > 0 ? cells.values[i]! / scale : 0;
         const [r, g, b] = colour(t);
         return (
-          <span key={i} title={`${names[i] ?? `position ${i + 1}`}${isText ? '' : ` = ${v.toFixed(3)} (as the model saw it)`}: ${(cells.values[i]! * 100).toFixed(2)}% of the attention`} style={{ background: `rgb(${r},${g},${b})`, color: t > 0.6 ? '#000' : '#fff' }}>
+          <span
+            key={i}
+            title={`${names[i] ?? `position ${i + 1}`}${isText ? '' : ` = ${v.toFixed(3)} (as the model saw it)`}: ${(cells.values[i]! * 100).toFixed(2)}% of the attention`}
+            style={{
+              background: `rgb(${r},${g},${b})`,
+              color: t > 0.6 ? '#000' : '#fff',
+            }}
+          >
             {isText ? stripText(v) : (names[i] ?? v.toFixed(2))}
           </span>
         );
@@ -190,9 +225,19 @@ function DecoderMatrix({ map, onPick }: { map: AttentionMap; onPick: (latent: nu
       <h4>
         Decoder <code>{map.nodeId}</code>: query × latent
       </h4>
-      <MatrixCanvas values={values} rows={rows} cols={map.keys} width={Math.min(480, Math.max(map.keys * 8, 200))} height={Math.min(160, Math.max(20, rows * 6))} label={`Decoder ${map.nodeId}: which latents each query reads`} testId="try-decoder-map" onCell={(_r, c) => onPick(c)} />
+      <MatrixCanvas
+        values={values}
+        rows={rows}
+        cols={map.keys}
+        width={Math.min(480, Math.max(map.keys * 8, 200))}
+        height={Math.min(160, Math.max(20, rows * 6))}
+        label={`Decoder ${map.nodeId}: which latents each query reads`}
+        testId="try-decoder-map"
+        onCell={(_r, c) => onPick(c)}
+      />
       <div className="small muted">
-        latents 1…{map.keys} across{map.queries > 1 ? `, queries 1…${rows}${rows < map.queries ? ` of ${map.queries}` : ''} down` : ', the one output query'} · click a latent to show it above
+        latents 1…{map.keys} across
+        {map.queries > 1 ? `, queries 1…${rows}${rows < map.queries ? ` of ${map.queries}` : ''} down` : ', the one output query'} · click a latent to show it above
       </div>
     </section>
   );

@@ -114,17 +114,27 @@ function TryInputs({ info }: { info: TryWeightsInfo }) {
     if (last.current) live.push(last.current);
   }, [epochs, live]);
 
-  const kind = info.input.kind;
+  const kind = info.inputs.length > 1 ? 'several' : info.input.kind;
   return (
     <div className="try-body">
       <div className="try-input" aria-label="Input">
         <h4>
-          Input <code>{info.input.nodeId}</code> <span className="muted small">[{info.input.shape.join(' × ')}]{info.normalization !== 'none' ? ` · ${info.normalization} as in training` : ''}</span>
+          {kind === 'several' ? (
+            <>Inputs {info.inputs.map((i) => i.nodeId).join(', ')}</>
+          ) : (
+            <>
+              Input <code>{info.input.nodeId}</code>{' '}
+              <span className="muted small">
+                [{info.input.shape.join(' × ')}]{info.normalization !== 'none' ? ` · ${info.normalization} as in training` : ''}
+              </span>
+            </>
+          )}
         </h4>
         {kind === 'image' && <ImageInput info={info} onInput={run} />}
         {kind === 'text' && <TextInput info={info} onInput={run} />}
         {kind === 'table' && <RowInput info={info} onInput={run} />}
         {kind === 'array' && <ArrayInput info={info} onInput={run} />}
+        {kind === 'several' && <SeveralInputs info={info} onInput={run} />}
         <label className="small try-topk">
           Top
           <select aria-label="Top k" value={topK} onChange={(ev) => setTopK(Number(ev.target.value))}>
@@ -135,7 +145,12 @@ function TryInputs({ info }: { info: TryWeightsInfo }) {
             ))}
           </select>
           {busy && <span className="muted"> · predicting…</span>}
-          {prediction && !busy && <span className="muted" data-testid="try-ms"> · {prediction.ms.toFixed(0)} ms in the worker</span>}
+          {prediction && !busy && (
+            <span className="muted" data-testid="try-ms">
+              {' '}
+              · {prediction.ms.toFixed(0)} ms in the worker
+            </span>
+          )}
         </label>
       </div>
       {prediction && <TryOutput info={info} prediction={prediction} />}
@@ -332,7 +347,8 @@ function ArrayInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryI
     <DropZone accept={codec ? /./ : /\.npy$/i} onFile={fromFile} label={`not a .npy file; this input takes a NumPy array of shape [${info.input.shape.join(', ')}]`}>
       <div className="try-array">
         <p className="small">
-          This input (<code>{info.input.nodeId}</code>, [{info.input.shape.join(', ')}]) takes {codec ? `a ${codec.what} (${codec.formats}, read as the dataset loader reads it)` : 'a .npy array of that shape'}: drop a file here or{' '}
+          This input (<code>{info.input.nodeId}</code>, [{info.input.shape.join(', ')}]) takes{' '}
+          {codec ? `a ${codec.what} (${codec.formats}, read as the dataset loader reads it)` : 'a .npy array of that shape'}: drop a file here or{' '}
           <button type="button" className="link" onClick={() => pickFile(codec ? '' : '.npy', fromFile)}>
             choose one…
           </button>
@@ -344,5 +360,34 @@ function ArrayInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryI
         )}
       </div>
     </DropZone>
+  );
+}
+
+/** Models with several inputs (multimodal): one file per input, predicted once every input has one. */
+function SeveralInputs({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryInput) => void }) {
+  const [files, setFiles] = useState<(File | null)[]>(() => info.inputs.map(() => null));
+  const put = (k: number, f: File) => {
+    const next = files.map((g, i) => (i === k ? f : g));
+    setFiles(next);
+    if (next.every((g) => g)) onInput({ kind: 'files', files: next });
+  };
+  return (
+    <div className="try-several">
+      {info.inputs.map((inp, k) => {
+        const what = inp.file ? `a ${inp.file.what} (${inp.file.formats})` : inp.kind === 'image' ? 'a PNG/JPEG image (or .npy)' : 'a .npy array';
+        return (
+          <DropZone key={inp.nodeId} accept={/./} onFile={(f) => put(k, f)} label="">
+            <div className="small">
+              <code>{inp.nodeId}</code> [{inp.shape.join(', ')}]: {what} —{' '}
+              <button type="button" className="link" aria-label={`Choose a file for ${inp.nodeId}`} onClick={() => pickFile('', (f) => put(k, f))}>
+                choose…
+              </button>{' '}
+              {files[k] ? <b data-testid="try-file">{files[k]!.name}</b> : <span className="muted">no file yet</span>}
+            </div>
+          </DropZone>
+        );
+      })}
+      <div className="small muted">The prediction runs once every input has a file; each is read as its dataset loader reads it.</div>
+    </div>
   );
 }

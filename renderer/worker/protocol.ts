@@ -25,7 +25,8 @@ export type ToWorker =
   | ToWorkerData
   | ToWorkerInsight
   | ToWorkerExport
-  | ToWorkerTry;
+  | ToWorkerTry
+  | ToWorkerHf;
 
 export interface BackendInfo {
   name: 'webgl' | 'wasm' | 'cpu';
@@ -57,7 +58,8 @@ export type FromWorker =
   | FromWorkerData
   | FromWorkerInsight
   | FromWorkerExport
-  | FromWorkerTry;
+  | FromWorkerTry
+  | FromWorkerHf;
 
 // ---- Datasets, run control, checkpoints and results (dataset panel and training results) ----
 
@@ -153,6 +155,8 @@ export interface TrainDataOptions {
   resumeKey?: string | null;
   /** Store a checkpoint each epoch under this key. */
   checkpointKey?: string | null;
+  /** Start from the weights of an imported model (fine-tuning) instead of a random initialisation. */
+  pretrained?: PretrainedRef | null;
 }
 
 // ---- Insight: attention maps of the kept model, per-epoch latent diagnostics, run records ----
@@ -230,7 +234,9 @@ export type TryInput =
   /** One table row: a value per feature column, as typed (parsed like a CSV cell). */
   | { kind: 'row'; values: string[] }
   /** A file for any other input: through its dataset codec (WAV, PLY/OFF/XYZ, …) when it has one, else a .npy of its shape. */
-  | { kind: 'arrayFile'; file: File };
+  | { kind: 'arrayFile'; file: File }
+  /** Models with several inputs: one file per model input, in `TryWeightsInfo.inputs` order. */
+  | { kind: 'files'; files: (File | null)[] };
 
 /** What the current weights take and give, so the panel draws the right input and output. */
 export interface TryWeightsInfo {
@@ -239,7 +245,7 @@ export interface TryWeightsInfo {
   label: string;
   docName: string;
   training: boolean;
-  /** The one model input (models with several inputs are refused with a reason in `unsupported`). */
+  /** The first model input (what the pad, text box or form feed); every input is in `inputs`. */
   input: {
     nodeId: string;
     kind: 'image' | 'text' | 'table' | 'array';
@@ -248,7 +254,10 @@ export interface TryWeightsInfo {
     /** 'array' inputs read by a dataset codec (audio, point clouds): its formats ("WAV or .npy") and what one file is. */
     file?: { formats: string; what: string };
   };
+  inputs: TryWeightsInfo['input'][];
+  /** The first head; every head is in `outputs`. */
   output: { nodeId: string; kind: 'classes' | 'tokens' | 'values'; shape: number[] };
+  outputs: TryWeightsInfo['output'][];
   classNames: string[];
   /** Table inputs: one name per feature column (from the bound CSV). */
   featureNames: string[];
@@ -264,6 +273,8 @@ export interface TryPrediction {
     | { kind: 'classes'; top: { index: number; name: string; p: number }[] }
     | { kind: 'values'; values: number[]; shape: number[] }
     | { kind: 'tokens'; filled: string; positions: { index: number; top: { byte: number; text: string; p: number }[] }[] };
+  /** The outputs of the heads after the first (multimodal models). */
+  more?: { nodeId: string; output: TryPrediction['output'] }[];
   /** Encoder and decoder attention for this input (self-attention left out; empty when too large). */
   maps: AttentionMap[];
   mapsNote?: string;
@@ -292,6 +303,48 @@ export type ToWorkerTry =
   | { type: 'trySetWeights'; requestId: number; doc: GraphDoc; weights: NamedArray[]; label: string; classNames?: string[]; featureNames?: string[]; normalization?: Normalization }
   /** Forget loaded or imported weights: the last run's model is current again. */
   | { type: 'tryUseLastRun'; requestId: number };
+
+// ---- Import from Hugging Face (renderer/hf, worker/hfImport.ts) and fine-tuning from it ----
+
+/** A downloaded HF folder's files, as picked or dropped. */
+export interface HfImportFiles {
+  folder: string;
+  config: File;
+  /** model.safetensors or pytorch_model.bin */
+  weights: File;
+}
+
+export interface HfImportSummary {
+  importId: string;
+  folder: string;
+  hfClass: string;
+  weightsFile: string;
+  weightsBytes: number;
+  stateDictEntries: number;
+  /** As HF counts them (BatchNorm statistics apart, in `buffers`). */
+  parameters: number;
+  buffers: number;
+  /** The analyser's count for the graph. */
+  graphParams: number;
+  classNames: string[];
+}
+
+/** What a run starts from: the import (its files too, should the worker have restarted since). */
+export interface PretrainedRef {
+  importId: string;
+  files: HfImportFiles;
+  label: string;
+  freezeEncoder: boolean;
+}
+
+export type ToWorkerHf = { type: 'importHf'; requestId: number; files: HfImportFiles };
+
+export type FromWorkerHf =
+  | { type: 'hfImportProgress'; requestId: number; done: number; total: number; runId?: undefined }
+  | { type: 'hfImported'; requestId: number; summary: HfImportSummary; doc: GraphDoc; runId?: undefined }
+  | { type: 'hfImportError'; requestId: number; message: string; runId?: undefined }
+  /** A run started from pretrained weights: what was copied, what starts fresh (a replaced head), what is frozen. */
+  | { type: 'pretrainedStart'; runId: number; label: string; loaded: number; replaced: string[]; frozenNodes: string[]; trainableParams: number };
 
 export type FromWorkerTry =
   | { type: 'tryInfo'; requestId: number; info: TryWeightsInfo | null; changes: string[]; error?: string; runId?: undefined }

@@ -6,7 +6,10 @@ import { namedWeights } from '../../engine/export/tfjsModel';
 import { tinyPerceiverDoc } from '../../engine/train/testModel';
 import { keepModelForInsight, releaseInsightModel } from './insight';
 import type { FromWorker, FromWorkerTry, NamedArray, ToWorkerTry } from './protocol';
-import { answerTry } from './tryModel';
+import { answerTry, weightsInfo } from './tryModel';
+import multimodalText from '../../templates/perceiver-io-multimodal-autoencoder.json?raw';
+import { loadGraphDoc } from '../../engine/graph/load';
+import { analyse } from '../../engine/graph/analyse';
 import { pixelsToInput, softmax } from './tryInput';
 import type { WorkerDataSources } from './dataSource';
 
@@ -102,5 +105,20 @@ describe('the worker’s Try module', () => {
     expect(await ask({ type: 'tryInfo', requestId: 11, doc })).toMatchObject({ info: { source: 'run', label: expect.stringMatching(/^run 2/) } });
     other.model.dispose();
     releaseInsightModel();
+  });
+});
+
+describe('what the Try panel is told about a model', () => {
+  it('lists every input of a multimodal graph (a codec for audio, .npy for video frames and labels) and every head', () => {
+    const mm = loadGraphDoc(multimodalText, 'multimodal template');
+    const info = weightsInfo({ source: 'imported', label: 'test', model: null as unknown as tf.LayersModel, doc: mm, analysis: analyse(mm), classNames: [], featureNames: [], normalization: null, training: false });
+    expect(info.unsupported).toBeUndefined();
+    expect(info.inputs.map((i) => [i.nodeId, i.kind, i.file?.formats ?? null])).toEqual([
+      ['video', 'array', null],
+      ['audio', 'array', 'WAV or .npy'],
+      ['label', 'array', null],
+    ]);
+    expect(info.inputs[0]!.shape).toHaveLength(4);
+    expect(info.outputs.map((o) => o.nodeId).sort()).toEqual(['audioOut', 'imageOut', 'labelOut']);
   });
 });
