@@ -71,6 +71,11 @@ describe('HF config errors', () => {
     expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 'big' })).toThrow(/d_latents/);
     expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 30, num_self_attention_heads: 8 })).toThrow(/d_latents 30 .*num_self_attention_heads 8/);
     expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], hidden_act: 'relu' })).toThrow(/hidden_act/);
+    // Cross-attention qk 8 cannot split over 3 heads: named through the encoder node.
+    expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 24, num_self_attention_heads: 4, num_cross_attention_heads: 3, qk_channels: 8, v_channels: 24 })).toThrow(
+      /valid PerceiverForMaskedLM: .*"encoder": qk_channels 8 is not divisible by 3 heads/,
+    );
+    expect(() => hfConfigToGraph({ architectures: ['PerceiverForImageClassificationConvProcessing'], image_size: 3 })).toThrow(/"conv".*too small/);
   });
 });
 

@@ -9,6 +9,7 @@
  * compiled graph's tfjs weight names (layout changes included), weightsToHf maps back with the HF
  * class's exact keys, shapes, dtypes and state-dict order. Pure engine: no tfjs here.
  */
+import { analyse } from '../graph/analyse.js';
 import { graphDocSchema, type GraphDoc } from '../graph/schema.js';
 import { kernelFromTorch, kernelToTorch, type NamedArray, type NamedArrays } from '../export/weights.js';
 import { numel, type HfDtype, type HfTensor } from './safetensors.js';
@@ -392,6 +393,11 @@ export function hfConfigToGraph(config: unknown, opts: HfGraphOptions = {}): { d
   };
   const parsed = graphDocSchema.safeParse(raw);
   if (!parsed.success) throw new HfImportError(`internal: the graph built for ${c.hfClass} does not validate: ${parsed.error.issues[0]?.message}`);
+  // Widths the config makes impossible (heads that do not divide qk/v, an image too small for the
+  // stem…) surface here with the node's message, before anything is opened.
+  const analysis = analyse(parsed.data);
+  const bad = analysis.problems.find((p) => p.severity === 'error');
+  if (bad) throw new HfImportError(`config.json does not describe a valid ${c.hfClass}: ${bad.message}`);
   return { doc: parsed.data, hfClass: c.hfClass };
 }
 
