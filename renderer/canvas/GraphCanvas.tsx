@@ -289,6 +289,22 @@ export function GraphCanvas() {
         return r ? flow.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
       },
       measuredSizes: () => measuredNow(flow),
+      revealNodes: (ids) => {
+        // After React Flow has placed them (and the re-flow may have pushed them down).
+        setTimeout(() => {
+          const r = wrapper.current?.getBoundingClientRect();
+          if (!r || !ids.length) return;
+          const off = ids.some((id) => {
+            const n = flow.getInternalNode(id);
+            if (!n) return false;
+            const p = flow.flowToScreenPosition(n.internals.positionAbsolute);
+            const w = (n.measured.width ?? 240) * flow.getZoom();
+            const h = (n.measured.height ?? 120) * flow.getZoom();
+            return p.x < r.left || p.y < r.top || p.x + w > r.right || p.y + h > r.bottom;
+          });
+          if (off) void flow.fitView({ nodes: ids.map((id) => ({ id })), padding: 0.4, maxZoom: flow.getZoom(), duration: 200 });
+        }, 80);
+      },
     });
     return () => registerCanvasApi(null);
   }, [flow]);

@@ -13,6 +13,8 @@ export interface CanvasApi {
   /** The flow position at the centre of the visible canvas (where pasted/added nodes go). */
   viewCentre(): { x: number; y: number };
   measuredSizes(): Map<string, { width: number; height: number }>;
+  /** Pan (never zoom in) so these nodes are on screen, e.g. just pasted ones. */
+  revealNodes(ids: string[]): void;
 }
 
 let current: CanvasApi | null = null;

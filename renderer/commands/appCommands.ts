@@ -46,7 +46,11 @@ export function paste(): void {
     offset = { x: Math.round(c.x - minX - 120), y: Math.round(c.y - minY - 60) };
   }
   const { command, newIds } = pasteCommand(doc, clip, offset);
-  if (perform(command)) select(newIds);
+  if (perform(command)) {
+    select(newIds);
+    // Offset copies may land (or be pushed by the re-flow) outside the view: bring them in.
+    canvasApi()?.revealNodes(newIds);
+  }
 }
 
 export function copy(): boolean {
@@ -96,7 +100,7 @@ export function trainOrStop(): void {
 
 export function buildCommands(ui: UiHooks): AppCommand[] {
   return [
-    { id: 'new', title: 'New graph', shortcut: 'Ctrl+N', run: () => newTab({ ...createTemplateDoc(), name: 'Untitled', nodes: [], edges: [], groups: [] }) },
+    { id: 'new', title: 'New graph', shortcut: 'Ctrl+N', run: () => newTab({ ...createTemplateDoc(), name: 'Untitled', nodes: [], edges: [], groups: [] }, { blank: true }) },
     { id: 'open', title: 'Open…', shortcut: 'Ctrl+O', run: () => ui.openDialog('open') },
     { id: 'templates', title: 'Open template…', run: () => ui.openDialog('templates') },
     { id: 'library', title: 'Template library…', shortcut: 'Ctrl+Shift+L', run: () => ui.openDialog('library') },

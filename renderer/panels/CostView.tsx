@@ -15,18 +15,21 @@ export function CostView() {
     const probe = costScaling(doc, analysis, []);
     return 'error' in probe ? probe : costScaling(doc, analysis, defaultMs(probe.currentM));
   }, [doc, analysis]);
-  const rows = analysis.order.map((id) => ({ id, kind: getKind(analysis.nodes.get(id)!.kind)?.title ?? '?', cost: analysis.nodes.get(id)!.cost })).filter((r) => r.cost.params > 0 || r.cost.flops > 0);
+  const rows = analysis.order.map((id) => ({ id, kind: getKind(analysis.nodes.get(id)!.kind)?.title ?? '?', cost: analysis.nodes.get(id)!.cost })).filter((r) => r.cost.params > 0 || r.cost.flops > 0 || r.cost.activationBytes > 0);
   const maxFlops = Math.max(1, ...rows.map((r) => r.cost.flops));
   const totalParams = Math.max(1, analysis.totals.params);
   return (
     <div className="cost-view" aria-label="Costs">
       <h3 className="section-title">Per node</h3>
-      <table className="breakdown" aria-label="Parameters and FLOPs per node">
+      <table className="breakdown" aria-label="Parameters, FLOPs and activation memory per node">
         <thead>
           <tr>
             <th scope="col">node</th>
             <th scope="col">params</th>
             <th scope="col">FLOPs / example</th>
+            <th scope="col" title="Activations kept for the backward pass, per example (the summary bar shows the total at the batch size)">
+              activations / example
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -44,6 +47,7 @@ export function CostView() {
                 <div className="bar" style={{ width: `${(100 * r.cost.flops) / maxFlops}%` }} />
                 {formatFlops(r.cost.flops)}
               </td>
+              <td data-testid={`cost-act-${r.id}`}>{formatBytes(r.cost.activationBytes)}</td>
             </tr>
           ))}
         </tbody>

@@ -171,8 +171,9 @@ export function openInTab(doc: GraphDoc, meta: { handle?: string | null; fileNam
   set({ tabs: [...state.tabs, tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [] });
 }
 
-export function newTab(doc: GraphDoc): void {
-  const tab = makeTab(doc);
+/** A new tab with an unsaved graph; `blank` (File › New): an empty graph that needs no saving until edited. */
+export function newTab(doc: GraphDoc, opts: { blank?: boolean } = {}): void {
+  const tab = makeTab(doc, opts.blank ? { savedDoc: doc } : {});
   set({ tabs: [...state.tabs, tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [] });
 }
 
