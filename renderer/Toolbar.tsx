@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AppCommand } from './commands/appCommands';
+import { useDataDisagreement } from './data/dataFit';
 import { useAnalysis } from './state/analysisContext';
 import { requestCloseTab, isDirty, perform, switchTab, useEditor } from './state/store';
 import { isTraining, useTrainer } from './training/trainer';
@@ -35,7 +36,9 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
   useEffect(() => {
     strip.current?.querySelector('.graph-tab.active')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }, [activeId, tabs.length]);
-  const trainDisabledReason = !training && firstError ? `Fix the graph first: ${firstError.message}` : null;
+  // Loaded data that the graph cannot take disables Train too (the Dataset tab offers the fix).
+  const dataDisagreement = useDataDisagreement();
+  const trainDisabledReason = training ? null : firstError ? `Fix the graph first: ${firstError.message}` : dataDisagreement ? `The data does not fit the graph (Dataset tab): ${dataDisagreement}` : null;
   return (
     <header className="toolbar">
       <div className="brand" aria-hidden="true">

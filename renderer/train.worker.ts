@@ -218,7 +218,7 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     const { requestId } = msg;
     queue = queue.then(() =>
       dataSources
-        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows, msg.targetKind)
+        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows, msg.targetKind, msg.input)
         .then((preview) => post({ type: 'dataPreview', requestId, preview }))
         .catch((err: unknown) => post({ type: 'dataError', requestId, message: (err as Error).message ?? String(err) })),
     );

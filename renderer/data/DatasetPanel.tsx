@@ -6,11 +6,12 @@ import { planTraining } from '../../engine/train/lossPlan';
 import { dataBindingSchema } from '../../engine/graph/schema';
 import { BindError, bindToData, declaredInputShape } from '../../engine/train/bindData';
 import { formatInt } from '../format';
-import { activeDoc, focusNode, perform, useEditor } from '../state/store';
+import { activeDoc, focusNode, notify, openInTab, perform, useEditor } from '../state/store';
 import { NumberField, SelectField } from '../training/fields';
 import { isTraining, useTrainer } from '../training/trainer';
 import { chooseBuiltinMnist, pickFile, pickFolder, requestPreview, setBinding, setSkipBadRows, sourceMatches, useData } from './dataStore';
 import { planFit } from './fitGraph';
+import { suggestTemplate, type TemplateSuggestion } from './dataFit';
 import { DATA_FILE_ACCEPT } from './folderListing';
 import { ClassBalance, SampleImage } from './SampleImage';
 import './data.css';
@@ -131,7 +132,9 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
       return { ok: true as const, filled: bound.filled };
     } catch (err) {
       if (!(err instanceof BindError)) throw err;
-      return { ok: false as const, message: err.message, nodeId: err.nodeId, fit: planFit(doc, { inputShape: p.inputShape, numClasses: p.classNames.length }) };
+      const fit = planFit(doc, { inputShape: p.inputShape, numClasses: p.classNames.length });
+      // Where param edits cannot make this graph fit, the template for this kind of data can.
+      return { ok: false as const, message: err.message, nodeId: err.nodeId, fit, suggestion: fit.command ? null : suggestTemplate(doc, p) };
     }
   }, [doc, p]);
   const frac = (v: number | null) => (v !== null && v >= 0 && v <= 0.9 ? null : 'a fraction between 0 and 0.9');
@@ -146,7 +149,8 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
       </div>
       <div className="data-sizes muted small" data-testid="data-sizes">
         train {formatInt(p.sizes.train)} · validation {formatInt(p.sizes.validation)} · test {formatInt(p.sizes.test)}
-        {p.kind === 'images' && p.decoded !== undefined && ` · ${p.decoded} images decoded for this preview (the rest stream during training)`}
+        {p.kind === 'images' && p.decoded !== undefined && ` · ${p.decoded} ${p.content === 'audio' ? 'clips' : p.content === 'points' ? 'point clouds' : 'images'} decoded for this preview (the rest stream during training)`}
+        {p.sizes.validation > 0 && p.sizes.validation < 30 && ' · a small validation split: its figures are noisy'}
       </div>
 
       {loading ? null : bind.ok ? (
@@ -167,6 +171,13 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
                 Fit the graph to the data
               </button>{' '}
               <span className="muted small">{bind.fit.changes.join(', ')}</span>
+            </div>
+          ) : bind.suggestion ? (
+            <div data-testid="data-suggestion">
+              <button type="button" className="btn primary" disabled={training} onClick={() => openSuggestion(bind.suggestion!)}>
+                {bind.suggestion.text}
+              </button>{' '}
+              <span className="muted small">(a new tab{bind.suggestion.changes.length ? `; ${bind.suggestion.changes.join(', ')}` : ''})</span>
             </div>
           ) : (
             bind.fit.problem && <div className="muted small">Cannot fit automatically: {bind.fit.problem}.</div>
@@ -293,4 +304,10 @@ function fmt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toFixed(4)));
+}
+
+/** Opens the fitted template in a new tab, bound to the data already loaded. */
+function openSuggestion(s: TemplateSuggestion): void {
+  openInTab(s.doc, { fileName: null });
+  notify('info', `Opened “${s.title}” fitted to the data`);
 }

@@ -74,6 +74,7 @@ export function ResultsView({ test, results, seconds }: { test: TestSummary; res
                   <tr>
                     <th>true</th>
                     <th>predicted</th>
+                    {results.mistakes[0]?.path && <th>file</th>}
                     {results.featureNames.slice(0, 12).map((f) => (
                       <th key={f}>{f}</th>
                     ))}
@@ -84,7 +85,8 @@ export function ResultsView({ test, results, seconds }: { test: TestSummary; res
                     <tr key={i} data-testid="mistake">
                       <td className="target">{results.classNames[m.label]}</td>
                       <td className="target">{results.classNames[m.predicted]}</td>
-                      {Array.from(m.x.subarray(0, 12)).map((v, j) => (
+                      {m.path && <td>{m.path}</td>}
+                      {(m.path && results.featureNames.length === 0 ? [] : Array.from(m.x.subarray(0, 12))).map((v, j) => (
                         <td key={j}>{v.toFixed(3)}</td>
                       ))}
                     </tr>

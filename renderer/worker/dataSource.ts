@@ -6,7 +6,9 @@
  */
 import type { Dataset } from '../../engine/data/dataset';
 import { DataError } from '../../engine/data/errors';
+import { fileFolderDataset, type FileFolderDataset } from '../../engine/data/fileFolder';
 import { imageFolderDataset, type ImageFolderDataset } from '../../engine/data/images';
+import { folderCodecFor, type InputNodeInfo } from '../../engine/data/sensorFolders';
 import { detectDelimiter, looksLikeHeader, parseCsvRecords } from '../../engine/data/csv';
 import { dataFileKind, parseDataFile } from '../../engine/data/load';
 import { decodeMnist, mnistDataset } from '../../engine/data/mnist';
@@ -57,7 +59,7 @@ export class WorkerDataSources {
 
   /** The dataset for a binding; images are resized to the declared input shape (0 = from data). */
   /** `targetKind` 'values': the graph's head is a regression, so a table's target is read as numbers. */
-  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes'): Promise<Dataset> {
+  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, forPreview = false): Promise<Dataset> {
     const split = { validationFraction: binding?.validationFraction, testFraction: binding?.testFraction, seed: binding?.seed, normalize: binding?.normalize };
     if (!source) return mnistDataset(decodeMnist(await this.loadMnistBytes()), split);
     if (source.kind === 'table') return arrayDataset(source.name, (await this.table(source, binding?.target, skipBadRows, targetKind)).table, split);
@@ -74,16 +76,27 @@ export class WorkerDataSources {
       }
       return textDataset(bytes, { file: source.name, seqLen: declaredShape[0]!, ...split });
     }
-    const [height, width, channels] = declaredShape?.length === 3 ? declaredShape : [0, 0, 0];
     const files = new Map(source.files.map((f) => [f.path, f.file]));
     const listing = listingFromPaths(source.files.map((f) => f.path));
+    // Audio clips and point clouds stream through their codec (engine/data/sensorFolders).
+    const sensor = folderCodecFor(listing, input, { forPreview });
+    if (sensor) {
+      const readFile = async (path: string) => {
+        const f = files.get(path);
+        if (!f) throw new Error('the file is no longer available; pick the folder again');
+        return new Uint8Array(await f.arrayBuffer());
+      };
+      return fileFolderDataset(listing, readFile, sensor.codec, { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: skipBadRows ? 'skip' : 'error' });
+    }
+    const [height, width, channels] = declaredShape?.length === 3 ? declaredShape : [0, 0, 0];
     const access = browserImageAccess(files, height && width ? { height: height!, width: width! } : undefined);
     return imageFolderDataset(listing, access, { ...split, height, width, channels });
   }
 
-  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes'): Promise<DataPreviewInfo> {
-    const ds = await this.dataset(source, binding, declaredShape, skipBadRows, targetKind);
-    const p = await previewDataset(ds, { samples: source?.kind === 'table' ? 0 : 12, seed: binding?.seed ?? 1 });
+  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo): Promise<DataPreviewInfo> {
+    const ds = await this.dataset(source, binding, declaredShape, skipBadRows, targetKind, input, true);
+    const sensor = 'stats' in ds ? (ds as FileFolderDataset) : undefined;
+    const p = await previewDataset(ds, { samples: source?.kind === 'table' || sensor ? 0 : 12, seed: binding?.seed ?? 1 });
     const info: DataPreviewInfo = {
       name: ds.name,
       kind: source ? source.kind : 'mnist',
@@ -125,7 +138,10 @@ export class WorkerDataSources {
         for (let r = 0; r < Math.min(12, t.table.n); r++) info.samples.push({ x: t.table.features.slice(r * d, (r + 1) * d), label: labelOf(r) });
       }
     }
-    if (source?.kind === 'images') info.decoded = (ds as ImageFolderDataset).stream.decoded;
+    if (sensor) {
+      info.content = folderCodecFor(listingFromPaths((source as Extract<DataSourceRef, { kind: 'images' }>).files.map((f) => f.path)), input, { forPreview: true })?.content;
+      info.decoded = sensor.stats.decoded;
+    } else if (source?.kind === 'images') info.decoded = (ds as ImageFolderDataset).stream.decoded;
     return info;
   }
 }

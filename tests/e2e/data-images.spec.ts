@@ -20,8 +20,9 @@ test('image folder: choose, preview, fit the graph, train a few steps, results w
 
   await data.chooseFolder(folder);
   await expect(data.summary).toContainText('shapes: 60 examples · 3 classes · input [28, 28, 1]');
-  // The default template's split: 20% test, 5% validation (templates/mnist-perceiver-io.json `data`).
-  await expect(data.sizes).toContainText('train 45 · validation 3 · test 12');
+  // The default template's split: 20% test, 5% validation (templates/mnist-perceiver-io.json `data`),
+  // but never fewer than min(30, 10%) held-out examples (issue 14): 6 rather than 3 of 60.
+  await expect(data.sizes).toContainText('train 42 · validation 6 · test 12');
   // Only the preview's samples were decoded, not the folder.
   await expect(data.sizes).toContainText('12 images decoded for this preview');
   await expect(data.sampleImages).toHaveCount(12);
