@@ -110,13 +110,14 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   AudioPatches: (c) =>
     c.params.features === 'logMagnitude'
       ? {
-          imports: [],
-          // log(|rfft(periodic Hann · patch)| + 1e-3) per channel, as engine/layers/sensorLayers AudioPatchSpectrum.
+          imports: ['rfft_abs'],
+          // log(|rfft(periodic Hann · patch)| + 1e-3) per channel, as engine/layers/sensorLayers AudioPatchSpectrum
+          // (rfft_abs: the DFT as two matmuls, as that layer does; torch.fft has no ONNX export).
           forward: (i) => {
             const spp = c.params.samplesPerPatch as number;
             const [n, width] = c.analysis.outputShapes.out!;
             const x = `${i.in}.reshape(${i.in}.shape[0], ${n}, ${spp}, -1).transpose(2, 3)`;
-            return { out: `torch.log(torch.abs(torch.fft.rfft(${x} * torch.hann_window(${spp}, periodic=True, device=${i.in}.device), dim=-1)) + 0.001).reshape(${i.in}.shape[0], ${n}, ${width})` };
+            return { out: `torch.log(rfft_abs(${x} * torch.hann_window(${spp}, periodic=True, device=${i.in}.device)) + 0.001).reshape(${i.in}.shape[0], ${n}, ${width})` };
           },
           weights: [],
         }

@@ -123,6 +123,7 @@ Exported from Perceiver Studio. ${m.params.toLocaleString('en-US')} parameters (
 | \`data.py\` | a \`torch.utils.data.Dataset\` per data kind the app reads (CSV/TSV, JSON, \`.npy\`/\`.npz\` through memory maps, image folders, text, WAV audio, point clouds, clips, example folders), decoded lazily per example; the app's seeded split, batch order and normalisation |
 | \`train.py\` | training under \`torchrun\` (DDP, or FSDP with \`--fsdp\`; NCCL on GPUs, gloo on CPUs; bf16/fp16 autocast), \`DataLoader\` workers, the template's optimizer and schedule, accumulation, resumable checkpoints |
 | \`train.sbatch\` | a Slurm script: one \`torchrun\` per machine, all its GPUs |
+| \`export_onnx.py\` | \`python3 export_onnx.py\` writes \`model.onnx\` (${hasWeights ? 'with weights.pt, ' : ''}every input and head named as in model.py, a dynamic batch axis, opset 17 by default: the highest PyTorch 1.13 writes) |
 | \`requirements.txt\` | \`torch>=1.12\`, \`numpy\`, \`pillow\` (\`--compile\` needs torch ≥ 2) |
 | \`config.json\`, \`graph.json\` | the training settings and the graph this package was generated from |
 ${hasWeights ? `| \`weights.pt\`, \`weights.safetensors\` | the trained weights${o.weightsSource ? ` (from ${mdCode(o.weightsSource)})` : ''}: a state dict for \`model.load_state_dict(torch.load("weights.pt"))\`, and the same as safetensors |\n` : ''}${o.dataFile ? `| ${mdCode(o.dataFile).replace(/\|/g, '\\|')} | ${mdText(o.dataNote ?? 'the training data, already split as in the app')} |\n` : ''}

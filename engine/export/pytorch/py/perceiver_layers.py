@@ -79,8 +79,10 @@ class SpaceToDepth(nn.Module):
             y = y.reshape(b, frames // t, h // s, w // s, s * s * t * c)
         if self.linear is not None:
             y = self.linear(y)
-        if self.squeeze_time and y.dim() == 5:
-            y = y.squeeze(1)
+        if self.squeeze_time and y.dim() == 5 and y.shape[1] == 1:
+            # Indexing, not squeeze(1): ONNX writes squeeze of a traced axis as an If whose
+            # output shape is unknown, and the batch size after it would be baked in.
+            y = y[:, 0]
         return y
 
 
@@ -160,6 +162,19 @@ def attend(q, k, v, heads, mask=None):
             probs = torch.softmax(logits, dim=-1)
         out = torch.matmul(probs, vh)
     return out.transpose(1, 2).reshape(b, tq, vc)
+
+
+def rfft_abs(x: torch.Tensor) -> torch.Tensor:
+    """|rfft(x)| over the last axis, as sums with the DFT's cos/sin matrices (as the app's
+    AudioPatchSpectrum layer computes it); unlike torch.fft.rfft this exports to ONNX (opset 17).
+    The phases t*k are reduced mod n in integers, so the float32 angles stay exact."""
+    n = x.shape[-1]
+    t = torch.arange(n, device=x.device)
+    k = torch.arange(n // 2 + 1, device=x.device)
+    angle = torch.remainder(torch.outer(t, k), n).to(x.dtype) * (2.0 * math.pi / n)
+    re = torch.matmul(x, torch.cos(angle))
+    im = torch.matmul(x, torch.sin(angle))
+    return torch.sqrt(re * re + im * im)
 
 
 def gelu(x, form):
