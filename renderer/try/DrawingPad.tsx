@@ -98,14 +98,15 @@ export function DrawingPad({ geometry, inputLabel, onChange, onClear }: { geomet
         onPointerCancel={() => (last.current = null)}
       />
       <div className="pad-tools" role="toolbar" aria-label="Drawing tools">
-        <button type="button" className={tool === 'brush' ? 'active' : ''} aria-pressed={tool === 'brush'} onClick={() => setTool('brush')}>
+        <button type="button" className={`btn${tool === 'brush' ? ' active' : ''}`} aria-pressed={tool === 'brush'} onClick={() => setTool('brush')}>
           Brush
         </button>
-        <button type="button" className={tool === 'eraser' ? 'active' : ''} aria-pressed={tool === 'eraser'} onClick={() => setTool('eraser')}>
+        <button type="button" className={`btn${tool === 'eraser' ? ' active' : ''}`} aria-pressed={tool === 'eraser'} onClick={() => setTool('eraser')}>
           Eraser
         </button>
         <button
           type="button"
+          className="btn"
           onClick={() => {
             clear();
             onClear();

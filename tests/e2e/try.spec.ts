@@ -89,6 +89,16 @@ test('Try on MNIST: draw a digit, see the prediction and its attention; drop a P
   await tryTab.screenshot('try-02-drawn');
   await tryTab.panelShot('try-02b-drawn-attention', tryTab.decoderMap);
 
+  // The eraser takes the lower half of the stroke away: the model sees less ink.
+  const tools = page.getByRole('toolbar', { name: 'Drawing tools' });
+  await tools.getByRole('button', { name: 'Eraser' }).click();
+  await tryTab.drawStroke([
+    [0.5, 0.55],
+    [0.5, 0.9],
+  ]);
+  await expect.poll(async () => (await tryTab.canvasStats(tryTab.seen)).bright, { timeout: 10_000 }).toBeLessThan(seen.bright * 0.8);
+  await tools.getByRole('button', { name: 'Brush' }).click();
+
   // One latent instead of the mean: a different picture.
   await page.getByRole('combobox', { name: 'Latent shown' }).selectOption({ label: 'latent 3' });
   await expect(tryTab.attentionMap).toHaveAttribute('data-latent', '2');
