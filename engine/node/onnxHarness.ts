@@ -79,7 +79,7 @@ export function exportOnnxAll(cases: OnnxCase[], timeoutMs = 240_000): Map<strin
       .trim()
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { case: string })
+      .map((l) => JSON.parse(l) as { case: string; onnx?: string; error?: string; inputs?: string[]; outputs?: string[]; opset?: number })
       .map((r) => [r.case, r]),
   );
 }
