@@ -68,9 +68,14 @@ export interface PerceiverHfConfig {
 export interface HfGraphOptions {
   /** Fourier / conv classifiers: input [H, W] (default config.image_size square). */
   imageSize?: [number, number];
-  /** Multimodal: decode only these contiguous flat output points (default: all). */
-  subsample?: { image?: { start: number; count: number }; audio?: { start: number; count: number } };
+  /** Multimodal: decode only these flat output points (default: all), a range or a list. */
+  subsample?: { image?: HfPointSet; audio?: HfPointSet };
 }
+
+/** Decoder output points: a contiguous range, or any list of flat indices (HF subsampled_output_points). */
+export type HfPointSet = { start: number; count: number } | { indices: number[] };
+const pointCount = (p: HfPointSet): number => ('indices' in p ? p.indices.length : p.count);
+const pointParams = (p: HfPointSet) => ('indices' in p ? { pointIndices: [...p.indices] } : { pointStart: p.start, pointCount: p.count });
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -335,10 +340,10 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
       g.wire('videoFourier', 'out', 'inputs', 'm1');
       g.wire('label', 'out', 'inputs', 'm2');
       encoder(g, c, { node: 'inputs', port: 'out' }, m.common);
-      const img = opts.subsample?.image ?? { start: 0, count: m.imagePoints };
-      const aud = opts.subsample?.audio ?? { start: 0, count: m.audioPatches };
-      g.node('audioQuery', 'FourierQuery', { indexDims: [m.audioPatches], numBands: 192, maxResolution: [m.audioSamples], concatPos: true, sineOnly: false, pointStart: aud.start, pointCount: aud.count }, 'audio queries');
-      g.node('imageQuery', 'FourierQuery', { indexDims: [m.T, m.H, m.W], numBands: 32, maxResolution: [c.numFrames, c.imageSize, c.imageSize], concatPos: true, sineOnly: false, pointStart: img.start, pointCount: img.count }, 'image queries');
+      const img: HfPointSet = opts.subsample?.image ?? { start: 0, count: m.imagePoints };
+      const aud: HfPointSet = opts.subsample?.audio ?? { start: 0, count: m.audioPatches };
+      g.node('audioQuery', 'FourierQuery', { indexDims: [m.audioPatches], numBands: 192, maxResolution: [m.audioSamples], concatPos: true, sineOnly: false, ...pointParams(aud) }, 'audio queries');
+      g.node('imageQuery', 'FourierQuery', { indexDims: [m.T, m.H, m.W], numBands: 32, maxResolution: [c.numFrames, c.imageSize, c.imageSize], concatPos: true, sineOnly: false, ...pointParams(img) }, 'image queries');
       g.node('labelQuery', 'TrainableQuery', { numQueries: 1, channels: m.labelQ }, 'label query');
       g.node('queries', 'MultimodalQuery', { names: ['audio', 'image', 'label'], minPaddingSize: 2 }, 'pad + concat queries');
       g.wire('audioQuery', 'out', 'queries', 'm0');
@@ -346,7 +351,7 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
       g.wire('labelQuery', 'out', 'queries', 'm2');
       const d = crossWidths(c, m.commonQ, c.dLatents, null, null);
       g.node('decoder', 'DecoderCrossAttention', { heads: 1, qkChannels: d.qk, vChannels: d.v, widening: 1, gelu: c.gelu, useQueryResidual: false, outputChannels: c.outputNumChannels }, 'decoder + final_layer');
-      g.node('split', 'MultimodalSplit', { sizes: [aud.count, img.count, 1] }, 'split by modality');
+      g.node('split', 'MultimodalSplit', { sizes: [pointCount(aud), pointCount(img), 1] }, 'split by modality');
       g.node('audioOut', 'AudioPostprocessor', { samplesPerPatch: c.samplesPerPatch }, 'audio');
       g.node('imageOut', 'PerPositionProjection', { outputChannels: 3 }, 'image');
       g.node('labelOut', 'ClassificationHead', { numClasses: c.numLabels }, 'label');

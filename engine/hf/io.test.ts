@@ -45,12 +45,12 @@ describe.skipIf(!haveFixtures)('HF inputs → model inputs', () => {
     expect(y.shape).toEqual([1, 2, 8, 12, 27]);
     expect(y.data[((1 * 8 + 3) * 12 + 4) * 27 + 5]).toBe(((1 * 27 + 5) * 8 + 3) * 12 + 4);
   });
-  it('multimodal: point ranges become graph options; other index sets are refused by name', () => {
+  it('multimodal: point ranges and lists become graph options; points outside the grid are refused by name', () => {
     const config = readJson('PerceiverForMultimodalAutoencoding', 'config.json');
     const pts = (xs: number[]) => ({ shape: [xs.length], data: Float32Array.from(xs) });
     expect(hfGraphOptionsForInputs(config, new Map([['subsampled_output_points_image', pts([4, 5, 6])]]))).toEqual({ subsample: { image: { start: 4, count: 3 } } });
-    expect(() => hfGraphOptionsForInputs(config, new Map([['subsampled_output_points_image', pts([4, 6])]]))).toThrow(/contiguous.*entry 1 is 6, expected 5/);
-    expect(() => hfGraphOptionsForInputs(config, new Map([['subsampled_output_points_audio', pts([3, 4])]]))).toThrow(/outside the 4 output points/);
+    expect(hfGraphOptionsForInputs(config, new Map([['subsampled_output_points_image', pts([4, 6, 1])]]))).toEqual({ subsample: { image: { indices: [4, 6, 1] } } });
+    expect(() => hfGraphOptionsForInputs(config, new Map([['subsampled_output_points_audio', pts([3, 4])]]))).toThrow(/\[1\] = 4 is not one of the 4 output points/);
     const { doc } = hfConfigToGraph(config);
     const m = hfInputsToModel(
       'PerceiverForMultimodalAutoencoding',

@@ -9,7 +9,7 @@
  * Pure: plain arrays in, plain arrays out.
  */
 import type { GraphDoc } from '../graph/schema.js';
-import { HfImportError, multimodalSizes, parseHfConfig, type HfClassName, type HfGraphOptions } from './convert.js';
+import { HfImportError, multimodalSizes, parseHfConfig, type HfClassName, type HfGraphOptions, type HfPointSet } from './convert.js';
 
 export interface HfArray {
   shape: number[];
@@ -56,16 +56,22 @@ function moveAxis(a: HfArray, from: number, to: number): HfArray {
   return { shape, data: out };
 }
 
-/** A contiguous index range from subsampled output points, or an error saying why it is not one. */
-function pointRange(a: HfArray | undefined, name: string, total: number): { start: number; count: number } | undefined {
+/** The most points a listed (non-contiguous) subsampling may have; ranges have no limit. */
+export const MAX_LISTED_POINTS = 65536;
+
+/** Subsampled output points as a range (contiguous) or a list of flat indices, checked. */
+function pointSet(a: HfArray | undefined, name: string, total: number): HfPointSet | undefined {
   if (!a) return undefined;
   if (a.shape.length !== 1 || a.shape[0]! < 1) throw new HfImportError(`"${name}" must be a non-empty 1-D list of point indices (found shape ${shapeText(a.shape)})`);
-  const start = a.data[0]!;
+  let contiguous = true;
   for (let i = 0; i < a.data.length; i++) {
-    if (a.data[i] !== start + i) throw new HfImportError(`"${name}" must be a contiguous run of indices (start, start+1, …); entry ${i} is ${a.data[i]}, expected ${start + i}`);
+    const v = a.data[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= total) throw new HfImportError(`"${name}"[${i}] = ${v} is not one of the ${total} output points (0 … ${total - 1})`);
+    if (v !== a.data[0]! + i) contiguous = false;
   }
-  if (!Number.isInteger(start) || start < 0 || start + a.data.length > total) throw new HfImportError(`"${name}" indexes points ${start} … ${start + a.data.length - 1}, outside the ${total} output points`);
-  return { start, count: a.data.length };
+  if (contiguous) return { start: a.data[0]!, count: a.data.length };
+  if (a.data.length > MAX_LISTED_POINTS) throw new HfImportError(`"${name}" lists ${a.data.length} scattered points; at most ${MAX_LISTED_POINTS} can be listed (contiguous ranges of any length are fine)`);
+  return { indices: Array.from(a.data) };
 }
 
 /**
@@ -80,8 +86,8 @@ export function hfGraphOptionsForInputs(config: unknown, arrays: Map<string, HfA
   }
   if (c.hfClass === 'PerceiverForMultimodalAutoencoding') {
     const m = multimodalSizes(c);
-    const image = pointRange(arrays.get('subsampled_output_points_image'), 'subsampled_output_points_image', m.imagePoints);
-    const audio = pointRange(arrays.get('subsampled_output_points_audio'), 'subsampled_output_points_audio', m.audioPatches);
+    const image = pointSet(arrays.get('subsampled_output_points_image'), 'subsampled_output_points_image', m.imagePoints);
+    const audio = pointSet(arrays.get('subsampled_output_points_audio'), 'subsampled_output_points_audio', m.audioPatches);
     return image || audio ? { subsample: { ...(image ? { image } : {}), ...(audio ? { audio } : {}) } } : {};
   }
   return {};

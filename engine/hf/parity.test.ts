@@ -24,15 +24,15 @@ interface Case {
 }
 
 /** Run one fixture case through the imported graph; returns HF-named outputs. */
-async function runCase(cls: HfClassName, c: Case): Promise<Map<string, HfArray>> {
+async function runCase(cls: HfClassName, c: Case, extra: Map<string, HfArray> = new Map()): Promise<Map<string, HfArray>> {
   const config = readJson(cls, 'config.json');
-  const arrays = new Map<string, HfArray>();
+  const arrays = new Map<string, HfArray>(extra);
   for (const [name, ref] of Object.entries(c.inputs)) {
     const arg = ref.hf_forward_arg;
     const m = /^inputs\['(\w+)'\]$/.exec(arg);
     arrays.set(m ? m[1]! : arg === 'inputs' ? 'inputs' : name, readNpy(cls, ref.file));
   }
-  for (const [mod, ref] of Object.entries(c.subsampled_output_points ?? {})) if (ref) arrays.set(`subsampled_output_points_${mod}`, readNpy(cls, ref.file));
+  for (const [mod, ref] of Object.entries(c.subsampled_output_points ?? {})) if (ref && !arrays.has(`subsampled_output_points_${mod}`)) arrays.set(`subsampled_output_points_${mod}`, readNpy(cls, ref.file));
   const { doc } = hfConfigToGraph(config, hfGraphOptionsForInputs(config, arrays));
   const weights = hfToWeights(config, doc, readSafetensors(readBytes(cls, 'model.safetensors'), `${cls}/model.safetensors`));
   const compiled = compile(doc);
@@ -88,5 +88,40 @@ for (const backend of ['cpu', 'wasm'] as const) {
         });
       }
     }
+    it('PerceiverForMultimodalAutoencoding, scattered points: each decoded point equals HF decoding all points', async () => {
+      await useNodeBackend(backend);
+      const cls = 'PerceiverForMultimodalAutoencoding';
+      const all = (readJson(cls, 'fixture.json') as { cases: Case[] }).cases[0]!;
+      const image = [77, 3, 120, 3, 64];
+      const audio = [3, 0];
+      const got = await runCase(
+        cls,
+        all,
+        new Map([
+          ['subsampled_output_points_image', { shape: [image.length], data: Float32Array.from(image) }],
+          ['subsampled_output_points_audio', { shape: [audio.length], data: Float32Array.from(audio) }],
+        ]),
+      );
+      const wantImage = readNpy(cls, all.expected['logits[image]']!.file); // [1, T·H·W, 3]
+      const wantAudio = readNpy(cls, all.expected['logits[audio]']!.file); // [1, patches · samples_per_patch]
+      const spp = (readJson(cls, 'config.json') as { samples_per_patch: number }).samples_per_patch;
+      expect(got.get('image')!.shape).toEqual([1, image.length, 3]);
+      expect(got.get('audio')!.shape).toEqual([1, audio.length * spp]);
+      let maxDiff = 0;
+      let maxRef = 0;
+      const compare = (a: number, b: number) => {
+        maxDiff = Math.max(maxDiff, Math.abs(a - b));
+        maxRef = Math.max(maxRef, Math.abs(b));
+      };
+      image.forEach((p, r) => {
+        for (let ch = 0; ch < 3; ch++) compare(got.get('image')!.data[r * 3 + ch]!, wantImage.data[p * 3 + ch]!);
+      });
+      audio.forEach((p, r) => {
+        for (let k = 0; k < spp; k++) compare(got.get('audio')!.data[r * spp + k]!, wantAudio.data[p * spp + k]!);
+      });
+      const tol = 1e-4 * Math.max(1, maxRef);
+      measured.push(`  ${backend} ${cls} scattered points image+audio: ${maxDiff.toExponential(2)} (${tol.toExponential(2)})`);
+      expect(maxDiff).toBeLessThanOrEqual(tol);
+    });
   });
 }

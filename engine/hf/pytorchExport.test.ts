@@ -77,6 +77,34 @@ describe.skipIf(skip !== null)(`PyTorch export of imported HF graphs${skip ? ` (
       });
       writeFileSync(join(dir, 'io.safetensors'), encodeSafetensors(io));
       dirs.push({ cls, dir });
+      if (cls === 'PerceiverForMultimodalAutoencoding') {
+        // Scattered points (a listed FourierQuery): rows of HF's decode-all logits.
+        const image = [77, 3, 120, 3, 64];
+        const audio = [3, 0];
+        const pts = new Map(arrays);
+        pts.set('subsampled_output_points_image', { shape: [image.length], data: Float32Array.from(image) });
+        pts.set('subsampled_output_points_audio', { shape: [audio.length], data: Float32Array.from(audio) });
+        const g = hfConfigToGraph(config, hfGraphOptionsForInputs(config, pts)).doc;
+        const d2 = join(work, `${cls}-scattered`);
+        writeExportFiles(d2, exportPytorch(g, { weights: hfToWeights(config, g, readSafetensors(readBytes(cls, 'model.safetensors'))) }).files);
+        const all = fx.cases[0]!.expected;
+        const wi = readNpy(cls, all['logits[image]']!.file);
+        const wa = readNpy(cls, all['logits[audio]']!.file);
+        const spp = (config as { samples_per_patch: number }).samples_per_patch;
+        const rows = (src: Float32Array, idx: number[], w: number) => Float32Array.from(idx.flatMap((p) => Array.from(src.subarray(p * w, (p + 1) * w))));
+        const want: Record<string, HfArray> = {
+          audioOut: { shape: [1, audio.length * spp], data: rows(wa.data, audio, spp) },
+          imageOut: { shape: [1, image.length, 3], data: rows(wi.data, image, 3) },
+          labelOut: readNpy(cls, all['logits[label]']!.file),
+        };
+        const a2 = analyse(g);
+        const ins2 = hfInputsToModel(cls, config, g, pts);
+        const io2: NamedArrays = new Map();
+        a2.modelInputs.forEach((id, k) => io2.set(`x${k}`, ins2.get(id)!));
+        a2.heads.forEach((h, k) => io2.set(`y${k}`, want[h.nodeId]!));
+        writeFileSync(join(d2, 'io.safetensors'), encodeSafetensors(io2));
+        dirs.push({ cls: `${cls} (scattered points)`, dir: d2 });
+      }
     }
     const out = runPython(RUN_PY, dirs.map((d) => d.dir), { timeoutMs: 110_000 });
     const res = new Map(out.trim().split('\n').map((l) => JSON.parse(l) as { case: string; diffs: number[]; refs: number[] }).map((r) => [r.case, r]));

@@ -21,17 +21,32 @@ const params = z
       .nullable()
       .default(null)
       .describe('Query the flat indices pointStart … pointStart+pointCount−1 at subsampled positions −1 + 2·i/n, even for the whole grid (HF subsampled_output_points); empty = chunks'),
+    pointIndices: z
+      .array(z.number().int().min(0).max(1e9))
+      .min(1)
+      .max(65536)
+      .nullable()
+      .default(null)
+      .describe('Query exactly these flat grid indices (any HF subsampled_output_points set) at subsampled positions; overrides pointStart/pointCount and the chunks'),
   })
   .strict();
 type P = z.infer<typeof params>;
 
 export function fourierQueryShape(p: P): { queries: number; channels: number } {
   const raw = fourierChannels(p.indexDims.length, p);
-  return { queries: p.pointCount != null ? p.pointCount : prod(p.indexDims) / p.numChunks, channels: p.projectPosDim > 0 ? p.projectPosDim : raw };
+  return { queries: p.pointIndices != null ? p.pointIndices.length : p.pointCount != null ? p.pointCount : prod(p.indexDims) / p.numChunks, channels: p.projectPosDim > 0 ? p.projectPosDim : raw };
 }
 
 /** The queried flat indices: an explicit point range, or chunk `chunk` of `numChunks`. */
-export function fourierQueryRange(p: { indexDims: number[]; numChunks: number; chunk: number; pointStart?: number | null; pointCount?: number | null }): { start: number; count: number; points: boolean } {
+export function fourierQueryRange(p: {
+  indexDims: number[];
+  numChunks: number;
+  chunk: number;
+  pointStart?: number | null;
+  pointCount?: number | null;
+  pointIndices?: number[] | null;
+}): { start: number; count: number; points: boolean; indices?: number[] } {
+  if (p.pointIndices != null) return { start: 0, count: p.pointIndices.length, points: true, indices: p.pointIndices };
   if (p.pointCount != null) return { start: p.pointStart ?? 0, count: p.pointCount, points: true };
   const count = prod(p.indexDims) / p.numChunks;
   return { start: p.chunk * count, count, points: false };
@@ -53,7 +68,10 @@ export const fourierQuery: KindDefinition<P> = {
     if (p.maxResolution && p.maxResolution.length > 0 && p.maxResolution.length !== p.indexDims.length) {
       return fail(`maxResolution has ${p.maxResolution.length} entries but indexDims has ${p.indexDims.length}`, { param: 'maxResolution' });
     }
-    if (p.pointCount != null) {
+    if (p.pointIndices != null) {
+      const out = p.pointIndices.findIndex((i) => i >= m);
+      if (out >= 0) return fail(`pointIndices[${out}] = ${p.pointIndices[out]} is outside the ${m} grid points`, { param: 'pointIndices' });
+    } else if (p.pointCount != null) {
       const start = p.pointStart ?? 0;
       if (start + p.pointCount > m) return fail(`points ${start} … ${start + p.pointCount - 1} are outside the ${m} grid points`, { param: 'pointCount' });
     } else if (p.pointStart != null) return fail('pointStart needs pointCount', { param: 'pointCount' });
@@ -72,5 +90,5 @@ export const fourierQuery: KindDefinition<P> = {
     };
   },
   describe: (p) =>
-    `${p.indexDims.join('×')}, K=${p.numBands}${p.pointCount != null ? `, points ${p.pointStart ?? 0}+${p.pointCount}` : p.numChunks > 1 ? `, chunk ${p.chunk + 1}/${p.numChunks}` : ''}`,
+    `${p.indexDims.join('×')}, K=${p.numBands}${p.pointIndices != null ? `, ${p.pointIndices.length} points` : p.pointCount != null ? `, points ${p.pointStart ?? 0}+${p.pointCount}` : p.numChunks > 1 ? `, chunk ${p.chunk + 1}/${p.numChunks}` : ''}`,
 };

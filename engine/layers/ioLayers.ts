@@ -311,6 +311,8 @@ export interface FourierQueryConfig {
   projectPosDim: number;
   /** Subsampled positions −1 + 2·i/n even when start/count cover the whole grid (HF points). */
   points?: boolean;
+  /** Explicit flat indices (any HF point set) instead of start/count; count = indices.length. */
+  indices?: number[];
   seed?: number;
 }
 
@@ -325,6 +327,7 @@ export class FourierQueryArray extends tf.layers.Layer {
     const { indexDims, numBands, maxResolution, concatPos, sineOnly, start, count, projectPosDim, seed } = cfg;
     this.cfg = { indexDims: [...indexDims], numBands, maxResolution: [...maxResolution], concatPos, sineOnly, start, count, projectPosDim, seed };
     if (cfg.points) this.cfg.points = true;
+    if (cfg.indices) this.cfg.indices = [...cfg.indices];
   }
   private rawChannels(): number {
     const d = this.cfg.indexDims.length;
@@ -341,8 +344,8 @@ export class FourierQueryArray extends tf.layers.Layer {
   private pe(): tf.Tensor2D {
     if (!this.features || this.features.isDisposed) {
       const c = this.cfg;
-      const whole = !c.points && c.start === 0 && c.count === c.indexDims.reduce((a, b) => a * b, 1);
-      const { data, channels } = fourierFeatures(c, whole ? undefined : { start: c.start, count: c.count });
+      const whole = !c.points && !c.indices && c.start === 0 && c.count === c.indexDims.reduce((a, b) => a * b, 1);
+      const { data, channels } = fourierFeatures(c, whole ? undefined : { start: c.start, count: c.count, ...(c.indices ? { indices: c.indices } : {}) });
       this.features = tf.keep(tf.tensor2d(data, [c.count, channels]));
     }
     return this.features;

@@ -161,22 +161,24 @@ export interface FourierConfig {
  * Fourier position features for a grid (spec §1.2): positions linspace(−1,1,n) per dim,
  * frequencies linspace(1, max_res/2, K), channels [x_1..x_d, sin(all dims), cos(all dims)].
  * Returned as a Float32Array [M, channels], computed once. With `range`, only the flat indices
- * start … start+count−1, at DM's subsampled positions −1 + 2·i/n (spec §1.2 rule 7).
+ * start … start+count−1 (or the listed `indices`), at DM's subsampled positions −1 + 2·i/n
+ * (spec §1.2 rule 7).
  */
 export function fourierFeatures(
   cfg: Omit<FourierConfig, 'combine'>,
-  range?: { start: number; count: number },
+  range?: { start: number; count: number; indices?: readonly number[] },
 ): { data: Float32Array; channels: number } {
   const d = cfg.indexDims.length;
   const K = cfg.numBands;
   const total = cfg.indexDims.reduce((a, b) => a * b, 1);
   const start = range?.start ?? 0;
-  const m = range?.count ?? total;
+  const indices = range?.indices;
+  const m = indices ? indices.length : (range?.count ?? total);
   const channels = (cfg.concatPos ? d : 0) + d * K * (cfg.sineOnly ? 1 : 2);
   const data = new Float32Array(m * channels);
   const pos = new Float64Array(d);
   for (let row = 0; row < m; row++) {
-    let rem = start + row;
+    let rem = indices ? indices[row]! : start + row;
     for (let j = d - 1; j >= 0; j--) {
       const n = cfg.indexDims[j]!;
       const i = rem % n;

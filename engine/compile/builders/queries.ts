@@ -12,7 +12,7 @@ export const QUERY_BUILDERS: Record<string, Builder> = {
   }),
   FourierQuery: (c) => {
     const dims: number[] = c.params.indexDims;
-    const { start, count, points } = fourierQueryRange(c.params);
+    const { start, count, points, indices } = fourierQueryRange(c.params);
     const maxRes = c.params.maxResolution && c.params.maxResolution.length ? c.params.maxResolution : dims;
     return {
       out: one(
@@ -26,6 +26,7 @@ export const QUERY_BUILDERS: Record<string, Builder> = {
           start,
           count,
           ...(points ? { points } : {}),
+          ...(indices ? { indices } : {}),
           projectPosDim: c.params.projectPosDim,
           seed: c.seed,
         }).apply(c.batchRef),

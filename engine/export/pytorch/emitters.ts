@@ -291,7 +291,7 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   }),
   FourierQuery: (c) => {
     const dims: number[] = c.params.indexDims;
-    const { start, count, points } = fourierQueryRange(c.params);
+    const { start, count, points, indices } = fourierQueryRange(c.params);
     const maxRes = c.params.maxResolution && c.params.maxResolution.length ? c.params.maxResolution : dims;
     return {
       imports: ['FourierQueryArray'],
@@ -301,7 +301,8 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
         max_resolution: [...maxRes],
         concat_pos: c.params.concatPos,
         sine_only: c.params.sineOnly,
-        start,
+        // A point list travels as `start` (fourier_features takes a sequence of flat indices there).
+        start: indices ?? start,
         count,
         project_pos_dim: c.params.projectPosDim,
         ...(points ? { points: true } : {}),

@@ -91,13 +91,18 @@ def fourier_features(index_dims, num_bands, max_resolution, concat_pos=True, sin
     linspace(-1, 1, n) per dim, frequencies linspace(1, max_res/2, K), channels
     [x_1..x_d, sin(all dims), cos(all dims)]. With start/count only those flat indices, at DM's
     subsampled positions -1 + 2*i/n (spec 1.2 rule 7); points=True uses those positions even for
-    the whole grid (HF subsampled_output_points). Float64 like the app, then float32."""
+    the whole grid (HF subsampled_output_points). `start` may also be a sequence of flat indices
+    (any HF point set; subsampled positions). Float64 like the app, then float32."""
     d = len(index_dims)
     total = 1
     for n in index_dims:
         total *= n
-    sub = points or (start is not None and not (start == 0 and count == total))
-    flat = torch.arange(start or 0, (start or 0) + (count if count is not None else total), dtype=torch.int64)
+    if isinstance(start, (list, tuple)):
+        flat = torch.tensor(list(start), dtype=torch.int64)
+        sub = True
+    else:
+        sub = points or (start is not None and not (start == 0 and count == total))
+        flat = torch.arange(start or 0, (start or 0) + (count if count is not None else total), dtype=torch.int64)
     cols = [None] * d
     rem = flat.clone()
     for j in range(d - 1, -1, -1):
