@@ -10,6 +10,7 @@ import { SearchPopover } from './panels/CommandPalette';
 import { Palette } from './panels/Palette';
 import { SummaryBar } from './panels/SummaryBar';
 import { RightPanel, type PanelTab } from './panels/RightPanel';
+import { useResolvedDoc } from './data/dataFit';
 import { AnalysisContext } from './state/analysisContext';
 import { activeDoc, clearNotice, focusNode, useEditor } from './state/store';
 import { Toolbar } from './Toolbar';
@@ -26,7 +27,9 @@ import { trainDefaultModel } from './shell/starts';
 export function App() {
   const doc = useEditor((s) => activeDoc(s));
   const notice = useEditor((s) => s.notice);
-  const analysis = useMemo(() => analyse(doc), [doc]);
+  // Sizes left at 0 ("from the data") are analysed as the loaded data resolves them.
+  const resolved = useResolvedDoc(doc);
+  const analysis = useMemo(() => analyse(resolved), [resolved]);
   const [dialog, setDialog] = useState<null | 'open' | 'templates' | 'library' | 'export'>(null);
   const [popover, setPopover] = useState<null | 'commands' | 'find'>(null);
   const [panel, setPanel] = useState<PanelTab>('inspector');

@@ -9,7 +9,8 @@ import type { Dataset } from '../../engine/data/dataset';
 import { analyse } from '../../engine/graph/analyse';
 import { loadGraphDoc } from '../../engine/graph/load';
 import type { GraphDoc } from '../../engine/graph/schema';
-import { BindError, bindToData } from '../../engine/train/bindData';
+import { getKind } from '../../engine/kinds/registry';
+import { BindError, bindToData, fromDataParams } from '../../engine/train/bindData';
 import { fitToData, formatChange } from '../../engine/train/fitToData';
 import { planTraining } from '../../engine/train/losses';
 import audioTemplate from '../../templates/audio-perceiver.json?raw';
@@ -113,4 +114,32 @@ export function useDataDisagreement(): string | null {
     const r = checkBinding(doc, preview);
     return r.ok ? null : r.message;
   }, [doc, preview, status]);
+}
+
+/** True when some node leaves a size at 0 ("from the data"). */
+function hasAutoParams(doc: GraphDoc): boolean {
+  return doc.nodes.some((n) => {
+    const k = getKind(n.kind);
+    return !!k && fromDataParams(k, n.params).length > 0;
+  });
+}
+
+/**
+ * The graph with its "from the data" (0) sizes resolved from the loaded data, for the analyser:
+ * the canvas then shows real shapes and the inspector "auto → 64". Unchanged without data, or
+ * when the data cannot fill them (the Dataset tab says why).
+ */
+export function resolveFromData(doc: GraphDoc, p: Preview | null): GraphDoc {
+  if (!p || !hasAutoParams(doc)) return doc;
+  try {
+    return bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets }).doc;
+  } catch {
+    return doc;
+  }
+}
+
+export function useResolvedDoc(doc: GraphDoc): GraphDoc {
+  const preview = useData((s) => s.preview);
+  const status = useData((s) => s.status);
+  return useMemo(() => (status === 'ready' && sourceMatches(doc) ? resolveFromData(doc, preview) : doc), [doc, preview, status]);
 }

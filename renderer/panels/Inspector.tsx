@@ -8,6 +8,7 @@ import { analyse, formatShape } from '../../engine/graph/analyse';
 import { applyCommand, type Command } from '../../engine/graph/commands';
 import type { GraphDoc, GraphNode } from '../../engine/graph/schema';
 import { getKind } from '../../engine/kinds/registry';
+import { fromDataParams } from '../../engine/train/bindData';
 import { formatFlops, formatInt } from '../format';
 import { useAnalysis } from '../state/analysisContext';
 import { activeDoc, perform, useEditor } from '../state/store';
@@ -49,9 +50,12 @@ function parseDraft(f: FieldSpec, text: string): { value: unknown } | { error: s
 function commandsFor(node: GraphNode, specs: FieldSpec[], drafts: Drafts): { commands: Command[]; errors: Record<string, string> } {
   const commands: Command[] = [];
   const errors: Record<string, string> = {};
+  const kind = getKind(node.kind);
   for (const f of specs) {
     if (!(f.key in drafts)) continue;
-    const r = parseDraft(f, drafts[f.key]!);
+    // 0 is a real value for a size the data can set ("from the data"), below the field's minimum.
+    const auto = drafts[f.key]!.trim() === '0' && !!kind && fromDataParams(kind, { ...node.params, [f.key]: 0 }).includes(f.key);
+    const r = auto ? { value: 0 } : parseDraft(f, drafts[f.key]!);
     if ('error' in r) errors[f.key] = r.error;
     else if (JSON.stringify(r.value) !== JSON.stringify(node.params[f.key])) commands.push({ type: 'setParam', id: node.id, key: f.key, value: r.value });
   }
@@ -96,6 +100,8 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
     perform(commands.length === 1 ? commands[0]! : { type: 'batch', label: `Edit ${node.id}`, commands });
   };
   const paramProblem = na?.problems.find((p) => p.severity === 'error');
+  // Sizes at 0 are "from the data": App analyses them as the loaded data resolves them.
+  const autoKeys = fromDataParams(kind, node.params);
   const outShape = Object.values(na?.outputShapes ?? {})[0];
   return (
     <form
@@ -140,6 +146,7 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
           error={errors[f.key] ?? (paramProblem?.param === f.key ? paramProblem.message : preview?.problem?.param === f.key ? preview.problem.message : undefined)}
           onDraft={(v) => setDrafts((d) => ({ ...d, [f.key]: v }))}
           onReset={() => perform({ type: 'setParam', id: node.id, key: f.key, value: undefined })}
+          auto={autoKeys.includes(f.key) ? (typeof na?.params?.[f.key] === 'number' && na.params[f.key] !== 0 ? (na.params[f.key] as number) : 'pending') : undefined}
         />
       ))}
       {commands.length > 0 && (
@@ -179,7 +186,9 @@ function Delta({ label, before, after }: { label: string; before: string; after:
   );
 }
 
-function ParamField({ spec, stored, draft, error, onDraft, onReset }: { spec: FieldSpec; stored: unknown; draft: string | undefined; error?: string; onDraft: (v: string) => void; onReset: () => void }) {
+function ParamField({ spec, stored, draft, error: rawError, onDraft, onReset, auto }: { spec: FieldSpec; stored: unknown; draft: string | undefined; error?: string; onDraft: (v: string) => void; onReset: () => void; auto?: number | 'pending' }) {
+  // An unresolved "from the data" size is not an error of this field: it waits for data.
+  const error = auto === 'pending' && draft === undefined ? undefined : rawError;
   const id = `param-${spec.key}`;
   const value = draft ?? toDraft(stored);
   const isDefault = stored === undefined;
@@ -218,6 +227,12 @@ function ParamField({ spec, stored, draft, error, onDraft, onReset }: { spec: Fi
       <label htmlFor={id} className="field-name">
         {name}
         {isDefault && draft === undefined && <span className="default-tag">default</span>}
+        {auto !== undefined && draft === undefined && (
+          <span className="default-tag" data-testid={`auto-${spec.key}`} title="0 = from the data: the loaded dataset sets it">
+            <i>auto</i>
+            {auto === 'pending' ? '' : ` → ${auto}`}
+          </span>
+        )}
       </label>
       <div className="field-control">
         {control}
@@ -228,6 +243,7 @@ function ParamField({ spec, stored, draft, error, onDraft, onReset }: { spec: Fi
         )}
       </div>
       <div className="field-help">{spec.help}</div>
+      {auto === 'pending' && draft === undefined && <div className="field-help">0 = from the data: load a dataset in the Dataset tab and this size follows it.</div>}
       {error && <div className="error-text" role="alert">{error}</div>}
     </div>
   );

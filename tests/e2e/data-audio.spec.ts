@@ -39,6 +39,14 @@ test('a 64-column CSV on the image graph: Train disabled with the reason, Tabula
   await expect(editor.shapeOf('table')).toHaveText('[B, 64, 32]');
   await expect(editor.shapeOf('head')).toHaveText('[B, 3]');
   await editor.screenshot('data-fit-02-csv-fitted');
+
+  // 0 = "from the data": the inspector says auto with the size the loaded table resolves it to.
+  await editor.selectNode('table');
+  await editor.setParam('num columns', '0');
+  await expect(page.getByTestId('auto-numColumns')).toHaveText('auto → 64');
+  await expect(editor.shapeOf('table')).toHaveText('[B, 64, 32]');
+  await expect(training.trainButton).toBeEnabled();
+  await editor.screenshot('data-fit-03-auto');
 });
 
 test('a folder of spoken digits: Audio Perceiver offered, trains a few steps, results with a confusion matrix', async ({ page }) => {
