@@ -12,7 +12,7 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import { getKind } from '../../engine/kinds/registry';
 import { BindError, bindToData, fromDataParams } from '../../engine/train/bindData';
 import { fitToData, formatChange } from '../../engine/train/fitToData';
-import { planTraining } from '../../engine/train/losses';
+import { planTraining } from '../../engine/train/lossPlan';
 import audioTemplate from '../../templates/audio-perceiver.json?raw';
 import bytesTemplate from '../../templates/bytes-mlm-tiny.json?raw';
 import mnistTemplate from '../../templates/mnist-perceiver-io.json?raw';
