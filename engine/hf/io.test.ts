@@ -15,6 +15,9 @@ describe.skipIf(!haveFixtures)('HF inputs → model inputs', () => {
     expect(m.get('text')!.dtype).toBe('int32');
     expect(Array.from(m.get('text')!.data.subarray(0, 5))).toEqual([4, 10, 0, 0, 0]);
     expect(() => hfInputsToModel('PerceiverForMaskedLM', config, doc, new Map([['inputs', ids], ['attention_mask', arr([1, 4], () => 1)]]))).toThrow(/attention_mask\[0, 2\] = 1 but the token there is PAD/);
+    // A real token HF masks out is PAD to the graph (the same result: it is only a key/value).
+    const masked = hfInputsToModel('PerceiverForMaskedLM', config, doc, new Map([['inputs', ids], ['attention_mask', { shape: [1, 4], data: Float32Array.from([1, 0, 0, 0]) }]]));
+    expect(Array.from(masked.get('text')!.data.subarray(0, 3))).toEqual([4, 0, 0]);
     expect(() => hfInputsToModel('PerceiverForMaskedLM', config, doc, new Map([['inputs', arr([1, 17], () => 7)]]))).toThrow(/17 tokens.*at most max_position_embeddings = 16/);
     expect(() => hfInputsToModel('PerceiverForMaskedLM', config, doc, new Map([['inputs', arr([1, 3], () => 300)]]))).toThrow(/is not a token id \(0 … 261\)/);
     expect(() => hfInputsToModel('PerceiverForMaskedLM', config, doc, new Map())).toThrow(/missing input "inputs" or "input_ids"/);

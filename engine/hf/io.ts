@@ -122,12 +122,14 @@ export function hfInputsToModel(hfClass: HfClassName, config: unknown, doc: Grap
         for (let j = 0; j < s; j++) {
           const id = ids.data[i * s + j]!;
           if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new HfImportError(`"inputs"[${i}, ${j}] = ${id} is not a token id (0 … ${c.vocabSize - 1})`);
-          // The graph masks exactly the PAD (0) tokens; HF masks what attention_mask says. They must agree.
+          // The graph masks exactly the PAD (0) tokens. A token HF masks is used nowhere else (input
+          // tokens are only the encoder's keys/values), so it becomes PAD; a PAD that HF attends to
+          // cannot be expressed.
           const m = mask ? mask.data[i * s + j]! : 1;
-          if ((m !== 0) !== (id !== 0)) {
-            throw new HfImportError(`attention_mask[${i}, ${j}] = ${m} but the token there is ${id === 0 ? 'PAD (0)' : id}: the imported graph masks exactly the PAD tokens; pass a mask of 1 for real tokens and 0 for PAD`);
+          if (m !== 0 && id === 0) {
+            throw new HfImportError(`attention_mask[${i}, ${j}] = ${m} but the token there is PAD (0): the imported graph never attends to PAD tokens; pass a mask of 0 for PAD`);
           }
-          data[i * L + j] = id;
+          data[i * L + j] = m === 0 ? 0 : id;
         }
       }
       out.set('text', { shape: [b, L], data, dtype: 'int32' });
