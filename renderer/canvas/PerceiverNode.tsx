@@ -48,7 +48,9 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
       )}
       <div className="pnode-head">
         <span className="pnode-title">{data.title}</span>
-        <span className="pnode-id" title="Node id">{name}</span>
+        <span className="pnode-id" title={`Node id: ${name}`}>
+          {name}
+        </span>
       </div>
       {data.sharing?.badge && (
         <div className="tied-badge" title={data.sharing.title} data-testid={`tied-${data.nodeId}`}>

@@ -53,8 +53,10 @@ export function estimateNodeSize(d: PerceiverNodeData, outShape: string | undefi
   let h = 2 + 3; // border: 1 px sides, 3 px category top
   if (d.inputs.length) h += 20 + 13 * (portLines(d.inputs.map((p) => `${p.label}${p.optional ? '?' : ''}`)) - 1);
   const name = d.label ?? d.nodeId;
-  const idWidth = Math.min(90, name.length * MONO_CH);
-  h += d.title.length * TITLE_CH + 8 + idWidth > INNER ? 41 : 24;
+  // Title and id on one line when they fit; else the id wraps below the title (the head wraps).
+  const titleW = d.title.length * TITLE_CH;
+  const idLines = titleW + 8 + name.length * MONO_CH > INNER ? 1 : 0;
+  h += 6 + 18 * lines(d.title.length, TITLE_CH) + 16 * idLines;
   if (d.sharing?.badge) h += 17 + 4;
   if (d.summary) h += 17 * lines(d.summary.length, BODY_CH) + 4;
   if (d.sharing) h += 25 * d.sharing.strips.length + 4;
