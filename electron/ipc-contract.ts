@@ -93,6 +93,8 @@ export interface DocumentEntry {
 export const menuCommandNames = [
   'new',
   'open',
+  /** File › Import from Hugging Face…: the renderer asks for the downloaded model folder. */
+  'importHf',
   'save',
   'saveAs',
   'export',

@@ -18,6 +18,7 @@ import { openOverlay } from './shell/overlays';
 const MENU_TO_COMMAND: Partial<Record<MenuCommand['command'], string>> = {
   new: 'new',
   open: 'open',
+  importHf: 'importHf',
   save: 'save',
   saveAs: 'saveAs',
   export: 'export',

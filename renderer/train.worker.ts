@@ -17,6 +17,8 @@ import { collectResults, PauseGate, prepareRun, RunRefused } from './worker/runS
 import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, runEndedForInsight } from './worker/insight';
 import { buildExport, ExportRefused } from './worker/exportModel';
 import { answerTry } from './worker/tryModel';
+import { importHf, importedWeights } from './worker/hfImport';
+import { applyPretrained } from '../engine/train/fineTune';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker) => ctx.postMessage(m);
@@ -95,6 +97,14 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
     post({ type: 'ready', runId, params: model.countParams(), trainSize: data.train.size, testSize: data.test.size, dataName: data.name });
     // The insight views own the model from here on (attention maps while and after it trains).
     await keepModelForInsight(post, { runId, model, doc: prep.doc, analysis: prep.analysis, data, settings: prep.settings, backend: backend.name });
+    const pre = msg.options.pretrained;
+    if (pre) {
+      // Fine-tuning: the imported weights where name and shape still match (a resized head starts fresh).
+      post({ type: 'status', runId, phase: 'compiling', message: `Loading the pretrained weights of ${pre.label}…` });
+      const imported = await importedWeights(pre);
+      const r = applyPretrained(model, prep.doc, imported.weights, { freezeEncoder: pre.freezeEncoder, source: pre.label });
+      post({ type: 'pretrainedStart', runId, label: pre.label, loaded: r.loaded, replaced: r.replaced.map((x) => x.name), frozenNodes: r.frozenNodes, trainableParams: r.trainableParams });
+    }
     post({ type: 'status', runId, phase: 'warming-up', message: `Compiling kernels on ${backend.name} (the first step is slow)…` });
     let first = true;
     const stopped = () => stopRequested.has(runId);
@@ -212,6 +222,22 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
   if (msg.type === 'tryInfo' || msg.type === 'tryPredict' || msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseLastRun') {
     // Not queued behind a run: predictions use the model between training steps, one at a time.
     tryQueue = tryQueue.then(() => answerTry(post, msg, { sources: dataSources, ensureBackend: () => initBackend(-1) }));
+    return;
+  }
+  if (msg.type === 'importHf') {
+    const { requestId } = msg;
+    queue = queue.then(async () => {
+      try {
+        const imp = await importHf(msg.files, (done, total) => post({ type: 'hfImportProgress', requestId, done, total }));
+        post({ type: 'hfImported', requestId, summary: imp.summary, doc: imp.doc });
+        // The imported weights become the Try panel's current weights (its importer hook).
+        const weights = [...imp.weights].map(([name, a]) => ({ name, shape: a.shape, data: a.data }));
+        const label = `imported: ${imp.summary.hfClass} (${imp.summary.folder})`;
+        tryQueue = tryQueue.then(() => answerTry(() => undefined, { type: 'trySetWeights', requestId: -requestId, doc: imp.doc, weights, label, classNames: imp.summary.classNames }, { sources: dataSources, ensureBackend: () => initBackend(-1) }));
+      } catch (err) {
+        post({ type: 'hfImportError', requestId, message: (err as Error).message ?? String(err) });
+      }
+    });
     return;
   }
   if (msg.type === 'loadData') {

@@ -39,6 +39,7 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
       cmd('New', 'new', 'CmdOrCtrl+N'),
       cmd('Open…', 'open', 'CmdOrCtrl+O'),
       { label: 'Open Recent', id: 'openRecent', submenu: openRecent },
+      cmd('Import from Hugging Face…', 'importHf'),
       cmd('Reopen Closed Tab', 'reopenClosedTab', 'Shift+CmdOrCtrl+T'),
       { type: 'separator' },
       cmd('Save', 'save', 'CmdOrCtrl+S'),

@@ -36,6 +36,8 @@ export interface RunRecord {
   sweep?: { sweepId: string; values: Record<string, number | string | boolean> };
   /** Latent diagnostics per epoch (similarity matrices kept for the last epoch only). */
   diagnostics?: EpochDiagnostics[];
+  /** The run started from pretrained weights (fine-tuning), e.g. an imported Hugging Face model. */
+  startedFrom?: { label: string; loaded: number; replaced: string[]; frozenNodes: string[] };
 }
 
 /** Diagnostics as stored with a run: every epoch's numbers, the last epoch's similarity matrix. */

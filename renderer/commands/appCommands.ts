@@ -11,6 +11,7 @@ import { activeDoc, getState, newTab, notify, perform, redo, reopenClosedTab, re
 import { isTraining, startTraining, stopTraining, getTrainState } from '../training/trainer';
 import { toggleTheme } from '../theme/theme';
 import { openRestore } from '../session/session';
+import { pickHfFolder } from '../hf/hfImportStore';
 
 export interface AppCommand {
   id: string;
@@ -103,6 +104,7 @@ export function buildCommands(ui: UiHooks): AppCommand[] {
     { id: 'new', title: 'New graph', shortcut: 'Ctrl+N', run: () => newTab({ ...createTemplateDoc(), name: 'Untitled', nodes: [], edges: [], groups: [] }, { blank: true }) },
     { id: 'open', title: 'Open…', shortcut: 'Ctrl+O', run: () => ui.openDialog('open') },
     { id: 'templates', title: 'Open template…', run: () => ui.openDialog('templates') },
+    { id: 'importHf', title: 'Import from Hugging Face… (config.json + model.safetensors folder)', run: () => pickHfFolder() },
     { id: 'library', title: 'Template library…', shortcut: 'Ctrl+Shift+L', run: () => ui.openDialog('library') },
     { id: 'export', title: 'Export model (PyTorch / tfjs)…', shortcut: 'Ctrl+Shift+E', run: () => ui.openDialog('export') },
     { id: 'restore', title: 'Restore work from an earlier session…', run: () => openRestore(true) },

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { openUpload } from '../files/fileActions';
 import { activeDoc } from '../state/store';
 import { pickFile, pickFolder } from './dataStore';
+import { importHfFiles, looksLikeHfFolder } from '../hf/hfImportStore';
 
 /** Every file under a dropped folder, with its path from the folder ("shapes/circle/1.png"). */
 async function walk(entry: FileSystemEntry, out: { path: string; file: File }[]): Promise<void> {
@@ -26,6 +27,11 @@ export async function handleDrop(dt: DataTransfer): Promise<'graph' | 'data' | '
   if (entries.some((e) => e.isDirectory)) {
     const out: { path: string; file: File }[] = [];
     for (const e of entries) await walk(e, out);
+    // A Hugging Face model folder (config.json + weights) is imported as a model, not used as data.
+    if (looksLikeHfFolder(out)) {
+      importHfFiles(out);
+      return 'graph';
+    }
     pickFolder(activeDoc(), out);
     return 'data';
   }

@@ -119,6 +119,7 @@ export function RunsView() {
                     <div className="small muted">
                       {r.status}
                       {r.sweep ? ` · sweep ${Object.entries(r.sweep.values).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}
+                      {r.startedFrom ? ` · fine-tuned from ${r.startedFrom.label}${r.startedFrom.frozenNodes.length ? ', encoder frozen' : ''}` : ''}
                     </div>
                   </td>
                   <td>{pct(r.testAccuracy)}</td>

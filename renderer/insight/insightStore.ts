@@ -140,6 +140,11 @@ function onMessage(m: FromWorker): void {
       if (dropped.length) void deleteRuns(dropped.map((r) => r.id)).catch(() => undefined);
       break;
     }
+    case 'pretrainedStart': {
+      const id = recordOfRun.get(m.runId);
+      if (id) updateRecord(id, (r) => ({ ...r, startedFrom: { label: m.label, loaded: m.loaded, replaced: m.replaced, frozenNodes: m.frozenNodes } }));
+      break;
+    }
     case 'epoch': {
       const id = recordOfRun.get(m.runId);
       if (id) updateRecord(id, (r) => ({ ...r, epochs: [...r.epochs, { ...m.epoch }] }));

@@ -13,6 +13,7 @@ import { formatFlops, formatInt } from '../format';
 import { useAnalysis } from '../state/analysisContext';
 import { activeDoc, perform, useEditor } from '../state/store';
 import { fieldSpecs, humanise, type FieldSpec } from './paramFields';
+import { GraphDetails } from '../hf/PretrainedDetails';
 
 type Drafts = Record<string, string>;
 
@@ -67,7 +68,13 @@ export function Inspector({ onHelp }: { onHelp: (kind: string) => void }) {
   const doc = useEditor((s) => activeDoc(s));
   const node = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined;
   if (selected.length > 1) return <div className="inspector muted" aria-label="Inspector">{selected.length} nodes selected. Group them (Ctrl+G), copy, or delete them.</div>;
-  if (!node) return <div className="inspector muted" aria-label="Inspector">Select a node to edit its parameters.</div>;
+  if (!node)
+    return (
+      <div className="inspector" aria-label="Inspector">
+        <GraphDetails />
+        <div className="muted">Select a node to edit its parameters.</div>
+      </div>
+    );
   return <NodeInspector key={node.id} node={node} doc={doc} onHelp={onHelp} />;
 }
 

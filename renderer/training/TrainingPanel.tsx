@@ -8,6 +8,7 @@ import { ResultsView } from './ResultsView';
 import { TrainingSettingsForm } from './TrainingSettingsForm';
 import { checkpointKeyFor, isTraining, setPaused, startTraining, stopTraining, useTrainer } from './trainer';
 import '../data/data.css';
+import { FineTuneOptions } from '../hf/PretrainedDetails';
 
 /** Training settings (saved with the graph, undoable), the live run and its results. */
 export function TrainingPanel() {
@@ -25,6 +26,7 @@ export function TrainingPanel() {
       <div className="muted small" data-testid="train-data">
         Trains on <b>{bound}</b> (change it in the Dataset tab).
       </div>
+      <FineTuneOptions />
       {!running && stored && (
         <div className="checkpoint-line" data-testid="stored-checkpoint">
           <span>

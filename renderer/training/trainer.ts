@@ -8,6 +8,8 @@ import type { EpochEvent, StepEvent } from '../../engine/train/train';
 import { getDataState, sourceForRun } from '../data/dataStore';
 import type { BackendInfo, FromWorker, MemoryRefusal, RunResults, TestSummary, ToWorker } from '../worker/protocol';
 import { checkpointKey } from './checkpointKey';
+import { pretrainedRefFor } from '../hf/hfImportStore';
+import { getState as getEditorState } from '../state/store';
 import { onWorkerCrash, onWorkerMessage, postIfRunning, postToWorker } from './workerClient';
 
 export interface TrainState {
@@ -39,6 +41,8 @@ export interface TrainState {
   checkpoint: { key: string; epoch: number; step: number; bytes: number } | null;
   resumedFromEpoch: number | null;
   checkpointKey: string | null;
+  /** The run started from pretrained (imported) weights: what was copied, replaced, frozen. */
+  pretrained: { label: string; loaded: number; replaced: string[]; frozenNodes: string[]; trainableParams: number } | null;
 }
 
 const initial: TrainState = {
@@ -67,6 +71,7 @@ const initial: TrainState = {
   checkpoint: null,
   resumedFromEpoch: null,
   checkpointKey: null,
+  pretrained: null,
 };
 
 let state: TrainState = initial;
@@ -144,6 +149,9 @@ function onMessage(m: FromWorker): void {
     case 'results':
       set({ results: m.results });
       break;
+    case 'pretrainedStart':
+      set({ pretrained: { label: m.label, loaded: m.loaded, replaced: m.replaced, frozenNodes: m.frozenNodes, trainableParams: m.trainableParams } });
+      break;
   }
 }
 
@@ -163,7 +171,7 @@ export function startTraining(doc: GraphDoc, opts: { resume?: boolean } = {}): v
     type: 'train',
     runId,
     doc,
-    options: { maxStepsPerEpoch, data: sourceForRun(doc), skipBadRows: getDataState().skipBadRows, checkpointKey: key, resumeKey: opts.resume ? key : null },
+    options: { maxStepsPerEpoch, data: sourceForRun(doc), skipBadRows: getDataState().skipBadRows, checkpointKey: key, resumeKey: opts.resume ? key : null, pretrained: pretrainedRefFor(getEditorState().activeTabId) },
   };
   postToWorker(msg);
 }
