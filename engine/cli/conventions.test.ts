@@ -79,7 +79,8 @@ describe('argument parsing', () => {
     const stray = await cli(['train', fixture('tabular-test.json'), '--epochs', '5', '6']);
     expect(stray.code).toBe(2);
     expect(stray.err[0]).toMatch(/train takes a template .*; got 2 arguments \(".*tabular-test\.json", "6"\)/);
-    expect((await cli(['export'])).err[0]).toMatch(/export needs a template file/);
+    expect((await cli(['export'])).err[0]).toMatch(/export needs --format pytorch, tfjs, onnx or hf/);
+    expect((await cli(['export', '--format', 'tfjs', '--out', join(dir, 'never')])).err[0]).toMatch(/export needs a template file, or --weights DIR/);
   });
 
   it('dispatches predict and import-hf with their own help and flags', async () => {

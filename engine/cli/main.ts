@@ -156,7 +156,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   export: {
     options: { '--format': 'string', '--out': 'string', '--weights': 'string', '--backend': 'string', '--data': 'string', '--no-data': 'boolean', '--force': 'boolean', '--json': 'boolean' },
-    positionals: { min: 1, max: 1, what: 'a template file' },
+    positionals: { min: 0, max: 1, what: 'a template file (optional with --weights DIR that holds its graph.json)' },
     run: async (args, out) => {
       if (args.flags.get('--format') === 'hf') {
         // A model folder (import-hf, or a fine-tune of one) back to config.json + model.safetensors.
@@ -165,7 +165,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
         return exportHfCommand({ modelDir: args.positional[0], out: typeof o === 'string' ? o : undefined, force: args.flags.has('--force'), json: args.flags.has('--json') }, out);
       }
       const { exportCommand } = await import('./export.js');
-      return exportCommand(args, readTemplate(args.positional[0]), args.positional[0]!, out);
+      const path = args.positional[0];
+      // With --weights the graph saved beside them is exported; the template may leave sizes "from data".
+      return exportCommand(args, path === undefined ? undefined : readTemplate(path, { lenient: args.flags.has('--weights') }), path, out);
     },
   },
   predict: {

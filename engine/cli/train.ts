@@ -12,6 +12,8 @@ import { basename, resolve } from 'node:path';
 import { audioCodec } from '../data/audio.js';
 import { fileFolderDataset, folderContentKind } from '../data/fileFolder.js';
 import { pointCodec } from '../data/pointcloud.js';
+import { videoCodec } from '../data/video.js';
+import { listVideoFolder, nodeVideoAccess } from '../node/videoFolder.js';
 import type { PointCloudParams } from '../kinds/pointCloudInput.js';
 import { compile } from '../compile/compile.js';
 import { targetsOf, TINY_SPLIT, type Dataset } from '../data/dataset.js';
@@ -117,11 +119,16 @@ export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> 
     throw new DataError('no such file or folder (give mnist, a .csv/.tsv/.json/.npy/.npz file, or a folder with one subfolder of images per class)', { file: d.spec });
   }
   if (isDir) {
-    const listing = listImageFolder(d.spec);
     const input = doc.nodes.find((n) => getKind(n.kind)?.isModelInput);
     const parsed = input ? getKind(input.kind)!.params.safeParse(input.params) : undefined;
     const params = (parsed?.success ? parsed.data : {}) as Record<string, number>;
     const folder = { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: d.badRows };
+    // An Image input with frames reads video clips: class/clip/<frames> or class/clip.npy.
+    if (input?.kind === 'ImageInput' && params.frames! > 0) {
+      const shape = { frames: params.frames!, height: params.height!, width: params.width!, channels: params.channels! };
+      return fileFolderDataset(listVideoFolder(d.spec), nodeVideoAccess.readFile, videoCodec(shape, nodeVideoAccess), folder);
+    }
+    const listing = listImageFolder(d.spec);
     const readFile = async (path: string) => new Uint8Array(await readFolderFile(path));
     if (input?.kind === 'AudioInput') return fileFolderDataset(listing, readFile, audioCodec({ samples: params.samples!, channels: params.channels!, sampleRate: params.sampleRate! }), folder);
     if (input?.kind === 'PointCloudInput') {
@@ -299,7 +306,9 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   }
   // What a model folder (and a checkpoint folder, read by export --weights and predict) keeps of
   // the data binding: the bound graph, class names and the normalisation fitted on the training split.
-  const savedDoc: GraphDoc = { ...doc, training: settings, data: { ...(doc.data ?? { source: sourceOf(dataSpec), validationFraction: 0.1, testFraction: 0.2, normalize: 'none', seed: 1 }), ...(dataTarget !== undefined ? { target: dataTarget } : {}), normalize: dataNormalize } };
+  // (data.path is left out: relative to the template's folder, it would not resolve from the model folder.)
+  const { path: _templateDataPath, ...binding } = doc.data ?? { source: sourceOf(dataSpec), validationFraction: 0.1, testFraction: 0.2, normalize: 'none' as const, seed: 1 };
+  const savedDoc: GraphDoc = { ...doc, training: settings, data: { ...binding, ...(dataTarget !== undefined ? { target: dataTarget } : {}), normalize: dataNormalize } };
   const classTargets = targetsOf(data)[0]!.kind === 'classes';
   const normalisation = 'normalization' in data ? (data as { normalization: Normalization }).normalization : undefined;
   const modelInfo = { classNames: classTargets && data.classNames.length ? data.classNames : undefined, normalisation: normalisation && normalisation.kind !== 'none' ? normalisation : undefined };

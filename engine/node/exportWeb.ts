@@ -15,7 +15,7 @@ import { applyNamedWeights, modelArtifacts } from '../export/tfjsModel.js';
 import type { NamedArrays } from '../export/weights.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { useNodeBackend, type NodeBackend } from './backend.js';
-import { writeExportFiles } from './export.js';
+import { replaceFolder } from './modelFolder.js';
 import { loadMnistBytes } from './mnist.js';
 
 // Both engine/node/exportWeb.ts and the bundled dist/cli/*.mjs sit two levels below the root.
@@ -56,7 +56,7 @@ async function exampleSource(doc: GraphDoc): Promise<ExampleSource | null> {
 export async function exportTfjsFolder(
   doc: GraphDoc,
   dir: string,
-  opts: { weights?: NamedArrays; weightsSource?: string; backend?: NodeBackend; examples?: number; classNames?: string[] } = {},
+  opts: { weights?: NamedArrays; weightsSource?: string; backend?: NodeBackend; examples?: number; classNames?: string[]; force?: boolean } = {},
 ): Promise<{ files: string[]; example: WebExample }> {
   const be = await useNodeBackend(opts.backend ?? 'cpu');
   const { model, analysis } = compile(doc);
@@ -68,7 +68,8 @@ export async function exportTfjsFolder(
     example.backend = be.backend;
     if (!example.classNames && opts.classNames) example.classNames = opts.classNames;
     const files = webExportFiles(doc, artifacts, example, specs, await webBundles());
-    writeExportFiles(dir, files);
+    // A non-empty dir only with force, replaced whole (no stale files from an earlier export).
+    replaceFolder(dir, files, { force: opts.force });
     return { files: [...files.keys()], example };
   } finally {
     model.dispose();

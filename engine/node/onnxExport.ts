@@ -20,11 +20,12 @@ export interface PythonWithTorch {
 export const INSTALL_TORCH = 'install PyTorch for Python 3 (pip install torch, or on Debian/Ubuntu: apt install python3-torch), or set PERCEIVER_PYTHON to a Python that has it';
 
 /**
- * The first of $PERCEIVER_PYTHON, python3 on PATH and /usr/bin/python3 that imports torch; or
- * the interpreters tried and why each failed.
+ * $PERCEIVER_PYTHON when set (only it), else the first of python3 on PATH and /usr/bin/python3
+ * that imports torch; or the interpreters tried and why each failed.
  */
 export function findPythonWithTorch(): PythonWithTorch | { tried: string[] } {
-  const candidates = [process.env.PERCEIVER_PYTHON, 'python3', '/usr/bin/python3'].filter((c, i, all): c is string => !!c && all.indexOf(c) === i);
+  const chosen = process.env.PERCEIVER_PYTHON;
+  const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
   const tried: string[] = [];
   for (const python of candidates) {
     if (python.includes('/') && !existsSync(python)) {
