@@ -118,7 +118,7 @@ export function DrawingPad({ geometry, inputLabel, onChange, onClear }: { geomet
           Size
           <input type="range" aria-label="Brush size" min={1} max={Math.max(4, geometry.zoom * 4)} value={radius} onChange={(ev) => setRadius(Number(ev.target.value))} />
         </label>
-        <label className="small check" title="White ink on black, as the MNIST digits are; untick for black on white">
+        <label className="small pad-ink" title="White ink on black, as the MNIST digits are; untick for black on white">
           <input
             type="checkbox"
             checked={inkWhite}
