@@ -111,6 +111,50 @@ describe('import-hf + predict on the HF fixtures', () => {
     await predictCase(join(tmp, 'mlm-from-bin'), src, fx.cases[0]!, 'mlm-bin');
   }, 60_000);
 
+  it('ordinary files for HF models: images through the HF image processor, text through the byte tokenizer', async () => {
+    const { PNG } = await import('pngjs');
+    const { npy } = await import('../export/archive.js');
+    const { perceiverImageProcessor } = await import('../hf/imageProcessor.js');
+    const { encodePerceiver } = await import('../hf/tokenizer.js');
+    const pdir = join(fixtures, 'PerceiverImageProcessor');
+    const img = parseNpy(new Uint8Array(readFileSync(join(pdir, 'input_image_hwc_uint8.npy'))));
+    const [h, w] = img.shape as [number, number];
+    const png = new PNG({ width: w, height: h });
+    for (let i = 0; i < h * w; i++) {
+      for (let c = 0; c < 3; c++) png.data[i * 4 + c] = img.data[i * 3 + c]!;
+      png.data[i * 4 + 3] = 255;
+    }
+    const pngFile = join(tmp, 'photo.png');
+    writeFileSync(pngFile, PNG.sync.write(png));
+    const learned = join(tmp, 'files-learned');
+    expect(await importHfCommand([join(fixtures, 'PerceiverForImageClassificationLearned'), '--out', learned], capture().out)).toBe(0);
+    // The same pixel values by hand: PerceiverImageProcessor at the model's 8×8 input.
+    const pv = perceiverImageProcessor({ shape: [h, w, 3], data: Uint8Array.from(img.data) }, { size: 8 });
+    writeFileSync(join(tmp, 'pv.npy'), npy({ shape: pv.shape, data: pv.data }));
+    const a = capture();
+    expect(await predictCommand([learned, pngFile, '--out', join(tmp, 'a.npz'), '--top-k', '1'], a.out), a.errs.join()).toBe(0);
+    expect(a.lines.join('\n')).toMatch(/photo\.png: LABEL_\d \d+\.\d%/);
+    expect(await predictCommand([learned, '--input', `inputs=${join(tmp, 'pv.npy')}`, '--out', join(tmp, 'b.npz')], capture().out)).toBe(0);
+    const [ga, gb] = await Promise.all([join(tmp, 'a.npz'), join(tmp, 'b.npz')].map(async (f) => (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!));
+    expect(Array.from(ga!.data)).toEqual(Array.from(gb!.data));
+
+    const mlm = join(tmp, 'files-mlm');
+    expect(await importHfCommand([join(fixtures, 'PerceiverForMaskedLM'), '--out', mlm], capture().out)).toBe(0);
+    writeFileSync(join(tmp, 'q.txt'), 'a b_c');
+    const t = capture();
+    expect(await predictCommand([mlm, join(tmp, 'q.txt'), '--out', join(tmp, 'c.npz'), '--json'], t.out), t.errs.join()).toBe(0);
+    const res = JSON.parse(t.lines[0]!) as { text: string[] };
+    expect(res.text[0]).toMatch(/^a b.c$/s);
+    const enc = encodePerceiver('a b_c', { maxLength: 16, padToMaxLength: true });
+    const ids = enc.inputIds.map((id) => (id === 95 + 6 ? 3 : id));
+    writeFileSync(join(tmp, 'ids.npy'), npy({ shape: [1, 16], data: Float32Array.from(ids) }));
+    writeFileSync(join(tmp, 'mask.npy'), npy({ shape: [1, 16], data: Float32Array.from(enc.attentionMask) }));
+    expect(await predictCommand([mlm, '--input', `inputs=${join(tmp, 'ids.npy')}`, '--input', `attention_mask=${join(tmp, 'mask.npy')}`, '--out', join(tmp, 'd.npz')], capture().out)).toBe(0);
+    const [gc, gd] = await Promise.all([join(tmp, 'c.npz'), join(tmp, 'd.npz')].map(async (f) => (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!));
+    expect(Array.from(gc!.data)).toEqual(Array.from(gd!.data));
+    await expect(predictCommand([mlm, pngFile], capture().out)).rejects.toThrow(/PerceiverForMaskedLM takes text files/);
+  }, 60_000);
+
   it('refuses bad folders with the file, key or shape named, and writes nothing', async () => {
     const src = join(fixtures, 'PerceiverForImageClassificationLearned');
     const mk = (name: string, edit: (d: string) => void) => {

@@ -101,7 +101,12 @@ export async function importHfCommand(argv: string[], out: Out): Promise<number>
     if (info.classNames) out.log(`  classes: ${info.classNames.length} (${info.classNames.slice(0, 3).join(', ')}${info.classNames.length > 3 ? ', …' : ''})`);
     out.log(`  model folder: ${written.dir} (model.json, weights.bin, graph.json, model-info.json)`);
     out.log(`  fine-tuning at batch ${imp.doc.training.batchSize} needs about ${formatBytes(fine.totalBytes)} (${fine.fits ? 'fits' : 'does not fit'} the wasm backend's ${formatBytes(fine.limitBytes)})`);
-    out.log(`Run it: perceiver-studio predict ${values.out} --input NAME=FILE.npy --out OUT.npz`);
+    const example: Record<string, string> = {
+      PerceiverForMaskedLM: 'text.txt   (or --input inputs=ids.npy --input attention_mask=mask.npy)',
+      PerceiverForOpticalFlow: 'frame1.png frame2.png   (or --input inputs=patches.npy, [B, 2, 27, H, W])',
+      PerceiverForMultimodalAutoencoding: '--input image=video.npy --input audio=audio.npy --input label=label.npy',
+    };
+    out.log(`Run it: perceiver-studio predict ${values.out} ${example[imp.hfClass] ?? 'photo.jpg   (or --input inputs=pixels.npy, NCHW)'} [--out OUT.npz]`);
   }
   return 0;
 }

@@ -26,8 +26,12 @@ import { analyse } from '../graph/analyse.js';
 import { useNodeBackend } from '../node/backend.js';
 import { deflateRaw } from '../node/export.js';
 import { readModelFolder, type LoadedModel } from '../node/modelFolder.js';
-import { PredictError, prepareStudioInputs, runModel, tokensToText, topK } from '../node/predict.js';
+import { IMAGE_FILE, PredictError, prepareStudioInputs, runModel, TEXT_FILE, tokensToText, topK } from '../node/predict.js';
 import { readFileSync } from 'node:fs';
+import { imageToInput } from '../data/resize.js';
+import { flowPatches, perceiverImageProcessor } from '../hf/imageProcessor.js';
+import { decodePerceiver, encodePerceiver } from '../hf/tokenizer.js';
+import { decodeImageBytes } from '../node/imageFolder.js';
 import { UsageError } from './main.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
@@ -42,6 +46,11 @@ export const PREDICT_HELP = `perceiver-studio predict <model-dir|checkpoint-dir>
     --input inputs=ids.npy --input attention_mask=mask.npy (MaskedLM), inputs=pixels.npy
     (NCHW), inputs=patches.npy ([B, 2, 27, H, W], optical flow), or image=, audio=, label=,
     subsampled_output_points_image=, subsampled_output_points_audio= (multimodal).
+    They also take ordinary files, preprocessed as HF does: PNG/JPEG images for the image
+    classifiers (PerceiverImageProcessor: centre crop, bicubic resize, ImageNet mean/std, using
+    the folder's preprocessor_config.json when it came with one), text files for the MaskedLM
+    (byte tokenizer, [CLS] … [SEP], padded; "_" marks a byte to fill), two frames for the flow
+    model (resized to train_size, scaled to [-1, 1], 3×3 patches).
     Prints top-k classes (--top-k, default 5; class names from model-info.json), or the
     filled-in text of a byte model; --out writes every output as a named array (.npz):
     HF models write "logits" (or audio/image/label), studio models one array per output node.`;
@@ -95,6 +104,95 @@ export function predictHf(loaded: LoadedModel, arrays: Map<string, HfArray>): Ma
   }
 }
 
+function hfOrigin(loaded: LoadedModel): { hfClass: HfClassName; config: Record<string, unknown> } {
+  const o = loaded.info.source?.kind === 'huggingface' ? { hfClass: loaded.info.source.class, config: loaded.info.source.config } : loaded.doc.origin;
+  if (!o) throw new PredictError(`${loaded.dir} was not imported from Hugging Face`);
+  return { hfClass: o.hfClass as HfClassName, config: o.config };
+}
+
+function rgbOf(file: string): { shape: number[]; data: Uint8Array } {
+  let img;
+  try {
+    img = decodeImageBytes(new Uint8Array(readFileSync(file)));
+  } catch (err) {
+    throw new PredictError(`${file}: cannot read the image (${(err as Error).message})`);
+  }
+  const data = new Uint8Array(img.width * img.height * 3);
+  for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = img.data[i * img.channels + Math.min(c, img.channels - 1)]!;
+  return { shape: [img.height, img.width, 3], data };
+}
+
+/**
+ * HF forward arrays from ordinary files, preprocessed as HF does: images through
+ * PerceiverImageProcessor (the folder's preprocessor_config.json when it had one), text through
+ * the byte tokenizer ("_" = [MASK]), two frames through the flow model's 3×3 patch extraction.
+ */
+export function hfArraysFromFiles(loaded: LoadedModel, files: string[]): { arrays: Map<string, HfArray>; examples: string[]; tokens?: number[][] } {
+  const { hfClass, config } = hfOrigin(loaded);
+  const names = files.map((f) => f.split('/').pop()!);
+  const node = (id: string) => loaded.doc.nodes.find((n) => n.id === id)?.params ?? {};
+  if (hfClass.startsWith('PerceiverForImageClassification')) {
+    const bad = files.find((f) => !IMAGE_FILE.test(f));
+    if (bad) throw new PredictError(`${bad}: a ${hfClass} takes PNG/JPEG images (or --input inputs=PIXELS.npy, NCHW)`);
+    const pp = ((loaded.info.preprocessing?.preprocessor_config ?? {}) as Record<string, unknown>);
+    const size = (node('image').height as number) ?? 224;
+    const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+    const sizeOf = (v: unknown) => (typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined);
+    const list = (v: unknown) => (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
+    const chunks = files.map((f) =>
+      perceiverImageProcessor(rgbOf(f), { size, cropSize: sizeOf(pp.crop_size), mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) }).data,
+    );
+    const data = new Float32Array(chunks.length * 3 * size * size);
+    chunks.forEach((c, i) => data.set(c, i * c.length));
+    return { arrays: new Map([['inputs', { shape: [files.length, 3, size, size], data }]]), examples: names };
+  }
+  if (hfClass === 'PerceiverForMaskedLM') {
+    const bad = files.find((f) => !TEXT_FILE.test(f));
+    if (bad) throw new PredictError(`${bad}: PerceiverForMaskedLM takes text files (.txt; "_" marks a byte to fill) or --input inputs=IDS.npy`);
+    const max = config.max_position_embeddings as number;
+    const enc = files.map((f) => {
+      const e = encodePerceiver(readFileSync(f, 'utf8'), { maxLength: max, padToMaxLength: true });
+      return { ids: e.inputIds.map((id) => (id === 0x5f + 6 ? 3 : id)), mask: e.attentionMask };
+    });
+    return {
+      arrays: new Map([
+        ['inputs', { shape: [files.length, max], data: Float32Array.from(enc.flatMap((e) => e.ids)) }],
+        ['attention_mask', { shape: [files.length, max], data: Float32Array.from(enc.flatMap((e) => e.mask)) }],
+      ]),
+      examples: names,
+      tokens: enc.map((e) => e.ids),
+    };
+  }
+  if (hfClass === 'PerceiverForOpticalFlow') {
+    if (files.length !== 2 || !files.every((f) => IMAGE_FILE.test(f))) throw new PredictError('PerceiverForOpticalFlow takes two frames (PNG/JPEG), or --input inputs=PATCHES.npy [B, 2, 27, H, W]');
+    const { height: h, width: w } = node('frames') as { height: number; width: number };
+    const frames = new Float32Array(2 * h * w * 3);
+    files.forEach((f, t) => {
+      const img = decodeImageBytes(new Uint8Array(readFileSync(f)));
+      // Resized to the model's train_size, scaled to [-1, 1] as in the Perceiver flow demo.
+      const x = imageToInput(img, h, w, 3);
+      for (let i = 0; i < x.length; i++) frames[t * h * w * 3 + i] = x[i]! * 2 - 1;
+    });
+    return { arrays: new Map([['inputs', flowPatches({ shape: [2, h, w, 3], data: frames })]]), examples: [`${names[0]} → ${names[1]}`] };
+  }
+  throw new PredictError(`${hfClass} takes its arrays by name: --input image=… --input audio=… --input label=… (see --help)`);
+}
+
+/** The text with every [MASK] replaced by the model's top byte (other tokens as given). */
+function fillMasked(tokens: number[][], logits: HfArray): string[] {
+  const [, L, V] = logits.shape as [number, number, number];
+  return tokens.map((ids, b) => {
+    const out = ids.map((id, j) => {
+      if (id !== 3 || j >= L) return id;
+      const row = logits.data.subarray((b * L + j) * V, (b * L + j + 1) * V);
+      let best = 0;
+      for (let v = 1; v < V; v++) if (row[v]! > row[best]!) best = v;
+      return best;
+    });
+    return decodePerceiver(out);
+  });
+}
+
 export async function predictCommand(argv: string[], out: Out): Promise<number> {
   let parsed;
   try {
@@ -140,23 +238,29 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
   try {
     const hf = loaded.info.source?.kind === 'huggingface' || !!loaded.doc.origin;
     if (hf) {
-      if (files.length) throw new PredictError(`${dir} is a Hugging Face ${loaded.info.source?.kind === 'huggingface' ? loaded.info.source.class : loaded.doc.origin?.hfClass} model: give its forward arrays by name, e.g. --input inputs=FILE.npy (see --help)`);
       const arrays = new Map<string, HfArray>();
       for (const [name, file] of named) arrays.set(name, readNpyFile(file));
+      // Ordinary files, preprocessed as HF does (image processor, byte tokenizer, 3×3 flow patches).
+      const fromFiles = files.length ? hfArraysFromFiles(loaded, files) : undefined;
+      if (fromFiles) for (const [n, a] of fromFiles.arrays) if (!arrays.has(n)) arrays.set(n, a);
       const outputs = predictHf(loaded, arrays);
       if (values.out) writeFileSync(resolve(values.out), npz(Object.fromEntries([...outputs].map(([n, a]) => [n, { shape: a.shape, data: a.data }])), { deflateRaw }));
       const classNames = loaded.info.classNames;
       const logits = outputs.get('logits');
       const isClassifier = !!logits && logits.shape.length === 2 && analyse(loaded.doc).heads.some((h) => h.loss.type === 'classification');
+      const filled = fromFiles?.tokens && logits ? fillMasked(fromFiles.tokens, logits) : undefined;
       const result = {
         outputs: Object.fromEntries([...outputs].map(([n, a]) => [n, a.shape])),
         ...(isClassifier ? { topK: topK(logits!, k, classNames) } : {}),
+        ...(filled ? { text: filled } : {}),
         ...(values.out ? { written: resolve(values.out) } : {}),
       };
       if (values.json) out.log(JSON.stringify(result));
       else {
         for (const [n, a] of outputs) out.log(`${n}: [${a.shape.join(', ')}]`);
-        if (result.topK) result.topK.forEach((row, i) => out.log(`example ${i}: ${row.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`));
+        const names = fromFiles?.examples;
+        if (result.topK) result.topK.forEach((row, i) => out.log(`${names?.[i] ?? `example ${i}`}: ${row.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`));
+        if (filled) filled.forEach((t, i) => out.log(`${names?.[i] ?? `example ${i}`}: ${JSON.stringify(t)}`));
         if (values.out) out.log(`wrote ${resolve(values.out)}`);
       }
       return 0;
