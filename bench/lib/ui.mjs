@@ -12,7 +12,8 @@ function waitForUrl(proc, timeoutMs) {
     const t = setTimeout(() => reject(new Error(`no http:// URL printed within ${timeoutMs / 1000} s: ${buf.slice(-300)}`)), timeoutMs);
     const on = (d) => {
       buf += d;
-      const m = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+\/?)/.exec(buf);
+      // The whole printed URL, with the launch's key after "#" (the host answers /api only with it).
+      const m = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+\/?(?:#key=[A-Za-z0-9_-]+)?)/.exec(buf);
       if (m) {
         clearTimeout(t);
         resolve(m[1]);
@@ -59,10 +60,10 @@ export async function measureCanvas(root, graphJson) {
   const server = spawn(process.execPath, ['scripts/serve.mjs', '--port', String(port), '--user-data', join(dir, 'user-data')], { cwd: root });
   const browser = await launchChromium();
   try {
-    await waitForUrl(server, 90_000); // serve.mjs may rebuild the host bundle first (slow on a busy machine)
+    const url = await waitForUrl(server, 90_000); // serve.mjs may rebuild the host bundle first (slow on a busy machine)
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // The renderer has no URL parameter for a document: load it as a person would, via Open….
-    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.goto(url);
     await page.locator(NODE_SEL).first().waitFor({ timeout: 30_000 });
     let count = await page.locator(NODE_SEL).count();
     if (count < 300) {
