@@ -50,7 +50,8 @@ describe('electron-builder.yml', () => {
     expect(config.win).toMatchObject({ target: ['nsis'] });
     expect(config.mac).toMatchObject({ target: ['dmg'] });
     expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeCliInspectArguments: false, enableEmbeddedAsarIntegrityValidation: true, onlyLoadAppFromAsar: true });
-    expect(config.fileAssociations).toEqual([expect.objectContaining({ ext: 'perceiver.json' })]);
+    // Issue 17: our own one-part extension (".perceiver.json" only worked where the last part counts), .json offered too.
+    expect(config.fileAssociations).toEqual([expect.objectContaining({ ext: 'perceiver', role: 'Editor' }), expect.objectContaining({ ext: 'json', rank: 'Alternate' })]);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(pkg.main).toBe('dist/electron/main.cjs');
   });

@@ -28,6 +28,7 @@ const isDev = !app.isPackaged;
 const location = { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appRoot: appRootFromMainDir(__dirname) };
 const rendererDir = rendererDirOf(location);
 const templatesDir = builtinTemplatesDirOf(location);
+const linuxIcon = join(location.appRoot, 'build', 'icons', '512x512.png');
 
 // A test or a second profile may pass its own folder; otherwise the folder the web host uses too.
 const userDataArg = process.argv.find((a) => a.startsWith('--user-data-dir='));
@@ -254,6 +255,8 @@ async function start(): Promise<void> {
       minWidth: MIN_SIZE.width,
       minHeight: MIN_SIZE.height,
       title: APP_NAME,
+      // Linux takes the window icon from here (packaged builds also get it from the .desktop file).
+      ...(process.platform === 'linux' && existsSync(linuxIcon) ? { icon: linuxIcon } : {}),
       show: false,
       backgroundColor: '#111318',
       webPreferences: {
