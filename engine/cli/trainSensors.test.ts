@@ -25,6 +25,7 @@ beforeAll(() => {
     console.warn(`skipped the audio CLI test: scripts/gen-spoken-digits.mjs needs espeak-ng (${(err as Error).message.split('\n')[0]})`);
   }
   execFileSync('node', ['scripts/gen-shapes.mjs', '--out', join(dir, 'shapes'), '--per-class', '6'], { stdio: 'pipe' });
+  execFileSync('node', ['scripts/gen-videos.mjs', '--out', join(dir, 'videos'), '--per-class', '6'], { stdio: 'pipe' });
   writeFileSync(join(dir, 'shapes', 'cube', 'broken.ply'), 'ply\nformat ascii 1.0\nelement vertex 50\nproperty float x\nproperty float y\nproperty float z\nend_header\n0 0 0\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +51,22 @@ describe('train on sensor folders', () => {
     expect(r.out).toContain('skipped 1 item:');
     expect(r.out.some((l) => l.includes('broken.ply: the PLY header declares 50 vertex elements but the file ends after 1; the file is truncated — export it again'))).toBe(true);
     expect(r.out.some((l) => /^test accuracy \d/.test(l))).toBe(true);
+  });
+
+  it('templates/video-perceiver.json trains on generated clips (frame folders and .npy); a frame of another size is refused by name', async () => {
+    const r = await cli(['train', 'templates/video-perceiver.json', '--data', join(dir, 'videos'), '--epochs', '1', '--json']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out[0]!).classes).toEqual(['down', 'left', 'right', 'up']);
+    expect(JSON.parse(r.out[r.out.length - 1]!).confusion).toHaveLength(4);
+    // Frame 0004 (one the 8-of-12 draw uses) of one clip folder replaced by a 16×16 image.
+    const { PNG } = await import('pngjs');
+    const small = new PNG({ width: 16, height: 16 });
+    writeFileSync(join(dir, 'videos', 'left', '0001', '0004.png'), PNG.sync.write(small));
+    const bad = await cli(['train', 'templates/video-perceiver.json', '--data', join(dir, 'videos'), '--epochs', '1']);
+    expect(bad.code).toBe(3);
+    expect(bad.err[0]).toContain("left/0001/: frame ");
+    expect(bad.err[0]).toContain("0004.png is 16×16 but the clip's first frame");
   });
 
   it('stops on a bad file with its name (exit 3) without --skip-bad-rows, and says which template fits a folder', async () => {

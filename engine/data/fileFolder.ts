@@ -30,6 +30,8 @@ export interface ExampleCodec {
    */
   prepare?(bytes: Uint8Array, path: string): { value: unknown; bytes: number };
   finish?(prepared: unknown, path: string, rand?: () => number): Float32Array;
+  /** Examples that are more than one file (a video clip's frame folder): read them here instead. */
+  load?(path: string, readFile: (path: string) => Promise<Uint8Array>, rand?: () => number): Promise<Float32Array>;
 }
 
 /** Memory the prepared-file cache may hold (later files are decoded again each epoch). */
@@ -107,6 +109,17 @@ export class FileFolderSplit implements DataSplit {
     const { codec } = this.s;
     const rand = epoch !== undefined ? mulberry32(rowSeed(this.s.seed, epoch, row)) : undefined;
     if (codec.prepare && codec.finish && this.s.cache.has(row)) return codec.finish(this.s.cache.get(row), path, rand);
+    if (codec.load) {
+      let x: Float32Array;
+      try {
+        x = await codec.load(path, this.s.readFile, rand);
+      } catch (err) {
+        if (err instanceof DataError) throw err;
+        throw new DataError(`cannot read the ${codec.what}: ${(err as Error).message}`, { file: path });
+      }
+      this.s.stats.decoded++;
+      return x;
+    }
     let bytes: Uint8Array;
     try {
       bytes = await this.s.readFile(path);
