@@ -22,7 +22,10 @@ Usage:
                          [--checkpoints DIR] [--resume DIR] [--memory-limit GiB]
                          [--max-steps N] [--backend wasm|cpu] [--mask-rate R] [--json]
                          [--save-model DIR [--force]] [--no-fit]
-      Train in Node. An image folder has one subfolder per class (PNG/JPEG), streamed in batches.
+      Train in Node. An image folder has one subfolder per class (PNG/JPEG), streamed in batches;
+      so do audio (WAV/.npy, for an Audio input), point-cloud (PLY/OFF/XYZ/CSV/.npy, for a Point
+      cloud input) and video folders (per class: clip folders of frames or .npy [T,H,W,C], for an
+      Image input with frames).
       The head decides the loss: a classifier trains on classes (accuracy); a token head such as
       the Tied embedding decoder on a text file (.txt, .md…) cut into windows of the Text bytes
       node's maxLength with R (default 0.15) of the bytes hidden (masked-token accuracy); a
