@@ -64,6 +64,16 @@ export class ShellPage {
   async clippedText(): Promise<string[]> {
     return this.page.evaluate(() => {
       const out: string[] = [];
+      // A select shows its chosen option in its own box: measure that text against the room left beside the arrow.
+      const ctx = document.createElement('canvas').getContext('2d')!;
+      for (const sel of document.querySelectorAll<HTMLSelectElement>('select')) {
+        if (sel.getClientRects().length === 0) continue;
+        const cs = getComputedStyle(sel);
+        ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+        const text = sel.selectedOptions[0]?.textContent ?? '';
+        const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 16;
+        if (ctx.measureText(text).width > room) out.push(`select "${sel.getAttribute('aria-label') ?? ''}" shows "${text}" in ${Math.round(room)} px`);
+      }
       for (const el of document.querySelectorAll<HTMLElement>('body *')) {
         if (el.closest('svg, canvas, .react-flow__minimap, .react-flow__edge-labels')) continue;
         const cs = getComputedStyle(el);
