@@ -17,6 +17,7 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import { architectureChanges, exportBaseName } from '../export/architecture';
 import { keptModelForExport } from './insight';
 import type { ExportRequest, ExportSummary } from './protocol';
+import { hfStyleFiles } from './hfImport';
 
 export interface ExportDeps {
   /** The built-in digits (dist/renderer/data/mnist.bin, encoded by engine/data/mnist). */
@@ -77,6 +78,12 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
     });
     for (const [path, content] of ex.files) files.push({ path, data: typeof content === 'string' ? text(content) : content });
     files.push(...extra);
+    // An imported (or fine-tuned imported) model also gets its Hugging Face folder.
+    const hf = hfStyleFiles(doc, kept ? namedWeights(kept.model) : undefined, kept?.data.classNames);
+    if (hf) {
+      files.push(...hf.files);
+      notes.push(hf.note);
+    }
     return { files, summary: { name: `${base}-pytorch`, params: ex.model.params, weights: weightsNote, notes } };
   }
 

@@ -12,8 +12,9 @@ import { analyse } from '../../engine/graph/analyse';
 import { safeJsonParse } from '../../engine/graph/load';
 import type { GraphDoc } from '../../engine/graph/schema';
 import type { NamedArrays } from '../../engine/export/weights';
-import { hfConfigToGraph, hfToWeights, HfImportError, type HfClassName } from '../../engine/hf/convert';
-import { decodeTensor, MAX_HEADER_BYTES, parseSafetensorsHeader, type HfTensor } from '../../engine/hf/safetensors';
+import { hfConfigJson, hfConfigToGraph, hfToWeights, HfImportError, weightsToHf, type HfClassName } from '../../engine/hf/convert';
+import { decodeTensor, MAX_HEADER_BYTES, parseSafetensorsHeader, writeSafetensors, type HfTensor } from '../../engine/hf/safetensors';
+import { architectureChanges } from '../export/architecture';
 import { readTorchStateDict } from '../../engine/hf/torchPickle';
 import type { HfImportFiles, HfImportSummary } from './protocol';
 
@@ -115,4 +116,41 @@ export async function importHf(files: HfImportFiles, onProgress?: (done: number,
 /** The weights of an import (re-read from its files when the worker has restarted since). */
 export async function importedWeights(ref: { importId: string; files: HfImportFiles }): Promise<ImportedModel> {
   return imports.get(ref.importId) ?? (await importHf(ref.files));
+}
+
+/** The stored import whose graph the editor's graph still is (no architecture change), if any. */
+export function importFor(doc: GraphDoc): ImportedModel | undefined {
+  for (const imp of [...imports.values()].reverse()) if (architectureChanges(doc, imp.doc).length === 0) return imp;
+  return undefined;
+}
+
+/**
+ * The Hugging Face folder of an imported (or fine-tuned imported) graph, for the PyTorch export:
+ * huggingface/config.json + huggingface/model.safetensors with the original class's keys,
+ * shapes and dtypes. `weights`: a run's (fine-tuned) weights, else the import's own. Class names
+ * (a new head) become id2label. Null for graphs that did not come from Hugging Face.
+ */
+export function hfStyleFiles(doc: GraphDoc, weights: NamedArrays | undefined, classNames: string[] | undefined): { files: { path: string; data: Uint8Array }[]; note: string } | null {
+  if (!doc.origin) return null;
+  const w = weights ?? importFor(doc)?.weights;
+  if (!w) return { files: [], note: `No Hugging Face folder: the ${doc.origin.hfClass} weights are not loaded (import the folder again, or train first).` };
+  const config: Record<string, unknown> = JSON.parse(JSON.stringify(doc.origin.config));
+  if (classNames?.length && 'id2label' in config) {
+    config.id2label = Object.fromEntries(classNames.map((n, i) => [String(i), n]));
+    config.label2id = Object.fromEntries(classNames.map((n, i) => [n, i]));
+  }
+  let tensors;
+  try {
+    tensors = weightsToHf(config, doc, w);
+  } catch (err) {
+    return { files: [], note: `No Hugging Face folder: ${(err as Error).message}` };
+  }
+  const enc = new TextEncoder();
+  return {
+    files: [
+      { path: 'huggingface/config.json', data: enc.encode(JSON.stringify(hfConfigJson(config), null, 2) + '\n') },
+      { path: 'huggingface/model.safetensors', data: writeSafetensors(tensors, { format: 'pt' }) },
+    ],
+    note: `huggingface/ holds config.json + model.safetensors for transformers' ${doc.origin.hfClass}.from_pretrained (${tensors.size} state-dict entries).`,
+  };
 }
