@@ -4,14 +4,19 @@
  * nodes in a new tab with a "pretrained" badge, the HF class and the exact parameter count in the
  * graph details. Then fine-tune: an image folder of 3 classes, the head fitted to 3 classes (it
  * starts fresh, the rest is kept), the encoder frozen, a few steps trained, and the attention
- * maps of the fine-tuned model; the run records that it started from the pretrained model.
+ * maps of the fine-tuned model; the run records that it started from the pretrained model; the
+ * PyTorch export carries a Hugging Face folder with the class's exact keys and the new head.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { tempDir, writeImageFolder } from './dataFixtures';
+import { readSafetensors } from '../../engine/hf/safetensors';
 import { DatasetPage } from './pages/DatasetPage';
+import { ExportPage } from './pages/ExportPage';
 import { EditorPage, runCommand } from './pages/EditorPage';
 import { InsightPage } from './pages/InsightPage';
 import { TrainingPage } from './pages/TrainingPage';
@@ -74,6 +79,25 @@ test('import an HF image classifier, see it as a graph with its source, fine-tun
   await editor.screenshot('import-hf-03-attention');
   await insight.show('Runs');
   await expect(page.locator('body')).toContainText('fine-tuned from PerceiverForImageClassificationLearned');
+
+  // Export back: the PyTorch package carries a Hugging Face folder with the class's own keys.
+  const exporter = new ExportPage(page);
+  await exporter.open();
+  await exporter.withWeights.check();
+  const zip = await exporter.exportAndDownload();
+  await expect(exporter.result).toContainText('huggingface/ holds config.json + model.safetensors');
+  await editor.screenshot('import-hf-05-export');
+  const out = mkdtempSync(join(tmpdir(), 'ps-hf-export-'));
+  const r = spawnSync('unzip', ['-q', await zip.path(), '-d', out], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const pkg = join(out, zip.suggestedFilename().replace(/\.zip$/, ''));
+  const st = readSafetensors(new Uint8Array(readFileSync(join(pkg, 'huggingface', 'model.safetensors'))));
+  const keys = readFileSync(join(fixtures, 'PerceiverForImageClassificationLearned', 'state_dict_keys.txt'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t')[0]);
+  expect([...st.keys()]).toEqual(keys);
+  // The fine-tuned head: 3 classes, named after the image folder's classes.
+  expect(st.get('perceiver.decoder.decoder.final_layer.weight')!.shape).toEqual([3, 32]);
+  const cfg = JSON.parse(readFileSync(join(pkg, 'huggingface', 'config.json'), 'utf8'));
+  expect(Object.values(cfg.id2label)).toEqual(['circle', 'cross', 'square']);
 });
 
 test('pytorch_model.bin alone imports through the restricted unpickler; a folder without weights is refused by name', async ({ page }) => {
