@@ -60,7 +60,7 @@ export function decodeReloadSession(text: string | null): { session: ReloadSessi
         modifiedMs: typeof x.modifiedMs === 'number' ? x.modifiedMs : undefined,
       });
     } catch (e) {
-      skipped.push((e as Error).message);
+      skipped.push(`Open tab ${i + 1}: ${(e as Error).message}`);
     }
   });
   if (!tabs.length) return { session: null, skipped };
