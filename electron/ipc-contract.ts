@@ -202,7 +202,8 @@ export const contractSchemas = {
    */
   writeExport: z.tuple([
     z.object({
-      format: z.enum(['pytorch', 'tfjs']),
+      // onnx: a PyTorch package; the host then runs its export_onnx.py to add model.onnx.
+      format: z.enum(['pytorch', 'tfjs', 'onnx']),
       name: fileName,
       files: z
         .array(z.object({ path: z.string().min(1).max(400), base64: z.string().max(Math.ceil((MAX_EXPORT_BYTES * 4) / 3) + 4) }))
@@ -270,7 +271,7 @@ export interface PerceiverApi {
   setSession(p: { handles: string[] }): Promise<void>;
   openExternal(p: { url: string }): Promise<{ opened: boolean }>;
   /** null when the user cancelled the folder dialog (Electron). */
-  writeExport(p: { format: 'pytorch' | 'tfjs'; name: string; files: ExportFileData[] }): Promise<ExportWritten | null>;
+  writeExport(p: { format: 'pytorch' | 'tfjs' | 'onnx'; name: string; files: ExportFileData[] }): Promise<ExportWritten | null>;
   /** Native menu and OS commands; returns an unsubscribe function. The web host never sends any. */
   onMenuCommand(cb: (cmd: MenuCommand) => void): () => void;
 }
@@ -288,6 +289,8 @@ export interface ExportWritten {
   location: string;
   files: number;
   bytes: number;
+  /** format onnx: whether the host's Python + torch wrote model.onnx, and what to do if not. */
+  onnx?: { written: boolean; file?: string; message: string };
 }
 
 /** Errors cross the boundary as { error: { message, field? } }. */

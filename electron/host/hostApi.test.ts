@@ -192,7 +192,10 @@ describe('writeExport (web host)', () => {
     expect(readFileSync(join(config.userData, 'documents', 'exports', 'net-pytorch', 'model.py'), 'utf8')).toBe('x = 1\n');
     // The documents list (graphs) is not cluttered by export folders.
     expect((await call('listDocuments')).body).toEqual({ result: [] });
-    expect(await call('writeExport', { format: 'onnx', name: 'n', files })).toMatchObject({ status: 400, body: { error: { field: 'format' } } });
+    expect(await call('writeExport', { format: 'keras', name: 'n', files })).toMatchObject({ status: 400, body: { error: { field: 'format' } } });
+    // onnx is a PyTorch package the host then runs export_onnx.py in; without that file it says so.
+    const onnx = await call('writeExport', { format: 'onnx', name: 'net-onnx', files });
+    expect(onnx).toMatchObject({ status: 200, body: { result: { name: 'net-onnx', onnx: { written: false, message: expect.stringMatching(/has no export_onnx\.py/) } } } });
     expect(await call('writeExport', { format: 'tfjs', name: 'n', files: [] })).toMatchObject({ status: 400, body: { error: { field: 'files' } } });
     expect(await call('writeExport', { format: 'tfjs', name: 'n', files: [{ path: '../../x.js', base64: '' }] })).toMatchObject({
       status: 400,

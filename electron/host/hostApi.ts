@@ -21,6 +21,7 @@ import {
 import { DocumentsFolder, readDocument, statDocument, writeDocument, type HandleResolver } from '../services/documents.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
 import { writeExportFolder, type DecodedFileData } from '../services/exports.js';
+import { makeOnnxInFolder } from '../services/onnxFolder.js';
 import { RecentFiles, SessionStore } from '../services/recent.js';
 import { RecoveryStore } from '../services/recovery.js';
 import { cleanStaleTempFiles } from '../services/safeFs.js';
@@ -173,7 +174,7 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
       for (const h of handles) if (await resolver.resolve(h).then(() => true, () => false)) ok.push(h);
       await session.set(ok);
     },
-    writeExport: ({ name, files }) => exportWriter(config, services, hooks)(name, files),
+    writeExport: ({ name, files, format }) => exportWriter(config, services, hooks)(name, files, format),
     async openExternal({ url }) {
       if (!isAllowedExternalUrl(url)) throw new ServiceError(`Links to "${url.slice(0, 200)}" are not on the allow-list.`, 'url', 403);
       if (!hooks.openExternal) return { opened: false };
@@ -190,12 +191,15 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
  * with base64 files.
  */
 export function exportWriter(config: HostConfig, services: HostServices, hooks: ShellHooks) {
-  return async (name: string, files: readonly (ExportFileData | DecodedFileData)[]): Promise<ExportWritten | null> => {
+  return async (name: string, files: readonly (ExportFileData | DecodedFileData)[], format?: 'pytorch' | 'tfjs' | 'onnx'): Promise<ExportWritten | null> => {
     const parent = hooks.pickExportFolder ? await hooks.pickExportFolder(name) : join(services.documents.dir, 'exports');
     if (parent === null) return null;
     // Web host: documents/exports must be real folders (a planted symlink would send the package elsewhere).
     const w = await writeExportFolder(parent, name, files, hooks.pickExportFolder ? {} : { linkRoot: config.userData });
-    return { name: w.name, location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`, files: w.files, bytes: w.bytes };
+    const written: ExportWritten = { name: w.name, location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`, files: w.files, bytes: w.bytes };
+    // ONNX: the package is written; its export_onnx.py adds model.onnx with this computer's torch.
+    if (format === 'onnx') written.onnx = await makeOnnxInFolder(w.dir);
+    return written;
   };
 }
 

@@ -66,7 +66,7 @@ export async function startWebHost(opts: ServeOptions): Promise<{ server: Server
     rendererDir: opts.rendererDir,
     port: opts.port,
     secret: opts.secret,
-    writeExportDecoded: (name, files) => writeExport(name, files),
+    writeExportDecoded: (name, files, format) => writeExport(name, files, format),
     missingRendererHint: `The renderer is not built (no ${resolve(opts.rendererDir, 'index.html')}). Run "npm run build".`,
   });
   const baseUrl = await listen(server, opts.port);

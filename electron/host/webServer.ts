@@ -32,7 +32,7 @@ export interface WebHostOptions {
    * writeExport with the files decoded while the body streams in (exportStream.ts); without it
    * writeExport goes through `handlers` like every method.
    */
-  writeExportDecoded?: (name: string, files: DecodedFileData[]) => Promise<unknown>;
+  writeExportDecoded?: (name: string, files: DecodedFileData[], format?: 'pytorch' | 'tfjs' | 'onnx') => Promise<unknown>;
   /** Shown instead of the app when dist/renderer has no index.html yet. */
   missingRendererHint?: string;
   log?: (msg: string) => void;
@@ -140,7 +140,7 @@ export function createWebHost(opts: WebHostOptions): Server {
         const r = await dispatch(opts.handlers, 'writeExport', args, log);
         return sendJson(res, r.status, r.body);
       }
-      const [{ name, files }] = check.data;
+      const [{ name, files, format }] = check.data;
       const decoded = files.map((f, i) => {
         if (!f.base64.startsWith(BLOB_PREFIX)) return f;
         const k = Number(f.base64.slice(BLOB_PREFIX.length));
@@ -148,7 +148,7 @@ export function createWebHost(opts: WebHostOptions): Server {
         if (!data) throw new ServiceError('The file contents are not base64.', `files.${i}.base64`);
         return { path: f.path, data };
       });
-      const result = await opts.writeExportDecoded!(name, decoded as DecodedFileData[]);
+      const result = await opts.writeExportDecoded!(name, decoded as DecodedFileData[], format);
       return sendJson(res, 200, { result: result ?? null });
     } catch (e) {
       if (isServiceError(e)) return apiError(res, e.status, e.message, e.field);

@@ -8,16 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The ONNX opset export_onnx.py writes by default: the highest PyTorch 1.13 supports. */
-export const ONNX_OPSET = 17;
+import { INSTALL_TORCH, ONNX_OPSET } from '../export/onnxInfo.js';
+
+export { INSTALL_TORCH, ONNX_OPSET };
 
 export interface PythonWithTorch {
   python: string;
   torch: string;
 }
 
-/** What to install when no Python with torch is found. */
-export const INSTALL_TORCH = 'install PyTorch for Python 3 (pip install torch, or on Debian/Ubuntu: apt install python3-torch), or set PERCEIVER_PYTHON to a Python that has it';
 
 /**
  * $PERCEIVER_PYTHON when set (only it), else the first of python3 on PATH and /usr/bin/python3
@@ -66,3 +65,4 @@ export function runExportOnnx(pkgDir: string, python: string, opts: { out?: stri
     throw new OnnxExportError(`export_onnx.py in ${pkgDir} printed no result line (got: ${line.slice(0, 200)})`);
   }
 }
+

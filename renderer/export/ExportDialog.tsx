@@ -13,7 +13,8 @@ const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e6 ? 2 : 1)} MB`;
 
 /**
  * File › Export: the current graph as a PyTorch package (model.py, train.py for torchrun, data,
- * README) or as tfjs web files, with the last run's trained weights when there is a run.
+ * README), as tfjs web files, or as ONNX (the PyTorch package; the host adds model.onnx), with the
+ * last run's trained weights when there is a run.
  */
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const trainedParams = useTrainer((s) => s.params);
@@ -21,7 +22,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const runStatus = useTrainer((s) => s.status);
   const running = useTrainer((s) => isTraining(s));
   const hasRun = trainedParams !== null && runStatus !== 'error';
-  const [format, setFormat] = useState<'pytorch' | 'tfjs'>('pytorch');
+  const [format, setFormat] = useState<'pytorch' | 'tfjs' | 'onnx'>('pytorch');
   const [withWeights, setWithWeights] = useState(hasRun);
   const [includeData, setIncludeData] = useState(true);
   const [phase, setPhase] = useState<Phase>({ state: 'idle' });
@@ -38,7 +39,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
     try {
       setPhase({ state: 'busy', what: withWeights ? 'Reading the trained weights and building the files…' : 'Building the files…' });
       const built = await buildInWorker({ format, doc: activeDoc(), withWeights: withWeights && hasRun, includeData: format === 'pytorch' && includeData });
-      setPhase({ state: 'busy', what: `Writing ${built.files.length} files (${mb(totalBytes(built))})…` });
+      setPhase({ state: 'busy', what: `Writing ${built.files.length} files (${mb(totalBytes(built))})${format === 'onnx' ? ', then model.onnx with PyTorch' : ''}…` });
       const written = await writeThroughHost(format, built);
       if (written === null) return setPhase({ state: 'idle' }); // folder dialog cancelled
       // The web host cannot reveal a folder on this computer: the files come down as a .zip too.
@@ -70,6 +71,10 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             <label>
               <input type="radio" name="export-format" checked={format === 'tfjs'} onChange={() => setFormat('tfjs')} /> TensorFlow.js web files
               <span className="muted small"> — model.json + weights.bin, the engine's layers, a page that loads and predicts</span>
+            </label>
+            <label>
+              <input type="radio" name="export-format" checked={format === 'onnx'} onChange={() => setFormat('onnx')} /> ONNX
+              <span className="muted small"> — model.onnx (opset 17, any batch size), made by the PyTorch package's export_onnx.py with this computer's Python and PyTorch</span>
             </label>
           </fieldset>
           <fieldset className="export-choice" disabled={busy}>
@@ -111,6 +116,12 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
                 {formatInt(phase.built.summary.params)} parameters · {phase.built.summary.weights ? `trained weights: ${phase.built.summary.weights}` : 'initial weights (no training)'}
                 {phase.zipped ? ` · downloaded as ${phase.written.name}.zip` : ''}
               </div>
+              {phase.written.onnx && (
+                <div className={phase.written.onnx.written ? 'small' : 'error-text small'} data-testid="export-onnx">
+                  {phase.written.onnx.message}
+                  {!phase.written.onnx.written && phase.zipped ? ' (the .zip holds the package with export_onnx.py)' : ''}
+                </div>
+              )}
               {phase.built.summary.notes.map((n) => (
                 <div className="muted small" key={n}>
                   {n}

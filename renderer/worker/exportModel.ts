@@ -59,11 +59,13 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
   const base = exportBaseName(doc.name);
   const files: { path: string; data: Uint8Array }[] = [];
 
-  if (req.format === 'pytorch') {
+  if (req.format === 'pytorch' || req.format === 'onnx') {
     let dataFile: string | undefined;
     let dataNote: string | undefined;
     const extra: { path: string; data: Uint8Array }[] = [];
-    if (req.includeData && trainsOnMnist(doc)) {
+    if (req.format === 'onnx') {
+      notes.push('The host runs export_onnx.py in the written folder to add model.onnx (opset 17, dynamic batch); it needs Python with PyTorch there.');
+    } else if (req.includeData && trainsOnMnist(doc)) {
       dataFile = 'data/mnist.npz';
       dataNote = 'the built-in MNIST digits as bytes (scale 1/255), split exactly as the app splits them';
       extra.push({ path: dataFile, data: mnistNpz(decodeMnist(await deps.mnistBin()), doc.data) });
@@ -84,7 +86,7 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
       files.push(...hf.files);
       notes.push(hf.note);
     }
-    return { files, summary: { name: `${base}-pytorch`, params: ex.model.params, weights: weightsNote, notes } };
+    return { files, summary: { name: `${base}-${req.format}`, params: ex.model.params, weights: weightsNote, notes } };
   }
 
   const fresh = kept ? null : compile(doc).model;

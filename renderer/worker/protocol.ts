@@ -196,7 +196,8 @@ export type FromWorkerInsight =
 // ---- Export: the current graph (with the last run's trained weights) as PyTorch or tfjs files ----
 
 export interface ExportRequest {
-  format: 'pytorch' | 'tfjs';
+  /** onnx: the PyTorch package (with export_onnx.py); the host adds model.onnx (writeExport). */
+  format: 'pytorch' | 'tfjs' | 'onnx';
   /** The graph in the editor (used as is when no trained weights are asked for). */
   doc: GraphDoc;
   /** Use the newest run's model: its weights, and the graph as it was trained. */

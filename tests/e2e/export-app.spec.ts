@@ -33,12 +33,12 @@ test('export without a run: PyTorch package with the MNIST data, written by the 
   await expect(exporter.dialog).toContainText('no run yet');
   const zip = await exporter.exportAndDownload();
   expect(zip.suggestedFilename()).toMatch(/^mnist-perceiver-io-pytorch( \(\d+\))?\.zip$/);
-  await expect(exporter.result).toContainText(/Exported 9 files \(\d+\.\d MB\) to documents\/exports\/mnist-perceiver-io-pytorch/);
+  await expect(exporter.result).toContainText(/Exported 12 files \(\d+\.\d MB\) to documents\/exports\/mnist-perceiver-io-pytorch/);
   await expect(exporter.result).toContainText('96,292 parameters · initial weights (no training)');
   await editor.screenshot('export-app-01-pytorch');
   const dir = unzip(await zip.path());
   const pkg = join(dir, zip.suggestedFilename().replace(/\.zip$/, ''));
-  for (const f of ['model.py', 'perceiver_layers.py', 'train.py', 'data.py', 'README.md', 'config.json', 'graph.json', 'data/mnist.npz']) expect(existsSync(join(pkg, f)), f).toBe(true);
+  for (const f of ['model.py', 'perceiver_layers.py', 'train.py', 'data.py', 'export_onnx.py', 'README.md', 'config.json', 'graph.json', 'data/mnist.npz']) expect(existsSync(join(pkg, f)), f).toBe(true);
   expect(existsSync(join(pkg, 'weights.pt'))).toBe(false);
   expect(readFileSync(join(pkg, 'README.md'), 'utf8')).toContain('96,292 parameters');
 });
