@@ -5,8 +5,10 @@
  * mid-write never leaves a half checkpoint where a resume would find it. The two newest epochs
  * are kept.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileBounded } from './boundedRead.js';
 import { CheckpointError, validateManifest, type Checkpoint } from '../train/checkpoint.js';
 
 const KEEP = 2;
@@ -47,7 +49,7 @@ export function readCheckpoint(dir: string): Checkpoint {
   if (existsSync(latest)) {
     let pointer: { path?: unknown };
     try {
-      pointer = JSON.parse(readFileSync(latest, 'utf8')) as { path?: unknown };
+      pointer = JSON.parse(readFileBounded(latest, 64 * 1024, 'checkpoint pointer').toString('utf8')) as { path?: unknown };
     } catch (err) {
       throw new CheckpointError(`${latest} is damaged (${(err as Error).message})`);
     }
@@ -61,11 +63,17 @@ export function readCheckpoint(dir: string): Checkpoint {
   }
   let manifest: unknown;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest = JSON.parse(readFileBounded(manifestPath, 64 * 1024 ** 2, 'checkpoint manifest').toString('utf8'));
   } catch (err) {
     throw new CheckpointError(`${manifestPath} is not valid JSON (${(err as Error).message})`);
   }
-  const bytes = readFileSync(weightsPath);
+  let bytes: Buffer;
+  try {
+    // Regular files only, read with a limit (a checkpoint folder is untrusted content).
+    bytes = readFileBounded(weightsPath, bufferConstants.MAX_LENGTH - 1, 'checkpoint weights');
+  } catch (err) {
+    throw new CheckpointError(`${weightsPath} cannot be read (${(err as Error).message})`);
+  }
   if (bytes.byteLength % 4 !== 0) throw new CheckpointError(`${weightsPath} is truncated (${bytes.byteLength} bytes is not a whole number of floats)`);
   const data = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(data.buffer).set(bytes);

@@ -5,7 +5,8 @@
  * A trained-model folder is what tfjs writes with model.save(): model.json (topology + weights
  * manifest) and the weight files it lists (weights.bin), optionally with graph.json (the GraphDoc).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import type * as tf from '@tensorflow/tfjs';
@@ -13,8 +14,12 @@ import { tfjsWeightsFromArtifacts } from '../export/archive.js';
 import { mnistNpz } from '../export/dataExport.js';
 import { modelArtifacts, applyTorchState } from '../export/tfjsModel.js';
 import { decodeSafetensors, WeightsError, type NamedArrays } from '../export/weights.js';
-import type { GraphDoc } from '../graph/schema.js';
+import { LIMITS, type GraphDoc } from '../graph/schema.js';
 import { loadMnistBytes } from './mnist.js';
+import { FileLimitError, readFileBounded } from './boundedRead.js';
+
+/** The largest weights file read (a Node Buffer's limit). */
+const MAX_MODEL_FILE = bufferConstants.MAX_LENGTH - 1;
 
 export const deflateRaw = (d: Uint8Array): Uint8Array => new Uint8Array(deflateRawSync(d, { level: 6 }));
 
@@ -33,10 +38,12 @@ export function writeExportFiles(dir: string, files: Map<string, string | Uint8A
   return written;
 }
 
-function readOrExplain(path: string, what: string): Buffer {
+function readOrExplain(path: string, what: string, limit = MAX_MODEL_FILE): Buffer {
   try {
-    return readFileSync(path);
+    // Regular files only, read with a limit: a weights manifest may name a device or a FIFO.
+    return readFileBounded(path, limit, what);
   } catch (err) {
+    if (err instanceof FileLimitError) throw new WeightsError(`Cannot read ${what} ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
     throw new WeightsError(`Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
@@ -47,7 +54,7 @@ export function readTrainedModelDir(dir: string): { weights: NamedArrays; modelJ
   const jsonPath = join(dir, 'model.json');
   let modelJson: unknown;
   try {
-    modelJson = JSON.parse(readOrExplain(jsonPath, 'the trained model').toString('utf8'));
+    modelJson = JSON.parse(readOrExplain(jsonPath, 'the trained model', LIMITS.maxFileBytes).toString('utf8'));
   } catch (err) {
     if (err instanceof WeightsError) throw new WeightsError(`${err.message}. --weights takes a folder with model.json and weights.bin (saved by Perceiver Studio or tfjs model.save)`);
     throw new WeightsError(`${jsonPath} is not valid JSON (${(err as Error).message})`);
@@ -64,7 +71,7 @@ export function readTrainedModelDir(dir: string): { weights: NamedArrays; modelJ
   );
   let graph: unknown;
   try {
-    graph = JSON.parse(readFileSync(join(dir, 'graph.json'), 'utf8'));
+    graph = JSON.parse(readFileBounded(join(dir, 'graph.json'), LIMITS.maxFileBytes, 'graph').toString('utf8'));
   } catch {
     graph = undefined;
   }

@@ -3,12 +3,13 @@
  * engine/node/export.ts writes it) into a live tf.LayersModel, in any process: importing
  * engine/layers/index.ts registers every custom layer, so nothing of the compiler is needed.
  */
-import { readFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
 import { join, resolve, sep } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '../layers/index.js';
 import { loadGraphDoc } from '../graph/load.js';
-import type { GraphDoc } from '../graph/schema.js';
+import { LIMITS, type GraphDoc } from '../graph/schema.js';
+import { FileLimitError, readFileBounded } from './boundedRead.js';
 
 export class ModelFileError extends Error {
   override name = 'ModelFileError';
@@ -16,8 +17,10 @@ export class ModelFileError extends Error {
 
 function read(path: string, what: string): Buffer {
   try {
-    return readFileSync(path);
+    // Regular files only, read with a limit: a manifest may name a device or a FIFO.
+    return readFileBounded(path, bufferConstants.MAX_LENGTH - 1, what);
   } catch (err) {
+    if (err instanceof FileLimitError) throw new ModelFileError(`Cannot read ${what} ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
     throw new ModelFileError(`Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
@@ -58,7 +61,7 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
   const graphPath = join(root, 'graph.json');
   let graphText: string | undefined;
   try {
-    graphText = readFileSync(graphPath, 'utf8');
+    graphText = readFileBounded(graphPath, LIMITS.maxFileBytes, 'graph').toString('utf8');
   } catch {
     graphText = undefined; // graph.json is optional: a bare tfjs export has none
   }
