@@ -45,9 +45,16 @@ Usage:
       folder (model.json, weights.bin, graph.json, model-info.json with the class names and the
       normalisation) for predict and export --weights. Exit 0 trained, 1 diverged or model
       error, 2 usage, 3 data error, 4 the model does not fit in memory, 130 interrupted (Ctrl-C).
-  perceiver-studio export <template.json> --format pytorch|tfjs --out DIR [--weights TRAINED_DIR] [--data FILE]
-      A PyTorch package (model.py, train.py for torchrun, data, README) or a web bundle (tfjs
-      model files + an ES module page). TRAINED_DIR: a saved model folder (model.json + weights.bin).
+  perceiver-studio export [template.json] --format pytorch|tfjs|onnx --out DIR [--weights DIR] [--data FILE]
+                          [--force] [--json]
+      A PyTorch package (model.py, train.py for torchrun, export_onnx.py, data, README), a web
+      bundle (model.json + weights.bin, perceiver-layers.js with registerPerceiverLayers(tf) for
+      the page's own tfjs 4.x, a demo page, README) or ONNX: the PyTorch package plus model.onnx
+      (opset 17, dynamic batch), written by its export_onnx.py with the local Python + torch
+      ($PERCEIVER_PYTHON, python3, /usr/bin/python3); without one it says what to install, keeps
+      the package and exits 1. --weights: a model folder (train --save-model, import-hf) or a
+      checkpoint folder (train --checkpoints); its graph.json is exported (the template is then
+      optional). A non-empty --out is refused unless --force, which replaces it whole.
       The package copies FILE, or else the template's data.path, which must stay inside the
       template's folder (no absolute paths, "..", or symlinks out); only regular files up to 2 GiB.
       Exit 3 when the data file is refused.
