@@ -52,7 +52,12 @@ onWorkerMessage((m: FromWorker) => {
   if (m.type !== 'hfImported' && m.type !== 'hfImportError' && m.type !== 'hfImportProgress') return;
   const files = pending.get(m.requestId);
   if (!files) return;
-  if (m.type === 'hfImportProgress') return set({ busy: { folder: files.folder, done: m.done, total: m.total } });
+  if (m.type === 'hfImportProgress') {
+    // Large files say how far the reading is, every 10%.
+    const step = (n: number) => Math.floor((10 * n) / Math.max(1, m.total));
+    if (m.total >= 64 * 1024 * 1024 && step(m.done) > step(state.busy?.done ?? 0)) notify('info', `Importing ${files.folder}: ${step(m.done) * 10}% of ${(m.total / 1024 / 1024).toFixed(0)} MB read…`);
+    return set({ busy: { folder: files.folder, done: m.done, total: m.total } });
+  }
   pending.delete(m.requestId);
   if (m.type === 'hfImportError') {
     set({ busy: null, error: m.message });

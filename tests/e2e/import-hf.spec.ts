@@ -113,6 +113,9 @@ test('pytorch_model.bin alone imports through the restricted unpickler; a folder
   await expect(editor.shapeOf('head')).toHaveText('[B, 16, 262]');
   await editor.panelTab('Inspector').click();
   await expect(page.getByTestId('graph-details')).toContainText('pytorch_model.bin');
+  // The imported weights are the Try panel's current weights.
+  await page.getByRole('tab', { name: /^Try/ }).click();
+  await expect(page.getByTestId('try-weights')).toContainText('imported: PerceiverForMaskedLM (language-tiny)');
 
   const empty = join(tempDir('hf-empty'), 'no-weights');
   mkdirSync(empty, { recursive: true });
