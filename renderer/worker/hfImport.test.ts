@@ -43,6 +43,12 @@ describe('app import of a Hugging Face folder (worker side)', () => {
     const imp = await importHf({ folder: 'mlm', config: file(dir, 'config.json'), weights: file(dir, 'pytorch_model.bin') });
     expect(imp.summary.parameters).toBe(45_222);
     await expect(importHf({ folder: 'mlm', config: new File(['{"architectures": 1'], 'config.json'), weights: file(dir, 'pytorch_model.bin') })).rejects.toThrow(/mlm\/config\.json is not valid JSON/);
+    // The published language model with 8× the self-attention layers (~1.5 billion parameters) is beyond the page:
+    // refused with the estimate before any weight is read (the published one, 201M, fits).
+    const cfg = JSON.parse(text('real_configs', 'language-perceiver.config.json'));
+    cfg.num_self_attends_per_block = 8 * cfg.num_self_attends_per_block;
+    const big = new File([JSON.stringify(cfg)], 'config.json');
+    await expect(importHf({ folder: 'wide', config: big, weights: new File([new Uint8Array(8)], 'model.safetensors') })).rejects.toThrow(/parameters; importing it in the app needs about \d+\.\d\d GiB \(three copies of the weights\), more than the 4\.00 GiB/);
     const cut = new File([bytes(dir, 'model.safetensors').subarray(0, 3000)], 'model.safetensors');
     await expect(importHf({ folder: 'mlm', config: file(dir, 'config.json'), weights: cut })).rejects.toThrow(/model\.safetensors/);
   });

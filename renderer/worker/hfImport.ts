@@ -15,6 +15,7 @@ import type { NamedArrays } from '../../engine/export/weights';
 import { hfConfigJson, hfConfigToGraph, hfToWeights, HfImportError, weightsToHf, type HfClassName } from '../../engine/hf/convert';
 import { decodeTensor, MAX_HEADER_BYTES, parseSafetensorsHeader, writeSafetensors, type HfTensor } from '../../engine/hf/safetensors';
 import { architectureChanges } from '../export/architecture';
+import { BACKEND_MEMORY_LIMITS, formatBytes } from '../../engine/train/memoryGuard';
 import { readTorchStateDict } from '../../engine/hf/torchPickle';
 import type { HfImportFiles, HfImportSummary } from './protocol';
 
@@ -80,6 +81,13 @@ export async function importHf(files: HfImportFiles, onProgress?: (done: number,
   }
   const analysis = analyse(built.doc);
   if (!analysis.valid) throw new HfImportError(`the graph built for ${built.hfClass} is invalid: ${analysis.problems.find((p) => p.severity === 'error')?.message}`);
+  // The page holds the decoded state dict, the weights by name and the Try panel's model: about
+  // three copies of the parameters, refused with that estimate past what the wasm heap can hold.
+  const need = analysis.totals.params * 4 * 3;
+  const limit = BACKEND_MEMORY_LIMITS.wasm ?? 4 * 1024 ** 3;
+  if (need > limit) {
+    throw new HfImportError(`${built.hfClass} has ${analysis.totals.params.toLocaleString('en-US')} parameters; importing it in the app needs about ${formatBytes(need)} (three copies of the weights), more than the ${formatBytes(limit)} the page can hold. Import it with the CLI (perceiver-studio import-hf) instead.`);
+  }
   const weightsName = files.weights.name;
   const state = /\.safetensors$/i.test(weightsName) ? await readSafetensorsBlob(files.weights, weightsName, onProgress) : await readTorchStateDict(await bytesOf(files.weights), weightsName);
   let params = 0;
