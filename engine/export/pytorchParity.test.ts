@@ -30,7 +30,7 @@ const PARITY_MAX_FLOPS = 3e8;
 // numerically here, not just counted.
 
 const CHECK_PY = String.raw`
-import importlib.util, json, sys, torch
+import importlib.util, json, sys, torch, warnings
 torch.set_num_threads(1)
 for case in sys.argv[1:]:
     sys.path.insert(0, case)
@@ -56,6 +56,22 @@ for case in sys.argv[1:]:
         res["maxAbs"] = max((o - io[f"y{k}"]).abs().max().item() for k, o in enumerate(outs))
         res["maxRef"] = max(io[f"y{k}"].abs().max().item() for k in range(len(outs)))
         res["shape"] = [list(o.shape) for o in outs]
+        flat = lambda o: list(o.values()) if isinstance(o, dict) else ([o] if torch.is_tensor(o) else list(o))
+        gap = lambda got: max((a - io[f"y{k}"]).abs().max().item() for k, a in enumerate(flat(got)))
+        try:
+            scripted = torch.jit.script(net)
+            with torch.no_grad():
+                res["scriptMaxAbs"] = gap(scripted(*xs))
+        except Exception as e:
+            res["scriptError"] = str(e)[-1500:]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                traced = torch.jit.trace(net, tuple(x[:2] for x in xs), strict=False, check_trace=False)
+            with torch.no_grad():  # traced on a batch of 2, run on 3: the batch axis stays free
+                res["traceMaxAbs"] = gap(traced(*xs))
+        except Exception as e:
+            res["traceError"] = str(e)[-1500:]
     sys.path.remove(case)
     print(json.dumps(res), flush=True)
 `;
@@ -71,7 +87,7 @@ interface Case {
 describe.skipIf(skipReason !== null)(`PyTorch export parity${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   const work = mkdtempSync(join(tmpdir(), 'ps-export-parity-'));
   const cases: Case[] = [];
-  let results = new Map<string, { metaParams: number; params?: number; maxAbs?: number; maxRef?: number; shape?: number[] }>();
+  let results = new Map<string, { metaParams: number; params?: number; maxAbs?: number; maxRef?: number; shape?: number[]; scriptMaxAbs?: number; scriptError?: string; traceMaxAbs?: number; traceError?: string }>();
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -136,6 +152,19 @@ describe.skipIf(skipReason !== null)(`PyTorch export parity${skipReason ? ` (ski
   }, 120_000);
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('scripts (torch.jit.script) and traces (torch.jit.trace) to the same outputs', () => {
+    const report: string[] = [];
+    for (const c of cases.filter((k) => k.parity)) {
+      const r = results.get(c.dir)!;
+      expect(r.scriptError, `${c.name}: torch.jit.script`).toBeUndefined();
+      expect(r.scriptMaxAbs!, `${c.name}: scripted`).toBeLessThan(1e-4);
+      expect(r.traceError, `${c.name}: torch.jit.trace`).toBeUndefined();
+      expect(r.traceMaxAbs!, `${c.name}: traced`).toBeLessThan(1e-4);
+      report.push(`${c.name}: script ${r.scriptMaxAbs!.toExponential(1)}, trace ${r.traceMaxAbs!.toExponential(1)}`);
+    }
+    console.log(report.join('\n'));
+  });
 
   it('covers the templates and generated graphs', () => {
     expect(cases.filter((c) => c.name.endsWith('.json')).length).toBeGreaterThanOrEqual(1);

@@ -14,29 +14,12 @@ import { splitIndices } from '../data/dataset.js';
 import { imageFolderDataset } from '../data/images.js';
 import { permutation } from '../data/random.js';
 import { loadGraphDoc } from '../graph/load.js';
-import { PYTHON, runPython, torchUnavailable } from '../node/exportHarness.js';
+import { makePngFolder, PYTHON, runPython, torchUnavailable } from '../node/exportHarness.js';
 import { listImageFolder, nodeImageAccess } from '../node/imageFolder.js';
 import { exportPytorch } from './pytorch/index.js';
 
 const skipReason = torchUnavailable();
 const templatePath = join(__dirname, '..', '..', 'templates', 'mnist-perceiver-io.json');
-
-/** A folder of `perClass`×`classes` small PNGs (varied sizes, grey and colour), written by Pillow. */
-export function makePngFolder(dir: string, perClass: number, classes = 4, size = 32): void {
-  runPython(
-    `import os, sys, numpy as np
-from PIL import Image
-root, per, k, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-rng = np.random.default_rng(0)
-for c in range(k):
-    os.makedirs(os.path.join(root, f"class{c}"), exist_ok=True)
-    for i in range(per):
-        w, h = size + int(rng.integers(0, 9)), size - int(rng.integers(0, 5))
-        a = (rng.random((h, w, 3)) * 80 + c * 50).astype(np.uint8)
-        Image.fromarray(a if i % 3 else a[..., 0], "RGB" if i % 3 else "L").save(os.path.join(root, f"class{c}", f"img{i:05d}.png"))`,
-    [dir, String(perClass), String(classes), String(size)],
-  );
-}
 
 describe.skipIf(skipReason !== null)(`the exported data.py and train.py at scale${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   const work = mkdtempSync(join(tmpdir(), 'ps-torchscale-'));

@@ -94,3 +94,20 @@ export function randomGraph(seed: number): GraphDoc {
   };
   return graphDocSchema.parse(doc);
 }
+
+/** A folder of `perClass`×`classes` small PNGs (varied sizes, grey and colour), written by Pillow. */
+export function makePngFolder(dir: string, perClass: number, classes = 4, size = 32): void {
+  runPython(
+    `import os, sys, numpy as np
+from PIL import Image
+root, per, k, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rng = np.random.default_rng(0)
+for c in range(k):
+    os.makedirs(os.path.join(root, f"class{c}"), exist_ok=True)
+    for i in range(per):
+        w, h = size + int(rng.integers(0, 9)), size - int(rng.integers(0, 5))
+        a = (rng.random((h, w, 3)) * 80 + c * 50).astype(np.uint8)
+        Image.fromarray(a if i % 3 else a[..., 0], "RGB" if i % 3 else "L").save(os.path.join(root, f"class{c}", f"img{i:05d}.png"))`,
+    [dir, String(perClass), String(classes), String(size)],
+  );
+}

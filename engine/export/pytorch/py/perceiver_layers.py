@@ -9,12 +9,15 @@ are scaled by 1/sqrt(qk/heads); Linear layers start from a truncated normal with
 std = 1/(0.87962566*sqrt(fan_in)) (Haiku's VarianceScaling), arrays from N_trunc(0, 0.02).
 """
 import math
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
 LN_EPS = 1e-5
+#: PyTorch 2's fused attention (flash / memory-efficient kernels on GPU); eager mode only.
+HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 
 
 def truncated_normal_(tensor, std):
@@ -49,7 +52,7 @@ class TrainableArray(nn.Module):
         self.array = nn.Parameter(torch.empty(rows, channels, device=device))
         truncated_normal_(self.array, init_scale)
 
-    def forward(self, batch_size):
+    def forward(self, batch_size: int) -> Tensor:
         return self.array.unsqueeze(0).expand(batch_size, -1, -1)
 
 
@@ -65,7 +68,7 @@ class SpaceToDepth(nn.Module):
         raw = spatial * spatial * temporal * in_channels
         self.linear = make_linear(raw, linear_channels, device=device) if linear_channels > 0 else None
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         s = self.spatial
         if x.dim() == 4:
             b, h, w, c = x.shape
@@ -137,14 +140,19 @@ class FourierPosition(nn.Module):
         features = fourier_features(index_dims, num_bands, max_resolution, concat_pos, sine_only)
         self.register_buffer("features", features.to(device) if device is not None else features, persistent=False)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         b, c = x.shape[0], x.shape[-1]
         tokens = x.reshape(b, -1, c)
         pe = self.features.to(tokens.dtype).unsqueeze(0).expand(b, -1, -1)
         return tokens + pe if self.combine == "add" else torch.cat([tokens, pe], dim=-1)
 
 
-def attend(q, k, v, heads, mask=None):
+@torch.jit.ignore
+def _fused_attention(qh: Tensor, kh: Tensor, vh: Tensor) -> Tensor:
+    return F.scaled_dot_product_attention(qh, kh, vh)
+
+
+def attend(q: Tensor, k: Tensor, v: Tensor, heads: int, mask: Optional[Tensor] = None) -> Tensor:
     """softmax(Q K^T / sqrt(qk/h)) V with heads split head-major. q [B,Tq,qk], k [B,Tk,qk],
     v [B,Tk,vc] -> [B,Tq,vc]. mask [B,Tq,Tk] (1 keep, 0 drop): dropped logits get -1e30 and
     rows with nothing kept output zeros (DM), never NaN."""
@@ -154,14 +162,17 @@ def attend(q, k, v, heads, mask=None):
     qh = q.reshape(b, tq, heads, dh).transpose(1, 2)
     kh = k.reshape(b, tk, heads, dh).transpose(1, 2)
     vh = v.reshape(b, tk, heads, dv).transpose(1, 2)
-    if mask is None and hasattr(F, "scaled_dot_product_attention") and q.is_cuda:
-        # PyTorch 2: fused (flash / memory-efficient) kernels on GPU; same scale 1/sqrt(dh).
-        out = F.scaled_dot_product_attention(qh, kh, vh)
+    fused = False
+    if not torch.jit.is_scripting():
+        # PyTorch 2 on GPU: fused (flash / memory-efficient) kernels, the same scale 1/sqrt(dh).
+        fused = HAS_SDPA and mask is None and q.is_cuda
+    if fused:
+        out = _fused_attention(qh, kh, vh)
     else:
         logits = torch.matmul(qh, kh.transpose(-1, -2)) * (1.0 / math.sqrt(dh))
         if mask is not None:
             keep = mask[:, None].to(torch.bool)
-            fill = -1e30 if logits.dtype == torch.float32 or logits.dtype == torch.float64 else torch.finfo(logits.dtype).min
+            fill = -65504.0 if logits.dtype == torch.float16 else -1e30  # beyond any logit; finite in the dtype
             probs = torch.softmax(logits.masked_fill(~keep, fill), dim=-1) * keep.any(-1, keepdim=True)
         else:
             probs = torch.softmax(logits, dim=-1)
@@ -169,7 +180,7 @@ def attend(q, k, v, heads, mask=None):
     return out.transpose(1, 2).reshape(b, tq, vc)
 
 
-def rfft_abs(x: torch.Tensor) -> torch.Tensor:
+def rfft_abs(x: Tensor) -> Tensor:
     """|rfft(x)| over the last axis, as sums with the DFT's cos/sin matrices (as the app's
     AudioPatchSpectrum layer computes it); unlike torch.fft.rfft this exports to ONNX (opset 17).
     The phases t*k are reduced mod n in integers, so the float32 angles stay exact."""
@@ -182,7 +193,7 @@ def rfft_abs(x: torch.Tensor) -> torch.Tensor:
     return torch.sqrt(re * re + im * im)
 
 
-def gelu(x, form):
+def gelu(x: Tensor, form: str) -> Tensor:
     return F.gelu(x, approximate="tanh") if form == "tanh" else F.gelu(x)
 
 
@@ -198,7 +209,7 @@ class AttentionBlock(nn.Module):
         if qk % heads or v % heads:
             raise ValueError(f"qk ({qk}) and v ({v}) channels must be divisible by heads ({heads})")
         self.heads = heads
-        self.dropout = dropout
+        self.dropout = float(dropout)
         self.gelu_form = gelu
         self.use_query_residual = use_query_residual
         self.self_attention = self_attention
@@ -215,7 +226,7 @@ class AttentionBlock(nn.Module):
         self.mlp2 = make_linear(widening * dq, dq, device=device)
         self.proj = make_linear(dq, output_channels, init=output_init, device=device) if output_channels > 0 else None
 
-    def _full_mask(self, mask, tq, tk):
+    def _full_mask(self, mask: Optional[Tensor], tq: int, tk: int) -> Optional[Tensor]:
         if mask is None or self.mask_mode == "none":
             return None
         b = mask.shape[0]
@@ -223,9 +234,11 @@ class AttentionBlock(nn.Module):
             return mask.reshape(b, 1, tk).expand(b, tq, tk)
         return mask.reshape(b, tq, 1).expand(b, tq, tk)
 
-    def _block(self, q, kv, mask):
+    def _block(self, q: Tensor, kv: Tensor, mask: Optional[Tensor]) -> Tensor:
         qn = self.ln_q(q)
-        kvn = qn if self.self_attention else self.ln_kv(kv)
+        kvn = qn
+        if self.ln_kv is not None:
+            kvn = self.ln_kv(kv)
         full = self._full_mask(mask, q.shape[1], kv.shape[1])
         a = self.o(attend(self.q(qn), self.k(kvn), self.v(kvn), self.heads, full))
         a = F.dropout(a, self.dropout, self.training)
@@ -234,16 +247,18 @@ class AttentionBlock(nn.Module):
         x = x + F.dropout(m, self.dropout, self.training)
         return self.proj(x) if self.proj is not None else x
 
-    def forward(self, q, kv=None, mask=None):
-        kv = q if self.self_attention else kv
+    def forward(self, q: Tensor, kv: Optional[Tensor] = None, mask: Optional[Tensor] = None) -> Tensor:
+        kvt = q if kv is None or self.self_attention else kv
         n = q.shape[1]
         if 0 < self.chunk_size < n:
-            parts = []
+            parts: List[Tensor] = []
             for s in range(0, n, self.chunk_size):
-                m = mask[:, s : s + self.chunk_size] if mask is not None and self.mask_mode == "query" else mask
-                parts.append(self._block(q[:, s : s + self.chunk_size], kv, m))
+                m = mask
+                if mask is not None and self.mask_mode == "query":
+                    m = mask[:, s : s + self.chunk_size]
+                parts.append(self._block(q[:, s : s + self.chunk_size], kvt, m))
             return torch.cat(parts, dim=1)
-        return self._block(q, kv, mask)
+        return self._block(q, kvt, mask)
 
 
 class LatentStack(nn.Module):
@@ -258,10 +273,12 @@ class LatentStack(nn.Module):
         count = layers_per_block if share_weights else layers_per_block * blocks
         self.layers = nn.ModuleList(AttentionBlock(self_attention=True, device=device, **block_args) for _ in range(count))
 
-    def forward(self, x):
-        for r in range(self.blocks):
-            for l in range(self.layers_per_block):
-                x = self.layers[l if self.share_weights else r * self.layers_per_block + l](x)
+    def forward(self, x: Tensor) -> Tensor:
+        # Unshared: layer r*layers_per_block + l is the l-th of repeat r, so the list in order.
+        repeats = self.blocks if self.share_weights else 1
+        for _ in range(repeats):
+            for layer in self.layers:
+                x = layer(x)
         return x
 
 
@@ -276,7 +293,7 @@ class ProjectionHead(nn.Module):
         self.ln = nn.LayerNorm(in_channels, eps=LN_EPS, device=device) if layer_norm else None
         self.linear = make_linear(in_channels, out_channels, init=init, device=device)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if self.mean_pool:
             x = x.mean(dim=1)
         elif self.take_row >= 0:
@@ -300,15 +317,21 @@ class RepeatedCrossAttend(nn.Module):
             {str(k): nn.ModuleList(AttentionBlock(self_attention=True, device=device, **self_args) for _ in range(self_per_cross)) for k in sorted(set(self_index))}
         )
 
-    def forward(self, z, kv, mask=None):
-        for ci, si in zip(self.cross_index, self.self_index):
-            z = self.cross[str(ci)](z, kv, mask)
-            for layer in self.latent[str(si)]:
-                z = layer(z)
+    def forward(self, z: Tensor, kv: Tensor, mask: Optional[Tensor] = None) -> Tensor:
+        # ModuleDicts cannot be indexed by a computed key in TorchScript: look the set up by name.
+        for i in range(len(self.cross_index)):
+            ci, si = str(self.cross_index[i]), str(self.self_index[i])
+            for name, block in self.cross.items():
+                if name == ci:
+                    z = block(z, kv, mask)
+            for name, layers in self.latent.items():
+                if name == si:
+                    for layer in layers:
+                        z = layer(z)
         return z
 
 
-def same_padding(size, kernel, stride):
+def same_padding(size: int, kernel: int, stride: int) -> Tuple[int, int]:
     """TF/Haiku SAME padding (before, after) for one axis."""
     out = -(-size // stride)
     total = max((out - 1) * stride + kernel - size, 0)
@@ -325,7 +348,7 @@ class Conv1x1(nn.Module):
         truncated_normal_(self.conv.weight, 1.0 / (0.87962566 * math.sqrt(in_channels)))
         nn.init.zeros_(self.conv.bias)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return self.conv(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
 
 
@@ -338,27 +361,24 @@ class ConvDownsample(nn.Module):
         super().__init__()
         self.padding = padding
         self.convs = nn.ModuleList()
-        self.norms = nn.ModuleList() if use_batch_norm else None
+        self.norms = nn.ModuleList()  # BatchNorm2d per layer, or Identity (no parameters)
         cin = in_channels
         for _ in range(num_layers):
             conv = nn.Conv2d(cin, num_channels, 7, stride=2, bias=False, device=device)
             truncated_normal_(conv.weight, 1.0 / math.sqrt(49 * cin))
             self.convs.append(conv)
-            if use_batch_norm:
-                self.norms.append(nn.BatchNorm2d(num_channels, eps=1e-5, momentum=0.1, device=device))
+            self.norms.append(nn.BatchNorm2d(num_channels, eps=1e-5, momentum=0.1, device=device) if use_batch_norm else nn.Identity())
             cin = num_channels
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x = x.permute(0, 3, 1, 2)
-        for i, conv in enumerate(self.convs):
+        for conv, norm in zip(self.convs, self.norms):
             if self.padding == "torch":
                 x = conv(F.pad(x, (3, 3, 3, 3)))
             else:
                 ph, pw = same_padding(x.shape[2], 7, 2), same_padding(x.shape[3], 7, 2)
                 x = conv(F.pad(x, (pw[0], pw[1], ph[0], ph[1])))
-            if self.norms is not None:
-                x = self.norms[i](x)
-            x = F.relu(x)
+            x = F.relu(norm(x))
             if self.padding == "torch":
                 x = F.max_pool2d(x, 3, 2)
             else:
@@ -367,18 +387,21 @@ class ConvDownsample(nn.Module):
         return x.permute(0, 2, 3, 1)
 
 
-def pixel_neighbourhood(x, k):
+def pixel_neighbourhood(x: Tensor, k: int) -> Tensor:
     """Each pixel gets its k x k zero-padded neighbourhood as channels, order (di, dj, c)."""
     r = (k - 1) // 2
     h_axis = x.dim() - 3
     pad = [0, 0, r, r, r, r]  # F.pad runs from the last axis: C, W, H
     padded = F.pad(x, pad)
     h, w = x.shape[h_axis], x.shape[h_axis + 1]
-    parts = [padded.narrow(h_axis, di, h).narrow(h_axis + 1, dj, w) for di in range(k) for dj in range(k)]
+    parts: List[Tensor] = []
+    for di in range(k):
+        for dj in range(k):
+            parts.append(padded.narrow(h_axis, di, h).narrow(h_axis + 1, dj, w))
     return torch.cat(parts, dim=-1)
 
 
-def strided_subsample(x, spatial, temporal=1):
+def strided_subsample(x: Tensor, spatial: int, temporal: int = 1) -> Tensor:
     """x[:, ::t, ::s, ::s] (DM pixels preprocessing)."""
     if x.dim() == 5:
         return x[:, ::temporal, ::spatial, ::spatial]
@@ -396,7 +419,7 @@ class TokenEmbedding(nn.Module):
         truncated_normal_(self.embedding, init_scale)
         truncated_normal_(self.positions, init_scale)
 
-    def forward(self, ids):
+    def forward(self, ids: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         ids = ids.long()
         tokens = F.embedding(ids, self.embedding) + self.positions
         emb = self.embedding.unsqueeze(0).expand(ids.shape[0], -1, -1)
@@ -422,11 +445,14 @@ class TabularTokens(nn.Module):
             truncated_normal_(self.value_scale, 1.0)
             truncated_normal_(self.column_embedding, init_scale)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         x = x.unsqueeze(-1)
-        if self.per_column:
-            return x * self.column_scale + self.column_offset
-        return x * self.value_scale + self.column_embedding + self.value_bias
+        # hasattr on self is decided when TorchScript compiles, so only one branch is compiled.
+        if hasattr(self, "column_scale"):
+            out = x * self.column_scale + self.column_offset
+        else:
+            out = x * self.value_scale + self.column_embedding + self.value_bias
+        return out
 
 
 class TrainablePositionEncoding(nn.Module):
@@ -440,7 +466,7 @@ class TrainablePositionEncoding(nn.Module):
         truncated_normal_(self.positions, init_scale)
         self.projector = make_linear(num_channels, project_pos_dim, device=device) if project_pos_dim > 0 else None
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         tokens = x.reshape(x.shape[0], self.positions.shape[0], x.shape[-1])
         pe = self.projector(self.positions) if self.projector is not None else self.positions
         pe = pe.unsqueeze(0).expand(tokens.shape[0], -1, -1)
@@ -450,34 +476,76 @@ class TrainablePositionEncoding(nn.Module):
 class MultimodalPad(nn.Module):
     """Pads each modality to a common width with a trainable vector, swaps in a trainable mask
     token with probability p (always when p >= 1; in training otherwise), and concatenates the
-    modalities in sorted-name order (DM MultimodalPreprocessor)."""
+    modalities in sorted-name order (DM MultimodalPreprocessor). Up to four modalities (the
+    Multimodal concat node's ports); parameters padding_k / mask_token_k for modality k."""
 
     def __init__(self, widths, order, common, mask_probs, init_scale=0.02, device=None):
         super().__init__()
+        if len(widths) > 4:
+            raise ValueError(f"MultimodalPad takes up to 4 modalities (got {len(widths)})")
         self.order = list(order)
         self.common = common
-        self.mask_probs = list(mask_probs)
+        self.mask_probs = [float(p) if p is not None else 0.0 for p in mask_probs]
         for k, w in enumerate(widths):
             if common > w:
                 setattr(self, f"padding_{k}", nn.Parameter(truncated_normal_(torch.empty(1, common - w, device=device), init_scale)))
             if mask_probs[k] is not None:
                 setattr(self, f"mask_token_{k}", nn.Parameter(truncated_normal_(torch.empty(1, common, device=device), init_scale)))
 
-    def forward(self, *inputs):
-        parts = []
+    def _pad(self, k: int) -> Optional[Tensor]:
+        # TorchScript cannot getattr a computed name; hasattr on self is decided when it compiles.
+        if k == 0:
+            if hasattr(self, "padding_0"):
+                return self.padding_0
+        elif k == 1:
+            if hasattr(self, "padding_1"):
+                return self.padding_1
+        elif k == 2:
+            if hasattr(self, "padding_2"):
+                return self.padding_2
+        elif k == 3:
+            if hasattr(self, "padding_3"):
+                return self.padding_3
+        return None
+
+    def _token(self, k: int) -> Optional[Tensor]:
+        if k == 0:
+            if hasattr(self, "mask_token_0"):
+                return self.mask_token_0
+        elif k == 1:
+            if hasattr(self, "mask_token_1"):
+                return self.mask_token_1
+        elif k == 2:
+            if hasattr(self, "mask_token_2"):
+                return self.mask_token_2
+        elif k == 3:
+            if hasattr(self, "mask_token_3"):
+                return self.mask_token_3
+        return None
+
+    def forward(self, x0: Tensor, x1: Optional[Tensor] = None, x2: Optional[Tensor] = None, x3: Optional[Tensor] = None) -> Tensor:
+        inputs: List[Tensor] = [x0]
+        if x1 is not None:
+            inputs.append(x1)
+        if x2 is not None:
+            inputs.append(x2)
+        if x3 is not None:
+            inputs.append(x3)
+        parts: List[Tensor] = []
         for k in self.order:
             x = inputs[k]
             b, m = x.shape[0], x.shape[1]
-            pad = getattr(self, f"padding_{k}", None)
+            pad = self._pad(k)
             if pad is not None:
                 x = torch.cat([x, pad.reshape(1, 1, -1).expand(b, m, -1)], dim=-1)
-            token = getattr(self, f"mask_token_{k}", None)
-            p = self.mask_probs[k] or 0
-            if token is not None and p >= 1:
-                x = token.reshape(1, 1, -1).expand(b, m, self.common)
-            elif token is not None and p > 0 and self.training:
-                hit = (torch.rand(b, m, 1, device=x.device) < p).to(x.dtype)
-                x = x * (1 - hit) + hit * token.reshape(1, 1, -1)
+            token = self._token(k)
+            p = self.mask_probs[k]
+            if token is not None:
+                if p >= 1:
+                    x = token.reshape(1, 1, -1).expand(b, m, self.common)
+                elif p > 0 and self.training:
+                    hit = (torch.rand(b, m, 1, device=x.device) < p).to(x.dtype)
+                    x = x * (1 - hit) + hit * token.reshape(1, 1, -1)
             parts.append(x)
         return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
@@ -492,7 +560,7 @@ class FourierQueryArray(nn.Module):
         self.register_buffer("features", features.to(device) if device is not None else features, persistent=False)
         self.projector = make_linear(features.shape[1], project_pos_dim, device=device) if project_pos_dim > 0 else None
 
-    def forward(self, batch_size):
+    def forward(self, batch_size: int) -> Tensor:
         q = self.projector(self.features) if self.projector is not None else self.features
         return q.unsqueeze(0).expand(batch_size, -1, -1)
 
@@ -505,7 +573,7 @@ class TiedEmbeddingLogits(nn.Module):
         super().__init__()
         self.bias = nn.Parameter(torch.zeros(vocab_size, device=device))
 
-    def forward(self, h, emb):
+    def forward(self, h: Tensor, emb: Tensor) -> Tensor:
         return torch.matmul(h, emb.transpose(1, 2)) + self.bias
 
 
