@@ -219,7 +219,7 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     void answerExport(msg);
     return;
   }
-  if (msg.type === 'tryInfo' || msg.type === 'tryPredict' || msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseLastRun') {
+  if (msg.type === 'tryInfo' || msg.type === 'tryPredict' || msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseModelFolder' || msg.type === 'tryUseLastRun') {
     // Not queued behind a run: predictions use the model between training steps, one at a time.
     tryQueue = tryQueue.then(() => answerTry(post, msg, { sources: dataSources, ensureBackend: () => initBackend(-1) }));
     return;

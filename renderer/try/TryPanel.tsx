@@ -15,7 +15,7 @@ import type { TryInput, TryWeightsInfo } from '../worker/protocol';
 import { DrawingPad, type PadPixels } from './DrawingPad';
 import { TryOutput } from './TryOutput';
 import { LiveScheduler, padGeometry, tryStateOf } from './tryLogic';
-import { clearPrediction, predict, refreshInfo, showError, backToLastRun, loadStoredCheckpoint, useTry } from './tryStore';
+import { backToLastRun, clearPrediction, loadStoredCheckpoint, openModelFolder, predict, refreshInfo, showError, useTry } from './tryStore';
 import '../insight/insight.css';
 import './try.css';
 
@@ -48,6 +48,7 @@ export function TryPanel() {
           <span className="muted">No weights in the worker yet.</span>
         )}
         <span className="try-weight-actions">
+          <ModelFolderButton disabled={loadingWeights || running} />
           {stored && !running && (
             <button type="button" className="btn" disabled={loadingWeights} onClick={() => void loadStoredCheckpoint(doc)} title={`Checkpoint after epoch ${stored.epoch} (step ${stored.step})`}>
               Use checkpoint (epoch {stored.epoch})
@@ -79,6 +80,32 @@ export function TryPanel() {
       )}
       {state.kind === 'ready' && <TryInputs key={`${state.info.docName}|${state.info.input.shape.join('x')}|${state.info.input.kind}`} info={state.info} />}
     </div>
+  );
+}
+
+/** "Open a model folder…": a folder chooser (webkitdirectory); its graph opens in a tab, its weights become current. */
+function ModelFolderButton({ disabled }: { disabled: boolean }) {
+  const input = useRef<HTMLInputElement>(null);
+  // webkitdirectory is not in React's typings; set it on the element.
+  useEffect(() => input.current?.setAttribute('webkitdirectory', ''), []);
+  return (
+    <>
+      <button type="button" className="btn" disabled={disabled} onClick={() => input.current?.click()} title="A model folder from import-hf, train --save-model or an export (model.json, weights.bin, graph.json, model-info.json)">
+        Open a model folder…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        hidden
+        aria-label="Model folder"
+        data-testid="try-model-folder"
+        onChange={(ev) => {
+          const files = [...(ev.target.files ?? [])];
+          ev.target.value = '';
+          if (files.length) void openModelFolder(files);
+        }}
+      />
+    </>
   );
 }
 
@@ -256,7 +283,7 @@ function TextInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryIn
   const [marked, setMarked] = useState<number[]>([]);
   const chars = useMemo(() => Array.from(text), [text]);
   const send = (t: string, m: number[]) => t.length > 0 && onInput({ kind: 'text', text: t, masked: m });
-  const max = info.input.shape[0] ?? 0;
+  const max = info.input.textBytes ?? info.input.shape[0] ?? 0;
   return (
     <div className="try-text">
       <textarea

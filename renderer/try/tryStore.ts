@@ -4,7 +4,9 @@
  * newest answer as a small observable state. Only plain numbers cross; the worker keeps tensors.
  */
 import { useSyncExternalStore } from 'react';
+import { loadGraphDoc } from '../../engine/graph/load';
 import type { GraphDoc } from '../../engine/graph/schema';
+import { openInTab } from '../state/store';
 import { getDataState, sourceForRun } from '../data/dataStore';
 import { checkpointKeyFor } from '../training/trainer';
 import { onWorkerCrash, onWorkerMessage, postToWorker } from '../training/workerClient';
@@ -116,6 +118,31 @@ export function backToLastRun(doc: GraphDoc): Promise<void> {
  */
 export function setImportedWeights(args: Omit<Extract<ToWorkerTry, { type: 'trySetWeights' }>, 'type' | 'requestId'>): Promise<void> {
   return loadWeights({ type: 'trySetWeights', ...args });
+}
+
+/**
+ * A model folder picked with the folder chooser (model.json, weights.bin, graph.json,
+ * model-info.json): its graph opens in a new tab and its weights become the current ones.
+ */
+export async function openModelFolder(picked: File[]): Promise<void> {
+  const rel = (f: File) => (f.webkitRelativePath || f.name).split('/');
+  const name = rel(picked[0]!)[0] ?? 'model';
+  // Only the folder's own files (not its subfolders), by name.
+  const files = picked.filter((f) => rel(f).length <= 2).map((f) => ({ path: rel(f).slice(1).join('/') || f.name, file: f }));
+  const graph = files.find((f) => f.path === 'graph.json');
+  if (!graph) {
+    showError(`${name} has no graph.json; choose a model folder (model.json, weights.bin, graph.json, model-info.json from import-hf, train --save-model or an export)`);
+    return;
+  }
+  let doc: GraphDoc;
+  try {
+    doc = loadGraphDoc(await graph.file.text(), `${name}/graph.json`);
+  } catch (err) {
+    showError((err as Error).message);
+    return;
+  }
+  openInTab(doc, { fileName: `${name}/graph.json` });
+  await loadWeights({ type: 'tryUseModelFolder', name, files });
 }
 
 export function clearPrediction(): void {

@@ -254,6 +254,8 @@ export interface TryWeightsInfo {
     dtype: 'float32' | 'int32';
     /** 'array' inputs read by a dataset codec (audio, point clouds): its formats ("WAV or .npy") and what one file is. */
     file?: { formats: string; what: string };
+    /** Text inputs: bytes of text that fit (less than the length for an imported HF model's [CLS] and [SEP]). */
+    textBytes?: number;
   };
   inputs: TryWeightsInfo['input'][];
   /** The first head; every head is in `outputs`. */
@@ -302,6 +304,12 @@ export type ToWorkerTry =
    * `normalization` what its inputs/outputs mean. A later training run replaces them.
    */
   | { type: 'trySetWeights'; requestId: number; doc: GraphDoc; weights: NamedArray[]; label: string; classNames?: string[]; featureNames?: string[]; normalization?: Normalization }
+  /**
+   * A model folder (engine/node/modelFolder.ts: model.json + weights.bin + graph.json +
+   * model-info.json, from `import-hf`, `train --save-model` or an export), picked in the browser;
+   * paths relative to the folder. Its weights become current, for its graph.json.
+   */
+  | { type: 'tryUseModelFolder'; requestId: number; name: string; files: { path: string; file: File }[] }
   /** Forget loaded or imported weights: the last run's model is current again. */
   | { type: 'tryUseLastRun'; requestId: number };
 

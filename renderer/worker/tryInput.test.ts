@@ -68,6 +68,14 @@ describe('text → Text bytes ids', () => {
     expect(t.ids[2]).toBe(33 + BYTE_OFFSET);
     expect(() => textToTokens('12345', [], 4)).toThrow(/longer than the model's 4 bytes/);
   });
+  it('lays text out as Hugging Face’s tokenizer does for an imported PerceiverForMaskedLM', () => {
+    const t = textToTokens('a_', [], 6, { hf: true });
+    // [CLS] a [MASK] [SEP] pad pad — the layout engine/hf/tokenizer encodePerceiver gives (with "_" as [MASK]).
+    expect(Array.from(t.ids)).toEqual([4, 97 + BYTE_OFFSET, MASK_ID, 5, PAD_ID, PAD_ID]);
+    expect(t.masked).toEqual([2]);
+    expect(t.offset).toBe(1);
+    expect(() => textToTokens('abcde', [], 6, { hf: true })).toThrow(/longer than the model's 4 bytes \(6 tokens less \[CLS\] and \[SEP\]\)/);
+  });
   it('fills masked positions with the best byte and shows special ids by name', () => {
     const t = textToTokens('c_t', [], 8);
     expect(filledText(t.ids, new Map([[1, 97 + BYTE_OFFSET]]), t.bytes)).toBe('cat');

@@ -121,25 +121,31 @@ export function rowToInput(values: string[], featureNames: string[], shape: numb
 /**
  * Text → Text bytes ids for a window of `seqLen`: UTF-8 bytes + 6, padded with PAD. A "_" and
  * every byte of a character whose index is in `maskedChars` become MASK. Too long a text is refused.
+ * `hf`: Hugging Face's Perceiver tokenizer layout ([CLS] bytes [SEP] pad, as engine/hf/tokenizer
+ * encodes), for imported PerceiverForMaskedLM models; `offset` is then 1 (the [CLS]).
  */
-export function textToTokens(text: string, maskedChars: readonly number[], seqLen: number): { ids: Int32Array; masked: number[]; bytes: number } {
+export function textToTokens(text: string, maskedChars: readonly number[], seqLen: number, opts: { hf?: boolean } = {}): { ids: Int32Array; masked: number[]; bytes: number; offset: number } {
   const enc = new TextEncoder();
   const marks = new Set(maskedChars);
   const ids = new Int32Array(seqLen).fill(PAD_ID);
   const masked: number[] = [];
+  const offset = opts.hf ? 1 : 0;
+  const room = seqLen - (opts.hf ? 2 : 0);
+  if (opts.hf) ids[0] = HF_CLS;
   let at = 0;
   let ci = 0;
   for (const ch of text) {
     const b = enc.encode(ch);
-    if (at + b.length > seqLen) throw new TryInputError(`the text is longer than the model's ${seqLen} bytes (Text bytes maxLength); shorten it`);
+    if (at + b.length > room) throw new TryInputError(`the text is longer than the model's ${room} bytes (${opts.hf ? `${seqLen} tokens less [CLS] and [SEP]` : 'Text bytes maxLength'}); shorten it`);
     const hide = marks.has(ci) || ch === '_';
     for (const v of b) {
-      if (hide) masked.push(at);
-      ids[at++] = hide ? MASK_ID : v + BYTE_OFFSET;
+      if (hide) masked.push(offset + at);
+      ids[offset + at++] = hide ? MASK_ID : v + BYTE_OFFSET;
     }
     ci++;
   }
-  return { ids, masked, bytes: at };
+  if (opts.hf) ids[offset + at] = HF_SEP;
+  return { ids, masked, bytes: at, offset };
 }
 
 /** Softmax of one row of logits (max-shifted; stable for large logits). */
@@ -161,6 +167,9 @@ export function topK(p: ArrayLike<number>, k: number): { index: number; p: numbe
 }
 
 const SPECIAL = ['⟨pad⟩', '⟨bos⟩', '⟨eos⟩', '⟨mask⟩', '⟨cls⟩', '⟨sep⟩'];
+/** Hugging Face's Perceiver tokenizer: [CLS] 4 first, [SEP] 5 after the bytes (engine/hf/tokenizer PERCEIVER_SPECIAL). */
+const HF_CLS = 4;
+const HF_SEP = 5;
 
 /** A Text bytes id as shown: the byte's character, "\n" escapes, "space", or the special token's name. */
 export function tokenText(id: number): string {

@@ -12,7 +12,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { compile } from '../../engine/compile/compile';
+import { tfjsWeightsFromArtifacts } from '../../engine/export/archive';
 import { applyNamedWeights } from '../../engine/export/tfjsModel';
+import { loadGraphDoc, safeJsonParse } from '../../engine/graph/load';
+import { perceiverImageProcessor, type HwcImage } from '../../engine/hf/imageProcessor';
 import type { Dataset } from '../../engine/data/dataset';
 import type { Normalization } from '../../engine/data/tabular';
 import { analyse, type Analysis } from '../../engine/graph/analyse';
@@ -32,8 +35,21 @@ import { codecFileToInput, fileCodecFor, filledText, imageFileToInput, npyToInpu
 /** Larger attention maps are left out of a prediction (posting them would stall the panel). */
 const MAX_MAP_VALUES = 4_000_000;
 
+/** Hugging Face image classifiers take their own preprocessing (centre crop, PIL bicubic, mean/std). */
+interface HfImage {
+  size: number;
+  cropSize?: number;
+  mean?: number[];
+  std?: number[];
+  rescaleFactor?: number;
+}
+
 interface Current {
   source: TryWeightsInfo['source'];
+  /** Set for an imported PerceiverForImageClassification*: images go through HF's PerceiverImageProcessor. */
+  hfImage?: HfImage;
+  /** Set for an imported PerceiverForMaskedLM: text as HF's tokenizer lays it out ([CLS] … [SEP]). */
+  hfText?: boolean;
   label: string;
   model: tf.LayersModel;
   doc: GraphDoc;
@@ -102,6 +118,7 @@ export function weightsInfo(c: Current): TryWeightsInfo {
       shape: [...spec.shape],
       dtype: spec.dtype,
       ...(codec ? { file: { formats: codec.formats, what: codec.what } } : {}),
+      ...(kind === 'text' ? { textBytes: (spec.shape[0] ?? 0) - (c.hfText ? 2 : 0) } : {}),
     };
   });
   const outputs: OutputInfo[] = a.heads.map((h) => ({
@@ -140,7 +157,9 @@ interface Values {
   x: Float32Array;
   masked: number[];
   ids?: Int32Array;
+  /** Text: bytes of text, and the token index of the first (1 after HF's [CLS]). */
   bytes?: number;
+  offset?: number;
 }
 
 async function readBytes(file: File): Promise<Uint8Array> {
@@ -168,6 +187,24 @@ async function fileValues(c: Current, inp: InputInfo, file: File, norm: Normaliz
   return npyToInput(file.name, bytes, shape, norm);
 }
 
+/** RGB bytes [H, W, 3] of interleaved pixels with `channels` channels (grey repeated, alpha dropped). */
+function rgbOf(data: Uint8Array, channels: number, width: number, height: number): HwcImage {
+  const out = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) for (let k = 0; k < 3; k++) out[i * 3 + k] = data[i * channels + (channels >= 3 ? k : 0)]!;
+  return { shape: [height, width, 3], data: out };
+}
+
+/** HF's PerceiverImageProcessor (engine/hf) → [1, 3, S, S] channels first → the studio input's [S, S, 3]. */
+function hfImageToInput(img: HwcImage, pp: HfImage, shape: number[]): Float32Array {
+  if (shape.length !== 3 || shape[2] !== 3) throw new TryInputError(`this Hugging Face image model's input takes [${shape.join(', ')}], not an RGB image`);
+  const chw = perceiverImageProcessor(img, { size: pp.size, cropSize: pp.cropSize, mean: pp.mean, std: pp.std, rescaleFactor: pp.rescaleFactor });
+  const [, , h, w] = chw.shape as [number, number, number, number];
+  if (h !== shape[0] || w !== shape[1]) throw new TryInputError(`the image processor made ${h}×${w} but the input "${shape.join('×')}" differs`);
+  const out = new Float32Array(h * w * 3);
+  for (let k = 0; k < 3; k++) for (let i = 0; i < h * w; i++) out[i * 3 + k] = chw.data[k * h * w + i]!;
+  return out;
+}
+
 /** The model values for each input (one example, no batch axis), the same way training data is made. */
 async function inputValues(c: Current, info: TryWeightsInfo, input: TryInput): Promise<Values[]> {
   const inp = info.input;
@@ -176,26 +213,25 @@ async function inputValues(c: Current, info: TryWeightsInfo, input: TryInput): P
   const norm = c.normalization;
   switch (input.kind) {
     case 'pixels':
-      return [
-        {
-          x: pixelsToInput(input.rgba, input.width, input.height, shape, norm),
-          masked: [],
-        },
-      ];
+      if (c.hfImage) return [{ x: hfImageToInput(rgbOf(new Uint8Array(input.rgba.buffer, input.rgba.byteOffset, input.rgba.byteLength), 4, input.width, input.height), c.hfImage, shape), masked: [] }];
+      return [{ x: pixelsToInput(input.rgba, input.width, input.height, shape, norm), masked: [] }];
     case 'imageFile':
+      if (c.hfImage) {
+        let img;
+        try {
+          img = await decodeInWorker(await readBytes(input.file));
+        } catch (err) {
+          throw new TryInputError(`${input.file.name}: cannot decode the image: ${(err as Error).message}`);
+        }
+        return [{ x: hfImageToInput(rgbOf(img.data, img.channels, img.width, img.height), c.hfImage, shape), masked: [] }];
+      }
+      return [{ x: await fileValues(c, inp, input.file, norm), masked: [] }];
     case 'arrayFile':
       return [{ x: await fileValues(c, inp, input.file, norm), masked: [] }];
     case 'text': {
       if (inp.kind !== 'text') throw new TryInputError(`this model's input "${inp.nodeId}" is not a Text bytes node`);
-      const t = textToTokens(input.text, input.masked, shape[0]!);
-      return [
-        {
-          x: Float32Array.from(t.ids),
-          masked: t.masked,
-          ids: t.ids,
-          bytes: t.bytes,
-        },
-      ];
+      const t = textToTokens(input.text, input.masked, shape[0]!, { hf: c.hfText });
+      return [{ x: Float32Array.from(t.ids), masked: t.masked, ids: t.ids, bytes: t.bytes, offset: t.offset }];
     }
     case 'row':
       return [
@@ -227,20 +263,20 @@ function readOutput(o: OutputInfo, values: Float32Array, v: Values, k: number, c
     const vocab = o.shape[o.shape.length - 1] ?? values.length;
     const ids = v.ids ?? Int32Array.from(v.x);
     // Masked positions, or every real byte when none is hidden (the model then reconstructs the text).
-    const positions = v.masked.length ? v.masked : Array.from({ length: Math.min(v.bytes ?? ids.length, values.length / vocab) }, (_, i) => i);
+    const off = v.offset ?? 0;
+    const len = off + (v.bytes ?? ids.length);
+    // Masked positions, or every real byte when none is hidden (the model then reconstructs the text).
+    const positions = v.masked.length ? v.masked : Array.from({ length: Math.min(v.bytes ?? ids.length, values.length / vocab - off) }, (_, i) => off + i);
     const best = new Map<number, number>();
-    const rows = positions.map((index) => {
-      const top = topK(softmax(values, index * vocab, vocab), k).map((t) => ({
-        byte: t.index,
-        text: tokenText(t.index),
-        p: t.p,
-      }));
-      best.set(index, top[0]!.byte);
-      return { index, top };
+    const rows = positions.map((at) => {
+      const top = topK(softmax(values, at * vocab, vocab), k).map((t) => ({ byte: t.index, text: tokenText(t.index), p: t.p }));
+      best.set(at, top[0]!.byte);
+      // Shown as the position in the text (HF's [CLS] not counted).
+      return { index: at - off, top };
     });
     return {
       kind: 'tokens',
-      filled: filledText(ids, best, v.bytes ?? ids.length),
+      filled: filledText(ids, best, len),
       positions: rows,
     };
   }
@@ -350,6 +386,95 @@ async function useCheckpoint(msg: Extract<ToWorkerTry, { type: 'tryUseCheckpoint
   });
 }
 
+/** What model-info.json says that the Try panel uses (checked like engine/node/modelFolder's reader; unknown fields ignored). */
+function modelInfoOf(raw: unknown, where: string): { classNames: string[]; normalization: Normalization | null; hf: { class: string; preprocessing: Record<string, unknown> } | null } {
+  const m = raw as Record<string, unknown> | null;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Error(`${where} is not a JSON object`);
+  if (m.format !== 'perceiver-studio-model') throw new Error(`${where} has format ${JSON.stringify(m.format)}; a model folder's model-info.json has "format": "perceiver-studio-model"`);
+  if (m.version !== 1) throw new Error(`${where} is version ${String(m.version)}; this build reads version 1`);
+  const classNames = m.classNames;
+  if (classNames !== undefined && (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string'))) throw new Error(`${where}: "classNames" must be a list of strings`);
+  const n = m.normalisation as Partial<Normalization> | undefined;
+  const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+  if (n !== undefined && (!n || !['none', 'minmax', 'standardize'].includes(n.kind as string) || !nums(n.offset) || !nums(n.scale) || n.offset!.length !== n.scale!.length)) {
+    throw new Error(`${where}: "normalisation" must be {kind: none|minmax|standardize, offset: number[], scale: number[]} with equal lengths`);
+  }
+  const source = m.source as { kind?: unknown; class?: unknown } | undefined;
+  const pre = m.preprocessing && typeof m.preprocessing === 'object' && !Array.isArray(m.preprocessing) ? (m.preprocessing as Record<string, unknown>) : {};
+  return {
+    classNames: (classNames as string[] | undefined) ?? [],
+    normalization: (n as Normalization | undefined) ?? null,
+    hf: source?.kind === 'huggingface' && typeof source.class === 'string' ? { class: source.class, preprocessing: pre } : null,
+  };
+}
+
+/** HF image classifier preprocessing options from the folder's preprocessor_config (as `predict` reads them). */
+function hfImageOptions(pre: Record<string, unknown>, doc: GraphDoc, inputNode: string): HfImage {
+  const pp = (pre.preprocessor_config ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const sizeOf = (v: unknown) => (typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined);
+  const list = (v: unknown) => (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
+  const size = num(doc.nodes.find((x) => x.id === inputNode)?.params.height) ?? 224;
+  return { size, cropSize: sizeOf(pp.crop_size), mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) };
+}
+
+async function useModelFolder(msg: Extract<ToWorkerTry, { type: 'tryUseModelFolder' }>): Promise<void> {
+  const files = new Map(msg.files.map((f) => [f.path, f.file]));
+  const bytesOf = async (path: string): Promise<Uint8Array> => {
+    const f = files.get(path);
+    if (!f) throw new Error(`${msg.name} has no ${path}; a model folder holds model.json, weights.bin, graph.json and model-info.json`);
+    try {
+      return new Uint8Array(await f.arrayBuffer());
+    } catch (err) {
+      throw new Error(`${msg.name}/${path}: cannot read the file (${(err as Error).message}); choose the folder again`);
+    }
+  };
+  const textOf = async (path: string): Promise<string> => {
+    try {
+      return new TextDecoder('utf-8', { fatal: true }).decode(await bytesOf(path));
+    } catch (err) {
+      if (err instanceof TypeError) throw new Error(`${msg.name}/${path} is not UTF-8 text`);
+      throw err;
+    }
+  };
+  const doc = loadGraphDoc(await textOf('graph.json'), `${msg.name}/graph.json`);
+  const info = files.has('model-info.json') ? modelInfoOf(safeJsonParse(await textOf('model-info.json'), `${msg.name}/model-info.json`), `${msg.name}/model-info.json`) : { classNames: [], normalization: null, hf: null };
+  const modelJson = safeJsonParse(await textOf('model.json'), `${msg.name}/model.json`);
+  // Every file the manifest lists, read up front (the engine's reader takes them synchronously).
+  const listed = new Map<string, Uint8Array>();
+  const manifest = (modelJson as { weightsManifest?: { paths?: unknown }[] } | null)?.weightsManifest;
+  for (const g of Array.isArray(manifest) ? manifest : []) for (const p of Array.isArray(g.paths) ? g.paths : []) if (typeof p === 'string' && !listed.has(p)) listed.set(p, await bytesOf(p));
+  const weights = tfjsWeightsFromArtifacts(modelJson, (p) => listed.get(p) ?? new Uint8Array(0), `${msg.name}/model.json`);
+  const analysis = analyse(doc);
+  if (!analysis.valid) {
+    const first = analysis.problems.find((p) => p.severity === 'error')!;
+    throw new Error(`${msg.name}/graph.json is not a valid graph: ${first.message}${first.nodeId ? ` (node "${first.nodeId}")` : ''}`);
+  }
+  const { model } = compile(doc);
+  try {
+    applyNamedWeights(model, weights, `the weights of ${msg.name}`);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  const firstInput = analysis.inputSpecs[0]?.nodeId ?? '';
+  const hfImage = info.hf?.class.startsWith('PerceiverForImageClassification') ? hfImageOptions(info.hf.preprocessing, doc, firstInput) : undefined;
+  const hfText = info.hf?.class === 'PerceiverForMaskedLM';
+  replaceLoaded({
+    source: 'imported',
+    label: `model folder ${msg.name}${info.hf ? ` (Hugging Face ${info.hf.class}${hfImage ? ', images through its image processor' : hfText ? ', text as its tokenizer lays it out' : ''})` : ''}`,
+    model,
+    doc,
+    analysis,
+    classNames: info.classNames,
+    featureNames: [],
+    normalization: hfImage ? null : info.normalization,
+    training: false,
+    hfImage,
+    hfText,
+  });
+}
+
 function setWeights(msg: Extract<ToWorkerTry, { type: 'trySetWeights' }>): void {
   const analysis = analyse(msg.doc);
   if (!analysis.valid) {
@@ -389,11 +514,12 @@ export async function answerTry(post: (m: FromWorkerTry) => void, msg: ToWorkerT
     };
   };
   try {
-    if (msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights') {
+    if (msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseModelFolder') {
       await deps.ensureBackend();
       if (msg.type === 'tryUseCheckpoint') await useCheckpoint(msg, deps.sources);
-      else setWeights(msg);
-      const s = state(msg.doc);
+      else if (msg.type === 'trySetWeights') setWeights(msg);
+      else await useModelFolder(msg);
+      const s = state(msg.type === 'tryUseModelFolder' ? (loaded?.current.doc ?? null) : msg.doc);
       return post({
         type: 'tryInfo',
         requestId,
@@ -460,7 +586,7 @@ export async function answerTry(post: (m: FromWorkerTry) => void, msg: ToWorkerT
         requestId,
         info: state(null).info,
         changes: [],
-        error: msg.type === 'tryUseCheckpoint' ? `The checkpoint could not be loaded: ${message}` : msg.type === 'trySetWeights' ? `The weights could not be set: ${message}` : message,
+        error: msg.type === 'tryUseCheckpoint' ? `The checkpoint could not be loaded: ${message}` : msg.type === 'trySetWeights' ? `The weights could not be set: ${message}` : msg.type === 'tryUseModelFolder' ? `The model folder could not be opened: ${message}` : message,
       });
   }
 }

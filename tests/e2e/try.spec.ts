@@ -6,10 +6,13 @@
  * change the graph (refused with the change) and undo. Then the byte MLM template on a text file:
  * type text with "_" and marked characters and read the filled-in bytes with probabilities.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
+import { parseNpz } from '../../engine/data/npy';
 import { csvText, tempDir, writeCsv } from './dataFixtures';
 import { DatasetPage } from './pages/DatasetPage';
 import { EditorPage } from './pages/EditorPage';
@@ -223,4 +226,54 @@ test('Try on the tabular template: one field per CSV column, top-k species, a na
   await form.getByRole('textbox', { name: 'f3', exact: true }).fill('abc');
   await form.getByRole('button', { name: 'Predict' }).click();
   await expect(tryTab.error).toContainText('the field “f3” has "abc", which is not a number');
+});
+
+const hfFixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'hf-fixtures');
+
+test('Try a model folder from import-hf (the MLM fixture): its graph opens, "_" is filled with the byte and probability the CLI predict gives', async ({ page }) => {
+  test.skip(!existsSync(join(hfFixtures, 'PerceiverForMaskedLM')), `no HF fixtures at ${hfFixtures}`);
+  test.setTimeout(150_000);
+  const dir = tempDir('try-hf');
+  const folder = join(dir, 'mlm-model');
+  const cli = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['bin/perceiver-studio.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  cli(['import-hf', join(hfFixtures, 'PerceiverForMaskedLM'), '--out', folder]);
+  writeFileSync(join(dir, 'hello.txt'), 'Hello _orld');
+  // The CLI's logits for the same text ([CLS] Hello [MASK]orld [SEP], HF's tokenizer layout): the hidden byte is token 7.
+  cli(['predict', folder, join(dir, 'hello.txt'), '--out', join(dir, 'hello.npz')]);
+  const logits = (await parseNpz(new Uint8Array(readFileSync(join(dir, 'hello.npz'))))).get('logits')!;
+  const row = Array.from(logits.data.subarray(7 * 262, 8 * 262));
+  const best = row.indexOf(Math.max(...row));
+  const pBest = 1 / row.reduce((a, v) => a + Math.exp(v - row[best]!), 0);
+  const bestText = best >= 38 && best < 133 ? String.fromCharCode(best - 6) : `0x${(best - 6).toString(16).padStart(2, '0')}`;
+
+  const editor = new EditorPage(page);
+  const tryTab = new TryPage(page);
+  await editor.open();
+  await tryTab.show();
+  const chooser = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Open a model folder…' }).click();
+  await (await chooser).setFiles(folder);
+  await expect(tryTab.weights).toContainText('model folder mlm-model (Hugging Face PerceiverForMaskedLM, text as its tokenizer lays it out)');
+  // Its graph opened in a tab of its own, so the editor's graph is the weights' graph.
+  await expect(page.getByRole('tab', { name: /Perceiver IO masked language model/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByText('0 of 14 bytes')).toBeVisible();
+  await tryTab.show();
+  await tryTab.textBox.fill('Hello _orld');
+  await expect(page.getByText('11 of 14 bytes · 1 to fill')).toBeVisible();
+  await expect(tryTab.tokens).toHaveCount(1);
+  await expect(tryTab.tokens.first()).toContainText(/^7/);
+  // The same weights, tokenizer layout and forward pass as the CLI's predict: the same top byte, the same probability.
+  const top = tryTab.tokens.first().locator('.cand').first();
+  await expect(top).toContainText(`${bestText} ${(pBest * 100).toFixed(1)}%`);
+  await tryTab.panelShot('try-07-hf-model-folder', tryTab.filled);
+
+  // A folder that is not a model folder: named.
+  const chooser2 = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Open a model folder…' }).click();
+  await (await chooser2).setFiles(join(hfFixtures, 'PerceiverForMaskedLM'));
+  await expect(tryTab.error).toContainText('PerceiverForMaskedLM has no graph.json');
 });
