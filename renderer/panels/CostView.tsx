@@ -21,7 +21,7 @@ export function CostView() {
   return (
     <div className="cost-view" aria-label="Costs">
       <h3 className="section-title">Per node</h3>
-      <table className="breakdown" aria-label="Parameters, FLOPs and activation memory per node">
+      <table className="breakdown" aria-label="Parameters and FLOPs per node, with activation memory">
         <thead>
           <tr>
             <th scope="col">node</th>

@@ -14,9 +14,13 @@ export interface RunEnd {
 
 const TERMINAL: ReadonlySet<TrainState['status']> = new Set(['done', 'stopped', 'diverged', 'early-stopped', 'error']);
 
-/** The notice for a run that just ended (status went from running/stopping to a final one), else null. */
+/**
+ * The notice for a run that ended by itself (status went from running to a final one), else null.
+ * A run the user stopped with Stop gets none: they were looking.
+ */
 export function runEndOf(prev: Pick<TrainState, 'status'>, next: TrainState): RunEnd | null {
   if (!(prev.status === 'running' || prev.status === 'stopping') || !TERMINAL.has(next.status)) return null;
+  if (next.status === 'stopped') return null;
   const name = next.docName ? `“${next.docName}”` : 'the graph';
   const time = next.seconds !== null ? ` in ${formatDuration(next.seconds)}` : '';
   const metric = next.test
@@ -29,8 +33,6 @@ export function runEndOf(prev: Pick<TrainState, 'status'>, next: TrainState): Ru
       return { runId: next.runId, ok: true, title: `Training finished: ${name}`, body: `${metric ?? 'Finished'}${time}.` };
     case 'early-stopped':
       return { runId: next.runId, ok: true, title: `Training stopped early: ${name}`, body: `Validation stopped improving; ${metric ?? 'finished'}${time}.` };
-    case 'stopped':
-      return { runId: next.runId, ok: true, title: `Training stopped: ${name}`, body: `Stopped${time}${metric ? `; ${metric}` : ''}.` };
     case 'diverged':
       return { runId: next.runId, ok: false, title: `Training diverged: ${name}`, body: next.message || 'The loss became NaN or exploded; try a lower learning rate.' };
     default:

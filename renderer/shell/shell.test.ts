@@ -11,7 +11,8 @@ describe('run end and progress', () => {
   it('a finished run names the graph, the test metric and the time', () => {
     const e = runEndOf({ status: 'running' }, { ...base, status: 'done', test: { accuracy: 0.9512, loss: 0.2, confusion: [] } });
     expect(e).toEqual({ runId: 3, ok: true, title: 'Training finished: “Net”', body: '95.1% test accuracy in 1m 15s.' });
-    expect(runEndOf({ status: 'stopping' }, { ...base, status: 'stopped' })!.title).toBe('Training stopped: “Net”');
+    // Stopped by the user: no notice (they were looking).
+    expect(runEndOf({ status: 'stopping' }, { ...base, status: 'stopped' })).toBeNull();
     expect(runEndOf({ status: 'running' }, { ...base, status: 'error', error: 'out of memory' })).toMatchObject({ ok: false, body: 'out of memory' });
     expect(runEndOf({ status: 'running' }, { ...base, status: 'done', test: { accuracy: 0.0123, loss: 0, confusion: [], metric: 'mse' } })!.body).toBe('test MSE 0.0123 in 1m 15s.');
   });

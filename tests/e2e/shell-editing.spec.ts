@@ -140,7 +140,7 @@ test('activation memory per node: on the node and in Costs beside params and FLO
   await editor.open();
   await expect(page.getByTestId('act-encoder')).toHaveText(/^\d+(\.\d)? (KiB|MiB|B) act\.$/);
   await shell.sidePanelTab('Costs').click();
-  const table = page.getByRole('table', { name: 'Parameters, FLOPs and activation memory per node' });
+  const table = page.getByRole('table', { name: 'Parameters and FLOPs per node, with activation memory' });
   await expect(table.getByRole('columnheader', { name: 'activations / example' })).toBeVisible();
   const onNode = (await page.getByTestId('act-encoder').textContent())!.replace(' act.', '');
   await expect(page.getByTestId('cost-act-encoder')).toHaveText(onNode);
