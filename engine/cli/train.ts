@@ -13,6 +13,7 @@ import { audioCodec } from '../data/audio.js';
 import { fileFolderDataset, folderContentKind } from '../data/fileFolder.js';
 import { pointCodec } from '../data/pointcloud.js';
 import { videoCodec } from '../data/video.js';
+import { multimodalFolderDataset } from '../data/multimodal.js';
 import { listVideoFolder, nodeVideoAccess } from '../node/videoFolder.js';
 import type { PointCloudParams } from '../kinds/pointCloudInput.js';
 import { compile } from '../compile/compile.js';
@@ -119,6 +120,17 @@ export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> 
     throw new DataError('no such file or folder (give mnist, a .csv/.tsv/.json/.npy/.npz file, or a folder with one subfolder of images per class)', { file: d.spec });
   }
   if (isDir) {
+    // Several model inputs: a folder of multimodal examples (one file per input, by name, + label.txt).
+    const specs = analyse(doc).inputSpecs;
+    if (specs.length > 1) {
+      const inputs = specs.map((sp) => {
+        const node = doc.nodes.find((n) => n.id === sp.nodeId)!;
+        return { id: node.id, kind: node.kind, params: getKind(node.kind)!.params.parse(node.params) as Record<string, unknown>, shape: [...sp.shape] };
+      });
+      const listing = listImageFolder(d.spec);
+      const folders = { root: d.spec, examples: listing.classes.map((c) => ({ name: c.name, files: c.files })) };
+      return multimodalFolderDataset(folders, nodeImageAccess, inputs, { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: d.badRows });
+    }
     const input = doc.nodes.find((n) => getKind(n.kind)?.isModelInput);
     const parsed = input ? getKind(input.kind)!.params.safeParse(input.params) : undefined;
     const params = (parsed?.success ? parsed.data : {}) as Record<string, number>;
@@ -292,7 +304,7 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
         : t.kind === 'tokens'
           ? `${t.masked ? 'masked ' : ''}tokens (${t.classes} ids${'maskRate' in data ? `, ${((data.maskRate as number) * 100).toFixed(0)}% hidden` : ''})`
           : `real-valued targets [${t.shape.join(', ')}] (MSE)`;
-    out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${what}, input [${data.inputShape.join(', ')}]; backend ${be.note}`);
+    out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${what}, ${data.moreInputShapes ? `inputs ${analysis.inputSpecs.map((sp, i) => `${sp.nodeId} [${(i === 0 ? data.inputShape : data.moreInputShapes![i - 1]!).join(', ')}]`).join(', ')}` : `input [${data.inputShape.join(', ')}]`}; backend ${be.note}`);
     if (data.classNames.some((n, i) => n !== String(i))) out.log(`classes: ${data.classNames.map((n, i) => `${i}=${n}`).join(', ')}`);
     for (const f of filled) out.log(`  ${f}`);
     for (const [name, split] of [['validation', data.validation], ['test', data.test]] as const) {

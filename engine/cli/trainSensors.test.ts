@@ -1,6 +1,7 @@
 /** CLI training on generated audio and point-cloud folders (brief runs; the ≥ 90% runs are in trainSensors.slow.test.ts). */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { PNG } from 'pngjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,32 @@ describe('train on sensor folders', () => {
     expect(bad.code).toBe(3);
     expect(bad.err[0]).toContain("left/0001/: frame ");
     expect(bad.err[0]).toContain("0004.png is 16×16 but the clip's first frame");
+  });
+
+  it('templates/multimodal-perceiver.json trains on example folders (image.png + audio.wav + label.txt bound by name); a missing modality is named', async (ctx) => {
+    if (!espeak) return ctx.skip();
+    const mm = join(dir, 'mm');
+    for (const word of ['one', 'two']) {
+      for (let i = 0; i < 5; i++) {
+        const ex = join(mm, `${word}${i}`);
+        mkdirSync(ex, { recursive: true });
+        copyFileSync(join(dir, 'digits', word, `000${i}.wav`), join(ex, 'audio.wav'));
+        const png = new PNG({ width: 28, height: 28 });
+        for (let p = 0; p < 28 * 28; p++) png.data.set(word === 'one' ? [250, 250, 250, 255] : [0, 0, 0, 255], p * 4);
+        writeFileSync(join(ex, 'image.png'), PNG.sync.write(png));
+        writeFileSync(join(ex, 'label.txt'), `${word}\n`);
+      }
+    }
+    const r = await cli(['train', 'templates/multimodal-perceiver.json', '--data', mm, '--epochs', '1']);
+    expect(r.err).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/2 classes, inputs image \[28, 28, 1\], audio \[8192\]/);
+    expect(r.out).toContain("  head.numClasses 10 → 2 (fitted to the data; --no-fit keeps the template's sizes)");
+    expect(r.out.some((l) => /^test accuracy/.test(l))).toBe(true);
+    rmSync(join(mm, 'two3', 'audio.wav'));
+    const bad = await cli(['train', 'templates/multimodal-perceiver.json', '--data', mm, '--epochs', '1']);
+    expect(bad.code).toBe(3);
+    expect(bad.err[0]).toBe(`perceiver-studio: ${join(mm, 'two3')}: the example has no file for the input "audio" (a file named audio with .wav or .npy); add it, or remove the example folder`);
   });
 
   it('stops on a bad file with its name (exit 3) without --skip-bad-rows, and says which template fits a folder', async () => {

@@ -3,47 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { audioCodec, parseWav, resample, waveformFromNpy, waveformToInput, type Waveform } from './audio.js';
 import { DataError } from './errors.js';
 import { fileFolderDataset } from './fileFolder.js';
+import { wavBytes } from './fixtures/wav.js';
 import { mulberry32 } from './random.js';
-
-/** A WAV file of these channels (frames interleaved) in the given sample format. */
-export function wavBytes(channels: Float32Array[], rate: number, format: 'u8' | 's16' | 's24' | 's32' | 'f32'): Uint8Array {
-  const bits = { u8: 8, s16: 16, s24: 24, s32: 32, f32: 32 }[format];
-  const w = bits / 8;
-  const frames = channels[0]!.length;
-  const dataSize = frames * channels.length * w;
-  const b = new Uint8Array(44 + dataSize);
-  const v = new DataView(b.buffer);
-  const str = (o: number, s: string) => [...s].forEach((c, i) => (b[o + i] = c.charCodeAt(0)));
-  str(0, 'RIFF');
-  v.setUint32(4, 36 + dataSize, true);
-  str(8, 'WAVE');
-  str(12, 'fmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, format === 'f32' ? 3 : 1, true);
-  v.setUint16(22, channels.length, true);
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * channels.length * w, true);
-  v.setUint16(32, channels.length * w, true);
-  v.setUint16(34, bits, true);
-  str(36, 'data');
-  v.setUint32(40, dataSize, true);
-  for (let f = 0; f < frames; f++) {
-    for (let c = 0; c < channels.length; c++) {
-      const p = 44 + (f * channels.length + c) * w;
-      const s = channels[c]![f]!;
-      if (format === 'u8') b[p] = Math.round(s * 127) + 128;
-      else if (format === 's16') v.setInt16(p, Math.round(s * 32767), true);
-      else if (format === 's24') {
-        const q = Math.round(s * 8388607);
-        b[p] = q & 255;
-        b[p + 1] = (q >> 8) & 255;
-        b[p + 2] = (q >> 16) & 255;
-      } else if (format === 's32') v.setInt32(p, Math.round(s * 2147483647), true);
-      else v.setFloat32(p, s, true);
-    }
-  }
-  return b;
-}
 
 const tone = (hz: number, rate: number, n: number, amp = 0.5) => Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * hz * i) / rate));
 const rms = (x: Float32Array, from = 0, to = x.length) => Math.sqrt(x.subarray(from, to).reduce((a, v) => a + v * v, 0) / (to - from));

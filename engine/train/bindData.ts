@@ -62,17 +62,22 @@ export interface BindResult {
  * Fill "from data" params and check the model input and head agree with the data, with
  * messages that name the node and param to change.
  */
-export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; targets?: TargetSpec[] }): BindResult {
+export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; targets?: TargetSpec[]; moreInputShapes?: number[][] }): BindResult {
   // Class counts come from data with class targets only (text and regression data have none to give).
   const classTargets = targetsOf(data)[0]!.kind === 'classes';
   const filled: string[] = [];
   const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
-  if (inputs.length !== 1) {
-    throw new BindError(inputs.length === 0 ? 'The graph has no input node to feed the data to' : `The graph has ${inputs.length} input nodes (${inputs.map((n) => n.id).join(', ')}); training from one dataset needs exactly one`);
+  if (inputs.length !== 1 && !(inputs.length > 1 && data.moreInputShapes)) {
+    throw new BindError(inputs.length === 0 ? 'The graph has no input node to feed the data to' : `The graph has ${inputs.length} input nodes (${inputs.map((n) => n.id).join(', ')}); training from one dataset needs exactly one, or data with one array per input (multimodal example folders)`);
   }
-  const input = inputs[0]!;
+  // Several inputs (multimodal data): each input's shape is checked by planTraining, in model order; heads are filled below.
+  const out0 = inputs.length === 1 ? bindInput(doc, inputs[0]!, data, filled) : doc;
+  return bindHeads(out0, data, classTargets, filled);
+}
+
+function bindInput(doc: GraphDoc, input: GraphNode, data: { inputShape: number[] }, filled: string[]): GraphDoc {
   const inKind = getKind(input.kind)!;
-  let out = bindNode(doc, input, inKind, (params) => fedShape(inKind, params), data.inputShape, filled);
+  const out = bindNode(doc, input, inKind, (params) => fedShape(inKind, params), data.inputShape, filled);
   const parsed = inKind.params.safeParse(out.nodes.find((n) => n.id === input.id)!.params);
   if (!parsed.success) throw new BindError(`${inKind.title} "${input.id}": ${parsed.error.issues[0]!.message} (param ${String(parsed.error.issues[0]!.path[0])})`, input.id);
   const fed = fedShape(inKind, parsed.data as Record<string, unknown>);
@@ -82,6 +87,11 @@ export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClass
       input.id,
     );
   }
+  return out;
+}
+
+function bindHeads(doc: GraphDoc, data: { numClasses: number }, classTargets: boolean, filled: string[]): BindResult {
+  let out = doc;
   // Heads: probe numClasses-like params through the analyser (the head's loss needs its inputs).
   for (const head of out.nodes) {
     const kind = getKind(head.kind);

@@ -73,11 +73,13 @@ function fitInput(node: GraphNode, target: number[], changes: ParamChange[]): st
  * ignored when `classTargets` is false: text or regression data). Only the single model input
  * and classification heads are touched.
  */
-export function fitToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number }, opts: { classTargets?: boolean } = {}): FitResult {
+export function fitToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; moreInputShapes?: number[][] }, opts: { classTargets?: boolean } = {}): FitResult {
   const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
-  if (inputs.length !== 1) return { doc, changes: [], problem: inputs.length ? `the graph has ${inputs.length} input nodes; training from one dataset needs exactly one` : 'the graph has no input node' };
+  // Several inputs (multimodal examples, read at each input's own sizes): only the heads are fitted.
+  const multi = inputs.length > 1 && !!data.moreInputShapes;
+  if (inputs.length !== 1 && !multi) return { doc, changes: [], problem: inputs.length ? `the graph has ${inputs.length} input nodes; training from one dataset needs exactly one` : 'the graph has no input node' };
   const changes: ParamChange[] = [];
-  const problem = fitInput(inputs[0]!, data.inputShape, changes);
+  const problem = multi ? null : fitInput(inputs[0]!, data.inputShape, changes);
   if (problem) return { doc, changes: [], problem };
   let fitted = doc;
   for (const c of changes) fitted = withParams(fitted, c.nodeId, { ...fitted.nodes.find((n) => n.id === c.nodeId)!.params, [c.param]: c.to });
