@@ -6,6 +6,8 @@ export default defineConfig({
     // *.slow.test.ts (full-size imports, long trainings) run only with `npm run test:slow`.
     exclude: ['**/node_modules/**', '**/*.slow.test.ts'],
     environment: 'node',
+    // Compiles engine/kernels (AssemblyScript → wasm) when its sources changed; quick otherwise.
+    globalSetup: ['scripts/vitest-kernels-setup.mjs'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // 2 cores: tfjs tests are CPU-bound; more workers only thrash.

@@ -6,6 +6,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interleave, median, Worker } from './lib/workers.mjs';
+import { buildKernels } from '../scripts/build-kernels.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -13,6 +14,7 @@ const opt = (n, d) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d)
 const sep = argv.indexOf('--');
 const variants = sep >= 0 ? argv.slice(sep + 1) : [];
 if (variants.length < 2) throw new Error('give at least two variants after --, each one quoted string of worker arguments');
+await buildKernels({ quiet: true }); // engine/kernels (a no-op when up to date)
 const workers = variants.map((v) => {
   const words = v.split(/\s+/).filter(Boolean);
   const cwd = words[0]?.startsWith('@') ? words.shift().slice(1) : root;

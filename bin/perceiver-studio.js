@@ -19,7 +19,7 @@ function newestSource(dir) {
 }
 
 const engineDir = join(root, 'engine');
-const stale = !existsSync(bundle) || (existsSync(engineDir) && newestSource(engineDir) > statSync(bundle).mtimeMs);
+const stale = !existsSync(bundle) || !existsSync(join(root, 'dist', 'cli', 'kernels', 'stamp.json')) || (existsSync(engineDir) && newestSource(engineDir) > statSync(bundle).mtimeMs);
 if (stale) {
   const { buildCli } = await import(pathToFileURL(join(root, 'scripts', 'build-cli.mjs')).href);
   await buildCli();

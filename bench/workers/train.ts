@@ -3,6 +3,7 @@
  * implementations round by round (A, B, A, B …) on this shared machine.
  *   node --import tsx bench/workers/train.ts --impl compiled|handwritten|stock [--image 28] [--batch 32]
  *     [--opt fused|tfjs] [--attn depthwise|batched]   (A/B variants of the compiled template, bench/ab.mjs)
+ *     [--kernels own|stock]   (our SIMD GEMM in tfjs, engine/kernels, or tfjs' stock kernels; default own)
  * stdin: "run N" (N timed steps) · "peak" (matmul GFLOP/s) · "quit". stdout: one JSON per line.
  */
 import { createInterface } from 'node:readline';
@@ -18,6 +19,7 @@ import type { TrainImpl } from '../lib/impl.js';
 import { handwrittenImpl } from '../impls/handwritten.js';
 import { stockImpl } from '../impls/stock.js';
 import { matmulPeak } from '../lib/peak.js';
+import { checkOwnKernels, ownKernelsStatus, setOwnKernelsAllowed } from '../../engine/kernels/index.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -36,6 +38,10 @@ const lr = doc.training.learningRate;
 const baseline = tf.memory().numTensors;
 
 let impl: TrainImpl;
+const kernels = arg('--kernels', 'own');
+if (kernels !== 'own' && kernels !== 'stock') throw new Error(`--kernels must be own or stock (got ${kernels})`);
+setOwnKernelsAllowed(kernels === 'own');
+if (backendName === 'wasm' && kernels === 'own') checkOwnKernels();
 if (arg('--attn', '')) setAttentionCore(arg('--attn', '') as AttentionCore);
 if (implName === 'compiled') impl = compiledImpl(doc, arch.classes, arg('--opt', 'fused') as OptimizerImpl);
 else if (implName === 'handwritten') impl = handwrittenImpl(arch, lr);
@@ -75,6 +81,7 @@ send({
   batch: arch.batch,
   tokens: tokens(arch),
   flopsPerExample,
+  ownKernels: ownKernelsStatus(),
 });
 
 const rl = createInterface({ input: process.stdin });
@@ -85,7 +92,13 @@ for await (const line of rl) {
     for (let i = 0; i < Number(n ?? 1); i++) times.push(step());
     send({ times });
   } else if (cmd === 'peak') {
-    send({ peakGflops: matmulPeak() });
+    // The best matmul of this process: ours when registered, and tfjs' stock kernel.
+    const own = ownKernelsStatus().registered ? matmulPeak() : 0;
+    const was = ownKernelsStatus().registered;
+    setOwnKernelsAllowed(false);
+    const stock = matmulPeak();
+    setOwnKernelsAllowed(kernels === 'own');
+    send({ peakGflops: Math.max(own, stock), peakOwnGflops: was ? own : null, peakStockGflops: stock });
   } else if (cmd === 'quit') {
     impl.dispose();
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));

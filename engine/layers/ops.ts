@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { splitLastAxis, useZeroCopyIdentity } from './wasmKernels.js';
+import { ownKernelsActive, useOwnKernels } from '../kernels/index.js';
 
 export type Formulation = 'tuned' | 'stock';
 let formulation: Formulation = 'tuned';
@@ -26,6 +27,8 @@ let formulation: Formulation = 'tuned';
 export function setFormulation(f: Formulation): void {
   formulation = f;
   useZeroCopyIdentity(f === 'tuned');
+  // Our SIMD GEMM as tfjs' BatchMatMul/_FusedMatMul on wasm (engine/kernels; issue 19).
+  useOwnKernels(f === 'tuned');
 }
 export function getFormulation(): Formulation {
   return formulation;
@@ -58,7 +61,8 @@ const plainMatMulGrad = customGrad<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor>((a
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      if (sa.rank > 2) return [tf.matMul(dy as tf.Tensor2D, sb, false, true), tf.matMul(sa, dy as tf.Tensor2D, true, false)];
+      // Our GEMM (engine/kernels) runs transposed operands at full speed: no explicit transposes.
+      if (sa.rank > 2 || ownKernelsActive()) return [tf.matMul(dy as tf.Tensor2D, sb, false, true), tf.matMul(sa, dy as tf.Tensor2D, true, false)];
       const bt = tf.transpose(sb, swapLast2(sb.rank));
       const at = tf.transpose(sa, swapLast2(sa.rank));
       return [tf.matMul(dy as tf.Tensor2D, bt as tf.Tensor2D), tf.matMul(at as tf.Tensor2D, dy as tf.Tensor2D)];
@@ -98,8 +102,10 @@ const linearTuned = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
       const dy2 = (dy.rank === 2 ? dy : tf.reshape(dy, [-1, outDim])) as tf.Tensor2D;
-      const dx = tf.matMul(dy2, tf.transpose(sw));
-      return [x.rank === 2 ? dx : tf.reshape(dx, x.shape), tf.matMul(tf.transpose(sx), dy2), rowSum(dy2)];
+      const own = ownKernelsActive(); // transposed operands are free with our GEMM
+      const dx = own ? tf.matMul(dy2, sw, false, true) : tf.matMul(dy2, tf.transpose(sw));
+      const dw = own ? tf.matMul(sx, dy2, true, false) : tf.matMul(tf.transpose(sx), dy2);
+      return [x.rank === 2 ? dx : tf.reshape(dx, x.shape), dw, rowSum(dy2)];
     },
   };
 });
