@@ -21,6 +21,7 @@ import { MAX_IN_MEMORY_FILE } from '../node/files.js';
 import { isCheckpointFolder, readModelFolder, replaceFolder } from '../node/modelFolder.js';
 import { findPythonWithTorch, INSTALL_TORCH, ONNX_OPSET, OnnxExportError, runExportOnnx } from '../node/onnxExport.js';
 import { UsageError, type Args, type Out } from './main.js';
+import { shQuote } from '../export/textSafety.js';
 
 const FORMATS = ['pytorch', 'tfjs', 'onnx'] as const;
 
@@ -135,7 +136,8 @@ export async function exportCommand(args: Args, template: GraphDoc | undefined, 
     else {
       out.log(`Exported "${doc.name}" (${ex.model.params.toLocaleString('en-US')} parameters) to PyTorch in ${outDir}:`);
       out.log(`  ${[...ex.files.keys()].sort().join(', ')}`);
-      out.log(`Train: cd ${outFlag} && ${trainHint(dataFile)}   (see README.md: one GPU, all GPUs, several machines, Slurm)`);
+      // Quoted: the line is meant to be pasted into a shell, and a folder name may hold $( ) or spaces.
+      out.log(`Train: cd ${shQuote(outFlag)} && ${trainHint(dataFile)}   (see README.md: one GPU, all GPUs, several machines, Slurm)`);
     }
     return 0;
   }
