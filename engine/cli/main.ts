@@ -22,6 +22,10 @@ Usage:
                          [--checkpoints DIR] [--resume DIR] [--memory-limit GiB]
                          [--max-steps N] [--backend wasm|cpu] [--mask-rate R] [--json]
                          [--save-model DIR [--force]] [--no-fit]
+  perceiver-studio train <model-dir> --data … [--freeze-encoder] [same options]
+      Fine-tune a model folder (import-hf, train --save-model): its graph, fitted to the data (a
+      head resized for the data's classes starts fresh), starts from its weights wherever name
+      and shape match; --freeze-encoder trains only the decoder, its queries and the head.
       Train in Node. An image folder has one subfolder per class (PNG/JPEG), streamed in batches;
       so do audio (WAV/.npy, for an Audio input), point-cloud (PLY/OFF/XYZ/CSV/.npy, for a Point
       cloud input) and video folders (per class: clip folders of frames or .npy [T,H,W,C], for an
@@ -146,6 +150,7 @@ const TRAIN_OPTIONS: Record<string, OptionKind> = {
   '--no-fit': 'boolean',
   '--save-model': 'string',
   '--force': 'boolean',
+  '--freeze-encoder': 'boolean',
 };
 
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -159,6 +164,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: { min: 1, max: 1, what: 'a template (or model folder) to train' },
     run: async (args, out) => {
       const { trainCommand } = await import('./train.js');
+      // A model folder (import-hf, train --save-model): fine-tune its graph from its weights.
+      const ft = await import('./fineTuneStart.js');
+      if (ft.isModelFolderDir(args.positional[0]!)) {
+        const { doc, start } = await ft.loadPretrainedStart(args.positional[0]!);
+        return trainCommand(args, doc, out, intFlag, start);
+      }
       // Lenient: params left at 0 ("from data") are filled from the dataset, then the graph is
       // analysed in full before anything is built.
       return trainCommand(args, readTemplate(args.positional[0], { lenient: true }), out, intFlag);

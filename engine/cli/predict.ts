@@ -236,7 +236,9 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
   if (values.graph) graph = loadGraphDoc(readFileSync(resolve(values.graph), 'utf8'), values.graph);
   const loaded = await readModelFolder(dir, { doc: graph });
   try {
-    const hf = loaded.info.source?.kind === 'huggingface' || !!loaded.doc.origin;
+    // HF's arrays and preprocessing for a model as imported; a model trained (fine-tuned) in the
+    // studio takes its input as its training data was made.
+    const hf = loaded.info.source?.kind === 'huggingface' || (!loaded.info.source && !!loaded.doc.origin);
     if (hf) {
       const arrays = new Map<string, HfArray>();
       for (const [name, file] of named) arrays.set(name, readNpyFile(file));

@@ -30,6 +30,7 @@ import { useNodeBackend, type NodeBackend } from '../node/backend.js';
 import { readCheckpoint, writeCheckpoint } from '../node/checkpointFiles.js';
 import { writeExportFiles } from '../node/export.js';
 import { MODEL_FOLDER_FORMAT, MODEL_FOLDER_VERSION, writeModelFolder } from '../node/modelFolder.js';
+import { applyStart, type PretrainedStart } from './fineTuneStart.js';
 import { FileLimitError, readFileBounded } from '../node/boundedRead.js';
 import { MAX_IN_MEMORY_FILE, readDataFile, readFolderFile } from '../node/files.js';
 import { listImageFolder, nodeImageAccess } from '../node/imageFolder.js';
@@ -210,9 +211,9 @@ function stringFlag(args: Args, name: string): string | undefined {
   return v;
 }
 
-export async function trainCommand(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined): Promise<number> {
+export async function trainCommand(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined, start?: PretrainedStart): Promise<number> {
   try {
-    return await runTrain(args, template, out, intFlag);
+    return await runTrain(args, template, out, intFlag, start);
   } catch (err) {
     const code = err instanceof DataError ? EXIT.data : err instanceof MemoryGuardError ? EXIT.memory : err instanceof BindError || err instanceof CheckpointError ? EXIT.failed : undefined;
     if (code === undefined) throw err;
@@ -221,7 +222,8 @@ export async function trainCommand(args: Args, template: GraphDoc, out: Out, int
   }
 }
 
-async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined): Promise<number> {
+async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined, start?: PretrainedStart): Promise<number> {
+  if (args.flags.has('--freeze-encoder') && !start) throw new UsageError('--freeze-encoder fine-tunes a model folder: give train a model folder (import-hf, train --save-model), not a template');
   const json = args.flags.has('--json');
   const backend = enumFlag<NodeBackend>(args, '--backend', ['wasm', 'cpu'], 'wasm');
   const dataSpec = stringFlag(args, '--data');
@@ -296,6 +298,8 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   const be = await useNodeBackend(backend);
   const compiled = compile({ ...doc, training: settings });
   const model = compiled.model;
+  // Fine-tuning a model folder: its weights wherever name and shape still match.
+  const started = start ? applyStart(model, doc, start, args.flags.has('--freeze-encoder'), out, json) : undefined;
   if (!json) {
     const t = plan.heads[0]!.target;
     const what =
@@ -394,7 +398,18 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     if (saveDir !== undefined && !interrupted && result.status !== 'diverged') {
       const trainedInfo = {
         ...modelInfo,
-        source: { kind: 'trained' as const, run: { epochs: result.epochs.length, steps: result.steps, testAccuracy: result.test?.accuracy ?? null, finishedAt: new Date().toISOString() } },
+        source: {
+          kind: 'trained' as const,
+          run: {
+            epochs: result.epochs.length,
+            steps: result.steps,
+            testAccuracy: result.test?.accuracy ?? null,
+            finishedAt: new Date().toISOString(),
+            ...(start ? { startedFrom: start.source?.kind === 'huggingface' ? { kind: 'huggingface' as const, class: start.source.class } : { kind: 'model-folder' as const, path: start.dir } } : {}),
+          },
+          ...(start?.source ? { pretrained: start.source } : {}),
+          ...(started ? { fineTune: { loaded: started.loaded, replaced: started.replaced.map((r) => r.name), frozenNodes: started.frozenNodes } } : {}),
+        },
       };
       saved = await writeModelFolder(resolve(saveDir), { model, doc: savedDoc, inputNodes: compiled.inputNodes, info: trainedInfo }, { force: args.flags.has('--force') });
     }
