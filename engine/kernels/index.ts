@@ -72,7 +72,7 @@ export interface OwnKernelsStatus {
   loadMs: number;
   /** Why they are not in use, when they are not. */
   reason: string | null;
-  /** Calls served by our GEMM / handed to the stock kernel since registration. */
+  /** Calls served by our GEMM / handed to the stock kernel (by the override) in this process. */
   ownCalls: number;
   stockCalls: number;
 }
@@ -376,8 +376,6 @@ function apply(): void {
       return ownMatMul(backend as object, { a, b, bias, transposeA: !!transposeA, transposeB: !!transposeB });
     });
     status.registered = true;
-    status.ownCalls = 0;
-    status.stockCalls = 0;
     if (!status.attached) status.reason = null;
   } else {
     for (const [name, cfg] of stock) {
