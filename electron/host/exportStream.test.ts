@@ -59,6 +59,13 @@ describe('ExportBodyStream', () => {
     expect(() => t.end()).toThrow(/ends inside a string/);
   });
 
+  it('refuses more base64 values than files an export may have (each would hold a buffer)', () => {
+    const s = new ExportBodyStream(1 << 20, 1 << 20, 64);
+    const files = Array.from({ length: 65 }, (_, i) => ({ path: `f${i}`, base64: '' }));
+    s.write(Buffer.from(JSON.stringify([{ format: 'tfjs', name: 'x', files }])));
+    expect(() => s.end()).toThrow(/more than 64 files/);
+  });
+
   it('stops at the decoded-size limit and the skeleton limit', () => {
     const big = new ExportBodyStream(1 << 20, 1000);
     big.write(Buffer.from(`[{"files":[{"base64":"${Buffer.alloc(3000).toString('base64')}"}]}]`));

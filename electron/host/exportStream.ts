@@ -25,7 +25,7 @@ class Blob {
   private pad = 0;
   size = 0;
   constructor() {
-    this.cur = Buffer.allocUnsafe(64 << 10);
+    this.cur = Buffer.allocUnsafe(4 << 10);
   }
   private put(b: number): void {
     if (this.pos === this.cur.length) {
@@ -92,6 +92,8 @@ export class ExportBodyStream {
   constructor(
     private readonly maxSkeleton: number,
     private readonly maxDecoded: number,
+    /** At most this many base64 values (files): each holds a buffer while it is decoded. */
+    private readonly maxBlobs = 64,
   ) {}
 
   private keep(chunk: Buffer, from: number, to: number): void {
@@ -160,6 +162,10 @@ export class ExportBodyStream {
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
       if (c === QUOTE) {
         if (this.prev === COLON && this.key === 'base64') {
+          if (this.blobs.length >= this.maxBlobs) {
+            this.failure = new ServiceError(`The export has more than ${this.maxBlobs} files; at most ${this.maxBlobs} are written.`, 'files', 400);
+            return;
+          }
           // The opening quote is kept; the value is replaced by its placeholder.
           this.keep(chunk, keptFrom, i + 1);
           keptFrom = i + 1;

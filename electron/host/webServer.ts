@@ -12,7 +12,7 @@
  * data and are served without it (the page must load before it can read the secret from its URL).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { contractSchemas, MAX_EXPORT_BYTES, MAX_EXPORT_REQUEST_BYTES, MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
+import { contractSchemas, MAX_EXPORT_BYTES, MAX_EXPORT_FILES, MAX_EXPORT_REQUEST_BYTES, MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
 import type { DecodedFileData } from '../services/exports.js';
 import { BLOB_PREFIX, ExportBodyStream } from './exportStream.js';
@@ -123,7 +123,7 @@ export function createWebHost(opts: WebHostOptions): Server {
     }
     exporting = true;
     try {
-      const body = new ExportBodyStream(MAX_REQUEST_BYTES, MAX_EXPORT_BYTES);
+      const body = new ExportBodyStream(MAX_REQUEST_BYTES, MAX_EXPORT_BYTES, MAX_EXPORT_FILES);
       if (!(await streamBody(req, res, MAX_EXPORT_REQUEST_BYTES, (c) => body.write(c)))) return;
       let parsed: { text: string; blobs: Buffer[][] };
       let args: unknown;
