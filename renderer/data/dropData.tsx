@@ -37,7 +37,7 @@ export async function handleDrop(dt: DataTransfer): Promise<'graph' | 'data' | '
   }
   const file = files[0];
   if (!file) return 'none';
-  if (/\.perceiver\.json$/i.test(file.name)) {
+  if (/\.perceiver(\.json)?$/i.test(file.name)) {
     await openUpload(file);
     return 'graph';
   }

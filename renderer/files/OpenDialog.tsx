@@ -77,7 +77,7 @@ export function OpenDialog({ onClose, initialTab = 'documents', onLibrary }: { o
           <input
             ref={fileInput}
             type="file"
-            accept=".json,application/json"
+            accept=".perceiver,.json,application/json"
             aria-label="Open a file from this computer"
             data-testid="upload-input"
             hidden
