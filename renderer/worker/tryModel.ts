@@ -28,6 +28,7 @@ import { architectureChanges } from '../export/architecture';
 import { getCheckpoint } from './checkpointStore';
 import type { WorkerDataSources } from './dataSource';
 import { decodeInWorker } from './imageDecode';
+import { importFor } from './hfImport';
 import { keptModelForExport } from './insight';
 import type { DataSourceRef, FromWorkerTry, NamedArray, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from './protocol';
 import { codecFileToInput, fileCodecFor, filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
@@ -489,6 +490,8 @@ function setWeights(msg: Extract<ToWorkerTry, { type: 'trySetWeights' }>): void 
     model.dispose();
     throw err;
   }
+  // A graph imported from Hugging Face (doc.origin) takes its input as HF prepares it.
+  const hfClass = msg.doc.origin?.hfClass;
   replaceLoaded({
     source: 'imported',
     label: msg.label,
@@ -499,19 +502,59 @@ function setWeights(msg: Extract<ToWorkerTry, { type: 'trySetWeights' }>): void 
     featureNames: msg.featureNames ?? [],
     normalization: msg.normalization ?? null,
     training: false,
+    hfImage: hfClass?.startsWith('PerceiverForImageClassification') ? hfImageOptions({}, msg.doc, analysis.inputSpecs[0]?.nodeId ?? '') : undefined,
+    hfText: hfClass === 'PerceiverForMaskedLM',
   });
+}
+
+/** The model of an app import (renderer/worker/hfImport.ts), compiled once per import and kept until another import is tried. */
+let fromImport: { importId: string; current: Current } | null = null;
+
+function importedWeightsFor(doc: GraphDoc): Current | null {
+  const imp = importFor(doc);
+  if (!imp) return null;
+  if (fromImport?.importId === imp.summary.importId) return fromImport.current;
+  const analysis = analyse(imp.doc);
+  if (!analysis.valid) return null;
+  const { model } = compile(imp.doc);
+  try {
+    applyNamedWeights(model, imp.weights, `the weights of ${imp.summary.folder}`);
+  } catch {
+    model.dispose();
+    return null;
+  }
+  fromImport?.current.model.dispose();
+  const cls = imp.summary.hfClass;
+  const hfImage = cls.startsWith('PerceiverForImageClassification') ? hfImageOptions({}, imp.doc, analysis.inputSpecs[0]?.nodeId ?? '') : undefined;
+  const current: Current = {
+    source: 'imported',
+    label: `imported ${cls} (${imp.summary.folder})`,
+    model,
+    doc: imp.doc,
+    analysis,
+    classNames: imp.summary.classNames,
+    featureNames: [],
+    normalization: null,
+    training: false,
+    hfImage,
+    hfText: cls === 'PerceiverForMaskedLM',
+  };
+  fromImport = { importId: imp.summary.importId, current };
+  return current;
 }
 
 /** Answer one Try message. Runs between training steps (not queued behind a run), one at a time. */
 export async function answerTry(post: (m: FromWorkerTry) => void, msg: ToWorkerTry, deps: { sources: WorkerDataSources; ensureBackend: () => Promise<unknown> }): Promise<void> {
   const { requestId } = msg;
   const state = (doc: GraphDoc | null) => {
-    const c = currentWeights();
-    return {
-      c,
-      info: c ? weightsInfo(c) : null,
-      changes: c && doc ? architectureChanges(doc, c.doc) : [],
-    };
+    let c = currentWeights();
+    let changes = c && doc ? architectureChanges(doc, c.doc) : [];
+    // A graph imported with "Import from Hugging Face…" and not trained since: its own weights.
+    if (doc && (!c || changes.length)) {
+      const imp = importedWeightsFor(doc);
+      if (imp) (c = imp), (changes = []);
+    }
+    return { c, info: c ? weightsInfo(c) : null, changes };
   };
   try {
     if (msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseModelFolder') {

@@ -15,7 +15,7 @@ import { PNG } from 'pngjs';
 import { parseNpz } from '../../engine/data/npy';
 import { csvText, tempDir, writeCsv } from './dataFixtures';
 import { DatasetPage } from './pages/DatasetPage';
-import { EditorPage } from './pages/EditorPage';
+import { EditorPage, runCommand } from './pages/EditorPage';
 import { FilesPage } from './pages/FilesPage';
 import { TrainingPage } from './pages/TrainingPage';
 import { TryPage } from './pages/TryPage';
@@ -276,4 +276,34 @@ test('Try a model folder from import-hf (the MLM fixture): its graph opens, "_" 
   await page.getByRole('button', { name: 'Open a model folder…' }).click();
   await (await chooser2).setFiles(join(hfFixtures, 'PerceiverForMaskedLM'));
   await expect(tryTab.error).toContainText('PerceiverForMaskedLM has no graph.json');
+});
+
+test('Try right after "Import from Hugging Face…" (the MLM fixture, no training): the import’s own weights', async ({ page }) => {
+  test.skip(!existsSync(join(hfFixtures, 'PerceiverForMaskedLM')), `no HF fixtures at ${hfFixtures}`);
+  test.setTimeout(120_000);
+  const editor = new EditorPage(page);
+  const tryTab = new TryPage(page);
+  await editor.open();
+  const chooser = page.waitForEvent('filechooser');
+  await runCommand(page, 'Import from Hugging Face');
+  await (await chooser).setFiles(join(hfFixtures, 'PerceiverForMaskedLM'));
+  await expect(editor.notice).toContainText('Imported PerceiverForMaskedLM', { timeout: 60_000 });
+  await tryTab.show();
+  await expect(tryTab.weights).toContainText(/imported:? PerceiverForMaskedLM/);
+  await expect(page.getByText('0 of 14 bytes')).toBeVisible();
+  await tryTab.textBox.fill('Hello _orld');
+  await expect(tryTab.tokens).toHaveCount(1);
+  // The same fixture weights as the import-hf model folder above, so the same top byte (HF's tokenizer layout).
+  const dir = tempDir('try-hf-app');
+  const r = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'import-hf', join(hfFixtures, 'PerceiverForMaskedLM'), '--out', join(dir, 'm')], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  writeFileSync(join(dir, 'hello.txt'), 'Hello _orld');
+  const p = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'predict', join(dir, 'm'), join(dir, 'hello.txt'), '--out', join(dir, 'hello.npz')], { encoding: 'utf8', timeout: 120_000 });
+  expect(p.status, p.stderr).toBe(0);
+  const logits = (await parseNpz(new Uint8Array(readFileSync(join(dir, 'hello.npz'))))).get('logits')!;
+  const row = Array.from(logits.data.subarray(7 * 262, 8 * 262));
+  const best = row.indexOf(Math.max(...row));
+  const bestText = best >= 38 && best < 133 ? String.fromCharCode(best - 6) : `0x${(best - 6).toString(16).padStart(2, '0')}`;
+  await expect(tryTab.tokens.first().locator('.cand').first()).toContainText(bestText);
+  await tryTab.panelShot('try-08-hf-import', tryTab.filled);
 });
