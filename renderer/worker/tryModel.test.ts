@@ -58,7 +58,11 @@ describe('the worker’s Try module', () => {
       info: { source: 'run', label: 'run 1, within its first epoch (still training)', input: { nodeId: 'image', kind: 'image', shape: [4, 4, 1] }, output: { nodeId: 'head', kind: 'classes', shape: [2] }, classNames: ['cat', 'dog'] },
     });
 
+    // Predictions leave no tensors behind (the first one builds the model's cached constants).
+    await ask({ type: 'tryPredict', requestId: 30, doc, input: { kind: 'pixels', width: 8, height: 8, rgba }, topK: 5 });
+    const tensors = tf.memory().numTensors;
     const res = await ask({ type: 'tryPredict', requestId: 3, doc, input: { kind: 'pixels', width: 8, height: 8, rgba }, topK: 5 });
+    expect(tf.memory().numTensors).toBe(tensors);
     if (res.type !== 'tryResult' || !res.prediction) throw new Error(JSON.stringify(res));
     const out = res.prediction.output;
     if (out.kind !== 'classes') throw new Error(out.kind);
