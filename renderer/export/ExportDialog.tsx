@@ -74,7 +74,7 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
             </label>
             <label>
               <input type="radio" name="export-format" checked={format === 'onnx'} onChange={() => setFormat('onnx')} /> ONNX
-              <span className="muted small"> — model.onnx (opset 17, any batch size), made by the PyTorch package's export_onnx.py with this computer's Python and PyTorch</span>
+              <span className="muted small"> — model.onnx (opset 17, any batch size) beside the model's Python files, made by their export_onnx.py with this computer's Python + torch</span>
             </label>
           </fieldset>
           <fieldset className="export-choice" disabled={busy}>
