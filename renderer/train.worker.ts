@@ -244,7 +244,7 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     const { requestId } = msg;
     queue = queue.then(() =>
       dataSources
-        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows, msg.targetKind, msg.input)
+        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows, msg.targetKind, msg.input, msg.inputs)
         .then((preview) => post({ type: 'dataPreview', requestId, preview }))
         .catch((err: unknown) => post({ type: 'dataError', requestId, message: (err as Error).message ?? String(err) })),
     );

@@ -125,14 +125,14 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
   const isImage = p.inputShape.length >= 2;
   const bind = useMemo(() => {
     try {
-      const bound = bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets });
+      const bound = bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes });
       const a = analyse(bound.doc);
       // Each head's loss must fit the targets (a classifier cannot learn masked bytes).
-      if (a.valid) planTraining(a, { name: p.name, inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets } as Dataset);
+      if (a.valid) planTraining(a, { name: p.name, inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes } as Dataset);
       return { ok: true as const, filled: bound.filled };
     } catch (err) {
       if (!(err instanceof BindError)) throw err;
-      const fit = planFit(doc, { inputShape: p.inputShape, numClasses: p.classNames.length });
+      const fit = planFit(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, moreInputShapes: p.moreInputShapes });
       // Where param edits cannot make this graph fit, the template for this kind of data can.
       return { ok: false as const, message: err.message, nodeId: err.nodeId, fit, suggestion: fit.command ? null : suggestTemplate(doc, p) };
     }
@@ -145,7 +145,7 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
         <b>{p.name}</b>:{' '}
         {p.kind === 'text'
           ? `${formatInt(total)} windows of ${p.inputShape[0]} bytes · masked-byte targets (${Math.round((p.maskRate ?? 0) * 100)}% of the bytes hidden)`
-          : `${formatInt(total)} examples · ${p.targets?.[0]?.kind === 'values' ? 'real-valued targets' : `${p.classNames.length} classes`} · input [${p.inputShape.join(', ')}]`}
+          : `${formatInt(total)} examples · ${p.targets?.[0]?.kind === 'values' ? 'real-valued targets' : `${p.classNames.length} classes`} · ${p.moreInputShapes ? `inputs ${[p.inputShape, ...p.moreInputShapes].map((sh) => `[${sh.join(', ')}]`).join(' + ')}` : `input [${p.inputShape.join(', ')}]`}`}
       </div>
       <div className="data-sizes muted small" data-testid="data-sizes">
         train {formatInt(p.sizes.train)} · validation {formatInt(p.sizes.validation)} · test {formatInt(p.sizes.test)}

@@ -22,7 +22,7 @@ import type { DataPreviewInfo } from '../worker/protocol';
 import { activeDoc, useEditor } from '../state/store';
 import { sourceMatches, useData } from './dataStore';
 
-type Preview = Pick<DataPreviewInfo, 'name' | 'kind' | 'inputShape' | 'classNames' | 'targets' | 'sizes' | 'content'>;
+type Preview = Pick<DataPreviewInfo, 'name' | 'kind' | 'inputShape' | 'classNames' | 'targets' | 'sizes' | 'content' | 'moreInputShapes'>;
 
 export type BindCheck = { ok: true; filled: string[] } | { ok: false; message: string; nodeId?: string };
 
@@ -34,7 +34,7 @@ export function checkBinding(doc: GraphDoc, p: Preview): BindCheck {
   if (cached) return cached;
   let r: BindCheck;
   try {
-    const data = { name: p.name, inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets };
+    const data = { name: p.name, inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes };
     const bound = bindToData(doc, data);
     const a = analyse(bound.doc);
     if (a.valid) planTraining(a, data as Dataset);
@@ -132,7 +132,7 @@ function hasAutoParams(doc: GraphDoc): boolean {
 export function resolveFromData(doc: GraphDoc, p: Preview | null): GraphDoc {
   if (!p || !hasAutoParams(doc)) return doc;
   try {
-    return bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets }).doc;
+    return bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes }).doc;
   } catch {
     return doc;
   }

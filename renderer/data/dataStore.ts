@@ -10,7 +10,7 @@ import { dataFileKind } from '../../engine/data/load';
 import { isTextFileName } from '../../engine/data/text';
 import { dataBindingSchema, type DataBinding, type GraphDoc } from '../../engine/graph/schema';
 import { declaredInputShape } from '../../engine/train/bindData';
-import { modelInputInfo } from '../../engine/train/inputInfo';
+import { modelInputInfo, modelInputsInfo } from '../../engine/train/inputInfo';
 import { headLossTypes } from '../../engine/train/lossPlan';
 import { perform } from '../state/store';
 import { onWorkerMessage, postToWorker } from '../training/workerClient';
@@ -106,6 +106,7 @@ export function requestPreview(doc: GraphDoc): void {
     targetKind: headLossTypes(doc)[0]?.type === 'regression' ? 'values' : 'classes',
     // Audio and point-cloud folders are read with the input node's sizes.
     input: modelInputInfo(doc),
+    inputs: modelInputsInfo(doc),
   });
 }
 

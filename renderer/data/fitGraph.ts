@@ -15,7 +15,7 @@ export interface FitPlan {
   problem: string | null;
 }
 
-export function planFit(doc: GraphDoc, data: { inputShape: number[]; numClasses: number }): FitPlan {
+export function planFit(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; moreInputShapes?: number[][] }): FitPlan {
   const fit = fitToData(doc, data);
   if (fit.problem) return { command: null, changes: [], problem: fit.problem };
   const commands: Command[] = fit.changes.map((c) => ({ type: 'setParam', id: c.nodeId, key: c.param, value: c.to }));

@@ -9,6 +9,7 @@ import { DataError } from '../../engine/data/errors';
 import { fileFolderDataset, type FileFolderDataset } from '../../engine/data/fileFolder';
 import { imageFolderDataset, type ImageFolderDataset } from '../../engine/data/images';
 import { folderCodecFor, type InputNodeInfo } from '../../engine/data/sensorFolders';
+import { multimodalFolderDataset, type ModalityInput } from '../../engine/data/multimodal';
 import { detectDelimiter, looksLikeHeader, parseCsvRecords } from '../../engine/data/csv';
 import { dataFileKind, parseDataFile } from '../../engine/data/load';
 import { decodeMnist, mnistDataset } from '../../engine/data/mnist';
@@ -59,7 +60,7 @@ export class WorkerDataSources {
 
   /** The dataset for a binding; images are resized to the declared input shape (0 = from data). */
   /** `targetKind` 'values': the graph's head is a regression, so a table's target is read as numbers. */
-  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, forPreview = false): Promise<Dataset> {
+  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, forPreview = false, inputs?: ModalityInput[]): Promise<Dataset> {
     const split = { validationFraction: binding?.validationFraction, testFraction: binding?.testFraction, seed: binding?.seed, normalize: binding?.normalize };
     if (!source) return mnistDataset(decodeMnist(await this.loadMnistBytes()), split);
     if (source.kind === 'table') return arrayDataset(source.name, (await this.table(source, binding?.target, skipBadRows, targetKind)).table, split);
@@ -78,6 +79,11 @@ export class WorkerDataSources {
     }
     const files = new Map(source.files.map((f) => [f.path, f.file]));
     const listing = listingFromPaths(source.files.map((f) => f.path));
+    // A graph with several inputs reads example folders: one file per input, by name, + label.txt.
+    if (inputs && inputs.length > 1) {
+      const folders = { root: listing.root, examples: listing.classes.map((c) => ({ name: c.name, files: c.files })) };
+      return multimodalFolderDataset(folders, browserImageAccess(files), inputs, { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: skipBadRows ? 'skip' : 'error' });
+    }
     // Audio clips and point clouds stream through their codec (engine/data/sensorFolders).
     const sensor = folderCodecFor(listing, input, { forPreview });
     if (sensor) {
@@ -93,9 +99,9 @@ export class WorkerDataSources {
     return imageFolderDataset(listing, access, { ...split, height, width, channels });
   }
 
-  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo): Promise<DataPreviewInfo> {
-    const ds = await this.dataset(source, binding, declaredShape, skipBadRows, targetKind, input, true);
-    const sensor = 'stats' in ds ? (ds as FileFolderDataset) : undefined;
+  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, inputs?: ModalityInput[]): Promise<DataPreviewInfo> {
+    const ds = await this.dataset(source, binding, declaredShape, skipBadRows, targetKind, input, true, inputs);
+    const sensor = 'stats' in ds && !ds.moreInputShapes ? (ds as FileFolderDataset) : undefined;
     const p = await previewDataset(ds, { samples: source?.kind === 'table' || sensor ? 0 : 12, seed: binding?.seed ?? 1 });
     const info: DataPreviewInfo = {
       name: ds.name,
@@ -138,10 +144,11 @@ export class WorkerDataSources {
         for (let r = 0; r < Math.min(12, t.table.n); r++) info.samples.push({ x: t.table.features.slice(r * d, (r + 1) * d), label: labelOf(r) });
       }
     }
+    if (ds.moreInputShapes) info.moreInputShapes = ds.moreInputShapes;
     if (sensor) {
       info.content = folderCodecFor(listingFromPaths((source as Extract<DataSourceRef, { kind: 'images' }>).files.map((f) => f.path)), input, { forPreview: true })?.content;
       info.decoded = sensor.stats.decoded;
-    } else if (source?.kind === 'images') info.decoded = (ds as ImageFolderDataset).stream.decoded;
+    } else if ('stream' in ds) info.decoded = (ds as ImageFolderDataset).stream.decoded;
     return info;
   }
 }

@@ -7,6 +7,7 @@ import type { DataBinding, GraphDoc, TrainingSettings } from '../../engine/graph
 import type { EpochEvent, StepEvent } from '../../engine/train/train';
 import type { TargetSpec } from '../../engine/data/dataset';
 import type { InputNodeInfo } from '../../engine/data/sensorFolders';
+import type { ModalityInput } from '../../engine/data/multimodal';
 import type { MetricKind } from '../../engine/train/lossPlan';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
@@ -99,6 +100,8 @@ export interface DataPreviewInfo {
   stats: { min: number; max: number; mean: number };
   normalization: string;
   skipped: { count: number; reasons: string[] };
+  /** Multimodal example folders: the shapes of the inputs after the first (model order). */
+  moreInputShapes?: number[][];
   /** A folder of audio clips or point clouds (absent: images, or not a folder). */
   content?: 'audio' | 'points';
   /** Images listed (all) vs decoded for this preview (a sample). */
@@ -134,7 +137,7 @@ export interface MemoryRefusal {
 
 export type ToWorkerData =
   /** source null: the built-in MNIST digits. */
-  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values'; input?: InputNodeInfo }
+  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values'; input?: InputNodeInfo; inputs?: ModalityInput[] }
   | { type: 'pause'; runId: number; paused: boolean };
 
 export type FromWorkerData =
