@@ -99,8 +99,9 @@ describe('bounded reads of --data and templates', () => {
     const r = await cli(['train', join(root, 'engine/cli/fixtures/tabular-test.json'), '--data', '/dev/zero']);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/\/dev\/zero/);
-    expect(Date.now() - t0).toBeLessThan(5000);
-  });
+    // Generous (the command loads tfjs first); without the check it reads /dev/zero until memory runs out.
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  }, 30_000);
 
   it.skipIf(!hasMkfifo)('train --data FIFO.csv is refused at once instead of hanging', async () => {
     const fifo = join(dir, 'pipe.csv');
