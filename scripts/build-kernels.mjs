@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Compiles our AssemblyScript kernels (engine/kernels/assembly/*.ts) with the `assemblyscript`
-// compiler from node_modules into engine/kernels/build/*.wasm. Nothing prebuilt is committed:
+// Compiles our AssemblyScript kernels (engine/kernels/assembly/, entry index.ts) with the
+// `assemblyscript` compiler from node_modules into engine/kernels/build/kernels-<variant>.wasm. Nothing prebuilt is committed:
 // `npm run build`, the CLI launcher/bundle step and the vitest global setup call this. It is
 // idempotent and quick when nothing changed: a stamp records a hash of the sources, the flags
 // and the compiler version, and the compile is skipped when the stamp and every output match.
@@ -32,7 +32,8 @@ export async function buildKernels({ quiet = false } = {}) {
   hash.update(`asc ${ascPkg.version}\n${JSON.stringify({ common, variants })}\n`);
   for (const s of sources) hash.update(`${s}\n`).update(readFileSync(join(srcDir, s)));
   const digest = hash.digest('hex');
-  const outputs = sources.flatMap((s) => Object.keys(variants).map((v) => `${s.replace(/\.ts$/, '')}-${v}.wasm`));
+  const entries = ['index.ts'];
+  const outputs = Object.keys(variants).map((v) => `kernels-${v}.wasm`);
   const stampFile = join(kernelsOutDir, 'stamp.json');
   if (existsSync(stampFile) && outputs.every((o) => existsSync(join(kernelsOutDir, o)))) {
     try {
@@ -44,9 +45,9 @@ export async function buildKernels({ quiet = false } = {}) {
   const { default: asc } = await import('assemblyscript/asc');
   mkdirSync(kernelsOutDir, { recursive: true });
   const t0 = Date.now();
-  for (const s of sources) {
+  for (const s of entries) {
     for (const [v, flags] of Object.entries(variants)) {
-      const name = `${s.replace(/\.ts$/, '')}-${v}.wasm`;
+      const name = `kernels-${v}.wasm`;
       let bytes = null;
       let log = '';
       const { error } = await asc.main([join(srcDir, s), ...common, ...flags, '--outFile', name], {

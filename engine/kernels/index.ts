@@ -58,6 +58,8 @@ interface GemmExports {
   gemm(a: number, b: number, c: number, bias: number, M: number, K: number, N: number, sAi: number, sAk: number, sBk: number, sBj: number, batch: number, bsA: number, bsB: number, bsC: number, work: number): void;
   workFloats(K: number, N: number): number;
   relaxed(): number;
+  layerNormForward(x: number, gamma: number, beta: number, y: number, xhat: number, inv: number, R: number, D: number, eps: number): void;
+  layerNormBackward(dy: number, xhat: number, inv: number, gamma: number, dx: number, dgamma: number, dbeta: number, R: number, D: number): void;
 }
 
 export type KernelVariant = 'relaxed' | 'simd';
@@ -170,19 +172,19 @@ function attach(backend: object): Attachment {
   if (typeof be.dataIdMap?.get !== 'function' || typeof be.makeOutput !== 'function') throw new Error('the wasm backend has no dataIdMap.get / makeOutput');
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const suffix = shared ? '-shared' : '';
-  const relaxedBytes = readBinary(`gemm-relaxed${suffix}.wasm`);
-  const simdBytes = readBinary(`gemm-simd${suffix}.wasm`);
+  const relaxedBytes = readBinary(`kernels-relaxed${suffix}.wasm`);
+  const simdBytes = readBinary(`kernels-simd${suffix}.wasm`);
   if (!simdBytes) {
     // Browsers and workers cannot read files synchronously: there the host provides the binaries
     // (provideKernelBinaries); without them the stock kernels run, which is not a fault.
     if (!provided && !nodeFs()) throw new NotProvided('no kernel binaries were provided to this environment (provideKernelBinaries)');
-    throw new Error(`engine/kernels/build/gemm-simd${suffix}.wasm was not found (run \`node scripts/build-kernels.mjs\`)`);
+    throw new Error(`engine/kernels/build/kernels-simd${suffix}.wasm was not found (run \`node scripts/build-kernels.mjs\`)`);
   }
   const useRelaxed = relaxedBytes !== null && WebAssembly.validate(relaxedBytes);
   const mod = new WebAssembly.Module(useRelaxed ? relaxedBytes! : simdBytes);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   const k = inst.exports as unknown as GemmExports;
-  if (typeof k.gemm !== 'function' || typeof k.workFloats !== 'function') throw new Error('the kernel module lacks gemm/workFloats');
+  for (const f of ['gemm', 'workFloats', 'layerNormForward', 'layerNormBackward'] as const) if (typeof k[f] !== 'function') throw new Error(`the kernel module lacks ${f}`);
   const malloc = wasm!._malloc.bind(wasm);
   const free = wasm!._free.bind(wasm);
   const a = new Attachment(be, k, malloc, free);
@@ -399,4 +401,62 @@ export function checkBackendInternals(backend: object): string | null {
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+// ---------------------------------------------------------------- fused LayerNorm
+
+const LN = 'PerceiverLayerNorm';
+const LN_GRAD = 'PerceiverLayerNormGrad';
+
+function attached(backend: object): Attachment {
+  const at = attachmentFor(backend);
+  if (!at) throw new Error(`${LN}: our kernels are not attached (${status.reason}); use the tfjs formulation`);
+  return at;
+}
+
+/** x [R, D], gamma, beta [D] → y [R, D], xhat [R, D], invStd [R]. */
+tf.registerKernel({
+  kernelName: LN,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+    const [R, D] = x.shape as [number, number];
+    const at = attached(backend as object);
+    const y = at.be.makeOutput([R, D], 'float32');
+    const xhat = at.be.makeOutput([R, D], 'float32');
+    const inv = at.be.makeOutput([R, 1], 'float32');
+    at.k.layerNormForward(at.offset(x), at.offset(gamma), at.offset(beta), at.offset(y), at.offset(xhat), at.offset(inv), R, D, (attrs as { eps: number }).eps);
+    status.ownCalls++;
+    return [y, xhat, inv];
+  },
+});
+
+/** dy, xhat [R, D], invStd [R, 1], gamma [D] → dx [R, D], dgamma [D], dbeta [D]. */
+tf.registerKernel({
+  kernelName: LN_GRAD,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { dy, xhat, inv, gamma } = inputs as { dy: tf.TensorInfo; xhat: tf.TensorInfo; inv: tf.TensorInfo; gamma: tf.TensorInfo };
+    const [R, D] = dy.shape as [number, number];
+    const at = attached(backend as object);
+    const dx = at.be.makeOutput([R, D], 'float32');
+    const dg = at.be.makeOutput([D], 'float32');
+    const db = at.be.makeOutput([D], 'float32');
+    at.k.layerNormBackward(at.offset(dy), at.offset(xhat), at.offset(inv), at.offset(gamma), at.offset(dx), at.offset(dg), at.offset(db), R, D);
+    status.ownCalls++;
+    return [dx, dg, db];
+  },
+});
+
+/**
+ * LayerNorm forward over rows of a float32 [R, D] tensor with our kernel (only while
+ * ownKernelsActive()): [y, xhat, invStd [R, 1]]. Used inside the tuned formulation's custom
+ * gradient, which supplies the backward (layerNormBackwardOwn).
+ */
+export function layerNormForwardOwn(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+  return tf.engine().runKernel(LN, { x, gamma, beta }, { eps } as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+}
+/** [dx [R, D], dgamma [D], dbeta [D]] for layerNormForwardOwn's outputs. */
+export function layerNormBackwardOwn(dy: tf.Tensor2D, xhat: tf.Tensor2D, inv: tf.Tensor2D, gamma: tf.Tensor): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(LN_GRAD, { dy, xhat, inv, gamma }, {}) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
 }

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { splitLastAxis, useZeroCopyIdentity } from './wasmKernels.js';
-import { ownKernelsActive, useOwnKernels } from '../kernels/index.js';
+import { layerNormBackwardOwn, layerNormForwardOwn, ownKernelsActive, useOwnKernels } from '../kernels/index.js';
 
 export type Formulation = 'tuned' | 'stock';
 let formulation: Formulation = 'tuned';
@@ -140,6 +140,19 @@ export function linearMany(x: tf.Tensor, ws: tf.Tensor[], bs: tf.Tensor[]): tf.T
 const layerNormTuned = customGrad<(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor>((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
   const d = x.shape[x.rank - 1]!;
   const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
+  if (ownKernelsActive() && x.dtype === 'float32') {
+    // One fused kernel each way (engine/kernels/assembly/layernorm.ts) instead of ~9 / ~18.
+    const [y, xhat, inv] = layerNormForwardOwn(x2, gamma, beta, LN_EPS);
+    save([xhat, inv, gamma]);
+    return {
+      value: tf.reshape(y, x.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, sinv, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+        const [dx, dg, db] = layerNormBackwardOwn(tf.reshape(dy, [-1, d]) as tf.Tensor2D, sxhat, sinv, sg);
+        return [tf.reshape(dx, dy.shape), dg, db];
+      },
+    };
+  }
   const mean = tf.mean(x2, -1, true);
   const xc = tf.sub(x2, mean);
   const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS));
