@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { interleave, median, tfjsWorker, Worker } from './lib/workers.mjs';
+import { buildKernels } from '../scripts/build-kernels.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -43,6 +44,9 @@ async function section(name, fn) {
   }
   log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
+
+// Our SIMD kernels (engine/kernels) are compiled from source; the tfjs workers load them.
+await buildKernels({ quiet: true });
 
 // ---- training speed: compiled vs hand-written vs stock vs PyTorch (Node, 1 wasm thread) ----
 await section('training', async () => {
@@ -88,6 +92,33 @@ await section('training', async () => {
     Object.assign(backend, { node: { backend: infos[0].backend, simd: infos[0].simd, threads: infos[0].threads, note: infos[0].backendNote } });
     const quits = await Promise.all(workers.slice(0, 3).map((w) => w.quit()));
     results.benchWorkerLeakedTensors = Object.fromEntries(names.map((n, i) => [n, quits[i]?.leakedTensors ?? null]));
+  } finally {
+    await Promise.all(workers.map((w) => w.quit()));
+  }
+});
+
+// ---- our kernels: the same compiled step with engine/kernels vs on tfjs' stock kernels ----
+await section('kernels', async () => {
+  const workers = ['own', 'stock'].map((k) => tfjsWorker(root, 'compiled', ['--kernels', k]));
+  try {
+    const infos = await Promise.all(workers.map((w) => w.info));
+    const st = infos[0].ownKernels;
+    if (!st?.attached) throw new Error(`our kernels did not attach: ${st?.reason ?? 'no status'}`);
+    const times = await interleave(workers, { rounds: ROUNDS, steps: STEPS });
+    const [own, stock] = times.map(median);
+    results.kernelsSpeedup = stock / own;
+    results.kernelLoadMs = st.loadMs;
+    const p = await workers[0].ask('peak');
+    const gflops = (3 * infos[0].flopsPerExample * infos[0].batch) / (own / 1000) / 1e9;
+    results.kernels = {
+      stepMs: { own: +own.toFixed(1), stock: +stock.toFixed(1) },
+      variant: st.variant,
+      sharedMemory: st.sharedMemory,
+      threads: 1,
+      achievedGflops: +gflops.toFixed(2),
+      matmulPeakGflops: { own: p.peakOwnGflops && +p.peakOwnGflops.toFixed(1), stock: +p.peakStockGflops.toFixed(1) },
+      achievedFlopsFraction: +(gflops / p.peakGflops).toFixed(3),
+    };
   } finally {
     await Promise.all(workers.map((w) => w.quit()));
   }
@@ -202,6 +233,8 @@ const TARGETS = {
   vsPytorchCpu: ['≥', 0.3],
   vsPytorchCpuApp: ['≥', 0.5],
   achievedFlopsFraction: ['≥', 0.5],
+  kernelsSpeedup: ['≥', 1.6],
+  kernelLoadMs: ['<', 100],
   scalingExponent: ['≤', 1.15],
   analysisMs300: ['<', 10],
   analysisMs1000: ['<', 30],
@@ -225,6 +258,7 @@ if (json) {
   console.log('\nstep ms (median):', JSON.stringify(results.stepMs ?? {}), ' examples/s:', JSON.stringify(results.examplesPerSecond ?? {}));
   if (results.scaling) console.log('scaling:', JSON.stringify(results.scaling));
   if (results.app) console.log('app (Chromium worker):', JSON.stringify(results.app));
+  if (results.kernels) console.log('own kernels (Node):', JSON.stringify(results.kernels));
   console.log('achieved GFLOP/s:', results.achievedGflops?.toFixed(2), ' matmul peak GFLOP/s:', results.matmulPeakGflops?.toFixed(1), ' pytorch:', JSON.stringify(results.pytorch ?? null));
   console.log('backend:', JSON.stringify(results.backend));
   for (const n of results.notes) console.log('note:', n);

@@ -4,6 +4,7 @@
  *   node --import tsx bench/workers/train.ts --impl compiled|handwritten|stock [--image 28] [--batch 32]
  *     [--opt fused|tfjs] [--attn depthwise|batched]   (A/B variants of the compiled template, bench/ab.mjs)
  *     [--kernels own|stock]   (our SIMD GEMM in tfjs, engine/kernels, or tfjs' stock kernels; default own)
+ *     [--relaxed-simd]   (turn on V8's relaxed SIMD before our kernels load: their relaxed build)
  * stdin: "run N" (N timed steps) · "peak" (matmul GFLOP/s) · "quit". stdout: one JSON per line.
  */
 import { createInterface } from 'node:readline';
@@ -41,6 +42,7 @@ let impl: TrainImpl;
 const kernels = arg('--kernels', 'own');
 if (kernels !== 'own' && kernels !== 'stock') throw new Error(`--kernels must be own or stock (got ${kernels})`);
 setOwnKernelsAllowed(kernels === 'own');
+if (process.argv.includes('--relaxed-simd')) (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
 if (backendName === 'wasm' && kernels === 'own') checkOwnKernels();
 if (arg('--attn', '')) setAttentionCore(arg('--attn', '') as AttentionCore);
 if (implName === 'compiled') impl = compiledImpl(doc, arch.classes, arg('--opt', 'fused') as OptimizerImpl);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../node/backend.js';
@@ -132,5 +133,26 @@ describe('own GEMM kernels on the wasm backend', () => {
     const y = tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d([[1, -2]]), b: tf.tensor2d([[1], [1]]), activation: 'relu' }).dataSync());
     expect(Array.from(y)).toEqual([0]);
     expect(ownKernelsStatus().stockCalls).toBe(stock0 + 1);
+  });
+
+  it('pick the relaxed-SIMD build where the engine accepts it, and it is as correct (child Node with the flag)', () => {
+    const script = `
+      import * as tf from '@tensorflow/tfjs';
+      import { useNodeBackend } from './engine/node/backend.ts';
+      import { checkOwnKernels, setOwnKernelsAllowed } from './engine/kernels/index.ts';
+      await useNodeBackend('wasm');
+      const st = checkOwnKernels();
+      const a = tf.randomNormal([37, 65], 0, 1, 'float32', 1), b = tf.randomNormal([19, 65], 0, 1, 'float32', 2);
+      const own = tf.matMul(a, b, false, true).dataSync();
+      setOwnKernelsAllowed(false);
+      const stock = tf.matMul(a, b, false, true).dataSync();
+      let worst = 0;
+      for (let i = 0; i < own.length; i++) worst = Math.max(worst, Math.abs(own[i] - stock[i]));
+      console.log(JSON.stringify({ variant: st.variant, attached: st.attached, reason: st.reason, worst }));`;
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: `${__dirname}/../..` });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out).toMatchObject({ variant: 'relaxed', attached: true, reason: null });
+    expect(out.worst).toBeLessThan(1e-4);
   });
 });
