@@ -11,16 +11,64 @@ export function utf8(s: string): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+const REPLACEMENT = 0xfffd;
+
+/**
+ * Decode UTF-8 as TextDecoder('utf-8') does (the WHATWG decoder, no BOM handling): every
+ * invalid sequence — a stray continuation byte, an overlong form, a surrogate, a code point
+ * past U+10FFFF, a truncated sequence — becomes one U+FFFD per maximal invalid subpart, and the
+ * byte that broke a sequence is decoded afresh (never swallowed).
+ */
 export function fromUtf8(b: Uint8Array): string {
+  const units: number[] = [];
   let out = '';
+  const flush = () => {
+    for (let k = 0; k < units.length; k += 4096) out += String.fromCharCode(...units.slice(k, k + 4096));
+    units.length = 0;
+  };
+  const emit = (c: number) => {
+    if (c < 0x10000) units.push(c);
+    else units.push(0xd800 + ((c - 0x10000) >> 10), 0xdc00 + ((c - 0x10000) & 0x3ff));
+    if (units.length >= 65536) flush();
+  };
+  let cp = 0;
+  let needed = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
   for (let i = 0; i < b.length; ) {
     const x = b[i]!;
-    let c: number;
-    if (x < 0x80) c = b[i++]!;
-    else if (x < 0xe0) c = ((x & 31) << 6) | (b[i + 1]! & 63), (i += 2);
-    else if (x < 0xf0) c = ((x & 15) << 12) | ((b[i + 1]! & 63) << 6) | (b[i + 2]! & 63), (i += 3);
-    else c = ((x & 7) << 18) | ((b[i + 1]! & 63) << 12) | ((b[i + 2]! & 63) << 6) | (b[i + 3]! & 63), (i += 4);
-    out += String.fromCodePoint(c);
+    if (needed === 0) {
+      i++;
+      if (x < 0x80) emit(x);
+      else if (x >= 0xc2 && x <= 0xdf) (needed = 1), (cp = x & 0x1f);
+      else if (x >= 0xe0 && x <= 0xef) {
+        if (x === 0xe0) lower = 0xa0;
+        if (x === 0xed) upper = 0x9f;
+        needed = 2;
+        cp = x & 0x0f;
+      } else if (x >= 0xf0 && x <= 0xf4) {
+        if (x === 0xf0) lower = 0x90;
+        if (x === 0xf4) upper = 0x8f;
+        needed = 3;
+        cp = x & 0x07;
+      } else emit(REPLACEMENT);
+      continue;
+    }
+    if (x < lower || x > upper) {
+      // The sequence is broken: one replacement for it, then this byte starts afresh.
+      needed = 0;
+      lower = 0x80;
+      upper = 0xbf;
+      emit(REPLACEMENT);
+      continue;
+    }
+    i++;
+    lower = 0x80;
+    upper = 0xbf;
+    cp = (cp << 6) | (x & 0x3f);
+    if (--needed === 0) emit(cp);
   }
+  if (needed > 0) emit(REPLACEMENT);
+  flush();
   return out;
 }
