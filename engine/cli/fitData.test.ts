@@ -29,13 +29,13 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ps-cli-fit-'));
   writeFileSync(join(dir, 'w4.csv'), blobsCsv(240, 4, 3, 1));
   writeFileSync(join(dir, 'w13.csv'), blobsCsv(240, 13, 3, 2));
-  writeFileSync(join(dir, 'w64.csv'), blobsCsv(600, 64, 5, 3));
   writeFileSync(join(dir, 'small.csv'), blobsCsv(60, 4, 2, 4));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('train fits generic templates to the data', () => {
-  for (const [file, cols, classes] of [['w4.csv', 4, 3], ['w13.csv', 13, 3], ['w64.csv', 64, 5]] as const) {
+  // 64 columns: engine/cli/fitData64.test.ts (each file stays well under 30 s on a loaded 2-core machine).
+  for (const [file, cols, classes] of [['w4.csv', 4, 3], ['w13.csv', 13, 3]] as const) {
     it(`templates/tabular-perceiver.json trains on ${cols} columns and ${classes} classes without editing`, async () => {
       const r = await cli(['train', 'templates/tabular-perceiver.json', '--data', join(dir, file), '--target', 'label', '--epochs', '12', '--json']);
       expect(r.err).toEqual([]);
