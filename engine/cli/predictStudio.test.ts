@@ -109,7 +109,7 @@ describe('predict on studio models', () => {
     const plain = capture();
     expect(await predictCommand([dir, files[1]!, '--top-k', '1'], plain.out)).toBe(0);
     expect(plain.lines[0]).toMatch(/^right-1\.png: right \d+\.\d%$/);
-  }, 60_000);
+  }, 150_000);
 
   it('tabular: CSV rows (target column dropped, normalised) and .npy give the same outputs', async () => {
     const doc = templ('tabular-perceiver.json');
