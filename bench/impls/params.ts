@@ -1,7 +1,7 @@
 /**
  * Parameters of the benchmarked Perceiver IO, created directly as tf.Variables (no layers API),
  * shared by the hand-written and stock implementations. Same shapes as the compiled template
- * (96,292 parameters); the init follows spec §1.0 closely enough for speed runs.
+ * (96,292 parameters); the init follows docs/ARCHITECTURE.md §A.0 closely enough for speed runs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { tokenChannels, type Arch } from '../lib/arch.js';

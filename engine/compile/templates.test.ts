@@ -17,13 +17,13 @@ const dir = join(__dirname, '../../templates');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 const load = (f: string): GraphDoc => loadGraphDoc(readFileSync(join(dir, f), 'utf8'), f);
 
-/** Published / spec counts (spec §2.6 and §3). */
+/** Published / reference counts (docs/ARCHITECTURE.md §B). */
 const EXACT: Record<string, number> = {
   'perceiver-imagenet.json': 44_912_254,
   'perceiver-io-imagenet-fourier.json': 48_440_627,
   'perceiver-io-mlm.json': 201_108_230,
   'mnist-perceiver-io.json': 96_292,
-  // spec §3 raw-pixel encoder in original-Perceiver form: 2,048 + 2·13,689 + 50,432 + 650
+  // docs/ARCHITECTURE.md §B.6 raw-pixel encoder in original-Perceiver form: 2,048 + 2·13,689 + 50,432 + 650
   'mnist-perceiver.json': 80_508,
 };
 const SMALL = ['mnist-perceiver-io.json', 'mnist-perceiver.json', 'tabular-perceiver.json', 'bytes-mlm-tiny.json'];
@@ -63,7 +63,7 @@ describe('templates', () => {
     });
   }
 
-  it('per-block counts of the reference models (spec §2)', () => {
+  it('per-block counts of the reference models (docs/ARCHITECTURE.md §B)', () => {
     const p = (f: string, id: string) => analyse(load(f)).nodes.get(id)!.cost.params;
     expect(p('perceiver-io-imagenet-fourier.json', 'encoder')).toBe(2_776_395);
     expect(p('perceiver-io-imagenet-fourier.json', 'stack')).toBe(37_810_176);

@@ -3,7 +3,7 @@
  * a file is cut into fixed-length windows of UTF-8 bytes; masking picks positions to hide and
  * keeps the true bytes as per-position targets.
  *
- * Token ids follow the Text bytes node and DeepMind's bytes tokenizer (spec §2.3): PAD 0,
+ * Token ids follow the Text bytes node and DeepMind's bytes tokenizer (docs/ARCHITECTURE.md §B.3): PAD 0,
  * BOS 1, EOS 2, MASK 3, CLS 4, SEP 5, and byte b ↦ b + 6 — 262 ids. The node's padding mask
  * is `id ≠ 0`, so padding must be 0.
  */

@@ -16,7 +16,7 @@ function withParams(doc: GraphDoc, id: string, params: Record<string, unknown>):
 }
 const errors = (doc: GraphDoc) => analyse(doc).problems.filter((p) => p.severity === 'error');
 
-describe('analyse: the default template (spec §3)', () => {
+describe('analyse: the default template (docs/ARCHITECTURE.md §B.6)', () => {
   it('counts exactly 96,292 parameters with the per-node counts of the hand count', () => {
     const a = analyse(template());
     expect(a.valid).toBe(true);
@@ -25,7 +25,7 @@ describe('analyse: the default template (spec §3)', () => {
     expect(per).toEqual({ image: 0, patches: 0, fourier: 0, latents: 2_048, encoder: 17_754, stack: 50_432, query: 64, decoder: 25_344, head: 650 });
   });
 
-  it('infers the shapes of spec §3', () => {
+  it('infers the shapes of docs/ARCHITECTURE.md §B.6', () => {
     const a = analyse(template());
     const out = (id: string) => a.nodes.get(id)!.outputShapes.out;
     expect(out('image')).toEqual([28, 28, 1]);

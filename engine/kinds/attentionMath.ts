@@ -1,5 +1,5 @@
 /**
- * Shared arithmetic of the attention blocks (spec §1.0, §1.5, §1.6, §2 formulas): resolving the
+ * Shared arithmetic of the attention blocks (docs/ARCHITECTURE.md §A.0, §A.5, §A.6, §B formulas): resolving the
  * qk/v widths, validating heads, and counting parameters, FLOPs and activation memory.
  */
 import { divisors, layerNormParams, linearParams, type Cost, type KindError } from './types.js';

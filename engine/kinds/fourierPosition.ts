@@ -18,7 +18,7 @@ const params = z
   .strict();
 type P = z.infer<typeof params>;
 
-/** Channel count of the encoding for d index dims (spec §1.2 rule 5); see fourierChannels.ts. */
+/** Channel count of the encoding for d index dims (docs/ARCHITECTURE.md §A.2 rule 5); see fourierChannels.ts. */
 export { fourierChannels };
 
 export const fourierPosition: KindDefinition<P> = {

@@ -53,7 +53,7 @@ export const repeatedCrossAttend: KindDefinition<P> = {
   title: 'Repeated cross-attend',
   summary: 'The original Perceiver: depth × [cross-attend to the input → latent transformer], with weight sharing.',
   maths: 'for r in 1…depth: z = CrossAttn_{s(r)}(z, x); z = SelfAttn^{selfPerCross}_{t(r)}(z). Params ∝ distinct sets, FLOPs ∝ depth.',
-  reference: 'Perceiver (arXiv 2103.03206) as reconstructed in spec §1.7/§2.1; LR perceiver_pytorch (depth, self_per_cross_attn, weight_tie_layers)',
+  reference: 'Perceiver (arXiv 2103.03206) as reconstructed in docs/ARCHITECTURE.md §A.7/§B.1; LR perceiver_pytorch (depth, self_per_cross_attn, weight_tie_layers)',
   inputs: [
     { name: 'q', label: 'latents', type: 'latents', ranks: [2], description: 'Latent array [N, D]' },
     { name: 'kv', label: 'inputs', type: 'tokens', ranks: [2], description: 'Input tokens [M, C]' },

@@ -1,5 +1,5 @@
 /**
- * Head-side layers (spec §1.10): tied-embedding logits, rescale-and-reshape, token slices.
+ * Head-side layers (docs/ARCHITECTURE.md §A.10): tied-embedding logits, rescale-and-reshape, token slices.
  */
 import * as tf from '@tensorflow/tfjs';
 import { matMul } from './ops.js';

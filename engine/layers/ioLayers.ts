@@ -1,5 +1,5 @@
 /**
- * Input, position and query layers beyond the core blocks (spec §1.1, §1.3, §1.8, §1.11), as
+ * Input, position and query layers beyond the core blocks (docs/ARCHITECTURE.md §A.1, §A.3, §A.8, §A.11), as
  * registered tfjs custom layers so saved models reload anywhere engine/layers/index.ts is imported.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -140,7 +140,7 @@ describe('LayerNorm and GELU', () => {
   });
 });
 
-describe('Fourier features (spec §1.2)', () => {
+describe('Fourier features (docs/ARCHITECTURE.md §A.2)', () => {
   it('channel order [x_1..x_d, sin(all dims), cos(all dims)] and linear bands', () => {
     const dims = [3, 4];
     const K = 3;
@@ -160,7 +160,7 @@ describe('Fourier features (spec §1.2)', () => {
     expectClose(data, expected, 1e-6);
   });
 
-  it('channel counts of spec §1.2 rule 5 and 6', () => {
+  it('channel counts of docs/ARCHITECTURE.md §A.2 rules 5 and 6', () => {
     expect(fourierChannels(2, { numBands: 64, concatPos: true, sineOnly: false })).toBe(258);
     expect(fourierChannels(3, { numBands: 32, concatPos: true, sineOnly: false })).toBe(195);
     expect(fourierChannels(1, { numBands: 192, concatPos: true, sineOnly: false })).toBe(385);

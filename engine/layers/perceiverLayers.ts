@@ -13,7 +13,7 @@ export type Initializer = ReturnType<typeof tf.initializers.zeros>;
 export type Kwargs = { training?: boolean } & Record<string, unknown>;
 export type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
-/** Haiku-style fan-in init: truncated normal with σ = 1/(0.87962566·√fan_in) (spec §1.0). */
+/** Haiku-style fan-in init: truncated normal with σ = 1/(0.87962566·√fan_in) (docs/ARCHITECTURE.md §A.0). */
 export function fanInInit(fanIn: number, seed: number | undefined): Initializer {
   return tf.initializers.truncatedNormal({ mean: 0, stddev: 1 / (0.87962566 * Math.sqrt(fanIn)), seed });
 }
@@ -158,11 +158,11 @@ export interface FourierConfig {
 }
 
 /**
- * Fourier position features for a grid (spec §1.2): positions linspace(−1,1,n) per dim,
+ * Fourier position features for a grid (docs/ARCHITECTURE.md §A.2): positions linspace(−1,1,n) per dim,
  * frequencies linspace(1, max_res/2, K), channels [x_1..x_d, sin(all dims), cos(all dims)].
  * Returned as a Float32Array [M, channels], computed once. With `range`, only the flat indices
  * start … start+count−1 (or the listed `indices`), at DM's subsampled positions −1 + 2·i/n
- * (spec §1.2 rule 7).
+ * (docs/ARCHITECTURE.md §A.2 rule 7).
  */
 export function fourierFeatures(
   cfg: Omit<FourierConfig, 'combine'>,
@@ -286,7 +286,7 @@ export interface AttentionBlockConfig {
 }
 
 /**
- * One pre-LN attention block (spec §1.5, §1.6, §1.9):
+ * One pre-LN attention block (docs/ARCHITECTURE.md §A.5, §A.6, §A.9):
  *   a = MHA(LN(q), LN(kv)); x = (q +) dropout(a); x = x + dropout(MLP(LN(x))) [→ Linear].
  */
 export class AttentionBlock extends tf.layers.Layer {

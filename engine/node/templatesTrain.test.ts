@@ -52,7 +52,7 @@ describe('small templates learn', () => {
     const steps = 18;
     const { first, last, tail } = fit('mnist-perceiver.json', x, labels, 10, steps, 5e-3);
     console.log(`mnist-perceiver: loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${steps} steps, ${((performance.now() - t) / steps).toFixed(0)} ms/step incl. warm-up (batch ${n}, wasm)`);
-    // Raw pixels start slowly (spec §3: no progress in 60 steps for the plain variant; the
+    // Raw pixels start slowly (docs/ARCHITECTURE.md §B.6: no progress in 60 steps for the plain variant; the
     // zero-initialised DM head trains alone on step 1): a steady drop is what is checked.
     expect(tail).toBeLessThan(first - 0.1);
     x.dispose();

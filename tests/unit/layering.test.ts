@@ -1,5 +1,5 @@
 /**
- * The import rules of shared/DESIGN.md, enforced by reading every source file's imports
+ * The import rules of docs/ARCHITECTURE.md §2, enforced by reading every source file's imports
  * (VS Code fails its build the same way).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -93,7 +93,7 @@ const rules: Rule[] = [
   },
 ];
 
-describe('layering (shared/DESIGN.md)', () => {
+describe('layering (docs/ARCHITECTURE.md §2)', () => {
   const all = [...files('engine'), ...files('renderer'), ...files('electron')];
   it('finds the source files', () => {
     expect(all.length).toBeGreaterThan(10);

@@ -1,4 +1,4 @@
-/** Builders of positions, latents and attention blocks (spec §1.2–§1.7, §1.9). */
+/** Builders of positions, latents and attention blocks (docs/ARCHITECTURE.md §A.2–§A.7, §A.9). */
 import { FourierPosition, TrainableArray } from '../../layers/perceiverLayers.js';
 import { TrainablePositionEncoding } from '../../layers/ioLayers.js';
 import { crossDims } from '../../kinds/crossAttention.js';

@@ -1,4 +1,4 @@
-/** Builders of heads and postprocessors (spec §1.10). */
+/** Builders of heads and postprocessors (docs/ARCHITECTURE.md §A.10). */
 import * as tf from '@tensorflow/tfjs';
 import { ProjectionHead } from '../../layers/perceiverLayers.js';
 import { ScaleReshape, SliceTokens, TiedEmbeddingLogits } from '../../layers/headLayers.js';

@@ -1,4 +1,4 @@
-/** Builders of inputs and preprocessing (spec §1.1, §1.11). */
+/** Builders of inputs and preprocessing (docs/ARCHITECTURE.md §A.1, §A.11). */
 import * as tf from '@tensorflow/tfjs';
 import { SpaceToDepth } from '../../layers/perceiverLayers.js';
 import { MultimodalPad, PixelNeighbourhood, StridedSubsample, TabularTokens, TokenEmbedding } from '../../layers/ioLayers.js';

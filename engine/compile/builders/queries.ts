@@ -1,4 +1,4 @@
-/** Builders of output queries (spec §1.8). */
+/** Builders of output queries (docs/ARCHITECTURE.md §A.8). */
 import * as tf from '@tensorflow/tfjs';
 import { TrainableArray } from '../../layers/perceiverLayers.js';
 import { FourierQueryArray } from '../../layers/ioLayers.js';
