@@ -69,6 +69,9 @@ Usage:
                            [--top-k K] [--json] [--graph TEMPLATE.json]
       Run a model folder (train --save-model, import-hf) or a checkpoint folder on new input
       (images, text, CSV rows, .npy); top-k classes or an .npz. predict --help for details.
+  perceiver-studio import-weights <package-dir> [weights.safetensors] --out <model-dir> [--force] [--json]
+      Weights trained by an exported PyTorch package (checkpoints/weights.safetensors, the best
+      epoch's) back into a model folder for the app and predict. import-weights --help for details.
   perceiver-studio import-hf <folder> --out <model-dir> [--force] [--memory-limit GiB] [--json]
       A downloaded Hugging Face Perceiver checkpoint as a model folder. import-hf --help for details.
   perceiver-studio --help | --version | <command> --help
@@ -196,6 +199,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: { min: 1, max: Infinity, what: 'a model folder (or checkpoint folder) and input files' },
     run: async (args, out) => (await import('./predict.js')).predictCommand(args.rest, out),
     help: async () => (await import('./predict.js')).PREDICT_HELP,
+  },
+  'import-weights': {
+    options: { '--out': 'string', '--force': 'boolean', '--json': 'boolean' },
+    positionals: { min: 1, max: 2, what: 'an exported PyTorch package folder (or graph.json / template) and optionally its weights.safetensors' },
+    run: async (args, out) => (await import('./importWeights.js')).importWeightsCommand(args, out),
+    help: async () => (await import('./importWeights.js')).IMPORT_WEIGHTS_HELP,
   },
   'import-hf': {
     options: { '--out': 'string', '--force': 'boolean', '--memory-limit': 'string', '--json': 'boolean' },
