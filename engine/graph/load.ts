@@ -1,10 +1,12 @@
 /**
  * Loading a template: size check → JSON parse (refusing prototype-polluting keys) → migrate to
- * the current schema version → validate. Never trust a file because it is local.
+ * the current schema version → validate → per-kind params migrations → params against each
+ * kind's schema. Never trust a file because it is local.
  */
 import { graphDocSchema, LIMITS, SCHEMA_VERSION, type GraphDoc } from './schema.js';
 import { migrations } from './migrations.js';
 import { getKind } from '../kinds/registry.js';
+import type { KindDefinition } from '../kinds/types.js';
 
 export class TemplateError extends Error {
   constructor(
@@ -166,22 +168,84 @@ export function checkKinds(doc: GraphDoc): void {
   });
 }
 
+type KindLookup = (kind: string) => Pick<KindDefinition, 'kind' | 'title' | 'version' | 'migrations'> | undefined;
+
+/**
+ * Per-kind migrations: a node whose `kindVersion` (absent: 1) is below its kind's `version` gets
+ * its params upgraded by the kind's `migrations[v]`, step by step, and is stamped with the
+ * current version. Unknown kinds are left for checkKinds. A node newer than this app, or a
+ * missing or failing step, is refused naming the node (in lenient mode such a node is kept as
+ * it is, and the analyser reports its params).
+ */
+export function migrateKindParams(doc: GraphDoc, options: LoadOptions = {}, lookup: KindLookup = getKind): GraphDoc {
+  let changed = false;
+  const nodes = doc.nodes.map((n, i) => {
+    const kind = lookup(n.kind);
+    if (!kind) return n;
+    const from = n.kindVersion ?? 1;
+    const where = `nodes[${i}] (node "${n.id}")`;
+    try {
+      if (from > kind.version) {
+        throw new TemplateError(
+          `Invalid template at ${where}: it was saved for version ${from} of ${kind.title}, newer than this app understands (${kind.version}); update Perceiver Studio to open it.`,
+          `nodes.${i}.kindVersion`,
+        );
+      }
+      if (from === kind.version) return n;
+      let params: Record<string, unknown> = n.params;
+      for (let v = from; v < kind.version; v++) {
+        const step = kind.migrations?.[v];
+        if (!step) throw new TemplateError(`Invalid template at ${where}: ${kind.title} has no migration from version ${v} to ${v + 1}.`, `nodes.${i}.kindVersion`);
+        try {
+          params = step(JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
+        } catch (err) {
+          throw new TemplateError(`Invalid template at ${where}: upgrading its ${kind.title} params from version ${v} failed: ${(err as Error).message}`, `nodes.${i}.params`);
+        }
+        if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+          throw new TemplateError(`Invalid template at ${where}: upgrading its ${kind.title} params from version ${v} gave no params object.`, `nodes.${i}.params`);
+        }
+      }
+      changed = true;
+      return { ...n, params, kindVersion: kind.version };
+    } catch (err) {
+      if (options.lenient) return n;
+      throw err;
+    }
+  });
+  return changed ? { ...doc, nodes } : doc;
+}
+
+/**
+ * Nodes of kinds past version 1 carry their `kindVersion` in the file (a node made in memory is
+ * of the current version), so a later release knows which migrations its params need.
+ */
+function stampKindVersions(doc: GraphDoc): GraphDoc {
+  let changed = false;
+  const nodes = doc.nodes.map((n) => {
+    const kind = getKind(n.kind);
+    if (!kind || kind.version <= 1 || n.kindVersion !== undefined) return n;
+    changed = true;
+    return { ...n, kindVersion: kind.version };
+  });
+  return changed ? { ...doc, nodes } : doc;
+}
+
 export interface LoadOptions {
   /** Keep nodes of unknown kinds or with invalid params (the editor shows them as errors). */
   lenient?: boolean;
 }
 
-/** parse → migrate → validate. `what` names the file in messages. */
+/** parse → migrate the document → validate → migrate each node's params → check them. `what` names the file in messages. */
 export function loadGraphDoc(text: string, what = 'The template', options: LoadOptions = {}): GraphDoc {
   if (text.length > LIMITS.maxFileBytes) {
     throw new TemplateError(`${what} is ${(text.length / 1e6).toFixed(1)} MB; templates are limited to ${LIMITS.maxFileBytes / 1e6} MB.`);
   }
-  const doc = validateDoc(migrate(safeJsonParse(text, what)));
+  const doc = migrateKindParams(validateDoc(migrate(safeJsonParse(text, what))), options);
   if (!options.lenient) checkKinds(doc);
   return doc;
 }
 
 /** Stable serialisation used for saving (2-space JSON, trailing newline). */
 export function serializeGraphDoc(doc: GraphDoc): string {
-  return JSON.stringify(doc, null, 2) + '\n';
+  return JSON.stringify(stampKindVersions(doc), null, 2) + '\n';
 }

@@ -33,6 +33,11 @@ export const nodeSchema = z
     label: z.string().max(200).optional(),
     /** Group (block) the node belongs to, if any. */
     group: id.optional(),
+    /**
+     * Version of the node's kind its params were written for (absent: version 1). Loading runs
+     * the kind's `migrations` up to its current `version` (load.ts migrateKindParams).
+     */
+    kindVersion: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();
 

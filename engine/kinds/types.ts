@@ -66,6 +66,7 @@ export interface ModelInputSpec {
 
 export interface KindDefinition<P extends Record<string, unknown> = Record<string, unknown>> {
   kind: string;
+  /** Version of this kind's params format, from 1; saved on nodes as `kindVersion` when above 1. */
   version: number;
   category: Category;
   title: string;
@@ -93,7 +94,12 @@ export interface KindDefinition<P extends Record<string, unknown> = Record<strin
    * what the model is fed; without it the fed tensor is the node's `out` shape, float32.
    */
   modelInput?(params: P): ModelInputSpec;
-  /** Weight-sharing groups: nodes with the same `shareGroup` param value reuse one set of weights. */
+  /**
+   * Upgrades of saved params: `migrations[v]` turns params written for version v of this kind
+   * into version v + 1 (e.g. renames a parameter). Bump `version` and add the step whenever a
+   * change would make old files invalid; loading runs the steps from a node's `kindVersion`
+   * (absent: 1) up to `version` (engine/graph/load.ts migrateKindParams).
+   */
   migrations?: Record<number, (params: Record<string, unknown>) => Record<string, unknown>>;
   /** Non-fatal advice for legal but suspicious choices. */
   warnings?(params: P, inputs: Record<string, Shape | undefined>, outputs: Record<string, Shape>, cost: Cost): string[];
