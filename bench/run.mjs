@@ -97,6 +97,47 @@ await section('training', async () => {
   }
 });
 
+// ---- the exported PyTorch package: train.py's examples/s beside the engine's, same template ----
+// The default template (templates/mnist-perceiver-io.json, as the tfjs workers build it) exported
+// with the built CLI, trained by its own train.py (DataLoader, AdamW, the template's schedule) on
+// the exported digits, one process, 1 thread, the engine's batch; the figure is the training
+// loop's examples/s for the epoch (data loading included, evaluation not). The engine's figure is
+// the compiled tfjs step of the training section (or measured here when that section is skipped).
+await section('exportedTrainPy', async () => {
+  if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found`);
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-trainpy-'));
+  try {
+    let engine = results.examplesPerSecond?.compiled;
+    let batch;
+    const w = tfjsWorker(root, 'compiled');
+    try {
+      const info = await w.info;
+      batch = info.batch;
+      if (!engine) engine = +((batch * 1000) / median((await interleave([w], { rounds: ROUNDS, steps: [STEPS] }))[0])).toFixed(1);
+    } finally {
+      await w.quit();
+    }
+    const ex = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'export', 'templates/mnist-perceiver-io.json', '--format', 'pytorch', '--out', join(dir, 'pkg')], { cwd: root, encoding: 'utf8' });
+    if (ex.status !== 0) throw new Error(`export failed: ${ex.stderr || ex.stdout}`);
+    const steps = quick ? 30 : 80;
+    const r = spawnSync(PYTHON, ['train.py', '--device', 'cpu', '--threads', '1', '--epochs', '1', '--batch-size', String(batch), '--subset', String(batch * steps), '--json', '--log-every', '1000', '--checkpoint-dir', join(dir, 'ck')], {
+      cwd: join(dir, 'pkg'),
+      encoding: 'utf8',
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
+    if (r.status !== 0) throw new Error(`train.py failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+    const recs = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const epoch = recs.find((x) => x.event === 'epoch');
+    const start = recs.find((x) => x.event === 'start');
+    results.exportedTrainPy = { examplesPerSecond: +epoch.examples_per_s.toFixed(1), engineExamplesPerSecond: engine, vsEngine: +(epoch.examples_per_s / engine).toFixed(2), batch, steps, threads: 1, torch: start.torch, params: start.params };
+    log(`  exported train.py ${epoch.examples_per_s.toFixed(0)} examples/s vs the engine's compiled step ${engine} examples/s (batch ${batch}, 1 thread)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 // ---- our kernels: the same compiled step with engine/kernels vs on tfjs' stock kernels ----
 await section('kernels', async () => {
   const workers = ['own', 'stock'].map((k) => tfjsWorker(root, 'compiled', ['--kernels', k]));

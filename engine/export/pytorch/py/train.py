@@ -96,6 +96,7 @@ def parse_args(cfg, argv=None):
     p.add_argument("--lr", type=float, default=t["learningRate"])
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"], help="auto: bf16 on GPUs that support it, else fp16 with a GradScaler; fp32 on CPU")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads per process (default: the cores shared among this machine's processes)")
     p.add_argument("--workers", type=int, default=-1, help="DataLoader worker processes per rank (default: 4 on GPU, 0 on CPU)")
     p.add_argument("--prefetch", type=int, default=2, help="batches each worker reads ahead")
     p.add_argument("--subset", type=int, default=0, help="train on only the first N training examples (quick checks)")
@@ -139,7 +140,7 @@ class Run:
             self.device = torch.device("cpu")
             # Share the cores between the processes on this machine instead of oversubscribing.
             local = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
-            torch.set_num_threads(max(1, (os.cpu_count() or 1) // local))
+            torch.set_num_threads(args.threads or max(1, (os.cpu_count() or 1) // local))
         self.backend = "nccl" if want_cuda else "gloo"
         if self.world > 1:
             dist.init_process_group(self.backend)
