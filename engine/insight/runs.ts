@@ -4,15 +4,7 @@
  */
 import type { GraphDoc, TrainingSettings } from '../graph/schema.js';
 import type { EpochDiagnostics } from './diagnostics.js';
-
-export interface RunEpoch {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  seconds: number;
-}
+import type { EpochEvent } from '../train/train.js';
 
 export interface RunRecord {
   id: string;
@@ -28,7 +20,8 @@ export interface RunRecord {
   backend: string;
   totalParams: number;
   flopsPerExample: number;
-  epochs: RunEpoch[];
+  /** Per-epoch metrics, as train() reported them. */
+  epochs: EpochEvent[];
   testAccuracy: number | null;
   testLoss: number | null;
   seconds: number | null;

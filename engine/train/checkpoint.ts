@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingSettings } from '../graph/schema.js';
+import type { EpochEvent } from './train.js';
 
 export const CHECKPOINT_FORMAT = 'perceiver-studio-checkpoint';
 
@@ -15,15 +16,6 @@ export interface TensorEntry {
   /** Offset and length in floats within the checkpoint buffer. */
   offset: number;
   length: number;
-}
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number | null;
-  valAccuracy: number | null;
-  seconds: number;
 }
 
 export interface CheckpointManifest {
@@ -37,7 +29,8 @@ export interface CheckpointManifest {
   optimizerIterations: number;
   weights: TensorEntry[];
   optimizer: TensorEntry[];
-  history: EpochRecord[];
+  /** The epochs so far, as train() reported them. */
+  history: EpochEvent[];
   earlyStopping: { bestValLoss: number | null; epochsSinceBest: number };
   /**
    * A run stopped inside epoch `epoch + 1` (Ctrl-C in the CLI): the batches of that epoch already
@@ -81,7 +74,7 @@ async function pack(list: Named[], into: Float32Array[], offset: { v: number }):
 export async function captureCheckpoint(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
-  state: { epoch: number; step: number; settings: TrainingSettings; history: EpochRecord[]; bestValLoss: number; epochsSinceBest: number; partialEpoch?: PartialEpoch },
+  state: { epoch: number; step: number; settings: TrainingSettings; history: EpochEvent[]; bestValLoss: number; epochsSinceBest: number; partialEpoch?: PartialEpoch },
 ): Promise<Checkpoint> {
   const chunks: Float32Array[] = [];
   const offset = { v: 0 };
