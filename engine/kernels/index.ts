@@ -60,6 +60,8 @@ interface GemmExports {
   relaxed(): number;
   layerNormForward(x: number, gamma: number, beta: number, y: number, xhat: number, inv: number, R: number, D: number, eps: number): void;
   layerNormBackward(dy: number, xhat: number, inv: number, gamma: number, dx: number, dgamma: number, dbeta: number, R: number, D: number): void;
+  geluTanhForward(x: number, y: number, s: number, n: number): void;
+  geluTanhBackward(dy: number, x: number, s: number, dx: number, n: number): void;
 }
 
 export type KernelVariant = 'relaxed' | 'simd';
@@ -184,7 +186,7 @@ function attach(backend: object): Attachment {
   const mod = new WebAssembly.Module(useRelaxed ? relaxedBytes! : simdBytes);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   const k = inst.exports as unknown as GemmExports;
-  for (const f of ['gemm', 'workFloats', 'layerNormForward', 'layerNormBackward'] as const) if (typeof k[f] !== 'function') throw new Error(`the kernel module lacks ${f}`);
+  for (const f of ['gemm', 'workFloats', 'layerNormForward', 'layerNormBackward', 'geluTanhForward', 'geluTanhBackward'] as const) if (typeof k[f] !== 'function') throw new Error(`the kernel module lacks ${f}`);
   const malloc = wasm!._malloc.bind(wasm);
   const free = wasm!._free.bind(wasm);
   const a = new Attachment(be, k, malloc, free);
@@ -459,4 +461,47 @@ export function layerNormForwardOwn(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.T
 /** [dx [R, D], dgamma [D], dbeta [D]] for layerNormForwardOwn's outputs. */
 export function layerNormBackwardOwn(dy: tf.Tensor2D, xhat: tf.Tensor2D, inv: tf.Tensor2D, gamma: tf.Tensor): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
   return tf.engine().runKernel(LN_GRAD, { dy, xhat, inv, gamma }, {}) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+}
+
+// ---------------------------------------------------------------- fused tanh-GELU
+
+const GELU = 'PerceiverGeluTanh';
+const GELU_GRAD = 'PerceiverGeluTanhGrad';
+
+/** x → y = x·σ(2u), s = σ(2u) (same shape). */
+tf.registerKernel({
+  kernelName: GELU,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const at = attached(backend as object);
+    const y = at.be.makeOutput(x.shape.slice(), 'float32');
+    const s = at.be.makeOutput(x.shape.slice(), 'float32');
+    at.k.geluTanhForward(at.offset(x), at.offset(y), at.offset(s), x.shape.reduce((a, b) => a * b, 1));
+    status.ownCalls++;
+    return [y, s];
+  },
+});
+
+/** dy, x, s → dx. */
+tf.registerKernel({
+  kernelName: GELU_GRAD,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { dy, x, s } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; s: tf.TensorInfo };
+    const at = attached(backend as object);
+    const dx = at.be.makeOutput(x.shape.slice(), 'float32');
+    at.k.geluTanhBackward(at.offset(dy), at.offset(x), at.offset(s), at.offset(dx), x.shape.reduce((a, b) => a * b, 1));
+    status.ownCalls++;
+    return dx;
+  },
+});
+
+/** tanh-GELU forward with our kernel (only while ownKernelsActive()): [y, s = σ(2u)]. */
+export function geluTanhForwardOwn(x: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(GELU, { x }, {}) as unknown as [tf.Tensor, tf.Tensor];
+}
+/** Its backward: dy·(s + x·s(1 − s)·u'). */
+export function geluTanhBackwardOwn(dy: tf.Tensor, x: tf.Tensor, s: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(GELU_GRAD, { dy, x, s }, {}) as unknown as tf.Tensor;
 }

@@ -72,3 +72,41 @@ describe('fused LayerNorm kernel (own kernels)', () => {
     });
   }
 });
+
+describe('fused tanh-GELU kernel (own kernels)', () => {
+  it('forward and gradient match a float64 reference and the tfjs formulation (odd size, large |x|)', async () => {
+    const { gelu } = await import('../layers/ops.js');
+    const n = 4099;
+    const xv = new Float32Array(n).map((_, i) => (i === 0 ? -30 : i === 1 ? 30 : Math.sin(i * 12.9898) * 6));
+    const wv = new Float32Array(n).map((_, i) => Math.cos(i * 7.1));
+    const refY = new Float64Array(n), refD = new Float64Array(n);
+    const c = Math.sqrt(2 / Math.PI);
+    for (let i = 0; i < n; i++) {
+      const x = xv[i]!;
+      const u = c * (x + 0.044715 * x ** 3);
+      const t = Math.tanh(u);
+      refY[i] = 0.5 * x * (1 + t);
+      refD[i] = wv[i]! * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x));
+    }
+    const before = tf.memory().numTensors;
+    const run = (own: boolean) => {
+      setOwnKernelsAllowed(own);
+      return tf.tidy(() => {
+        const x = tf.tensor1d(xv), w = tf.tensor1d(wv);
+        const calls = ownKernelsStatus().ownCalls;
+        const y = gelu(x, 'tanh');
+        if (own) expect(ownKernelsStatus().ownCalls).toBe(calls + 1);
+        const [dx] = tf.grads((xx: tf.Tensor) => tf.sum(tf.mul(gelu(xx, 'tanh'), w)))([x]);
+        return [y.dataSync() as Float32Array, dx!.dataSync() as Float32Array];
+      });
+    };
+    const own = run(true);
+    const theirs = run(false);
+    setOwnKernelsAllowed(true);
+    expect(close(own[0]!, refY, 2e-6)).toBe(true);
+    expect(close(own[1]!, refD, 2e-6)).toBe(true);
+    expect(close(own[0]!, theirs[0]!, 1e-5)).toBe(true);
+    expect(close(own[1]!, theirs[1]!, 1e-5)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

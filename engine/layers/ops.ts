@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { splitLastAxis, useZeroCopyIdentity } from './wasmKernels.js';
-import { layerNormBackwardOwn, layerNormForwardOwn, ownKernelsActive, useOwnKernels } from '../kernels/index.js';
+import { geluTanhBackwardOwn, geluTanhForwardOwn, layerNormBackwardOwn, layerNormForwardOwn, ownKernelsActive, useOwnKernels } from '../kernels/index.js';
 
 export type Formulation = 'tuned' | 'stock';
 let formulation: Formulation = 'tuned';
@@ -189,6 +189,12 @@ const C2 = 2 * SQRT_2_OVER_PI;
  * function: 0.5(1 + tanh(u)) = σ(2u)). Backward: σ + x·σ(1−σ)·2u'.
  */
 const geluTanhTuned = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  if (ownKernelsActive() && x.dtype === 'float32') {
+    // One fused kernel each way (engine/kernels/assembly/gelu.ts) instead of 6 / 8.
+    const [y, s] = geluTanhForwardOwn(x);
+    save([x, s]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => geluTanhBackwardOwn(dy, saved[0]!, saved[1]!) };
+  }
   const x2 = tf.square(x);
   const s = tf.sigmoid(tf.mul(x, tf.add(tf.mul(x2, C2 * GELU_A), C2)));
   save([x, x2, s]);
