@@ -128,8 +128,8 @@ describe('import-hf + predict on the HF fixtures', () => {
     writeFileSync(pngFile, PNG.sync.write(png));
     const learned = join(tmp, 'files-learned');
     expect(await importHfCommand([join(fixtures, 'PerceiverForImageClassificationLearned'), '--out', learned], capture().out)).toBe(0);
-    // The same pixel values by hand: PerceiverImageProcessor at the model's 8×8 input.
-    const pv = perceiverImageProcessor({ shape: [h, w, 3], data: Uint8Array.from(img.data) }, { size: 8 });
+    // The same pixel values by hand: PerceiverImageProcessor (224/256 crop) resized to the model's 8×8 input.
+    const pv = perceiverImageProcessor({ shape: [h, w, 3], data: Uint8Array.from(img.data) }, { outputSize: 8 });
     writeFileSync(join(tmp, 'pv.npy'), npy({ shape: pv.shape, data: pv.data }));
     const a = capture();
     expect(await predictCommand([learned, pngFile, '--out', join(tmp, 'a.npz'), '--top-k', '1'], a.out), a.errs.join()).toBe(0);

@@ -47,8 +47,9 @@ export const PREDICT_HELP = `perceiver-studio predict <model-dir|checkpoint-dir>
     (NCHW), inputs=patches.npy ([B, 2, 27, H, W], optical flow), or image=, audio=, label=,
     subsampled_output_points_image=, subsampled_output_points_audio= (multimodal).
     They also take ordinary files, preprocessed as HF does: PNG/JPEG images for the image
-    classifiers (PerceiverImageProcessor: centre crop, bicubic resize, ImageNet mean/std, using
-    the folder's preprocessor_config.json when it came with one), text files for the MaskedLM
+    classifiers (PerceiverImageProcessor: centre crop of size/crop_size = 224/256 of the short
+    side, bicubic resize to the model's input size, ImageNet mean/std, using the folder's
+    preprocessor_config.json when it came with one), text files for the MaskedLM
     (byte tokenizer, [CLS] … [SEP], padded; "_" marks a byte to fill), two frames for the flow
     model (resized to train_size, scaled to [-1, 1], 3×3 patches).
     Prints top-k classes (--top-k, default 5; class names from model-info.json), or the
@@ -135,16 +136,24 @@ export function hfArraysFromFiles(loaded: LoadedModel, files: string[]): { array
     const bad = files.find((f) => !IMAGE_FILE.test(f));
     if (bad) throw new PredictError(`${bad}: a ${hfClass} takes PNG/JPEG images (or --input inputs=PIXELS.npy, NCHW)`);
     const pp = ((loaded.info.preprocessing?.preprocessor_config ?? {}) as Record<string, unknown>);
+    // The processor's size/crop_size set the crop fraction; the model's input sets the resize target
+    // (they differ for a model built with another image_size than the processor's 224).
     const size = (node('image').height as number) ?? 224;
+    const width = (node('image').width as number) ?? size;
     const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
     const sizeOf = (v: unknown) => (typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined);
     const list = (v: unknown) => (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
-    const chunks = files.map((f) =>
-      perceiverImageProcessor(rgbOf(f), { size, cropSize: sizeOf(pp.crop_size), mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) }).data,
-    );
-    const data = new Float32Array(chunks.length * 3 * size * size);
+    const chunks = files.map((f) => {
+      const img = rgbOf(f);
+      try {
+        return perceiverImageProcessor(img, { size: sizeOf(pp.size), cropSize: sizeOf(pp.crop_size), outputSize: [size, width], mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) }).data;
+      } catch (err) {
+        throw new PredictError(`${f}: ${(err as Error).message}`);
+      }
+    });
+    const data = new Float32Array(chunks.length * 3 * size * width);
     chunks.forEach((c, i) => data.set(c, i * c.length));
-    return { arrays: new Map([['inputs', { shape: [files.length, 3, size, size], data }]]), examples: names };
+    return { arrays: new Map([['inputs', { shape: [files.length, 3, size, width], data }]]), examples: names };
   }
   if (hfClass === 'PerceiverForMaskedLM') {
     const bad = files.find((f) => !TEXT_FILE.test(f));

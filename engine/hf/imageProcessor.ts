@@ -2,10 +2,13 @@
  * HF PerceiverImageProcessor (default settings, as shipped with the vision checkpoints) and the
  * optical-flow model's 3×3 patch extraction. Browser-safe, plain arrays.
  *
- * Image: centre crop to a square of side (224/256)·min(H, W) → PIL bicubic resize of the uint8
- * image to 224×224 (PIL's separable fixed-point filter: horizontal pass, then vertical, each
- * rounded and clipped to uint8) → ×1/255 → (x − mean)/std with the ImageNet mean/std →
- * channels first [1, 3, 224, 224]. float32 arithmetic where HF uses float32.
+ * Image: centre crop to a square of side (size/crop_size)·min(H, W) = (224/256)·min(H, W) →
+ * PIL bicubic resize of the uint8 image to the model's input side (224 for the released
+ * checkpoints; PIL's separable fixed-point filter: horizontal pass, then vertical, each rounded
+ * and clipped to uint8) → ×1/255 → (x − mean)/std with the ImageNet mean/std → channels first
+ * [1, 3, S, S]. float32 arithmetic where HF uses float32. The crop fraction is the processor's
+ * (its `size` over its `crop_size`); the resize target is the model's input, which differs from
+ * the processor's `size` for a model built with another image_size (the 8×8 test fixtures).
  */
 
 export interface HwcImage {
@@ -22,8 +25,12 @@ export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
 
 export interface PerceiverImageProcessorOptions {
+  /** The processor's crop_size (default 256): with `size` it sets the crop fraction size/cropSize. */
   cropSize?: number;
+  /** The processor's size (default 224): the resize target unless `outputSize` is given. */
   size?: number;
+  /** The side to resize to: the model's input (height, width) when it differs from the processor's `size`. */
+  outputSize?: number | readonly [number, number];
   mean?: readonly number[];
   std?: readonly number[];
   rescaleFactor?: number;
@@ -49,6 +56,7 @@ export function perceiverCenterCrop(img: HwcImage, opts: { cropSize?: number; si
   const x1 = Math.min(w, Math.trunc(left + side));
   const oh = y1 - y0;
   const ow = x1 - x0;
+  if (oh < 1 || ow < 1) throw new Error(`the image (${w}×${h}) is too small for the image processor's centre crop (${side.toFixed(2)} px a side); give an image at least 2 px on its short side`);
   const out = new Uint8Array(oh * ow * c);
   for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) for (let k = 0; k < c; k++) out[(y * ow + x) * c + k] = Number(img.data[((y + y0) * w + x + x0) * c + k]);
   return { shape: [oh, ow, c], data: out };
@@ -142,28 +150,34 @@ export function pilBicubicResize(img: HwcImage, outH: number, outW: number): { s
   return { shape: [outH, cw, c], data: out };
 }
 
-/** The whole PerceiverImageProcessor: uint8 RGB [H, W, 3] → pixel_values float32 [1, 3, 224, 224]. */
+/** The whole PerceiverImageProcessor: uint8 RGB [H, W, 3] → pixel_values float32 [1, 3, OH, OW] ([1, 3, 224, 224] by default). */
 export function perceiverImageProcessor(img: HwcImage, opts: PerceiverImageProcessorOptions = {}): FloatArray {
   const [, , c] = checkImage(img);
   if (c !== 3) throw new Error(`the Perceiver image processor takes RGB images (3 channels), got ${c}`);
   const size = opts.size ?? 224;
-  const cropped = perceiverCenterCrop(img, { cropSize: opts.cropSize ?? 256, size });
-  const resized = pilBicubicResize(cropped, size, size);
+  const cropSize = opts.cropSize ?? 256;
+  if (!(size > 0) || !(cropSize > 0)) throw new Error(`the image processor's size (${size}) and crop_size (${cropSize}) must be positive`);
+  const o = opts.outputSize ?? size;
+  const [oh, ow] = typeof o === 'number' ? [o, o] : o;
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) throw new Error(`the image processor's output size must be whole pixels ≥ 1 (got ${oh}×${ow})`);
+  const cropped = perceiverCenterCrop(img, { cropSize, size });
+  const resized = pilBicubicResize(cropped, oh, ow);
   const mean = opts.mean ?? IMAGENET_MEAN;
   const std = opts.std ?? IMAGENET_STD;
   const f = Math.fround;
   const scale = opts.rescaleFactor ?? 1 / 255;
-  const out = new Float32Array(3 * size * size);
+  const n = oh * ow;
+  const out = new Float32Array(3 * n);
   for (let k = 0; k < 3; k++) {
     const m = f(mean[k]!);
     const s = f(std[k]!);
-    for (let i = 0; i < size * size; i++) {
+    for (let i = 0; i < n; i++) {
       // HF: rescale in float64 then to float32; normalise in float32.
       const x = f(resized.data[i * 3 + k]! * scale);
-      out[k * size * size + i] = f(f(x - m) / s);
+      out[k * n + i] = f(f(x - m) / s);
     }
   }
-  return { shape: [1, 3, size, size], data: out };
+  return { shape: [1, 3, oh, ow], data: out };
 }
 
 /**

@@ -38,7 +38,8 @@ const MAX_MAP_VALUES = 4_000_000;
 
 /** Hugging Face image classifiers take their own preprocessing (centre crop, PIL bicubic, mean/std). */
 interface HfImage {
-  size: number;
+  /** The processor's size and crop_size (their ratio is the crop fraction); the resize target is the model's input. */
+  size?: number;
   cropSize?: number;
   mean?: number[];
   std?: number[];
@@ -198,7 +199,12 @@ function rgbOf(data: Uint8Array, channels: number, width: number, height: number
 /** HF's PerceiverImageProcessor (engine/hf) → [1, 3, S, S] channels first → the studio input's [S, S, 3]. */
 function hfImageToInput(img: HwcImage, pp: HfImage, shape: number[]): Float32Array {
   if (shape.length !== 3 || shape[2] !== 3) throw new TryInputError(`this Hugging Face image model's input takes [${shape.join(', ')}], not an RGB image`);
-  const chw = perceiverImageProcessor(img, { size: pp.size, cropSize: pp.cropSize, mean: pp.mean, std: pp.std, rescaleFactor: pp.rescaleFactor });
+  let chw;
+  try {
+    chw = perceiverImageProcessor(img, { size: pp.size, cropSize: pp.cropSize, outputSize: [shape[0]!, shape[1]!], mean: pp.mean, std: pp.std, rescaleFactor: pp.rescaleFactor });
+  } catch (err) {
+    throw new TryInputError((err as Error).message);
+  }
   const [, , h, w] = chw.shape as [number, number, number, number];
   if (h !== shape[0] || w !== shape[1]) throw new TryInputError(`the image processor made ${h}×${w} but the input "${shape.join('×')}" differs`);
   const out = new Float32Array(h * w * 3);
@@ -410,13 +416,12 @@ function modelInfoOf(raw: unknown, where: string): { classNames: string[]; norma
 }
 
 /** HF image classifier preprocessing options from the folder's preprocessor_config (as `predict` reads them). */
-function hfImageOptions(pre: Record<string, unknown>, doc: GraphDoc, inputNode: string): HfImage {
+function hfImageOptions(pre: Record<string, unknown>): HfImage {
   const pp = (pre.preprocessor_config ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const sizeOf = (v: unknown) => (typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined);
   const list = (v: unknown) => (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
-  const size = num(doc.nodes.find((x) => x.id === inputNode)?.params.height) ?? 224;
-  return { size, cropSize: sizeOf(pp.crop_size), mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) };
+  return { size: sizeOf(pp.size), cropSize: sizeOf(pp.crop_size), mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) };
 }
 
 async function useModelFolder(msg: Extract<ToWorkerTry, { type: 'tryUseModelFolder' }>): Promise<void> {
@@ -458,8 +463,7 @@ async function useModelFolder(msg: Extract<ToWorkerTry, { type: 'tryUseModelFold
     model.dispose();
     throw err;
   }
-  const firstInput = analysis.inputSpecs[0]?.nodeId ?? '';
-  const hfImage = info.hf?.class.startsWith('PerceiverForImageClassification') ? hfImageOptions(info.hf.preprocessing, doc, firstInput) : undefined;
+  const hfImage = info.hf?.class.startsWith('PerceiverForImageClassification') ? hfImageOptions(info.hf.preprocessing) : undefined;
   const hfText = info.hf?.class === 'PerceiverForMaskedLM';
   replaceLoaded({
     source: 'imported',
@@ -502,7 +506,7 @@ function setWeights(msg: Extract<ToWorkerTry, { type: 'trySetWeights' }>): void 
     featureNames: msg.featureNames ?? [],
     normalization: msg.normalization ?? null,
     training: false,
-    hfImage: hfClass?.startsWith('PerceiverForImageClassification') ? hfImageOptions({}, msg.doc, analysis.inputSpecs[0]?.nodeId ?? '') : undefined,
+    hfImage: hfClass?.startsWith('PerceiverForImageClassification') ? hfImageOptions({}) : undefined,
     hfText: hfClass === 'PerceiverForMaskedLM',
   });
 }
@@ -525,7 +529,7 @@ function importedWeightsFor(doc: GraphDoc): Current | null {
   }
   fromImport?.current.model.dispose();
   const cls = imp.summary.hfClass;
-  const hfImage = cls.startsWith('PerceiverForImageClassification') ? hfImageOptions({}, imp.doc, analysis.inputSpecs[0]?.nodeId ?? '') : undefined;
+  const hfImage = cls.startsWith('PerceiverForImageClassification') ? hfImageOptions({}) : undefined;
   const current: Current = {
     source: 'imported',
     label: `imported ${cls} (${imp.summary.folder})`,
