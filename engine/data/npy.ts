@@ -7,6 +7,7 @@
 import { DataError } from './errors.js';
 import { platformInflateRaw, type InflateRaw } from './platform.js';
 import { readZip } from './zip.js';
+import { f16ToF32 } from './float16.js';
 
 export interface NpyArray {
   shape: number[];
@@ -47,14 +48,6 @@ export function parseNpyHeader(header: string, file?: string): { dtype: string; 
   return { dtype: descr[1]!, fortran: fortran[1] === 'True', shape: dims };
 }
 
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new DataError('not a NumPy .npy file (the magic bytes \\x93NUMPY are missing)', { file });
@@ -116,7 +109,7 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
       read = (o) => Number(view.getBigInt64(o, little));
       break;
     case 'f2':
-      read = (o) => halfToFloat(view.getUint16(o, little));
+      read = (o) => f16ToF32(view.getUint16(o, little));
       break;
     case 'f4':
       read = (o) => view.getFloat32(o, little);

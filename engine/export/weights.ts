@@ -9,6 +9,7 @@
  * and the layer itself maps to a module path given by the node's emitter.
  */
 import { fromUtf8, utf8 } from './utf8.js';
+import { bf16ToF32, f16ToF32 } from '../data/float16.js';
 import type { WeightModule } from './pytorch/emitters.js';
 
 export interface NamedArray {
@@ -206,16 +207,3 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors file'): {
   return { arrays, metadata };
 }
 
-function bf16ToF32(h: number): number {
-  const b = new DataView(new ArrayBuffer(4));
-  b.setUint32(0, h << 16);
-  return b.getFloat32(0);
-}
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}

@@ -13,6 +13,7 @@
  * tensor's bytes.
  */
 import { fromUtf8, utf8 } from '../export/utf8.js';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../data/float16.js';
 
 export class SafetensorsError extends Error {
   constructor(message: string) {
@@ -137,19 +138,6 @@ export function parseSafetensorsHeader(
   return { entries, metadata, dataStart };
 }
 
-function bf16ToF32(h: number, scratch: DataView): number {
-  scratch.setUint32(0, h << 16, false);
-  return scratch.getFloat32(0, false);
-}
-function f16ToF32(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
 /**
  * Decode one tensor. `bytes` is either the whole file (entry offsets are absolute) or exactly the
  * entry's own bytes (length end − begin), as a streaming reader would pass.
@@ -177,8 +165,7 @@ export function decodeTensor(entry: SafetensorsEntry, bytes: Uint8Array): HfTens
     return { dtype: 'I64', shape: [...entry.shape], data };
   }
   const data = new Float32Array(count);
-  const scratch = new DataView(new ArrayBuffer(4));
-  if (entry.dtype === 'BF16') for (let i = 0; i < count; i++) data[i] = bf16ToF32(dv.getUint16(2 * i, true), scratch);
+  if (entry.dtype === 'BF16') for (let i = 0; i < count; i++) data[i] = bf16ToF32(dv.getUint16(2 * i, true));
   else for (let i = 0; i < count; i++) data[i] = f16ToF32(dv.getUint16(2 * i, true));
   return { dtype: entry.dtype, shape: [...entry.shape], data };
 }
@@ -191,28 +178,6 @@ export function readSafetensors(bytes: Uint8Array, fileName?: string): Map<strin
   return out;
 }
 
-function f32ToBf16(x: number, scratch: DataView): number {
-  scratch.setFloat32(0, x, false);
-  const u = scratch.getUint32(0, false);
-  if (Number.isNaN(x)) return 0x7fc0;
-  // Round to nearest even.
-  return ((u + 0x7fff + ((u >> 16) & 1)) >>> 16) & 0xffff;
-}
-function f32ToF16(x: number): number {
-  if (Number.isNaN(x)) return 0x7e00;
-  const s = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
-  const a = Math.abs(x);
-  if (a >= 65520) return s | 0x7c00;
-  if (a < 2 ** -24 / 2) return s;
-  if (a < 2 ** -14) return s | Math.round(a / 2 ** -24);
-  let e = Math.floor(Math.log2(a));
-  let m = Math.round((a / 2 ** e - 1) * 1024);
-  if (m === 1024) {
-    m = 0;
-    e += 1;
-  }
-  return s | ((e + 15) << 10) | m;
-}
 
 /**
  * Write tensors as safetensors in the map's order, contiguous, header space-padded to a multiple
@@ -244,13 +209,12 @@ export function writeSafetensors(tensors: Map<string, HfTensor>, metadata?: Reco
   dv.setBigUint64(0, BigInt(json.length), true);
   out.set(json, 8);
   let p = 8 + json.length;
-  const scratch = new DataView(new ArrayBuffer(4));
   for (const t of tensors.values()) {
     const n = t.data.length;
     if ((t.dtype === 'F32' || t.dtype === 'I64') && LITTLE_ENDIAN) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
     else if (t.dtype === 'F32') for (let i = 0; i < n; i++) dv.setFloat32(p + 4 * i, (t.data as Float32Array)[i]!, true);
     else if (t.dtype === 'I64') for (let i = 0; i < n; i++) dv.setBigInt64(p + 8 * i, (t.data as BigInt64Array)[i]!, true);
-    else if (t.dtype === 'BF16') for (let i = 0; i < n; i++) dv.setUint16(p + 2 * i, f32ToBf16((t.data as Float32Array)[i]!, scratch), true);
+    else if (t.dtype === 'BF16') for (let i = 0; i < n; i++) dv.setUint16(p + 2 * i, f32ToBf16((t.data as Float32Array)[i]!), true);
     else for (let i = 0; i < n; i++) dv.setUint16(p + 2 * i, f32ToF16((t.data as Float32Array)[i]!), true);
     p += n * DTYPE_BYTES[t.dtype];
   }

@@ -18,6 +18,7 @@
  */
 import { decodeUtf8 } from '../data/platform.js';
 import { readZip } from '../data/zip.js';
+import { bf16ToF32, f16ToF32 } from '../data/float16.js';
 import type { HfDtype, HfTensor } from './safetensors.js';
 
 export class TorchPickleError extends Error {
@@ -469,24 +470,9 @@ function materialise(name: string, t: TensorRef, data: Uint8Array, file: string)
     return { dtype, shape: [...t.size], data: out };
   }
   const out = new Float32Array(count);
-  const scratch = new DataView(new ArrayBuffer(4));
-  for (let i = 0; i < count; i++) {
-    const h = dv.getUint16(2 * index(i), true);
-    if (dtype === 'BF16') {
-      scratch.setUint32(0, h << 16, true);
-      out[i] = scratch.getFloat32(0, true);
-    } else out[i] = halfToFloat(h);
-  }
+  const widen = dtype === 'BF16' ? bf16ToF32 : f16ToF32;
+  for (let i = 0; i < count; i++) out[i] = widen(dv.getUint16(2 * index(i), true));
   return { dtype, shape: [...t.size], data: out };
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
 /**
