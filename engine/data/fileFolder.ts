@@ -196,6 +196,7 @@ export interface FileFolderOptions {
 export interface FileFolderDataset extends Dataset {
   index: FolderIndex;
   stats: FolderStats;
+  /** Examples per class in the training split. */
   classCounts: number[];
   train: FileFolderSplit;
   validation: FileFolderSplit;
@@ -208,8 +209,9 @@ export function fileFolderDataset(listing: ImageFolderListing, readFile: (path: 
   const s = splitIndices(index.files.length, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, seed);
   if (s.train.length === 0) throw new DataError(`${index.files.length} files leave nothing to train on after the validation and test fractions`, { file: listing.root });
   const shared: Shared = { index, codec, readFile, stats: { decoded: 0 }, badFiles: opts.badFiles ?? 'error', skipped: index.skipped, failed: new Set(), seed, cache: new Map(), cacheBytes: 0 };
+  // The class balance of the training split (what the Dataset tab says it shows), from the listing.
   const classCounts = new Array<number>(index.classNames.length).fill(0);
-  for (const l of index.labels) classCounts[l]!++;
+  for (const r of s.train) classCounts[index.labels[r]!]!++;
   return {
     name: listing.root,
     inputShape: [...codec.shape],

@@ -187,6 +187,7 @@ export interface ImageFolderDataset extends Dataset {
   index: ImageIndex;
   shape: ImageShape;
   normalization: Normalization;
+  /** Examples per class in the training split. */
   classCounts: number[];
   stream: StreamStats;
   train: ImageFolderSplit;
@@ -219,8 +220,9 @@ export async function imageFolderDataset(listing: ImageFolderListing, access: Im
   const mk = (rows: Uint32Array) => new ImageFolderSplit(index, rows, shape, access, stream, () => norm, opts.resize ?? true);
   const train = mk(s.train);
   if ((opts.normalize ?? 'none') !== 'none') norm = await sampleNormalization(train, shape.channels, opts.normalize!, opts.statsSample ?? 256, opts.seed ?? 1);
+  // The class balance of the training split (what the Dataset tab says it shows), from the listing.
   const classCounts = new Array<number>(index.classNames.length).fill(0);
-  for (const l of index.labels) classCounts[l]!++;
+  for (const r of s.train) classCounts[index.labels[r]!]!++;
   return {
     name: listing.root,
     inputShape: [shape.height, shape.width, shape.channels],

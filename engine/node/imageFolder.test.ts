@@ -40,13 +40,17 @@ describe('image folders', () => {
     const access = counting();
     const d = await imageFolderDataset(listImageFolder(root), access, { height: 8, width: 8, channels: 1, seed: 2 });
     expect(d.classNames).toEqual(['bright', 'dark', 'mid']);
-    expect(d.classCounts).toEqual([100, 100, 100]);
+    // The class balance is the training split's (issue 17: it once counted all 300 under "training split").
+    expect(d.classCounts.reduce((a, b) => a + b, 0)).toBe(d.train.size);
     expect(d.train.size + d.validation.size + d.test.size).toBe(300);
     expect(d.skipped.count).toBe(2);
     expect(d.skipped.reasons.join('\n')).toMatch(/README\.md: not inside a class folder/);
     expect(d.skipped.reasons.join('\n')).toMatch(/notes\.txt: not a PNG or JPEG file/);
     expect(access.reads).toBe(0);
     expect(d.inputShape).toEqual([8, 8, 1]);
+    const perClass = [0, 0, 0];
+    for (let i = 0; i < d.train.size; i++) perClass[(await d.train.example(i)).y]!++;
+    expect(d.classCounts).toEqual(perClass);
   });
 
   it('streams batches: decodes per batch, at most one batch ahead, each image once per epoch', async () => {
