@@ -143,6 +143,23 @@ describe('byte formats', () => {
     expect(() => decodeSafetensors(new Uint8Array(16).fill(0xff), 'x.safetensors')).toThrow(/x.safetensors is not a safetensors file/);
   });
 
+  it('safetensors weights are read with the HF reader\'s checks: overlapping tensors and integer tensors are refused by name', () => {
+    const file = (header: object, dataBytes: number): Uint8Array => {
+      const json = new TextEncoder().encode(JSON.stringify(header));
+      const out = new Uint8Array(8 + json.length + dataBytes);
+      new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+      out.set(json, 8);
+      return out;
+    };
+    const overlap = file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12);
+    expect(() => decodeSafetensors(overlap, 'w.safetensors')).toThrow(/w.safetensors is not a safetensors file this app can read: tensors "a" and "b" overlap/);
+    const ints = file({ step: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, 8);
+    expect(() => decodeSafetensors(ints, 'w.safetensors')).toThrow(/w.safetensors: tensor "step" has dtype I64; only F32, F16 and BF16 weights can be imported/);
+    const half = file({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4);
+    half.set([0x00, 0x3c, 0x00, 0xc0], half.length - 4); // 1, −2 in binary16
+    expect([...decodeSafetensors(half).arrays.get('h')!.data]).toEqual([1, -2]);
+  });
+
   it('writes ZIP entries with correct CRCs, and npy headers aligned to 64 bytes', () => {
     expect(crc32(Uint8Array.from('123456789', (c) => c.charCodeAt(0)))).toBe(0xcbf43926);
     const a = npy({ shape: [2, 3], data: new Float32Array(6) });

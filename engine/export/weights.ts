@@ -8,8 +8,7 @@
  *   kernel     → linear.weight (transposed) bias → linear.bias    array → array
  * and the layer itself maps to a module path given by the node's emitter.
  */
-import { fromUtf8, utf8 } from './utf8.js';
-import { bf16ToF32, f16ToF32 } from '../data/float16.js';
+import { decodeTensor, parseSafetensorsHeader, SafetensorsError, writeSafetensors, type HfTensor } from '../hf/safetensors.js';
 import type { WeightModule } from './pytorch/emitters.js';
 
 export interface NamedArray {
@@ -139,71 +138,33 @@ export function torchToTfjs(state: NamedArrays, expected: readonly { name: strin
 // little-endian data. The interchange format with PyTorch: simple enough to read and write here.
 
 export function encodeSafetensors(arrays: NamedArrays, metadata: Record<string, string> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
-  let offset = 0;
-  for (const [name, a] of arrays) {
-    const n = a.shape.reduce((x, y) => x * y, 1);
-    if (n !== a.data.length) throw new WeightsError(`"${name}": shape [${a.shape.join(', ')}] does not hold ${a.data.length} values`);
-    header[name] = { dtype: 'F32', shape: a.shape, data_offsets: [offset, offset + 4 * n] };
-    offset += 4 * n;
+  const tensors = new Map<string, HfTensor>();
+  for (const [name, a] of arrays) tensors.set(name, { dtype: 'F32', shape: a.shape, data: a.data });
+  try {
+    return writeSafetensors(tensors, metadata);
+  } catch (err) {
+    throw err instanceof SafetensorsError ? new WeightsError(err.message) : err;
   }
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
-  let json = utf8(JSON.stringify(header));
-  const pad = (8 - (json.length % 8)) % 8;
-  if (pad) {
-    const padded = new Uint8Array(json.length + pad).fill(0x20);
-    padded.set(json);
-    json = padded;
-  }
-  const out = new Uint8Array(8 + json.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let p = 8 + json.length;
-  for (const a of arrays.values()) {
-    const bytes = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-    out.set(bytes, p);
-    p += bytes.length;
-  }
-  return out;
 }
 
+/**
+ * Read float weights (F32, or F16/BF16 widened: the app trains in float32) with every
+ * structural check of the Hugging Face reader (engine/hf/safetensors.ts) done first.
+ */
 export function decodeSafetensors(buf: Uint8Array, what = 'safetensors file'): { arrays: NamedArrays; metadata: Record<string, string> } {
-  if (buf.length < 8) throw new WeightsError(`${what} is too short to be a safetensors file`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  if (n > buf.length - 8 || n > 100 * 1024 * 1024) throw new WeightsError(`${what} is not a safetensors file (header length ${n} > file size)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   try {
-    header = JSON.parse(fromUtf8(buf.subarray(8, 8 + n)));
-  } catch {
-    throw new WeightsError(`${what} has a corrupt safetensors header`);
-  }
-  const body = buf.subarray(8 + n);
-  const arrays: NamedArrays = new Map();
-  let metadata: Record<string, string> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = info as unknown as Record<string, string>;
-      continue;
+    const { entries, metadata } = parseSafetensorsHeader(buf, buf.length, what);
+    const arrays: NamedArrays = new Map();
+    for (const e of entries) {
+      if (e.dtype === 'I64') throw new WeightsError(`${what}: tensor "${e.key}" has dtype ${e.dtype}; only F32, F16 and BF16 weights can be imported`);
+      arrays.set(e.key, { shape: e.shape, data: decodeTensor(e, buf).data as Float32Array });
     }
-    const [start, end] = info.data_offsets;
-    const count = info.shape.reduce((x, y) => x * y, 1);
-    if (!(start >= 0 && end <= body.length && start <= end)) throw new WeightsError(`${what}: tensor "${name}" points outside the file`);
-    let data: Float32Array;
-    if (info.dtype === 'F32') {
-      if (end - start !== 4 * count) throw new WeightsError(`${what}: tensor "${name}" has ${end - start} bytes for shape [${info.shape.join(', ')}]`);
-      data = new Float32Array(count);
-      new Uint8Array(data.buffer).set(body.subarray(start, end));
-    } else if (info.dtype === 'BF16' || info.dtype === 'F16') {
-      // Mixed-precision checkpoints: widen to float32 (the app trains in float32).
-      if (end - start !== 2 * count) throw new WeightsError(`${what}: tensor "${name}" has ${end - start} bytes for shape [${info.shape.join(', ')}]`);
-      const dv = new DataView(body.buffer, body.byteOffset + start, end - start);
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = info.dtype === 'BF16' ? bf16ToF32(dv.getUint16(2 * i, true)) : f16ToF32(dv.getUint16(2 * i, true));
-    } else throw new WeightsError(`${what}: tensor "${name}" has dtype ${info.dtype}; only F32, F16 and BF16 weights can be imported`);
-    arrays.set(name, { shape: info.shape, data });
+    return { arrays, metadata };
+  } catch (err) {
+    if (!(err instanceof SafetensorsError)) throw err;
+    // The reader's messages start with the file's name: "<what>: the header …".
+    const detail = err.message.startsWith(`${what}: `) ? err.message.slice(what.length + 2) : err.message;
+    throw new WeightsError(detail === err.message ? detail : `${what} is not a safetensors file this app can read: ${detail}`);
   }
-  return { arrays, metadata };
 }
 

@@ -9,6 +9,7 @@
  * Pure: plain arrays in, plain arrays out.
  */
 import type { GraphDoc } from '../graph/schema.js';
+import { permute } from '../export/weights.js';
 import { HfImportError, multimodalSizes, parseHfConfig, type HfClassName, type HfGraphOptions, type HfPointSet } from './convert.js';
 
 export interface HfArray {
@@ -40,20 +41,7 @@ function moveAxis(a: HfArray, from: number, to: number): HfArray {
   const perm = [...a.shape.keys()];
   perm.splice(from, 1);
   perm.splice(to, 0, from);
-  const shape = perm.map((p) => a.shape[p]!);
-  const inStrides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((x, y) => x * y, 1));
-  const out = new Float32Array(a.data.length);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let i = 0; i < shape.length; i++) src += idx[i]! * inStrides[perm[i]!]!;
-    out[o] = a.data[src]!;
-    for (let i = shape.length - 1; i >= 0; i--) {
-      if (++idx[i]! < shape[i]!) break;
-      idx[i] = 0;
-    }
-  }
-  return { shape, data: out };
+  return permute(a, perm);
 }
 
 /** The most points a listed (non-contiguous) subsampling may have; ranges have no limit. */
