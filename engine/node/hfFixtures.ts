@@ -3,18 +3,13 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseNpy } from '../data/npy.js';
+import { HF_CLASSES } from '../hf/convert.js';
 
 export const FIXTURES = process.env.PERCEIVER_HF_FIXTURES ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/hf-fixtures');
 export const haveFixtures = existsSync(join(FIXTURES, 'README.md'));
 
-export const FIXTURE_CLASSES = [
-  'PerceiverForMaskedLM',
-  'PerceiverForImageClassificationLearned',
-  'PerceiverForImageClassificationFourier',
-  'PerceiverForImageClassificationConvProcessing',
-  'PerceiverForOpticalFlow',
-  'PerceiverForMultimodalAutoencoding',
-] as const;
+/** Every class engine/hf converts has a fixture folder. */
+export const FIXTURE_CLASSES = HF_CLASSES;
 
 export const REAL_CONFIGS: Record<string, string> = {
   PerceiverForMaskedLM: 'language-perceiver',

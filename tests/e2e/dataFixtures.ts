@@ -6,18 +6,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
+import { mulberry32 } from '../../engine/data/random';
 
-/** A small seeded generator (mulberry32), so every run writes the same files. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The engine's seeded generator, so every run writes the same files. */
+const rng = mulberry32;
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `perceiver-e2e-${prefix}-`));
