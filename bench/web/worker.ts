@@ -12,6 +12,7 @@ import { compiledImpl } from '../lib/compiledImpl.js';
 import { syntheticBatches } from '../lib/data.js';
 import type { TrainImpl } from '../lib/impl.js';
 import { matmulPeak } from '../lib/peak.js';
+import { checkOwnKernels, ownKernelsStatus, provideKernelBinaries, setOwnKernelsAllowed } from '../../engine/kernels/index.js';
 
 declare const self: { onmessage: (e: { data: Record<string, unknown> }) => void; postMessage: (m: unknown) => void; crossOriginIsolated?: boolean; navigator: { hardwareConcurrency: number } };
 
@@ -43,9 +44,22 @@ self.onmessage = async (e) => {
         if (m.spoofCores) Object.defineProperty(self.navigator, 'hardwareConcurrency', { value: cores * 2, configurable: true });
         setThreadsCount(cores);
       }
+      // Our kernels (engine/kernels): the page serves the compiled modules under /kernels/; a
+      // worker cannot read files, so it fetches them and hands them to the loader.
+      if (backend === 'wasm' && m.kernels !== 'stock') {
+        const names = ['kernels-simd.wasm', 'kernels-relaxed.wasm', 'kernels-simd-shared.wasm', 'kernels-relaxed-shared.wasm'];
+        const bins: Record<string, Uint8Array> = {};
+        for (const n of names) {
+          const r = await fetch(`/kernels/${n}`);
+          if (r.ok) bins[n] = new Uint8Array(await r.arrayBuffer());
+        }
+        provideKernelBinaries(bins);
+      }
+      setOwnKernelsAllowed(m.kernels !== 'stock');
       if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to initialise`);
       await tf.ready();
       setFormulation(formulationFor(backend));
+      if (backend === 'wasm' && m.kernels !== 'stock') checkOwnKernels();
       const doc = m.doc as GraphDoc;
       const batch = doc.training.batchSize;
       impl = compiledImpl(doc, 10);
@@ -64,6 +78,7 @@ self.onmessage = async (e) => {
         spoofedCores: m.spoofCores === true,
         flopsPerExample: analyse(doc).totals.flops,
         batch,
+        ownKernels: ownKernelsStatus(),
       });
     } else if (m.cmd === 'run') {
       const times: number[] = [];

@@ -6,7 +6,8 @@
  *
  * - Switched on with the 'tuned' formulation (engine/layers/ops.ts setFormulation) and off with
  *   it; `setOwnKernelsAllowed(false)` keeps tfjs' stock kernels (the bench's A/B, or a user).
- * - Written against tfjs 4.22.0's BackendWasm internals (`wasm.asm.memory`, `wasm._malloc`,
+ * - Written against tfjs 4.22.0's BackendWasm internals (`wasm.asm.memory`, or `wasm.wasmMemory`
+ *   in the threaded build, `wasm._malloc`,
  *   `dataIdMap` entries with `memoryOffset`). Before the first use on a backend, `attach` checks
  *   each of them and runs a self-test against a float64 reference in every transpose mode; if
  *   anything differs it warns once (console.warn, naming what is missing) and every call goes to
@@ -44,6 +45,7 @@ const now = () => host.performance?.now() ?? Date.now();
 /** The BackendWasm internals these kernels rely on (tfjs-backend-wasm 4.22.0). */
 interface WasmModuleLike {
   asm?: { memory?: WasmMemory };
+  wasmMemory?: WasmMemory;
   HEAPU8?: Uint8Array;
   _malloc?: (bytes: number) => number;
   _free?: (ptr: number) => void;
@@ -167,12 +169,16 @@ function attach(backend: object): Attachment {
   const be = backend as WasmBackendLike;
   if (tf.version_core !== EXPECTED_TFJS) throw new Error(`tfjs-core is ${tf.version_core}; these kernels were written for ${EXPECTED_TFJS} (package.json pins it)`);
   const wasm = be.wasm;
-  const memory = wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error("the wasm backend exposes no WebAssembly.Memory at backend.wasm.asm.memory");
-  if (!wasm!.HEAPU8 || wasm!.HEAPU8.buffer !== memory.buffer) throw new Error('backend.wasm.HEAPU8 is not a view of backend.wasm.asm.memory');
+  // Unthreaded build: the module's exported memory; threaded build: the shared memory it imports,
+  // kept as Module.wasmMemory.
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error('the wasm backend exposes no WebAssembly.Memory at backend.wasm.asm.memory or backend.wasm.wasmMemory');
+  const sharedBuf = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  // (A shared memory's views are refreshed lazily by tfjs after growth: identity is checked only unshared.)
+  if (!wasm!.HEAPU8 || (sharedBuf ? !(wasm!.HEAPU8.buffer instanceof SharedArrayBuffer) : wasm!.HEAPU8.buffer !== memory.buffer)) throw new Error('backend.wasm.HEAPU8 is not a view of the backend memory');
   if (typeof wasm!._malloc !== 'function' || typeof wasm!._free !== 'function') throw new Error('backend.wasm has no _malloc/_free');
   if (typeof be.dataIdMap?.get !== 'function' || typeof be.makeOutput !== 'function') throw new Error('the wasm backend has no dataIdMap.get / makeOutput');
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const shared = sharedBuf;
   const suffix = shared ? '-shared' : '';
   const relaxedBytes = readBinary(`kernels-relaxed${suffix}.wasm`);
   const simdBytes = readBinary(`kernels-simd${suffix}.wasm`);
