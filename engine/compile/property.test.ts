@@ -7,9 +7,9 @@ import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../graph/analyse.js';
-import { validateDoc } from '../graph/load.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { compile } from './compile.js';
+import { sketchGraph } from '../train/testModel.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -129,17 +129,7 @@ const graphs = fc
     nodes.push(...head.nodes);
     edges.push(...head.edges.map((e) => e.replace('Z', z)));
     if (dropEdge !== null && dropEdge < edges.length) edges.splice(dropEdge, 1);
-    return validateDoc({
-      schemaVersion: 1,
-      name: 'generated',
-      nodes: nodes.map(([id, kind, params]) => ({ id, kind, params })),
-      edges: edges.map((e, i) => {
-        const [s, t] = e.split('->') as [string, string];
-        const [sn, sp = 'out'] = s.split('.');
-        const [tn, tp] = t.split('.');
-        return { id: `e${i}`, source: { node: sn!, port: sp }, target: { node: tn!, port: tp! } };
-      }),
-    });
+    return sketchGraph(nodes, edges, 'generated');
   });
 
 describe('property: compile or a clear analyser error, never a tfjs crash', () => {

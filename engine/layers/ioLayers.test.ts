@@ -5,12 +5,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compile/compile.js';
-import { validateDoc } from '../graph/load.js';
-import type { GraphDoc } from '../graph/schema.js';
 import { setFormulation } from './ops.js';
 import { FourierQueryArray, MultimodalPad, PixelNeighbourhood, TabularTokens } from './ioLayers.js';
 import { TiedEmbeddingLogits } from './headLayers.js';
 import { SpaceToDepth } from './perceiverLayers.js';
+import { sketchGraph } from '../train/testModel.js';
+
+const graph = sketchGraph;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -18,21 +19,6 @@ beforeAll(async () => {
 });
 
 const seq = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-
-/** A small graph from nodes [id, kind, params] and edges "a.port->b.port". */
-function graph(nodes: [string, string, Record<string, unknown>][], edges: string[]): GraphDoc {
-  return validateDoc({
-    schemaVersion: 1,
-    name: 'test',
-    nodes: nodes.map(([id, kind, params]) => ({ id, kind, params })),
-    edges: edges.map((e, i) => {
-      const [s, t] = e.split('->') as [string, string];
-      const [sn, sp = 'out'] = s.split('.');
-      const [tn, tp] = t.split('.');
-      return { id: `e${i}`, source: { node: sn, port: sp }, target: { node: tn, port: tp } };
-    }),
-  });
-}
 
 describe('preprocessing layers', () => {
   it('PixelNeighbourhood: channel order (di, dj, c) with zero padding', () => {

@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compile/compile.js';
-import { loadGraphDoc, validateDoc } from '../graph/load.js';
+import { loadGraphDoc } from '../graph/load.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { saveTrainedModelDir } from './export.js';
 import { loadModelDir, ModelFileError } from './modelFiles.js';
+import { sketchGraph } from '../train/testModel.js';
+
+const graph = (nodes: Parameters<typeof sketchGraph>[0], edges: string[]) => sketchGraph(nodes, edges, 'many layers');
 
 const root = join(__dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'perceiver-model-'));
@@ -22,19 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function graph(nodes: [string, string, Record<string, unknown>][], edges: string[]): GraphDoc {
-  return validateDoc({
-    schemaVersion: 1,
-    name: 'many layers',
-    nodes: nodes.map(([id, kind, params]) => ({ id, kind, params })),
-    edges: edges.map((e, i) => {
-      const [s, t] = e.split('->') as [string, string];
-      const [sn, sp = 'out'] = s.split('.');
-      const [tn, tp] = t.split('.');
-      return { id: `e${i}`, source: { node: sn, port: sp }, target: { node: tn, port: tp } };
-    }),
-  });
-}
 
 /** Two inputs, three heads, and most custom layer classes in one model. */
 const rich = graph(

@@ -3,6 +3,7 @@
  * of 8 channels. Small enough that 20 epochs run in seconds on wasm or cpu.
  */
 import { graphDocSchema, type GraphDoc } from '../graph/schema.js';
+import { validateDoc } from '../graph/load.js';
 
 export interface TinyPerceiverOptions {
   height?: number;
@@ -108,5 +109,23 @@ export function tinyRegressionDoc(opts: { columns?: number; outputs?: number; ch
       wire('e8', 'decoder', 'out', 'head', 'in'),
     ],
     training: { optimizer: 'adam', learningRate: 0.01, batchSize: 8, epochs: 2, seed: 3, ...opts.training },
+  });
+}
+
+/**
+ * A validated GraphDoc written tersely, for tests: nodes as [id, kind, params], edges as
+ * "source.port->target.port" (a source without a port means `out`).
+ */
+export function sketchGraph(nodes: readonly (readonly [string, string, Record<string, unknown>])[], edges: readonly string[], name = 'test'): GraphDoc {
+  return validateDoc({
+    schemaVersion: 1,
+    name,
+    nodes: nodes.map(([id, kind, params]) => ({ id, kind, params })),
+    edges: edges.map((e, i) => {
+      const [s, t] = e.split('->') as [string, string];
+      const [sn, sp = 'out'] = s.split('.');
+      const [tn, tp] = t.split('.');
+      return { id: `e${i}`, source: { node: sn, port: sp }, target: { node: tn, port: tp } };
+    }),
   });
 }
