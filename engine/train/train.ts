@@ -3,28 +3,16 @@
  * after a run (finished, stopped or failed) tf.memory().numTensors is back at its baseline
  * apart from the model's own weights.
  */
-import * as tf from "@tensorflow/tfjs";
-import type { TrainingSettings } from "../graph/schema.js";
-import type { Dataset, DataSplit } from "../data/dataset.js";
-import { learningRateAt } from "./schedule.js";
-import { canShift, shiftImages } from "./augment.js";
-import {
-  captureCheckpoint,
-  restoreCheckpoint,
-  type Checkpoint,
-} from "./checkpoint.js";
-import { createOptimizer } from "./fusedAdam.js";
-import {
-  batchTensors,
-  classifierPlan,
-  headLoss,
-  metricValue,
-  planFromModel,
-  type MetricKind,
-  type TrainPlan,
-} from "./losses.js";
+import * as tf from '@tensorflow/tfjs';
+import type { TrainingSettings } from '../graph/schema.js';
+import type { Dataset, DataSplit } from '../data/dataset.js';
+import { learningRateAt } from './schedule.js';
+import { canShift, shiftImages } from './augment.js';
+import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
+import { createOptimizer } from './fusedAdam.js';
+import { batchTensors, classifierPlan, headLoss, metricValue, planFromModel, type MetricKind, type TrainPlan } from './losses.js';
 
-export { classificationLoss } from "./losses.js";
+export { classificationLoss } from './losses.js';
 
 export interface StepEvent {
   epoch: number;
@@ -87,7 +75,7 @@ export interface EvalResult {
 }
 
 export interface TrainResult {
-  status: "done" | "stopped" | "diverged" | "early-stopped";
+  status: 'done' | 'stopped' | 'diverged' | 'early-stopped';
   message?: string;
   epochs: EpochEvent[];
   test: EvalResult | null;
@@ -106,10 +94,7 @@ export interface TrainControl {
    * Called after each good epoch; `capture()` reads the weights and optimizer state into a
    * checkpoint (only when asked: it copies every weight off the device).
    */
-  onCheckpoint?: (
-    epoch: number,
-    capture: () => Promise<Checkpoint>,
-  ) => void | Promise<void>;
+  onCheckpoint?: (epoch: number, capture: () => Promise<Checkpoint>) => void | Promise<void>;
   /** Continue from a checkpoint: weights, optimizer state, epoch, step and history. */
   resume?: Checkpoint;
   /** Report every n steps (loss is read from the device that often). Default 1. */
@@ -126,9 +111,7 @@ export interface TrainControl {
    * Called once when shouldStop stops the run: `capture()` reads a checkpoint that resumes at
    * the very next batch (its manifest's partialEpoch holds the batches done in this epoch).
    */
-  onStopCheckpoint?: (
-    capture: () => Promise<Checkpoint>,
-  ) => void | Promise<void>;
+  onStopCheckpoint?: (capture: () => Promise<Checkpoint>) => void | Promise<void>;
   /**
    * Inputs and heads checked against the data (losses.ts planTraining, from the analysis: its
    * errors name the nodes). Default: planned from the model's inputs and outputs.
@@ -152,10 +135,7 @@ function setLearningRate(opt: tf.Optimizer, lr: number): void {
  * Scale all gradients together so their global L2 norm is at most maxNorm (tfjs has no
  * clipByGlobalNorm). Call inside tf.tidy.
  */
-export function clipByGlobalNorm(
-  grads: tf.NamedTensorMap,
-  maxNorm: number,
-): tf.NamedTensorMap {
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.NamedTensorMap {
   const names = Object.keys(grads);
   const sq = tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!))));
   const norm = tf.sqrt(sq);
@@ -164,11 +144,7 @@ export function clipByGlobalNorm(
 }
 
 /** The model's outputs for a batch as a list (one per head), in training or inference mode. */
-function forward(
-  model: tf.LayersModel,
-  inputs: tf.Tensor[],
-  training: boolean,
-): tf.Tensor[] {
+function forward(model: tf.LayersModel, inputs: tf.Tensor[], training: boolean): tf.Tensor[] {
   const x = inputs.length === 1 ? inputs[0]! : inputs;
   const out = training ? model.apply(x, { training: true }) : model.predict(x);
   return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
@@ -179,56 +155,29 @@ function forward(
  * loss of a batch is weighted by its examples, so the result is the mean over the split; token
  * and MSE metrics count positions and values over the whole split.
  */
-export async function evaluate(
-  model: tf.LayersModel,
-  split: DataSplit,
-  inputShape: number[],
-  classes: number,
-  opts: { maxMistakes?: number; plan?: TrainPlan; maxExamples?: number } = {},
-): Promise<EvalResult> {
+export async function evaluate(model: tf.LayersModel, split: DataSplit, inputShape: number[], classes: number, opts: { maxMistakes?: number; plan?: TrainPlan; maxExamples?: number } = {}): Promise<EvalResult> {
   const plan = opts.plan ?? classifierPlan(inputShape, classes);
   const first = plan.heads[0]!;
-  const classifier = first.loss === "classification";
+  const classifier = first.loss === 'classification';
   const k = classifier ? first.classes : 0;
-  const confusion = Array.from({ length: k }, () =>
-    new Array<number>(k).fill(0),
-  );
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const tallies = plan.heads.map(() => [0, 0]);
   const headSums = plan.heads.map(() => 0);
   let lossSum = 0;
   let n = 0;
   let index = 0;
-  const mistakes: EvalResult["mistakes"] = [];
-  const limit =
-    opts.maxExamples !== undefined && opts.maxExamples > 0
-      ? opts.maxExamples
-      : Infinity;
+  const mistakes: EvalResult['mistakes'] = [];
+  const limit = opts.maxExamples !== undefined && opts.maxExamples > 0 ? opts.maxExamples : Infinity;
   for await (const b of split.batches(Math.min(64, limit))) {
     if (n >= limit) break;
     const { inputs, targets } = batchTensors(plan, b);
     const [lossT, tallyT, predT] = tf.tidy(() => {
       const outs = forward(model, inputs, false);
-      const per = plan.heads.map((h, i) =>
-        headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, 0),
-      );
-      return [
-        tf.mul(tf.stack(per.map((p) => p.loss)), b.n),
-        tf.stack(per.map((p) => p.tally)),
-        per[0]!.predicted ?? tf.zeros([0]),
-      ];
+      const per = plan.heads.map((h, i) => headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, 0));
+      return [tf.mul(tf.stack(per.map((p) => p.loss)), b.n), tf.stack(per.map((p) => p.tally)), per[0]!.predicted ?? tf.zeros([0])];
     });
-    const [lossV, tally, pred] = await Promise.all([
-      lossT.data(),
-      tallyT.data(),
-      predT.data(),
-    ]);
-    tf.dispose([
-      ...inputs,
-      ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y])),
-      lossT,
-      tallyT,
-      predT,
-    ]);
+    const [lossV, tally, pred] = await Promise.all([lossT.data(), tallyT.data(), predT.data()]);
+    tf.dispose([...inputs, ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y])), lossT, tallyT, predT]);
     plan.heads.forEach((h, i) => {
       headSums[i] += lossV[i]!;
       lossSum += h.weight * lossV[i]!;
@@ -242,18 +191,13 @@ export async function evaluate(
         const t = b.y[i]!;
         const p = pred[i]!;
         confusion[t]![p]!++;
-        if (t !== p && mistakes.length < (opts.maxMistakes ?? 24))
-          mistakes.push({ index: index + i, label: t, predicted: p });
+        if (t !== p && mistakes.length < (opts.maxMistakes ?? 24)) mistakes.push({ index: index + i, label: t, predicted: p });
       }
     }
     n += b.n;
     index += b.n;
   }
-  const heads = plan.heads.map((h, i) => ({
-    nodeId: h.nodeId,
-    metric: h.metric,
-    value: metricValue(tallies[i]![0]!, tallies[i]![1]!),
-  }));
+  const heads = plan.heads.map((h, i) => ({ nodeId: h.nodeId, metric: h.metric, value: metricValue(tallies[i]![0]!, tallies[i]![1]!) }));
   return {
     loss: n ? lossSum / n : NaN,
     headLosses: headSums.map((v) => (n ? v / n : NaN)),
@@ -278,26 +222,14 @@ function restore(model: tf.LayersModel, snap: tf.Tensor[]): void {
   model.weights.forEach((w, i) => w.write(snap[i]!));
 }
 
-export async function train(
-  model: tf.LayersModel,
-  data: Dataset,
-  settings: TrainingSettings,
-  control: TrainControl = {},
-): Promise<TrainResult> {
+export async function train(model: tf.LayersModel, data: Dataset, settings: TrainingSettings, control: TrainControl = {}): Promise<TrainResult> {
   const classes = data.numClasses;
   const plan = control.plan ?? planFromModel(model, data);
   const optimizer = makeOptimizer(settings);
-  const vars = model.trainableWeights.map(
-    (w) => (w as unknown as { val: tf.Variable }).val,
-  );
-  const decayVars = model.trainableWeights
-    .filter((w) => w.shape.length >= 2)
-    .map((w) => (w as unknown as { val: tf.Variable }).val);
+  const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  const decayVars = model.trainableWeights.filter((w) => w.shape.length >= 2).map((w) => (w as unknown as { val: tf.Variable }).val);
   const fullSteps = Math.ceil(data.train.size / settings.batchSize);
-  const stepsPerEpoch = Math.min(
-    fullSteps,
-    control.maxStepsPerEpoch ?? Infinity,
-  );
+  const stepsPerEpoch = Math.min(fullSteps, control.maxStepsPerEpoch ?? Infinity);
   const totalSteps = stepsPerEpoch * settings.epochs;
   const reportEvery = Math.max(1, control.reportEvery ?? 1);
   const started = Date.now();
@@ -322,7 +254,7 @@ export async function train(
   }
   // A checkpoint written by a stop inside an epoch continues that epoch at its next batch.
   let partial = control.resume?.manifest.partialEpoch;
-  let status: TrainResult["status"] = "done";
+  let status: TrainResult['status'] = 'done';
   let message: string | undefined;
   let lastGood = snapshot(model);
   let windowStart = Date.now();
@@ -346,58 +278,27 @@ export async function train(
       let skip = inEpoch;
       partial = undefined;
       let pendingLoss: tf.Scalar | null = null;
-      for await (const b of data.train.batches(settings.batchSize, {
-        shuffle: true,
-        seed: settings.seed,
-        epoch,
-      })) {
+      for await (const b of data.train.batches(settings.batchSize, { shuffle: true, seed: settings.seed, epoch })) {
         if (skip > 0) {
           skip--;
           continue;
         }
         if (inEpoch >= stepsPerEpoch) break;
         if (control.shouldStop?.()) {
-          status = "stopped";
+          status = 'stopped';
           pendingLoss?.dispose();
           if (control.onStopCheckpoint) {
-            const state = {
-              epoch,
-              step,
-              settings,
-              history: [...epochs],
-              bestValLoss: bestVal,
-              epochsSinceBest: sinceBest,
-              partialEpoch: {
-                steps: inEpoch,
-                lossSum,
-                lossCount,
-                hits,
-                counted,
-                seconds: (Date.now() - epochStart) / 1000,
-              },
-            };
-            await control.onStopCheckpoint(() =>
-              captureCheckpoint(model, optimizer, state),
-            );
+            const state = { epoch, step, settings, history: [...epochs], bestValLoss: bestVal, epochsSinceBest: sinceBest, partialEpoch: { steps: inEpoch, lossSum, lossCount, hits, counted, seconds: (Date.now() - epochStart) / 1000 } };
+            await control.onStopCheckpoint(() => captureCheckpoint(model, optimizer, state));
           }
           break outer;
         }
         await control.waitIfPaused?.();
         const lr = learningRateAt(settings, step, totalSteps);
         setLearningRate(optimizer, lr);
-        const shifted =
-          settings.augmentShift > 0 && canShift(data.inputShape)
-            ? {
-                ...b,
-                x: shiftImages(
-                  b.x,
-                  b.n,
-                  data.inputShape,
-                  settings.augmentShift,
-                  (settings.seed * 1000003 + step) >>> 0,
-                ),
-              }
-            : b;
+        const shifted = settings.augmentShift > 0 && canShift(data.inputShape)
+          ? { ...b, x: shiftImages(b.x, b.n, data.inputShape, settings.augmentShift, (settings.seed * 1000003 + step) >>> 0) }
+          : b;
         const { inputs, targets } = batchTensors(plan, shifted);
         const multiHead = plan.heads.length > 1;
         const { loss, tallyT, headsT } = tf.tidy(() => {
@@ -405,48 +306,22 @@ export async function train(
           let headsT: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {
             const outs = forward(model, inputs, true);
-            const per = plan.heads.map((h, i) =>
-              headLoss(
-                h,
-                outs[i]!,
-                targets[i]!.y,
-                targets[i]!.mask,
-                settings.labelSmoothing,
-              ),
-            );
+            const per = plan.heads.map((h, i) => headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, settings.labelSmoothing));
             // The first head's tally is the epoch's metric; several heads train on Σ weight · loss.
             tallyT = tf.keep(per[0]!.tally);
-            if (!multiHead)
-              return (
-                plan.heads[0]!.weight === 1
-                  ? per[0]!.loss
-                  : tf.mul(per[0]!.loss, plan.heads[0]!.weight)
-              ) as tf.Scalar;
+            const weighted = (i: number) => (plan.heads[i]!.weight === 1 ? per[i]!.loss : tf.mul(per[i]!.loss, plan.heads[i]!.weight));
+            if (!multiHead) return weighted(0) as tf.Scalar;
             headsT = tf.keep(tf.stack(per.map((p) => p.loss)));
-            return tf.addN(
-              per.map((p, i) =>
-                plan.heads[i]!.weight === 1
-                  ? p.loss
-                  : tf.mul(p.loss, plan.heads[i]!.weight),
-              ),
-            ) as tf.Scalar;
+            return tf.addN(per.map((_, i) => weighted(i))) as tf.Scalar;
           }, vars);
-          optimizer.applyGradients(
-            settings.gradClipNorm > 0
-              ? clipByGlobalNorm(grads, settings.gradClipNorm)
-              : grads,
-          );
+          optimizer.applyGradients(settings.gradClipNorm > 0 ? clipByGlobalNorm(grads, settings.gradClipNorm) : grads);
           if (settings.weightDecay > 0) {
             // AdamW / SGD: decoupled weight decay on kernels and arrays (not biases or norms).
-            for (const v of decayVars)
-              v.assign(tf.mul(v, 1 - lr * settings.weightDecay));
+            for (const v of decayVars) v.assign(tf.mul(v, 1 - lr * settings.weightDecay));
           }
           return { loss: tf.keep(value), tallyT: tallyT!, headsT };
         });
-        tf.dispose([
-          ...inputs,
-          ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y])),
-        ]);
+        tf.dispose([...inputs, ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y]))]);
         step++;
         inEpoch++;
         windowExamples += b.n;
@@ -465,8 +340,8 @@ export async function train(
         if (step % reportEvery === 0 || inEpoch === stepsPerEpoch) {
           const lv = (await loss.data())[0]!;
           if (!Number.isFinite(lv) || lv > 1e6) {
-            status = "diverged";
-            message = `The loss became ${Number.isFinite(lv) ? "too large (" + lv.toExponential(2) + ")" : "NaN"} at epoch ${epoch + 1}, step ${inEpoch}; training stopped and the weights of the last good epoch were restored. Lower the learning rate (now ${settings.learningRate}) or enable gradient clipping.`;
+            status = 'diverged';
+            message = `The loss became ${Number.isFinite(lv) ? 'too large (' + lv.toExponential(2) + ')' : 'NaN'} at epoch ${epoch + 1}, step ${inEpoch}; training stopped and the weights of the last good epoch were restored. Lower the learning rate (now ${settings.learningRate}) or enable gradient clipping.`;
             restore(model, lastGood);
             break outer;
           }
@@ -486,23 +361,13 @@ export async function train(
             loss: lv,
             learningRate: lr,
             examplesPerSecond: rate,
-            etaSeconds:
-              rate > 0
-                ? ((totalSteps - step) * settings.batchSize) / rate
-                : NaN,
+            etaSeconds: rate > 0 ? ((totalSteps - step) * settings.batchSize) / rate : NaN,
           });
         }
       }
       pendingLoss?.dispose();
-      if (status !== "done" || inEpoch === 0) break;
-      const val =
-        data.validation.size > 0
-          ? await evaluate(model, data.validation, data.inputShape, classes, {
-              maxMistakes: 0,
-              plan,
-              maxExamples: control.maxEvalExamples,
-            })
-          : null;
+      if (status !== 'done' || inEpoch === 0) break;
+      const val = data.validation.size > 0 ? await evaluate(model, data.validation, data.inputShape, classes, { maxMistakes: 0, plan, maxExamples: control.maxEvalExamples }) : null;
       const ev: EpochEvent = {
         epoch: epoch + 1,
         loss: lossCount ? lossSum / lossCount : NaN,
@@ -511,16 +376,7 @@ export async function train(
         valAccuracy: val ? val.accuracy : null,
         seconds: (Date.now() - epochStart) / 1000,
         metric: plan.heads[0]!.metric,
-        ...(plan.heads.length > 1
-          ? {
-              heads: plan.heads.map((h, i) => ({
-                nodeId: h.nodeId,
-                loss: headCount ? headSums[i]! / headCount : NaN,
-                valLoss: val ? val.headLosses[i]! : null,
-                weight: h.weight,
-              })),
-            }
-          : {}),
+        ...(plan.heads.length > 1 ? { heads: plan.heads.map((h, i) => ({ nodeId: h.nodeId, loss: headCount ? headSums[i]! / headCount : NaN, valLoss: val ? val.headLosses[i]! : null, weight: h.weight })) } : {}),
       };
       epochs.push(ev);
       control.onEpoch?.(ev);
@@ -531,24 +387,14 @@ export async function train(
         if (val.loss < bestVal - 1e-6) {
           bestVal = val.loss;
           sinceBest = 0;
-        } else if (++sinceBest >= settings.earlyStoppingPatience)
-          stopEarly = true;
+        } else if (++sinceBest >= settings.earlyStoppingPatience) stopEarly = true;
       }
       if (control.onCheckpoint) {
-        const state = {
-          epoch: epoch + 1,
-          step,
-          settings,
-          history: [...epochs],
-          bestValLoss: bestVal,
-          epochsSinceBest: sinceBest,
-        };
-        await control.onCheckpoint(epoch + 1, () =>
-          captureCheckpoint(model, optimizer, state),
-        );
+        const state = { epoch: epoch + 1, step, settings, history: [...epochs], bestValLoss: bestVal, epochsSinceBest: sinceBest };
+        await control.onCheckpoint(epoch + 1, () => captureCheckpoint(model, optimizer, state));
       }
       if (stopEarly) {
-        status = "early-stopped";
+        status = 'early-stopped';
         message = `Validation loss did not improve for ${settings.earlyStoppingPatience} epochs; stopped early.`;
         break;
       }
@@ -557,22 +403,7 @@ export async function train(
     tf.dispose(lastGood);
     optimizer.dispose();
   }
-  const skipTest =
-    control.evaluateTest === false ||
-    status === "diverged" ||
-    (status === "stopped" && control.skipTestWhenStopped);
-  const test = skipTest
-    ? null
-    : await evaluate(model, data.test, data.inputShape, classes, {
-        plan,
-        maxExamples: control.maxEvalExamples,
-      });
-  return {
-    status,
-    message,
-    epochs,
-    test,
-    seconds: (Date.now() - started) / 1000,
-    steps: step,
-  };
+  const skipTest = control.evaluateTest === false || status === 'diverged' || (status === 'stopped' && control.skipTestWhenStopped);
+  const test = skipTest ? null : await evaluate(model, data.test, data.inputShape, classes, { plan, maxExamples: control.maxEvalExamples });
+  return { status, message, epochs, test, seconds: (Date.now() - started) / 1000, steps: step };
 }
