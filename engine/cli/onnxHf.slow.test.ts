@@ -13,16 +13,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { torchUnavailable } from '../node/exportHarness.js';
 import { readModelFolder } from '../node/modelFolder.js';
 import { runCli } from './main.js';
+import { HF_CLASSES } from '../hf/convert.js';
 
 const FIXTURES = resolve(__dirname, '..', '..', '..', 'shared', 'hf-fixtures');
-const CLASSES = [
-  'PerceiverForMaskedLM',
-  'PerceiverForImageClassificationLearned',
-  'PerceiverForImageClassificationFourier',
-  'PerceiverForImageClassificationConvProcessing',
-  'PerceiverForOpticalFlow',
-  'PerceiverForMultimodalAutoencoding',
-];
+const CLASSES = HF_CLASSES;
 const skip = torchUnavailable() ?? (existsSync(FIXTURES) ? null : `no fixtures at ${FIXTURES}`);
 if (skip) console.log(`ONNX of the HF fixtures skipped: ${skip}`);
 
