@@ -37,8 +37,6 @@ const host = globalThis as unknown as {
   WebAssembly?: WasmApi;
   performance?: { now(): number };
   console?: { warn(...args: unknown[]): void };
-  URL?: new (url: string, base: string) => { protocol: string };
-  process?: { getBuiltinModule?: (id: string) => unknown };
 };
 const now = () => host.performance?.now() ?? Date.now();
 
@@ -98,29 +96,16 @@ export function provideKernelBinaries(binaries: Record<string, Uint8Array>): voi
   attachments = new WeakMap();
 }
 
-type FsLike = { readFileSync(p: object): Uint8Array; existsSync(p: object): boolean };
-function nodeFs(): FsLike | null {
-  return (host.process?.getBuiltinModule?.('node:fs') as FsLike | undefined) ?? null;
+/** A synchronous reader of the compiled modules (Node: engine/kernels/node.ts reads them from disk). */
+let reader: ((name: string) => Uint8Array | null) | null = null;
+export function setKernelBinaryReader(read: (name: string) => Uint8Array | null): void {
+  reader = read;
+  attachments = new WeakMap();
 }
-
-/** Folders searched for the binaries, relative to this module (source tree, CLI bundle). */
-const SEARCH = ['./build/', './kernels/', '../kernels/build/'];
 
 function readBinary(name: string): Uint8Array | null {
   if (provided) return provided[name] ?? null;
-  const fs = nodeFs();
-  const base = (import.meta as unknown as { url?: string }).url;
-  if (!fs || !host.URL || !base) return null;
-  for (const dir of SEARCH) {
-    let url: { protocol: string };
-    try {
-      url = new host.URL(dir + name, base);
-    } catch {
-      continue;
-    }
-    if (url.protocol === 'file:' && fs.existsSync(url)) return fs.readFileSync(url);
-  }
-  return null;
+  return reader ? reader(name) : null;
 }
 
 // ---------------------------------------------------------------- attaching to a backend
@@ -185,7 +170,7 @@ function attach(backend: object): Attachment {
   if (!simdBytes) {
     // Browsers and workers cannot read files synchronously: there the host provides the binaries
     // (provideKernelBinaries); without them the stock kernels run, which is not a fault.
-    if (!provided && !nodeFs()) throw new NotProvided('no kernel binaries were provided to this environment (provideKernelBinaries)');
+    if (!provided && !reader) throw new NotProvided('no kernel binaries were provided to this environment (provideKernelBinaries / setKernelBinaryReader)');
     throw new Error(`engine/kernels/build/kernels-simd${suffix}.wasm was not found (run \`node scripts/build-kernels.mjs\`)`);
   }
   const useRelaxed = relaxedBytes !== null && WebAssembly.validate(relaxedBytes);

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { formulationFor, setFormulation } from '../layers/ops.js';
+import { useKernelFilesFromDisk } from '../kernels/node.js';
 
 const require = createRequire(import.meta.url);
 
@@ -15,6 +16,7 @@ export type NodeBackend = 'wasm' | 'cpu';
 /** Initialise a backend and choose the fastest formulation of the layers for it. */
 export async function useNodeBackend(name: NodeBackend): Promise<{ backend: string; note: string }> {
   if (name === 'wasm') {
+    useKernelFilesFromDisk(); // our SIMD kernels (engine/kernels), compiled by scripts/build-kernels.mjs
     const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
     setWasmPaths(join(dir, 'dist') + '/');
   }
