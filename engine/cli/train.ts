@@ -299,7 +299,7 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   );
   // Generic templates fit themselves to the data (input sizes, class count), saying what they set;
   // --no-fit keeps the template's sizes and refuses data that does not match them.
-  const fit = args.flags.has('--no-fit') ? undefined : fitToData(template, data, { classTargets: targetsOf(data)[0]!.kind === 'classes' });
+  const fit = args.flags.has('--no-fit') ? undefined : fitToData(template, data, { classTargets: targetsOf(data).some((t) => t.kind === 'classes') });
   const { doc, filled } = bindToData(fit && !fit.problem ? fit.doc : template, data);
   if (fit && !fit.problem) filled.unshift(...fit.changes.map((c) => (c.from === 0 ? `${c.nodeId}.${c.param} = ${c.to} (from data)` : `${formatChange(c)} (fitted to the data; --no-fit keeps the template's sizes)`)));
   const analysis = analyse(doc);
