@@ -41,14 +41,18 @@ describe('multimodal example folders', () => {
     expect(ds.classNames).toEqual(['even', 'odd']);
     expect(ds.stats.decoded).toBe(0);
     let seen = 0;
+    const perClass = [0, 0];
     for await (const b of ds.train.batches(3, { epoch: 0 })) {
       expect(b.x.length).toBe(b.n * 4);
       expect(b.moreInputs![0]!.length).toBe(b.n * 16);
       // The image of an odd example is bright, of an even one dark: inputs stay with their labels.
       for (let r = 0; r < b.n; r++) expect(b.x[r * 4]! > 0.5).toBe(b.y[r] === 1);
+      for (let r = 0; r < b.n; r++) perClass[b.y[r]!]!++;
       seen += b.n;
     }
     expect(seen).toBe(8);
+    // The class balance is the training split's (issue 17).
+    expect(ds.classCounts).toEqual(perClass);
   });
 
   it('names the example folder and the missing modality; with skipping, counts it', async () => {

@@ -195,6 +195,7 @@ class ExampleSplit implements DataSplit {
 
 export interface MultimodalDataset extends Dataset {
   stats: { decoded: number };
+  /** Examples per class in the training split. */
   classCounts: number[];
 }
 
@@ -213,8 +214,9 @@ export async function multimodalFolderDataset(
   if (s.train.length === 0) throw new DataError(`${index.rows.length} examples leave nothing to train on after the validation and test fractions`, { file: folders.root });
   const stats = { decoded: 0 };
   const mk = (rows: Uint32Array, augment: boolean) => new ExampleSplit(index, rows, inputs, access, stats, augment, seed, heads);
+  // The class balance of the training split (what the Dataset tab says it shows).
   const classCounts = new Array<number>(index.classNames.length).fill(0);
-  for (const r of index.rows) classCounts[r.label]!++;
+  for (const i of s.train) classCounts[index.rows[i]!.label]!++;
   return {
     name: folders.root,
     inputShape: inputs[0]!.shape,
