@@ -18,7 +18,8 @@ import { previewDataset } from '../../engine/data/preview';
 import { arrayDataset, type TabularData, type TargetKind } from '../../engine/data/tabular';
 import { textDataset, type TextDataset } from '../../engine/data/text';
 import type { DataBinding } from '../../engine/graph/schema';
-import { listingFromPaths } from '../data/folderListing';
+import { listingFromPaths, videoListingFromPaths } from '../data/folderListing';
+import { videoCodec } from '../../engine/data/video';
 import { browserImageAccess } from './imageDecode';
 import type { DataPreviewInfo, DataSourceRef } from './protocol';
 
@@ -78,6 +79,14 @@ export class WorkerDataSources {
       return textDataset(bytes, { file: source.name, seqLen: declaredShape[0]!, ...split });
     }
     const files = new Map(source.files.map((f) => [f.path, f.file]));
+    // An Image input with frames reads video clips, as the CLI does: class/clip/<frames> or class/clip.npy.
+    if (input?.kind === 'ImageInput' && Number(input.params.frames) > 0 && !(inputs && inputs.length > 1)) {
+      const p = input.params as Record<string, number>;
+      const shape = { frames: p.frames!, height: p.height!, width: p.width!, channels: p.channels! };
+      const video = videoListingFromPaths(source.files.map((f) => f.path));
+      const access = { ...browserImageAccess(files), listFrames: async (clip: string) => video.frames.get(clip) ?? [] };
+      return fileFolderDataset(video.listing, access.readFile, videoCodec(shape, access), { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: skipBadRows ? 'skip' : 'error' });
+    }
     const listing = listingFromPaths(source.files.map((f) => f.path));
     // A graph with several inputs reads example folders: one file per input, by name, + label.txt.
     if (inputs && inputs.length > 1) {
