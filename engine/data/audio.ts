@@ -200,6 +200,9 @@ export interface AudioShape {
  * `samples` frames, channels last ([samples] when mono, else [samples, channels]).
  * `rand` (training only) picks the crop / padding offset; without it crops are centred and
  * padding goes at the end. Returns the frames of real audio too (the rest is zeros).
+ * `valid` is not fed to the model as a mask: Audio input has no mask output and Multimodal
+ * concat no mask port (as DM's and HF's audio Perceivers, which crop to a fixed length); the zero
+ * padding reads as silence with its position features, alike in training and at test (README).
  */
 export function waveformToInput(w: Waveform, shape: AudioShape, file: string, rand?: () => number): { x: Float32Array; valid: number; full: Float32Array[] } {
   let chans: Float32Array[];
