@@ -16,7 +16,7 @@ import type { Batch, DataSplit, Dataset, TargetSpec } from './dataset.js';
 import { splitIndices } from './dataset.js';
 import { DataError } from './errors.js';
 import type { ModalityInput } from './multimodal.js';
-import type { NpyArray } from './npy.js';
+import { firstNonFinite, indexOf, type NpyArray } from './npy.js';
 import { permutation } from './random.js';
 
 /** A head as the loader needs it: its loss, its output shape, and the input it reconstructs (if traced). */
@@ -96,6 +96,8 @@ export function multimodalNpzDataset(file: string, arrays: Map<string, NpyArray>
     rowsOf(key, a);
     const per = prod(a.shape.slice(1));
     if (per !== prod(shape)) throw new DataError(`the array "${key}" is ${shapeText(a.shape)} (${per} values per example) but ${forWhat} takes ${shapeText(shape)} (${prod(shape)}) per example; save it as [N, ${shape.join(', ')}]`, { file });
+    const bad = firstNonFinite(a.data);
+    if (bad >= 0) throw new DataError(`the array "${key}" holds ${a.data[bad]} at ${indexOf(bad, a.shape)}; replace or drop non-finite values`, { file });
     return { size: per, data: a.data };
   };
 
