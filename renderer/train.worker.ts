@@ -14,10 +14,11 @@ import { putCheckpoint } from './worker/checkpointStore';
 import { WorkerDataSources } from './worker/dataSource';
 import type { BackendInfo, FromWorker, ToWorker } from './worker/protocol';
 import { collectResults, PauseGate, prepareRun, RunRefused } from './worker/runSetup';
-import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, runEndedForInsight } from './worker/insight';
+import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, nameRunForInsight, runEndedForInsight } from './worker/insight';
 import { buildExport, ExportRefused } from './worker/exportModel';
 import { answerTry } from './worker/tryModel';
 import { importHf, importedWeights } from './worker/hfImport';
+import { torchWeightsFor } from './worker/torchWeights';
 import { applyPretrained } from '../engine/train/fineTune';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
@@ -94,7 +95,7 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   post({ type: 'status', runId, phase: 'compiling', message: 'Compiling the graph…' });
   const { model } = compile({ ...prep.doc, training: prep.settings });
   try {
-    post({ type: 'ready', runId, params: model.countParams(), trainSize: data.train.size, testSize: data.test.size, dataName: data.name });
+    post({ type: 'ready', runId, params: model.countParams(), trainSize: data.train.size, validationSize: data.validation.size, testSize: data.test.size, dataName: data.name });
     // The insight views own the model from here on (attention maps while and after it trains).
     await keepModelForInsight(post, { runId, model, doc: prep.doc, analysis: prep.analysis, data, settings: prep.settings, backend: backend.name });
     const pre = msg.options.pretrained;
@@ -214,9 +215,30 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     void answerAttention(post, msg);
     return;
   }
+  if (msg.type === 'runName') {
+    nameRunForInsight(msg.runId, msg.name);
+    return;
+  }
   if (msg.type === 'exportModel') {
     // Not queued: like attention, it reads the newest model between training steps.
     void answerExport(msg);
+    return;
+  }
+  if (msg.type === 'tryImportTorchWeights') {
+    // Converted here (torch names → the engine's), then set like any imported weights.
+    const { requestId, doc, file } = msg;
+    tryQueue = tryQueue.then(async () => {
+      const deps = { sources: dataSources, ensureBackend: () => initBackend(-1) };
+      try {
+        await deps.ensureBackend();
+        const { weights, metadata } = torchWeightsFor(doc, new Uint8Array(await file.arrayBuffer()), file.name);
+        const label = `trained with PyTorch: ${file.name}${metadata.epoch ? `, epoch ${metadata.epoch}` : ''}`;
+        await answerTry(post, { type: 'trySetWeights', requestId, doc, weights, label }, deps);
+      } catch (err) {
+        const error = `The trained weights could not be imported: ${(err as Error).message ?? String(err)}`;
+        await answerTry((m) => post({ ...m, error } as typeof m), { type: 'tryInfo', requestId, doc }, deps);
+      }
+    });
     return;
   }
   if (msg.type === 'tryInfo' || msg.type === 'tryPredict' || msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseModelFolder' || msg.type === 'tryUseLastRun') {

@@ -11,11 +11,12 @@ import { useData } from '../data/dataStore';
 import { activeDoc, useEditor } from '../state/store';
 import { checkpointKeyFor, useTrainer } from '../training/trainer';
 import { checkpointInfo, type CheckpointInfo } from '../worker/checkpointStore';
+import type { GraphDoc } from '../../engine/graph/schema';
 import type { TryInput, TryWeightsInfo } from '../worker/protocol';
 import { DrawingPad, type PadPixels } from './DrawingPad';
 import { TryOutput } from './TryOutput';
 import { LiveScheduler, padGeometry, tryStateOf } from './tryLogic';
-import { backToLastRun, clearPrediction, loadStoredCheckpoint, openModelFolder, predict, refreshInfo, showError, useTry } from './tryStore';
+import { backToLastRun, clearPrediction, importTrainedWeights, loadStoredCheckpoint, openModelFolder, predict, refreshInfo, showError, useTry } from './tryStore';
 import '../insight/insight.css';
 import './try.css';
 
@@ -49,6 +50,7 @@ export function TryPanel() {
         )}
         <span className="try-weight-actions">
           <ModelFolderButton disabled={loadingWeights || running} />
+          <TrainedWeightsButton doc={doc} disabled={loadingWeights || running} />
           {stored && !running && (
             <button type="button" className="btn" disabled={loadingWeights} onClick={() => void loadStoredCheckpoint(doc)} title={`Checkpoint after epoch ${stored.epoch} (step ${stored.step})`}>
               Use checkpoint (epoch {stored.epoch})
@@ -80,6 +82,31 @@ export function TryPanel() {
       )}
       {state.kind === 'ready' && <TryInputs key={`${state.info.docName}|${state.info.input.shape.join('x')}|${state.info.input.kind}`} info={state.info} />}
     </div>
+  );
+}
+
+/** "Import trained weights…": the weights.safetensors of an exported PyTorch package's train.py, for the open graph. */
+function TrainedWeightsButton({ doc, disabled }: { doc: GraphDoc; disabled: boolean }) {
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button type="button" className="btn" disabled={disabled} onClick={() => input.current?.click()} title="checkpoints/weights.safetensors written by train.py of this graph's PyTorch export (File › Export…)">
+        Import trained weights…
+      </button>
+      <input
+        ref={input}
+        type="file"
+        hidden
+        accept=".safetensors"
+        aria-label="Trained weights"
+        data-testid="try-trained-weights"
+        onChange={(ev) => {
+          const file = ev.target.files?.[0];
+          ev.target.value = '';
+          if (file) void importTrainedWeights(doc, file);
+        }}
+      />
+    </>
   );
 }
 

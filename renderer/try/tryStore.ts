@@ -10,7 +10,7 @@ import { openInTab } from '../state/store';
 import { getDataState, sourceForRun } from '../data/dataStore';
 import { checkpointKeyFor } from '../training/trainer';
 import { onWorkerCrash, onWorkerMessage, postToWorker } from '../training/workerClient';
-import type { FromWorkerTry, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from '../worker/protocol';
+import type { FromWorkerTry, ToWorkerTry, ToWorkerTryImport, TryInput, TryPrediction, TryWeightsInfo } from '../worker/protocol';
 
 export interface TryStoreState {
   /** The worker's newest answer about the current weights (null: not asked yet). */
@@ -50,7 +50,7 @@ onWorkerMessage((m) => {
   done(m);
 });
 
-type Request = ToWorkerTry extends infer T ? (T extends { requestId: number } ? Omit<T, 'requestId'> : never) : never;
+type Request = ToWorkerTry | ToWorkerTryImport extends infer T ? (T extends { requestId: number } ? Omit<T, 'requestId'> : never) : never;
 
 // A crashed worker answers nothing: settle every open request with the crash, so nothing waits forever.
 onWorkerCrash((message) => {
@@ -64,7 +64,7 @@ function ask(msg: Request): Promise<FromWorkerTry> {
   const requestId = nextId++;
   return new Promise((resolve) => {
     waiting.set(requestId, resolve);
-    postToWorker({ ...msg, requestId } as ToWorkerTry);
+    postToWorker({ ...msg, requestId } as ToWorkerTry | ToWorkerTryImport);
   });
 }
 
@@ -118,6 +118,14 @@ export function backToLastRun(doc: GraphDoc): Promise<void> {
  */
 export function setImportedWeights(args: Omit<Extract<ToWorkerTry, { type: 'trySetWeights' }>, 'type' | 'requestId'>): Promise<void> {
   return loadWeights({ type: 'trySetWeights', ...args });
+}
+
+/**
+ * "Import trained weights…": the weights.safetensors an exported PyTorch package's train.py wrote
+ * (checkpoints/, the best epoch's) become the current weights of the open graph.
+ */
+export function importTrainedWeights(doc: GraphDoc, file: File): Promise<void> {
+  return loadWeights({ type: 'tryImportTorchWeights', doc, file });
 }
 
 /**

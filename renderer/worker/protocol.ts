@@ -27,6 +27,7 @@ export type ToWorker =
   | ToWorkerInsight
   | ToWorkerExport
   | ToWorkerTry
+  | ToWorkerTryImport
   | ToWorkerHf;
 
 export interface BackendInfo {
@@ -51,7 +52,7 @@ export interface TestSummary {
 export type FromWorker =
   | { type: 'status'; runId: number; phase: 'starting' | 'loading-data' | 'compiling' | 'warming-up' | 'training' | 'evaluating'; message: string }
   | { type: 'backend'; runId: number; backend: BackendInfo }
-  | { type: 'ready'; runId: number; params: number; trainSize: number; testSize: number; dataName: string }
+  | { type: 'ready'; runId: number; params: number; trainSize: number; validationSize: number; testSize: number; dataName: string }
   | { type: 'step'; runId: number; step: StepEvent }
   | { type: 'epoch'; runId: number; epoch: EpochEvent }
   | { type: 'done'; runId: number; status: 'done' | 'stopped' | 'diverged' | 'early-stopped'; message?: string; test: TestSummary | null; seconds: number; steps: number }
@@ -188,7 +189,10 @@ export interface AttentionSnapshot {
   example: AttentionExample;
 }
 
-export type ToWorkerInsight = { type: 'attention'; requestId: number; split: 'train' | 'validation' | 'test'; index: number };
+export type ToWorkerInsight =
+  | { type: 'attention'; requestId: number; split: 'train' | 'validation' | 'test'; index: number }
+  /** The run record's name (Runs view), which Export and Try then use for the run's weights. */
+  | { type: 'runName'; runId: number; name: string };
 
 export type FromWorkerInsight =
   /** A run's model is compiled and bound to its data: what a run record needs. */
@@ -315,6 +319,13 @@ export type ToWorkerTry =
   | { type: 'tryUseModelFolder'; requestId: number; name: string; files: { path: string; file: File }[] }
   /** Forget loaded or imported weights: the last run's model is current again. */
   | { type: 'tryUseLastRun'; requestId: number };
+
+/**
+ * "Import trained weights…": a weights.safetensors from an exported PyTorch package's train.py
+ * (torch names) becomes the current weights of `doc`: converted by renderer/worker/torchWeights.ts,
+ * then set as `trySetWeights` does; answered with a FromWorkerTry `tryInfo`.
+ */
+export type ToWorkerTryImport = { type: 'tryImportTorchWeights'; requestId: number; doc: GraphDoc; file: File };
 
 // ---- Import from Hugging Face (renderer/hf, worker/hfImport.ts) and fine-tuning from it ----
 
