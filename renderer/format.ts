@@ -1,6 +1,10 @@
 /** Number formatting for the node faces, summary bar and panels. */
 export const formatInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
+/** A dataset's three splits, stated the same way wherever the app states them (Dataset tab, Training panel). */
+export const formatSplitSizes = (s: { train: number; validation: number; test: number }): string =>
+  `train ${formatInt(s.train)} · validation ${formatInt(s.validation)} · test ${formatInt(s.test)}`;
+
 function scaled(n: number, units: [number, string][], digits = 1): string {
   for (const [div, unit] of units) if (Math.abs(n) >= div) return `${(n / div).toFixed(digits)} ${unit}`;
   return `${Math.round(n)} ${units[units.length - 1]![1].replace(/^[kMGT]/, '')}`.trim();

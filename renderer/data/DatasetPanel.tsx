@@ -5,7 +5,7 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import { planTraining } from '../../engine/train/lossPlan';
 import { dataBindingSchema } from '../../engine/graph/schema';
 import { BindError, bindToData, declaredInputShape } from '../../engine/train/bindData';
-import { formatInt } from '../format';
+import { formatInt, formatSplitSizes } from '../format';
 import { activeDoc, focusNode, notify, openInTab, perform, useEditor } from '../state/store';
 import { NumberField, SelectField } from '../training/fields';
 import { isTraining, useTrainer } from '../training/trainer';
@@ -148,7 +148,7 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
           : `${formatInt(total)} examples · ${p.targets?.[0]?.kind === 'values' ? 'real-valued targets' : `${p.classNames.length} classes`} · ${p.moreInputShapes ? `inputs ${[p.inputShape, ...p.moreInputShapes].map((sh) => `[${sh.join(', ')}]`).join(' + ')}` : `input [${p.inputShape.join(', ')}]`}`}
       </div>
       <div className="data-sizes muted small" data-testid="data-sizes">
-        train {formatInt(p.sizes.train)} · validation {formatInt(p.sizes.validation)} · test {formatInt(p.sizes.test)}
+        {formatSplitSizes(p.sizes)}
         {p.kind === 'images' && p.decoded !== undefined && ` · ${p.decoded} ${p.content === 'audio' ? 'clips' : p.content === 'points' ? 'point clouds' : 'images'} decoded for this preview (the rest stream during training)`}
         {p.sizes.validation > 0 && p.sizes.validation < 30 && ' · a small validation split: its figures are noisy'}
       </div>

@@ -7,7 +7,7 @@
 import { useSyncExternalStore } from 'react';
 import { compactDiagnostics, type RunRecord } from '../../engine/insight/runs';
 import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
-import { onWorkerCrash, onWorkerMessage, postToWorker } from '../training/workerClient';
+import { onWorkerCrash, onWorkerMessage, postIfRunning, postToWorker } from '../training/workerClient';
 import type { AttentionSnapshot, FromWorker, ToWorker } from '../worker/protocol';
 import { deleteRuns, loadRuns, MAX_RUNS, putRun } from './runsDb';
 
@@ -137,6 +137,8 @@ function onMessage(m: FromWorker): void {
       const dropped = runs.length > MAX_RUNS ? runs.splice(0, runs.length - MAX_RUNS) : [];
       set({ runs, liveRecordId: record.id });
       persist(record);
+      // Export and Try name the run as the Runs view does ("MNIST Perceiver IO #2", not the worker's run id).
+      postIfRunning({ type: 'runName', runId: m.runId, name: record.name });
       if (dropped.length) void deleteRuns(dropped.map((r) => r.id)).catch(() => undefined);
       break;
     }

@@ -62,7 +62,7 @@ export function TrainingPanel() {
               Backend <b>{t.backend.name}</b> — {t.backend.reason}
             </div>
           )}
-          {t.dataName && <div className="muted small">{t.dataName}{t.params !== null ? ` · model ${formatInt(t.params)} params` : ''}</div>}
+          {t.dataName && <div className="muted small" data-testid="train-run-data">{t.dataName}{t.params !== null ? ` · model ${formatInt(t.params)} params` : ''}</div>}
           {t.resumedFromEpoch !== null && <div className="muted small">Resumed from the checkpoint after epoch {t.resumedFromEpoch}.</div>}
           {t.filled.length > 0 && <div className="muted small">From data: {t.filled.join(', ')}</div>}
           {t.skipped && t.skipped.count > 0 && (

@@ -7,6 +7,7 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import type { EpochEvent, StepEvent } from '../../engine/train/train';
 import { getDataState, sourceForRun } from '../data/dataStore';
 import type { BackendInfo, FromWorker, MemoryRefusal, RunResults, TestSummary, ToWorker } from '../worker/protocol';
+import { formatSplitSizes } from '../format';
 import { checkpointKey } from './checkpointKey';
 import { pretrainedRefFor } from '../hf/hfImportStore';
 import { getState as getEditorState } from '../state/store';
@@ -118,7 +119,7 @@ function onMessage(m: FromWorker): void {
       set({ backend: m.backend });
       break;
     case 'ready':
-      set({ params: m.params, dataName: `${m.dataName}: ${m.trainSize} train / ${m.testSize} test` });
+      set({ params: m.params, dataName: `${m.dataName}: ${formatSplitSizes({ train: m.trainSize, validation: m.validationSize, test: m.testSize })}` });
       break;
     case 'step': {
       const global = m.step.epoch * m.step.stepsPerEpoch + m.step.step;

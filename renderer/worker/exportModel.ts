@@ -43,13 +43,13 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
     const changes = architectureChanges(req.doc, kept.doc);
     if (changes.length) {
       throw new ExportRefused(
-        `The graph has changed since run ${kept.runId} trained it (${changes.slice(0, 3).join('; ')}${changes.length > 3 ? `; ${changes.length - 3} more` : ''}). Train it again, or export without weights.`,
+        `The graph has changed since ${kept.name} trained it (${changes.slice(0, 3).join('; ')}${changes.length > 3 ? `; ${changes.length - 3} more` : ''}). Train it again, or export without weights.`,
       );
     }
     // The trained graph has the data-derived params filled in; the editor's layout and names win.
     doc = { ...req.doc, nodes: req.doc.nodes.map((n) => ({ ...n, params: kept.doc.nodes.find((t) => t.id === n.id)!.params })) };
     const epochs = kept.epoch === null ? 'within its first epoch' : `${kept.epoch} epoch${kept.epoch === 1 ? '' : 's'} completed`;
-    weightsNote = `run ${kept.runId}, ${epochs}${kept.training ? ' (still training: the weights as they are now)' : ''}`;
+    weightsNote = `${kept.name}, ${epochs}${kept.training ? ' (still training: the weights as they are now)' : ''}`;
   }
   const analysis = analyse(doc);
   if (!analysis.valid) {

@@ -21,6 +21,8 @@ const MAX_MAP_VALUES = 8_000_000;
 
 interface Kept {
   runId: number;
+  /** The run's name in the Runs view ("MNIST Perceiver IO #2"), once the UI has told it (runName). */
+  name: string | null;
   model: tf.LayersModel;
   doc: GraphDoc;
   analysis: Analysis;
@@ -53,7 +55,7 @@ export async function keepModelForInsight(
       break;
     }
   }
-  kept = { runId: run.runId, model: run.model, doc: run.doc, analysis: run.analysis, data: run.data, epoch: null, training: true, probe, batch };
+  kept = { runId: run.runId, name: null, model: run.model, doc: run.doc, analysis: run.analysis, data: run.data, epoch: null, training: true, probe, batch };
   post({
     type: 'insightRun',
     runId: run.runId,
@@ -146,6 +148,16 @@ export async function answerAttention(post: (m: FromWorker) => void, req: Extrac
  * data, for the Export menu (PyTorch or tfjs files with the trained weights). Read-only: the
  * insight views keep owning the model.
  */
-export function keptModelForExport(): { runId: number; model: tf.LayersModel; doc: GraphDoc; data: Dataset; epoch: number | null; training: boolean } | null {
-  return kept ? { runId: kept.runId, model: kept.model, doc: kept.doc, data: kept.data, epoch: kept.epoch, training: kept.training } : null;
+export function keptModelForExport(): { runId: number; name: string; model: tf.LayersModel; doc: GraphDoc; data: Dataset; epoch: number | null; training: boolean } | null {
+  return kept ? { runId: kept.runId, name: runLabel(kept), model: kept.model, doc: kept.doc, data: kept.data, epoch: kept.epoch, training: kept.training } : null;
+}
+
+/** How Export and Try name the kept run: its name in the Runs view, so the two number runs alike. */
+function runLabel(k: Kept): string {
+  return k.name ?? `run ${k.runId}`;
+}
+
+/** The UI's name for a run (its run record's, e.g. "MNIST Perceiver IO #2"). */
+export function nameRunForInsight(runId: number, name: string): void {
+  if (kept?.runId === runId) kept.name = name;
 }

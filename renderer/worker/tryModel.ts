@@ -88,7 +88,7 @@ export function currentWeights(): Current | null {
   const epochs = kept.epoch === null ? 'within its first epoch' : `${kept.epoch} epoch${kept.epoch === 1 ? '' : 's'} completed`;
   return {
     source: 'run',
-    label: `run ${kept.runId}, ${epochs}${kept.training ? ' (still training)' : ''}`,
+    label: `${kept.name}, ${epochs}${kept.training ? ' (still training)' : ''}`,
     model: kept.model,
     doc: kept.doc,
     analysis: analysisOf(kept.doc),

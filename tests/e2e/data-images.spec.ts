@@ -28,6 +28,10 @@ test('image folder: choose, preview, fit the graph, train a few steps, results w
   await expect(data.sampleImages).toHaveCount(12);
   await expect(data.classBalance).toHaveCount(3);
   for (const s of SHAPES) await expect(page.getByRole('list', { name: 'Class balance' })).toContainText(s);
+  // The balance is the training split's, as it says (issue 17: it once counted all 60 images).
+  await expect(page.getByRole('list', { name: 'Class balance' })).toContainText('training split, 42 examples');
+  const perClass = await page.getByRole('list', { name: 'Class balance' }).locator('.balance-count').allTextContents();
+  expect(perClass.map(Number).reduce((a, b) => a + b, 0)).toBe(42);
   await expect(data.boundTo).toContainText('Bound to shapes (image folder)');
   // The MNIST head predicts 10 classes: the panel says so and offers the fix.
   await expect(data.binding).toContainText('predicts 10 classes but the data has 3');
@@ -43,6 +47,8 @@ test('image folder: choose, preview, fit the graph, train a few steps, results w
   await training.trainButton.click();
   await expect(training.backend).toContainText(/Backend (wasm|webgl|cpu)/, { timeout: 60_000 });
   await expect(training.loss).toContainText(/loss \d+\.\d{4}/, { timeout: 90_000 });
+  // The Training panel states the same three splits as the Dataset tab (issue 17: it left out validation).
+  await expect(training.data).toContainText('train 42 · validation 6 · test 12');
   await expect(training.status).toHaveText(/Finished|Stopped/, { timeout: 90_000 });
   await expect(page.getByTestId('test-accuracy')).toContainText(/Test accuracy \d+\.\d\d%/);
   await expect(page.getByTestId('test-loss')).toContainText(/on 12 held-back examples/);

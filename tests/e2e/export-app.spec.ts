@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { EditorPage } from './pages/EditorPage';
 import { ExportPage } from './pages/ExportPage';
+import { InsightPage } from './pages/InsightPage';
 import { TrainingPage } from './pages/TrainingPage';
 
 const PYTHON = process.env.PERCEIVER_PYTHON ?? '/usr/bin/python3';
@@ -52,13 +53,18 @@ test('train, then export the trained weights to tfjs and PyTorch: PyTorch predic
   await training.setShortRun(1, 16, 30);
   await training.trainButton.click();
   await expect(training.status).toHaveText(/Done|Finished|Stopped/, { timeout: 180_000 });
+  // All three splits of the built-in digits, stated as the Dataset tab states them (issue 17).
+  await expect(training.data).toContainText('MNIST (built-in, 10,000 digits): train 7,500 · validation 500 · test 2,000');
+  await training.data.scrollIntoViewIfNeeded();
+  await editor.screenshot('export-app-01-run-splits');
 
   // tfjs web files with the trained weights: example.json holds the app model's own predictions.
+  // The run is named as the Runs view names it (issue 17: the dialog said "run 4" where Runs said "#2").
   await exporter.open();
   await expect(exporter.withWeights).toBeChecked();
   await exporter.format('TensorFlow.js web files').check();
   const webZip = await exporter.exportAndDownload();
-  await expect(exporter.result).toContainText(/trained weights: run \d+, 1 epoch completed/);
+  await expect(exporter.result).toContainText('trained weights: MNIST Perceiver IO #1, 1 epoch completed');
   await expect(exporter.result.getByRole('list', { name: 'Exported files' })).toContainText('perceiver-layers.js');
   await editor.screenshot('export-app-02-tfjs-trained');
   const web = join(unzip(await webZip.path()), webZip.suggestedFilename().replace(/\.zip$/, ''));
@@ -70,11 +76,12 @@ test('train, then export the trained weights to tfjs and PyTorch: PyTorch predic
   await exporter.format('PyTorch package').check();
   await exporter.dialog.getByRole('checkbox', { name: /Include the MNIST digits/ }).uncheck();
   const ptZip = await exporter.exportAndDownload();
-  await expect(exporter.result).toContainText(/trained weights: run \d+/);
+  await expect(exporter.result).toContainText('trained weights: MNIST Perceiver IO #1');
   const pt = join(unzip(await ptZip.path()), ptZip.suggestedFilename().replace(/\.zip$/, ''));
   expect(existsSync(join(pt, 'weights.pt'))).toBe(true);
   expect(existsSync(join(pt, 'weights.safetensors'))).toBe(true);
   expect(existsSync(join(pt, 'data', 'mnist.npz'))).toBe(false);
+  expect(readFileSync(join(pt, 'README.md'), 'utf8')).toContain('MNIST Perceiver IO #1');
 
   test.skip(!hasTorch(), `${PYTHON} has no torch (Debian python3-torch); the parity check of the exported weights needs it`);
   const script = `
@@ -112,10 +119,36 @@ test('a graph changed since the run is not paired with its weights', async ({ pa
   await editor.setParam('heads', '8');
   await exporter.open();
   await exporter.dialog.getByRole('button', { name: 'Export', exact: true }).click();
-  await expect(exporter.dialog.getByRole('alert')).toContainText(/The graph has changed since run \d+ trained it \(stack\.heads is 8 \(trained with 4\)\)/);
+  await expect(exporter.dialog.getByRole('alert')).toContainText(/The graph has changed since MNIST Perceiver IO #1 trained it \(stack\.heads is 8 \(trained with 4\)\)/);
   await editor.screenshot('export-app-03-changed');
   // Without the weights it exports the edited graph.
   await exporter.withWeights.uncheck();
   await exporter.exportAndDownload();
   await expect(exporter.result).toContainText('initial weights (no training)');
+});
+
+test('Export and Runs number a run alike, also after a reload (the worker counts runs from 1 again)', async ({ page }) => {
+  test.setTimeout(300_000);
+  const editor = new EditorPage(page);
+  const training = new TrainingPage(page);
+  const exporter = new ExportPage(page);
+  const insight = new InsightPage(page);
+  await editor.open();
+  await training.setShortRun(1, 16, 3);
+  await training.trainButton.click();
+  await expect(training.status).toHaveText(/Done|Finished|Stopped/, { timeout: 180_000 });
+  // A reload starts a new worker (its run ids start at 1 again); the run history is kept.
+  await editor.open();
+  await training.setShortRun(1, 16, 3);
+  await training.trainButton.click();
+  await expect(training.status).toHaveText(/Done|Finished|Stopped/, { timeout: 180_000 });
+  await insight.show('Runs');
+  await expect(insight.runsTable.locator('tbody tr')).toHaveCount(2);
+  await expect(insight.runsTable).toContainText('MNIST Perceiver IO #2');
+  await exporter.open();
+  await exporter.format('TensorFlow.js web files').check();
+  await exporter.exportAndDownload();
+  await expect(exporter.result).toContainText('trained weights: MNIST Perceiver IO #2, 1 epoch completed');
+  await expect(exporter.result).not.toContainText(/run 1\b/);
+  await editor.screenshot('export-app-04-run-name');
 });

@@ -38,6 +38,10 @@ export class TrainingPage {
   get backend(): Locator {
     return this.page.getByTestId('backend');
   }
+  /** The run's data and its three splits ("…: train N · validation N · test N · model N params"). */
+  get data(): Locator {
+    return this.page.getByTestId('train-run-data');
+  }
   get progress(): Locator {
     return this.page.getByRole('progressbar', { name: 'Training progress' });
   }
