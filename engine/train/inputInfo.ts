@@ -4,6 +4,8 @@ import type { InputNodeInfo } from '../data/sensorFolders.js';
 import { analyse } from '../graph/analyse.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { getKind } from '../kinds/registry.js';
+import type { NpzHead } from '../data/multimodalNpz.js';
+import { npzHeads } from './headTargets.js';
 
 export function modelInputInfo(doc: GraphDoc): InputNodeInfo | undefined {
   const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
@@ -25,4 +27,19 @@ export function modelInputsInfo(doc: GraphDoc): ModalityInput[] | undefined {
     out.push({ id: node.id, kind: node.kind, params: parsed.data as Record<string, unknown>, shape: [...sp.shape] });
   }
   return out;
+}
+
+/**
+ * The heads as the multimodal loaders read their targets (a class, a reconstructed input, or an
+ * .npz array named after the head), for graphs with several inputs or heads; undefined otherwise
+ * (or when a head's targets cannot be told: training then names it).
+ */
+export function modelHeadsInfo(doc: GraphDoc): NpzHead[] | undefined {
+  const a = analyse(doc);
+  if (a.inputSpecs.length < 2 && a.heads.length < 2) return undefined;
+  try {
+    return npzHeads(doc);
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,9 @@ import { DataError } from '../../engine/data/errors';
 import { fileFolderDataset, type FileFolderDataset } from '../../engine/data/fileFolder';
 import { imageFolderDataset, type ImageFolderDataset } from '../../engine/data/images';
 import { folderCodecFor, type InputNodeInfo } from '../../engine/data/sensorFolders';
-import { multimodalFolderDataset, type ModalityInput } from '../../engine/data/multimodal';
+import { multimodalFolderDataset, type ExampleTarget, type ModalityInput } from '../../engine/data/multimodal';
+import { multimodalNpzDataset, type NpzHead } from '../../engine/data/multimodalNpz';
+import { parseNpz } from '../../engine/data/npy';
 import { detectDelimiter, looksLikeHeader, parseCsvRecords } from '../../engine/data/csv';
 import { dataFileKind, parseDataFile } from '../../engine/data/load';
 import { decodeMnist, mnistDataset } from '../../engine/data/mnist';
@@ -61,9 +63,19 @@ export class WorkerDataSources {
 
   /** The dataset for a binding; images are resized to the declared input shape (0 = from data). */
   /** `targetKind` 'values': the graph's head is a regression, so a table's target is read as numbers. */
-  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, forPreview = false, inputs?: ModalityInput[]): Promise<Dataset> {
+  async dataset(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, forPreview = false, inputs?: ModalityInput[], heads?: NpzHead[]): Promise<Dataset> {
     const split = { validationFraction: binding?.validationFraction, testFraction: binding?.testFraction, seed: binding?.seed, normalize: binding?.normalize };
     if (!source) return mnistDataset(decodeMnist(await this.loadMnistBytes()), split);
+    // An .npz for a graph with several inputs or heads: an array per input node and per head, by name.
+    if (source.kind === 'table' && /\.npz$/i.test(source.name) && inputs && heads) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await source.file.arrayBuffer());
+      } catch (err) {
+        throw new DataError(`cannot read the file (${(err as Error).message}); pick it again`, { file: source.name });
+      }
+      return multimodalNpzDataset(source.name, await parseNpz(bytes, { file: source.name }), inputs, heads, split);
+    }
     if (source.kind === 'table') return arrayDataset(source.name, (await this.table(source, binding?.target, skipBadRows, targetKind)).table, split);
     if (source.kind === 'text') {
       // Windows as long as the Text bytes input takes (its maxLength).
@@ -91,7 +103,13 @@ export class WorkerDataSources {
     // A graph with several inputs reads example folders: one file per input, by name, + label.txt.
     if (inputs && inputs.length > 1) {
       const folders = { root: listing.root, examples: listing.classes.map((c) => ({ name: c.name, files: c.files })) };
-      return multimodalFolderDataset(folders, browserImageAccess(files), inputs, { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: skipBadRows ? 'skip' : 'error' });
+      // Classifier heads train on label.txt; an autoencoder's reconstruction heads on their input.
+      const targets = heads?.map((h): ExampleTarget => {
+        if (h.loss === 'classification') return { kind: 'classes' };
+        if (h.reconstructs === undefined) throw new DataError(`the regression head "${h.nodeId}" has no targets in example folders: it does not decode one of the inputs through a Multimodal split`, { file: listing.root });
+        return { kind: 'input', inputIndex: h.reconstructs };
+      });
+      return multimodalFolderDataset(folders, browserImageAccess(files), inputs, { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: skipBadRows ? 'skip' : 'error', heads: targets });
     }
     // Audio clips and point clouds stream through their codec (engine/data/sensorFolders).
     const sensor = folderCodecFor(listing, input, { forPreview });
@@ -108,8 +126,8 @@ export class WorkerDataSources {
     return imageFolderDataset(listing, access, { ...split, height, width, channels });
   }
 
-  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, inputs?: ModalityInput[]): Promise<DataPreviewInfo> {
-    const ds = await this.dataset(source, binding, declaredShape, skipBadRows, targetKind, input, true, inputs);
+  async preview(source: DataSourceRef | null, binding: DataBinding | undefined, declaredShape: number[] | null, skipBadRows: boolean, targetKind: TargetKind = 'classes', input?: InputNodeInfo, inputs?: ModalityInput[], heads?: NpzHead[]): Promise<DataPreviewInfo> {
+    const ds = await this.dataset(source, binding, declaredShape, skipBadRows, targetKind, input, true, inputs, heads);
     const sensor = 'stats' in ds && !ds.moreInputShapes ? (ds as FileFolderDataset) : undefined;
     const p = await previewDataset(ds, { samples: source?.kind === 'table' || sensor ? 0 : 12, seed: binding?.seed ?? 1 });
     const info: DataPreviewInfo = {
@@ -136,7 +154,8 @@ export class WorkerDataSources {
       info.maskRate = t.maskRate;
       info.textSamples = Array.from({ length: Math.min(4, t.train.size) }, (_, i) => t.train.maskedText(i));
     }
-    if (source?.kind === 'table') {
+    // A multimodal .npz is read by name above, not as one table.
+    if (source?.kind === 'table' && !(/\.npz$/i.test(source.name) && inputs && heads)) {
       const t = await this.table(source, binding?.target, skipBadRows, targetKind);
       const labelOf = (r: number) => (t.table.values ? String(Number(t.table.values[r]!.toPrecision(6))) : t.table.classNames[t.table.labels[r]!]!);
       const d = t.table.featureShape.reduce((a, b) => a * b, 1);

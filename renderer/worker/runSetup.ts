@@ -9,7 +9,7 @@ import type { ImageFolderSplit } from '../../engine/data/images';
 import { analyse, type Analysis } from '../../engine/graph/analyse';
 import type { GraphDoc, TrainingSettings } from '../../engine/graph/schema';
 import { BindError, bindToData, declaredInputShape } from '../../engine/train/bindData';
-import { modelInputInfo, modelInputsInfo } from '../../engine/train/inputInfo';
+import { modelHeadsInfo, modelInputInfo, modelInputsInfo } from '../../engine/train/inputInfo';
 import type { Checkpoint } from '../../engine/train/checkpoint';
 import { estimateTrainingMemory, type MemoryEstimate } from '../../engine/train/memoryGuard';
 import { headLossTypes, planTraining, type TrainPlan } from '../../engine/train/losses';
@@ -43,7 +43,7 @@ export async function prepareRun(doc: GraphDoc, options: TrainDataOptions, backe
     throw new BindError(`This graph is bound to ${doc.data.path ? `“${doc.data.path}”` : `a ${doc.data.source} dataset`}; load it in the Dataset tab first (a browser cannot reopen a file by its path).`);
   }
   const targetKind = headLossTypes(doc)[0]?.type === 'regression' ? 'values' : 'classes';
-  const data = await sources.dataset(source, doc.data, declaredInputShape(doc) ?? null, options.skipBadRows ?? false, targetKind, modelInputInfo(doc), false, modelInputsInfo(doc));
+  const data = await sources.dataset(source, doc.data, declaredInputShape(doc) ?? null, options.skipBadRows ?? false, targetKind, modelInputInfo(doc), false, modelInputsInfo(doc), modelHeadsInfo(doc));
   const { doc: bound, filled } = bindToData(doc, data);
   const analysis = analyse(bound);
   if (!analysis.valid) {
