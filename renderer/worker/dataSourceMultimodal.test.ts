@@ -3,14 +3,14 @@
  * arrays bound to the input nodes by name, y one-hot into the label input, each head's targets
  * (waveform and pixels reconstructed, the class); the preview reports every input and target.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { npz } from '../../engine/export/archive';
 import type { GraphDoc } from '../../engine/graph/schema';
 import { modelHeadsInfo, modelInputsInfo } from '../../engine/train/inputInfo';
 import { WorkerDataSources } from './dataSource';
 
-const doc = JSON.parse(readFileSync('templates/multimodal-autoencoder-tiny.json', 'utf8')) as GraphDoc;
+const texts = import.meta.glob('../../templates/multimodal-autoencoder-tiny.json', { eager: true, query: '?raw', import: 'default' }) as Record<string, string>;
+const doc = JSON.parse(Object.values(texts)[0]!) as GraphDoc;
 const N = 40;
 
 function file(drop?: string): File {
@@ -20,7 +20,7 @@ function file(drop?: string): File {
     y: { shape: [N], data: Int32Array.from({ length: N }, (_, i) => i % 4) },
   };
   if (drop) delete arrays[drop];
-  return new File([npz(arrays)], 'mm.npz');
+  return new File([new Uint8Array(npz(arrays))], 'mm.npz');
 }
 
 describe('worker data sources: multimodal .npz', () => {
