@@ -266,7 +266,7 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     const { requestId } = msg;
     queue = queue.then(() =>
       dataSources
-        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows, msg.targetKind, msg.input, msg.inputs)
+        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows, msg.targetKind, msg.input, msg.inputs, msg.heads)
         .then((preview) => post({ type: 'dataPreview', requestId, preview }))
         .catch((err: unknown) => post({ type: 'dataError', requestId, message: (err as Error).message ?? String(err) })),
     );

@@ -10,7 +10,7 @@ import { dataFileKind } from '../../engine/data/load';
 import { isTextFileName } from '../../engine/data/text';
 import { dataBindingSchema, type DataBinding, type GraphDoc } from '../../engine/graph/schema';
 import { declaredInputShape } from '../../engine/train/bindData';
-import { modelInputInfo, modelInputsInfo } from '../../engine/train/inputInfo';
+import { modelHeadsInfo, modelInputInfo, modelInputsInfo } from '../../engine/train/inputInfo';
 import { headLossTypes } from '../../engine/train/lossPlan';
 import { perform } from '../state/store';
 import { onWorkerMessage, postToWorker } from '../training/workerClient';
@@ -107,6 +107,8 @@ export function requestPreview(doc: GraphDoc): void {
     // Audio and point-cloud folders are read with the input node's sizes.
     input: modelInputInfo(doc),
     inputs: modelInputsInfo(doc),
+    // Several heads (an autoencoder): each head's targets (a class, a reconstructed input, an .npz array).
+    heads: modelHeadsInfo(doc),
   });
 }
 

@@ -8,6 +8,7 @@ import type { EpochEvent, StepEvent } from '../../engine/train/train';
 import type { TargetSpec } from '../../engine/data/dataset';
 import type { InputNodeInfo } from '../../engine/data/sensorFolders';
 import type { ModalityInput } from '../../engine/data/multimodal';
+import type { NpzHead } from '../../engine/data/multimodalNpz';
 import type { MetricKind } from '../../engine/train/lossPlan';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import type { EpochDiagnostics } from '../../engine/insight/diagnostics';
@@ -138,7 +139,7 @@ export interface MemoryRefusal {
 
 export type ToWorkerData =
   /** source null: the built-in MNIST digits. */
-  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values'; input?: InputNodeInfo; inputs?: ModalityInput[] }
+  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values'; input?: InputNodeInfo; inputs?: ModalityInput[]; heads?: NpzHead[] }
   | { type: 'pause'; runId: number; paused: boolean };
 
 export type FromWorkerData =
