@@ -122,6 +122,35 @@ export function TrainingPanel() {
               </tbody>
             </table>
           )}
+          {t.epochs[0]?.heads && (
+            // Several heads (e.g. the multimodal autoencoder): each head's own loss, train / validation.
+            <table className="epochs" aria-label="Per-head losses" data-testid="head-losses">
+              <thead>
+                <tr>
+                  <th>epoch</th>
+                  {t.epochs[0].heads.map((h) => (
+                    <th key={h.nodeId} title={`${h.nodeId}: its own loss (train / validation), weight ${h.weight} in the total`}>
+                      {h.nodeId}
+                      {h.weight !== 1 ? ` ×${h.weight}` : ''}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {t.epochs.map((e) => (
+                  <tr key={e.epoch}>
+                    <td>{e.epoch}</td>
+                    {(e.heads ?? []).map((h) => (
+                      <td key={h.nodeId}>
+                        {h.loss.toPrecision(3)}
+                        {h.valLoss !== null ? ` / ${h.valLoss.toPrecision(3)}` : ''}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
           {t.checkpoint && (
             <div className="checkpoint-line" data-testid="checkpoint">
               Checkpoint kept after epoch {t.checkpoint.epoch} ({(t.checkpoint.bytes / 1024 ** 2).toFixed(1)} MB, in this browser's storage).

@@ -46,5 +46,11 @@ test('multimodal .npz: the tiny autoencoder binds its arrays by name and trains 
   await training.setShortRun(2, 8, 3);
   await training.trainButton.click();
   await expect(training.status).toHaveText(/Finished|Stopped/, { timeout: 120_000 });
+  // Each head's own loss per epoch (train / validation), the label head with its weight.
+  const perHead = page.getByRole('table', { name: 'Per-head losses' });
+  await expect(perHead.getByRole('columnheader')).toHaveText(['epoch', 'audioOut', 'imageOut', 'labelOut ×0.1']);
+  await expect(perHead.getByRole('row')).toHaveCount(3);
+  await expect(perHead.getByRole('row').nth(2).getByRole('cell').nth(1)).toHaveText(/^\d\.\d+(e-\d+)? \/ \d\.\d+(e-\d+)?$/);
+  await perHead.scrollIntoViewIfNeeded();
   await editor.screenshot('data-multimodal-npz-02-results');
 });
