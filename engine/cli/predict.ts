@@ -41,7 +41,9 @@ export const PREDICT_HELP = `perceiver-studio predict <model-dir|checkpoint-dir>
     Run a model folder (import-hf, train --save-model) or a checkpoint folder (train
     --checkpoints; its graph.json beside it or --graph) on new input. Studio models take
     PNG/JPEG images (resized, channels and normalisation as in training), text files (bytes;
-    "_" marks a byte to fill), CSV rows or .npy arrays ([N, …] or one example); several files
+    "_" marks a byte to fill), CSV rows, WAV clips (Audio input: resampled, cropped/padded as in
+    training), PLY/OFF/XYZ/.npy point clouds (Point cloud input: sampled, centred, scaled) or
+    .npy arrays ([N, …] or one example); several files
     make a batch. Models imported from Hugging Face take HF's forward arrays by name:
     --input inputs=ids.npy --input attention_mask=mask.npy (MaskedLM), inputs=pixels.npy
     (NCHW), inputs=patches.npy ([B, 2, 27, H, W], optical flow), or image=, audio=, label=,

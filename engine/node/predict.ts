@@ -15,6 +15,7 @@ import { basename, extname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { detectDelimiter, looksLikeHeader, parseCsvRecords, parseNumberCell } from '../data/csv.js';
 import { parseNpy, type NpyArray } from '../data/npy.js';
+import { decodeWithCodec, fileCodecFor } from '../data/inputCodecs.js';
 import { imageToInput } from '../data/resize.js';
 import { BYTE_OFFSET, MASK_ID, PAD_ID } from '../data/text.js';
 import type { Normalization } from '../data/tabular.js';
@@ -54,6 +55,16 @@ function normalise(x: Float32Array, norm: Normalization | undefined): void {
   if (!norm || norm.kind === 'none') return;
   const c = norm.offset.length;
   for (let i = 0; i < x.length; i++) x[i] = (x[i]! - norm.offset[i % c]!) * norm.scale[i % c]!;
+}
+
+/** npyAsBatch, or null when the array does not have the input's shape and a codec can read it instead. */
+function npyBatchOrNull(a: NpyArray, spec: { shape: number[]; dtype: 'float32' | 'int32'; nodeId: string }, file: string, codecFallback: boolean): { data: Float32Array | Int32Array; n: number } | null {
+  try {
+    return npyAsBatch(a, spec, file, spec.nodeId);
+  } catch (err) {
+    if (codecFallback && err instanceof PredictError) return null;
+    throw err;
+  }
 }
 
 /** An .npy as a batch of `spec` examples: shape [N, ...spec] or exactly spec (one example). */
@@ -143,10 +154,14 @@ export function prepareStudioInputs(loaded: LoadedModel, files: string[], named:
     const per = spec.shape.reduce((a, b) => a * b, 1);
     const chunks: (Float32Array | Int32Array)[] = [];
     const examples: string[] = [];
+    const codec = fileCodecFor(node);
     for (const file of sources) {
       const ext = extname(file).toLowerCase();
-      if (ext === '.npy') {
-        const { data, n } = npyAsBatch(loadNpy(file), spec, file, spec.nodeId);
+      // An .npy of the input's shape ([N, …] or one example) goes in as it is; for an audio or
+      // point-cloud input any other .npy is one recording / cloud, read by the input's codec.
+      const batch = ext === '.npy' ? npyBatchOrNull(loadNpy(file), spec, file, codec !== null) : null;
+      if (batch) {
+        const { data, n } = batch;
         chunks.push(data);
         for (let i = 0; i < n; i++) examples.push(n === 1 ? basename(file) : `${basename(file)}[${i}]`);
       } else if (IMAGE_FILE.test(file) && node.kind === 'ImageInput') {
@@ -165,12 +180,21 @@ export function prepareStudioInputs(loaded: LoadedModel, files: string[], named:
       } else if (TEXT_FILE.test(file) && node.kind === 'TextBytes') {
         chunks.push(textTokens(readBytes(file), spec.shape[0]!));
         examples.push(basename(file));
+      } else if (codec?.accepts(file)) {
+        // Audio clips and point clouds: the input's own codec, as training on a folder reads them.
+        try {
+          chunks.push(decodeWithCodec(codec, basename(file), readBytes(file), spec.shape));
+        } catch (err) {
+          if (err instanceof PredictError) throw err;
+          throw new PredictError(`${file}: ${(err as Error).message}`);
+        }
+        examples.push(basename(file));
       } else if (ext === '.csv' && node.kind === 'TabularInput') {
         const { rows, names: rowNames } = csvRows(file, spec.shape[0]!, loaded.doc.data?.target, norm);
         chunks.push(...rows);
         examples.push(...rowNames);
       } else {
-        const takes = node.kind === 'ImageInput' ? 'PNG/JPEG images or .npy' : node.kind === 'TextBytes' ? 'text files (.txt) or .npy' : node.kind === 'TabularInput' ? 'CSV rows or .npy' : '.npy arrays';
+        const takes = codec ? `${codec.formats} files (${codec.what})` : node.kind === 'ImageInput' ? 'PNG/JPEG images or .npy' : node.kind === 'TextBytes' ? 'text files (.txt) or .npy' : node.kind === 'TabularInput' ? 'CSV rows or .npy' : '.npy arrays';
         throw new PredictError(`${file}: input "${spec.nodeId}" (${node.kind}) takes ${takes}`);
       }
     }

@@ -11,11 +11,8 @@ import { parseNumberCell } from '../../engine/data/csv';
 import { imageToInput } from '../../engine/data/resize';
 import { applyNormalization, type Normalization } from '../../engine/data/tabular';
 import { BYTE_OFFSET, MASK_ID, PAD_ID } from '../../engine/data/text';
-import { audioCodec } from '../../engine/data/audio';
 import type { ExampleCodec } from '../../engine/data/fileFolder';
-import { pointCodec } from '../../engine/data/pointcloud';
-import { getKind } from '../../engine/kinds/registry';
-import type { PointCloudParams } from '../../engine/kinds/pointCloudInput';
+import { decodeWithCodec } from '../../engine/data/inputCodecs';
 
 /** An input the user made could not be used: the message says which field/file and why. */
 export class TryInputError extends Error {
@@ -75,33 +72,15 @@ export function npyToInput(name: string, bytes: Uint8Array, shape: number[], nor
   return normalised(Float32Array.from(arr.data), shape, norm);
 }
 
-/**
- * The class-folder codec of an input node (audio clips, point clouds), as training on a folder of
- * such files uses it (engine/data/audio, engine/data/pointcloud); null for other inputs.
- */
-export function fileCodecFor(node: { kind: string; params: Record<string, unknown> } | undefined): ExampleCodec | null {
-  if (!node || (node.kind !== 'AudioInput' && node.kind !== 'PointCloudInput')) return null;
-  const parsed = getKind(node.kind)?.params.safeParse(node.params);
-  if (!parsed?.success) return null;
-  if (node.kind === 'AudioInput') {
-    const p = parsed.data as { samples: number; channels: number; sampleRate: number };
-    return audioCodec({ samples: p.samples, channels: p.channels, sampleRate: p.sampleRate });
-  }
-  const p = parsed.data as PointCloudParams;
-  return pointCodec({ points: p.points, features: p.features, upAxis: p.upAxis, augment: { rotate: p.augmentRotation, scale: p.augmentScale, jitter: p.augmentJitter } });
-}
+export { fileCodecFor } from '../../engine/data/inputCodecs';
 
 /** A file through its input's codec (evaluation draw: no augmentation), checked against the input's shape. */
 export function codecFileToInput(codec: ExampleCodec, name: string, bytes: Uint8Array, shape: number[]): Float32Array {
-  if (!codec.accepts(name)) throw new TryInputError(`${name}: not a ${codec.formats} file (the ${codec.what} formats this input reads)`);
-  let x: Float32Array;
   try {
-    x = codec.decode(bytes, name);
+    return decodeWithCodec(codec, name, bytes, shape);
   } catch (err) {
     throw new TryInputError((err as Error).message);
   }
-  if (x.length !== size(shape)) throw new TryInputError(`${name}: the ${codec.what} gave ${x.length} values but this input takes [${shape.join(', ')}]`);
-  return x;
 }
 
 /** One table row as typed (one string per feature) → features, parsed and normalised like the CSV. */
