@@ -94,6 +94,12 @@ describe('safetensors: properties', () => {
       const vals = Array.from({ length: n }, (_, i) => ((i * 7) % 13) - 6 + (i % 2 ? 0.5 : 0));
       return dtype === 'I64' ? { dtype, shape, data: BigInt64Array.from(vals.map((v) => BigInt(Math.trunc(v)))) } : { dtype: dtype as 'F32', shape, data: Float32Array.from(vals) };
     });
+  it('a tensor named "__proto__" is written and read like any other (found by the property below)', () => {
+    const m = new Map<string, HfTensor>([['__proto__', { dtype: 'F32', shape: [], data: Float32Array.from([-6]) }]]);
+    const back = readSafetensors(writeSafetensors(m, { format: 'pt' }));
+    expect([...back.keys()]).toEqual(['__proto__']);
+    expect(back.get('__proto__')!.data[0]).toBe(-6);
+  });
   it('write → read is the identity', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== '__metadata__'), tensor, { maxKeys: 6 }), (dict) => {

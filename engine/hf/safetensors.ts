@@ -184,7 +184,8 @@ export function readSafetensors(bytes: Uint8Array, fileName?: string): Map<strin
  * of 8 (as the safetensors library writes). F16/BF16 tensors (given as Float32Array) are rounded.
  */
 export function writeSafetensors(tensors: Map<string, HfTensor>, metadata?: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // A null-prototype object: a tensor named "__proto__" is an own key like any other, not the prototype.
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (metadata && Object.keys(metadata).length) header.__metadata__ = { ...metadata };
   let offset = 0;
   for (const [key, t] of tensors) {
