@@ -3,7 +3,7 @@
 // Every figure is a ratio or a time measured in this run on this machine. The machine is shared
 // and noisy: A/B implementations run in separate processes whose steps are interleaved round by
 // round (rotating order), and each result is a median of per-step times after warm-up.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         opt.applyGradients(grads as never);
         return tf.keep(value);
       });
-    for (let i = 0; i < 5; i++) (await step().data(), undefined);
+    for (let i = 0; i < 5; i++) await step().data();
     const steps = 30;
     const t0 = performance.now();
     let last: tf.Scalar | null = null;

@@ -8,7 +8,7 @@ export async function launchChromium() {
   try {
     ({ chromium } = await import('@playwright/test'));
   } catch (e) {
-    throw new Error(`Playwright is not installed (${e.message})`);
+    throw new Error(`Playwright is not installed (${e.message})`, { cause: e });
   }
   return chromium.launch({
     executablePath: exe,

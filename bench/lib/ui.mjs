@@ -42,7 +42,9 @@ export async function measureStartup(root) {
     await browser.close();
     try {
       process.kill(-proc.pid, 'SIGTERM'); // npm's process group, started by us
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
 }
 

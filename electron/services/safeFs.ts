@@ -17,7 +17,6 @@ import { ServiceError } from './errors.js';
  * COM/LPT with a superscript digit (¹ ² ³), which Windows also treats as those ports.
  */
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|clock\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])[ ]*(\..*)?$/i;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Bidirectional controls: U+202E makes "gpj.exe" display as "exe.jpg" (and the like). */
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

@@ -52,7 +52,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, data: 3, memory: 4, interrupte
 
 /** Refuse a non-empty folder before a long run would fail to save into it. */
 function checkSaveTarget(dir: string, force: boolean): void {
-  let entries: string[] = [];
+  let entries: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--save-model ${dir} is a file; give a folder`);
     entries = readdirSync(dir);

@@ -66,7 +66,7 @@ describe('perceiver-studio train: masked bytes', () => {
     expect(r.out[0]).toMatch(/on .*prose\.txt: \d+ train \/ \d+ validation \/ \d+ test, masked tokens \(262 ids, 15% hidden\), input \[128\]/);
     const epochs = r.out.filter((l) => l.startsWith('epoch '));
     expect(epochs).toHaveLength(3);
-    for (const l of epochs) expect(l).toMatch(/masked-token accuracy \d+\.\d%  val loss \d+\.\d{4} val masked-token accuracy \d+\.\d%/);
+    for (const l of epochs) expect(l).toMatch(/masked-token accuracy \d+\.\d% {2}val loss \d+\.\d{4} val masked-token accuracy \d+\.\d%/);
     const loss = epochs.map((l) => Number(/loss (\d+\.\d+)/.exec(l)![1]));
     // ln 262 ≈ 5.57 at the start; a few steps already learn the byte frequencies.
     expect(loss[2]!).toBeLessThan(loss[0]! - 0.3);

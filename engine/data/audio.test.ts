@@ -115,7 +115,7 @@ describe('waveform to input', () => {
 describe('audio class folders', () => {
   const rate = 8000;
   const files = new Map<string, Uint8Array>();
-  const classes = ['high', 'low'].map((name, k) => ({ name, files: Array.from({ length: 20 }, (_, i) => `root/${name}/${i}.wav`) }));
+  const classes = ['high', 'low'].map((name) => ({ name, files: Array.from({ length: 20 }, (_, i) => `root/${name}/${i}.wav`) }));
   classes.forEach((c, k) => c.files.forEach((f, i) => files.set(f, wavBytes([tone(k ? 300 : 1500, 11025, 3000 + i * 37)], 11025, 's16'))));
   files.set('root/low/bad.wav', new Uint8Array([82, 73, 70, 70]));
   classes[1]!.files.push('root/low/bad.wav', 'root/low/notes.txt');

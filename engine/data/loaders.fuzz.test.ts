@@ -55,7 +55,7 @@ async function bounded(what: string, run: () => Promise<unknown> | unknown, name
   try {
     await run();
   } catch (e) {
-    if (!named(e)) throw new Error(`${what}: not a named error: ${(e as Error)?.stack ?? String(e)}`);
+    if (!named(e)) throw new Error(`${what}: not a named error: ${(e as Error)?.stack ?? String(e)}`, { cause: e });
   }
   const ms = performance.now() - t;
   const after = process.memoryUsage();

@@ -105,7 +105,7 @@ describe.skipIf(skipReason !== null)(`PyTorch export parity${skipReason ? ` (ski
       try {
         ex = exportPytorch(doc);
       } catch (err) {
-        throw new Error(`${name}: ${(err as Error).message}`);
+        throw new Error(`${name}: ${(err as Error).message}`, { cause: err });
       }
       const a = ex.model.analysis;
       const parity = a.totals.flops <= PARITY_MAX_FLOPS;

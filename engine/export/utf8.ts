@@ -40,7 +40,10 @@ export function fromUtf8(b: Uint8Array): string {
     if (needed === 0) {
       i++;
       if (x < 0x80) emit(x);
-      else if (x >= 0xc2 && x <= 0xdf) (needed = 1), (cp = x & 0x1f);
+      else if (x >= 0xc2 && x <= 0xdf) {
+        needed = 1;
+        cp = x & 0x1f;
+      }
       else if (x >= 0xe0 && x <= 0xef) {
         if (x === 0xe0) lower = 0xa0;
         if (x === 0xed) upper = 0x9f;

@@ -190,7 +190,11 @@ function reaches(doc: GraphDoc, from: string, to: string): boolean {
   while (stack.length) {
     const id = stack.pop()!;
     if (id === to) return true;
-    for (const next of out.get(id) ?? []) if (!seen.has(next)) (seen.add(next), stack.push(next));
+    for (const next of out.get(id) ?? []) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      stack.push(next);
+    }
   }
   return false;
 }

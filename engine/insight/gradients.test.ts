@@ -65,7 +65,10 @@ describe('gradient norm per node', () => {
     const c = d.crossAttends[0]!;
     expect([c.nodeId, c.step, c.latents, c.keys]).toEqual(['encoder', 0, 3, 4]);
     expect(c.normalisedEntropy).toHaveLength(3);
-    for (const e of c.normalisedEntropy) expect(e).toBeGreaterThan(0), expect(e).toBeLessThanOrEqual(1 + 1e-6);
+    for (const e of c.normalisedEntropy) {
+      expect(e).toBeGreaterThan(0);
+      expect(e).toBeLessThanOrEqual(1 + 1e-6);
+    }
     expect(c.similarity).toHaveLength(9);
     expect(c.similarity![0]).toBeCloseTo(1, 6);
     expect(c.similarity![1]).toBeCloseTo(c.similarity![3]!, 6);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fail, ok, prod, sameOut, type KindDefinition, type Shape } from './types.js';
+import { fail, ok, sameOut, type KindDefinition, type Shape } from './types.js';
 
 const params = z
   .object({

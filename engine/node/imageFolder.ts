@@ -52,9 +52,9 @@ export function decodeImageBytes(bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS
     } catch (err) {
       const m = (err as Error).message;
       if (/finished stream|unexpected end|premature|not enough data|too short/i.test(m)) {
-        throw new Error('the PNG file is truncated (it ends before its image data does); re-save or re-download it');
+        throw new Error('the PNG file is truncated (it ends before its image data does); re-save or re-download it', { cause: err });
       }
-      throw new Error(`the PNG file is damaged (${m.replace(/waitng/g, 'waiting')}); re-save it`);
+      throw new Error(`the PNG file is damaged (${m.replace(/waitng/g, 'waiting')}); re-save it`, { cause: err });
     }
     return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   }
@@ -64,7 +64,7 @@ export function decodeImageBytes(bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS
     img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: Math.ceil(maxPixels / 1e6), maxMemoryUsageInMB: 1024 });
   } catch (err) {
     const m = String((err as Error)?.message ?? err);
-    throw new Error(/marker|eof|end of|offset|out of bounds|undefined/i.test(m) ? `the JPEG file is truncated or damaged (${m}); re-save it` : `the JPEG file cannot be decoded (${m})`);
+    throw new Error(/marker|eof|end of|offset|out of bounds|undefined/i.test(m) ? `the JPEG file is truncated or damaged (${m}); re-save it` : `the JPEG file cannot be decoded (${m})`, { cause: err });
   }
   return { width: img.width, height: img.height, channels: 4, data: img.data };
 }

@@ -89,7 +89,6 @@ export function toFlowNodes(
   const groupLabels = new Map(doc.groups.map((g) => [g.id, g.label]));
   const out: (PerceiverFlowNode | GroupFlowNode)[] = [];
 
-  let positions = new Map<string, { x: number; y: number }>();
   const faces: PerceiverFlowNode[] = [];
   for (const n of doc.nodes) {
     if (n.group && collapsed.has(n.group)) continue;
@@ -130,7 +129,7 @@ export function toFlowNodes(
   // keeps its positions. A node being dragged stays where the pointer has it.
   const shifted = options.reflow === false || faces.length > REFLOW_MAX_NODES ? new Map<string, { x: number; y: number }>() : reflow(faces.map((f) => faceBox(f, measured)));
   for (const f of faces) f.position = dragOverlay.get(f.id) ?? shifted.get(f.id) ?? f.position;
-  positions = new Map(faces.map((f) => [f.id, f.position]));
+  const positions = new Map(faces.map((f) => [f.id, f.position]));
   // Group frames first so they sit underneath their members (none inside an entered block).
   for (const g of focus ? [] : doc.groups) {
     const members = doc.nodes.filter((n) => n.group === g.id);

@@ -163,7 +163,10 @@ export function rowSummary(cells: CellGrid): { peak: number; peakAt: [number, nu
   for (let i = 0; i < cells.values.length; i++) {
     const v = cells.values[i]!;
     sum += v;
-    if (v > peak) (peak = v), (at = i);
+    if (v > peak) {
+      peak = v;
+      at = i;
+    }
   }
   let e = 0;
   for (const v of cells.values) if (v > 0 && sum > 0) e -= (v / sum) * Math.log(v / sum);

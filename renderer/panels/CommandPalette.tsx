@@ -30,8 +30,13 @@ export function SearchPopover({ entries, placeholder, label, onClose }: { entrie
           onChange={(e) => (setQ(e.target.value), setActive(0))}
           onKeyDown={(e) => {
             if (e.key === 'Escape') onClose();
-            else if (e.key === 'ArrowDown') (setActive((a) => Math.min(a + 1, shown.length - 1)), e.preventDefault());
-            else if (e.key === 'ArrowUp') (setActive((a) => Math.max(a - 1, 0)), e.preventDefault());
+            else if (e.key === 'ArrowDown') {
+              setActive((a) => Math.min(a + 1, shown.length - 1));
+              e.preventDefault();
+            } else if (e.key === 'ArrowUp') {
+              setActive((a) => Math.max(a - 1, 0));
+              e.preventDefault();
+            }
             else if (e.key === 'Enter') run(active);
           }}
         />

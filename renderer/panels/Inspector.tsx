@@ -98,7 +98,7 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
     } catch (err) {
       return { analysis: null, node: null, problem: { message: (err as Error).message, param: undefined } };
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Keyed by the commands' JSON: a new array with the same commands must not re-run the preview.
   }, [doc, node.id, JSON.stringify(commands)]);
 
   if (!kind) return <div className="inspector">Unknown kind “{node.kind}”: this app cannot edit it. Delete the node or update the app.</div>;

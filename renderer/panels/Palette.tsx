@@ -41,7 +41,11 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
     else if (e.key === 'End') go(all.length - 1);
     else if ((e.key === 'h' || e.key === 'F1') && !e.ctrlKey && !e.metaKey) {
       const kind = all[i]!.dataset.kind;
-      if (kind) (e.preventDefault(), e.stopPropagation(), onHelp(kind));
+      if (kind) {
+        e.preventDefault();
+        e.stopPropagation();
+        onHelp(kind);
+      }
     }
   };
   const addAtCentre = (kind: string) => {
@@ -74,7 +78,10 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
                     e.dataTransfer.effectAllowed = 'copy';
                   }}
                   onKeyDown={(e) => {
-                    if (e.key === 'Enter' || e.key === ' ') (e.preventDefault(), addAtCentre(k.kind));
+                    if (e.key === 'Enter' || e.key === ' ') {
+                      e.preventDefault();
+                      addAtCentre(k.kind);
+                    }
                   }}
                   onDoubleClick={() => addAtCentre(k.kind)}
                 >

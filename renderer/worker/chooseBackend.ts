@@ -10,7 +10,7 @@ const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render|mesa of
 /** The unmasked WebGL2 renderer string from an OffscreenCanvas, or why there is none. */
 export function probeWebGl(): { renderer: string } | { missing: string } {
   if (typeof OffscreenCanvas === 'undefined') return { missing: 'OffscreenCanvas is not available in this worker' };
-  let gl: WebGL2RenderingContext | null = null;
+  let gl: WebGL2RenderingContext | null;
   try {
     gl = new OffscreenCanvas(1, 1).getContext('webgl2');
   } catch (err) {

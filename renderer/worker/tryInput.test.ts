@@ -31,7 +31,11 @@ describe('pad pixels → model input', () => {
     expect(Array.from(x)).toEqual(Array.from(viaLoader));
     // The mass sits where it was drawn (centre of the rectangle: column 14, row 14).
     let m = 0, cx = 0, cy = 0;
-    for (let i = 0; i < 784; i++) (m += x[i]!), (cx += (i % 28) * x[i]!), (cy += Math.floor(i / 28) * x[i]!);
+    for (let i = 0; i < 784; i++) {
+      m += x[i]!;
+      cx += (i % 28) * x[i]!;
+      cy += Math.floor(i / 28) * x[i]!;
+    }
     expect(cx / m).toBeCloseTo(13.5, 0);
     expect(cy / m).toBeCloseTo(13.5, 0);
   });

@@ -30,7 +30,7 @@ import type { WorkerDataSources } from './dataSource';
 import { decodeInWorker } from './imageDecode';
 import { importFor } from './hfImport';
 import { keptModelForExport } from './insight';
-import type { DataSourceRef, FromWorkerTry, NamedArray, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from './protocol';
+import type { DataSourceRef, FromWorkerTry, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from './protocol';
 import { codecFileToInput, fileCodecFor, filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
 
 /** Larger attention maps are left out of a prediction (posting them would stall the panel). */
@@ -432,14 +432,14 @@ async function useModelFolder(msg: Extract<ToWorkerTry, { type: 'tryUseModelFold
     try {
       return new Uint8Array(await f.arrayBuffer());
     } catch (err) {
-      throw new Error(`${msg.name}/${path}: cannot read the file (${(err as Error).message}); choose the folder again`);
+      throw new Error(`${msg.name}/${path}: cannot read the file (${(err as Error).message}); choose the folder again`, { cause: err });
     }
   };
   const textOf = async (path: string): Promise<string> => {
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(await bytesOf(path));
     } catch (err) {
-      if (err instanceof TypeError) throw new Error(`${msg.name}/${path} is not UTF-8 text`);
+      if (err instanceof TypeError) throw new Error(`${msg.name}/${path} is not UTF-8 text`, { cause: err });
       throw err;
     }
   };
@@ -556,7 +556,10 @@ export async function answerTry(post: (m: FromWorkerTry) => void, msg: ToWorkerT
     // A graph imported with "Import from Hugging Face…" and not trained since: its own weights.
     if (doc && (!c || changes.length)) {
       const imp = importedWeightsFor(doc);
-      if (imp) (c = imp), (changes = []);
+      if (imp) {
+        c = imp;
+        changes = [];
+      }
     }
     return { c, info: c ? weightsInfo(c) : null, changes };
   };
