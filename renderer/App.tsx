@@ -81,7 +81,7 @@ export function App() {
       }
       if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'y') {
         e.preventDefault();
-        commands.find((c) => c.id === 'redo')!.run();
+        void commands.find((c) => c.id === 'redo')!.run();
       }
     };
     window.addEventListener('keydown', onKey);

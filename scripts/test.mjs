@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type checks, unit tests (vitest), the app build, Playwright end-to-end tests in
+// `npm test`: type checks, lint, unit tests (vitest), the app build, Playwright end-to-end tests in
 // Chromium. Ends with one summary line "N passed, N failed" (skips are listed with reasons).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -21,6 +21,13 @@ if (run('type check', 'npx', ['tsc', '-b', '--pretty'])) results.passed++;
 else {
   results.failed++;
   failures.push('type check (tsc -b)');
+}
+
+// 1b. Lint (ESLint with the type-aware promise rules; counted as one test).
+if (run('lint', 'npx', ['eslint', '--config', 'eslint.typed.config.js', '.'])) results.passed++;
+else {
+  results.failed++;
+  failures.push('lint (npm run lint)');
 }
 
 // 2. Unit and integration tests.

@@ -30,7 +30,7 @@ async function step(): Promise<number> {
   return ms;
 }
 
-self.onmessage = async (e) => {
+self.onmessage = (e) => void (async () => {
   const m = e.data;
   try {
     if (m.cmd === 'init') {
@@ -90,4 +90,4 @@ self.onmessage = async (e) => {
   } catch (err) {
     self.postMessage({ error: String((err as Error).stack ?? err) });
   }
-};
+})();

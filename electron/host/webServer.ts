@@ -158,7 +158,8 @@ export function createWebHost(opts: WebHostOptions): Server {
     }
   };
 
-  const server = createServer(async (req, res) => {
+  // The handler answers every error itself (the catch below), so its promise is left unawaited.
+  const server = createServer((req, res) => void (async () => {
     try {
       if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return apiError(res, 403, 'Only this computer may use the Perceiver Studio host.');
       const port = (server.address() as { port: number }).port;
@@ -226,7 +227,7 @@ export function createWebHost(opts: WebHostOptions): Server {
       if (!res.headersSent) apiError(res, 500, 'Internal error in the host.');
       else res.end();
     }
-  });
+  })());
   server.requestTimeout = 120_000;
   return server;
 }

@@ -262,7 +262,7 @@ export function GraphCanvas() {
   useEffect(() => {
     if (focusRequest) {
       const n = activeDoc().nodes.find((x) => x.id === focusRequest.nodeId);
-      if (n) flow.setCenter(n.position.x + 120, n.position.y + 70, { zoom: Math.max(flow.getZoom(), 0.9), duration: 250 });
+      if (n) void flow.setCenter(n.position.x + 120, n.position.y + 70, { zoom: Math.max(flow.getZoom(), 0.9), duration: 250 });
     }
   }, [focusRequest, flow]);
 
