@@ -15,6 +15,10 @@ export const ignores = {
     'test-results/',
     'playwright-report/',
     'engine/kernels/build/',
+    // Local caches the .gitignore names.
+    '.gl/',
+    '.whl/',
+    'tmp/',
     // AssemblyScript, not TypeScript: `@inline` on functions is not valid TS syntax, and asc
     // (scripts/build-kernels.mjs) type-checks these files itself.
     'engine/kernels/assembly/',
