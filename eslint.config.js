@@ -26,31 +26,32 @@ export const ignores = {
   ],
 };
 
-export default tseslint.config(
-  ignores,
-  js.configs.recommended,
-  ...tseslint.configs.recommended,
-  {
-    languageOptions: {
-      ecmaVersion: 2022,
-      sourceType: 'module',
-      // The tree holds Node scripts, browser UI code and workers; tsc's per-folder `lib`
-      // settings already keep each to its own globals, so ESLint's no-undef-style checks may
-      // know them all.
-      globals: { ...globals.node, ...globals.browser, ...globals.worker },
-    },
-    linterOptions: { reportUnusedDisableDirectives: 'error' },
-    rules: {
-      // A leading underscore marks a value left unused on purpose (a destructured field being
-      // dropped, a required callback parameter).
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
-      ],
-      // Every control character in the tree's regexes is deliberate: they are the sanitisers
-      // of untrusted text (export/textSafety.ts, generated Python, file names, search input),
-      // which is exactly what this rule flags.
-      'no-control-regex': 'off',
-    },
+export default tseslint.config(ignores, js.configs.recommended, ...tseslint.configs.recommended, {
+  languageOptions: {
+    ecmaVersion: 2022,
+    sourceType: 'module',
+    // The tree holds Node scripts, browser UI code and workers; tsc's per-folder `lib`
+    // settings already keep each to its own globals, so ESLint's no-undef-style checks may
+    // know them all.
+    globals: { ...globals.node, ...globals.browser, ...globals.worker },
   },
-);
+  linterOptions: { reportUnusedDisableDirectives: 'error' },
+  rules: {
+    // A leading underscore marks a value left unused on purpose (a destructured field being
+    // dropped, a required callback parameter).
+    '@typescript-eslint/no-unused-vars': [
+      'error',
+      {
+        argsIgnorePattern: '^_',
+        varsIgnorePattern: '^_',
+        caughtErrorsIgnorePattern: '^_',
+        destructuredArrayIgnorePattern: '^_',
+        ignoreRestSiblings: true,
+      },
+    ],
+    // Every control character in the tree's regexes is deliberate: they are the sanitisers
+    // of untrusted text (export/textSafety.ts, generated Python, file names, search input),
+    // which is exactly what this rule flags.
+    'no-control-regex': 'off',
+  },
+});

@@ -24,12 +24,25 @@ export default defineConfig({
     baseURL,
     // The first-run welcome counts as seen, so specs start on the editor as before;
     // tests/e2e/welcome.spec.ts starts without it.
-    storageState: { cookies: [], origins: [{ origin: new URL(baseURL).origin, localStorage: [{ name: 'perceiver-studio.welcome-seen', value: '1' }] }] },
+    storageState: {
+      cookies: [],
+      origins: [
+        { origin: new URL(baseURL).origin, localStorage: [{ name: 'perceiver-studio.welcome-seen', value: '1' }] },
+      ],
+    },
     viewport: { width: 1440, height: 900 },
     extraHTTPHeaders: { 'x-perceiver-secret': secret },
     launchOptions: {
       executablePath: chromiumExecutable(),
-      args: ['--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-swiftshader'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--enable-unsafe-swiftshader',
+      ],
     },
     screenshot: 'only-on-failure',
   },

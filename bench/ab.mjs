@@ -13,7 +13,8 @@ const argv = process.argv.slice(2);
 const opt = (n, d) => (argv.includes(n) ? Number(argv[argv.indexOf(n) + 1]) : d);
 const sep = argv.indexOf('--');
 const variants = sep >= 0 ? argv.slice(sep + 1) : [];
-if (variants.length < 2) throw new Error('give at least two variants after --, each one quoted string of worker arguments');
+if (variants.length < 2)
+  throw new Error('give at least two variants after --, each one quoted string of worker arguments');
 await buildKernels({ quiet: true }); // engine/kernels (a no-op when up to date)
 const workers = variants.map((v) => {
   const words = v.split(/\s+/).filter(Boolean);
@@ -24,9 +25,19 @@ try {
   const infos = await Promise.all(workers.map((w) => w.info));
   const times = await interleave(workers, { rounds: opt('--rounds', 8), steps: opt('--steps', 5) });
   const med = times.map(median);
-  variants.forEach((v, i) => console.log(`${med[i].toFixed(1).padStart(8)} ms  ×${(med[0] / med[i]).toFixed(3)}  params ${infos[i].params}  ${v}`));
+  variants.forEach((v, i) =>
+    console.log(
+      `${med[i].toFixed(1).padStart(8)} ms  ×${(med[0] / med[i]).toFixed(3)}  params ${infos[i].params}  ${v}`,
+    ),
+  );
   const ends = await Promise.all(workers.map((w) => w.quit()));
-  ends.forEach((e, i) => e && console.log(`  ${variants[i]}: loss ${e.firstLoss?.toFixed(4)} → ${e.lastLoss?.toFixed(4)}, leaked ${e.leakedTensors}`));
+  ends.forEach(
+    (e, i) =>
+      e &&
+      console.log(
+        `  ${variants[i]}: loss ${e.firstLoss?.toFixed(4)} → ${e.lastLoss?.toFixed(4)}, leaked ${e.leakedTensors}`,
+      ),
+  );
 } finally {
   for (const w of workers) if (w.proc.exitCode === null) w.proc.kill();
 }

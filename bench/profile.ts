@@ -13,7 +13,8 @@ const arch = templateArch(doc);
 const batch = Number(process.argv[3] ?? arch.batch);
 let impl: TrainImpl;
 if (which === 'compiled') impl = compiledImpl(doc, arch.classes);
-else if (which === 'handwritten') impl = (await import('./impls/handwritten.js')).handwrittenImpl(arch, doc.training.learningRate);
+else if (which === 'handwritten')
+  impl = (await import('./impls/handwritten.js')).handwrittenImpl(arch, doc.training.learningRate);
 else impl = (await import('./impls/stock.js')).stockImpl(arch, doc.training.learningRate);
 const [hb] = syntheticBatches(1, batch, arch.imageSize, arch.channels, arch.classes);
 const x = tf.tensor(hb!.x, [batch, arch.imageSize, arch.imageSize, arch.channels]);
@@ -29,14 +30,19 @@ const byKernel = new Map<string, { ms: number; n: number }>();
 let total = 0;
 for (const k of prof.kernels) {
   const t = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-  const key = k.name + ' ' + (k.name.includes('MatMul') || k.name === 'Transpose' || k.name === 'Sum' ? JSON.stringify(k.inputShapes) : '');
+  const key =
+    k.name +
+    ' ' +
+    (k.name.includes('MatMul') || k.name === 'Transpose' || k.name === 'Sum' ? JSON.stringify(k.inputShapes) : '');
   const e = byKernel.get(key) ?? { ms: 0, n: 0 };
   e.ms += t;
   e.n++;
   total += t;
   byKernel.set(key, e);
 }
-console.log(`${which}: params ${impl.params}, step ${stepMs.toFixed(1)} ms (${((batch * 1000) / stepMs).toFixed(0)} ex/s), kernels ${prof.kernels.length}, kernel time ${total.toFixed(1)} ms`);
+console.log(
+  `${which}: params ${impl.params}, step ${stepMs.toFixed(1)} ms (${((batch * 1000) / stepMs).toFixed(0)} ex/s), kernels ${prof.kernels.length}, kernel time ${total.toFixed(1)} ms`,
+);
 const byName = new Map<string, { ms: number; n: number }>();
 for (const [k, v] of byKernel) {
   const n = k.split(' ')[0]!;
@@ -45,6 +51,8 @@ for (const [k, v] of byKernel) {
   e.n += v.n;
   byName.set(n, e);
 }
-for (const [k, v] of [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log(`${v.ms.toFixed(2).padStart(8)} ms ${String(v.n).padStart(5)}×  ${k}`);
+for (const [k, v] of [...byName].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+  console.log(`${v.ms.toFixed(2).padStart(8)} ms ${String(v.n).padStart(5)}×  ${k}`);
 console.log('--- top shapes');
-for (const [k, v] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log(`${v.ms.toFixed(2).padStart(8)} ms ${String(v.n).padStart(5)}×  ${k}`);
+for (const [k, v] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+  console.log(`${v.ms.toFixed(2).padStart(8)} ms ${String(v.n).padStart(5)}×  ${k}`);

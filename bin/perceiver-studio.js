@@ -13,13 +13,17 @@ function newestSource(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (/\.(ts|py)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (/\.(ts|py)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name))
+      newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
 
 const engineDir = join(root, 'engine');
-const stale = !existsSync(bundle) || !existsSync(join(root, 'dist', 'cli', 'kernels', 'stamp.json')) || (existsSync(engineDir) && newestSource(engineDir) > statSync(bundle).mtimeMs);
+const stale =
+  !existsSync(bundle) ||
+  !existsSync(join(root, 'dist', 'cli', 'kernels', 'stamp.json')) ||
+  (existsSync(engineDir) && newestSource(engineDir) > statSync(bundle).mtimeMs);
 if (stale) {
   const { buildCli } = await import(pathToFileURL(join(root, 'scripts', 'build-cli.mjs')).href);
   await buildCli();
@@ -43,14 +47,20 @@ if (
   !WebAssembly.validate(readFileSync(relaxedBuild))
 ) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [relaxedFlag, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, PERCEIVER_RELAXED_REEXEC: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [relaxedFlag, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, PERCEIVER_RELAXED_REEXEC: '1' },
+    },
+  );
   const forward = (sig) => () => child.kill(sig);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, forward(sig));
   child.on('error', (e) => {
-    console.error(`perceiver-studio: could not start Node with ${relaxedFlag} (${e.message}); set PERCEIVER_RELAXED_SIMD=0`);
+    console.error(
+      `perceiver-studio: could not start Node with ${relaxedFlag} (${e.message}); set PERCEIVER_RELAXED_SIMD=0`,
+    );
     process.exit(1);
   });
   child.on('exit', (code, signal) => {

@@ -37,7 +37,12 @@ describe('bundled preload (sandboxed)', () => {
       throw new Error(`module not found: ${id} (sandboxed preloads may require only 'electron')`);
     };
     const module = { exports: {} };
-    runInNewContext(readFileSync(join(outDir, 'preload.cjs'), 'utf8'), { require: sandboxRequire, module, exports: module.exports, console });
+    runInNewContext(readFileSync(join(outDir, 'preload.cjs'), 'utf8'), {
+      require: sandboxRequire,
+      module,
+      exports: module.exports,
+      console,
+    });
     expect(Object.keys(exposed)).toEqual(['perceiver']);
     const api = exposed.perceiver as Record<string, (...a: unknown[]) => Promise<unknown>>;
     expect(Object.keys(api).sort()).toEqual([...contractMethods, ...contractEvents].sort());

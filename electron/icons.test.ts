@@ -41,7 +41,7 @@ describe('app icons', () => {
     expect(b.toString('ascii', 0, 4)).toBe('icns');
     expect(b.readUInt32BE(4)).toBe(b.length);
     const types = new Map<string, number>();
-    for (let at = 8; at < b.length; ) {
+    for (let at = 8; at < b.length;) {
       const type = b.toString('ascii', at, at + 4);
       const len = b.readUInt32BE(at + 4);
       expect(len).toBeGreaterThan(8);

@@ -166,7 +166,12 @@ export const contractSchemas = {
    * changed the file since, so nothing is overwritten silently.
    */
   saveFile: z.tuple([
-    z.object({ handle: handle.nullable(), suggestedName: fileName, text: docText, expectedModifiedMs: z.number().finite().optional() }),
+    z.object({
+      handle: handle.nullable(),
+      suggestedName: fileName,
+      text: docText,
+      expectedModifiedMs: z.number().finite().optional(),
+    }),
   ]),
   /** Has the file changed on disk? Poll it to notice edits by another program. */
   statFile: z.tuple([z.object({ handle })]),
@@ -206,7 +211,12 @@ export const contractSchemas = {
       format: z.enum(['pytorch', 'tfjs', 'onnx']),
       name: fileName,
       files: z
-        .array(z.object({ path: z.string().min(1).max(400), base64: z.string().max(Math.ceil((MAX_EXPORT_BYTES * 4) / 3) + 4) }))
+        .array(
+          z.object({
+            path: z.string().min(1).max(400),
+            base64: z.string().max(Math.ceil((MAX_EXPORT_BYTES * 4) / 3) + 4),
+          }),
+        )
         .min(1)
         .max(MAX_EXPORT_FILES),
     }),
@@ -271,7 +281,11 @@ export interface PerceiverApi {
   setSession(p: { handles: string[] }): Promise<void>;
   openExternal(p: { url: string }): Promise<{ opened: boolean }>;
   /** null when the user cancelled the folder dialog (Electron). */
-  writeExport(p: { format: 'pytorch' | 'tfjs' | 'onnx'; name: string; files: ExportFileData[] }): Promise<ExportWritten | null>;
+  writeExport(p: {
+    format: 'pytorch' | 'tfjs' | 'onnx';
+    name: string;
+    files: ExportFileData[];
+  }): Promise<ExportWritten | null>;
   /** Native menu and OS commands; returns an unsubscribe function. The web host never sends any. */
   onMenuCommand(cb: (cmd: MenuCommand) => void): () => void;
 }
@@ -299,7 +313,12 @@ export interface ApiErrorPayload {
 }
 
 /** Links the host opens in the system browser; anything else is refused. */
-export const EXTERNAL_LINK_ALLOW_LIST = ['https://github.com/', 'https://arxiv.org/', 'https://www.tensorflow.org/js/', 'https://js.tensorflow.org/'];
+export const EXTERNAL_LINK_ALLOW_LIST = [
+  'https://github.com/',
+  'https://arxiv.org/',
+  'https://www.tensorflow.org/js/',
+  'https://js.tensorflow.org/',
+];
 
 export function isAllowedExternalUrl(url: string): boolean {
   let u: URL;

@@ -6,7 +6,18 @@
  * resources folder to check that everything lands where the app looks for it.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +29,15 @@ const root = join(__dirname, '..');
 const require = createRequire(join(root, 'package.json'));
 
 // electron-builder's own dependencies (not declared by this project, so loaded untyped).
-type Validate = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string; params?: unknown }[] | null };
+type Validate = ((data: unknown) => boolean) & {
+  errors?: { instancePath: string; message?: string; params?: unknown }[] | null;
+};
 const Ajv = require('ajv') as new (opts: Record<string, unknown>) => { compile: (schema: unknown) => Validate };
 const yaml = require('js-yaml') as { load: (text: string) => unknown };
-const asar = require('@electron/asar') as { listPackage: (archive: string, opts: object) => string[]; extractFile: (archive: string, file: string) => Buffer };
+const asar = require('@electron/asar') as {
+  listPackage: (archive: string, opts: object) => string[];
+  extractFile: (archive: string, file: string) => Buffer;
+};
 
 const configText = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
 const config = yaml.load(configText) as Record<string, unknown>;
@@ -49,9 +65,17 @@ describe('electron-builder.yml', () => {
     expect(config.linux).toMatchObject({ target: ['AppImage', 'deb'] });
     expect(config.win).toMatchObject({ target: ['nsis'] });
     expect(config.mac).toMatchObject({ target: ['dmg'] });
-    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableNodeCliInspectArguments: false, enableEmbeddedAsarIntegrityValidation: true, onlyLoadAppFromAsar: true });
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
     // Issue 17: our own one-part extension (".perceiver.json" only worked where the last part counts), .json offered too.
-    expect(config.fileAssociations).toEqual([expect.objectContaining({ ext: 'perceiver', role: 'Editor' }), expect.objectContaining({ ext: 'json', rank: 'Alternate' })]);
+    expect(config.fileAssociations).toEqual([
+      expect.objectContaining({ ext: 'perceiver', role: 'Editor' }),
+      expect.objectContaining({ ext: 'json', rank: 'Alternate' }),
+    ]);
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(pkg.main).toBe('dist/electron/main.cjs');
   });
@@ -90,18 +114,26 @@ describe('unpacked build (--dir) against a stand-in Electron', () => {
       mkdirSync(join(renderer, 'wasm'), { recursive: true });
       writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>stand-in</title>');
       const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-      for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(renderer, 'wasm', f));
+      for (const f of readdirSync(wasmDir).filter((n) => n.endsWith('.wasm')))
+        copyFileSync(join(wasmDir, f), join(renderer, 'wasm', f));
       rendererSource = 'stand-in renderer';
     }
 
     const electronDist = join(base, 'electron-dist');
     mkdirSync(join(electronDist, 'resources'), { recursive: true });
     mkdirSync(join(electronDist, 'locales'));
-    const binary = Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in Electron"\n# '), Buffer.from(SENTINEL), Buffer.from([1, 8]), Buffer.from(DEFAULT_FUSES + '\n')]);
+    const binary = Buffer.concat([
+      Buffer.from('#!/bin/sh\necho "stand-in Electron"\n# '),
+      Buffer.from(SENTINEL),
+      Buffer.from([1, 8]),
+      Buffer.from(DEFAULT_FUSES + '\n'),
+    ]);
     writeFileSync(join(electronDist, 'electron'), binary);
     chmodSync(join(electronDist, 'electron'), 0o755);
     writeFileSync(join(electronDist, 'LICENSE'), 'stand-in');
-    const electronVersion = (JSON.parse(readFileSync(join(root, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
+    const electronVersion = (
+      JSON.parse(readFileSync(join(root, 'node_modules/electron/package.json'), 'utf8')) as { version: string }
+    ).version;
 
     build = spawnSync(
       process.execPath,
@@ -128,10 +160,14 @@ describe('unpacked build (--dir) against a stand-in Electron', () => {
   it('builds offline', () => {
     const log = `${build.stdout}\n${build.stderr}`;
     if (build.status !== 0 && /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|getaddrinfo|download/i.test(log)) {
-      throw new Error(`electron-builder tried to download something even with a local electronDist, so the --dir build cannot run offline here:\n${log.slice(-3000)}`);
+      throw new Error(
+        `electron-builder tried to download something even with a local electronDist, so the --dir build cannot run offline here:\n${log.slice(-3000)}`,
+      );
     }
     expect(build.status, log.slice(-4000)).toBe(0);
-    expect(existsSync(join(unpacked(), 'perceiver-studio')), 'the executable is renamed to linux.executableName').toBe(true);
+    expect(existsSync(join(unpacked(), 'perceiver-studio')), 'the executable is renamed to linux.executableName').toBe(
+      true,
+    );
   });
 
   it('app.asar holds package.json, main, preload and the renderer where main looks for them — and no node_modules', () => {
@@ -141,7 +177,8 @@ describe('unpacked build (--dir) against a stand-in Electron', () => {
     const loc = { isPackaged: true, resourcesPath: '/RES', appRoot: '/APP' };
     expect(rendererDirOf(loc)).toBe('/APP/dist/renderer');
     expect(preloadPathOf('/APP/dist/electron')).toBe('/APP/dist/electron/preload.cjs');
-    for (const f of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs', '/dist/renderer/index.html']) expect(files, f).toContain(f);
+    for (const f of ['/dist/electron/main.cjs', '/dist/electron/preload.cjs', '/dist/renderer/index.html'])
+      expect(files, f).toContain(f);
     expect(files.filter((f) => f.includes('node_modules'))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     // The tfjs wasm binaries travel with the renderer, fetched from app:// (same origin, COEP-safe).
@@ -154,8 +191,13 @@ describe('unpacked build (--dir) against a stand-in Electron', () => {
     const dir = builtinTemplatesDirOf({ isPackaged: true, resourcesPath: resources, appRoot: archive() });
     expect(dir).toBe(join(resources, 'templates'));
     const shipped = readdirSync(dir).sort();
-    expect(shipped).toEqual(readdirSync(join(root, 'templates')).filter((f) => f.endsWith('.json')).sort());
-    for (const f of shipped) expect(readFileSync(join(dir, f), 'utf8')).toBe(readFileSync(join(root, 'templates', f), 'utf8'));
+    expect(shipped).toEqual(
+      readdirSync(join(root, 'templates'))
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    );
+    for (const f of shipped)
+      expect(readFileSync(join(dir, f), 'utf8')).toBe(readFileSync(join(root, 'templates', f), 'utf8'));
   });
 
   it('flipped the fuses in the executable (no run-as-node, no inspect, asar only and checked)', () => {

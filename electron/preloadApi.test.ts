@@ -26,7 +26,9 @@ describe('window.perceiver (preload)', () => {
   });
 
   it('forwards arguments over the one invoke channel and unwraps results and errors', async () => {
-    const { api, calls } = harness((method) => (method === 'readTemplate' ? { error: { message: 'nope', field: 'name' } } : { result: { shell: 'electron' } }));
+    const { api, calls } = harness((method) =>
+      method === 'readTemplate' ? { error: { message: 'nope', field: 'name' } } : { result: { shell: 'electron' } },
+    );
     expect(await api.appInfo()).toEqual({ shell: 'electron' });
     const err = await api.readTemplate({ scope: 'user', name: 'x.json' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HostCallError);

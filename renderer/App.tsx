@@ -57,7 +57,10 @@ export function App() {
     [],
   );
 
-  useHostBridge(commands, useCallback((t: string) => setPanel(t as PanelTab), []));
+  useHostBridge(
+    commands,
+    useCallback((t: string) => setPanel(t as PanelTab), []),
+  );
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -90,7 +93,8 @@ export function App() {
 
   // Clipboard events (Electron's native Edit menu fires these; text fields keep their own).
   useEffect(() => {
-    const isField = (t: EventTarget | null) => t instanceof HTMLElement && t.closest('input, textarea, [contenteditable="true"]') !== null;
+    const isField = (t: EventTarget | null) =>
+      t instanceof HTMLElement && t.closest('input, textarea, [contenteditable="true"]') !== null;
     const onCopy = (e: ClipboardEvent) => !isField(e.target) && copy() && e.preventDefault();
     const onCut = (e: ClipboardEvent) => !isField(e.target) && copy() && (deleteSelection(), e.preventDefault());
     const onPaste = (e: ClipboardEvent) => !isField(e.target) && (paste(), e.preventDefault());
@@ -131,7 +135,12 @@ export function App() {
           </div>
           <SummaryBar onProblems={() => setPanel('problems')} />
           {notice && (
-            <div className={`notice ${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice" key={notice.seq}>
+            <div
+              className={`notice ${notice.kind}`}
+              role={notice.kind === 'error' ? 'alert' : 'status'}
+              data-testid="notice"
+              key={notice.seq}
+            >
               <span>{notice.text}</span>
               {notice.action && (
                 <button
@@ -162,7 +171,13 @@ export function App() {
             />
           )}
           {overlay === 'shortcuts' && <ShortcutSheet commands={commands} />}
-          {(dialog === 'open' || dialog === 'templates') && <OpenDialog initialTab={dialog === 'templates' ? 'templates' : 'documents'} onClose={() => setDialog(null)} onLibrary={() => setDialog('library')} />}
+          {(dialog === 'open' || dialog === 'templates') && (
+            <OpenDialog
+              initialTab={dialog === 'templates' ? 'templates' : 'documents'}
+              onClose={() => setDialog(null)}
+              onLibrary={() => setDialog('library')}
+            />
+          )}
           {dialog === 'library' && <LibraryDialog onClose={() => setDialog(null)} />}
           {dialog === 'export' && <ExportDialog onClose={() => setDialog(null)} />}
           {popover === 'commands' && (
@@ -170,7 +185,9 @@ export function App() {
               label="Command palette"
               placeholder="Type a command…"
               onClose={() => setPopover(null)}
-              entries={commands.filter((c) => c.id !== 'palette').map((c) => ({ id: c.id, title: c.title, hint: c.shortcut, run: () => void c.run() }))}
+              entries={commands
+                .filter((c) => c.id !== 'palette')
+                .map((c) => ({ id: c.id, title: c.title, hint: c.shortcut, run: () => void c.run() }))}
             />
           )}
           {popover === 'find' && (
@@ -178,7 +195,12 @@ export function App() {
               label="Find node"
               placeholder="Find a node by id, label or kind…"
               onClose={() => setPopover(null)}
-              entries={doc.nodes.map((n) => ({ id: n.id, title: n.label ?? n.id, hint: n.kind, run: () => focusNode(n.id) }))}
+              entries={doc.nodes.map((n) => ({
+                id: n.id,
+                title: n.label ?? n.id,
+                hint: n.kind,
+                run: () => focusNode(n.id),
+              }))}
             />
           )}
         </div>

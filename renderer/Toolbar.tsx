@@ -15,16 +15,28 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
   const canRedo = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.future.length > 0);
   const training = useTrainer((s) => isTraining(s));
   // What ▶ Train trains on: the graph's data binding (the built-in digits when there is none).
-  const dataSource = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.present.data?.source ?? 'mnist');
+  const dataSource = useEditor(
+    (s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.present.data?.source ?? 'mnist',
+  );
   const dataPath = useEditor((s) => s.tabs.find((t) => t.id === s.activeTabId)!.history.present.data?.path ?? null);
-  const trainsOn = dataSource === 'mnist' ? 'the built-in MNIST digits' : `${dataPath ? `“${dataPath}”` : `the ${dataSource} data`} (Dataset tab)`;
+  const trainsOn =
+    dataSource === 'mnist'
+      ? 'the built-in MNIST digits'
+      : `${dataPath ? `“${dataPath}”` : `the ${dataSource} data`} (Dataset tab)`;
   const stopping = useTrainer((s) => s.status === 'stopping');
   const firstError = useAnalysis().problems.find((p) => p.severity === 'error');
   const cmd = (id: string) => commands.find((c) => c.id === id)!;
   const btn = (id: string, label: string, disabled = false) => {
     const c = cmd(id);
     return (
-      <button type="button" className="btn" onClick={() => void c.run()} disabled={disabled} title={c.shortcut ? `${c.title} (${c.shortcut})` : c.title} aria-label={c.title}>
+      <button
+        type="button"
+        className="btn"
+        onClick={() => void c.run()}
+        disabled={disabled}
+        title={c.shortcut ? `${c.title} (${c.shortcut})` : c.title}
+        aria-label={c.title}
+      >
         {label}
       </button>
     );
@@ -38,7 +50,13 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
   }, [activeId, tabs.length]);
   // Loaded data that the graph cannot take disables Train too (the Dataset tab offers the fix).
   const dataDisagreement = useDataDisagreement();
-  const trainDisabledReason = training ? null : firstError ? `Fix the graph first: ${firstError.message}` : dataDisagreement ? `The data does not fit the graph (Dataset tab): ${dataDisagreement}` : null;
+  const trainDisabledReason = training
+    ? null
+    : firstError
+      ? `Fix the graph first: ${firstError.message}`
+      : dataDisagreement
+        ? `The data does not fit the graph (Dataset tab): ${dataDisagreement}`
+        : null;
   return (
     <header className="toolbar">
       <div className="brand" aria-hidden="true">
@@ -68,20 +86,44 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
                   }}
                 />
               ) : (
-              <button type="button" role="tab" onDoubleClick={() => (switchTab(t.id), setRenaming(t.id))} aria-selected={t.id === activeId} onClick={() => switchTab(t.id)} title={`${name} — ${t.fileName ?? 'not saved yet'} — double-click to rename the graph`} aria-label={`${name}${dirty ? ' (unsaved changes)' : ''}`}>
-                {name}
-                {dirty && <span className="dirty" aria-hidden="true"> ●</span>}
-              </button>
+                <button
+                  type="button"
+                  role="tab"
+                  onDoubleClick={() => (switchTab(t.id), setRenaming(t.id))}
+                  aria-selected={t.id === activeId}
+                  onClick={() => switchTab(t.id)}
+                  title={`${name} — ${t.fileName ?? 'not saved yet'} — double-click to rename the graph`}
+                  aria-label={`${name}${dirty ? ' (unsaved changes)' : ''}`}
+                >
+                  {name}
+                  {dirty && (
+                    <span className="dirty" aria-hidden="true">
+                      {' '}
+                      ●
+                    </span>
+                  )}
+                </button>
               )}
               {tabs.length > 1 && (
-                <button type="button" className="tab-close" aria-label={`Close ${name}`} onClick={() => requestCloseTab(t.id)}>
+                <button
+                  type="button"
+                  className="tab-close"
+                  aria-label={`Close ${name}`}
+                  onClick={() => requestCloseTab(t.id)}
+                >
                   ×
                 </button>
               )}
             </div>
           );
         })}
-        <button type="button" className="tab-new" aria-label="New graph" title="New graph (Ctrl+N)" onClick={() => void cmd('new').run()}>
+        <button
+          type="button"
+          className="tab-new"
+          aria-label="New graph"
+          title="New graph (Ctrl+N)"
+          onClick={() => void cmd('new').run()}
+        >
           +
         </button>
       </div>
@@ -112,7 +154,9 @@ export function Toolbar({ commands }: { commands: AppCommand[] }) {
           disabled={!!trainDisabledReason || stopping}
           aria-label={training ? 'Stop training' : 'Train'}
           aria-describedby={trainDisabledReason ? 'train-disabled-reason' : undefined}
-          title={trainDisabledReason ?? (training ? 'Stop after the current step' : `Train on ${trainsOn} (Ctrl+Enter)`)}
+          title={
+            trainDisabledReason ?? (training ? 'Stop after the current step' : `Train on ${trainsOn} (Ctrl+Enter)`)
+          }
         >
           {training ? (stopping ? 'Stopping…' : '■ Stop') : '▶ Train'}
         </button>

@@ -3,7 +3,12 @@
  * loopback web host answers the same methods at POST /api/<method> (wire format documented in
  * electron/ipc-contract.ts). Both sides share one contract, so the UI never knows which it has.
  */
-import { contractMethods, type ApiErrorPayload, type ContractMethod, type PerceiverApi } from '../electron/ipc-contract';
+import {
+  contractMethods,
+  type ApiErrorPayload,
+  type ContractMethod,
+  type PerceiverApi,
+} from '../electron/ipc-contract';
 
 export class HostError extends Error {
   constructor(
@@ -30,7 +35,11 @@ declare global {
 const SECRET_KEY = 'perceiver-host-key';
 let hostSecret: string | null = null;
 
-export function takeHostSecret(loc: { hash: string; pathname: string; search: string } | undefined = typeof location !== 'undefined' ? location : undefined): string | null {
+export function takeHostSecret(
+  loc: { hash: string; pathname: string; search: string } | undefined = typeof location !== 'undefined'
+    ? location
+    : undefined,
+): string | null {
   if (hostSecret !== null) return hostSecret;
   const m = loc ? /(?:^#|&)key=([A-Za-z0-9_-]{32,128})(?:&|$)/.exec(loc.hash) : null;
   if (m) {
@@ -63,7 +72,9 @@ async function callWebHost(method: ContractMethod, args: unknown[]): Promise<unk
   try {
     res = await fetch(`/api/${method}`, { method: 'POST', headers, body: JSON.stringify(args) });
   } catch (err) {
-    throw new HostError(`Could not reach the Perceiver Studio host for "${method}" (${(err as Error).message}); is the server still running?`);
+    throw new HostError(
+      `Could not reach the Perceiver Studio host for "${method}" (${(err as Error).message}); is the server still running?`,
+    );
   }
   let body: unknown;
   try {
@@ -83,7 +94,12 @@ async function callWebHost(method: ContractMethod, args: unknown[]): Promise<unk
       401,
     );
   }
-  if (!res.ok || err) throw new HostError(err?.message ?? `The host answered "${method}" with HTTP ${res.status}.`, res.status, err?.field);
+  if (!res.ok || err)
+    throw new HostError(
+      err?.message ?? `The host answered "${method}" with HTTP ${res.status}.`,
+      res.status,
+      err?.field,
+    );
   return (body as { result: unknown }).result;
 }
 

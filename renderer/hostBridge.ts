@@ -57,7 +57,12 @@ export function useHostBridge(commands: AppCommand[], showPanel: (tab: string) =
     () =>
       onRunEnd((e) => {
         hostApi()
-          .setDocumentState({ dirty: getState().tabs.some(isDirty), title: document.title, progress: -1, runEnded: { title: e.title, body: e.body } })
+          .setDocumentState({
+            dirty: getState().tabs.some(isDirty),
+            title: document.title,
+            progress: -1,
+            runEnded: { title: e.title, body: e.body },
+          })
           .catch(() => {});
       }),
     [],
@@ -68,15 +73,23 @@ export function useHostBridge(commands: AppCommand[], showPanel: (tab: string) =
       if (m.command === 'openHandle') return void openDocumentHandle(m.handle);
       if (m.command === 'close') return requestCloseTab(getState().activeTabId);
       if (m.command === 'documentation') return showPanel('help');
-      if (m.command === 'about') return notify('info', 'Perceiver Studio — compose Perceiver and Perceiver IO graphs and train them with TensorFlow.js.');
+      if (m.command === 'about')
+        return notify(
+          'info',
+          'Perceiver Studio — compose Perceiver and Perceiver IO graphs and train them with TensorFlow.js.',
+        );
       if (m.command === 'toggleTheme') return toggleTheme();
       if (m.command === 'shortcuts') return openOverlay('shortcuts');
       if (m.command === 'welcome') return openOverlay('welcome');
       if (m.command === 'rendererRestarted')
-        return notify('error', 'The window stopped unexpectedly and was reloaded. Your open graphs were reopened; unsaved copies not reopened are under Restore.', {
-          label: 'Restore…',
-          run: () => openRestore(true),
-        });
+        return notify(
+          'error',
+          'The window stopped unexpectedly and was reloaded. Your open graphs were reopened; unsaved copies not reopened are under Restore.',
+          {
+            label: 'Restore…',
+            run: () => openRestore(true),
+          },
+        );
       const id = MENU_TO_COMMAND[m.command];
       const cmd = id && commands.find((c) => c.id === id);
       if (cmd) void cmd.run();

@@ -14,7 +14,14 @@ import { putCheckpoint } from './worker/checkpointStore';
 import { WorkerDataSources } from './worker/dataSource';
 import type { BackendInfo, FromWorker, ToWorker } from './worker/protocol';
 import { collectResults, PauseGate, prepareRun, RunRefused } from './worker/runSetup';
-import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, nameRunForInsight, runEndedForInsight } from './worker/insight';
+import {
+  answerAttention,
+  epochDiagnostics,
+  isKeptForInsight,
+  keepModelForInsight,
+  nameRunForInsight,
+  runEndedForInsight,
+} from './worker/insight';
 import { buildExport, ExportRefused } from './worker/exportModel';
 import { answerTry } from './worker/tryModel';
 import { importHf, importedWeights } from './worker/hfImport';
@@ -57,7 +64,12 @@ async function initBackend(runId: number, forced?: BackendInfo['name']): Promise
       return info;
     } catch (err) {
       failures.push(`${choice.name} failed: ${(err as Error).message}`);
-      post({ type: 'status', runId, phase: 'starting', message: `${choice.name} unavailable, trying the next backend…` });
+      post({
+        type: 'status',
+        runId,
+        phase: 'starting',
+        message: `${choice.name} unavailable, trying the next backend…`,
+      });
     }
   }
   throw new Error(`No tfjs backend could start: ${failures.join('; ')}`);
@@ -78,7 +90,8 @@ async function loadMnist(): Promise<Uint8Array> {
   if (mnist) return mnist;
   const url = new URL('data/mnist.bin', ctx.location.href.replace(/assets\/[^/]*$/, '')).href;
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`Could not load the built-in MNIST digits from ${url} (HTTP ${res.status}); run \`npm run build\``);
+  if (!res.ok)
+    throw new Error(`Could not load the built-in MNIST digits from ${url} (HTTP ${res.status}); run \`npm run build\``);
   mnist = new Uint8Array(await res.arrayBuffer());
   return mnist;
 }
@@ -88,25 +101,69 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   post({ type: 'status', runId, phase: 'starting', message: 'Choosing a backend…' });
   const backend = await initBackend(runId, msg.options.backend);
   post({ type: 'backend', runId, backend });
-  post({ type: 'status', runId, phase: 'loading-data', message: msg.options.data ? `Reading ${msg.options.data.name}…` : 'Loading the built-in MNIST digits…' });
+  post({
+    type: 'status',
+    runId,
+    phase: 'loading-data',
+    message: msg.options.data ? `Reading ${msg.options.data.name}…` : 'Loading the built-in MNIST digits…',
+  });
   const prep = await prepareRun(doc, msg.options, backend.name, dataSources);
   const { data } = prep;
-  post({ type: 'bound', runId, filled: prep.filled, skipped: data.skipped, resumedFromEpoch: prep.resume?.manifest.epoch ?? null, estimate: prep.estimate.message });
+  post({
+    type: 'bound',
+    runId,
+    filled: prep.filled,
+    skipped: data.skipped,
+    resumedFromEpoch: prep.resume?.manifest.epoch ?? null,
+    estimate: prep.estimate.message,
+  });
   post({ type: 'status', runId, phase: 'compiling', message: 'Compiling the graph…' });
   const { model } = compile({ ...prep.doc, training: prep.settings });
   try {
-    post({ type: 'ready', runId, params: model.countParams(), trainSize: data.train.size, validationSize: data.validation.size, testSize: data.test.size, dataName: data.name });
+    post({
+      type: 'ready',
+      runId,
+      params: model.countParams(),
+      trainSize: data.train.size,
+      validationSize: data.validation.size,
+      testSize: data.test.size,
+      dataName: data.name,
+    });
     // The insight views own the model from here on (attention maps while and after it trains).
-    await keepModelForInsight(post, { runId, model, doc: prep.doc, analysis: prep.analysis, data, settings: prep.settings, backend: backend.name });
+    await keepModelForInsight(post, {
+      runId,
+      model,
+      doc: prep.doc,
+      analysis: prep.analysis,
+      data,
+      settings: prep.settings,
+      backend: backend.name,
+    });
     const pre = msg.options.pretrained;
     if (pre) {
       // Fine-tuning: the imported weights where name and shape still match (a resized head starts fresh).
       post({ type: 'status', runId, phase: 'compiling', message: `Loading the pretrained weights of ${pre.label}…` });
       const imported = await importedWeights(pre);
-      const r = applyPretrained(model, prep.doc, imported.weights, { freezeEncoder: pre.freezeEncoder, source: pre.label });
-      post({ type: 'pretrainedStart', runId, label: pre.label, loaded: r.loaded, replaced: r.replaced.map((x) => x.name), frozenNodes: r.frozenNodes, trainableParams: r.trainableParams });
+      const r = applyPretrained(model, prep.doc, imported.weights, {
+        freezeEncoder: pre.freezeEncoder,
+        source: pre.label,
+      });
+      post({
+        type: 'pretrainedStart',
+        runId,
+        label: pre.label,
+        loaded: r.loaded,
+        replaced: r.replaced.map((x) => x.name),
+        frozenNodes: r.frozenNodes,
+        trainableParams: r.trainableParams,
+      });
     }
-    post({ type: 'status', runId, phase: 'warming-up', message: `Compiling kernels on ${backend.name} (the first step is slow)…` });
+    post({
+      type: 'status',
+      runId,
+      phase: 'warming-up',
+      message: `Compiling kernels on ${backend.name} (the first step is slow)…`,
+    });
     let first = true;
     const stopped = () => stopRequested.has(runId);
     const checkpointKey = msg.options.checkpointKey;
@@ -127,9 +184,21 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
             const ckpt = await capture();
             try {
               await putCheckpoint(checkpointKey, ckpt, { docName: doc.name, dataName: data.name });
-              post({ type: 'checkpoint', runId, key: checkpointKey, epoch, step: ckpt.manifest.step, bytes: ckpt.data.byteLength });
+              post({
+                type: 'checkpoint',
+                runId,
+                key: checkpointKey,
+                epoch,
+                step: ckpt.manifest.step,
+                bytes: ckpt.data.byteLength,
+              });
             } catch (err) {
-              post({ type: 'status', runId, phase: 'training', message: `Checkpoint of epoch ${epoch} not kept: ${(err as Error).message}` });
+              post({
+                type: 'status',
+                runId,
+                phase: 'training',
+                message: `Checkpoint of epoch ${epoch} not kept: ${(err as Error).message}`,
+              });
             }
           }
         : undefined,
@@ -155,7 +224,14 @@ async function run(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
       runId,
       status: result.status,
       message: result.message,
-      test: result.test ? { accuracy: result.test.accuracy, loss: result.test.loss, confusion: result.test.confusion, metric: result.test.metric } : null,
+      test: result.test
+        ? {
+            accuracy: result.test.accuracy,
+            loss: result.test.loss,
+            confusion: result.test.confusion,
+            metric: result.test.metric,
+          }
+        : null,
       seconds: result.seconds,
       steps: result.steps,
     });
@@ -174,7 +250,10 @@ async function loadWebFile(name: string): Promise<Uint8Array> {
   if (cached) return cached;
   const url = new URL(`web/${name}`, ctx.location.href.replace(/assets\/[^/]*$/, '')).href;
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`Could not load ${name} for the web export from ${url} (HTTP ${res.status}); run \`npm run build\``);
+  if (!res.ok)
+    throw new Error(
+      `Could not load ${name} for the web export from ${url} (HTTP ${res.status}); run \`npm run build\``,
+    );
   const bytes = new Uint8Array(await res.arrayBuffer());
   webFiles.set(name, bytes);
   return bytes;
@@ -185,12 +264,22 @@ async function answerExport(msg: Extract<ToWorker, { type: 'exportModel' }>): Pr
   try {
     // Without a run the worker has no backend yet (runId -1: not a training run's status).
     if (!msg.request.withWeights) await initBackend(-1);
-    const { files, summary } = await buildExport(msg.request, { mnistBin: loadMnist, layersBundle: () => loadWebFile('perceiver-layers.js'), tfjsModule: () => loadWebFile('tf.fesm.min.js') });
+    const { files, summary } = await buildExport(msg.request, {
+      mnistBin: loadMnist,
+      layersBundle: () => loadWebFile('perceiver-layers.js'),
+      tfjsModule: () => loadWebFile('tf.fesm.min.js'),
+    });
     // Copies, transferred: the cached bundle and digits stay usable for the next export.
     const out = files.map((f) => ({ path: f.path, data: f.data.slice() }));
-    ctx.postMessage({ type: 'exportFiles', requestId, files: out, summary } satisfies FromWorker, out.map((f) => f.data.buffer));
+    ctx.postMessage(
+      { type: 'exportFiles', requestId, files: out, summary } satisfies FromWorker,
+      out.map((f) => f.data.buffer),
+    );
   } catch (err) {
-    const message = err instanceof ExportRefused || err instanceof CompileError ? err.message : `The export failed: ${(err as Error).message ?? String(err)}`;
+    const message =
+      err instanceof ExportRefused || err instanceof CompileError
+        ? err.message
+        : `The export failed: ${(err as Error).message ?? String(err)}`;
     post({ type: 'exportError', requestId, message });
   }
 }
@@ -241,21 +330,45 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     });
     return;
   }
-  if (msg.type === 'tryInfo' || msg.type === 'tryPredict' || msg.type === 'tryUseCheckpoint' || msg.type === 'trySetWeights' || msg.type === 'tryUseModelFolder' || msg.type === 'tryUseLastRun') {
+  if (
+    msg.type === 'tryInfo' ||
+    msg.type === 'tryPredict' ||
+    msg.type === 'tryUseCheckpoint' ||
+    msg.type === 'trySetWeights' ||
+    msg.type === 'tryUseModelFolder' ||
+    msg.type === 'tryUseLastRun'
+  ) {
     // Not queued behind a run: predictions use the model between training steps, one at a time.
-    tryQueue = tryQueue.then(() => answerTry(post, msg, { sources: dataSources, ensureBackend: () => initBackend(-1) }));
+    tryQueue = tryQueue.then(() =>
+      answerTry(post, msg, { sources: dataSources, ensureBackend: () => initBackend(-1) }),
+    );
     return;
   }
   if (msg.type === 'importHf') {
     const { requestId } = msg;
     queue = queue.then(async () => {
       try {
-        const imp = await importHf(msg.files, (done, total) => post({ type: 'hfImportProgress', requestId, done, total }));
+        const imp = await importHf(msg.files, (done, total) =>
+          post({ type: 'hfImportProgress', requestId, done, total }),
+        );
         post({ type: 'hfImported', requestId, summary: imp.summary, doc: imp.doc });
         // The imported weights become the Try panel's current weights (its importer hook).
         const weights = [...imp.weights].map(([name, a]) => ({ name, shape: a.shape, data: a.data }));
         const label = `imported: ${imp.summary.hfClass} (${imp.summary.folder})`;
-        tryQueue = tryQueue.then(() => answerTry(() => undefined, { type: 'trySetWeights', requestId: -requestId, doc: imp.doc, weights, label, classNames: imp.summary.classNames }, { sources: dataSources, ensureBackend: () => initBackend(-1) }));
+        tryQueue = tryQueue.then(() =>
+          answerTry(
+            () => undefined,
+            {
+              type: 'trySetWeights',
+              requestId: -requestId,
+              doc: imp.doc,
+              weights,
+              label,
+              classNames: imp.summary.classNames,
+            },
+            { sources: dataSources, ensureBackend: () => initBackend(-1) },
+          ),
+        );
       } catch (err) {
         post({ type: 'hfImportError', requestId, message: (err as Error).message ?? String(err) });
       }
@@ -266,16 +379,32 @@ ctx.onmessage = (ev: MessageEvent<ToWorker>) => {
     const { requestId } = msg;
     queue = queue.then(() =>
       dataSources
-        .preview(msg.source, msg.binding, msg.declaredShape, msg.skipBadRows, msg.targetKind, msg.input, msg.inputs, msg.heads)
+        .preview(
+          msg.source,
+          msg.binding,
+          msg.declaredShape,
+          msg.skipBadRows,
+          msg.targetKind,
+          msg.input,
+          msg.inputs,
+          msg.heads,
+        )
         .then((preview) => post({ type: 'dataPreview', requestId, preview }))
-        .catch((err: unknown) => post({ type: 'dataError', requestId, message: (err as Error).message ?? String(err) })),
+        .catch((err: unknown) =>
+          post({ type: 'dataError', requestId, message: (err as Error).message ?? String(err) }),
+        ),
     );
     return;
   }
   queue = queue.then(() =>
     run(msg).catch((err: unknown) => {
       if (err instanceof RunRefused) return post({ type: 'refused', runId: msg.runId, refusal: err.refusal });
-      post({ type: 'error', runId: msg.runId, message: (err as Error).message ?? String(err), nodeId: err instanceof CompileError || err instanceof BindError ? err.nodeId : undefined });
+      post({
+        type: 'error',
+        runId: msg.runId,
+        message: (err as Error).message ?? String(err),
+        nodeId: err instanceof CompileError || err instanceof BindError ? err.nodeId : undefined,
+      });
     }),
   );
 };

@@ -13,7 +13,8 @@ export async function buildCli() {
   // bundled loader looks for them (dist/cli/kernels/).
   const kernels = await buildKernels({ quiet: true });
   mkdirSync(join(root, 'dist/cli/kernels'), { recursive: true });
-  for (const f of readdirSync(kernels)) if (f.endsWith('.wasm') || f === 'stamp.json') copyFileSync(join(kernels, f), join(root, 'dist/cli/kernels', f));
+  for (const f of readdirSync(kernels))
+    if (f.endsWith('.wasm') || f === 'stamp.json') copyFileSync(join(kernels, f), join(root, 'dist/cli/kernels', f));
   await build({
     entryPoints: [join(root, 'engine/cli/entry.ts')],
     outfile: join(root, 'dist/cli/perceiver-studio.mjs'),

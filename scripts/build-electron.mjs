@@ -9,11 +9,24 @@ import { buildHost } from './build-host.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export async function buildElectron({ outDir = join(root, 'dist', 'electron'), host = true } = {}) {
-  const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['electron'], logLevel: 'warning', legalComments: 'none' };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['electron'],
+    logLevel: 'warning',
+    legalComments: 'none',
+  };
   await Promise.all([
     build({ ...common, entryPoints: [join(root, 'electron/main/main.ts')], outfile: join(outDir, 'main.cjs') }),
     // The sandboxed preload may require only 'electron': everything else is bundled in.
-    build({ ...common, minify: true, entryPoints: [join(root, 'electron/preload.ts')], outfile: join(outDir, 'preload.cjs') }),
+    build({
+      ...common,
+      minify: true,
+      entryPoints: [join(root, 'electron/preload.ts')],
+      outfile: join(outDir, 'preload.cjs'),
+    }),
     host ? buildHost() : undefined,
   ]);
 }

@@ -26,7 +26,9 @@ const variants = {
 
 /** Build every kernel variant unless the stamp says they are up to date. Returns the output dir. */
 export async function buildKernels({ quiet = false } = {}) {
-  const sources = readdirSync(srcDir).filter((f) => f.endsWith('.ts')).sort();
+  const sources = readdirSync(srcDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const ascPkg = JSON.parse(readFileSync(join(root, 'node_modules/assemblyscript/package.json'), 'utf8'));
   const hash = createHash('sha256');
   hash.update(`asc ${ascPkg.version}\n${JSON.stringify({ common, variants })}\n`);
@@ -62,12 +64,15 @@ export async function buildKernels({ quiet = false } = {}) {
         },
         listFiles: () => [],
       });
-      if (error || !bytes) throw new Error(`build-kernels: compiling ${s} (${v}) failed: ${error?.message ?? 'no output'}\n${log}`);
+      if (error || !bytes)
+        throw new Error(`build-kernels: compiling ${s} (${v}) failed: ${error?.message ?? 'no output'}\n${log}`);
       // Our kernels must not bring data segments: they share tfjs' memory and would overwrite it.
       // (Parsed by hand: this Node may not compile relaxed SIMD without a flag.)
       const { imports, dataSegments } = inspectWasm(bytes);
-      if (imports.length !== 1 || imports[0] !== 'env.memory:memory') throw new Error(`build-kernels: ${name} must import only env.memory, got ${imports.join(', ')}`);
-      if (dataSegments > 0) throw new Error(`build-kernels: ${name} has data segments; kernels must not write static data into tfjs' heap`);
+      if (imports.length !== 1 || imports[0] !== 'env.memory:memory')
+        throw new Error(`build-kernels: ${name} must import only env.memory, got ${imports.join(', ')}`);
+      if (dataSegments > 0)
+        throw new Error(`build-kernels: ${name} has data segments; kernels must not write static data into tfjs' heap`);
       const tmp = join(kernelsOutDir, `${name}.tmp`);
       writeFileSync(tmp, bytes);
       renameSync(tmp, join(kernelsOutDir, name));

@@ -25,8 +25,14 @@ export const TFJS_VERSION = require('@tensorflow/tfjs/package.json').version;
 const tfFromArgument = {
   name: 'tfjs-from-argument',
   setup(b) {
-    b.onResolve({ filter: /^@tensorflow\/tfjs(-core|-layers)?$/ }, (args) => ({ path: args.path, namespace: 'tf-argument' }));
-    b.onLoad({ filter: /.*/, namespace: 'tf-argument' }, () => ({ contents: 'module.exports = __perceiverTf;', loader: 'js' }));
+    b.onResolve({ filter: /^@tensorflow\/tfjs(-core|-layers)?$/ }, (args) => ({
+      path: args.path,
+      namespace: 'tf-argument',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'tf-argument' }, () => ({
+      contents: 'module.exports = __perceiverTf;',
+      loader: 'js',
+    }));
   },
 };
 
@@ -84,7 +90,10 @@ export default registerPerceiverLayers;
 export async function buildWebLayers({ outfile = join(root, 'dist/web/perceiver-layers.js') } = {}) {
   mkdirSync(dirname(outfile), { recursive: true });
   writeFileSync(outfile, await webLayersModuleText());
-  copyFileSync(join(dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist', 'tf.fesm.min.js'), join(dirname(outfile), 'tf.fesm.min.js'));
+  copyFileSync(
+    join(dirname(require.resolve('@tensorflow/tfjs/package.json')), 'dist', 'tf.fesm.min.js'),
+    join(dirname(outfile), 'tf.fesm.min.js'),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await buildWebLayers();

@@ -6,7 +6,13 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const steps = ['build-kernels.mjs', 'build-cli.mjs', 'build-renderer.mjs', 'build-electron.mjs', 'build-web-layers.mjs'];
+const steps = [
+  'build-kernels.mjs',
+  'build-cli.mjs',
+  'build-renderer.mjs',
+  'build-electron.mjs',
+  'build-web-layers.mjs',
+];
 for (const s of steps) {
   const file = join(here, s);
   if (!existsSync(file)) continue;

@@ -14,7 +14,10 @@ if (!existsSync(html)) {
 // Strings that only tfjs (or our tfjs layers) put in a bundle.
 const markers = ['registerBackend', 'PerceiverAttentionBlock', 'tfjs-core'];
 const page = readFileSync(html, 'utf8');
-const entries = [...page.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g), ...page.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g)].map((m) => m[1]);
+const entries = [
+  ...page.matchAll(/<script[^>]*type="module"[^>]*src="([^"]+)"/g),
+  ...page.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"/g),
+].map((m) => m[1]);
 if (entries.length === 0) {
   console.error(`check-ui-bundle: no module script in ${html}`);
   process.exit(2);
@@ -29,7 +32,8 @@ while (queue.length) {
   const src = readFileSync(file, 'utf8');
   for (const m of markers) if (src.includes(m)) bad.push(`${file.slice(dist.length + 1)} contains "${m}"`);
   // Static imports between chunks: import{…}from"./x.js" / import"./x.js" (not new Worker(new URL(…))).
-  for (const m of src.matchAll(/(?:\bfrom|\bimport)\s*["'](\.{1,2}\/[^"']+\.js)["']/g)) queue.push(resolve(dirname(file), m[1]));
+  for (const m of src.matchAll(/(?:\bfrom|\bimport)\s*["'](\.{1,2}\/[^"']+\.js)["']/g))
+    queue.push(resolve(dirname(file), m[1]));
 }
 if (bad.length) {
   console.error(`check-ui-bundle: tfjs reached the UI thread's bundle:\n  ${bad.join('\n  ')}`);

@@ -33,7 +33,16 @@ if (!out) {
 const perClass = arg('--per-class', '40');
 const seed = Number(arg('--seed', '1'));
 const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const FONTS = ['DejaVu-Sans', 'DejaVu-Serif', 'DejaVu-Sans-Mono', 'Helvetica', 'Times-Roman', 'Courier', 'AvantGarde-Book', 'Bookman-Demi'];
+const FONTS = [
+  'DejaVu-Sans',
+  'DejaVu-Serif',
+  'DejaVu-Sans-Mono',
+  'Helvetica',
+  'Times-Roman',
+  'Courier',
+  'AvantGarde-Book',
+  'Bookman-Demi',
+];
 
 let a = seed * 9973 + 5;
 const rand = () => {
@@ -48,7 +57,11 @@ const started = Date.now();
 const tmp = mkdtempSync(join(tmpdir(), 'mm-digits-'));
 try {
   const here = dirname(fileURLToPath(import.meta.url));
-  execFileSync('node', [join(here, 'gen-spoken-digits.mjs'), '--out', tmp, '--per-class', perClass, '--seed', String(seed)], { stdio: 'pipe' });
+  execFileSync(
+    'node',
+    [join(here, 'gen-spoken-digits.mjs'), '--out', tmp, '--per-class', perClass, '--seed', String(seed)],
+    { stdio: 'pipe' },
+  );
   let n = 0;
   for (const [d, word] of WORDS.entries()) {
     for (const f of readdirSync(join(tmp, word)).sort()) {
@@ -56,17 +69,45 @@ try {
       mkdirSync(ex, { recursive: true });
       copyFileSync(join(tmp, word, f), join(ex, 'audio.wav'));
       const font = FONTS[Math.floor(rand() * FONTS.length)];
-      const args = ['-size', '28x28', 'xc:black', '-fill', 'white', '-font', font, '-pointsize', String(Math.round(uni(14, 24))), '-gravity', 'center', '-annotate', `${Math.round(uni(-15, 15))}x${Math.round(uni(-15, 15))}+${Math.round(uni(-4, 4))}+${Math.round(uni(-4, 4))}`, String(d), '-attenuate', String(uni(0.2, 0.6).toFixed(2)), '+noise', 'Gaussian', '-colorspace', 'Gray', join(ex, 'image.png')];
+      const args = [
+        '-size',
+        '28x28',
+        'xc:black',
+        '-fill',
+        'white',
+        '-font',
+        font,
+        '-pointsize',
+        String(Math.round(uni(14, 24))),
+        '-gravity',
+        'center',
+        '-annotate',
+        `${Math.round(uni(-15, 15))}x${Math.round(uni(-15, 15))}+${Math.round(uni(-4, 4))}+${Math.round(uni(-4, 4))}`,
+        String(d),
+        '-attenuate',
+        String(uni(0.2, 0.6).toFixed(2)),
+        '+noise',
+        'Gaussian',
+        '-colorspace',
+        'Gray',
+        join(ex, 'image.png'),
+      ];
       try {
         execFileSync('convert', args, { stdio: 'pipe' });
       } catch {
         // A font this ImageMagick lacks: the default font instead.
-        execFileSync('convert', args.filter((_, i) => i !== args.indexOf('-font') && i !== args.indexOf('-font') + 1), { stdio: 'pipe' });
+        execFileSync(
+          'convert',
+          args.filter((_, i) => i !== args.indexOf('-font') && i !== args.indexOf('-font') + 1),
+          { stdio: 'pipe' },
+        );
       }
       writeFileSync(join(ex, 'label.txt'), word + '\n');
     }
   }
-  console.log(`gen-multimodal: ${n} example folders (image.png, audio.wav, label.txt) in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `gen-multimodal: ${n} example folders (image.png, audio.wav, label.txt) in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

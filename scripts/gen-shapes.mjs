@@ -64,7 +64,8 @@ function grid(nu, nv, f, closeU = true) {
 function cap(mesh, nu, r, z, flip) {
   const c = mesh.V.length;
   mesh.V.push([0, 0, z]);
-  for (let i = 0; i < nu; i++) mesh.V.push([r * Math.cos((2 * Math.PI * i) / nu), r * Math.sin((2 * Math.PI * i) / nu), z]);
+  for (let i = 0; i < nu; i++)
+    mesh.V.push([r * Math.cos((2 * Math.PI * i) / nu), r * Math.sin((2 * Math.PI * i) / nu), z]);
   for (let i = 0; i < nu; i++) {
     const a = c + 1 + i;
     const b = c + 1 + ((i + 1) % nu);
@@ -85,8 +86,21 @@ const SHAPES = {
   cube: () => {
     const V = [];
     for (const x of [-1, 1]) for (const y of [-1, 1]) for (const z of [-1, 1]) V.push([x, y, z]);
-    const q = [[0, 1, 3, 2], [4, 6, 7, 5], [0, 4, 5, 1], [2, 3, 7, 6], [0, 2, 6, 4], [1, 5, 7, 3]];
-    return { V, F: q.flatMap(([a, b, c, d]) => [[a, b, c], [a, c, d]]) };
+    const q = [
+      [0, 1, 3, 2],
+      [4, 6, 7, 5],
+      [0, 4, 5, 1],
+      [2, 3, 7, 6],
+      [0, 2, 6, 4],
+      [1, 5, 7, 3],
+    ];
+    return {
+      V,
+      F: q.flatMap(([a, b, c, d]) => [
+        [a, b, c],
+        [a, c, d],
+      ]),
+    };
   },
   cylinder: () => {
     const n = Math.floor(uni(12, 32));
@@ -103,12 +117,32 @@ const SHAPES = {
   torus: () => {
     const n = Math.floor(uni(16, 32));
     const r = uni(0.2, 0.45);
-    return grid(n, Math.floor(n / 2), (u, v) => [(1 + r * Math.cos(TAU * v)) * Math.cos(TAU * u), (1 + r * Math.cos(TAU * v)) * Math.sin(TAU * u), r * Math.sin(TAU * v)]);
+    return grid(n, Math.floor(n / 2), (u, v) => [
+      (1 + r * Math.cos(TAU * v)) * Math.cos(TAU * u),
+      (1 + r * Math.cos(TAU * v)) * Math.sin(TAU * u),
+      r * Math.sin(TAU * v),
+    ]);
   },
   pyramid: () => {
     const h = uni(0.8, 1.8);
-    const V = [[-1, -1, 0], [1, -1, 0], [1, 1, 0], [-1, 1, 0], [0, 0, h]];
-    return { V, F: [[0, 2, 1], [0, 3, 2], [0, 1, 4], [1, 2, 4], [2, 3, 4], [3, 0, 4]] };
+    const V = [
+      [-1, -1, 0],
+      [1, -1, 0],
+      [1, 1, 0],
+      [-1, 1, 0],
+      [0, 0, h],
+    ];
+    return {
+      V,
+      F: [
+        [0, 2, 1],
+        [0, 3, 2],
+        [0, 1, 4],
+        [1, 2, 4],
+        [2, 3, 4],
+        [3, 0, 4],
+      ],
+    };
   },
   capsule: () => {
     const n = Math.floor(uni(12, 24));
@@ -134,8 +168,27 @@ const SHAPES = {
     });
   },
   octahedron: () => {
-    const V = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]];
-    return { V, F: [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]] };
+    const V = [
+      [1, 0, 0],
+      [-1, 0, 0],
+      [0, 1, 0],
+      [0, -1, 0],
+      [0, 0, 1],
+      [0, 0, -1],
+    ];
+    return {
+      V,
+      F: [
+        [0, 2, 4],
+        [2, 1, 4],
+        [1, 3, 4],
+        [3, 0, 4],
+        [2, 0, 5],
+        [1, 2, 5],
+        [3, 1, 5],
+        [0, 3, 5],
+      ],
+    };
   },
 };
 
@@ -163,17 +216,25 @@ function off({ V, F }) {
 
 function ply({ V, F }, format) {
   const header = `ply\nformat ${format} 1.0\ncomment gen-shapes.mjs\nelement vertex ${V.length}\nproperty float x\nproperty float y\nproperty float z\nelement face ${F.length}\nproperty list uchar int vertex_indices\nend_header\n`;
-  if (format === 'ascii') return header + V.map((v) => v.map((c) => c.toFixed(5)).join(' ')).join('\n') + '\n' + F.map((f) => `3 ${f.join(' ')}`).join('\n') + '\n';
+  if (format === 'ascii')
+    return (
+      header +
+      V.map((v) => v.map((c) => c.toFixed(5)).join(' ')).join('\n') +
+      '\n' +
+      F.map((f) => `3 ${f.join(' ')}`).join('\n') +
+      '\n'
+    );
   const le = format === 'binary_little_endian';
   const h = new TextEncoder().encode(header);
   const b = new Uint8Array(h.length + V.length * 12 + F.length * 13);
   b.set(h);
   const dv = new DataView(b.buffer);
   let o = h.length;
-  for (const v of V) for (const c of v) {
-    dv.setFloat32(o, c, le);
-    o += 4;
-  }
+  for (const v of V)
+    for (const c of v) {
+      dv.setFloat32(o, c, le);
+      o += 4;
+    }
   for (const f of F) {
     b[o++] = 3;
     for (const i of f) {
@@ -199,4 +260,6 @@ for (const [name, make] of Object.entries(SHAPES)) {
   }
   count++;
 }
-console.log(`gen-shapes: ${perClass * Object.keys(SHAPES).length} meshes of ${Object.keys(SHAPES).length} shapes in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `gen-shapes: ${perClass * Object.keys(SHAPES).length} meshes of ${Object.keys(SHAPES).length} shapes in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);

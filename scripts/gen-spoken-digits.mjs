@@ -16,7 +16,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const ACCENTS = ['en', 'en-us', 'en-gb-scotland', 'en-gb-x-rp', 'en-029', 'en-us-nyc', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd'];
+const ACCENTS = [
+  'en',
+  'en-us',
+  'en-gb-scotland',
+  'en-gb-x-rp',
+  'en-029',
+  'en-us-nyc',
+  'en-gb-x-gbclan',
+  'en-gb-x-gbcwmd',
+];
 const VARIANTS = ['', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5', 'klatt', 'klatt2'];
 
 function arg(name, fallback) {
@@ -91,7 +100,8 @@ function wav16(samples, rate) {
   v.setUint16(34, 16, true);
   str(36, 'data');
   v.setUint32(40, samples.length * 2, true);
-  for (let i = 0; i < samples.length; i++) v.setInt16(44 + 2 * i, Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), true);
+  for (let i = 0; i < samples.length; i++)
+    v.setInt16(44 + 2 * i, Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), true);
   return b;
 }
 
@@ -106,7 +116,9 @@ try {
       const speed = String(130 + Math.floor(rand() * 81));
       const pitch = String(20 + Math.floor(rand() * 61));
       const file = join(tmp, 'w.wav');
-      execFileSync('espeak-ng', ['-v', voice, '-s', speed, '-p', pitch, '-w', file, word], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('espeak-ng', ['-v', voice, '-s', speed, '-p', pitch, '-w', file, word], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       const { rate, samples } = readPcm16(new Uint8Array(readFileSync(file)));
       const lead = Math.floor(rand() * 0.15 * rate);
       const gain = 0.4 + 0.6 * rand();
@@ -121,4 +133,6 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`gen-spoken-digits: ${perClass * WORDS.length} files in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `gen-spoken-digits: ${perClass * WORDS.length} files in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);

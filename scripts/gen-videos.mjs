@@ -21,7 +21,9 @@ function arg(name, fallback) {
   return v;
 }
 if (process.argv.includes('--help')) {
-  console.log('usage: node scripts/gen-videos.mjs --out DIR [--per-class N (40)] [--frames T (12)] [--size S (32)] [--seed S (1)]');
+  console.log(
+    'usage: node scripts/gen-videos.mjs --out DIR [--per-class N (40)] [--frames T (12)] [--size S (32)] [--seed S (1)]',
+  );
   process.exit(0);
 }
 const out = arg('--out');
@@ -69,7 +71,8 @@ function clip([dx, dy]) {
     for (let y = 0; y < S; y++) {
       for (let x = 0; x < S; x++) {
         const inside = disc ? (x - cx) ** 2 + (y - cy) ** 2 <= r * r : Math.abs(x - cx) <= r && Math.abs(y - cy) <= r;
-        for (let c = 0; c < 3; c++) f[(y * S + x) * 3 + c] = Math.max(0, Math.min(255, Math.round((inside ? fg[c] : bg[c]) + uni(-12, 12))));
+        for (let c = 0; c < 3; c++)
+          f[(y * S + x) * 3 + c] = Math.max(0, Math.min(255, Math.round((inside ? fg[c] : bg[c]) + uni(-12, 12))));
       }
     }
     frames.push(f);
@@ -106,4 +109,6 @@ for (const [name, dir] of Object.entries(MOTIONS)) {
     }
   }
 }
-console.log(`gen-videos: ${perClass * 4} clips of ${T} frames (${S}×${S}) in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `gen-videos: ${perClass * 4} clips of ${T} frames (${S}×${S}) in ${out} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);

@@ -14,7 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const named = args.filter((a) => !a.startsWith('--'));
-const files = named.length ? named.map((f) => resolve(f)) : readdirSync(join(root, 'templates')).filter((f) => f.endsWith('.json')).sort().map((f) => join(root, 'templates', f));
+const files = named.length
+  ? named.map((f) => resolve(f))
+  : readdirSync(join(root, 'templates'))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join(root, 'templates', f));
 
 const { tsImport } = await import('tsx/esm/api');
 const { loadGraphDoc } = await tsImport(join(root, 'engine/graph/load.ts'), import.meta.url);
@@ -46,12 +51,18 @@ for (const file of files) {
     if (at < 0 || pos < 0) throw new Error(`${file}: could not find the position of node "${n.id}"`);
     const inner = out.slice(open + 1, close);
     const spaced = /\n/.test(inner) ? null : inner.startsWith(' ');
-    const repl = spaced === null ? inner.replace(/"x"\s*:\s*-?[\d.]+/, `"x": ${n.position.x}`).replace(/"y"\s*:\s*-?[\d.]+/, `"y": ${n.position.y}`) : `${spaced ? ' ' : ''}"x": ${n.position.x}, "y": ${n.position.y}${spaced ? ' ' : ''}`;
+    const repl =
+      spaced === null
+        ? inner
+            .replace(/"x"\s*:\s*-?[\d.]+/, `"x": ${n.position.x}`)
+            .replace(/"y"\s*:\s*-?[\d.]+/, `"y": ${n.position.y}`)
+        : `${spaced ? ' ' : ''}"x": ${n.position.x}, "y": ${n.position.y}${spaced ? ' ' : ''}`;
     out = out.slice(0, open + 1) + repl + out.slice(close);
   }
   // The edit must read back as the fixed graph.
   const again = loadGraphDoc(out, file);
-  if (JSON.stringify(again.nodes) !== JSON.stringify(fixed.nodes)) throw new Error(`${file}: rewriting the positions went wrong; file left as it was`);
+  if (JSON.stringify(again.nodes) !== JSON.stringify(fixed.nodes))
+    throw new Error(`${file}: rewriting the positions went wrong; file left as it was`);
   writeFileSync(file, out);
   console.log(`fixed   ${file}: moved ${names.join(', ')}`);
 }

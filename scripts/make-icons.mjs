@@ -28,7 +28,8 @@ const GREEN = hex('#69f0ae');
 
 // Shapes in unit coordinates (0..1). Each returns true when the point is inside.
 const tile = (x, y) => {
-  const m = 0.06, r = 0.2;
+  const m = 0.06,
+    r = 0.2;
   const dx = Math.max(m + r - x, 0, x - (1 - m - r));
   const dy = Math.max(m + r - y, 0, y - (1 - m - r));
   return x >= m && x <= 1 - m && y >= m && y <= 1 - m && dx * dx + dy * dy <= r * r;
@@ -39,15 +40,18 @@ const rounded = (cx, cy, w, h, r) => (x, y) => {
   return dx * dx + dy * dy <= r * r;
 };
 const segment = (x1, y1, x2, y2, w) => (x, y) => {
-  const vx = x2 - x1, vy = y2 - y1;
+  const vx = x2 - x1,
+    vy = y2 - y1;
   const t = Math.max(0, Math.min(1, ((x - x1) * vx + (y - y1) * vy) / (vx * vx + vy * vy)));
-  const px = x1 + t * vx - x, py = y1 + t * vy - y;
+  const px = x1 + t * vx - x,
+    py = y1 + t * vy - y;
   return px * px + py * py <= (w / 2) * (w / 2);
 };
 
 // Inputs: a 4×4 grid of cells on the left; latents: 3 pills on the right.
 const inputs = [];
-for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) inputs.push(rounded(0.2 + c * 0.085, 0.32 + r * 0.12, 0.062, 0.085, 0.014));
+for (let r = 0; r < 4; r++)
+  for (let c = 0; c < 4; c++) inputs.push(rounded(0.2 + c * 0.085, 0.32 + r * 0.12, 0.062, 0.085, 0.014));
 const latentY = [0.36, 0.5, 0.64];
 const latents = latentY.map((y) => rounded(0.76, y, 0.16, 0.09, 0.045));
 const lines = [];
@@ -70,17 +74,26 @@ function draw() {
   const px = new Float64Array(N * N * 4);
   for (let j = 0; j < N; j++) {
     for (let i = 0; i < N; i++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sj = 0; sj < SS; sj++) {
         for (let si = 0; si < SS; si++) {
           const c = colourAt((i + (si + 0.5) / SS) / N, (j + (sj + 0.5) / SS) / N);
           if (!c) continue;
-          r += c[0]; g += c[1]; b += c[2]; a += 1;
+          r += c[0];
+          g += c[1];
+          b += c[2];
+          a += 1;
         }
       }
       const k = (j * N + i) * 4;
       // Premultiplied so that downscaling blends edges correctly.
-      px[k] = r / (SS * SS); px[k + 1] = g / (SS * SS); px[k + 2] = b / (SS * SS); px[k + 3] = (255 * a) / (SS * SS);
+      px[k] = r / (SS * SS);
+      px[k + 1] = g / (SS * SS);
+      px[k + 2] = b / (SS * SS);
+      px[k + 3] = (255 * a) / (SS * SS);
     }
   }
   return px;
@@ -96,10 +109,11 @@ function downscale(src, from, n) {
     for (let i = 0; i < n; i++) {
       const [x0, x1] = span(i);
       const k = (j * n + i) * 4;
-      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
-        const s = (y * from + x) * 4;
-        for (let c = 0; c < 4; c++) dst[k + c] += src[s + c];
-      }
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) {
+          const s = (y * from + x) * 4;
+          for (let c = 0; c < 4; c++) dst[k + c] += src[s + c];
+        }
       for (let c = 0; c < 4; c++) dst[k + c] /= (y1 - y0) * (x1 - x0);
     }
   }
@@ -174,8 +188,17 @@ function icns(entries) {
 writeFileSync(
   join(out, 'icon.icns'),
   icns([
-    ['icp4', 16], ['icp5', 32], ['icp6', 64], ['ic07', 128], ['ic08', 256], ['ic09', 512], ['ic10', 1024],
-    ['ic11', 32], ['ic12', 64], ['ic13', 256], ['ic14', 512],
+    ['icp4', 16],
+    ['icp5', 32],
+    ['icp6', 64],
+    ['ic07', 128],
+    ['ic08', 256],
+    ['ic09', 512],
+    ['ic10', 1024],
+    ['ic11', 32],
+    ['ic12', 64],
+    ['ic13', 256],
+    ['ic14', 512],
   ]),
 );
 console.log(`build/: icon.png, icons/{${SIZES.join(',')}}, icon.ico, icon.icns`);

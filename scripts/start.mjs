@@ -23,7 +23,9 @@ export function findElectron() {
     const pathFile = join(pkgDir, 'path.txt');
     if (!existsSync(pathFile)) return { path: null, why: 'the Electron package has no binary (no path.txt)' };
     const rel = readFileSync(pathFile, 'utf8').trim();
-    const p = process.env.ELECTRON_OVERRIDE_DIST_PATH ? join(process.env.ELECTRON_OVERRIDE_DIST_PATH, rel || 'electron') : join(pkgDir, 'dist', rel);
+    const p = process.env.ELECTRON_OVERRIDE_DIST_PATH
+      ? join(process.env.ELECTRON_OVERRIDE_DIST_PATH, rel || 'electron')
+      : join(pkgDir, 'dist', rel);
     if (existsSync(p)) return { path: p };
     return { path: null, why: `the Electron package points at ${p}, which does not exist` };
   } catch (e) {

@@ -31,7 +31,13 @@ else {
 }
 
 // 2. Unit and integration tests.
-run('unit tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile=test-results/vitest.json']);
+run('unit tests', 'npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile=test-results/vitest.json',
+]);
 if (existsSync('test-results/vitest.json')) {
   const v = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
   for (const file of v.testResults ?? []) {
@@ -76,7 +82,10 @@ if (!run('build', 'npm', ['run', 'build', '--silent'])) {
           if (status === 'expected' || status === 'flaky') results.passed++;
           else if (status === 'skipped') {
             results.skipped++;
-            const why = (t.annotations ?? []).map((a) => a.description).filter(Boolean).join('; ');
+            const why = (t.annotations ?? [])
+              .map((a) => a.description)
+              .filter(Boolean)
+              .join('; ');
             skips.push(`${prefix}${spec.title}${why ? ` — ${why}` : ''}`);
           } else {
             results.failed++;
@@ -95,5 +104,7 @@ if (!run('build', 'npm', ['run', 'build', '--silent'])) {
 console.log('\n────────────────────────────────────────');
 for (const s of skips) console.log(`skipped: ${s}`);
 for (const f of failures) console.log(`FAILED: ${f}`);
-console.log(`${results.passed} passed, ${results.failed} failed${results.skipped ? `, ${results.skipped} skipped` : ''}`);
+console.log(
+  `${results.passed} passed, ${results.failed} failed${results.skipped ? `, ${results.skipped} skipped` : ''}`,
+);
 process.exit(results.failed ? 1 : 0);

@@ -56,10 +56,16 @@ async function main(): Promise<void> {
     const opt = tf.train.adam(1e-3);
     const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
     const x = tf.randomUniform([batch, 28, 28, 1]);
-    const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+    const y = tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % 10),
+      'int32',
+    );
     const step = () =>
       tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => classificationLoss(model.apply(x, { training: true }) as tf.Tensor, y, 10, 0), vars);
+        const { value, grads } = tf.variableGrads(
+          () => classificationLoss(model.apply(x, { training: true }) as tf.Tensor, y, 10, 0),
+          vars,
+        );
         opt.applyGradients(grads as never);
         return tf.keep(value);
       });
@@ -73,7 +79,12 @@ async function main(): Promise<void> {
     }
     const lossV = (await last!.data())[0];
     const s = (performance.now() - t0) / 1000;
-    out[`batch${batch}`] = { examplesPerSecond: (batch * steps) / s, msPerStep: (s * 1000) / steps, loss: lossV, gflops: (3 * analysis.totals.flops * batch * steps) / s / 1e9 };
+    out[`batch${batch}`] = {
+      examplesPerSecond: (batch * steps) / s,
+      msPerStep: (s * 1000) / steps,
+      loss: lossV,
+      gflops: (3 * analysis.totals.flops * batch * steps) / s / 1e9,
+    };
     tf.dispose([x, y, last!]);
     opt.dispose();
     model.dispose();

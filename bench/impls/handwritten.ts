@@ -15,8 +15,10 @@ import { type Arch } from '../lib/arch.js';
 import type { TrainImpl } from '../lib/impl.js';
 import { blockDims, countParams, fourierConstant, makeParams, type BlockDims, type Params } from './params.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function customGrad<F>(f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }): F {
+function customGrad<F>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] },
+): F {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
 }
 
@@ -32,33 +34,40 @@ function colSum(x: tf.Tensor2D): tf.Tensor1D {
 }
 
 /** x[R,in]·w[in,out] + b, backward with non-transposed matmuls only. */
-const lin = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor2D>((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }), // bias added inside the matmul kernel
-    gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(sw!) as tf.Tensor2D),
-      tf.matMul(tf.transpose(sx!) as tf.Tensor2D, dy as tf.Tensor2D),
-      colSum(dy as tf.Tensor2D),
-    ],
-  };
-});
+const lin = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor2D>(
+  (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }), // bias added inside the matmul kernel
+      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(sw!) as tf.Tensor2D),
+        tf.matMul(tf.transpose(sx!) as tf.Tensor2D, dy as tf.Tensor2D),
+        colSum(dy as tf.Tensor2D),
+      ],
+    };
+  },
+);
 
-const ln = customGrad<(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor2D>((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  const mean = tf.mean(x, -1, true);
-  const xc = tf.sub(x, mean);
-  const inv = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), 1e-5));
-  const xhat = tf.mul(xc, inv);
-  save([xhat, inv, g]);
-  return {
-    value: tf.add(tf.mul(xhat, g), b),
-    gradFunc: (dy: tf.Tensor, [sxhat, sinv, sg]: tf.Tensor[]) => {
-      const gy = tf.mul(dy, sg!);
-      const dx = tf.mul(sinv!, tf.sub(tf.sub(gy, tf.mean(gy, -1, true)), tf.mul(sxhat!, tf.mean(tf.mul(gy, sxhat!), -1, true))));
-      return [dx, colSum(tf.mul(dy, sxhat!) as tf.Tensor2D), colSum(dy as tf.Tensor2D)];
-    },
-  };
-});
+const ln = customGrad<(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor2D>(
+  (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const mean = tf.mean(x, -1, true);
+    const xc = tf.sub(x, mean);
+    const inv = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), 1e-5));
+    const xhat = tf.mul(xc, inv);
+    save([xhat, inv, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: (dy: tf.Tensor, [sxhat, sinv, sg]: tf.Tensor[]) => {
+        const gy = tf.mul(dy, sg!);
+        const dx = tf.mul(
+          sinv!,
+          tf.sub(tf.sub(gy, tf.mean(gy, -1, true)), tf.mul(sxhat!, tf.mean(tf.mul(gy, sxhat!), -1, true))),
+        );
+        return [dx, colSum(tf.mul(dy, sxhat!) as tf.Tensor2D), colSum(dy as tf.Tensor2D)];
+      },
+    };
+  },
+);
 
 const C2 = 2 * Math.sqrt(2 / Math.PI);
 /** tanh-GELU as x·σ(2c(x + 0.044715x³)) (identical maths; sigmoid is fast on wasm, tanh is not). */
@@ -83,7 +92,15 @@ const gelu = customGrad<(x: tf.Tensor) => tf.Tensor>((x: tf.Tensor, save: tf.Gra
 function gmm(x: tf.Tensor, f: tf.Tensor): tf.Tensor3D {
   const [i, r, g] = x.shape as [number, number, number];
   const j = f.shape[2]!;
-  return tf.reshape(tf.depthwiseConv2d(tf.reshape(x, [1, i, r, g]) as tf.Tensor4D, tf.reshape(f, [1, r, g, j]) as tf.Tensor4D, 1, 'valid'), [i, g, j]);
+  return tf.reshape(
+    tf.depthwiseConv2d(
+      tf.reshape(x, [1, i, r, g]) as tf.Tensor4D,
+      tf.reshape(f, [1, r, g, j]) as tf.Tensor4D,
+      1,
+      'valid',
+    ),
+    [i, g, j],
+  );
 }
 
 /**
@@ -95,42 +112,59 @@ function attendCore(b: number, h: number): (q: tf.Tensor, k: tf.Tensor, v: tf.Te
   const key = `${b}/${h}`;
   let f = attendCache.get(key);
   if (f) return f;
-  f = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor2D>((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
-    const tq = q.shape[0]! / b, tk = k.shape[0]! / b, c = q.shape[1]!, cv = v.shape[1]!;
-    const d = c / h, dv = cv / h, g = b * h, scale = 1 / Math.sqrt(d);
-    // Left operands [I, R, g], right operands [R, g, J].
-    const left = (x: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(x, [b, t, h, w]), [1, 3, 0, 2]), [t, w, g]);
-    const right = (x: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(x, [b, t, w * h]), [1, 0, 2]), [t, g, w]);
-    const rightT = (x: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(x, [b, t, h, w]), [3, 0, 2, 1]), [w, g, t]);
-    const back = (y: tf.Tensor, t: number, w: number) => tf.reshape(tf.transpose(tf.reshape(y, [t, b, w * h]), [1, 0, 2]), [b * t, w * h]);
-    const p = tf.softmax(tf.mul(gmm(left(q, tq, d), rightT(k, tk, d)), scale));
-    save([q, k, v, p]);
-    return {
-      value: back(gmm(tf.transpose(p, [0, 2, 1]), right(v, tk, dv)), tq, dv) as tf.Tensor2D,
-      gradFunc: (dO: tf.Tensor, [sq, sk, sv, sp]: tf.Tensor[]) => {
-        const dP = gmm(left(dO, tq, dv), rightT(sv!, tk, dv));
-        const dV = gmm(tf.transpose(sp!, [2, 0, 1]), right(dO, tq, dv));
-        const dS = tf.mul(tf.mul(sp!, tf.sub(dP, tf.sum(tf.mul(dP, sp!), -1, true))), scale);
-        const dQ = gmm(tf.transpose(dS, [0, 2, 1]), right(sk!, tk, d));
-        const dK = gmm(tf.transpose(dS, [2, 0, 1]), right(sq!, tq, d));
-        return [back(dQ, tq, d), back(dK, tk, d), back(dV, tk, dv)];
-      },
-    };
-  });
+  f = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor2D>(
+    (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
+      const tq = q.shape[0]! / b,
+        tk = k.shape[0]! / b,
+        c = q.shape[1]!,
+        cv = v.shape[1]!;
+      const d = c / h,
+        dv = cv / h,
+        g = b * h,
+        scale = 1 / Math.sqrt(d);
+      // Left operands [I, R, g], right operands [R, g, J].
+      const left = (x: tf.Tensor, t: number, w: number) =>
+        tf.reshape(tf.transpose(tf.reshape(x, [b, t, h, w]), [1, 3, 0, 2]), [t, w, g]);
+      const right = (x: tf.Tensor, t: number, w: number) =>
+        tf.reshape(tf.transpose(tf.reshape(x, [b, t, w * h]), [1, 0, 2]), [t, g, w]);
+      const rightT = (x: tf.Tensor, t: number, w: number) =>
+        tf.reshape(tf.transpose(tf.reshape(x, [b, t, h, w]), [3, 0, 2, 1]), [w, g, t]);
+      const back = (y: tf.Tensor, t: number, w: number) =>
+        tf.reshape(tf.transpose(tf.reshape(y, [t, b, w * h]), [1, 0, 2]), [b * t, w * h]);
+      const p = tf.softmax(tf.mul(gmm(left(q, tq, d), rightT(k, tk, d)), scale));
+      save([q, k, v, p]);
+      return {
+        value: back(gmm(tf.transpose(p, [0, 2, 1]), right(v, tk, dv)), tq, dv) as tf.Tensor2D,
+        gradFunc: (dO: tf.Tensor, [sq, sk, sv, sp]: tf.Tensor[]) => {
+          const dP = gmm(left(dO, tq, dv), rightT(sv!, tk, dv));
+          const dV = gmm(tf.transpose(sp!, [2, 0, 1]), right(dO, tq, dv));
+          const dS = tf.mul(tf.mul(sp!, tf.sub(dP, tf.sum(tf.mul(dP, sp!), -1, true))), scale);
+          const dQ = gmm(tf.transpose(dS, [0, 2, 1]), right(sk!, tk, d));
+          const dK = gmm(tf.transpose(dS, [2, 0, 1]), right(sq!, tq, d));
+          return [back(dQ, tq, d), back(dK, tk, d), back(dV, tk, dv)];
+        },
+      };
+    },
+  );
   attendCache.set(key, f);
   return f;
 }
 
 /** [N, D] → [B·N, D]; the gradient sums over the batch with a ones-row matmul. */
-const broadcastRows = customGrad<(w: tf.Tensor, bRef: tf.Tensor) => tf.Tensor2D>((w: tf.Tensor, bRef: tf.Tensor, save: tf.GradSaveFunc) => {
-  const b = bRef.shape[0]!;
-  const [n, d] = w.shape as [number, number];
-  save([]);
-  return {
-    value: tf.reshape(tf.matMul(onesCol(b), tf.reshape(w, [1, n * d]) as tf.Tensor2D), [b * n, d]), // Tile is ~80× slower
-    gradFunc: (dy: tf.Tensor) => [tf.reshape(colSum(tf.reshape(dy, [b, n * d]) as tf.Tensor2D), [n, d]), tf.zerosLike(bRef)],
-  };
-});
+const broadcastRows = customGrad<(w: tf.Tensor, bRef: tf.Tensor) => tf.Tensor2D>(
+  (w: tf.Tensor, bRef: tf.Tensor, save: tf.GradSaveFunc) => {
+    const b = bRef.shape[0]!;
+    const [n, d] = w.shape as [number, number];
+    save([]);
+    return {
+      value: tf.reshape(tf.matMul(onesCol(b), tf.reshape(w, [1, n * d]) as tf.Tensor2D), [b * n, d]), // Tile is ~80× slower
+      gradFunc: (dy: tf.Tensor) => [
+        tf.reshape(colSum(tf.reshape(dy, [b, n * d]) as tf.Tensor2D), [n, d]),
+        tf.zerosLike(bRef),
+      ],
+    };
+  },
+);
 
 function block(p: Params, n: string, d: BlockDims, q: tf.Tensor2D, kv: tf.Tensor2D, b: number): tf.Tensor2D {
   const P = (k: string) => p.get(`${n}.${k}`)!;
@@ -143,7 +177,10 @@ function block(p: Params, n: string, d: BlockDims, q: tf.Tensor2D, kv: tf.Tensor
   } else {
     Q = lin(qn, P('q.w'), P('q.b'));
     const kvn = ln(kv, P('lnkv.g'), P('lnkv.b'));
-    [K, V] = splitLastAxis(lin(kvn, tf.concat([P('k.w'), P('v.w')], 1), tf.concat([P('k.b'), P('v.b')])), [d.qk, d.v]) as [tf.Tensor, tf.Tensor];
+    [K, V] = splitLastAxis(lin(kvn, tf.concat([P('k.w'), P('v.w')], 1), tf.concat([P('k.b'), P('v.b')])), [
+      d.qk,
+      d.v,
+    ]) as [tf.Tensor, tf.Tensor];
   }
   const o = attendCore(b, d.heads)(Q, K, V);
   const x = tf.add(q, lin(o, P('o.w'), P('o.b')));
@@ -156,12 +193,19 @@ export function handwrittenForward(a: Arch, p: Params, fourierB: tf.Tensor2D, x:
   const n = a.imageSize / a.patch;
   const s = a.patch;
   const m = n * n;
-  const patches = tf.reshape(tf.transpose(tf.reshape(x, [b, n, s, n, s, a.channels]), [0, 1, 3, 2, 4, 5]), [b * m, s * s * a.channels]);
+  const patches = tf.reshape(tf.transpose(tf.reshape(x, [b, n, s, n, s, a.channels]), [0, 1, 3, 2, 4, 5]), [
+    b * m,
+    s * s * a.channels,
+  ]);
   // Fourier features are a constant: tiled for the batch once, outside the step.
-  const tokens = tf.concat([patches, fourierB.shape[0] === b * m ? fourierB : tf.tile(fourierB, [b, 1])], 1) as tf.Tensor2D;
+  const tokens = tf.concat(
+    [patches, fourierB.shape[0] === b * m ? fourierB : tf.tile(fourierB, [b, 1])],
+    1,
+  ) as tf.Tensor2D;
   let z = broadcastRows(p.get('latents')!, x);
   z = block(p, 'enc', dims.cross, z, tokens, b);
-  for (let r = 0; r < a.selfBlocks; r++) for (let l = 0; l < a.selfLayers; l++) z = block(p, `self${l}`, dims.self, z, z, b);
+  for (let r = 0; r < a.selfBlocks; r++)
+    for (let l = 0; l < a.selfLayers; l++) z = block(p, `self${l}`, dims.self, z, z, b);
   const o = block(p, 'dec', dims.dec, broadcastRows(p.get('query')!, x), z, b);
   return lin(o, p.get('head.w')!, p.get('head.b')!);
 }

@@ -31,14 +31,24 @@ export function makeParams(a: Arch, seed = 1): Params {
   const p: Params = new Map();
   let s = seed;
   // tf.variable() leaves its initial value alive: create it inside tidy so only the variable stays.
-  const trunc = (shape: number[], std: number) => tf.tidy(() => tf.variable(tf.truncatedNormal(shape, 0, std, 'float32', s++), true));
+  const trunc = (shape: number[], std: number) =>
+    tf.tidy(() => tf.variable(tf.truncatedNormal(shape, 0, std, 'float32', s++), true));
   const lin = (name: string, i: number, o: number) => {
     p.set(`${name}.w`, trunc([i, o], 1 / (0.87962566 * Math.sqrt(i))));
-    p.set(`${name}.b`, tf.tidy(() => tf.variable(tf.zeros([o]), true)));
+    p.set(
+      `${name}.b`,
+      tf.tidy(() => tf.variable(tf.zeros([o]), true)),
+    );
   };
   const ln = (name: string, d: number) => {
-    p.set(`${name}.g`, tf.tidy(() => tf.variable(tf.ones([d]), true)));
-    p.set(`${name}.b`, tf.tidy(() => tf.variable(tf.zeros([d]), true)));
+    p.set(
+      `${name}.g`,
+      tf.tidy(() => tf.variable(tf.ones([d]), true)),
+    );
+    p.set(
+      `${name}.b`,
+      tf.tidy(() => tf.variable(tf.zeros([d]), true)),
+    );
   };
   const block = (name: string, d: BlockDims) => {
     ln(`${name}.lnq`, d.dq);

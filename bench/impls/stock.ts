@@ -51,7 +51,8 @@ export function stockForward(a: Arch, p: Params, fourier: tf.Tensor2D, x: tf.Ten
   const tokens = tf.concat([t, tf.tile(tf.expandDims(fourier, 0), [b, 1, 1])], -1);
   let z = tf.tile(tf.expandDims(p.get('latents')!, 0), [b, 1, 1]);
   z = attention(p, 'enc', dims.cross, z, tokens);
-  for (let r = 0; r < a.selfBlocks; r++) for (let l = 0; l < a.selfLayers; l++) z = attention(p, `self${l}`, dims.self, z, z);
+  for (let r = 0; r < a.selfBlocks; r++)
+    for (let l = 0; l < a.selfLayers; l++) z = attention(p, `self${l}`, dims.self, z, z);
   const q = tf.tile(tf.expandDims(p.get('query')!, 0), [b, 1, 1]);
   const o = attention(p, 'dec', dims.dec, q, z);
   return dense(tf.reshape(o, [b, a.queryChannels]), p.get('head.w')!, p.get('head.b')!);

@@ -52,7 +52,10 @@ export function templateArch(doc: GraphDoc = templateDoc()): Arch {
 
 /** The template with a square image of `size` pixels (tokens M = (size / patch)²). */
 export function docWithImage(size: number, doc: GraphDoc = templateDoc()): GraphDoc {
-  return { ...doc, nodes: doc.nodes.map((n) => (n.id === 'image' ? { ...n, params: { ...n.params, height: size, width: size } } : n)) };
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => (n.id === 'image' ? { ...n, params: { ...n.params, height: size, width: size } } : n)),
+  };
 }
 
 export function tokens(a: Arch): number {

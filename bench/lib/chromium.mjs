@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 
 export async function launchChromium() {
-  const exe = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p && existsSync(p));
+  const exe = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+    (p) => p && existsSync(p),
+  );
   let chromium;
   try {
     ({ chromium } = await import('@playwright/test'));
@@ -12,6 +14,13 @@ export async function launchChromium() {
   }
   return chromium.launch({
     executablePath: exe,
-    args: ['--no-sandbox', '--disable-gpu-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--enable-unsafe-swiftshader'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--enable-unsafe-swiftshader',
+    ],
   });
 }

@@ -6,7 +6,14 @@ export interface HostBatch {
   y: Int32Array;
 }
 
-export function syntheticBatches(count: number, batch: number, size: number, channels: number, classes: number, seed = 1): HostBatch[] {
+export function syntheticBatches(
+  count: number,
+  batch: number,
+  size: number,
+  channels: number,
+  classes: number,
+  seed = 1,
+): HostBatch[] {
   const rand = mulberry32(seed);
   const per = size * size * channels;
   const out: HostBatch[] = [];

@@ -5,13 +5,18 @@ import { createInterface } from 'node:readline';
 export class Worker {
   constructor(label, cmd, args, opts = {}) {
     this.label = label;
-    this.proc = spawn(cmd, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+    this.proc = spawn(cmd, args, {
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    });
     this.stderr = '';
     this.proc.stderr.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
     this.waiters = [];
     this.exited = new Promise((res) => this.proc.on('exit', (code) => res(code)));
     this.exited.then(() => {
-      for (const w of this.waiters.splice(0)) w.reject(new Error(`${label} exited: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      for (const w of this.waiters.splice(0))
+        w.reject(new Error(`${label} exited: ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`));
     });
     createInterface({ input: this.proc.stdout }).on('line', (line) => {
       let msg;
@@ -27,7 +32,10 @@ export class Worker {
   next(timeoutMs = 600_000) {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${this.label}: no answer in ${timeoutMs / 1000} s`)), timeoutMs);
-      this.waiters.push({ resolve: (m) => (clearTimeout(t), m.error ? reject(new Error(`${this.label}: ${m.error}`)) : resolve(m)), reject: (e) => (clearTimeout(t), reject(e)) });
+      this.waiters.push({
+        resolve: (m) => (clearTimeout(t), m.error ? reject(new Error(`${this.label}: ${m.error}`)) : resolve(m)),
+        reject: (e) => (clearTimeout(t), reject(e)),
+      });
     });
   }
   async ask(line) {
@@ -45,7 +53,12 @@ export class Worker {
 }
 
 export function tfjsWorker(root, impl, extra = []) {
-  return new Worker(`tfjs ${impl} ${extra.join(' ')}`.trim(), process.execPath, ['--import', 'tsx', 'bench/workers/train.ts', '--impl', impl, ...extra], { cwd: root });
+  return new Worker(
+    `tfjs ${impl} ${extra.join(' ')}`.trim(),
+    process.execPath,
+    ['--import', 'tsx', 'bench/workers/train.ts', '--impl', impl, ...extra],
+    { cwd: root },
+  );
 }
 
 export const median = (xs) => {

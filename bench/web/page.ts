@@ -11,7 +11,8 @@ function ask(msg: unknown): Promise<unknown> {
 }
 (globalThis as unknown as { bench: unknown }).bench = {
   crossOriginIsolated: (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated,
-  init: (doc: unknown, backend: string, spoofCores = false, kernels: 'own' | 'stock' = 'own') => ask({ cmd: 'init', doc, backend, spoofCores, kernels }),
+  init: (doc: unknown, backend: string, spoofCores = false, kernels: 'own' | 'stock' = 'own') =>
+    ask({ cmd: 'init', doc, backend, spoofCores, kernels }),
   run: (n: number) => ask({ cmd: 'run', n }),
   peak: () => ask({ cmd: 'peak' }),
 };

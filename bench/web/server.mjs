@@ -4,13 +4,23 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const TYPES = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
 
 export function serveBench(root, webDir) {
   const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = path.startsWith('/wasm/') ? join(wasmDir, path.slice(6)) : join(webDir, path === '/' ? 'index.html' : path);
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
+    const file = path.startsWith('/wasm/')
+      ? join(wasmDir, path.slice(6))
+      : join(webDir, path === '/' ? 'index.html' : path);
     try {
       const body = await readFile(file);
       res.writeHead(200, {
@@ -24,5 +34,7 @@ export function serveBench(root, webDir) {
       res.writeHead(404).end('not found');
     }
   });
-  return new Promise((res) => server.listen(0, '127.0.0.1', () => res({ server, url: `http://127.0.0.1:${server.address().port}/` })));
+  return new Promise((res) =>
+    server.listen(0, '127.0.0.1', () => res({ server, url: `http://127.0.0.1:${server.address().port}/` })),
+  );
 }

@@ -7,7 +7,10 @@ const out: Record<string, unknown> = {};
 for (const n of [300, 1000]) {
   const doc = generatedGraph(n);
   const check = analyse(doc);
-  if (!check.valid || check.nodes.size !== n) throw new Error(`generated ${n}-node graph is not valid: ${check.problems.find((p) => p.severity === 'error')?.message}`);
+  if (!check.valid || check.nodes.size !== n)
+    throw new Error(
+      `generated ${n}-node graph is not valid: ${check.problems.find((p) => p.severity === 'error')?.message}`,
+    );
   // cold: every node's params are new objects (as after loading a file): no cache hits.
   const fresh = Array.from({ length: 25 }, () => structuredClone(doc));
   const cold = fresh.map((d) => {

@@ -28,4 +28,10 @@ const before = tf.memory().numTensors;
 const { model } = compile(doc);
 const result = await train(model, data, { ...doc.training, epochs: 20, batchSize: 16 });
 model.dispose();
-process.stdout.write(JSON.stringify({ leakedTensors: tf.memory().numTensors - before, epochs: result.epochs.length, status: result.status }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    leakedTensors: tf.memory().numTensors - before,
+    epochs: result.epochs.length,
+    status: result.status,
+  }) + '\n',
+);

@@ -42,7 +42,8 @@ let impl: TrainImpl;
 const kernels = arg('--kernels', 'own');
 if (kernels !== 'own' && kernels !== 'stock') throw new Error(`--kernels must be own or stock (got ${kernels})`);
 setOwnKernelsAllowed(kernels === 'own');
-if (process.argv.includes('--relaxed-simd')) (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
+if (process.argv.includes('--relaxed-simd'))
+  (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd');
 if (backendName === 'wasm' && kernels === 'own') checkOwnKernels();
 if (arg('--attn', '')) setAttentionCore(arg('--attn', '') as AttentionCore);
 if (implName === 'compiled') impl = compiledImpl(doc, arch.classes, arg('--opt', 'fused') as OptimizerImpl);
@@ -51,12 +52,14 @@ else if (implName === 'stock') {
   // The stock baseline runs on tfjs as shipped: no engine kernel overrides (zero-copy Identity).
   setFormulation('stock');
   impl = stockImpl(arch, lr);
-}
-else throw new Error(`--impl must be compiled, handwritten or stock (got ${implName})`);
+} else throw new Error(`--impl must be compiled, handwritten or stock (got ${implName})`);
 
 // Batches prepared before timing, as tensors: the comparison is about the step, not data loading.
 const host = syntheticBatches(4, arch.batch, size, arch.channels, arch.classes);
-const batches = host.map((b) => ({ x: tf.tensor(b.x, [arch.batch, size, size, arch.channels]), y: tf.tensor1d(b.y, 'int32') }));
+const batches = host.map((b) => ({
+  x: tf.tensor(b.x, [arch.batch, size, size, arch.channels]),
+  y: tf.tensor1d(b.y, 'int32'),
+}));
 let k = 0;
 const losses: number[] = [];
 function step(): number {
@@ -104,7 +107,12 @@ for await (const line of rl) {
   } else if (cmd === 'quit') {
     impl.dispose();
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));
-    send({ done: true, leakedTensors: tf.memory().numTensors - baseline, firstLoss: losses[0], lastLoss: losses[losses.length - 1] });
+    send({
+      done: true,
+      leakedTensors: tf.memory().numTensors - baseline,
+      firstLoss: losses[0],
+      lastLoss: losses[losses.length - 1],
+    });
     rl.close();
     process.exit(0);
   }

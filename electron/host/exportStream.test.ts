@@ -28,11 +28,20 @@ describe('ExportBodyStream', () => {
   it('decodes every base64 value as JSON.parse + Buffer.from would, for any chunking', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ path: fc.string({ maxLength: 20 }), data: fc.uint8Array({ maxLength: 300 }) }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.record({ path: fc.string({ maxLength: 20 }), data: fc.uint8Array({ maxLength: 300 }) }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
         fc.array(fc.nat(4000), { maxLength: 12 }),
         fc.boolean(),
         (files, cuts, pretty) => {
-          const args = [{ format: 'pytorch', name: 'n "x"', files: files.map((f) => ({ path: f.path, base64: Buffer.from(f.data).toString('base64') })) }];
+          const args = [
+            {
+              format: 'pytorch',
+              name: 'n "x"',
+              files: files.map((f) => ({ path: f.path, base64: Buffer.from(f.data).toString('base64') })),
+            },
+          ];
           const body = Buffer.from(pretty ? JSON.stringify(args, null, 2) : JSON.stringify(args));
           const { text, blobs } = streamed(body, cuts);
           const skeleton = JSON.parse(text) as typeof args;
@@ -51,7 +60,11 @@ describe('ExportBodyStream', () => {
   it('refuses what is not plain base64, and a truncated body', () => {
     for (const bad of ['abc', 'ab=c', 'a===', 'ab cd', 'ab\\/c', 'ab-_', '====']) {
       const s = new ExportBodyStream(1 << 20, 1 << 20);
-      s.write(Buffer.from(JSON.stringify([{ format: 'tfjs', name: 'x', files: [{ path: 'a', base64: 'QUJD' }] }]).replace('QUJD', bad)));
+      s.write(
+        Buffer.from(
+          JSON.stringify([{ format: 'tfjs', name: 'x', files: [{ path: 'a', base64: 'QUJD' }] }]).replace('QUJD', bad),
+        ),
+      );
       expect(() => s.end(), bad).toThrow(/not base64/);
     }
     const t = new ExportBodyStream(1 << 20, 1 << 20);
@@ -90,14 +103,27 @@ describe('web host: bounded requests', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const open = (path: string, headers: Record<string, string | number>): { req: ClientRequest; done: Promise<{ status: number; text: string }> } => {
+  const open = (
+    path: string,
+    headers: Record<string, string | number>,
+  ): { req: ClientRequest; done: Promise<{ status: number; text: string }> } => {
     let req!: ClientRequest;
     const done = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      req = request({ host: '127.0.0.1', port, method: 'POST', path, agent: false, headers: { 'content-type': 'application/json', 'x-perceiver-secret': secret, ...headers } }, (res) => {
-        let t = '';
-        res.on('data', (c) => (t += c));
-        res.on('end', () => resolve({ status: res.statusCode!, text: t }));
-      });
+      req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path,
+          agent: false,
+          headers: { 'content-type': 'application/json', 'x-perceiver-secret': secret, ...headers },
+        },
+        (res) => {
+          let t = '';
+          res.on('data', (c) => (t += c));
+          res.on('end', () => resolve({ status: res.statusCode!, text: t }));
+        },
+      );
       req.on('error', reject);
     });
     return { req, done };
@@ -105,8 +131,22 @@ describe('web host: bounded requests', () => {
 
   it('writes a streamed export byte for byte, chunked or with a length', async () => {
     const data = Buffer.from(Array.from({ length: 100_000 }, (_, i) => (i * 31) % 256));
-    for (const [name, chunked] of [['streamed-a', false], ['streamed-b', true]] as const) {
-      const body = Buffer.from(JSON.stringify([{ format: 'pytorch', name, files: [{ path: 'data/w.bin', base64: data.toString('base64') }, { path: 'train.py', base64: Buffer.from('print(1)\n').toString('base64') }] }]));
+    for (const [name, chunked] of [
+      ['streamed-a', false],
+      ['streamed-b', true],
+    ] as const) {
+      const body = Buffer.from(
+        JSON.stringify([
+          {
+            format: 'pytorch',
+            name,
+            files: [
+              { path: 'data/w.bin', base64: data.toString('base64') },
+              { path: 'train.py', base64: Buffer.from('print(1)\n').toString('base64') },
+            ],
+          },
+        ]),
+      );
       const { req, done } = open('/api/writeExport', chunked ? {} : { 'content-length': body.length });
       for (let i = 0; i < body.length; i += 7777) req.write(body.subarray(i, i + 7777));
       req.end();

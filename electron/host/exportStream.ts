@@ -11,7 +11,9 @@ import { ServiceError } from '../services/errors.js';
 export const BLOB_PREFIX = '\u0000blob:';
 
 const B64 = new Int16Array(256).fill(-1);
-'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.split('').forEach((c, i) => (B64[c.charCodeAt(0)] = i));
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  .split('')
+  .forEach((c, i) => (B64[c.charCodeAt(0)] = i));
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
@@ -130,7 +132,11 @@ export class ExportBodyStream {
     if (to <= from) return;
     this.skeletonBytes += to - from;
     if (this.skeletonBytes > this.maxSkeleton) {
-      this.failure ??= new ServiceError(`The export's names and paths are over ${this.maxSkeleton} bytes.`, 'files', 413);
+      this.failure ??= new ServiceError(
+        `The export's names and paths are over ${this.maxSkeleton} bytes.`,
+        'files',
+        413,
+      );
       return;
     }
     this.skeleton.push(Buffer.from(chunk.subarray(from, to)));
@@ -150,7 +156,11 @@ export class ExportBodyStream {
           return;
         }
         if (this.decoded + this.blob.size > this.maxDecoded) {
-          this.failure = new ServiceError(`The export is over ${this.maxDecoded / 1024 / 1024} MB; export large models with the command line (perceiver-studio export).`, 'files', 413);
+          this.failure = new ServiceError(
+            `The export is over ${this.maxDecoded / 1024 / 1024} MB; export large models with the command line (perceiver-studio export).`,
+            'files',
+            413,
+          );
           return;
         }
         if (j === chunk.length) {
@@ -159,11 +169,18 @@ export class ExportBodyStream {
         }
         const data = this.blob.finish();
         if (!data) {
-          this.failure = new ServiceError('The file contents are not base64 (their length is not a multiple of 4).', 'files', 400);
+          this.failure = new ServiceError(
+            'The file contents are not base64 (their length is not a multiple of 4).',
+            'files',
+            400,
+          );
           return;
         }
         this.decoded += this.blob.size;
-        const placeholder = Buffer.from(JSON.stringify(`${BLOB_PREFIX}${this.blobs.length}`).slice(1, -1) + '"', 'utf8');
+        const placeholder = Buffer.from(
+          JSON.stringify(`${BLOB_PREFIX}${this.blobs.length}`).slice(1, -1) + '"',
+          'utf8',
+        );
         this.blobs.push(data);
         this.skeletonBytes += placeholder.length;
         this.skeleton.push(placeholder);
@@ -193,7 +210,11 @@ export class ExportBodyStream {
       if (c === QUOTE) {
         if (this.prev === COLON && this.key === 'base64') {
           if (this.blobs.length >= this.maxBlobs) {
-            this.failure = new ServiceError(`The export has more than ${this.maxBlobs} files; at most ${this.maxBlobs} are written.`, 'files', 400);
+            this.failure = new ServiceError(
+              `The export has more than ${this.maxBlobs} files; at most ${this.maxBlobs} are written.`,
+              'files',
+              400,
+            );
             return;
           }
           // The opening quote is kept; the value is replaced by its placeholder.
@@ -219,7 +240,12 @@ export class ExportBodyStream {
   /** The JSON text with every base64 value replaced by "\u0000blob:<n>", and the decoded blobs. */
   end(): { text: string; blobs: Buffer[][] } {
     if (this.failure) throw this.failure;
-    if (this.blob || this.inString) throw new ServiceError('The request body is not valid JSON (it ends inside a string); it may be truncated.', 'args', 400);
+    if (this.blob || this.inString)
+      throw new ServiceError(
+        'The request body is not valid JSON (it ends inside a string); it may be truncated.',
+        'args',
+        400,
+      );
     const text = Buffer.concat(this.skeleton, this.skeletonBytes).toString('utf8');
     this.skeleton = [];
     return { text, blobs: this.blobs };

@@ -11,7 +11,12 @@ const doc = readFileSync(join(templatesDir, 'mnist-perceiver-io.json'), 'utf8');
 const quiet = () => undefined;
 
 function webHost() {
-  const config: HostConfig = { userData: mkdtempSync(join(tmpdir(), 'ps-host-')), templatesDir, version: '9.9.9', platform: 'linux' };
+  const config: HostConfig = {
+    userData: mkdtempSync(join(tmpdir(), 'ps-host-')),
+    templatesDir,
+    version: '9.9.9',
+    platform: 'linux',
+  };
   const services = createServices(config);
   const api = createHostApi(config, services, { shell: 'web', resolver: services.documents });
   const call = (method: string, ...args: unknown[]) => dispatch(api, method, args, quiet);
@@ -26,7 +31,10 @@ describe('dispatch (web host)', () => {
 
   it('answers appInfo honestly for the web shell', async () => {
     const { call } = webHost();
-    expect(await call('appInfo')).toEqual({ status: 200, body: { result: { version: '9.9.9', shell: 'web', platform: 'linux', nativeDialogs: false } } });
+    expect(await call('appInfo')).toEqual({
+      status: 200,
+      body: { result: { version: '9.9.9', shell: 'web', platform: 'linux', nativeDialogs: false } },
+    });
   });
 
   it('refuses unknown methods, prototype keys and malformed payloads with a field', async () => {
@@ -34,16 +42,30 @@ describe('dispatch (web host)', () => {
     for (const m of ['nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect((await call(m)).status).toBe(404);
     }
-    expect(await dispatch(api, 'listTemplates', { 0: 1 }, quiet)).toMatchObject({ status: 400, body: { error: { field: 'args' } } });
-    expect(await call('readTemplate', { scope: 'system', name: 'x.json' })).toMatchObject({ status: 400, body: { error: { field: 'scope' } } });
+    expect(await dispatch(api, 'listTemplates', { 0: 1 }, quiet)).toMatchObject({
+      status: 400,
+      body: { error: { field: 'args' } },
+    });
+    expect(await call('readTemplate', { scope: 'system', name: 'x.json' })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'scope' } },
+    });
     expect(await call('readTemplate')).toMatchObject({ status: 400 });
     expect(await call('listTemplates', 'extra')).toMatchObject({ status: 400 });
-    expect(await call('saveFile', { handle: null, suggestedName: 'a', text: 'x'.repeat(MAX_DOC_BYTES + 1) })).toMatchObject({
+    expect(
+      await call('saveFile', { handle: null, suggestedName: 'a', text: 'x'.repeat(MAX_DOC_BYTES + 1) }),
+    ).toMatchObject({
       status: 400,
       body: { error: { field: 'text' } },
     });
-    expect(await call('writeAutosave', { tabId: '../../x', text: '{}' })).toMatchObject({ status: 400, body: { error: { field: 'tabId' } } });
-    expect(await call('readTemplate', { scope: 'builtin', name: '../../package.json' })).toMatchObject({ status: 400, body: { error: { field: 'name' } } });
+    expect(await call('writeAutosave', { tabId: '../../x', text: '{}' })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'tabId' } },
+    });
+    expect(await call('readTemplate', { scope: 'builtin', name: '../../package.json' })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'name' } },
+    });
   });
 
   it('openFile is an honest 501 in the web host', async () => {
@@ -55,14 +77,20 @@ describe('dispatch (web host)', () => {
 
   it('saves a new document, lists it, reopens it identically, and tracks recents', async () => {
     const { call, config } = webHost();
-    const saved = (await call('saveFile', { handle: null, suggestedName: 'My net', text: doc })).body as { result: { handle: string; modifiedMs: number } };
+    const saved = (await call('saveFile', { handle: null, suggestedName: 'My net', text: doc })).body as {
+      result: { handle: string; modifiedMs: number };
+    };
     expect(saved.result.handle).toBe('My net.perceiver.json');
     expect(readFileSync(join(config.userData, 'documents', 'My net.perceiver.json'), 'utf8')).toBe(doc);
-    const again = (await call('saveFile', { handle: null, suggestedName: 'My net', text: doc })).body as { result: { handle: string } };
+    const again = (await call('saveFile', { handle: null, suggestedName: 'My net', text: doc })).body as {
+      result: { handle: string };
+    };
     expect(again.result.handle).toBe('My net (2).perceiver.json');
     const listed = (await call('listDocuments')).body as { result: { handle: string }[] };
     expect(listed.result.map((d) => d.handle).sort()).toEqual(['My net (2).perceiver.json', 'My net.perceiver.json']);
-    const opened = (await call('openDocument', { handle: 'My net.perceiver.json' })).body as { result: { text: string; modifiedMs: number } };
+    const opened = (await call('openDocument', { handle: 'My net.perceiver.json' })).body as {
+      result: { text: string; modifiedMs: number };
+    };
     expect(opened.result.text).toBe(doc);
     const recent = (await call('listRecent')).body as { result: { handle: string }[] };
     expect(recent.result[0]!.handle).toBe('My net.perceiver.json');
@@ -74,14 +102,24 @@ describe('dispatch (web host)', () => {
   it('refuses to overwrite a file changed on disk since it was opened', async () => {
     const { call, config } = webHost();
     await call('saveFile', { handle: null, suggestedName: 'n', text: doc });
-    const opened = ((await call('openDocument', { handle: 'n.perceiver.json' })).body as { result: { modifiedMs: number } }).result;
+    const opened = (
+      (await call('openDocument', { handle: 'n.perceiver.json' })).body as { result: { modifiedMs: number } }
+    ).result;
     const p = join(config.userData, 'documents', 'n.perceiver.json');
     writeFileSync(p, doc.replace('MNIST Perceiver IO', 'Edited elsewhere'));
     utimesSync(p, new Date(), new Date(opened.modifiedMs + 5000));
     const stat = (await call('statFile', { handle: 'n.perceiver.json' })).body as { result: { modifiedMs: number } };
     expect(stat.result.modifiedMs).not.toBe(opened.modifiedMs);
-    const r = await call('saveFile', { handle: 'n.perceiver.json', suggestedName: 'n', text: doc, expectedModifiedMs: opened.modifiedMs });
-    expect(r).toMatchObject({ status: 409, body: { error: { field: 'expectedModifiedMs', message: expect.stringMatching(/changed on disk/) } } });
+    const r = await call('saveFile', {
+      handle: 'n.perceiver.json',
+      suggestedName: 'n',
+      text: doc,
+      expectedModifiedMs: opened.modifiedMs,
+    });
+    expect(r).toMatchObject({
+      status: 409,
+      body: { error: { field: 'expectedModifiedMs', message: expect.stringMatching(/changed on disk/) } },
+    });
     expect(readFileSync(p, 'utf8')).toMatch(/Edited elsewhere/);
   });
 
@@ -95,13 +133,18 @@ describe('dispatch (web host)', () => {
       expect(r.status, handle).toBeLessThan(500);
       expect(r.body).toMatchObject({ error: { field: 'handle' } });
     }
-    expect(await call('saveFile', { handle: 'ok.perceiver.json', suggestedName: 'ok', text: '{"schemaVersion":1}' })).toMatchObject({ status: 422 });
+    expect(
+      await call('saveFile', { handle: 'ok.perceiver.json', suggestedName: 'ok', text: '{"schemaVersion":1}' }),
+    ).toMatchObject({ status: 422 });
   });
 
   it('autosaves, lists and discards recovery copies; the session keeps only resolvable handles', async () => {
     const { call } = webHost();
     await call('writeAutosave', { tabId: 'tab-1', text: doc });
-    expect(await call('writeAutosave', { tabId: 'tab-2', text: 'not json' })).toMatchObject({ status: 400, body: { error: { field: 'text' } } });
+    expect(await call('writeAutosave', { tabId: 'tab-2', text: 'not json' })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'text' } },
+    });
     const rec = (await call('listRecovery')).body as { result: { tabId: string; text: string }[] };
     expect(rec.result.map((r) => [r.tabId, r.text === doc])).toEqual([['tab-1', true]]);
     await call('discardRecovery', { tabId: 'tab-1' });
@@ -114,8 +157,17 @@ describe('dispatch (web host)', () => {
 
   it('opens only allow-listed external links', async () => {
     const { call } = webHost();
-    expect(await call('openExternal', { url: 'https://github.com/deepmind/deepmind-research' })).toEqual({ status: 200, body: { result: { opened: false } } });
-    for (const url of ['http://github.com/', 'https://github.com.evil.example/', 'javascript:alert(1)', 'file:///etc/passwd', 'https://user:pw@github.com/']) {
+    expect(await call('openExternal', { url: 'https://github.com/deepmind/deepmind-research' })).toEqual({
+      status: 200,
+      body: { result: { opened: false } },
+    });
+    for (const url of [
+      'http://github.com/',
+      'https://github.com.evil.example/',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'https://user:pw@github.com/',
+    ]) {
       expect((await call('openExternal', { url })).status, url).toBe(403);
     }
   });
@@ -124,7 +176,12 @@ describe('dispatch (web host)', () => {
     const { config, services } = webHost();
     const api = createHostApi(config, services, {
       shell: 'web',
-      resolver: { resolve: async () => { throw new TypeError('boom'); }, nameOf: (h) => h },
+      resolver: {
+        resolve: async () => {
+          throw new TypeError('boom');
+        },
+        nameOf: (h) => h,
+      },
     });
     const logged: string[] = [];
     const r = await dispatch(api, 'openDocument', [{ handle: 'x.json' }], (m) => logged.push(m));
@@ -154,7 +211,12 @@ describe('Electron handles (GrantedPaths)', () => {
   });
 
   it('routes dialogs through the hooks: cancel gives null, a chosen file is saved and recent', async () => {
-    const config: HostConfig = { userData: mkdtempSync(join(tmpdir(), 'ps-el-')), templatesDir, version: '1', platform: 'linux' };
+    const config: HostConfig = {
+      userData: mkdtempSync(join(tmpdir(), 'ps-el-')),
+      templatesDir,
+      version: '1',
+      platform: 'linux',
+    };
     const services = createServices(config);
     const granted = new GrantedPaths(async () => (await services.recent.list()).map((e) => e.handle));
     let next: string | null = null;
@@ -188,19 +250,43 @@ describe('writeExport (web host)', () => {
       { path: 'data/mnist.npz', base64: Buffer.from([1, 2, 3]).toString('base64') },
     ];
     const r = await call('writeExport', { format: 'pytorch', name: 'net-pytorch', files });
-    expect(r).toEqual({ status: 200, body: { result: { name: 'net-pytorch', location: 'documents/exports/net-pytorch', files: 2, bytes: 9 } } });
-    expect(readFileSync(join(config.userData, 'documents', 'exports', 'net-pytorch', 'model.py'), 'utf8')).toBe('x = 1\n');
+    expect(r).toEqual({
+      status: 200,
+      body: { result: { name: 'net-pytorch', location: 'documents/exports/net-pytorch', files: 2, bytes: 9 } },
+    });
+    expect(readFileSync(join(config.userData, 'documents', 'exports', 'net-pytorch', 'model.py'), 'utf8')).toBe(
+      'x = 1\n',
+    );
     // The documents list (graphs) is not cluttered by export folders.
     expect((await call('listDocuments')).body).toEqual({ result: [] });
-    expect(await call('writeExport', { format: 'keras', name: 'n', files })).toMatchObject({ status: 400, body: { error: { field: 'format' } } });
+    expect(await call('writeExport', { format: 'keras', name: 'n', files })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'format' } },
+    });
     // onnx is a PyTorch package the host then runs export_onnx.py in; without that file it says so.
     const onnx = await call('writeExport', { format: 'onnx', name: 'net-onnx', files });
-    expect(onnx).toMatchObject({ status: 200, body: { result: { name: 'net-onnx', onnx: { written: false, message: expect.stringMatching(/has no export_onnx\.py/) } } } });
-    expect(await call('writeExport', { format: 'tfjs', name: 'n', files: [] })).toMatchObject({ status: 400, body: { error: { field: 'files' } } });
-    expect(await call('writeExport', { format: 'tfjs', name: 'n', files: [{ path: '../../x.js', base64: '' }] })).toMatchObject({
+    expect(onnx).toMatchObject({
+      status: 200,
+      body: {
+        result: {
+          name: 'net-onnx',
+          onnx: { written: false, message: expect.stringMatching(/has no export_onnx\.py/) },
+        },
+      },
+    });
+    expect(await call('writeExport', { format: 'tfjs', name: 'n', files: [] })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'files' } },
+    });
+    expect(
+      await call('writeExport', { format: 'tfjs', name: 'n', files: [{ path: '../../x.js', base64: '' }] }),
+    ).toMatchObject({
       status: 400,
       body: { error: { field: 'files.0.path' } },
     });
-    expect(await call('writeExport', { format: 'tfjs', name: '..', files })).toMatchObject({ status: 400, body: { error: { field: 'name' } } });
+    expect(await call('writeExport', { format: 'tfjs', name: '..', files })).toMatchObject({
+      status: 400,
+      body: { error: { field: 'name' } },
+    });
   });
 });

@@ -18,7 +18,13 @@ import {
   type ExportWritten,
   type PerceiverApi,
 } from '../ipc-contract.js';
-import { DocumentsFolder, readDocument, statDocument, writeDocument, type HandleResolver } from '../services/documents.js';
+import {
+  DocumentsFolder,
+  readDocument,
+  statDocument,
+  writeDocument,
+  type HandleResolver,
+} from '../services/documents.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
 import { writeExportFolder, type DecodedFileData } from '../services/exports.js';
 import { makeOnnxInFolder } from '../services/onnxFolder.js';
@@ -105,7 +111,12 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
 
   return {
     async appInfo(): Promise<AppInfo> {
-      return { version: config.version, shell: hooks.shell, platform: config.platform, nativeDialogs: Boolean(hooks.pickFileToOpen) };
+      return {
+        version: config.version,
+        shell: hooks.shell,
+        platform: config.platform,
+        nativeDialogs: Boolean(hooks.pickFileToOpen),
+      };
     },
     listTemplates: () => templates.list(),
     readTemplate: (ref) => templates.read(ref),
@@ -171,12 +182,20 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
     async setSession({ handles }) {
       // Only handles that resolve now are remembered, so a session cannot smuggle in a path.
       const ok: string[] = [];
-      for (const h of handles) if (await resolver.resolve(h).then(() => true, () => false)) ok.push(h);
+      for (const h of handles)
+        if (
+          await resolver.resolve(h).then(
+            () => true,
+            () => false,
+          )
+        )
+          ok.push(h);
       await session.set(ok);
     },
     writeExport: ({ name, files, format }) => exportWriter(config, services, hooks)(name, files, format),
     async openExternal({ url }) {
-      if (!isAllowedExternalUrl(url)) throw new ServiceError(`Links to "${url.slice(0, 200)}" are not on the allow-list.`, 'url', 403);
+      if (!isAllowedExternalUrl(url))
+        throw new ServiceError(`Links to "${url.slice(0, 200)}" are not on the allow-list.`, 'url', 403);
       if (!hooks.openExternal) return { opened: false };
       await hooks.openExternal(url);
       return { opened: true };
@@ -191,12 +210,23 @@ export function createHostApi(config: HostConfig, services: HostServices, hooks:
  * with base64 files.
  */
 export function exportWriter(config: HostConfig, services: HostServices, hooks: ShellHooks) {
-  return async (name: string, files: readonly (ExportFileData | DecodedFileData)[], format?: 'pytorch' | 'tfjs' | 'onnx'): Promise<ExportWritten | null> => {
-    const parent = hooks.pickExportFolder ? await hooks.pickExportFolder(name) : join(services.documents.dir, 'exports');
+  return async (
+    name: string,
+    files: readonly (ExportFileData | DecodedFileData)[],
+    format?: 'pytorch' | 'tfjs' | 'onnx',
+  ): Promise<ExportWritten | null> => {
+    const parent = hooks.pickExportFolder
+      ? await hooks.pickExportFolder(name)
+      : join(services.documents.dir, 'exports');
     if (parent === null) return null;
     // Web host: documents/exports must be real folders (a planted symlink would send the package elsewhere).
     const w = await writeExportFolder(parent, name, files, hooks.pickExportFolder ? {} : { linkRoot: config.userData });
-    const written: ExportWritten = { name: w.name, location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`, files: w.files, bytes: w.bytes };
+    const written: ExportWritten = {
+      name: w.name,
+      location: hooks.pickExportFolder ? w.dir : `documents/exports/${w.name}`,
+      files: w.files,
+      bytes: w.bytes,
+    };
     // ONNX: the package is written; its export_onnx.py adds model.onnx with this computer's torch.
     if (format === 'onnx') written.onnx = await makeOnnxInFolder(w.dir);
     return written;
@@ -212,25 +242,43 @@ function fieldOf(path: ReadonlyArray<PropertyKey>, arity: number): string | unde
 }
 
 /** Validate and run one request. Never throws; unexpected errors become a 500 without a stack. */
-export async function dispatch(handlers: HostHandlers, method: string, args: unknown, log: (msg: string) => void = console.error): Promise<DispatchResult> {
+export async function dispatch(
+  handlers: HostHandlers,
+  method: string,
+  args: unknown,
+  log: (msg: string) => void = console.error,
+): Promise<DispatchResult> {
   if (!Object.prototype.hasOwnProperty.call(contractSchemas, method)) {
-    return { status: 404, body: { error: { message: `Unknown method "${String(method).slice(0, 100)}".`, field: 'method' } } };
+    return {
+      status: 404,
+      body: { error: { message: `Unknown method "${String(method).slice(0, 100)}".`, field: 'method' } },
+    };
   }
   const schema = contractSchemas[method as ContractMethod] as z.ZodTuple;
-  if (!Array.isArray(args)) return { status: 400, body: { error: { message: 'The arguments must be a JSON array.', field: 'args' } } };
+  if (!Array.isArray(args))
+    return { status: 400, body: { error: { message: 'The arguments must be a JSON array.', field: 'args' } } };
   const arity = schema.def.items.length;
   const parsed = schema.safeParse(args);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = fieldOf(issue.path, arity);
-    return { status: 400, body: { error: { message: `Invalid ${method} request${field ? ` at "${field}"` : ''}: ${issue.message}.`, ...(field ? { field } : {}) } } };
+    return {
+      status: 400,
+      body: {
+        error: {
+          message: `Invalid ${method} request${field ? ` at "${field}"` : ''}: ${issue.message}.`,
+          ...(field ? { field } : {}),
+        },
+      },
+    };
   }
   try {
     const fn = handlers[method as ContractMethod] as (...a: unknown[]) => Promise<unknown>;
     const result = await fn(...(parsed.data as unknown[]));
     return { status: 200, body: { result: result ?? null } };
   } catch (e) {
-    if (isServiceError(e)) return { status: e.status, body: { error: { message: e.message, ...(e.field ? { field: e.field } : {}) } } };
+    if (isServiceError(e))
+      return { status: e.status, body: { error: { message: e.message, ...(e.field ? { field: e.field } : {}) } } };
     log(`perceiver host: ${method} failed: ${(e as Error)?.stack ?? String(e)}`);
     return { status: 500, body: { error: { message: `${method} failed: ${(e as Error)?.message ?? String(e)}` } } };
   }

@@ -21,13 +21,21 @@ let secret: string;
 let userData: string;
 let handle: string;
 
-function raw(opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
+function raw(opts: {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, agent: false, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, agent: false, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
@@ -62,7 +70,13 @@ function argsFor(m: ContractMethod): unknown[] {
     getSession: [],
     setSession: [{ handles: [] }],
     openExternal: [{ url: 'https://github.com/' }],
-    writeExport: [{ format: 'pytorch', name: 'planted', files: [{ path: 'train.py', base64: Buffer.from('import os\n').toString('base64') }] }],
+    writeExport: [
+      {
+        format: 'pytorch',
+        name: 'planted',
+        files: [{ path: 'train.py', base64: Buffer.from('import os\n').toString('base64') }],
+      },
+    ],
   };
   return table[m];
 }
@@ -104,7 +118,11 @@ describe('web host key', () => {
     const attempts: [string, Record<string, string>, string][] = [
       ['no key', {}, ''],
       ['wrong key', { 'x-perceiver-secret': wrong }, ''],
-      ['key with one character changed', { 'x-perceiver-secret': secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A') }, ''],
+      [
+        'key with one character changed',
+        { 'x-perceiver-secret': secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A') },
+        '',
+      ],
       ['key prefix', { 'x-perceiver-secret': secret.slice(0, 20) }, ''],
       ['key plus a suffix', { 'x-perceiver-secret': `${secret}x` }, ''],
       ['empty key', { 'x-perceiver-secret': '' }, ''],
@@ -114,7 +132,12 @@ describe('web host key', () => {
     ];
     for (const m of contractMethods) {
       for (const [what, headers, query] of attempts) {
-        const r = await raw({ method: 'POST', path: `/api/${m}${query}`, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(argsFor(m)) });
+        const r = await raw({
+          method: 'POST',
+          path: `/api/${m}${query}`,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(argsFor(m)),
+        });
         expect(r.status, `${m}: ${what}`).toBe(401);
         expect(JSON.parse(r.text).error.message).toMatch(/key of this Perceiver Studio launch.*printed/);
         expect(r.text).not.toContain('"layout"'); // no document text leaks
@@ -122,7 +145,10 @@ describe('web host key', () => {
     }
     // Nor for GET, unknown methods or malformed paths: the key is checked first.
     for (const path of ['/api/appInfo', '/api/nope', '/api/%E0%A4%A', '/api/', '/api/listDocuments/../appInfo']) {
-      expect((await raw({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: '[]' })).status, path).toBe(401);
+      expect(
+        (await raw({ method: 'POST', path, headers: { 'content-type': 'application/json' }, body: '[]' })).status,
+        path,
+      ).toBe(401);
     }
     expect(listTree(userData)).toEqual(before);
   });
@@ -130,11 +156,26 @@ describe('web host key', () => {
   it('refuses a foreign Origin even with the right key, and a foreign Host (DNS rebinding)', async () => {
     const before = listTree(userData);
     for (const m of contractMethods) {
-      for (const origin of ['https://evil.example', 'http://127.0.0.1.evil.example', `http://127.0.0.1:${port + 1}`, 'null']) {
-        const r = await raw({ method: 'POST', path: `/api/${m}`, headers: { 'content-type': 'application/json', 'x-perceiver-secret': secret, origin }, body: JSON.stringify(argsFor(m)) });
+      for (const origin of [
+        'https://evil.example',
+        'http://127.0.0.1.evil.example',
+        `http://127.0.0.1:${port + 1}`,
+        'null',
+      ]) {
+        const r = await raw({
+          method: 'POST',
+          path: `/api/${m}`,
+          headers: { 'content-type': 'application/json', 'x-perceiver-secret': secret, origin },
+          body: JSON.stringify(argsFor(m)),
+        });
         expect(r.status, `${m} from ${origin}`).toBe(403);
       }
-      const rebound = await raw({ method: 'POST', path: `/api/${m}`, headers: { 'content-type': 'application/json', 'x-perceiver-secret': secret, host: `evil.example:${port}` }, body: '[]' });
+      const rebound = await raw({
+        method: 'POST',
+        path: `/api/${m}`,
+        headers: { 'content-type': 'application/json', 'x-perceiver-secret': secret, host: `evil.example:${port}` },
+        body: '[]',
+      });
       expect(rebound.status).toBe(421);
     }
     expect(listTree(userData)).toEqual(before);
@@ -142,7 +183,16 @@ describe('web host key', () => {
 
   it('with the key, from the page origin, the same calls work', async () => {
     for (const m of ['appInfo', 'listDocuments', 'openDocument', 'readTemplate'] as const) {
-      const r = await raw({ method: 'POST', path: `/api/${m}`, headers: { 'content-type': 'application/json', 'x-perceiver-secret': secret, origin: `http://127.0.0.1:${port}` }, body: JSON.stringify(argsFor(m)) });
+      const r = await raw({
+        method: 'POST',
+        path: `/api/${m}`,
+        headers: {
+          'content-type': 'application/json',
+          'x-perceiver-secret': secret,
+          origin: `http://127.0.0.1:${port}`,
+        },
+        body: JSON.stringify(argsFor(m)),
+      });
       expect(r.status, `${m}: ${r.text}`).toBe(200);
     }
   });
@@ -151,16 +201,34 @@ describe('web host key', () => {
     const k = { 'content-type': 'application/json', 'x-perceiver-secret': secret };
     const badEscape = await raw({ method: 'POST', path: '/api/%E0%A4%A', headers: k, body: '[]' });
     expect(badEscape.status).toBe(400);
-    expect(JSON.parse(badEscape.text).error).toMatchObject({ field: 'method', message: expect.stringMatching(/%-escape/) });
-    const deep = await raw({ method: 'POST', path: '/api/appInfo', headers: k, body: '['.repeat(5000) + ']'.repeat(5000) });
+    expect(JSON.parse(badEscape.text).error).toMatchObject({
+      field: 'method',
+      message: expect.stringMatching(/%-escape/),
+    });
+    const deep = await raw({
+      method: 'POST',
+      path: '/api/appInfo',
+      headers: k,
+      body: '['.repeat(5000) + ']'.repeat(5000),
+    });
     expect(deep.status).toBe(400);
     expect(JSON.parse(deep.text).error.message).not.toMatch(/call stack/i);
     for (const name of ['../../etc/passwd', '/etc/passwd', 'a/../../b', 'x\u0000.json']) {
-      const r = await raw({ method: 'POST', path: '/api/readTemplate', headers: k, body: JSON.stringify([{ scope: 'user', name }]) });
+      const r = await raw({
+        method: 'POST',
+        path: '/api/readTemplate',
+        headers: k,
+        body: JSON.stringify([{ scope: 'user', name }]),
+      });
       expect(r.status, name).toBe(400);
     }
     for (const h of ['../user/templates/mine.json', '/etc/passwd', '..%2f..%2fetc%2fpasswd']) {
-      const r = await raw({ method: 'POST', path: '/api/openDocument', headers: k, body: JSON.stringify([{ handle: h }]) });
+      const r = await raw({
+        method: 'POST',
+        path: '/api/openDocument',
+        headers: k,
+        body: JSON.stringify([{ handle: h }]),
+      });
       expect([400, 404], h).toContain(r.status);
       expect(r.text).not.toContain('root:');
     }
@@ -169,12 +237,16 @@ describe('web host key', () => {
   it('answers fuzzed arguments to every method with a status and a message, never a 500', async () => {
     const k = { 'content-type': 'application/json', 'x-perceiver-secret': secret };
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...contractMethods), fc.oneof(fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 2 }), fc.jsonValue({ maxDepth: 3 })), async (m, args) => {
-        const r = await raw({ method: 'POST', path: `/api/${m}`, headers: k, body: JSON.stringify(args) });
-        expect(r.status, `${m} ${JSON.stringify(args).slice(0, 200)}: ${r.text.slice(0, 300)}`).not.toBe(500);
-        const body = JSON.parse(r.text);
-        if (r.status !== 200) expect(typeof body.error.message).toBe('string');
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...contractMethods),
+        fc.oneof(fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 2 }), fc.jsonValue({ maxDepth: 3 })),
+        async (m, args) => {
+          const r = await raw({ method: 'POST', path: `/api/${m}`, headers: k, body: JSON.stringify(args) });
+          expect(r.status, `${m} ${JSON.stringify(args).slice(0, 200)}: ${r.text.slice(0, 300)}`).not.toBe(500);
+          const body = JSON.parse(r.text);
+          if (r.status !== 200) expect(typeof body.error.message).toBe('string');
+        },
+      ),
       { numRuns: 300, seed: 16 },
     );
   });

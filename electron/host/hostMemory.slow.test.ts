@@ -20,19 +20,39 @@ describe.skipIf(!linux)('web host memory', () => {
 const opts = parseServeArgs(['--port', '0', '--user-data', ${JSON.stringify(userData)}], ${JSON.stringify(root)});
 const { baseUrl } = await startWebHost(opts);
 console.log(JSON.stringify({ url: baseUrl, secret: opts.secret }));`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
-      const info = await new Promise<{ url: string; secret: string }>((r) => child.stdout.once('data', (d) => r(JSON.parse(String(d)))));
-      const status = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+      const info = await new Promise<{ url: string; secret: string }>((r) =>
+        child.stdout.once('data', (d) => r(JSON.parse(String(d)))),
+      );
+      const status = (k: string) =>
+        Number(new RegExp(`${k}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
       await new Promise((r) => setTimeout(r, 300));
       const idle = status('VmHWM');
       const MB = 190;
       const data = Buffer.alloc(MB * 1024 * 1024);
       for (let i = 0; i < data.length; i += 4096) data[i] = i & 255;
-      const body = Buffer.from(JSON.stringify([{ format: 'pytorch', name: 'big', files: [{ path: 'weights.bin', base64: data.toString('base64') }] }]));
+      const body = Buffer.from(
+        JSON.stringify([
+          { format: 'pytorch', name: 'big', files: [{ path: 'weights.bin', base64: data.toString('base64') }] },
+        ]),
+      );
       const r = await new Promise<number>((resolve, reject) => {
         const req = request(
-          { host: '127.0.0.1', port: new URL(info.url).port, method: 'POST', path: '/api/writeExport', headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-perceiver-secret': info.secret } },
+          {
+            host: '127.0.0.1',
+            port: new URL(info.url).port,
+            method: 'POST',
+            path: '/api/writeExport',
+            headers: {
+              'content-type': 'application/json',
+              'content-length': body.length,
+              'x-perceiver-secret': info.secret,
+            },
+          },
           (res) => {
             res.resume();
             res.on('end', () => resolve(res.statusCode!));
@@ -43,7 +63,9 @@ console.log(JSON.stringify({ url: baseUrl, secret: opts.secret }));`;
       });
       expect(r).toBe(200);
       const peak = status('VmHWM');
-      console.log(`writeExport ${MB} MB (body ${(body.length / 2 ** 20).toFixed(0)} MB): idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`);
+      console.log(
+        `writeExport ${MB} MB (body ${(body.length / 2 ** 20).toFixed(0)} MB): idle ${idle.toFixed(0)} MB, peak ${peak.toFixed(0)} MB`,
+      );
       expect(statSync(join(userData, 'documents', 'exports', 'big', 'weights.bin')).size).toBe(data.length);
       expect(peak - idle).toBeLessThan(MB + 150);
     } finally {

@@ -27,7 +27,9 @@ export function secretFromEnv(env: NodeJS.ProcessEnv = process.env): string {
   delete env[SECRET_ENV];
   if (given === undefined || given === '') return newSecret();
   if (!SECRET_SHAPE.test(given)) {
-    throw new Error(`${SECRET_ENV} must be 32-128 characters of A-Z, a-z, 0-9, "-" or "_" (it is the host's key); unset it to get a random one.`);
+    throw new Error(
+      `${SECRET_ENV} must be 32-128 characters of A-Z, a-z, 0-9, "-" or "_" (it is the host's key); unset it to get a random one.`,
+    );
   }
   return given;
 }

@@ -40,12 +40,16 @@ export function parseServeArgs(argv: string[], appRoot: string, cwd = process.cw
     };
     if (a === '--port') {
       const n = Number(value());
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer 0-65535 (0 picks a free port), not "${argv[i]}".`);
+      if (!Number.isInteger(n) || n < 0 || n > 65535)
+        throw new Error(`--port must be an integer 0-65535 (0 picks a free port), not "${argv[i]}".`);
       opts.port = n;
     } else if (a === '--user-data') opts.userData = resolve(cwd, value());
     else if (a === '--renderer') opts.rendererDir = resolve(cwd, value());
     else if (a === '--templates') opts.templatesDir = resolve(cwd, value());
-    else throw new Error(`Unknown option "${a}". Usage: serve.mjs [--port N] [--user-data DIR] [--renderer DIR] [--templates DIR]`);
+    else
+      throw new Error(
+        `Unknown option "${a}". Usage: serve.mjs [--port N] [--user-data DIR] [--renderer DIR] [--templates DIR]`,
+      );
   }
   if (!opts.secret) opts.secret = secretFromEnv();
   return opts;
@@ -55,7 +59,12 @@ export function parseServeArgs(argv: string[], appRoot: string, cwd = process.cw
 export async function startWebHost(opts: ServeOptions): Promise<{ server: Server; url: string; baseUrl: string }> {
   mkdirSync(opts.userData, { recursive: true });
   const pkg = JSON.parse(readFileSync(resolve(opts.appRoot, 'package.json'), 'utf8')) as { version: string };
-  const config = { userData: opts.userData, templatesDir: opts.templatesDir, version: pkg.version, platform: process.platform };
+  const config = {
+    userData: opts.userData,
+    templatesDir: opts.templatesDir,
+    version: pkg.version,
+    platform: process.platform,
+  };
   await cleanStaleTemps(config, (m) => console.error(m));
   const services = createServices(config);
   const hooks = { shell: 'web' as const, resolver: services.documents };
@@ -83,14 +92,20 @@ export async function runServe(argv: string[], appRoot: string): Promise<void> {
     process.exit(2);
   }
   const portGiven = argv.includes('--port');
-  const { server, url } = await startWebHost(opts).catch(async (e: NodeJS.ErrnoException) => {
-    // The default port may be taken (another copy, the e2e server): any free port will do then.
-    if (e.code === 'EADDRINUSE' && !portGiven) return startWebHost({ ...opts, port: 0 });
-    throw e;
-  }).catch((e: NodeJS.ErrnoException) => {
-    console.error(e.code === 'EADDRINUSE' ? `Port ${opts.port} is in use; pass --port N (or --port 0 for any free port).` : e.message);
-    process.exit(1);
-  });
+  const { server, url } = await startWebHost(opts)
+    .catch(async (e: NodeJS.ErrnoException) => {
+      // The default port may be taken (another copy, the e2e server): any free port will do then.
+      if (e.code === 'EADDRINUSE' && !portGiven) return startWebHost({ ...opts, port: 0 });
+      throw e;
+    })
+    .catch((e: NodeJS.ErrnoException) => {
+      console.error(
+        e.code === 'EADDRINUSE'
+          ? `Port ${opts.port} is in use; pass --port N (or --port 0 for any free port).`
+          : e.message,
+      );
+      process.exit(1);
+    });
   // The key is printed once, to the launching user's terminal only; never to a log.
   console.log(`Perceiver Studio at ${url} (user data: ${opts.userData})`);
   const stop = () => {

@@ -10,7 +10,9 @@ const root = join(__dirname, '..', '..');
 
 async function electronInstalled(): Promise<boolean> {
   // start.mjs's own check (require('electron') would try to download a missing binary).
-  const { findElectron } = (await import(pathToFileURL(join(root, 'scripts', 'start.mjs')).href)) as { findElectron: () => { path: string | null } };
+  const { findElectron } = (await import(pathToFileURL(join(root, 'scripts', 'start.mjs')).href)) as {
+    findElectron: () => { path: string | null };
+  };
   return findElectron().path !== null;
 }
 
@@ -18,7 +20,15 @@ describe('scripts/start.mjs', () => {
   it('falls back to the loopback web host with one explanatory line, and stops on SIGINT', async () => {
     const withElectron = await electronInstalled();
     // Where Electron is installed, --web asks for the same fallback explicitly.
-    const args = ['scripts/start.mjs', '--no-build', '--port', '0', '--user-data', mkdtempSync(join(tmpdir(), 'ps-start-')), ...(withElectron ? ['--web'] : [])];
+    const args = [
+      'scripts/start.mjs',
+      '--no-build',
+      '--port',
+      '0',
+      '--user-data',
+      mkdtempSync(join(tmpdir(), 'ps-start-')),
+      ...(withElectron ? ['--web'] : []),
+    ];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
@@ -40,9 +50,17 @@ describe('scripts/start.mjs', () => {
       expect(lines).toHaveLength(2);
       expect(lines[0]).toMatch(/Electron binary is not installed.*node node_modules\/electron\/install\.js/);
     }
-    const info = await fetch(new URL('api/appInfo', url), { method: 'POST', headers: { 'content-type': 'application/json', 'x-perceiver-secret': key }, body: '[]' });
+    const info = await fetch(new URL('api/appInfo', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-perceiver-secret': key },
+      body: '[]',
+    });
     expect(await info.json()).toMatchObject({ result: { shell: 'web' } });
-    const keyless = await fetch(new URL('api/appInfo', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    const keyless = await fetch(new URL('api/appInfo', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[]',
+    });
     expect(keyless.status).toBe(401);
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', (c) => resolve(c));

@@ -13,13 +13,23 @@ let port: number;
 let userData: string;
 let secret: string;
 
-function raw(opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+function raw(opts: {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, agent: false, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, agent: false, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('error', reject);
     if (opts.body !== undefined) req.write(opts.body);
     req.end();
@@ -69,7 +79,16 @@ describe('web host: static files', () => {
   });
 
   it('refuses traversal, encoded separators, dotfiles and symlinks out of the folder', async () => {
-    for (const path of ['/../secret.txt', '/..%2fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/%2e%2e/secret.txt', '/assets/leak.js', '/.env', '/%00', '/%E0%A4%A']) {
+    for (const path of [
+      '/../secret.txt',
+      '/..%2fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/leak.js',
+      '/.env',
+      '/%00',
+      '/%E0%A4%A',
+    ]) {
       const r = await raw({ path });
       expect([400, 404], path).toContain(r.status);
       expect(r.text).not.toContain('secret');
@@ -101,7 +120,12 @@ describe('web host: /api', () => {
     const bad = await raw({ method: 'POST', path: '/api/appInfo', headers: json(), body: '[' });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text).error.message).toMatch(/not valid JSON/);
-    const proto = await raw({ method: 'POST', path: '/api/saveFile', headers: json(), body: '[{"__proto__":{"x":1}}]' });
+    const proto = await raw({
+      method: 'POST',
+      path: '/api/saveFile',
+      headers: json(),
+      body: '[{"__proto__":{"x":1}}]',
+    });
     expect(proto.status).toBe(400);
     expect((await api('nope', [])).status).toBe(404);
     expect((await raw({ path: '/api/appInfo', headers: { 'x-perceiver-secret': secret } })).status).toBe(405);
@@ -110,18 +134,30 @@ describe('web host: /api', () => {
   it('refuses cross-site requests: foreign Origin, non-JSON content type', async () => {
     expect((await api('appInfo', [], { origin: 'https://evil.example' })).status).toBe(403);
     expect((await api('appInfo', [], { origin: `http://127.0.0.1:${port}` })).status).toBe(200);
-    const form = await raw({ method: 'POST', path: '/api/appInfo', headers: { 'content-type': 'text/plain', 'x-perceiver-secret': secret }, body: '[]' });
+    const form = await raw({
+      method: 'POST',
+      path: '/api/appInfo',
+      headers: { 'content-type': 'text/plain', 'x-perceiver-secret': secret },
+      body: '[]',
+    });
     expect(form.status).toBe(415);
   });
 
   it('refuses bodies over the limit with 413, declared or streamed', async () => {
-    const declared = await raw({ method: 'POST', path: '/api/writeAutosave', headers: { ...json(), 'content-length': String(MAX_REQUEST_BYTES + 1) }, body: '' }).catch(
-      () => ({ status: 413, headers: {}, text: '' }),
-    );
+    const declared = await raw({
+      method: 'POST',
+      path: '/api/writeAutosave',
+      headers: { ...json(), 'content-length': String(MAX_REQUEST_BYTES + 1) },
+      body: '',
+    }).catch(() => ({ status: 413, headers: {}, text: '' }));
     expect(declared.status).toBe(413);
     const big = 'x'.repeat(MAX_REQUEST_BYTES + 10);
     const streamed = await raw({ method: 'POST', path: '/api/writeAutosave', headers: json(), body: big }).catch(
-      (e: NodeJS.ErrnoException) => ({ status: e.code === 'EPIPE' || e.code === 'ECONNRESET' ? 413 : 0, headers: {}, text: '' }),
+      (e: NodeJS.ErrnoException) => ({
+        status: e.code === 'EPIPE' || e.code === 'ECONNRESET' ? 413 : 0,
+        headers: {},
+        text: '',
+      }),
     );
     expect(streamed.status, streamed.text).toBe(413);
   });
@@ -130,7 +166,12 @@ describe('web host: /api', () => {
 describe('serve arguments', () => {
   it('parses options and rejects bad ones with a usage message', () => {
     const o = parseServeArgs(['--port', '5000', '--user-data', 'ud'], '/app', '/cwd');
-    expect(o).toMatchObject({ port: 5000, userData: '/cwd/ud', rendererDir: '/app/dist/renderer', templatesDir: '/app/templates' });
+    expect(o).toMatchObject({
+      port: 5000,
+      userData: '/cwd/ud',
+      rendererDir: '/app/dist/renderer',
+      templatesDir: '/app/templates',
+    });
     expect(() => parseServeArgs(['--port', 'abc'], '/app')).toThrow(/--port/);
     expect(() => parseServeArgs(['--port'], '/app')).toThrow(/needs a value/);
     expect(() => parseServeArgs(['--bogus'], '/app')).toThrow(/Usage/);
@@ -140,11 +181,17 @@ describe('serve arguments', () => {
 describe('web host: export packages', () => {
   it('accepts a writeExport body larger than one document, and only for writeExport', async () => {
     // Just over the per-document limit: a package with trained weights and data can be this big.
-    const big = Buffer.alloc(MAX_REQUEST_BYTES, 7).toString('base64').slice(0, Math.floor((MAX_REQUEST_BYTES * 1.05) / 4) * 4);
+    const big = Buffer.alloc(MAX_REQUEST_BYTES, 7)
+      .toString('base64')
+      .slice(0, Math.floor((MAX_REQUEST_BYTES * 1.05) / 4) * 4);
     const files = [{ path: 'weights.bin', base64: big }];
     const r = await api('writeExport', [{ format: 'tfjs', name: 'big-tfjs', files }]);
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.text).result).toMatchObject({ name: 'big-tfjs', location: 'documents/exports/big-tfjs', files: 1 });
+    expect(JSON.parse(r.text).result).toMatchObject({
+      name: 'big-tfjs',
+      location: 'documents/exports/big-tfjs',
+      files: 1,
+    });
     const refused = await api('saveUserTemplate', [{ name: 'x', text: big }]);
     expect(refused.status).toBe(413);
   });

@@ -12,7 +12,14 @@
  * data and are served without it (the page must load before it can read the secret from its URL).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { contractSchemas, MAX_EXPORT_BYTES, MAX_EXPORT_FILES, MAX_EXPORT_REQUEST_BYTES, MAX_REQUEST_BYTES, type ApiErrorPayload } from '../ipc-contract.js';
+import {
+  contractSchemas,
+  MAX_EXPORT_BYTES,
+  MAX_EXPORT_FILES,
+  MAX_EXPORT_REQUEST_BYTES,
+  MAX_REQUEST_BYTES,
+  type ApiErrorPayload,
+} from '../ipc-contract.js';
 import { isServiceError, ServiceError } from '../services/errors.js';
 import type { DecodedFileData } from '../services/exports.js';
 import { BLOB_PREFIX, ExportBodyStream } from './exportStream.js';
@@ -32,7 +39,11 @@ export interface WebHostOptions {
    * writeExport with the files decoded while the body streams in (exportStream.ts); without it
    * writeExport goes through `handlers` like every method.
    */
-  writeExportDecoded?: (name: string, files: DecodedFileData[], format?: 'pytorch' | 'tfjs' | 'onnx') => Promise<unknown>;
+  writeExportDecoded?: (
+    name: string,
+    files: DecodedFileData[],
+    format?: 'pytorch' | 'tfjs' | 'onnx',
+  ) => Promise<unknown>;
   /** Shown instead of the app when dist/renderer has no index.html yet. */
   missingRendererHint?: string;
   log?: (msg: string) => void;
@@ -40,7 +51,13 @@ export interface WebHostOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
-function send(res: ServerResponse, status: number, body: string | Buffer, contentType: string, extra: Record<string, string> = {}) {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  contentType: string,
+  extra: Record<string, string> = {},
+) {
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': contentType, 'cache-control': 'no-store', ...extra });
   res.end(body);
 }
@@ -58,7 +75,12 @@ function apiError(res: ServerResponse, status: number, message: string, field?: 
  * Stream the body, up to `limit` bytes, into `sink`; false (and a 413 sent) when it is larger.
  * Nothing is kept here: the sink decides what to hold.
  */
-function streamBody(req: IncomingMessage, res: ServerResponse, limit: number, sink: (chunk: Buffer) => void): Promise<boolean> {
+function streamBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+  sink: (chunk: Buffer) => void,
+): Promise<boolean> {
   return new Promise((resolveBody, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
@@ -159,75 +181,102 @@ export function createWebHost(opts: WebHostOptions): Server {
   };
 
   // The handler answers every error itself (the catch below), so its promise is left unawaited.
-  const server = createServer((req, res) => void (async () => {
-    try {
-      if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) return apiError(res, 403, 'Only this computer may use the Perceiver Studio host.');
-      const port = (server.address() as { port: number }).port;
-      const allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-      if (!allowedHosts.has(String(req.headers.host))) return apiError(res, 421, `Unexpected Host header "${String(req.headers.host).slice(0, 100)}".`);
-      const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+  const server = createServer(
+    (req, res) =>
+      void (async () => {
+        try {
+          if (!LOOPBACK.has(req.socket.remoteAddress ?? ''))
+            return apiError(res, 403, 'Only this computer may use the Perceiver Studio host.');
+          const port = (server.address() as { port: number }).port;
+          const allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+          if (!allowedHosts.has(String(req.headers.host)))
+            return apiError(res, 421, `Unexpected Host header "${String(req.headers.host).slice(0, 100)}".`);
+          const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
 
-      if (url.pathname.startsWith('/api/')) {
-        const origin = req.headers.origin;
-        if (origin !== undefined && !allowedHosts.has(origin.replace(/^http:\/\//, ''))) {
-          return apiError(res, 403, 'Cross-origin requests are refused.');
-        }
-        if (!secretMatches(req.headers[SECRET_HEADER], opts.secret)) {
-          req.resume();
-          return apiError(res, 401, 'This request does not carry the key of this Perceiver Studio launch: open the URL that `npm start` (or serve.mjs) printed; it carries the key.');
-        }
-        if (req.method !== 'POST') return apiError(res, 405, 'Use POST for /api/ methods.');
-        if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
-          return apiError(res, 415, 'The body must be sent as application/json.');
-        }
-        let method: string;
-        try {
-          method = decodeURIComponent(url.pathname.slice('/api/'.length));
-        } catch {
-          return apiError(res, 400, `The method name in "${url.pathname.slice(0, 100)}" has a bad %-escape; call /api/<method> with a plain method name.`, 'method');
-        }
-        if (active >= MAX_CONCURRENT_REQUESTS) {
-          req.resume();
-          res.setHeader('retry-after', '1');
-          return apiError(res, 503, `The host is busy (${MAX_CONCURRENT_REQUESTS} requests at once); try again in a moment.`);
-        }
-        active++;
-        try {
-          // Only an export package (trained weights, data) may be larger than one document; it is decoded as it streams.
-          if (method === 'writeExport' && opts.writeExportDecoded) return await streamedExport(req, res);
-          const text = await readBody(req, res, method === 'writeExport' ? MAX_EXPORT_REQUEST_BYTES : MAX_REQUEST_BYTES);
-          if (text === null) return;
-          let args: unknown;
-          try {
-            args = text.trim() === '' ? [] : safeJsonParse(text, 'The request body');
-          } catch (e) {
-            return apiError(res, 400, (e as Error).message, 'args');
+          if (url.pathname.startsWith('/api/')) {
+            const origin = req.headers.origin;
+            if (origin !== undefined && !allowedHosts.has(origin.replace(/^http:\/\//, ''))) {
+              return apiError(res, 403, 'Cross-origin requests are refused.');
+            }
+            if (!secretMatches(req.headers[SECRET_HEADER], opts.secret)) {
+              req.resume();
+              return apiError(
+                res,
+                401,
+                'This request does not carry the key of this Perceiver Studio launch: open the URL that `npm start` (or serve.mjs) printed; it carries the key.',
+              );
+            }
+            if (req.method !== 'POST') return apiError(res, 405, 'Use POST for /api/ methods.');
+            if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+              return apiError(res, 415, 'The body must be sent as application/json.');
+            }
+            let method: string;
+            try {
+              method = decodeURIComponent(url.pathname.slice('/api/'.length));
+            } catch {
+              return apiError(
+                res,
+                400,
+                `The method name in "${url.pathname.slice(0, 100)}" has a bad %-escape; call /api/<method> with a plain method name.`,
+                'method',
+              );
+            }
+            if (active >= MAX_CONCURRENT_REQUESTS) {
+              req.resume();
+              res.setHeader('retry-after', '1');
+              return apiError(
+                res,
+                503,
+                `The host is busy (${MAX_CONCURRENT_REQUESTS} requests at once); try again in a moment.`,
+              );
+            }
+            active++;
+            try {
+              // Only an export package (trained weights, data) may be larger than one document; it is decoded as it streams.
+              if (method === 'writeExport' && opts.writeExportDecoded) return await streamedExport(req, res);
+              const text = await readBody(
+                req,
+                res,
+                method === 'writeExport' ? MAX_EXPORT_REQUEST_BYTES : MAX_REQUEST_BYTES,
+              );
+              if (text === null) return;
+              let args: unknown;
+              try {
+                args = text.trim() === '' ? [] : safeJsonParse(text, 'The request body');
+              } catch (e) {
+                return apiError(res, 400, (e as Error).message, 'args');
+              }
+              const r = await dispatch(opts.handlers, method, args, log);
+              return sendJson(res, r.status, r.body);
+            } finally {
+              active--;
+            }
           }
-          const r = await dispatch(opts.handlers, method, args, log);
-          return sendJson(res, r.status, r.body);
-        } finally {
-          active--;
-        }
-      }
 
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed.', 'text/plain; charset=utf-8');
-      const file = await readStatic(opts.rendererDir, url.pathname);
-      if (file.status === 200) return send(res, 200, req.method === 'HEAD' ? '' : file.body, file.contentType);
-      if ((url.pathname === '/' || url.pathname === '/index.html') && opts.missingRendererHint) {
-        return send(res, 503, opts.missingRendererHint, 'text/plain; charset=utf-8');
-      }
-      return send(res, file.status, file.message, 'text/plain; charset=utf-8');
-    } catch (e) {
-      // A client that went away mid-request is not a failure of the host.
-      if (req.destroyed || (e as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (e as Error)?.message === 'aborted') {
-        res.destroy();
-        return;
-      }
-      log(`perceiver host: ${req.method} ${req.url} failed: ${(e as Error)?.stack ?? String(e)}`);
-      if (!res.headersSent) apiError(res, 500, 'Internal error in the host.');
-      else res.end();
-    }
-  })());
+          if (req.method !== 'GET' && req.method !== 'HEAD')
+            return send(res, 405, 'Method not allowed.', 'text/plain; charset=utf-8');
+          const file = await readStatic(opts.rendererDir, url.pathname);
+          if (file.status === 200) return send(res, 200, req.method === 'HEAD' ? '' : file.body, file.contentType);
+          if ((url.pathname === '/' || url.pathname === '/index.html') && opts.missingRendererHint) {
+            return send(res, 503, opts.missingRendererHint, 'text/plain; charset=utf-8');
+          }
+          return send(res, file.status, file.message, 'text/plain; charset=utf-8');
+        } catch (e) {
+          // A client that went away mid-request is not a failure of the host.
+          if (
+            req.destroyed ||
+            (e as NodeJS.ErrnoException)?.code === 'ECONNRESET' ||
+            (e as Error)?.message === 'aborted'
+          ) {
+            res.destroy();
+            return;
+          }
+          log(`perceiver host: ${req.method} ${req.url} failed: ${(e as Error)?.stack ?? String(e)}`);
+          if (!res.headersSent) apiError(res, 500, 'Internal error in the host.');
+          else res.end();
+        }
+      })(),
+  );
   server.requestTimeout = 120_000;
   return server;
 }

@@ -13,7 +13,11 @@ export interface AppResponse {
 }
 
 export async function appResponse(rendererDir: string, method: string, url: string): Promise<AppResponse> {
-  const text = (status: number, body: string): AppResponse => ({ status, headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' }, body });
+  const text = (status: number, body: string): AppResponse => ({
+    status,
+    headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8' },
+    body,
+  });
   let u: URL;
   try {
     u = new URL(url);
@@ -24,5 +28,9 @@ export async function appResponse(rendererDir: string, method: string, url: stri
   if (method !== 'GET' && method !== 'HEAD') return text(405, 'Method not allowed.');
   const file = await readStatic(rendererDir, u.pathname);
   if (file.status !== 200) return text(file.status, file.message);
-  return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': file.contentType }, body: method === 'HEAD' ? '' : file.body };
+  return {
+    status: 200,
+    headers: { ...SECURITY_HEADERS, 'content-type': file.contentType },
+    body: method === 'HEAD' ? '' : file.body,
+  };
 }

@@ -5,7 +5,19 @@
  * (policy, menu, closeGuard, windowState, ../host/hostApi) that are unit-tested in Node.
  * Bundled by scripts/build-electron.mjs into dist/electron/main.cjs.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, screen, session, shell, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  Notification,
+  protocol,
+  screen,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { menuCommandSchema, type MenuCommand } from '../ipc-contract.js';
@@ -19,13 +31,25 @@ import { buildMenuTemplate } from './menu.js';
 import { GRAPH_EXTENSIONS, saveNameFor, withGraphExtension } from './fileTypes.js';
 import { LogFile } from './logFile.js';
 import { RendererRecovery } from './rendererRecovery.js';
-import { APP_SCHEME, APP_START_URL, isAppUrl, isTrustedSender, navigationDecision, permissionDecision, templatePathsFromArgv } from './policy.js';
+import {
+  APP_SCHEME,
+  APP_START_URL,
+  isAppUrl,
+  isTrustedSender,
+  navigationDecision,
+  permissionDecision,
+  templatePathsFromArgv,
+} from './policy.js';
 import { INVOKE_CHANNEL, MENU_CHANNEL } from '../preloadApi.js';
 import { MIN_SIZE, restoreBounds, WindowStateStore } from './windowState.js';
 
 const APP_NAME = 'Perceiver Studio';
 const isDev = !app.isPackaged;
-const location = { isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appRoot: appRootFromMainDir(__dirname) };
+const location = {
+  isPackaged: app.isPackaged,
+  resourcesPath: process.resourcesPath,
+  appRoot: appRootFromMainDir(__dirname),
+};
 const rendererDir = rendererDirOf(location);
 const templatesDir = builtinTemplatesDirOf(location);
 const linuxIcon = join(location.appRoot, 'build', 'icons', '512x512.png');
@@ -37,7 +61,10 @@ app.setName(APP_NAME);
 app.enableSandbox();
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } },
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true },
+  },
 ]);
 
 if (!app.requestSingleInstanceLock()) {
@@ -50,14 +77,23 @@ async function start(): Promise<void> {
   const userData = app.getPath('userData');
   // A log users can attach to a bug report (Help › Show Log File).
   const log = new LogFile(join(userData, 'logs'));
-  log.info(`${APP_NAME} ${app.getVersion()} starting: Electron ${process.versions.electron}, ${process.platform} ${process.arch}`);
+  log.info(
+    `${APP_NAME} ${app.getVersion()} starting: Electron ${process.versions.electron}, ${process.platform} ${process.arch}`,
+  );
   process.on('uncaughtException', (err) => log.error(`main: uncaught ${err.stack ?? String(err)}`));
-  process.on('unhandledRejection', (err) => log.error(`main: unhandled rejection ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
+  process.on('unhandledRejection', (err) =>
+    log.error(`main: unhandled rejection ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  );
   const recovery = new RendererRecovery();
   const config = { userData, templatesDir, version: app.getVersion(), platform: process.platform };
-  await cleanStaleTemps(config, (m) => log.info(m)).catch((e: Error) => log.error(`main: temp-file cleanup failed: ${e.message}`));
+  await cleanStaleTemps(config, (m) => log.info(m)).catch((e: Error) =>
+    log.error(`main: temp-file cleanup failed: ${e.message}`),
+  );
   const services = createServices(config);
-  const granted = new GrantedPaths(async () => [...(await services.recent.list()).map((e) => e.handle), ...(await services.session.get()).handles]);
+  const granted = new GrantedPaths(async () => [
+    ...(await services.recent.list()).map((e) => e.handle),
+    ...(await services.session.get()).handles,
+  ]);
   const windowState = new WindowStateStore(userData);
   let win: BrowserWindow | null = null;
   let rendererReady = false;
@@ -185,7 +221,11 @@ async function start(): Promise<void> {
     // A save refused during Save-and-close (e.g. the file changed on disk: 409) must not close the
     // window later when the user resolves it and saves again.
     if (method === 'saveFile' && r.status !== 200) guard.cancelPendingClose();
-    if (r.status === 200 && (method === 'openFile' || method === 'openDocument' || method === 'saveFile' || method === 'clearRecent')) void rebuildMenu();
+    if (
+      r.status === 200 &&
+      (method === 'openFile' || method === 'openDocument' || method === 'saveFile' || method === 'clearRecent')
+    )
+      void rebuildMenu();
     return r.body;
   });
 
@@ -229,10 +269,15 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((wc, permission, callback, details) =>
     callback(permissionDecision(permission, details.requestingUrl ?? wc?.getURL())),
   );
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin) => permissionDecision(permission, requestingOrigin));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin) =>
+    permissionDecision(permission, requestingOrigin),
+  );
   protocol.handle(APP_SCHEME, async (request) => {
     const r = await appResponse(rendererDir, request.method, request.url);
-    return new Response(typeof r.body === "string" ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
+    return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), {
+      status: r.status,
+      headers: r.headers,
+    });
   });
 
   await rebuildMenu();
@@ -243,13 +288,19 @@ async function start(): Promise<void> {
   });
   openFromOs(templatePathsFromArgv(process.argv.slice(app.isPackaged ? 1 : 2)));
   if (!existsSync(join(rendererDir, 'index.html'))) {
-    dialog.showErrorBox(APP_NAME, `The renderer is not built (${join(rendererDir, 'index.html')} is missing). Run "npm run build".`);
+    dialog.showErrorBox(
+      APP_NAME,
+      `The renderer is not built (${join(rendererDir, 'index.html')} is missing). Run "npm run build".`,
+    );
   }
 
   // One window; on macOS a new one when the Dock icon is clicked after the last was closed.
   async function createWindow(): Promise<void> {
     const saved = await windowState.load();
-    const { bounds, maximized } = restoreBounds(saved, screen.getAllDisplays().map((d) => d.workArea));
+    const { bounds, maximized } = restoreBounds(
+      saved,
+      screen.getAllDisplays().map((d) => d.workArea),
+    );
     win = new BrowserWindow({
       ...bounds,
       minWidth: MIN_SIZE.width,
@@ -288,10 +339,17 @@ async function start(): Promise<void> {
         // A fresh renderer: the tabs come back from sessionStorage, the autosaves under Restore,
         // and the app says what happened (the command waits until the page has loaded).
         pendingCommands.push({ command: 'rendererRestarted' });
-        void win?.loadURL(APP_START_URL).catch((err: unknown) => log.error(`reload after a renderer crash failed: ${String(err)}`));
+        void win
+          ?.loadURL(APP_START_URL)
+          .catch((err: unknown) => log.error(`reload after a renderer crash failed: ${String(err)}`));
       } else if (decision.action === 'give-up') {
         log.error(decision.message);
-        if (win) void dialog.showMessageBox(win, { type: 'error', message: 'Perceiver Studio keeps stopping', detail: decision.message });
+        if (win)
+          void dialog.showMessageBox(win, {
+            type: 'error',
+            message: 'Perceiver Studio keeps stopping',
+            detail: decision.message,
+          });
       }
     });
     win.webContents.on('unresponsive', () => log.warn('renderer unresponsive'));
@@ -303,7 +361,10 @@ async function start(): Promise<void> {
 
     const persistBounds = () => {
       if (!win || win.isDestroyed() || win.isMinimized()) return;
-      void windowState.save({ bounds: win.isMaximized() ? win.getNormalBounds() : win.getBounds(), maximized: win.isMaximized() });
+      void windowState.save({
+        bounds: win.isMaximized() ? win.getNormalBounds() : win.getBounds(),
+        maximized: win.isMaximized(),
+      });
     };
     win.on('close', (e) => {
       persistBounds();

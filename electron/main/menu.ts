@@ -28,9 +28,17 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
   });
 
   const openRecent: MenuItemConstructorOptions[] = ctx.recent.length
-    ? ctx.recent.map((r, i) => ({ label: r.name, id: `recent-${i}`, toolTip: r.handle, click: () => ctx.send({ command: 'openHandle', handle: r.handle }) }))
+    ? ctx.recent.map((r, i) => ({
+        label: r.name,
+        id: `recent-${i}`,
+        toolTip: r.handle,
+        click: () => ctx.send({ command: 'openHandle', handle: r.handle }),
+      }))
     : [{ label: 'No Recent Files', enabled: false }];
-  openRecent.push({ type: 'separator' }, { label: 'Clear Recently Opened', id: 'clearRecent', enabled: ctx.recent.length > 0, click: ctx.clearRecent });
+  openRecent.push(
+    { type: 'separator' },
+    { label: 'Clear Recently Opened', id: 'clearRecent', enabled: ctx.recent.length > 0, click: ctx.clearRecent },
+  );
 
   const file: MenuItemConstructorOptions = {
     label: '&File',
@@ -79,7 +87,13 @@ export function buildMenuTemplate(ctx: MenuContext): MenuItemConstructorOptions[
       { type: 'separator' },
       // Shift+Ctrl+T reopens a closed tab (as in browsers); the theme has no chord of its own.
       cmd('Toggle Theme', 'toggleTheme'),
-      ...(ctx.isDev ? [{ type: 'separator' } as const, { role: 'reload', id: 'reload' } as const, { role: 'toggleDevTools', id: 'toggleDevTools' } as const] : []),
+      ...(ctx.isDev
+        ? [
+            { type: 'separator' } as const,
+            { role: 'reload', id: 'reload' } as const,
+            { role: 'toggleDevTools', id: 'toggleDevTools' } as const,
+          ]
+        : []),
       { type: 'separator' },
       { role: 'togglefullscreen' },
     ],

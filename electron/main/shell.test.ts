@@ -7,13 +7,26 @@ import { menuCommandNames, type MenuCommand } from '../ipc-contract.js';
 import { appResponse } from './appProtocol.js';
 import { CloseGuard, type CloseChoice } from './closeGuard.js';
 import { buildMenuTemplate, flattenMenu } from './menu.js';
-import { APP_START_URL, isTrustedSender, navigationDecision, permissionDecision, templatePathsFromArgv } from './policy.js';
+import {
+  APP_START_URL,
+  isTrustedSender,
+  navigationDecision,
+  permissionDecision,
+  templatePathsFromArgv,
+} from './policy.js';
 import { restoreBounds, WindowStateStore } from './windowState.js';
 
 function menu(platform: NodeJS.Platform, isDev = false, recent: { handle: string; name: string }[] = []) {
   const sent: MenuCommand[] = [];
   let cleared = 0;
-  const template = buildMenuTemplate({ platform, isDev, appName: 'Perceiver Studio', recent, send: (c) => sent.push(c), clearRecent: () => cleared++ });
+  const template = buildMenuTemplate({
+    platform,
+    isDev,
+    appName: 'Perceiver Studio',
+    recent,
+    send: (c) => sent.push(c),
+    clearRecent: () => cleared++,
+  });
   const items = flattenMenu(template);
   const byId = (id: string) => items.find((i) => i.id === id)!;
   const click = (id: string) => (byId(id).click as unknown as () => void)();
@@ -27,14 +40,40 @@ describe('native menu', () => {
     expect(template.map((t) => t.label)).toEqual(['&File', '&Edit', '&View', '&Window', '&Help']);
     expect(menu('linux').byId('window').role).toBe('windowMenu');
     const labels = items.map((i) => i.label ?? i.role);
-    for (const l of ['New', 'Open…', 'Open Recent', 'Reopen Closed Tab', 'Save', 'Save As…', 'Export…', 'Close', 'Undo', 'Redo', 'cut', 'copy', 'paste', 'Select All', 'Zoom In', 'Zoom Out', 'Fit to Window', 'Toggle Theme', 'Documentation', 'Keyboard Shortcuts', 'Welcome', 'Show Log File', 'About Perceiver Studio']) {
+    for (const l of [
+      'New',
+      'Open…',
+      'Open Recent',
+      'Reopen Closed Tab',
+      'Save',
+      'Save As…',
+      'Export…',
+      'Close',
+      'Undo',
+      'Redo',
+      'cut',
+      'copy',
+      'paste',
+      'Select All',
+      'Zoom In',
+      'Zoom Out',
+      'Fit to Window',
+      'Toggle Theme',
+      'Documentation',
+      'Keyboard Shortcuts',
+      'Welcome',
+      'Show Log File',
+      'About Perceiver Studio',
+    ]) {
       expect(labels).toContain(l);
     }
   });
 
   it('every command item sends its command over the one channel', () => {
     const m = menu('linux');
-    const commandIds = m.items.filter((i) => typeof i.id === 'string' && (menuCommandNames as readonly string[]).includes(i.id)).map((i) => i.id!);
+    const commandIds = m.items
+      .filter((i) => typeof i.id === 'string' && (menuCommandNames as readonly string[]).includes(i.id))
+      .map((i) => i.id!);
     // Every contract command is reachable from the menu, except the one main sends by itself
     // (rendererRestarted, after a renderer crash).
     expect(new Set(commandIds)).toEqual(new Set(menuCommandNames.filter((c) => c !== 'rendererRestarted')));
@@ -53,13 +92,23 @@ describe('native menu', () => {
     // Shift+Ctrl+T reopens a closed tab, as in browsers; no other item takes that chord.
     expect(menu('linux').byId('reopenClosedTab').accelerator).toBe('Shift+CmdOrCtrl+T');
     expect(menu('linux').items.filter((i) => i.accelerator === 'Shift+CmdOrCtrl+T')).toHaveLength(1);
-    const accels = menu('darwin').items.map((i) => i.accelerator).filter(Boolean);
+    const accels = menu('darwin')
+      .items.map((i) => i.accelerator)
+      .filter(Boolean);
     expect(new Set(accels).size).toBe(accels.length);
   });
 
   it('Help › Show Log File reveals the log', () => {
     let shown = 0;
-    const template = buildMenuTemplate({ platform: 'linux', isDev: false, appName: 'P', recent: [], send: () => undefined, clearRecent: () => undefined, showLog: () => shown++ });
+    const template = buildMenuTemplate({
+      platform: 'linux',
+      isDev: false,
+      appName: 'P',
+      recent: [],
+      send: () => undefined,
+      clearRecent: () => undefined,
+      showLog: () => shown++,
+    });
     (flattenMenu(template).find((i) => i.id === 'showLog')!.click as unknown as () => void)();
     expect(shown).toBe(1);
   });
@@ -82,7 +131,14 @@ describe('native menu', () => {
 describe('security policy', () => {
   it('denies every navigation; allow-listed https links go to the system browser', () => {
     expect(navigationDecision('https://github.com/deepmind/deepmind-research')).toBe('external');
-    for (const url of ['app://perceiver/other.html', 'file:///etc/passwd', 'http://github.com/', 'https://evil.example/', 'javascript:alert(1)', 'data:text/html,hi']) {
+    for (const url of [
+      'app://perceiver/other.html',
+      'file:///etc/passwd',
+      'http://github.com/',
+      'https://evil.example/',
+      'javascript:alert(1)',
+      'data:text/html,hi',
+    ]) {
       expect(navigationDecision(url), url).toBe('deny');
     }
   });
@@ -107,19 +163,28 @@ describe('security policy', () => {
   });
 
   it('picks template paths out of a command line', () => {
-    expect(templatePathsFromArgv(['--no-sandbox', 'net.perceiver.json', '/x/y.json', 'README.md', 'my.perceiver', 'a.PERCEIVER', 'x.perceiver.bak'])).toEqual([
-      'net.perceiver.json',
-      '/x/y.json',
-      'my.perceiver',
-      'a.PERCEIVER',
-    ]);
+    expect(
+      templatePathsFromArgv([
+        '--no-sandbox',
+        'net.perceiver.json',
+        '/x/y.json',
+        'README.md',
+        'my.perceiver',
+        'a.PERCEIVER',
+        'x.perceiver.bak',
+      ]),
+    ).toEqual(['net.perceiver.json', '/x/y.json', 'my.perceiver', 'a.PERCEIVER']);
   });
 });
 
 describe('unsaved changes on close', () => {
   function guard(choice: CloseChoice) {
     const log: string[] = [];
-    const g = new CloseGuard({ ask: async () => (log.push('ask'), choice), requestSave: () => log.push('save'), close: () => log.push('close') });
+    const g = new CloseGuard({
+      ask: async () => (log.push('ask'), choice),
+      requestSave: () => log.push('save'),
+      close: () => log.push('close'),
+    });
     return { g, log };
   }
   const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -172,9 +237,13 @@ describe('window state', () => {
       maximized: true,
     });
     // Saved on a monitor that is gone now.
-    expect(restoreBounds({ bounds: { x: 3000, y: 50, width: 1000, height: 700 }, maximized: false }, screen).bounds).toEqual({ width: 1000, height: 700 });
+    expect(
+      restoreBounds({ bounds: { x: 3000, y: 50, width: 1000, height: 700 }, maximized: false }, screen).bounds,
+    ).toEqual({ width: 1000, height: 700 });
     // Never smaller than the minimum.
-    expect(restoreBounds({ bounds: { x: 0, y: 0, width: 10, height: 10 }, maximized: false }, screen).bounds).toMatchObject({ width: 800, height: 560 });
+    expect(
+      restoreBounds({ bounds: { x: 0, y: 0, width: 10, height: 10 }, maximized: false }, screen).bounds,
+    ).toMatchObject({ width: 800, height: 560 });
   });
   it('persists atomically and ignores a corrupt file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ps-win-'));
@@ -197,7 +266,9 @@ describe('app:// protocol', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-security-policy']).toContain("'wasm-unsafe-eval'");
     expect(r.headers['cross-origin-embedder-policy']).toBe('require-corp');
-    expect((await appResponse(root, 'GET', 'app://perceiver/wasm/a.wasm')).headers['content-type']).toBe('application/wasm');
+    expect((await appResponse(root, 'GET', 'app://perceiver/wasm/a.wasm')).headers['content-type']).toBe(
+      'application/wasm',
+    );
   });
   it('refuses other hosts, methods and traversal', async () => {
     expect((await appResponse(root, 'GET', 'app://other/index.html')).status).toBe(404);

@@ -10,8 +10,10 @@ import { RELOAD_WINDOW_MS, RELOADS_ALLOWED, RendererRecovery } from './rendererR
 
 describe('graph file types', () => {
   it('opens .perceiver (our own extension) and .json files, nothing else', () => {
-    for (const p of ['/a/net.perceiver', '/a/NET.PERCEIVER', '/a/net.perceiver.json', '/a/t.json']) expect(isGraphFile(p)).toBe(true);
-    for (const p of ['/a/net.perceiver.bak', '/a/readme.md', '/a/perceiver', '/a/x.jsonl']) expect(isGraphFile(p)).toBe(false);
+    for (const p of ['/a/net.perceiver', '/a/NET.PERCEIVER', '/a/net.perceiver.json', '/a/t.json'])
+      expect(isGraphFile(p)).toBe(true);
+    for (const p of ['/a/net.perceiver.bak', '/a/readme.md', '/a/perceiver', '/a/x.jsonl'])
+      expect(isGraphFile(p)).toBe(false);
   });
   it('a new file is saved as .perceiver; a typed name without extension gets it', () => {
     expect(saveNameFor('my-net.perceiver.json')).toBe('my-net.perceiver');
@@ -34,7 +36,9 @@ describe('log file', () => {
     const log = new LogFile(dir, 1024 * 1024, () => new Date('2026-01-02T03:04:05.000Z'));
     log.info('starting');
     log.error('boom\n  at x');
-    expect(readFileSync(log.path, 'utf8')).toBe('2026-01-02T03:04:05.000Z INFO  starting\n2026-01-02T03:04:05.000Z ERROR boom\n      at x\n');
+    expect(readFileSync(log.path, 'utf8')).toBe(
+      '2026-01-02T03:04:05.000Z INFO  starting\n2026-01-02T03:04:05.000Z ERROR boom\n      at x\n',
+    );
   });
   it('rotates to main.old.log at the size cap', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ps-log-'));

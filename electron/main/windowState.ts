@@ -21,13 +21,21 @@ export const DEFAULT_SIZE = { width: 1440, height: 900 };
 export const MIN_SIZE = { width: 800, height: 560 };
 
 const isRect = (r: unknown): r is Rect =>
-  typeof r === 'object' && r !== null && ['x', 'y', 'width', 'height'].every((k) => Number.isFinite((r as Record<string, unknown>)[k]));
+  typeof r === 'object' &&
+  r !== null &&
+  ['x', 'y', 'width', 'height'].every((k) => Number.isFinite((r as Record<string, unknown>)[k]));
 
 const isState = (v: unknown): v is WindowState =>
-  typeof v === 'object' && v !== null && isRect((v as WindowState).bounds) && typeof (v as WindowState).maximized === 'boolean';
+  typeof v === 'object' &&
+  v !== null &&
+  isRect((v as WindowState).bounds) &&
+  typeof (v as WindowState).maximized === 'boolean';
 
 /** Bounds to open the window with, given what was saved and the displays' work areas. */
-export function restoreBounds(saved: WindowState | null, workAreas: Rect[]): { bounds: Partial<Rect> & { width: number; height: number }; maximized: boolean } {
+export function restoreBounds(
+  saved: WindowState | null,
+  workAreas: Rect[],
+): { bounds: Partial<Rect> & { width: number; height: number }; maximized: boolean } {
   if (!saved) return { bounds: { ...DEFAULT_SIZE }, maximized: false };
   const width = Math.max(MIN_SIZE.width, Math.round(saved.bounds.width));
   const height = Math.max(MIN_SIZE.height, Math.round(saved.bounds.height));

@@ -11,7 +11,15 @@ import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
 import type { DocumentEntry, OpenedFile } from '../ipc-contract.js';
 import { ServiceError } from './errors.js';
-import { atomicWrite, pathInside, readTextLimited, refuseSymlink, uniqueName, withTemplateExtension, checkFileName } from './safeFs.js';
+import {
+  atomicWrite,
+  pathInside,
+  readTextLimited,
+  refuseSymlink,
+  uniqueName,
+  withTemplateExtension,
+  checkFileName,
+} from './safeFs.js';
 import { parseTemplate } from './templates.js';
 
 export interface HandleResolver {
@@ -28,7 +36,10 @@ export async function readDocument(resolver: HandleResolver, handle: string): Pr
   return { handle, name: resolver.nameOf(handle), text, modifiedMs };
 }
 
-export async function statDocument(resolver: HandleResolver, handle: string): Promise<{ exists: boolean; modifiedMs: number | null }> {
+export async function statDocument(
+  resolver: HandleResolver,
+  handle: string,
+): Promise<{ exists: boolean; modifiedMs: number | null }> {
   const p = await resolver.resolve(handle);
   const st = await lstat(p).catch(() => null);
   return st && st.isFile() ? { exists: true, modifiedMs: st.mtimeMs } : { exists: false, modifiedMs: null };
@@ -99,10 +110,12 @@ export class GrantedPaths implements HandleResolver {
   }
 
   static check(path: string): string {
-    if (typeof path !== 'string' || path.includes('\u0000')) throw new ServiceError('Not a valid file handle.', 'handle');
+    if (typeof path !== 'string' || path.includes('\u0000'))
+      throw new ServiceError('Not a valid file handle.', 'handle');
     if (!isAbsolute(path)) throw new ServiceError('A file handle must be a path chosen in a dialog.', 'handle');
     const p = normalize(path);
-    if (!/\.(perceiver|json)$/i.test(p)) throw new ServiceError(`"${basename(p)}" is not a .json template or .perceiver graph file.`, 'handle');
+    if (!/\.(perceiver|json)$/i.test(p))
+      throw new ServiceError(`"${basename(p)}" is not a .json template or .perceiver graph file.`, 'handle');
     return p;
   }
 
@@ -111,7 +124,11 @@ export class GrantedPaths implements HandleResolver {
     if (!this.granted.has(p)) {
       const extra = new Set(await this.alsoAllowed());
       if (!extra.has(p)) {
-        throw new ServiceError(`"${basename(p)}" was not chosen by the user in this session; open it with File › Open.`, 'handle', 403);
+        throw new ServiceError(
+          `"${basename(p)}" was not chosen by the user in this session; open it with File › Open.`,
+          'handle',
+          403,
+        );
       }
       this.granted.add(p);
     }

@@ -34,14 +34,34 @@ const { atomicWrite, checkFileName, cleanStaleTempFiles } = await import('./safe
 const tmp = () => mkdtempSync(join(tmpdir(), 'ps-durable-'));
 
 describe('reserved and deceptive names', () => {
-  for (const name of ['COM¹', 'com².json', 'LPT³.txt', 'CONIN$', 'conout$.json', 'CLOCK$', 'con .json', 'NUL  .perceiver.json', 'aux.tar.gz']) {
-    it(`refuses ${JSON.stringify(name)}`, () => expect(() => checkFileName(name)).toThrow(/reserved device name on Windows/));
+  for (const name of [
+    'COM¹',
+    'com².json',
+    'LPT³.txt',
+    'CONIN$',
+    'conout$.json',
+    'CLOCK$',
+    'con .json',
+    'NUL  .perceiver.json',
+    'aux.tar.gz',
+  ]) {
+    it(`refuses ${JSON.stringify(name)}`, () =>
+      expect(() => checkFileName(name)).toThrow(/reserved device name on Windows/));
   }
   for (const name of ['photo\u202Egnp.exe.json', 'a\u2066b.json', 'x\u200fy.json', 'c1\u0085.json']) {
-    it(`refuses ${JSON.stringify(name)}`, () => expect(() => checkFileName(name)).toThrow(/bidirectional control|control characters/));
+    it(`refuses ${JSON.stringify(name)}`, () =>
+      expect(() => checkFileName(name)).toThrow(/bidirectional control|control characters/));
   }
   it('still accepts names that only start like a device', () => {
-    for (const n of ['console.json', 'company.perceiver.json', 'com10.json', 'connection (2).json', 'nullable.json', 'CON-notes.json']) expect(checkFileName(n)).toBe(n);
+    for (const n of [
+      'console.json',
+      'company.perceiver.json',
+      'com10.json',
+      'connection (2).json',
+      'nullable.json',
+      'CON-notes.json',
+    ])
+      expect(checkFileName(n)).toBe(n);
   });
 });
 
@@ -60,10 +80,13 @@ describe('durable saves', () => {
 
   it('removes temp files of saves interrupted by kill -9 at the next start, and keeps live ones', async () => {
     const userData = tmp();
-    for (const d of ['documents', 'recovery', 'templates/.trash/t1', 'documents/exports/pkg/data']) mkdirSync(join(userData, d), { recursive: true });
+    for (const d of ['documents', 'recovery', 'templates/.trash/t1', 'documents/exports/pkg/data'])
+      mkdirSync(join(userData, d), { recursive: true });
     // A process that dies between writing its temp file and renaming it (as kill -9 would leave it).
     const dying = `const fs=require('fs'),p=require('path');for(const d of process.argv.slice(1)){fs.writeFileSync(p.join(d,'.doc.json.'+process.pid+'.0123456789ab.tmp'),'half');}process.kill(process.pid,'SIGKILL')`;
-    const dirs = ['documents', 'recovery', 'templates/.trash/t1', 'documents/exports/pkg/data', '.'].map((d) => join(userData, d));
+    const dirs = ['documents', 'recovery', 'templates/.trash/t1', 'documents/exports/pkg/data', '.'].map((d) =>
+      join(userData, d),
+    );
     const r = spawnSync(process.execPath, ['-e', dying, ...dirs]);
     expect(r.signal).toBe('SIGKILL');
     const live = join(userData, 'documents', `.mine.json.${process.pid}.abcdefabcdef.tmp`);
@@ -76,7 +99,8 @@ describe('durable saves', () => {
 
     const removed = await cleanStaleTemps({ userData, templatesDir: tmp(), version: '0', platform: process.platform });
     expect(removed).toHaveLength(dirs.length + 1);
-    for (const d of dirs) expect(readdirSync(d).filter((f) => f.endsWith('.tmp') && f.includes('0123456789ab'))).toEqual([]);
+    for (const d of dirs)
+      expect(readdirSync(d).filter((f) => f.endsWith('.tmp') && f.includes('0123456789ab'))).toEqual([]);
     expect(existsSync(live)).toBe(true);
     expect(existsSync(oldLive)).toBe(false);
     expect(existsSync(join(userData, 'documents', 'keep.json'))).toBe(true);
@@ -108,10 +132,16 @@ describe('web host exports through a symlinked documents/exports', () => {
         symlinkSync(elsewhere, join(userData, 'documents'));
       } else symlinkSync(elsewhere, join(userData, 'documents', 'exports'));
       const config = { userData, templatesDir: tmp(), version: '0', platform: process.platform };
-      const api = createHostApi(config, createServices(config), { shell: 'web', resolver: createServices(config).documents });
+      const api = createHostApi(config, createServices(config), {
+        shell: 'web',
+        resolver: createServices(config).documents,
+      });
       const files = [{ path: 'train.py', base64: Buffer.from('print(1)\n').toString('base64') }];
-      await expect(api.writeExport({ format: 'pytorch', name: 'planted', files })).rejects.toThrow(/is a symbolic link; the app writes only into real folders/);
-      const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name]));
+      await expect(api.writeExport({ format: 'pytorch', name: 'planted', files })).rejects.toThrow(
+        /is a symbolic link; the app writes only into real folders/,
+      );
+      const walk = (d: string): string[] =>
+        readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [e.name]));
       expect(walk(elsewhere)).toEqual([]);
     });
   }
@@ -121,7 +151,11 @@ describe('web host exports through a symlinked documents/exports', () => {
     const config = { userData, templatesDir: tmp(), version: '0', platform: process.platform };
     const services = createServices(config);
     const api = createHostApi(config, services, { shell: 'web', resolver: services.documents });
-    const r = await api.writeExport({ format: 'pytorch', name: 'ok', files: [{ path: 'data/a.txt', base64: Buffer.from('hi').toString('base64') }] });
+    const r = await api.writeExport({
+      format: 'pytorch',
+      name: 'ok',
+      files: [{ path: 'data/a.txt', base64: Buffer.from('hi').toString('base64') }],
+    });
     expect(r).toMatchObject({ location: 'documents/exports/ok', files: 1 });
   });
 });

@@ -44,12 +44,29 @@ describe('export packages (host side)', () => {
   });
 
   it('refuses paths that could leave the folder, naming the file', async () => {
-    for (const bad of ['../evil.py', '/etc/passwd', 'data/../../x', 'a\\b.py', '.hidden', 'data//x', '', 'C:evil', 'a/b/c/d/e.txt', 'con', 'x\u0000.py']) {
+    for (const bad of [
+      '../evil.py',
+      '/etc/passwd',
+      'data/../../x',
+      'a\\b.py',
+      '.hidden',
+      'data//x',
+      '',
+      'C:evil',
+      'a/b/c/d/e.txt',
+      'con',
+      'x\u0000.py',
+    ]) {
       const e = await refusal(() => checkExportPath(bad, 'files.0.path'));
       expect(e.field).toBe('files.0.path');
     }
     const parent = tmp();
-    const e = await refusal(writeExportFolder(parent, 'x', [{ path: 'ok.py', base64: b64('1') }, { path: '../../escape.py', base64: b64('2') }]));
+    const e = await refusal(
+      writeExportFolder(parent, 'x', [
+        { path: 'ok.py', base64: b64('1') },
+        { path: '../../escape.py', base64: b64('2') },
+      ]),
+    );
     expect(e.field).toBe('files.1.path');
     // Nothing was written: paths are checked before any file.
     expect(readdirSync(parent)).toEqual([]);
@@ -60,8 +77,26 @@ describe('export packages (host side)', () => {
     expect((await refusal(writeExportFolder(parent, '../up', [{ path: 'a', base64: '' }]))).field).toBe('name');
     expect((await refusal(() => decodeBase64('ab$=', 'f'))).message).toMatch(/not base64/);
     expect((await refusal(() => decodeBase64('abc', 'f'))).message).toMatch(/not base64/);
-    expect((await refusal(() => decodeExportFiles([{ path: 'Model.py', base64: '' }, { path: 'model.py', base64: '' }]))).message).toMatch(/listed twice/);
-    expect((await refusal(() => decodeExportFiles([{ path: 'data', base64: '' }, { path: 'data/x.npz', base64: '' }]))).message).toMatch(/both a file and a folder/);
+    expect(
+      (
+        await refusal(() =>
+          decodeExportFiles([
+            { path: 'Model.py', base64: '' },
+            { path: 'model.py', base64: '' },
+          ]),
+        )
+      ).message,
+    ).toMatch(/listed twice/);
+    expect(
+      (
+        await refusal(() =>
+          decodeExportFiles([
+            { path: 'data', base64: '' },
+            { path: 'data/x.npz', base64: '' },
+          ]),
+        )
+      ).message,
+    ).toMatch(/both a file and a folder/);
     expect((await refusal(() => decodeExportFiles([]))).field).toBe('files');
     const many = Array.from({ length: MAX_EXPORT_FILES + 1 }, (_, i) => ({ path: `f${i}.txt`, base64: '' }));
     expect((await refusal(() => decodeExportFiles(many))).message).toMatch(/at most/);

@@ -20,7 +20,8 @@ const MAX_DEPTH = 4;
 export function checkExportPath(path: string, field: string): string[] {
   if (path.includes('\\')) throw new ServiceError(`"${path.slice(0, 200)}": use "/" between folders.`, field);
   const parts = path.split('/');
-  if (parts.length > MAX_DEPTH) throw new ServiceError(`"${path.slice(0, 200)}" is nested too deeply (at most ${MAX_DEPTH} levels).`, field);
+  if (parts.length > MAX_DEPTH)
+    throw new ServiceError(`"${path.slice(0, 200)}" is nested too deeply (at most ${MAX_DEPTH} levels).`, field);
   for (const p of parts) checkFileName(p, field);
   return parts;
 }
@@ -45,7 +46,8 @@ export interface DecodedFileData {
 /** Validate every path and decode every file before anything is written. */
 export function decodeExportFiles(files: readonly (ExportFileData | DecodedFileData)[]): DecodedExport {
   if (files.length === 0) throw new ServiceError('The export has no files.', 'files');
-  if (files.length > MAX_EXPORT_FILES) throw new ServiceError(`The export has ${files.length} files; at most ${MAX_EXPORT_FILES} are written.`, 'files');
+  if (files.length > MAX_EXPORT_FILES)
+    throw new ServiceError(`The export has ${files.length} files; at most ${MAX_EXPORT_FILES} are written.`, 'files');
   const seen = new Set<string>();
   const dirs = new Set<string>();
   const out: DecodedExport['files'] = [];
@@ -61,13 +63,18 @@ export function decodeExportFiles(files: readonly (ExportFileData | DecodedFileD
     const data = 'base64' in f ? decodeBase64(f.base64, `files.${i}.base64`) : f.data;
     bytes += data instanceof Uint8Array ? data.length : data.reduce((n, d) => n + d.length, 0);
     if (bytes > MAX_EXPORT_BYTES) {
-      throw new ServiceError(`The export is over ${MAX_EXPORT_BYTES / 1024 / 1024} MB; export large models with the command line (perceiver-studio export).`, 'files', 413);
+      throw new ServiceError(
+        `The export is over ${MAX_EXPORT_BYTES / 1024 / 1024} MB; export large models with the command line (perceiver-studio export).`,
+        'files',
+        413,
+      );
     }
     out.push({ parts, data });
   });
   // "data" cannot be both a file and a folder.
   for (const f of out) {
-    if (dirs.has(f.parts.join('/').toLowerCase())) throw new ServiceError(`"${f.parts.join('/')}" is both a file and a folder.`, 'files');
+    if (dirs.has(f.parts.join('/').toLowerCase()))
+      throw new ServiceError(`"${f.parts.join('/')}" is both a file and a folder.`, 'files');
   }
   return { files: out, bytes };
 }

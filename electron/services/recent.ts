@@ -15,17 +15,30 @@ export const MAX_RECENT = 12;
 
 const isRecentList = (v: unknown): v is RecentEntry[] =>
   Array.isArray(v) &&
-  v.every((e) => typeof e === 'object' && e !== null && typeof e.handle === 'string' && typeof e.name === 'string' && typeof e.openedMs === 'number');
+  v.every(
+    (e) =>
+      typeof e === 'object' &&
+      e !== null &&
+      typeof e.handle === 'string' &&
+      typeof e.name === 'string' &&
+      typeof e.openedMs === 'number',
+  );
 
 const isSession = (v: unknown): v is { handles: string[] } =>
-  typeof v === 'object' && v !== null && Array.isArray((v as { handles?: unknown }).handles) && (v as { handles: unknown[] }).handles.every((h) => typeof h === 'string');
+  typeof v === 'object' &&
+  v !== null &&
+  Array.isArray((v as { handles?: unknown }).handles) &&
+  (v as { handles: unknown[] }).handles.every((h) => typeof h === 'string');
 
 export class RecentFiles {
   private readonly file: string;
   // Writes are serialised so two quick opens cannot interleave read-modify-write.
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(userData: string, private readonly now: () => number = Date.now) {
+  constructor(
+    userData: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.file = join(userData, 'recent.json');
   }
 
@@ -36,14 +49,24 @@ export class RecentFiles {
   add(handle: string, name: string): Promise<void> {
     return this.serial(async () => {
       const prev = (await this.list()).filter((e) => e.handle !== handle);
-      await atomicWrite(this.file, JSON.stringify([{ handle, name, openedMs: this.now() }, ...prev].slice(0, MAX_RECENT), null, 1));
+      await atomicWrite(
+        this.file,
+        JSON.stringify([{ handle, name, openedMs: this.now() }, ...prev].slice(0, MAX_RECENT), null, 1),
+      );
     });
   }
 
   remove(handle: string): Promise<void> {
     return this.serial(async () => {
       const prev = await this.list();
-      await atomicWrite(this.file, JSON.stringify(prev.filter((e) => e.handle !== handle), null, 1));
+      await atomicWrite(
+        this.file,
+        JSON.stringify(
+          prev.filter((e) => e.handle !== handle),
+          null,
+          1,
+        ),
+      );
     });
   }
 

@@ -26,14 +26,16 @@ export class RecoveryStore {
   }
 
   private pathOf(tabId: string): string {
-    if (!TAB_ID.test(tabId)) throw new ServiceError('A tab id may use letters, digits, _ and - only (1-100 characters).', 'tabId');
+    if (!TAB_ID.test(tabId))
+      throw new ServiceError('A tab id may use letters, digits, _ and - only (1-100 characters).', 'tabId');
     return join(this.dir, tabId + SUFFIX);
   }
 
   /** Only JSON is kept: an unsaved graph may be invalid as a model, but it must be a document. */
   async write(p: { tabId: string; text: string }): Promise<void> {
     const file = this.pathOf(p.tabId);
-    if (Buffer.byteLength(p.text) > MAX_DOC_BYTES) throw new ServiceError('The autosave is larger than the 16 MB document limit.', 'text', 413);
+    if (Buffer.byteLength(p.text) > MAX_DOC_BYTES)
+      throw new ServiceError('The autosave is larger than the 16 MB document limit.', 'text', 413);
     try {
       JSON.parse(p.text);
     } catch (e) {

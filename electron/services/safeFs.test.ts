@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ServiceError } from './errors.js';
-import { atomicWrite, checkFileName, pathInside, readTextLimited, uniqueName, withTemplateExtension } from './safeFs.js';
+import {
+  atomicWrite,
+  checkFileName,
+  pathInside,
+  readTextLimited,
+  uniqueName,
+  withTemplateExtension,
+} from './safeFs.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ps-safefs-'));
 
@@ -63,7 +70,10 @@ describe('readTextLimited', () => {
   it('refuses oversized files before reading them, and missing files with 404', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'big.json'), 'x'.repeat(2048));
-    await expect(readTextLimited(join(dir, 'big.json'), 1024)).rejects.toMatchObject({ status: 413, message: expect.stringMatching(/refused/) });
+    await expect(readTextLimited(join(dir, 'big.json'), 1024)).rejects.toMatchObject({
+      status: 413,
+      message: expect.stringMatching(/refused/),
+    });
     await expect(readTextLimited(join(dir, 'none.json'))).rejects.toMatchObject({ status: 404 });
     expect((await readTextLimited(join(dir, 'big.json'), 4096)).text.length).toBe(2048);
   });

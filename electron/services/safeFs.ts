@@ -16,7 +16,8 @@ import { ServiceError } from './errors.js';
  * before it ("con .json"): CON, PRN, AUX, NUL, CONIN$, CONOUT$, CLOCK$, COM0-9 and LPT0-9, and
  * COM/LPT with a superscript digit (¹ ² ³), which Windows also treats as those ports.
  */
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|conin\$|conout\$|clock\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])[ ]*(\..*)?$/i;
+const WINDOWS_RESERVED =
+  /^(con|prn|aux|nul|conin\$|conout\$|clock\$|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])[ ]*(\..*)?$/i;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Bidirectional controls: U+202E makes "gpj.exe" display as "exe.jpg" (and the like). */
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
@@ -34,7 +35,10 @@ export function checkFileName(name: unknown, field = 'name'): string {
   }
   if (CONTROL.test(name)) throw new ServiceError('The file name contains control characters.', field);
   if (BIDI.test(name)) {
-    throw new ServiceError('The file name contains a bidirectional control character (such as U+202E), which makes a name display differently from what it is; remove it.', field);
+    throw new ServiceError(
+      'The file name contains a bidirectional control character (such as U+202E), which makes a name display differently from what it is; remove it.',
+      field,
+    );
   }
   if (name === '.' || name === '..' || name.includes('..')) {
     throw new ServiceError(`"${name}" is not allowed: file names may not contain "..".`, field);
@@ -42,9 +46,11 @@ export function checkFileName(name: unknown, field = 'name'): string {
   if (FORBIDDEN_CHARS.test(name)) {
     throw new ServiceError(`"${name}" is not a plain file name: it may not contain / \\ < > : " | ? or *.`, field);
   }
-  if (name.startsWith('.')) throw new ServiceError(`"${name}" is not allowed: file names may not start with a dot.`, field);
+  if (name.startsWith('.'))
+    throw new ServiceError(`"${name}" is not allowed: file names may not start with a dot.`, field);
   if (/[ .]$/.test(name)) throw new ServiceError(`"${name}" may not end with a space or a dot.`, field);
-  if (WINDOWS_RESERVED.test(name)) throw new ServiceError(`"${name}" is a reserved device name on Windows; choose another name.`, field);
+  if (WINDOWS_RESERVED.test(name))
+    throw new ServiceError(`"${name}" is a reserved device name on Windows; choose another name.`, field);
   return name;
 }
 
@@ -80,7 +86,8 @@ export async function refuseSymlink(p: string, field = 'name'): Promise<void> {
     if (e.code === 'ENOENT') return null;
     throw e;
   });
-  if (st?.isSymbolicLink()) throw new ServiceError(`"${basename(p)}" is a symbolic link; only plain files are opened.`, field);
+  if (st?.isSymbolicLink())
+    throw new ServiceError(`"${basename(p)}" is a symbolic link; only plain files are opened.`, field);
   if (st && !st.isFile()) throw new ServiceError(`"${basename(p)}" is not a regular file.`, field);
 }
 
@@ -92,7 +99,11 @@ export async function exists(p: string): Promise<boolean> {
 }
 
 /** Read a UTF-8 text file, refusing it before reading when it is over `maxBytes`. */
-export async function readTextLimited(p: string, maxBytes = MAX_DOC_BYTES, field = 'name'): Promise<{ text: string; modifiedMs: number }> {
+export async function readTextLimited(
+  p: string,
+  maxBytes = MAX_DOC_BYTES,
+  field = 'name',
+): Promise<{ text: string; modifiedMs: number }> {
   // O_NOFOLLOW: a symlink swapped in after the check still fails to open (where the OS supports it).
   const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
   let fh;
@@ -100,8 +111,10 @@ export async function readTextLimited(p: string, maxBytes = MAX_DOC_BYTES, field
     fh = await open(p, flags);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ServiceError(`"${basename(p)}" does not exist (it may have been moved or deleted).`, field, 404);
-    if (code === 'ELOOP') throw new ServiceError(`"${basename(p)}" is a symbolic link; only plain files are opened.`, field);
+    if (code === 'ENOENT')
+      throw new ServiceError(`"${basename(p)}" does not exist (it may have been moved or deleted).`, field, 404);
+    if (code === 'ELOOP')
+      throw new ServiceError(`"${basename(p)}" is a symbolic link; only plain files are opened.`, field);
     if (code === 'EISDIR') throw new ServiceError(`"${basename(p)}" is a folder, not a file.`, field);
     throw new ServiceError(`Cannot read "${basename(p)}": ${(e as Error).message}`, field, 500);
   }
@@ -109,7 +122,11 @@ export async function readTextLimited(p: string, maxBytes = MAX_DOC_BYTES, field
     const st = await fh.stat();
     if (!st.isFile()) throw new ServiceError(`"${basename(p)}" is not a regular file.`, field);
     if (st.size > maxBytes) {
-      throw new ServiceError(`"${basename(p)}" is ${(st.size / 1e6).toFixed(1)} MB; files over ${maxBytes / 1e6} MB are refused.`, field, 413);
+      throw new ServiceError(
+        `"${basename(p)}" is ${(st.size / 1e6).toFixed(1)} MB; files over ${maxBytes / 1e6} MB are refused.`,
+        field,
+        413,
+      );
     }
     const text = await fh.readFile('utf8');
     return { text, modifiedMs: st.mtimeMs };
@@ -129,7 +146,8 @@ export async function atomicWrite(p: string, text: string | Uint8Array | readonl
   const tmp = join(dir, `.${basename(p)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {
-    if (typeof text === 'string' || text instanceof Uint8Array) await fh.writeFile(text, typeof text === 'string' ? 'utf8' : undefined);
+    if (typeof text === 'string' || text instanceof Uint8Array)
+      await fh.writeFile(text, typeof text === 'string' ? 'utf8' : undefined);
     else for (const part of text) await fh.writeFile(part);
     await fh.sync();
   } catch (e) {
@@ -187,7 +205,10 @@ function processAlive(pid: number): boolean {
  * `dirs`, down to `depth` levels of subfolders: those of a process that is gone, and any older
  * than `maxAgeMs` (a pid may be reused). Symlinks are never followed. Returns the paths removed.
  */
-export async function cleanStaleTempFiles(dirs: readonly string[], opts: { depth?: number; maxAgeMs?: number; now?: number } = {}): Promise<string[]> {
+export async function cleanStaleTempFiles(
+  dirs: readonly string[],
+  opts: { depth?: number; maxAgeMs?: number; now?: number } = {},
+): Promise<string[]> {
   const removed: string[] = [];
   const now = opts.now ?? Date.now();
   const maxAge = opts.maxAgeMs ?? 24 * 3600 * 1000;
@@ -221,7 +242,8 @@ export async function cleanStaleTempFiles(dirs: readonly string[], opts: { depth
 export async function refuseLinkedFolders(root: string, p: string, field = 'name'): Promise<void> {
   const base = resolve(root);
   const target = resolve(p);
-  if (target !== base && !target.startsWith(base + sep)) throw new ServiceError(`"${target}" is outside "${base}".`, field);
+  if (target !== base && !target.startsWith(base + sep))
+    throw new ServiceError(`"${target}" is outside "${base}".`, field);
   const parts = target.slice(base.length).split(sep).filter(Boolean);
   let cur = base;
   for (const part of parts) {
@@ -231,7 +253,12 @@ export async function refuseLinkedFolders(root: string, p: string, field = 'name
       throw e;
     });
     if (!st) return;
-    if (st.isSymbolicLink()) throw new ServiceError(`"${cur.slice(base.length + 1)}" is a symbolic link; the app writes only into real folders it made, so nothing is written through it. Remove the link.`, field, 409);
+    if (st.isSymbolicLink())
+      throw new ServiceError(
+        `"${cur.slice(base.length + 1)}" is a symbolic link; the app writes only into real folders it made, so nothing is written through it. Remove the link.`,
+        field,
+        409,
+      );
     if (!st.isDirectory()) throw new ServiceError(`"${cur.slice(base.length + 1)}" is not a folder.`, field, 409);
   }
 }

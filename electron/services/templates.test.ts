@@ -1,4 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +54,9 @@ describe('TemplateLibrary', () => {
 
     const renamed = await lib.rename({ name: dup.name, newName: 'renamed' });
     expect(renamed.name).toBe('renamed.perceiver.json');
-    await expect(lib.rename({ name: 'renamed.perceiver.json', newName: 'mine.perceiver.json' })).rejects.toMatchObject({ status: 409 });
+    await expect(lib.rename({ name: 'renamed.perceiver.json', newName: 'mine.perceiver.json' })).rejects.toMatchObject({
+      status: 409,
+    });
 
     const trashed = await lib.delete({ name: 'mine.perceiver.json' });
     expect(existsSync(join(userDir, 'mine.perceiver.json'))).toBe(false);
@@ -55,16 +66,31 @@ describe('TemplateLibrary', () => {
     const restored = await lib.restore({ trashId: trashed.trashId });
     expect(restored.name).toBe('mine (2).perceiver.json');
     expect(await lib.listTrash()).toEqual([]);
-    const names = (await lib.list()).filter((t) => t.scope === 'user').map((t) => t.name).sort();
-    expect(names).toEqual(['mine (2).perceiver.json', 'mine.perceiver.json', 'mnist-perceiver-io copy (2).json', 'renamed.perceiver.json']);
+    const names = (await lib.list())
+      .filter((t) => t.scope === 'user')
+      .map((t) => t.name)
+      .sort();
+    expect(names).toEqual([
+      'mine (2).perceiver.json',
+      'mine.perceiver.json',
+      'mnist-perceiver-io copy (2).json',
+      'renamed.perceiver.json',
+    ]);
     for (const t of await lib.list()) expect(t.totalParams).toBe(96292);
   });
 
   it('refuses invalid templates with a message naming the problem, and writes nothing', async () => {
     const { lib, userDir } = library();
-    await expect(lib.save({ name: 'bad', text: defaultText.slice(0, 300) })).rejects.toMatchObject({ status: 422, message: expect.stringMatching(/not valid JSON/) });
-    await expect(lib.import({ fileName: 'x.json', text: '{"schemaVersion": 99, "name": "x", "nodes": [], "edges": []}' })).rejects.toThrow(/schemaVersion 99/);
-    await expect(lib.import({ fileName: 'x.json', text: '{"__proto__": {"polluted": 1}}' })).rejects.toThrow(/forbidden key/);
+    await expect(lib.save({ name: 'bad', text: defaultText.slice(0, 300) })).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringMatching(/not valid JSON/),
+    });
+    await expect(
+      lib.import({ fileName: 'x.json', text: '{"schemaVersion": 99, "name": "x", "nodes": [], "edges": []}' }),
+    ).rejects.toThrow(/schemaVersion 99/);
+    await expect(lib.import({ fileName: 'x.json', text: '{"__proto__": {"polluted": 1}}' })).rejects.toThrow(
+      /forbidden key/,
+    );
     expect(existsSync(userDir) ? readdirSync(userDir) : []).toEqual([]);
   });
 

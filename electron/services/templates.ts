@@ -12,7 +12,16 @@ import { loadGraphDoc, TemplateError } from '../../engine/graph/load.js';
 import type { GraphDoc } from '../../engine/graph/schema.js';
 import type { TemplatePreview, TemplateRef, TemplateSummary, TrashEntry } from '../ipc-contract.js';
 import { ServiceError } from './errors.js';
-import { atomicWrite, checkFileName, exists, pathInside, readTextLimited, splitExtension, uniqueName, withTemplateExtension } from './safeFs.js';
+import {
+  atomicWrite,
+  checkFileName,
+  exists,
+  pathInside,
+  readTextLimited,
+  splitExtension,
+  uniqueName,
+  withTemplateExtension,
+} from './safeFs.js';
 
 /** Trash entries older than this are purged when the trash is listed. */
 export const TRASH_KEEP_MS = 30 * 24 * 3600 * 1000;
@@ -116,7 +125,14 @@ export class TemplateLibrary {
         ...(firstError ? { problem: firstError.message } : {}),
       };
     } catch (e) {
-      summary = { title: name, description: '', tags: [], totalParams: null, modifiedMs: st.mtimeMs, problem: (e as Error).message };
+      summary = {
+        title: name,
+        description: '',
+        tags: [],
+        totalParams: null,
+        modifiedMs: st.mtimeMs,
+        problem: (e as Error).message,
+      };
     }
     this.cache.set(p, { key, summary });
     return { scope, name, ...summary };
@@ -135,7 +151,11 @@ export class TemplateLibrary {
     parseTemplate(p.text, `"${name}"`);
     const target = await pathInside(this.opts.userDir, name, 'name');
     if (!p.overwrite && (await exists(target))) {
-      throw new ServiceError(`A user template named "${name}" already exists; choose another name or overwrite it.`, 'name', 409);
+      throw new ServiceError(
+        `A user template named "${name}" already exists; choose another name or overwrite it.`,
+        'name',
+        409,
+      );
     }
     await atomicWrite(target, p.text);
     return { scope: 'user', name };
@@ -144,7 +164,9 @@ export class TemplateLibrary {
   async duplicate(p: { from: TemplateRef; name?: string }): Promise<TemplateRef> {
     const { text } = await this.read(p.from);
     const [base, ext] = splitExtension(p.from.name);
-    const wanted = p.name ? withTemplateExtension(checkFileName(p.name, 'name')) : `${base} copy${ext || '.perceiver.json'}`;
+    const wanted = p.name
+      ? withTemplateExtension(checkFileName(p.name, 'name'))
+      : `${base} copy${ext || '.perceiver.json'}`;
     await mkdir(this.opts.userDir, { recursive: true });
     const name = p.name ? wanted : await uniqueName(this.opts.userDir, wanted);
     return this.save({ name, text });
@@ -155,7 +177,8 @@ export class TemplateLibrary {
     const newName = withTemplateExtension(checkFileName(p.newName, 'newName'));
     const to = await pathInside(this.opts.userDir, newName, 'newName');
     if (!(await exists(from))) throw new ServiceError(`There is no user template named "${p.name}".`, 'name', 404);
-    if (from !== to && (await exists(to))) throw new ServiceError(`A user template named "${newName}" already exists.`, 'newName', 409);
+    if (from !== to && (await exists(to)))
+      throw new ServiceError(`A user template named "${newName}" already exists.`, 'newName', 409);
     await rename(from, to);
     return { scope: 'user', name: newName };
   }

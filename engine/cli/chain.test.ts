@@ -49,7 +49,10 @@ function blobsCsv(n: number, seed: number): string {
     [0, 3, 6, 0],
   ];
   const lines = ['f1,f2,f3,f4,species'];
-  for (let i = 0; i < n; i++) lines.push([...centres[i % 3]!.map((c) => (c * 10 + gauss()).toFixed(3)), ['alpha', 'beta', 'gamma'][i % 3]].join(','));
+  for (let i = 0; i < n; i++)
+    lines.push(
+      [...centres[i % 3]!.map((c) => (c * 10 + gauss()).toFixed(3)), ['alpha', 'beta', 'gamma'][i % 3]].join(','),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -71,19 +74,41 @@ describe('train --save-model → predict → export --weights → plain tfjs →
     dir = mkdtempSync(join(tmpdir(), 'ps-cli-chain-'));
     // Features ×10 apart: standardisation matters, so a missing normalisation shows.
     writeFileSync(join(dir, 'blobs.csv'), blobsCsv(240, 5));
-    writeFileSync(join(dir, 'rows.csv'), ['f1,f2,f3,f4,species', ...rows.map((r) => [...r.map((v) => v * 10), 'alpha'].join(','))].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'rows.csv'),
+      ['f1,f2,f3,f4,species', ...rows.map((r) => [...r.map((v) => v * 10), 'alpha'].join(','))].join('\n') + '\n',
+    );
     modelDir = join(dir, 'model');
     ckDir = join(dir, 'ck');
-    const t = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'species', '--normalize', 'standardize', '--epochs', '2', '--save-model', modelDir, '--checkpoints', ckDir, '--json']);
+    const t = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--target',
+      'species',
+      '--normalize',
+      'standardize',
+      '--epochs',
+      '2',
+      '--save-model',
+      modelDir,
+      '--checkpoints',
+      ckDir,
+      '--json',
+    ]);
     expect(t.code, t.err.join('\n')).toBe(0);
     expect(JSON.parse(t.out[t.out.length - 1]!).savedModel).toBe(modelDir);
     info = JSON.parse(readFileSync(join(modelDir, 'model-info.json'), 'utf8'));
-    normalised = rows.map((r) => r.map((v, c) => (v * 10 - info.normalisation.offset[c]!) * info.normalisation.scale[c]!));
+    normalised = rows.map((r) =>
+      r.map((v, c) => (v * 10 - info.normalisation.offset[c]!) * info.normalisation.scale[c]!),
+    );
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('the model folder has the graph, weights, class names and the normalisation of the data binding', () => {
-    for (const f of ['model.json', 'weights.bin', 'graph.json', 'model-info.json']) expect(existsSync(join(modelDir, f)), f).toBe(true);
+    for (const f of ['model.json', 'weights.bin', 'graph.json', 'model-info.json'])
+      expect(existsSync(join(modelDir, f)), f).toBe(true);
     expect(info.classNames).toEqual(['alpha', 'beta', 'gamma']);
     expect(info.normalisation.kind).toBe('standardize');
     expect(info.normalisation.offset).toHaveLength(4);
@@ -93,12 +118,23 @@ describe('train --save-model → predict → export --weights → plain tfjs →
   });
 
   it('predict reads the CSV rows as training did and names the classes', async () => {
-    const p = await cli(['predict', modelDir, join(dir, 'rows.csv'), '--json', '--out', join(dir, 'pred.npz'), '--top-k', '3']);
+    const p = await cli([
+      'predict',
+      modelDir,
+      join(dir, 'rows.csv'),
+      '--json',
+      '--out',
+      join(dir, 'pred.npz'),
+      '--top-k',
+      '3',
+    ]);
     expect(p.code, p.err.join('\n')).toBe(0);
     const res = JSON.parse(p.out[0]!).results as { example: string; head: { label: string }[] }[];
     expect(res).toHaveLength(rows.length);
     for (const r of res) expect(r.head.map((t) => t.label).sort()).toEqual(['alpha', 'beta', 'gamma']);
-    const npz = await parseNpz(new Uint8Array(readFileSync(join(dir, 'pred.npz'))), { inflateRaw: async (d: Uint8Array) => new Uint8Array(inflateRawSync(d)) });
+    const npz = await parseNpz(new Uint8Array(readFileSync(join(dir, 'pred.npz'))), {
+      inflateRaw: async (d: Uint8Array) => new Uint8Array(inflateRawSync(d)),
+    });
     const head = npz.get('head')!;
     expect(head.shape).toEqual([rows.length, 3]);
     predicted = Float32Array.from(head.data as ArrayLike<number>);
@@ -108,7 +144,16 @@ describe('train --save-model → predict → export --weights → plain tfjs →
     const web = join(dir, 'web');
     expect((await cli(['export', '--weights', modelDir, '--format', 'tfjs', '--out', web])).code).toBe(0);
     const webCk = join(dir, 'web-ck');
-    const e = await cli(['export', fixture('tabular-test.json'), '--weights', ckDir, '--format', 'tfjs', '--out', webCk]);
+    const e = await cli([
+      'export',
+      fixture('tabular-test.json'),
+      '--weights',
+      ckDir,
+      '--format',
+      'tfjs',
+      '--out',
+      webCk,
+    ]);
     expect(e.code, e.err.join('\n')).toBe(0);
     // The last checkpoint holds the same (final) weights as the model folder.
     expect(Buffer.compare(readFileSync(join(web, 'weights.bin')), readFileSync(join(webCk, 'weights.bin')))).toBe(0);
@@ -128,7 +173,11 @@ describe('train --save-model → predict → export --weights → plain tfjs →
       const rows = JSON.parse(readFileSync(rowsFile, 'utf8'));
       console.log(JSON.stringify(Array.from(model.predict(tf.tensor(rows)).dataSync())));
     `;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, PLAIN_TFJS, web, join(dir, 'rows.json')], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', script, PLAIN_TFJS, web, join(dir, 'rows.json')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     const tfjsOut = JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
     const d = maxAbs(tfjsOut, predicted);
@@ -141,7 +190,9 @@ describe('train --save-model → predict → export --weights → plain tfjs →
     writeFileSync(join(web, 'stale.txt'), 'from before');
     const refused = await cli(['export', '--weights', modelDir, '--format', 'tfjs', '--out', web]);
     expect(refused.code).toBe(2);
-    expect(refused.err[0]!.split('\n')[0]).toBe(`perceiver-studio: --out ${web} is not empty; give --force to replace it (its current content is removed), or choose another folder`);
+    expect(refused.err[0]!.split('\n')[0]).toBe(
+      `perceiver-studio: --out ${web} is not empty; give --force to replace it (its current content is removed), or choose another folder`,
+    );
     expect((await cli(['export', '--weights', modelDir, '--format', 'pytorch', '--out', web, '--force'])).code).toBe(0);
     expect(existsSync(join(web, 'stale.txt'))).toBe(false);
     expect(existsSync(join(web, 'perceiver-layers.js'))).toBe(false); // the tfjs files went with it
@@ -156,7 +207,9 @@ describe('train --save-model → predict → export --weights → plain tfjs →
     expect(summary).toMatchObject({ format: 'onnx', opset: 17, inputs: ['table'], outputs: ['head'] });
     expect(summary.files).toEqual(expect.arrayContaining(['model.onnx', 'export_onnx.py', 'model.py', 'weights.pt']));
     const session = await ort.InferenceSession.create(summary.onnx as string);
-    const out = await session.run({ table: new ort.Tensor('float32', Float32Array.from(normalised.flat()), [rows.length, 4]) });
+    const out = await session.run({
+      table: new ort.Tensor('float32', Float32Array.from(normalised.flat()), [rows.length, 4]),
+    });
     const d = maxAbs(out.head!.data as Float32Array, predicted);
     await session.release();
     console.log(`chain: predict vs ONNX Runtime max |Δ| ${d.toExponential(2)}`);
@@ -171,7 +224,9 @@ describe('train --save-model → predict → export --weights → plain tfjs →
     try {
       const e = await cli(['export', '--weights', modelDir, '--format', 'onnx', '--out', onnxDir]);
       expect(e.code).toBe(1);
-      expect(e.err[0]).toMatch(/model\.onnx was not written: no Python with torch here \(tried .*no-such-python \(not found\).*\)\. To make it, install PyTorch for Python 3 \(pip install torch, or on Debian\/Ubuntu: apt install python3-torch\).*then run: cd .* && python3 export_onnx\.py/);
+      expect(e.err[0]).toMatch(
+        /model\.onnx was not written: no Python with torch here \(tried .*no-such-python \(not found\).*\)\. To make it, install PyTorch for Python 3 \(pip install torch, or on Debian\/Ubuntu: apt install python3-torch\).*then run: cd .* && python3 export_onnx\.py/,
+      );
       expect(existsSync(join(onnxDir, 'export_onnx.py'))).toBe(true);
       expect(existsSync(join(onnxDir, 'weights.pt'))).toBe(true);
       expect(existsSync(join(onnxDir, 'model.onnx'))).toBe(false);

@@ -37,8 +37,16 @@ async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: 
 }
 
 /** Run the real CLI; env PERCEIVER_PROGRESS etc. as given. */
-function run(argv: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...argv], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+function run(
+  argv: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...argv], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -55,7 +63,9 @@ describe('argument parsing', () => {
   it('refuses a misspelt command, naming the nearest', async () => {
     const r = await cli(['trian', fixture('tabular-test.json')]);
     expect(r.code).toBe(2);
-    expect(r.err[0]).toMatch(/^perceiver-studio: unknown command "trian"; did you mean "train"\? \(commands: inspect, train, export/);
+    expect(r.err[0]).toMatch(
+      /^perceiver-studio: unknown command "trian"; did you mean "train"\? \(commands: inspect, train, export/,
+    );
     const far = await cli(['frobnicate']);
     expect(far.code).toBe(2);
     expect(far.err[0]).not.toMatch(/did you mean/);
@@ -75,12 +85,16 @@ describe('argument parsing', () => {
 
   it('says which flag lacks its value, which takes none, and refuses stray arguments', async () => {
     expect((await cli(['train', fixture('tabular-test.json'), '--epochs'])).err[0]).toMatch(/--epochs needs a value/);
-    expect((await cli(['inspect', fixture('tabular-test.json'), '--json=yes'])).err[0]).toMatch(/--json is a switch and takes no value/);
+    expect((await cli(['inspect', fixture('tabular-test.json'), '--json=yes'])).err[0]).toMatch(
+      /--json is a switch and takes no value/,
+    );
     const stray = await cli(['train', fixture('tabular-test.json'), '--epochs', '5', '6']);
     expect(stray.code).toBe(2);
     expect(stray.err[0]).toMatch(/train takes a template .*; got 2 arguments \(".*tabular-test\.json", "6"\)/);
     expect((await cli(['export'])).err[0]).toMatch(/export needs --format pytorch, tfjs, onnx or hf/);
-    expect((await cli(['export', '--format', 'tfjs', '--out', join(dir, 'never')])).err[0]).toMatch(/export needs a template file, or --weights DIR/);
+    expect((await cli(['export', '--format', 'tfjs', '--out', join(dir, 'never')])).err[0]).toMatch(
+      /export needs a template file, or --weights DIR/,
+    );
   });
 
   it('dispatches predict and import-hf with their own help and flags', async () => {
@@ -90,7 +104,9 @@ describe('argument parsing', () => {
     expect(h.out[0]).toBe(PREDICT_HELP);
     expect((await cli(['help', 'predict'])).out[0]).toBe(PREDICT_HELP);
     expect((await cli(['prdict', 'x'])).err[0]).toMatch(/did you mean "predict"\?/);
-    expect((await cli(['predict', 'dir', 'a.png', '--inptu', 'x=y.npy'])).err[0]).toMatch(/unknown option --inptu for predict; did you mean --input\?/);
+    expect((await cli(['predict', 'dir', 'a.png', '--inptu', 'x=y.npy'])).err[0]).toMatch(
+      /unknown option --inptu for predict; did you mean --input\?/,
+    );
     expect((await cli(['import-hf', 'folder', '--froce'])).err[0]).toMatch(/did you mean --force\?/);
   });
 
@@ -124,11 +140,34 @@ describe('progress', () => {
     const drawn: string[] = [];
     const lines: string[] = [];
     let t = 0;
-    const p = new TrainProgress({ log: () => {}, err: (s) => lines.push(s), progress: (s) => drawn.push(s) }, 2, 10, () => t);
-    p.step({ epoch: 0, step: 5, stepsPerEpoch: 10, totalSteps: 20, loss: 0.51234, learningRate: 1e-3, examplesPerSecond: 812.4, etaSeconds: 62 });
+    const p = new TrainProgress(
+      { log: () => {}, err: (s) => lines.push(s), progress: (s) => drawn.push(s) },
+      2,
+      10,
+      () => t,
+    );
+    p.step({
+      epoch: 0,
+      step: 5,
+      stepsPerEpoch: 10,
+      totalSteps: 20,
+      loss: 0.51234,
+      learningRate: 1e-3,
+      examplesPerSecond: 812.4,
+      etaSeconds: 62,
+    });
     expect(drawn[0]).toBe('[██████░░░░░░░░░░░░░░░░░░]  25% epoch 1/2 step 5/10 · loss 0.5123 · 812 ex/s · ETA 1m02s');
     t = 50; // too soon to redraw
-    p.step({ epoch: 0, step: 6, stepsPerEpoch: 10, totalSteps: 20, loss: 0.5, learningRate: 1e-3, examplesPerSecond: 800, etaSeconds: 60 });
+    p.step({
+      epoch: 0,
+      step: 6,
+      stepsPerEpoch: 10,
+      totalSteps: 20,
+      loss: 0.5,
+      learningRate: 1e-3,
+      examplesPerSecond: 800,
+      etaSeconds: 60,
+    });
     expect(drawn).toHaveLength(1);
     expect(lines).toEqual([]);
   });
@@ -137,7 +176,16 @@ describe('progress', () => {
     const lines: string[] = [];
     let t = 0;
     const p = new TrainProgress({ log: () => {}, err: (s) => lines.push(s), progressLines: true }, 1, 10, () => t);
-    const e = { epoch: 0, step: 1, stepsPerEpoch: 100, totalSteps: 100, loss: 1, learningRate: 1e-3, examplesPerSecond: 50, etaSeconds: 99 };
+    const e = {
+      epoch: 0,
+      step: 1,
+      stepsPerEpoch: 100,
+      totalSteps: 100,
+      loss: 1,
+      learningRate: 1e-3,
+      examplesPerSecond: 50,
+      etaSeconds: 99,
+    };
     p.step(e);
     t = 9_000;
     p.step({ ...e, step: 2 });
@@ -147,18 +195,40 @@ describe('progress', () => {
   });
 
   it('draws a bar on stderr (PERCEIVER_PROGRESS=bar, as on a terminal) and leaves the --json lines on stdout alone', () => {
-    const r = run(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'species', '--epochs', '2', '--max-steps', '3', '--json'], { PERCEIVER_PROGRESS: 'bar' });
+    const r = run(
+      [
+        'train',
+        fixture('tabular-test.json'),
+        '--data',
+        join(dir, 'blobs.csv'),
+        '--target',
+        'species',
+        '--epochs',
+        '2',
+        '--max-steps',
+        '3',
+        '--json',
+      ],
+      { PERCEIVER_PROGRESS: 'bar' },
+    );
     expect(r.status, r.stderr).toBe(0);
     const out = r.stdout.trim().split('\n');
     for (const l of out) expect(() => JSON.parse(l), l).not.toThrow();
     expect(out).toHaveLength(4); // start, two epochs, final
     // (examples/s and ETA read "…" and "?" until a quarter second of steps has been timed)
-    expect(r.stderr).toMatch(/\r\x1b\[2K\[█*░*\] +\d+% epoch 2\/2 step 3\/3 · loss \d\.\d{4} · (?:[\d.]+|…) ex\/s · ETA \S+/);
+    expect(r.stderr).toMatch(
+      /\r\x1b\[2K\[█*░*\] +\d+% epoch 2\/2 step 3\/3 · loss \d\.\d{4} · (?:[\d.]+|…) ex\/s · ETA \S+/,
+    );
   });
 
   it.skipIf(!existsSync('/usr/bin/script'))('draws the bar on a real terminal (script(1) gives the CLI a pty)', () => {
     const cmd = `${process.execPath} ${BIN} train ${fixture('tabular-test.json')} --data ${join(dir, 'blobs.csv')} --target species --epochs 1 --max-steps 4`;
-    const r = spawnSync('/usr/bin/script', ['-qfec', cmd, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, PERCEIVER_PROGRESS: '' } });
+    const r = spawnSync('/usr/bin/script', ['-qfec', cmd, '/dev/null'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, PERCEIVER_PROGRESS: '' },
+    });
     expect(r.status, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/\[█+\] 100% epoch 1\/1 step 4\/4 · loss/);
     expect(r.stdout).toMatch(/epoch 1: loss/);
@@ -167,19 +237,66 @@ describe('progress', () => {
 
 describe('train limits', () => {
   it('--max-steps also limits evaluation', async () => {
-    const r = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'species', '--epochs', '1', '--max-steps', '2', '--batch-size', '8', '--json']);
+    const r = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--target',
+      'species',
+      '--epochs',
+      '1',
+      '--max-steps',
+      '2',
+      '--batch-size',
+      '8',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const final = JSON.parse(r.out[r.out.length - 1]!);
     expect(final.testExamples).toBe(16);
-    const plain = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'species', '--epochs', '1', '--max-steps', '2', '--batch-size', '8']);
-    expect(plain.out[plain.out.length - 1]).toMatch(/on the first 16 of \d+ test examples \(--max-steps limits evaluation\)/);
+    const plain = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--target',
+      'species',
+      '--epochs',
+      '1',
+      '--max-steps',
+      '2',
+      '--batch-size',
+      '8',
+    ]);
+    expect(plain.out[plain.out.length - 1]).toMatch(
+      /on the first 16 of \d+ test examples \(--max-steps limits evaluation\)/,
+    );
   });
 
   it('refuses a --memory-limit beyond what the backend can hold, with the limit', async () => {
-    const r = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--memory-limit', '64']);
+    const r = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--memory-limit',
+      '64',
+    ]);
     expect(r.code).toBe(2);
-    expect(r.err[0]).toBe('perceiver-studio: --memory-limit 64 GiB is more than the wasm backend can hold: 4.00 GiB (a 32-bit WebAssembly heap); give --memory-limit 4 or less\nRun "perceiver-studio --help" for usage.');
-    const cpu = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--backend', 'cpu', '--memory-limit', '5']);
+    expect(r.err[0]).toBe(
+      'perceiver-studio: --memory-limit 64 GiB is more than the wasm backend can hold: 4.00 GiB (a 32-bit WebAssembly heap); give --memory-limit 4 or less\nRun "perceiver-studio --help" for usage.',
+    );
+    const cpu = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--backend',
+      'cpu',
+      '--memory-limit',
+      '5',
+    ]);
     expect(cpu.err[0]).toMatch(/more than the cpu backend can hold: 4\.00 GiB/);
   });
 });
@@ -206,29 +323,72 @@ function trainAndInterrupt(argv: string[]): Promise<{ code: number | null; stdou
 describe('Ctrl-C during train', () => {
   it('writes a checkpoint, exits 130 and says how to resume; the printed command resumes', async () => {
     const ck = join(dir, 'ck-int');
-    const argv = ['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'species', '--epochs', '400', '--batch-size', '4', '--checkpoints', ck];
+    const argv = [
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--target',
+      'species',
+      '--epochs',
+      '400',
+      '--batch-size',
+      '4',
+      '--checkpoints',
+      ck,
+    ];
     const r = await trainAndInterrupt(argv);
     expect(r.code, r.stderr).toBe(130);
     const err = errLines(r.stderr);
-    expect(err).toContain('perceiver-studio: interrupted; stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)');
-    const at = err.findIndex((l) => /^perceiver-studio: interrupted at epoch \d+ \(step \d+ overall\); checkpoint written to .*epoch-\d{4}-step-\d{6}\. Resume with:$/.test(l));
+    expect(err).toContain(
+      'perceiver-studio: interrupted; stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)',
+    );
+    const at = err.findIndex((l) =>
+      /^perceiver-studio: interrupted at epoch \d+ \(step \d+ overall\); checkpoint written to .*epoch-\d{4}-step-\d{6}\. Resume with:$/.test(
+        l,
+      ),
+    );
     expect(at, err.join('\n')).toBeGreaterThanOrEqual(0);
     const resumeLine = err[at + 1]!.trim();
-    expect(resumeLine).toBe(`perceiver-studio train ${fixture('tabular-test.json')} --data ${join(dir, 'blobs.csv')} --target species --epochs 400 --batch-size 4 --resume ${ck}`);
+    expect(resumeLine).toBe(
+      `perceiver-studio train ${fixture('tabular-test.json')} --data ${join(dir, 'blobs.csv')} --target species --epochs 400 --batch-size 4 --resume ${ck}`,
+    );
     const latest = JSON.parse(readFileSync(join(ck, 'latest.json'), 'utf8')) as { path: string };
     expect(latest.path).toMatch(/^epoch-\d{4}-step-\d{6}$/);
     // graph.json and model-info.json beside the checkpoints: export --weights and predict read the folder.
     expect(readdirSync(ck)).toEqual(expect.arrayContaining(['graph.json', 'model-info.json', 'latest.json']));
 
     // The printed command (with fewer epochs, to finish quickly) continues from the stop.
-    const resumed = run([...resumeLine.replace(/^perceiver-studio /, '').replace('--epochs 400', '--epochs 3').split(' ')]);
+    const resumed = run([
+      ...resumeLine
+        .replace(/^perceiver-studio /, '')
+        .replace('--epochs 400', '--epochs 3')
+        .split(' '),
+    ]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/resuming from .* after epoch \d+ \(step \d+\)/);
   }, 60_000);
 
   it('without --checkpoints: exits 130 and says nothing was saved', async () => {
-    const r = await trainAndInterrupt(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'species', '--epochs', '400', '--batch-size', '4']);
+    const r = await trainAndInterrupt([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--target',
+      'species',
+      '--epochs',
+      '400',
+      '--batch-size',
+      '4',
+    ]);
     expect(r.code).toBe(130);
-    expect(errLines(r.stderr).some((l) => /^perceiver-studio: interrupted at epoch \d+ \(step \d+ overall\); nothing was saved \(train with --checkpoints DIR to be able to resume\)$/.test(l))).toBe(true);
+    expect(
+      errLines(r.stderr).some((l) =>
+        /^perceiver-studio: interrupted at epoch \d+ \(step \d+ overall\); nothing was saved \(train with --checkpoints DIR to be able to resume\)$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
   }, 60_000);
 });

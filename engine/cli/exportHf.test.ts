@@ -57,7 +57,9 @@ describe('export --format hf round trip', () => {
     const dir = join(tmp, 'studio');
     await writeModelFolder(dir, { model, doc });
     model.dispose();
-    await expect(exportHfCommand({ modelDir: dir, out: join(tmp, 'studio-hf') }, quiet)).rejects.toThrow(/was not imported from Hugging Face/);
+    await expect(exportHfCommand({ modelDir: dir, out: join(tmp, 'studio-hf') }, quiet)).rejects.toThrow(
+      /was not imported from Hugging Face/,
+    );
     const loaded = await readModelFolder(dir);
     expect(loaded.doc.origin).toBeUndefined();
     loaded.model.dispose();

@@ -11,15 +11,22 @@ import { UsageError } from './main.js';
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 
-export async function exportHfCommand(opts: { modelDir: string | undefined; out: string | undefined; force?: boolean; json?: boolean }, out: Out): Promise<number> {
-  if (!opts.modelDir) throw new UsageError('export --format hf needs the model folder to export (written by import-hf or train --save-model)');
+export async function exportHfCommand(
+  opts: { modelDir: string | undefined; out: string | undefined; force?: boolean; json?: boolean },
+  out: Out,
+): Promise<number> {
+  if (!opts.modelDir)
+    throw new UsageError(
+      'export --format hf needs the model folder to export (written by import-hf or train --save-model)',
+    );
   if (!opts.out) throw new UsageError('export --format hf needs --out DIR (the Hugging Face folder to write)');
   await useNodeBackend('cpu');
   const loaded = await readModelFolder(opts.modelDir);
   try {
     const r = exportHfFolder(loaded, resolve(opts.out), { force: opts.force });
     const cls = loaded.info.source?.kind === 'huggingface' ? loaded.info.source.class : loaded.doc.origin?.hfClass;
-    if (opts.json) out.log(JSON.stringify({ exported: cls, out: resolve(opts.out), files: r.files, stateDictEntries: r.keys }));
+    if (opts.json)
+      out.log(JSON.stringify({ exported: cls, out: resolve(opts.out), files: r.files, stateDictEntries: r.keys }));
     else {
       out.log(`Exported ${cls} to ${resolve(opts.out)}: config.json, model.safetensors (${r.keys} state-dict entries)`);
       out.log(`Load it in Python: transformers.${cls}.from_pretrained("${opts.out}")`);

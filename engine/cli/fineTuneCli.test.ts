@@ -52,10 +52,31 @@ describe('train <model-dir>: fine-tune an imported model from the CLI', () => {
     const folder = imageFolder();
     const tuned = join(tmp, 'tuned');
     const t = capture();
-    const code = await runCli(['train', imported, '--data', folder, '--epochs', '1', '--batch-size', '8', '--max-steps', '2', '--freeze-encoder', '--save-model', tuned, '--backend', 'cpu'], t.out);
+    const code = await runCli(
+      [
+        'train',
+        imported,
+        '--data',
+        folder,
+        '--epochs',
+        '1',
+        '--batch-size',
+        '8',
+        '--max-steps',
+        '2',
+        '--freeze-encoder',
+        '--save-model',
+        tuned,
+        '--backend',
+        'cpu',
+      ],
+      t.out,
+    );
     expect(code, [...t.errs, ...t.lines].join('\n')).toBe(0);
     const log = t.lines.join('\n');
-    expect(log).toMatch(/starting from PerceiverForImageClassificationLearned .*: 75 weight tensors loaded, 2 start fresh \(shape changed: head\/kernel \[32, 10\] → \[32, 3\]; head\/bias \[10\] → \[3\]\)/);
+    expect(log).toMatch(
+      /starting from PerceiverForImageClassificationLearned .*: 75 weight tensors loaded, 2 start fresh \(shape changed: head\/kernel \[32, 10\] → \[32, 3\]; head\/bias \[10\] → \[3\]\)/,
+    );
     expect(log).toMatch(/encoder frozen \(image, conv, positions, latents, encoder, stack\)/);
 
     const before = await readModelFolder(imported);
@@ -64,27 +85,52 @@ describe('train <model-dir>: fine-tune an imported model from the CLI', () => {
     const b = namedWeights(after.model);
     for (const [k, v] of a) {
       const node = k.split('/')[0]!.split('__')[0]!;
-      if (['conv', 'positions', 'latents', 'encoder', 'stack'].includes(node)) expect(Array.from(b.get(k)!.data), k).toEqual(Array.from(v.data));
+      if (['conv', 'positions', 'latents', 'encoder', 'stack'].includes(node))
+        expect(Array.from(b.get(k)!.data), k).toEqual(Array.from(v.data));
     }
     expect(b.get('head/kernel')!.shape).toEqual([32, 3]);
     expect(after.info.classNames).toEqual(['blue', 'green', 'red']);
-    expect(after.info.source).toMatchObject({ kind: 'trained', run: { startedFrom: { kind: 'huggingface', class: 'PerceiverForImageClassificationLearned' } }, pretrained: { kind: 'huggingface' } });
+    expect(after.info.source).toMatchObject({
+      kind: 'trained',
+      run: { startedFrom: { kind: 'huggingface', class: 'PerceiverForImageClassificationLearned' } },
+      pretrained: { kind: 'huggingface' },
+    });
     before.model.dispose();
     after.model.dispose();
 
     // The tuned folder predicts with the new classes and exports back with the new head.
     const p = capture();
-    expect(await runCli(['predict', tuned, join(folder, 'red', '0.png'), '--top-k', '3', '--json'], p.out), p.errs.join()).toBe(0);
-    const labels = (JSON.parse(p.lines[0]!) as { results: { head: { label: string }[] }[] }).results[0]!.head.map((x) => x.label).sort();
+    expect(
+      await runCli(['predict', tuned, join(folder, 'red', '0.png'), '--top-k', '3', '--json'], p.out),
+      p.errs.join(),
+    ).toBe(0);
+    const labels = (JSON.parse(p.lines[0]!) as { results: { head: { label: string }[] }[] }).results[0]!.head.map(
+      (x) => x.label,
+    ).sort();
     expect(labels).toEqual(['blue', 'green', 'red']);
     const hf = join(tmp, 'tuned-hf');
     expect(await runCli(['export', tuned, '--format', 'hf', '--out', hf], capture().out)).toBe(0);
     const cfg = JSON.parse(readFileSync(join(hf, 'config.json'), 'utf8'));
     expect(cfg.id2label).toEqual({ 0: 'blue', 1: 'green', 2: 'red' });
-    expect(readSafetensors(new Uint8Array(readFileSync(join(hf, 'model.safetensors')))).get('perceiver.decoder.decoder.final_layer.weight')!.shape).toEqual([3, 32]);
+    expect(
+      readSafetensors(new Uint8Array(readFileSync(join(hf, 'model.safetensors')))).get(
+        'perceiver.decoder.decoder.final_layer.weight',
+      )!.shape,
+    ).toEqual([3, 32]);
     // --freeze-encoder on a template is a usage error.
     const u = capture();
-    expect(await runCli(['train', join(__dirname, '..', '..', 'templates', 'tabular-perceiver.json'), '--data', folder, '--freeze-encoder'], u.out)).toBe(2);
+    expect(
+      await runCli(
+        [
+          'train',
+          join(__dirname, '..', '..', 'templates', 'tabular-perceiver.json'),
+          '--data',
+          folder,
+          '--freeze-encoder',
+        ],
+        u.out,
+      ),
+    ).toBe(2);
     expect(u.errs.join()).toMatch(/--freeze-encoder fine-tunes a model folder/);
   }, 120_000);
 });

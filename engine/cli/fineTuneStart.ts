@@ -24,7 +24,10 @@ export interface PretrainedStart {
 /** A folder holding a model (not a template file). */
 export function isModelFolderDir(path: string): boolean {
   try {
-    return statSync(path).isDirectory() && (existsSync(join(path, 'model-info.json')) || existsSync(join(path, 'model.json')));
+    return (
+      statSync(path).isDirectory() &&
+      (existsSync(join(path, 'model-info.json')) || existsSync(join(path, 'model.json')))
+    );
   } catch {
     return false;
   }
@@ -36,18 +39,33 @@ export async function loadPretrainedStart(dir: string): Promise<{ doc: GraphDoc;
   try {
     const src = loaded.info.source;
     const what = src?.kind === 'huggingface' ? src.class : loaded.doc.name;
-    return { doc: loaded.doc, start: { weights: namedWeights(loaded.model), label: `${what} (${dir})`, dir: resolve(dir), source: src } };
+    return {
+      doc: loaded.doc,
+      start: { weights: namedWeights(loaded.model), label: `${what} (${dir})`, dir: resolve(dir), source: src },
+    };
   } finally {
     loaded.model.dispose();
   }
 }
 
 /** Copy the start weights into the compiled model, freeze the encoder when asked, and say what happened. */
-export function applyStart(model: tf.LayersModel, doc: GraphDoc, start: PretrainedStart, freezeEncoder: boolean, out: { log: (s: string) => void }, json: boolean): PretrainedStartReport {
+export function applyStart(
+  model: tf.LayersModel,
+  doc: GraphDoc,
+  start: PretrainedStart,
+  freezeEncoder: boolean,
+  out: { log: (s: string) => void },
+  json: boolean,
+): PretrainedStartReport {
   const r = applyPretrained(model, doc, start.weights, { freezeEncoder, source: start.label });
   if (!json) {
-    out.log(`starting from ${start.label}: ${r.loaded} weight tensors loaded${r.replaced.length ? `, ${r.replaced.length} start fresh (shape changed: ${r.replaced.map((x) => `${x.name} [${x.pretrained.join(', ')}] → [${x.now.join(', ')}]`).join('; ')})` : ''}${r.fresh.length ? `, ${r.fresh.length} new` : ''}`);
-    if (r.frozenNodes.length) out.log(`  encoder frozen (${r.frozenNodes.join(', ')}): ${r.trainableParams.toLocaleString('en-US')} trainable parameters`);
+    out.log(
+      `starting from ${start.label}: ${r.loaded} weight tensors loaded${r.replaced.length ? `, ${r.replaced.length} start fresh (shape changed: ${r.replaced.map((x) => `${x.name} [${x.pretrained.join(', ')}] → [${x.now.join(', ')}]`).join('; ')})` : ''}${r.fresh.length ? `, ${r.fresh.length} new` : ''}`,
+    );
+    if (r.frozenNodes.length)
+      out.log(
+        `  encoder frozen (${r.frozenNodes.join(', ')}): ${r.trainableParams.toLocaleString('en-US')} trainable parameters`,
+      );
   }
   return r;
 }

@@ -4,14 +4,28 @@
  * regular files; the messages name the file and what to do, with the data-error exit code 3.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  ftruncateSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './main.js';
 
 const root = join(__dirname, '..', '..');
-const mnist = JSON.parse(readFileSync(join(root, 'templates', 'mnist-perceiver-io.json'), 'utf8')) as Record<string, unknown>;
+const mnist = JSON.parse(readFileSync(join(root, 'templates', 'mnist-perceiver-io.json'), 'utf8')) as Record<
+  string,
+  unknown
+>;
 let dir: string;
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -60,14 +74,19 @@ describe('export: a template data.path stays in the template folder', () => {
       const out = join(dir, `out-${readdirSync(dir).length}`);
       const r = await cli(['export', t, '--format', 'pytorch', '--out', out]);
       expect(r.code, r.err).toBe(3);
-      expect(r.err).toMatch(/its data\.path ".*" (is an absolute path|leads out of the template's folder|is a symlink that leads out|contains a NUL)/);
+      expect(r.err).toMatch(
+        /its data\.path ".*" (is an absolute path|leads out of the template's folder|is a symlink that leads out|contains a NUL)/,
+      );
       expect(r.err).toMatch(/--data PATH/);
       expect(existsSync(out)).toBe(false);
     });
   }
 
   it('copies a file inside the folder (also through a symlink that stays inside)', async () => {
-    for (const [name, path, copied] of [['ok.json', 'mine.csv', 'mine.csv'], ['sub/ok2.json', 'inside-link.csv', 'real.csv']] as const) {
+    for (const [name, path, copied] of [
+      ['ok.json', 'mine.csv', 'mine.csv'],
+      ['sub/ok2.json', 'inside-link.csv', 'real.csv'],
+    ] as const) {
       const t = templateWithData(name, path);
       const out = join(dir, `ok-${name.replace('/', '-')}`);
       const r = await cli(['export', t, '--format', 'pytorch', '--out', out]);
@@ -75,7 +94,14 @@ describe('export: a template data.path stays in the template folder', () => {
       expect(readFileSync(join(out, 'data', copied), 'utf8')).toBe('a,b,label\n1,2,x\n3,4,y\n');
     }
     // A symlink from a subfolder up to its parent leaves the template's folder: refused.
-    const up = await cli(['export', templateWithData('sub/up.json', 'up-link.csv'), '--format', 'pytorch', '--out', join(dir, 'up-out')]);
+    const up = await cli([
+      'export',
+      templateWithData('sub/up.json', 'up-link.csv'),
+      '--format',
+      'pytorch',
+      '--out',
+      join(dir, 'up-out'),
+    ]);
     expect(up.code).toBe(3);
     expect(up.err).toMatch(/is a symlink that leads out of the template's folder/);
   });
@@ -173,18 +199,35 @@ describe('messages name the file and what to do', () => {
   it('invalid UTF-8 in a CSV is a data error (exit 3) that names the line', async () => {
     const csv = Buffer.concat([Buffer.from('a,b,label\n1,2,x\n3,4,y\n5,'), Buffer.from([0xe9]), Buffer.from(',z\n')]);
     writeFileSync(join(dir, 'latin1.csv'), csv);
-    const r = await cli(['train', join(root, 'engine/cli/fixtures/tabular-test.json'), '--data', join(dir, 'latin1.csv')]);
+    const r = await cli([
+      'train',
+      join(root, 'engine/cli/fixtures/tabular-test.json'),
+      '--data',
+      join(dir, 'latin1.csv'),
+    ]);
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/latin1\.csv, line 4: byte 3 of the line \(0xe9 2c 7a 0a\) is not UTF-8 text; save the file as UTF-8/);
+    expect(r.err).toMatch(
+      /latin1\.csv, line 4: byte 3 of the line \(0xe9 2c 7a 0a\) is not UTF-8 text; save the file as UTF-8/,
+    );
   });
 
   it('a 0-row .npy says it holds no examples', async () => {
     const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }";
     const pad = 64 - ((10 + header.length + 1) % 64);
     const h = header + ' '.repeat(pad) + '\n';
-    const npy = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, h.length & 255, h.length >> 8]), Buffer.from(h, 'latin1')]);
+    const npy = Buffer.concat([
+      Buffer.from([0x93]),
+      Buffer.from('NUMPY'),
+      Buffer.from([1, 0, h.length & 255, h.length >> 8]),
+      Buffer.from(h, 'latin1'),
+    ]);
     writeFileSync(join(dir, 'empty.npy'), npy);
-    const r = await cli(['train', join(root, 'engine/cli/fixtures/tabular-test.json'), '--data', join(dir, 'empty.npy')]);
+    const r = await cli([
+      'train',
+      join(root, 'engine/cli/fixtures/tabular-test.json'),
+      '--data',
+      join(dir, 'empty.npy'),
+    ]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/empty\.npy: the array has shape \(0, 3\): it holds no examples/);
     expect(r.err).not.toMatch(/undefined/);

@@ -2,7 +2,16 @@
  * import-hf → model folder → predict, on every Hugging Face fixture class: the parameter count
  * is exact and predict's HF-named outputs equal HF's own logits within the fixture tolerance.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,7 +60,8 @@ async function predictCase(modelDir: string, dir: string, c: Case, name: string)
     const arg = inp.hf_forward_arg.replace(/^inputs\['(\w+)'\]$/, '$1');
     args.push('--input', `${arg}=${join(dir, inp.file)}`);
   }
-  for (const [mod, p] of Object.entries(c.subsampled_output_points ?? {})) if (p) args.push('--input', `subsampled_output_points_${mod}=${join(dir, p.file)}`);
+  for (const [mod, p] of Object.entries(c.subsampled_output_points ?? {}))
+    if (p) args.push('--input', `subsampled_output_points_${mod}=${join(dir, p.file)}`);
   const outFile = join(tmp, `${name}${c.suffix}.npz`);
   args.push('--out', outFile, '--json');
   const cap = capture();
@@ -80,7 +90,13 @@ describe('import-hf + predict on the HF fixtures', () => {
       const cap = capture();
       const code = await importHfCommand([dir, '--out', modelDir, '--json'], cap.out);
       expect(code, cap.errs.join('\n')).toBe(0);
-      const summary = JSON.parse(cap.lines[0]!) as { parameters: number; trainableParameters: number; buffers: number; savedValues: number; imported: string };
+      const summary = JSON.parse(cap.lines[0]!) as {
+        parameters: number;
+        trainableParameters: number;
+        buffers: number;
+        savedValues: number;
+        imported: string;
+      };
       expect(summary.imported).toBe(fx.class);
       expect(summary.parameters).toBe(fx.num_parameters);
       expect(summary.trainableParameters).toBe(fx.num_parameters);
@@ -105,8 +121,13 @@ describe('import-hf + predict on the HF fixtures', () => {
     expect(await importHfCommand([only, '--out', join(tmp, 'mlm-from-bin')], cap.out)).toBe(0);
     expect(cap.lines.join('\n')).toMatch(/parameters: 45,222/);
     expect(cap.lines.join('\n')).toMatch(/pytorch_model\.bin/);
-    if (!existsSync(join(tmp, 'PerceiverForMaskedLM'))) expect(await importHfCommand([src, '--out', join(tmp, 'PerceiverForMaskedLM')], capture().out)).toBe(0);
-    expect(readFileSync(join(tmp, 'mlm-from-bin', 'weights.bin')).equals(readFileSync(join(tmp, 'PerceiverForMaskedLM', 'weights.bin')))).toBe(true);
+    if (!existsSync(join(tmp, 'PerceiverForMaskedLM')))
+      expect(await importHfCommand([src, '--out', join(tmp, 'PerceiverForMaskedLM')], capture().out)).toBe(0);
+    expect(
+      readFileSync(join(tmp, 'mlm-from-bin', 'weights.bin')).equals(
+        readFileSync(join(tmp, 'PerceiverForMaskedLM', 'weights.bin')),
+      ),
+    ).toBe(true);
     const fx = JSON.parse(readFileSync(join(src, 'fixture.json'), 'utf8')) as Fixture;
     await predictCase(join(tmp, 'mlm-from-bin'), src, fx.cases[0]!, 'mlm-bin');
   }, 60_000);
@@ -127,32 +148,71 @@ describe('import-hf + predict on the HF fixtures', () => {
     const pngFile = join(tmp, 'photo.png');
     writeFileSync(pngFile, PNG.sync.write(png));
     const learned = join(tmp, 'files-learned');
-    expect(await importHfCommand([join(fixtures, 'PerceiverForImageClassificationLearned'), '--out', learned], capture().out)).toBe(0);
+    expect(
+      await importHfCommand(
+        [join(fixtures, 'PerceiverForImageClassificationLearned'), '--out', learned],
+        capture().out,
+      ),
+    ).toBe(0);
     // The same pixel values by hand: PerceiverImageProcessor (224/256 crop) resized to the model's 8×8 input.
     const pv = perceiverImageProcessor({ shape: [h, w, 3], data: Uint8Array.from(img.data) }, { outputSize: 8 });
     writeFileSync(join(tmp, 'pv.npy'), npy({ shape: pv.shape, data: pv.data }));
     const a = capture();
-    expect(await predictCommand([learned, pngFile, '--out', join(tmp, 'a.npz'), '--top-k', '1'], a.out), a.errs.join()).toBe(0);
+    expect(
+      await predictCommand([learned, pngFile, '--out', join(tmp, 'a.npz'), '--top-k', '1'], a.out),
+      a.errs.join(),
+    ).toBe(0);
     expect(a.lines.join('\n')).toMatch(/photo\.png: LABEL_\d \d+\.\d%/);
-    expect(await predictCommand([learned, '--input', `inputs=${join(tmp, 'pv.npy')}`, '--out', join(tmp, 'b.npz')], capture().out)).toBe(0);
-    const [ga, gb] = await Promise.all([join(tmp, 'a.npz'), join(tmp, 'b.npz')].map(async (f) => (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!));
+    expect(
+      await predictCommand(
+        [learned, '--input', `inputs=${join(tmp, 'pv.npy')}`, '--out', join(tmp, 'b.npz')],
+        capture().out,
+      ),
+    ).toBe(0);
+    const [ga, gb] = await Promise.all(
+      [join(tmp, 'a.npz'), join(tmp, 'b.npz')].map(async (f) =>
+        (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!,
+      ),
+    );
     expect(Array.from(ga!.data)).toEqual(Array.from(gb!.data));
 
     const mlm = join(tmp, 'files-mlm');
     expect(await importHfCommand([join(fixtures, 'PerceiverForMaskedLM'), '--out', mlm], capture().out)).toBe(0);
     writeFileSync(join(tmp, 'q.txt'), 'a b_c');
     const t = capture();
-    expect(await predictCommand([mlm, join(tmp, 'q.txt'), '--out', join(tmp, 'c.npz'), '--json'], t.out), t.errs.join()).toBe(0);
+    expect(
+      await predictCommand([mlm, join(tmp, 'q.txt'), '--out', join(tmp, 'c.npz'), '--json'], t.out),
+      t.errs.join(),
+    ).toBe(0);
     const res = JSON.parse(t.lines[0]!) as { text: string[] };
     expect(res.text[0]).toMatch(/^a b.c$/s);
     const enc = encodePerceiver('a b_c', { maxLength: 16, padToMaxLength: true });
     const ids = enc.inputIds.map((id) => (id === 95 + 6 ? 3 : id));
     writeFileSync(join(tmp, 'ids.npy'), npy({ shape: [1, 16], data: Float32Array.from(ids) }));
     writeFileSync(join(tmp, 'mask.npy'), npy({ shape: [1, 16], data: Float32Array.from(enc.attentionMask) }));
-    expect(await predictCommand([mlm, '--input', `inputs=${join(tmp, 'ids.npy')}`, '--input', `attention_mask=${join(tmp, 'mask.npy')}`, '--out', join(tmp, 'd.npz')], capture().out)).toBe(0);
-    const [gc, gd] = await Promise.all([join(tmp, 'c.npz'), join(tmp, 'd.npz')].map(async (f) => (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!));
+    expect(
+      await predictCommand(
+        [
+          mlm,
+          '--input',
+          `inputs=${join(tmp, 'ids.npy')}`,
+          '--input',
+          `attention_mask=${join(tmp, 'mask.npy')}`,
+          '--out',
+          join(tmp, 'd.npz'),
+        ],
+        capture().out,
+      ),
+    ).toBe(0);
+    const [gc, gd] = await Promise.all(
+      [join(tmp, 'c.npz'), join(tmp, 'd.npz')].map(async (f) =>
+        (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!,
+      ),
+    );
     expect(Array.from(gc!.data)).toEqual(Array.from(gd!.data));
-    await expect(predictCommand([mlm, pngFile], capture().out)).rejects.toThrow(/PerceiverForMaskedLM takes text files/);
+    await expect(predictCommand([mlm, pngFile], capture().out)).rejects.toThrow(
+      /PerceiverForMaskedLM takes text files/,
+    );
   }, 60_000);
 
   it('refuses bad folders with the file, key or shape named, and writes nothing', async () => {
@@ -198,14 +258,25 @@ describe('import-hf + predict on the HF fixtures', () => {
         writeFileSync(join(d, 'model.safetensors'), writeSafetensors(t));
       }),
     );
-    expect((missingKey.err as Error).message).toMatch(/no tensor "perceiver\.embeddings\.latents" \(expected shape \[8, 32\]/);
-    const truncated = await run(mk('truncated', (d) => writeFileSync(join(d, 'model.safetensors'), readFileSync(join(d, 'model.safetensors')).subarray(0, 5000))));
+    expect((missingKey.err as Error).message).toMatch(
+      /no tensor "perceiver\.embeddings\.latents" \(expected shape \[8, 32\]/,
+    );
+    const truncated = await run(
+      mk('truncated', (d) =>
+        writeFileSync(join(d, 'model.safetensors'), readFileSync(join(d, 'model.safetensors')).subarray(0, 5000)),
+      ),
+    );
     expect((truncated.err as Error).message).toMatch(/model\.safetensors/);
     for (const r of [noCfg, noW, unknown, extraKey, missingKey, truncated]) expect(r.wrote).toBe(false);
     // Memory guard: refused with the estimate, exit 4, nothing written.
-    const tight = await run(mk('tight', () => undefined), ['--memory-limit', '0.0001']);
+    const tight = await run(
+      mk('tight', () => undefined),
+      ['--memory-limit', '0.0001'],
+    );
     expect(tight.err).toBe(4);
-    expect(tight.cap.errs.join('\n')).toMatch(/too large to import here\. Importing needs about 1\.5 MiB \(130,634 parameters/);
+    expect(tight.cap.errs.join('\n')).toMatch(
+      /too large to import here\. Importing needs about 1\.5 MiB \(130,634 parameters/,
+    );
     expect(tight.wrote).toBe(false);
     // A non-empty --out without --force.
     const busy = join(tmp, 'busy');

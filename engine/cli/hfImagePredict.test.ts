@@ -31,7 +31,11 @@ function picture(name: string, h: number, w: number): { file: string; hwc: Uint8
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const inSquare = y > h / 4 && y < (3 * h) / 4 && x > w / 3 && x < (2 * w) / 3;
-      const rgb = [Math.round((255 * x) / Math.max(1, w - 1)), Math.round((255 * y) / Math.max(1, h - 1)), inSquare ? 230 : 20];
+      const rgb = [
+        Math.round((255 * x) / Math.max(1, w - 1)),
+        Math.round((255 * y) / Math.max(1, h - 1)),
+        inSquare ? 230 : 20,
+      ];
       for (let c = 0; c < 3; c++) hwc[(y * w + x) * 3 + c] = png.data[(y * w + x) * 4 + c] = rgb[c]!;
       png.data[(y * w + x) * 4 + 3] = 255;
     }
@@ -62,7 +66,9 @@ describe('PerceiverImageProcessor for a model input other than 224', () => {
     const { hwc } = picture('tiny.png', 8, 8);
     expect(perceiverCenterCrop({ shape: [8, 8, 3], data: hwc }).shape).toEqual([7, 7, 3]);
     expect(perceiverImageProcessor({ shape: [8, 8, 3], data: hwc }, { outputSize: 8 }).shape).toEqual([1, 3, 8, 8]);
-    expect(() => perceiverImageProcessor({ shape: [1, 5, 3], data: new Uint8Array(15) }, { outputSize: 8 })).toThrow(/too small for the image processor's centre crop.*at least 2 px/);
+    expect(() => perceiverImageProcessor({ shape: [1, 5, 3], data: new Uint8Array(15) }, { outputSize: 8 })).toThrow(
+      /too small for the image processor's centre crop.*at least 2 px/,
+    );
     expect(() => perceiverImageProcessor({ shape: [8, 8, 3], data: hwc }, { outputSize: 0 })).toThrow(/output size/);
   });
 });
@@ -72,15 +78,25 @@ describe('predict on a PNG for the imported Learned, Fourier and Conv image fixt
     it(`PerceiverForImageClassification${kind}: the PNG gives the logits of the processor's pixel values`, async () => {
       const dir = join(tmp, kind);
       const imp = capture();
-      expect(await importHfCommand([join(fixtures, `PerceiverForImageClassification${kind}`), '--out', dir], imp.out), imp.errs.join('\n')).toBe(0);
-      const graph = JSON.parse(readFileSync(join(dir, 'graph.json'), 'utf8')) as { nodes: { id: string; params: Record<string, unknown> }[] };
+      expect(
+        await importHfCommand([join(fixtures, `PerceiverForImageClassification${kind}`), '--out', dir], imp.out),
+        imp.errs.join('\n'),
+      ).toBe(0);
+      const graph = JSON.parse(readFileSync(join(dir, 'graph.json'), 'utf8')) as {
+        nodes: { id: string; params: Record<string, unknown> }[];
+      };
       const image = graph.nodes.find((n) => n.id === 'image')!;
       const [h, w] = [image.params.height as number, image.params.width as number];
-      for (const [name, ph, pw] of [['tiny', 8, 8], ['photo', 28, 36]] as const) {
+      for (const [name, ph, pw] of [
+        ['tiny', 8, 8],
+        ['photo', 28, 36],
+      ] as const) {
         const pic = picture(`${kind}-${name}.png`, ph, pw);
         const got = capture();
         const outA = join(tmp, `${kind}-${name}-a.npz`);
-        expect(await predictCommand([dir, pic.file, '--out', outA, '--top-k', '1'], got.out), got.errs.join('\n')).toBe(0);
+        expect(await predictCommand([dir, pic.file, '--out', outA, '--top-k', '1'], got.out), got.errs.join('\n')).toBe(
+          0,
+        );
         expect(got.lines.join('\n')).toMatch(new RegExp(`${kind}-${name}\\.png: LABEL_\\d+ \\d+\\.\\d%`));
         // The same input by hand, passed as NCHW pixel values.
         const pv = perceiverImageProcessor({ shape: [ph, pw, 3], data: pic.hwc }, { outputSize: [h, w] });
@@ -89,7 +105,9 @@ describe('predict on a PNG for the imported Learned, Fourier and Conv image fixt
         writeFileSync(npyFile, npy({ shape: pv.shape, data: pv.data }));
         const outB = join(tmp, `${kind}-${name}-b.npz`);
         expect(await predictCommand([dir, '--input', `inputs=${npyFile}`, '--out', outB], capture().out)).toBe(0);
-        const [a, b] = await Promise.all([outA, outB].map(async (f) => (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!));
+        const [a, b] = await Promise.all(
+          [outA, outB].map(async (f) => (await parseNpz(new Uint8Array(readFileSync(f)))).get('logits')!),
+        );
         expect(a!.shape[0]).toBe(1);
         expect(a!.data.length).toBe(a!.shape[1]);
         expect(Array.from(a!.data).every(Number.isFinite)).toBe(true);

@@ -42,7 +42,11 @@ function writeRandomSafetensors(path: string, keys: { key: string; shape: number
   for (const k of keys) {
     const n = k.shape.reduce((a, b) => a * b, 1);
     const bytes = n * (k.dtype === 'int64' ? 8 : 4);
-    header[k.key] = { dtype: k.dtype === 'int64' ? 'I64' : 'F32', shape: k.shape, data_offsets: [offset, offset + bytes] };
+    header[k.key] = {
+      dtype: k.dtype === 'int64' ? 'I64' : 'F32',
+      shape: k.shape,
+      data_offsets: [offset, offset + bytes],
+    };
     offset += bytes;
   }
   let json = Buffer.from(JSON.stringify(header));
@@ -102,7 +106,10 @@ function inputsFor(cls: string, config: Record<string, unknown>, dir: string): s
     case 'PerceiverForMaskedLM': {
       const text = 'This is an incomplete sentence where some words are missing.';
       const ids = [4, ...[...Buffer.from(text)].map((b) => b + 6), 5];
-      return [...write('inputs', [1, ids.length], (i) => ids[i]!), ...write('attention_mask', [1, ids.length], () => 1)];
+      return [
+        ...write('inputs', [1, ids.length], (i) => ids[i]!),
+        ...write('attention_mask', [1, ids.length], () => 1),
+      ];
     }
     case 'PerceiverForImageClassificationLearned':
     case 'PerceiverForImageClassificationFourier':
@@ -145,7 +152,11 @@ describe('full-size published Perceivers: streamed import, exact counts, a forwa
       expect(code, errs.join('\n')).toBe(0);
       // Large files report progress on stderr.
       expect(errs.some((l) => /^reading model\.safetensors: \d+%/.test(l))).toBe(true);
-      const summary = JSON.parse(lines[0]!) as { parameters: number; trainableParameters: number; stateDictEntries: number };
+      const summary = JSON.parse(lines[0]!) as {
+        parameters: number;
+        trainableParameters: number;
+        stateDictEntries: number;
+      };
       expect(summary.parameters).toBe(e.num_parameters);
       expect(summary.trainableParameters).toBe(e.num_parameters);
       expect(summary.stateDictEntries).toBe(e.state_dict_entries);
@@ -158,10 +169,13 @@ describe('full-size published Perceivers: streamed import, exact counts, a forwa
       const got = await parseNpz(new Uint8Array(readFileSync(outFile)));
       for (const [k, a] of got) {
         expect(a.data.every(Number.isFinite), `${k} finite`).toBe(true);
-        if (k === 'logits' && e.class === 'PerceiverForMaskedLM') expect(a.shape).toEqual([1, config.max_position_embeddings, config.vocab_size]);
-        if (k === 'logits' && e.class.startsWith('PerceiverForImageClassification')) expect(a.shape).toEqual([1, config.num_labels]);
+        if (k === 'logits' && e.class === 'PerceiverForMaskedLM')
+          expect(a.shape).toEqual([1, config.max_position_embeddings, config.vocab_size]);
+        if (k === 'logits' && e.class.startsWith('PerceiverForImageClassification'))
+          expect(a.shape).toEqual([1, config.num_labels]);
       }
-      if (e.class === 'PerceiverForMultimodalAutoencoding') expect([...got.keys()].sort()).toEqual(['audio', 'image', 'label']);
+      if (e.class === 'PerceiverForMultimodalAutoencoding')
+        expect([...got.keys()].sort()).toEqual(['audio', 'image', 'label']);
       rmSync(modelDir, { recursive: true, force: true });
     }, 900_000);
   }

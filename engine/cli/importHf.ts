@@ -36,7 +36,13 @@ export async function importHfCommand(argv: string[], out: Out): Promise<number>
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { out: { type: 'string' }, force: { type: 'boolean' }, 'memory-limit': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        out: { type: 'string' },
+        force: { type: 'boolean' },
+        'memory-limit': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -46,12 +52,14 @@ export async function importHfCommand(argv: string[], out: Out): Promise<number>
     out.log(IMPORT_HF_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('import-hf takes one folder (config.json + model.safetensors or pytorch_model.bin)');
+  if (positionals.length !== 1)
+    throw new UsageError('import-hf takes one folder (config.json + model.safetensors or pytorch_model.bin)');
   if (!values.out) throw new UsageError('import-hf needs --out <model-dir> (the model folder to write)');
   let limit: number | undefined;
   if (values['memory-limit'] !== undefined) {
     const g = Number(values['memory-limit']);
-    if (!Number.isFinite(g) || g <= 0) throw new UsageError(`--memory-limit must be a positive number of GiB (got ${values['memory-limit']})`);
+    if (!Number.isFinite(g) || g <= 0)
+      throw new UsageError(`--memory-limit must be a positive number of GiB (got ${values['memory-limit']})`);
     limit = g * GiB;
   }
   const json = !!values.json;
@@ -61,7 +69,10 @@ export async function importHfCommand(argv: string[], out: Out): Promise<number>
   try {
     imp = await importHfFolder(positionals[0]!, {
       memoryLimitBytes: limit,
-      onProgress: (done, total, what) => out.err(`reading ${what}: ${Math.floor((100 * done) / total)}% (${formatBytes(done)} of ${formatBytes(total)})`),
+      onProgress: (done, total, what) =>
+        out.err(
+          `reading ${what}: ${Math.floor((100 * done) / total)}% (${formatBytes(done)} of ${formatBytes(total)})`,
+        ),
     });
   } catch (err) {
     if (err instanceof MemoryGuardError) {
@@ -72,7 +83,11 @@ export async function importHfCommand(argv: string[], out: Out): Promise<number>
   }
   const readSeconds = (Date.now() - t0) / 1000;
   const info = hfModelInfo(imp);
-  const written = await writeModelFolder(resolve(values.out), { weights: imp.weights, doc: imp.doc, info }, { force: !!values.force });
+  const written = await writeModelFolder(
+    resolve(values.out),
+    { weights: imp.weights, doc: imp.doc, info },
+    { force: !!values.force },
+  );
   imp.weights.clear();
   const fine = estimateTrainingMemory(analyse(imp.doc), imp.doc.training, 'wasm');
   const summary = {
@@ -94,19 +109,32 @@ export async function importHfCommand(argv: string[], out: Out): Promise<number>
   if (json) out.log(JSON.stringify(summary));
   else {
     out.log(`Imported ${imp.hfClass} from ${imp.files.dir}`);
-    out.log(`  weights: ${imp.files.weightsPath} (${formatBytes(imp.files.weightsBytes)}, ${imp.counts.entries} state-dict entries, read in ${readSeconds.toFixed(1)} s)`);
-    out.log(`  parameters: ${imp.counts.parameters.toLocaleString('en-US')}${imp.counts.buffers ? ` (+ ${imp.counts.buffers.toLocaleString('en-US')} BatchNorm buffer values)` : ''}`);
+    out.log(
+      `  weights: ${imp.files.weightsPath} (${formatBytes(imp.files.weightsBytes)}, ${imp.counts.entries} state-dict entries, read in ${readSeconds.toFixed(1)} s)`,
+    );
+    out.log(
+      `  parameters: ${imp.counts.parameters.toLocaleString('en-US')}${imp.counts.buffers ? ` (+ ${imp.counts.buffers.toLocaleString('en-US')} BatchNorm buffer values)` : ''}`,
+    );
     const stats = (written.info.parameterCount ?? 0) - (written.info.trainableParameterCount ?? 0);
-    out.log(`  graph: ${imp.doc.nodes.length} nodes, ${(written.info.trainableParameterCount ?? 0).toLocaleString('en-US')} trainable parameters${stats ? ` + ${stats.toLocaleString('en-US')} BatchNorm statistics` : ''}`);
-    if (info.classNames) out.log(`  classes: ${info.classNames.length} (${info.classNames.slice(0, 3).join(', ')}${info.classNames.length > 3 ? ', …' : ''})`);
+    out.log(
+      `  graph: ${imp.doc.nodes.length} nodes, ${(written.info.trainableParameterCount ?? 0).toLocaleString('en-US')} trainable parameters${stats ? ` + ${stats.toLocaleString('en-US')} BatchNorm statistics` : ''}`,
+    );
+    if (info.classNames)
+      out.log(
+        `  classes: ${info.classNames.length} (${info.classNames.slice(0, 3).join(', ')}${info.classNames.length > 3 ? ', …' : ''})`,
+      );
     out.log(`  model folder: ${written.dir} (model.json, weights.bin, graph.json, model-info.json)`);
-    out.log(`  fine-tuning at batch ${imp.doc.training.batchSize} needs about ${formatBytes(fine.totalBytes)} (${fine.fits ? 'fits' : 'does not fit'} the wasm backend's ${formatBytes(fine.limitBytes)})`);
+    out.log(
+      `  fine-tuning at batch ${imp.doc.training.batchSize} needs about ${formatBytes(fine.totalBytes)} (${fine.fits ? 'fits' : 'does not fit'} the wasm backend's ${formatBytes(fine.limitBytes)})`,
+    );
     const example: Record<string, string> = {
       PerceiverForMaskedLM: 'text.txt   (or --input inputs=ids.npy --input attention_mask=mask.npy)',
       PerceiverForOpticalFlow: 'frame1.png frame2.png   (or --input inputs=patches.npy, [B, 2, 27, H, W])',
       PerceiverForMultimodalAutoencoding: '--input image=video.npy --input audio=audio.npy --input label=label.npy',
     };
-    out.log(`Run it: perceiver-studio predict ${values.out} ${example[imp.hfClass] ?? 'photo.jpg   (or --input inputs=pixels.npy, NCHW)'} [--out OUT.npz]`);
+    out.log(
+      `Run it: perceiver-studio predict ${values.out} ${example[imp.hfClass] ?? 'photo.jpg   (or --input inputs=pixels.npy, NCHW)'} [--out OUT.npz]`,
+    );
   }
   return 0;
 }

@@ -24,7 +24,7 @@ describe('perceiver-studio import-weights', () => {
   const work = mkdtempSync(join(tmpdir(), 'ps-importweights-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('brings a package\'s safetensors back into a model folder, value for value', async () => {
+  it("brings a package's safetensors back into a model folder, value for value", async () => {
     await tf.setBackend('cpu');
     const doc = load('tabular-perceiver.json');
     const { model } = compile(doc, { seed: 5 });
@@ -33,7 +33,10 @@ describe('perceiver-studio import-weights', () => {
     const pkg = join(work, 'pkg');
     writeExportFiles(pkg, exportPytorch(doc, { weights: original, weightsSource: 'test' }).files);
     const log: string[] = [];
-    const code = await runCli(['import-weights', pkg, join(pkg, 'weights.safetensors'), '--out', join(work, 'model')], { log: (s) => log.push(s), err: (s) => log.push(s) });
+    const code = await runCli(['import-weights', pkg, join(pkg, 'weights.safetensors'), '--out', join(work, 'model')], {
+      log: (s) => log.push(s),
+      err: (s) => log.push(s),
+    });
     expect(code, log.join('\n')).toBe(0);
     expect(log.join('\n')).toMatch(/20,579 parameters/);
     const loaded = await readModelFolder(join(work, 'model'));
@@ -51,11 +54,19 @@ describe('perceiver-studio import-weights', () => {
     writeExportFiles(other, exportPytorch(doc, { weights: namedWeights(model) }).files);
     model.dispose();
     const log: string[] = [];
-    const code = await runCli(['import-weights', pkg, join(other, 'weights.safetensors'), '--out', join(work, 'bad')], { log: (s) => log.push(s), err: (s) => log.push(s) });
+    const code = await runCli(['import-weights', pkg, join(other, 'weights.safetensors'), '--out', join(work, 'bad')], {
+      log: (s) => log.push(s),
+      err: (s) => log.push(s),
+    });
     expect(code).toBe(1);
     expect(log.join('\n')).toMatch(/weights\.safetensors/);
     const none: string[] = [];
-    expect(await runCli(['import-weights', other, '--out', join(work, 'none')], { log: (s) => none.push(s), err: (s) => none.push(s) })).toBe(2);
+    expect(
+      await runCli(['import-weights', other, '--out', join(work, 'none')], {
+        log: (s) => none.push(s),
+        err: (s) => none.push(s),
+      }),
+    ).toBe(2);
     expect(none.join('\n')).toMatch(/checkpoints\/weights\.safetensors does not exist; train\.py writes/);
   });
 });

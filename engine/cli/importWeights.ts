@@ -28,10 +28,17 @@ export async function importWeightsCommand(args: Args, out: Out): Promise<number
   const source = resolve(args.positional[0]!);
   const dirGiven = existsSync(source) && statSync(source).isDirectory();
   const graphPath = dirGiven ? join(source, 'graph.json') : source;
-  if (!existsSync(graphPath)) throw new UsageError(`${graphPath} does not exist; give the exported package folder (it holds graph.json) or a template file`);
+  if (!existsSync(graphPath))
+    throw new UsageError(
+      `${graphPath} does not exist; give the exported package folder (it holds graph.json) or a template file`,
+    );
   const weights = resolve(args.positional[1] ?? (dirGiven ? join(source, 'checkpoints', 'weights.safetensors') : ''));
-  if (!args.positional[1] && !dirGiven) throw new UsageError('import-weights needs the weights.safetensors file after the template');
-  if (!existsSync(weights)) throw new UsageError(`${weights} does not exist; train.py writes checkpoints/weights.safetensors in the package (or give the file)`);
+  if (!args.positional[1] && !dirGiven)
+    throw new UsageError('import-weights needs the weights.safetensors file after the template');
+  if (!existsSync(weights))
+    throw new UsageError(
+      `${weights} does not exist; train.py writes checkpoints/weights.safetensors in the package (or give the file)`,
+    );
   const outDir = args.flags.get('--out');
   if (typeof outDir !== 'string') throw new UsageError('import-weights needs --out DIR (the model folder to write)');
   const doc = loadGraphDoc(readFileSync(graphPath, 'utf8'), graphPath);
@@ -39,9 +46,32 @@ export async function importWeightsCommand(args: Args, out: Out): Promise<number
   const { model, inputNodes } = compile(doc);
   try {
     const { metadata } = importPytorchWeights(model, doc, weights);
-    const r = await writeModelFolder(resolve(outDir), { model, doc, inputNodes, info: { source: { kind: 'trained', run: { epochs: metadata.epoch ? Number(metadata.epoch) : undefined, steps: metadata.step ? Number(metadata.step) : undefined } } } }, { force: args.flags.has('--force') });
-    if (args.flags.has('--json')) out.log(JSON.stringify({ dir: r.dir, files: r.files, parameters: r.info.parameterCount, from: weights, metadata }));
-    else out.log(`Imported ${weights} into ${r.dir} (${(r.info.parameterCount ?? 0).toLocaleString('en-US')} parameters${metadata.epoch ? `, epoch ${metadata.epoch}` : ''}): ${r.files.join(', ')}`);
+    const r = await writeModelFolder(
+      resolve(outDir),
+      {
+        model,
+        doc,
+        inputNodes,
+        info: {
+          source: {
+            kind: 'trained',
+            run: {
+              epochs: metadata.epoch ? Number(metadata.epoch) : undefined,
+              steps: metadata.step ? Number(metadata.step) : undefined,
+            },
+          },
+        },
+      },
+      { force: args.flags.has('--force') },
+    );
+    if (args.flags.has('--json'))
+      out.log(
+        JSON.stringify({ dir: r.dir, files: r.files, parameters: r.info.parameterCount, from: weights, metadata }),
+      );
+    else
+      out.log(
+        `Imported ${weights} into ${r.dir} (${(r.info.parameterCount ?? 0).toLocaleString('en-US')} parameters${metadata.epoch ? `, epoch ${metadata.epoch}` : ''}): ${r.files.join(', ')}`,
+      );
     return 0;
   } finally {
     model.dispose();

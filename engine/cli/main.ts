@@ -179,30 +179,63 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   export: {
-    options: { '--format': 'string', '--out': 'string', '--weights': 'string', '--backend': 'string', '--data': 'string', '--no-data': 'boolean', '--force': 'boolean', '--json': 'boolean' },
+    options: {
+      '--format': 'string',
+      '--out': 'string',
+      '--weights': 'string',
+      '--backend': 'string',
+      '--data': 'string',
+      '--no-data': 'boolean',
+      '--force': 'boolean',
+      '--json': 'boolean',
+    },
     positionals: { min: 0, max: 1, what: 'a template file (optional with --weights DIR that holds its graph.json)' },
     run: async (args, out) => {
       if (args.flags.get('--format') === 'hf') {
         // A model folder (import-hf, or a fine-tune of one) back to config.json + model.safetensors.
         const { exportHfCommand } = await import('./exportHf.js');
         const o = args.flags.get('--out');
-        return exportHfCommand({ modelDir: args.positional[0], out: typeof o === 'string' ? o : undefined, force: args.flags.has('--force'), json: args.flags.has('--json') }, out);
+        return exportHfCommand(
+          {
+            modelDir: args.positional[0],
+            out: typeof o === 'string' ? o : undefined,
+            force: args.flags.has('--force'),
+            json: args.flags.has('--json'),
+          },
+          out,
+        );
       }
       const { exportCommand } = await import('./export.js');
       const path = args.positional[0];
       // With --weights the graph saved beside them is exported; the template may leave sizes "from data".
-      return exportCommand(args, path === undefined ? undefined : readTemplate(path, { lenient: args.flags.has('--weights') }), path, out);
+      return exportCommand(
+        args,
+        path === undefined ? undefined : readTemplate(path, { lenient: args.flags.has('--weights') }),
+        path,
+        out,
+      );
     },
   },
   predict: {
-    options: { '--input': 'strings', '--out': 'string', '--top-k': 'string', '--json': 'boolean', '--graph': 'string', '--backend': 'string' },
+    options: {
+      '--input': 'strings',
+      '--out': 'string',
+      '--top-k': 'string',
+      '--json': 'boolean',
+      '--graph': 'string',
+      '--backend': 'string',
+    },
     positionals: { min: 1, max: Infinity, what: 'a model folder (or checkpoint folder) and input files' },
     run: async (args, out) => (await import('./predict.js')).predictCommand(args.rest, out),
     help: async () => (await import('./predict.js')).PREDICT_HELP,
   },
   'import-weights': {
     options: { '--out': 'string', '--force': 'boolean', '--json': 'boolean' },
-    positionals: { min: 1, max: 2, what: 'an exported PyTorch package folder (or graph.json / template) and optionally its weights.safetensors' },
+    positionals: {
+      min: 1,
+      max: 2,
+      what: 'an exported PyTorch package folder (or graph.json / template) and optionally its weights.safetensors',
+    },
     run: async (args, out) => (await import('./importWeights.js')).importWeightsCommand(args, out),
     help: async () => (await import('./importWeights.js')).IMPORT_WEIGHTS_HELP,
   },
@@ -225,7 +258,8 @@ function distance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
     }
   }
   return d[a.length]![b.length]!;
@@ -252,7 +286,9 @@ export function parseArgs(argv: string[]): Args {
   const command = first >= 0 ? argv[first] : undefined;
   if (command !== undefined && command !== 'help' && !COMMANDS[command]) {
     const near = nearest(command, [...Object.keys(COMMANDS), 'help']);
-    throw new UsageError(`unknown command "${command}"${near ? `; did you mean "${near}"?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    throw new UsageError(
+      `unknown command "${command}"${near ? `; did you mean "${near}"?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')})`,
+    );
   }
   const spec = command && command !== 'help' ? COMMANDS[command]! : undefined;
   const allowed: Record<string, OptionKind> = { ...GLOBAL_OPTIONS, ...(spec?.options ?? {}) };
@@ -266,7 +302,16 @@ export function parseArgs(argv: string[]): Args {
       options: Object.fromEntries(
         Object.entries(allowed).map(([name, kind]) => {
           const type = kind === 'boolean' ? 'boolean' : 'string';
-          return [name.slice(2), name === '--help' ? { type, short: 'h' } : name === '--version' ? { type, short: 'v' } : kind === 'strings' ? { type, multiple: true } : { type }];
+          return [
+            name.slice(2),
+            name === '--help'
+              ? { type, short: 'h' }
+              : name === '--version'
+                ? { type, short: 'v' }
+                : kind === 'strings'
+                  ? { type, multiple: true }
+                  : { type },
+          ];
         }),
       ),
     });
@@ -286,13 +331,19 @@ export function parseArgs(argv: string[]): Args {
   const positional = parsed.positionals;
   if (spec && !flags.has('--help')) {
     if (positional.length > spec.positionals.max) {
-      throw new UsageError(`${command} takes ${spec.positionals.what}; got ${positional.length} arguments (${positional.map((p) => `"${p}"`).join(', ')}). Give each flag's value right after it (e.g. --epochs 5)`);
+      throw new UsageError(
+        `${command} takes ${spec.positionals.what}; got ${positional.length} arguments (${positional.map((p) => `"${p}"`).join(', ')}). Give each flag's value right after it (e.g. --epochs 5)`,
+      );
     }
   }
   return { command, positional, flags, lists, rest: first >= 0 ? argv.slice(first + 1) : [] };
 }
 
-function explainParseError(err: Error & { code?: string }, command: string | undefined, allowed: Record<string, OptionKind>): string {
+function explainParseError(
+  err: Error & { code?: string },
+  command: string | undefined,
+  allowed: Record<string, OptionKind>,
+): string {
   const where = command && command !== 'help' ? command : 'perceiver-studio';
   if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const flag = /Unknown option '([^']+)'/.exec(err.message)?.[1] ?? err.message;
@@ -307,7 +358,8 @@ function explainParseError(err: Error & { code?: string }, command: string | und
   if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const name = /Option '(?:-\w, )?(--[\w-]+)/.exec(err.message)?.[1] ?? '';
     if (allowed[name] === 'boolean') return `${name} is a switch and takes no value`;
-    if (/ambiguous/.test(err.message)) return `${name} needs a value; to give one that starts with "-", write ${name}=VALUE`;
+    if (/ambiguous/.test(err.message))
+      return `${name} needs a value; to give one that starts with "-", write ${name}=VALUE`;
     return `${name} needs a value`;
   }
   return err.message;
@@ -321,7 +373,11 @@ export function versionLine(): string {
   let tfjs = 'unknown';
   try {
     version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-    tfjs = (JSON.parse(readFileSync(join(root, 'node_modules', '@tensorflow', 'tfjs', 'package.json'), 'utf8')) as { version: string }).version;
+    tfjs = (
+      JSON.parse(readFileSync(join(root, 'node_modules', '@tensorflow', 'tfjs', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     // a copy without package.json or node_modules: say what we know
   }
@@ -332,7 +388,8 @@ function intFlag(args: Args, name: string): number | undefined {
   const v = args.flags.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer (got ${String(v)})`);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < 1)
+    throw new UsageError(`${name} must be a positive integer (got ${String(v)})`);
   return n;
 }
 
@@ -344,7 +401,9 @@ function readTemplate(path: string | undefined, options: LoadOptions = {}): Grap
     text = readFileBounded(resolve(path), LIMITS.maxFileBytes, 'template').toString('utf8');
   } catch (err) {
     if (err instanceof FileLimitError) throw new TemplateError(`Cannot read the template ${err.message}`);
-    throw new TemplateError(`Cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new TemplateError(
+      `Cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
   return loadGraphDoc(text, path, options);
 }
@@ -353,7 +412,10 @@ function inspect(args: Args, out: Out): number {
   const doc = readTemplate(args.positional[0]);
   if (doc.nodes.length === 0) {
     // Nothing to count: "valid, 0 parameters" would hide that the file holds no model.
-    throw new TemplateError(`${args.positional[0]} has no nodes: it holds no model. Add nodes in the app (or start from a file in templates/) and save it again.`, 'nodes');
+    throw new TemplateError(
+      `${args.positional[0]} has no nodes: it holds no model. Add nodes in the app (or start from a file in templates/) and save it again.`,
+      'nodes',
+    );
   }
   const a = analyse(doc);
   const errors = a.problems.filter((p) => p.severity === 'error');
@@ -362,13 +424,20 @@ function inspect(args: Args, out: Out): number {
       JSON.stringify({
         valid: a.valid,
         errors: errors.map((p) => ({ message: p.message, nodeId: p.nodeId, port: p.port, param: p.param })),
-        warnings: a.problems.filter((p) => p.severity === 'warning').map((p) => ({ message: p.message, nodeId: p.nodeId })),
+        warnings: a.problems
+          .filter((p) => p.severity === 'warning')
+          .map((p) => ({ message: p.message, nodeId: p.nodeId })),
         totalParams: a.totals.params,
         flopsPerExample: a.totals.flops,
         activationBytesPerExample: a.totals.activationBytes,
         nodes: doc.nodes.map((n) => {
           const na = a.nodes.get(n.id)!;
-          return { id: n.id, kind: n.kind, outputShapes: Object.fromEntries(Object.entries(na.outputShapes).map(([k, s]) => [k, ['B', ...s]])), params: na.cost.params };
+          return {
+            id: n.id,
+            kind: n.kind,
+            outputShapes: Object.fromEntries(Object.entries(na.outputShapes).map(([k, s]) => [k, ['B', ...s]])),
+            params: na.cost.params,
+          };
         }),
       }),
     );
@@ -378,9 +447,13 @@ function inspect(args: Args, out: Out): number {
     for (const id of a.order) {
       const na = a.nodes.get(id)!;
       const shapes = Object.values(na.outputShapes).map(formatShape).join(' ');
-      out.log(`  ${id.padEnd(w)}  ${na.kind.padEnd(22)} ${shapes.padEnd(22)} ${na.cost.params.toLocaleString('en-US').padStart(14)}`);
+      out.log(
+        `  ${id.padEnd(w)}  ${na.kind.padEnd(22)} ${shapes.padEnd(22)} ${na.cost.params.toLocaleString('en-US').padStart(14)}`,
+      );
     }
-    out.log(`  total parameters: ${a.totals.params.toLocaleString('en-US')}; ${(a.totals.flops / 1e9).toFixed(3)} GFLOP per example`);
+    out.log(
+      `  total parameters: ${a.totals.params.toLocaleString('en-US')}; ${(a.totals.flops / 1e9).toFixed(3)} GFLOP per example`,
+    );
     for (const p of a.problems) (p.severity === 'error' ? out.err : out.log)(`${p.severity}: ${p.message}`);
   }
   return a.valid ? 0 : 1;
@@ -423,7 +496,8 @@ export async function runCli(argv: string[], out: Out = defaultOut()): Promise<n
       out.log(versionLine());
       return 0;
     }
-    const own = args.command === 'help' ? COMMANDS[args.positional[0] ?? ''] : args.command ? COMMANDS[args.command] : undefined;
+    const own =
+      args.command === 'help' ? COMMANDS[args.positional[0] ?? ''] : args.command ? COMMANDS[args.command] : undefined;
     if ((args.flags.has('--help') || args.command === 'help') && own?.help) {
       out.log(await own.help());
       return 0;
@@ -433,7 +507,8 @@ export async function runCli(argv: string[], out: Out = defaultOut()): Promise<n
       return args.command || args.flags.has('--help') ? 0 : 2;
     }
     const spec = COMMANDS[args.command]!;
-    if (args.positional.length < spec.positionals.min) throw new UsageError(`${args.command} needs ${spec.positionals.what}`);
+    if (args.positional.length < spec.positionals.min)
+      throw new UsageError(`${args.command} needs ${spec.positionals.what}`);
     return await spec.run(args, out);
   } catch (err) {
     if (err instanceof UsageError) {

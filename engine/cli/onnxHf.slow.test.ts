@@ -32,7 +32,10 @@ describe.skipIf(skip !== null)('ONNX export of the imported Hugging Face fixture
       const onnxDir = join(work, `${cls}-onnx`);
       expect(await runCli(['import-hf', join(FIXTURES, cls), '--out', modelDir], quiet)).toBe(0);
       const lines: string[] = [];
-      const code = await runCli(['export', '--weights', modelDir, '--format', 'onnx', '--out', onnxDir, '--json'], { log: (s) => lines.push(s), err: (s) => lines.push(s) });
+      const code = await runCli(['export', '--weights', modelDir, '--format', 'onnx', '--out', onnxDir, '--json'], {
+        log: (s) => lines.push(s),
+        err: (s) => lines.push(s),
+      });
       expect(code, lines.join('\n')).toBe(0);
       const summary = JSON.parse(lines[lines.length - 1]!) as { onnx: string; inputs: string[] };
       await tf.setBackend('cpu');
@@ -42,14 +45,23 @@ describe.skipIf(skip !== null)('ONNX export of the imported Hugging Face fixture
         const n = 3;
         const xs = loaded.model.inputs.map((sym, k) => {
           const shape = [n, ...(sym.shape.slice(1) as number[])];
-          return sym.dtype === 'int32' ? tf.randomUniform(shape, 0, 200, 'int32', 11 + k) : tf.randomUniform(shape, -1, 1, 'float32', 21 + k);
+          return sym.dtype === 'int32'
+            ? tf.randomUniform(shape, 0, 200, 'int32', 11 + k)
+            : tf.randomUniform(shape, -1, 1, 'float32', 21 + k);
         });
         const out = loaded.model.predict(xs.length === 1 ? xs[0]! : xs);
         const ys = Array.isArray(out) ? out : [out];
         const feeds: Record<string, ort.Tensor> = {};
         session.inputNames.forEach((name, k) => {
           const x = xs[k]!;
-          feeds[name] = x.dtype === 'int32' ? new ort.Tensor('int64', BigInt64Array.from(x.dataSync(), (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape);
+          feeds[name] =
+            x.dtype === 'int32'
+              ? new ort.Tensor(
+                  'int64',
+                  BigInt64Array.from(x.dataSync(), (v) => BigInt(v)),
+                  x.shape,
+                )
+              : new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape);
         });
         const got = await session.run(feeds);
         let maxAbs = 0;
@@ -64,7 +76,9 @@ describe.skipIf(skip !== null)('ONNX export of the imported Hugging Face fixture
           }
         });
         tf.dispose([...xs, ...ys]);
-        console.log(`${cls}: ${session.outputNames.length} output(s), max |Δ| ${maxAbs.toExponential(2)} (|y| ≤ ${maxRef.toFixed(3)})`);
+        console.log(
+          `${cls}: ${session.outputNames.length} output(s), max |Δ| ${maxAbs.toExponential(2)} (|y| ≤ ${maxRef.toFixed(3)})`,
+        );
         expect(maxRef).toBeGreaterThan(1e-3);
         expect(maxAbs).toBeLessThan(1e-4);
       } finally {

@@ -26,7 +26,15 @@ import { analyse } from '../graph/analyse.js';
 import { useNodeBackend } from '../node/backend.js';
 import { deflateRaw } from '../node/export.js';
 import { readModelFolder, type LoadedModel } from '../node/modelFolder.js';
-import { IMAGE_FILE, PredictError, prepareStudioInputs, runModel, TEXT_FILE, tokensToText, topK } from '../node/predict.js';
+import {
+  IMAGE_FILE,
+  PredictError,
+  prepareStudioInputs,
+  runModel,
+  TEXT_FILE,
+  tokensToText,
+  topK,
+} from '../node/predict.js';
 import { readFileSync } from 'node:fs';
 import { imageToInput } from '../data/resize.js';
 import { flowPatches, perceiverImageProcessor } from '../hf/imageProcessor.js';
@@ -76,7 +84,10 @@ function readNpyFile(path: string): HfArray & { integral: boolean } {
 
 /** Run an HF-imported model on HF-named arrays; returns HF's outputs. */
 export function predictHf(loaded: LoadedModel, arrays: Map<string, HfArray>): Map<string, HfArray> {
-  const origin = loaded.info.source?.kind === 'huggingface' ? { hfClass: loaded.info.source.class, config: loaded.info.source.config } : loaded.doc.origin;
+  const origin =
+    loaded.info.source?.kind === 'huggingface'
+      ? { hfClass: loaded.info.source.class, config: loaded.info.source.config }
+      : loaded.doc.origin;
   if (!origin) throw new PredictError(`${loaded.dir} was not imported from Hugging Face`);
   const hfClass = origin.hfClass as HfClassName;
   const config = origin.config;
@@ -108,7 +119,10 @@ export function predictHf(loaded: LoadedModel, arrays: Map<string, HfArray>): Ma
 }
 
 function hfOrigin(loaded: LoadedModel): { hfClass: HfClassName; config: Record<string, unknown> } {
-  const o = loaded.info.source?.kind === 'huggingface' ? { hfClass: loaded.info.source.class, config: loaded.info.source.config } : loaded.doc.origin;
+  const o =
+    loaded.info.source?.kind === 'huggingface'
+      ? { hfClass: loaded.info.source.class, config: loaded.info.source.config }
+      : loaded.doc.origin;
   if (!o) throw new PredictError(`${loaded.dir} was not imported from Hugging Face`);
   return { hfClass: o.hfClass as HfClassName, config: o.config };
 }
@@ -121,7 +135,8 @@ function rgbOf(file: string): { shape: number[]; data: Uint8Array } {
     throw new PredictError(`${file}: cannot read the image (${(err as Error).message})`);
   }
   const data = new Uint8Array(img.width * img.height * 3);
-  for (let i = 0; i < img.width * img.height; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = img.data[i * img.channels + Math.min(c, img.channels - 1)]!;
+  for (let i = 0; i < img.width * img.height; i++)
+    for (let c = 0; c < 3; c++) data[i * 3 + c] = img.data[i * img.channels + Math.min(c, img.channels - 1)]!;
   return { shape: [img.height, img.width, 3], data };
 }
 
@@ -130,25 +145,37 @@ function rgbOf(file: string): { shape: number[]; data: Uint8Array } {
  * PerceiverImageProcessor (the folder's preprocessor_config.json when it had one), text through
  * the byte tokenizer ("_" = [MASK]), two frames through the flow model's 3×3 patch extraction.
  */
-export function hfArraysFromFiles(loaded: LoadedModel, files: string[]): { arrays: Map<string, HfArray>; examples: string[]; tokens?: number[][] } {
+export function hfArraysFromFiles(
+  loaded: LoadedModel,
+  files: string[],
+): { arrays: Map<string, HfArray>; examples: string[]; tokens?: number[][] } {
   const { hfClass, config } = hfOrigin(loaded);
   const names = files.map((f) => f.split('/').pop()!);
   const node = (id: string) => loaded.doc.nodes.find((n) => n.id === id)?.params ?? {};
   if (hfClass.startsWith('PerceiverForImageClassification')) {
     const bad = files.find((f) => !IMAGE_FILE.test(f));
     if (bad) throw new PredictError(`${bad}: a ${hfClass} takes PNG/JPEG images (or --input inputs=PIXELS.npy, NCHW)`);
-    const pp = ((loaded.info.preprocessing?.preprocessor_config ?? {}) as Record<string, unknown>);
+    const pp = (loaded.info.preprocessing?.preprocessor_config ?? {}) as Record<string, unknown>;
     // The processor's size/crop_size set the crop fraction; the model's input sets the resize target
     // (they differ for a model built with another image_size than the processor's 224).
     const size = (node('image').height as number) ?? 224;
     const width = (node('image').width as number) ?? size;
     const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-    const sizeOf = (v: unknown) => (typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined);
-    const list = (v: unknown) => (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
+    const sizeOf = (v: unknown) =>
+      typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined;
+    const list = (v: unknown) =>
+      Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
     const chunks = files.map((f) => {
       const img = rgbOf(f);
       try {
-        return perceiverImageProcessor(img, { size: sizeOf(pp.size), cropSize: sizeOf(pp.crop_size), outputSize: [size, width], mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) }).data;
+        return perceiverImageProcessor(img, {
+          size: sizeOf(pp.size),
+          cropSize: sizeOf(pp.crop_size),
+          outputSize: [size, width],
+          mean: list(pp.image_mean),
+          std: list(pp.image_std),
+          rescaleFactor: num(pp.rescale_factor),
+        }).data;
       } catch (err) {
         throw new PredictError(`${f}: ${(err as Error).message}`);
       }
@@ -159,7 +186,10 @@ export function hfArraysFromFiles(loaded: LoadedModel, files: string[]): { array
   }
   if (hfClass === 'PerceiverForMaskedLM') {
     const bad = files.find((f) => !TEXT_FILE.test(f));
-    if (bad) throw new PredictError(`${bad}: PerceiverForMaskedLM takes text files (.txt; "_" marks a byte to fill) or --input inputs=IDS.npy`);
+    if (bad)
+      throw new PredictError(
+        `${bad}: PerceiverForMaskedLM takes text files (.txt; "_" marks a byte to fill) or --input inputs=IDS.npy`,
+      );
     const max = config.max_position_embeddings as number;
     const enc = files.map((f) => {
       const e = encodePerceiver(readFileSync(f, 'utf8'), { maxLength: max, padToMaxLength: true });
@@ -175,7 +205,10 @@ export function hfArraysFromFiles(loaded: LoadedModel, files: string[]): { array
     };
   }
   if (hfClass === 'PerceiverForOpticalFlow') {
-    if (files.length !== 2 || !files.every((f) => IMAGE_FILE.test(f))) throw new PredictError('PerceiverForOpticalFlow takes two frames (PNG/JPEG), or --input inputs=PATCHES.npy [B, 2, 27, H, W]');
+    if (files.length !== 2 || !files.every((f) => IMAGE_FILE.test(f)))
+      throw new PredictError(
+        'PerceiverForOpticalFlow takes two frames (PNG/JPEG), or --input inputs=PATCHES.npy [B, 2, 27, H, W]',
+      );
     const { height: h, width: w } = node('frames') as { height: number; width: number };
     const frames = new Float32Array(2 * h * w * 3);
     files.forEach((f, t) => {
@@ -184,9 +217,14 @@ export function hfArraysFromFiles(loaded: LoadedModel, files: string[]): { array
       const x = imageToInput(img, h, w, 3);
       for (let i = 0; i < x.length; i++) frames[t * h * w * 3 + i] = x[i]! * 2 - 1;
     });
-    return { arrays: new Map([['inputs', flowPatches({ shape: [2, h, w, 3], data: frames })]]), examples: [`${names[0]} → ${names[1]}`] };
+    return {
+      arrays: new Map([['inputs', flowPatches({ shape: [2, h, w, 3], data: frames })]]),
+      examples: [`${names[0]} → ${names[1]}`],
+    };
   }
-  throw new PredictError(`${hfClass} takes its arrays by name: --input image=… --input audio=… --input label=… (see --help)`);
+  throw new PredictError(
+    `${hfClass} takes its arrays by name: --input image=… --input audio=… --input label=… (see --help)`,
+  );
 }
 
 /** The text with every [MASK] replaced by the model's top byte (other tokens as given). */
@@ -230,9 +268,13 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
     return 0;
   }
   const [dir, ...files] = positionals;
-  if (!dir) throw new UsageError('predict needs a model folder (or checkpoint folder) and input files or --input NAME=FILE.npy');
+  if (!dir)
+    throw new UsageError(
+      'predict needs a model folder (or checkpoint folder) and input files or --input NAME=FILE.npy',
+    );
   const k = values['top-k'] === undefined ? 5 : Number(values['top-k']);
-  if (!Number.isInteger(k) || k < 1) throw new UsageError(`--top-k must be a positive integer (got ${values['top-k']})`);
+  if (!Number.isInteger(k) || k < 1)
+    throw new UsageError(`--top-k must be a positive integer (got ${values['top-k']})`);
   const named = new Map<string, string>();
   for (const spec of values.input ?? []) {
     const eq = spec.indexOf('=');
@@ -257,10 +299,17 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
       const fromFiles = files.length ? hfArraysFromFiles(loaded, files) : undefined;
       if (fromFiles) for (const [n, a] of fromFiles.arrays) if (!arrays.has(n)) arrays.set(n, a);
       const outputs = predictHf(loaded, arrays);
-      if (values.out) writeFileSync(resolve(values.out), npz(Object.fromEntries([...outputs].map(([n, a]) => [n, { shape: a.shape, data: a.data }])), { deflateRaw }));
+      if (values.out)
+        writeFileSync(
+          resolve(values.out),
+          npz(Object.fromEntries([...outputs].map(([n, a]) => [n, { shape: a.shape, data: a.data }])), { deflateRaw }),
+        );
       const classNames = loaded.info.classNames;
       const logits = outputs.get('logits');
-      const isClassifier = !!logits && logits.shape.length === 2 && analyse(loaded.doc).heads.some((h) => h.loss.type === 'classification');
+      const isClassifier =
+        !!logits &&
+        logits.shape.length === 2 &&
+        analyse(loaded.doc).heads.some((h) => h.loss.type === 'classification');
       const filled = fromFiles?.tokens && logits ? fillMasked(fromFiles.tokens, logits) : undefined;
       const result = {
         outputs: Object.fromEntries([...outputs].map(([n, a]) => [n, a.shape])),
@@ -272,7 +321,12 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
       else {
         for (const [n, a] of outputs) out.log(`${n}: [${a.shape.join(', ')}]`);
         const names = fromFiles?.examples;
-        if (result.topK) result.topK.forEach((row, i) => out.log(`${names?.[i] ?? `example ${i}`}: ${row.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`));
+        if (result.topK)
+          result.topK.forEach((row, i) =>
+            out.log(
+              `${names?.[i] ?? `example ${i}`}: ${row.map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`,
+            ),
+          );
         if (filled) filled.forEach((t, i) => out.log(`${names?.[i] ?? `example ${i}`}: ${JSON.stringify(t)}`));
         if (values.out) out.log(`wrote ${resolve(values.out)}`);
       }
@@ -280,7 +334,11 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
     }
     const inputs = prepareStudioInputs(loaded, files, named);
     const outputs = runModel(loaded, inputs);
-    if (values.out) writeFileSync(resolve(values.out), npz(Object.fromEntries([...outputs].map(([n, a]) => [n, { shape: a.shape, data: a.data }])), { deflateRaw }));
+    if (values.out)
+      writeFileSync(
+        resolve(values.out),
+        npz(Object.fromEntries([...outputs].map(([n, a]) => [n, { shape: a.shape, data: a.data }])), { deflateRaw }),
+      );
     const heads = analyse(loaded.doc).heads;
     const examples = inputs[0]!.examples;
     const report: Record<string, unknown>[] = examples.map((e) => ({ example: e }));
@@ -301,20 +359,34 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
           const masked = given ? given.flatMap((id, j) => (id === 3 ? [j] : [])) : [];
           report[i]![node] = {
             text: tokensToText(filled.filter((id) => id !== 0)),
-            masked: masked.map((j) => ({ position: j, top: rows[j]!.map((t) => ({ byte: t.index >= 6 ? String.fromCharCode(t.index - 6) : `<${t.index}>`, probability: t.probability })) })),
+            masked: masked.map((j) => ({
+              position: j,
+              top: rows[j]!.map((t) => ({
+                byte: t.index >= 6 ? String.fromCharCode(t.index - 6) : `<${t.index}>`,
+                probability: t.probability,
+              })),
+            })),
           };
         }
       } else {
-        for (let i = 0; i < a.shape[0]!; i++) report[i]![node] = per <= 16 ? Array.from(a.data.subarray(i * per, (i + 1) * per)) : { shape: a.shape.slice(1) };
+        for (let i = 0; i < a.shape[0]!; i++)
+          report[i]![node] =
+            per <= 16 ? Array.from(a.data.subarray(i * per, (i + 1) * per)) : { shape: a.shape.slice(1) };
       }
     }
-    if (values.json) out.log(JSON.stringify({ results: report, ...(values.out ? { written: resolve(values.out) } : {}) }));
+    if (values.json)
+      out.log(JSON.stringify({ results: report, ...(values.out ? { written: resolve(values.out) } : {}) }));
     else {
       for (const r of report) {
         const parts: string[] = [];
         for (const [key, v] of Object.entries(r)) {
           if (key === 'example') continue;
-          if (Array.isArray(v) && v.length && typeof v[0] === 'object') parts.push((v as { label: string; probability: number }[]).map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`).join(', '));
+          if (Array.isArray(v) && v.length && typeof v[0] === 'object')
+            parts.push(
+              (v as { label: string; probability: number }[])
+                .map((t) => `${t.label} ${(100 * t.probability).toFixed(1)}%`)
+                .join(', '),
+            );
           else if (v && typeof v === 'object' && 'text' in v) parts.push(JSON.stringify((v as { text: string }).text));
           else parts.push(JSON.stringify(v));
         }
@@ -327,5 +399,3 @@ export async function predictCommand(argv: string[], out: Out): Promise<number> 
     loaded.model.dispose();
   }
 }
-
-

@@ -47,7 +47,8 @@ function wav(freq: number, rate: number, seconds: number): Uint8Array {
   buf.writeUInt16LE(16, 34);
   buf.write('data', 36);
   buf.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + 2 * i);
+  for (let i = 0; i < n; i++)
+    buf.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate)), 44 + 2 * i);
   return new Uint8Array(buf);
 }
 
@@ -78,7 +79,12 @@ const CUBE_OFF = `OFF
 async function modelFolderOf(doc: GraphDoc, name: string) {
   const { model, inputNodes } = compile(doc, { seed: 5 });
   const dir = join(tmp, name);
-  await writeModelFolder(dir, { model, doc, inputNodes, info: { classNames: Array.from({ length: 10 }, (_, i) => `c${i}`) } });
+  await writeModelFolder(dir, {
+    model,
+    doc,
+    inputNodes,
+    info: { classNames: Array.from({ length: 10 }, (_, i) => `c${i}`) },
+  });
   return { model, dir, inputNodes };
 }
 
@@ -110,7 +116,9 @@ describe('predict on audio and point-cloud models', () => {
     // A PNG is not what an audio input reads: the refusal names the formats.
     const png = join(tmp, 'not-audio.png');
     writeFileSync(png, new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
-    await expect(predictCommand([dir, png], capture().out)).rejects.toThrow(/not-audio\.png.*takes WAV or \.npy files \(audio clip\)/);
+    await expect(predictCommand([dir, png], capture().out)).rejects.toThrow(
+      /not-audio\.png.*takes WAV or \.npy files \(audio clip\)/,
+    );
     model.dispose();
   });
 

@@ -42,7 +42,7 @@ function png(side: 'left' | 'right', seed: number): Uint8Array {
   for (let y = 0; y < 16; y++) {
     for (let x = 0; x < 16; x++) {
       s = (s * 1103515245 + 12345) % 2 ** 31;
-      const bright = (x < 8) === (side === 'left');
+      const bright = x < 8 === (side === 'left');
       const v = Math.max(0, Math.min(255, (bright ? 200 : 40) + ((s % 40) - 20)));
       const i = (y * 16 + x) * 4;
       img.data[i] = img.data[i + 1] = img.data[i + 2] = v;
@@ -81,7 +81,10 @@ describe('predict on studio models', () => {
     const opt = tf.train.adam(3e-3);
     let loss = Infinity;
     for (let step = 0; step < 25 && loss > 0.05; step++) {
-      const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(Y, model.apply(X, { training: true }) as tf.Tensor), true) as tf.Scalar;
+      const l = opt.minimize(
+        () => tf.losses.softmaxCrossEntropy(Y, model.apply(X, { training: true }) as tf.Tensor),
+        true,
+      ) as tf.Scalar;
       loss = l.dataSync()[0]!;
       l.dispose();
     }
@@ -89,13 +92,22 @@ describe('predict on studio models', () => {
     const expected = tf.tidy(() => tf.softmax(model.predict(X) as tf.Tensor).arraySync() as number[][]);
     tf.dispose([X, Y]);
     const dir = join(tmp, 'img-model');
-    await writeModelFolder(dir, { model, doc, inputNodes, info: { classNames: ['left', 'right'], normalisation: NORM, source: { kind: 'trained', run: { steps: 25 } } } });
+    await writeModelFolder(dir, {
+      model,
+      doc,
+      inputNodes,
+      info: { classNames: ['left', 'right'], normalisation: NORM, source: { kind: 'trained', run: { steps: 25 } } },
+    });
     model.dispose();
 
     const cap = capture();
     const outFile = join(tmp, 'img.npz');
-    expect(await predictCommand([dir, ...files.slice(0, 6), '--top-k', '2', '--json', '--out', outFile], cap.out)).toBe(0);
-    const res = JSON.parse(cap.lines[0]!) as { results: { example: string; head: { label: string; probability: number; index: number }[] }[] };
+    expect(await predictCommand([dir, ...files.slice(0, 6), '--top-k', '2', '--json', '--out', outFile], cap.out)).toBe(
+      0,
+    );
+    const res = JSON.parse(cap.lines[0]!) as {
+      results: { example: string; head: { label: string; probability: number; index: number }[] }[];
+    };
     expect(res.results).toHaveLength(6);
     res.results.forEach((r, i) => {
       expect(r.example).toBe(files[i]!.split('/').pop());
@@ -115,14 +127,21 @@ describe('predict on studio models', () => {
     const doc = templ('tabular-perceiver.json');
     doc.data = { ...doc.data!, target: 'label' };
     const { model, inputNodes } = compile(doc, { seed: 5 });
-    const norm = { kind: 'standardize' as const, offset: [1, 2, 3, 4, 5, 6, 7, 8], scale: [0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1] };
+    const norm = {
+      kind: 'standardize' as const,
+      offset: [1, 2, 3, 4, 5, 6, 7, 8],
+      scale: [0.5, 0.5, 0.5, 0.5, 1, 1, 1, 1],
+    };
     const dir = join(tmp, 'tab-model');
     await writeModelFolder(dir, { model, doc, inputNodes, info: { classNames: ['a', 'b', 'c'], normalisation: norm } });
     const rows = [
       [0.5, 1, 2, 3, 4, 5, 6, 7],
       [9, 8, 7, 6, 5, 4, 3, 2],
     ];
-    const csv = ['f1,f2,f3,label,f4,f5,f6,f7,f8', ...rows.map((r) => [...r.slice(0, 3), 'x', ...r.slice(3)].join(','))].join('\n');
+    const csv = [
+      'f1,f2,f3,label,f4,f5,f6,f7,f8',
+      ...rows.map((r) => [...r.slice(0, 3), 'x', ...r.slice(3)].join(',')),
+    ].join('\n');
     writeFileSync(join(tmp, 'rows.csv'), csv);
     const normed = rows.map((r) => r.map((v, i) => (v - norm.offset[i]!) * norm.scale[i]!));
     writeFileSync(join(tmp, 'rows.npy'), npy({ shape: [2, 8], data: Float32Array.from(normed.flat()) }));
@@ -132,16 +151,26 @@ describe('predict on studio models', () => {
       const cap = capture();
       expect(await predictCommand([dir, join(tmp, f), '--json', '--top-k', '3'], cap.out), cap.errs.join()).toBe(0);
       const res = JSON.parse(cap.lines[0]!) as { results: { head: { index: number; probability: number }[] }[] };
-      res.results.forEach((r, i) => r.head.forEach((t) => expect(Math.abs(t.probability - direct[i]![t.index]!)).toBeLessThan(1e-6)));
+      res.results.forEach((r, i) =>
+        r.head.forEach((t) => expect(Math.abs(t.probability - direct[i]![t.index]!)).toBeLessThan(1e-6)),
+      );
     }
     // Refusals name the file / input.
     writeFileSync(join(tmp, 'bad.npy'), npy({ shape: [2, 5], data: new Float32Array(10) }));
-    await expect(predictCommand([dir, join(tmp, 'bad.npy')], capture().out)).rejects.toThrow(/bad\.npy has shape \[2, 5\]; input "table" takes \[8\] per example/);
-    await expect(predictCommand([dir, '--input', `nope=${join(tmp, 'rows.npy')}`], capture().out)).rejects.toThrow(/no input "nope"; its inputs are "table"/);
+    await expect(predictCommand([dir, join(tmp, 'bad.npy')], capture().out)).rejects.toThrow(
+      /bad\.npy has shape \[2, 5\]; input "table" takes \[8\] per example/,
+    );
+    await expect(predictCommand([dir, '--input', `nope=${join(tmp, 'rows.npy')}`], capture().out)).rejects.toThrow(
+      /no input "nope"; its inputs are "table"/,
+    );
     writeFileSync(join(tmp, 'pic.png'), png('left', 1));
-    await expect(predictCommand([dir, join(tmp, 'pic.png')], capture().out)).rejects.toThrow(/input "table" \(TabularInput\) takes CSV rows or \.npy/);
+    await expect(predictCommand([dir, join(tmp, 'pic.png')], capture().out)).rejects.toThrow(
+      /input "table" \(TabularInput\) takes CSV rows or \.npy/,
+    );
     writeFileSync(join(tmp, 'wide.csv'), 'a,b\n1,2\n');
-    await expect(predictCommand([dir, join(tmp, 'wide.csv')], capture().out)).rejects.toThrow(/wide\.csv has 2 columns; the model takes 8 features/);
+    await expect(predictCommand([dir, join(tmp, 'wide.csv')], capture().out)).rejects.toThrow(
+      /wide\.csv has 2 columns; the model takes 8 features/,
+    );
   });
 
   it('byte MLM: "_" positions are filled with the argmax byte, as the model says', async () => {
@@ -153,12 +182,16 @@ describe('predict on studio models', () => {
     writeFileSync(join(tmp, 'q.txt'), text);
     const ids = new Int32Array(128);
     for (let i = 0; i < text.length; i++) ids[i] = text[i] === '_' ? 3 : text.charCodeAt(i) + 6;
-    const logits = tf.tidy(() => (model.predict(tf.tensor2d(ids, [1, 128], 'int32')) as tf.Tensor).arraySync() as number[][][]);
+    const logits = tf.tidy(
+      () => (model.predict(tf.tensor2d(ids, [1, 128], 'int32')) as tf.Tensor).arraySync() as number[][][],
+    );
     model.dispose();
     const best = logits[0]![6]!.indexOf(Math.max(...logits[0]![6]!));
     const cap = capture();
     expect(await predictCommand([dir, join(tmp, 'q.txt'), '--json', '--top-k', '3'], cap.out)).toBe(0);
-    const res = JSON.parse(cap.lines[0]!) as { results: { head: { text: string; masked: { position: number; top: { byte: string }[] }[] } }[] };
+    const res = JSON.parse(cap.lines[0]!) as {
+      results: { head: { text: string; masked: { position: number; top: { byte: string }[] }[] } }[];
+    };
     const h = res.results[0]!.head;
     expect(h.masked.map((m) => m.position)).toEqual([6]);
     expect(h.masked[0]!.top).toHaveLength(3);
@@ -170,7 +203,14 @@ describe('predict on studio models', () => {
   it('a checkpoint folder with --graph predicts as the model it holds', async () => {
     const doc = templ('tabular-perceiver.json');
     const { model } = compile(doc, { seed: 12 });
-    const ckpt = await captureCheckpoint(model, tf.train.adam(1e-3), { epoch: 1, step: 3, settings: doc.training, history: [], bestValLoss: Infinity, epochsSinceBest: 0 });
+    const ckpt = await captureCheckpoint(model, tf.train.adam(1e-3), {
+      epoch: 1,
+      step: 3,
+      settings: doc.training,
+      history: [],
+      bestValLoss: Infinity,
+      epochsSinceBest: 0,
+    });
     const dir = join(tmp, 'ckpt');
     writeCheckpoint(dir, ckpt);
     const x = [[1, 2, 3, 4, 5, 6, 7, 8]];
@@ -179,9 +219,13 @@ describe('predict on studio models', () => {
     model.dispose();
     const graphFile = join(tmp, 'graph-for-ckpt.json');
     writeFileSync(graphFile, JSON.stringify(doc));
-    await expect(predictCommand([dir, join(tmp, 'one.npy')], capture().out)).rejects.toThrow(/checkpoint folder without graph\.json/);
+    await expect(predictCommand([dir, join(tmp, 'one.npy')], capture().out)).rejects.toThrow(
+      /checkpoint folder without graph\.json/,
+    );
     const cap = capture();
-    expect(await predictCommand([dir, join(tmp, 'one.npy'), '--graph', graphFile, '--json', '--top-k', '1'], cap.out)).toBe(0);
+    expect(
+      await predictCommand([dir, join(tmp, 'one.npy'), '--graph', graphFile, '--json', '--top-k', '1'], cap.out),
+    ).toBe(0);
     const r = JSON.parse(cap.lines[0]!) as { results: { head: { index: number; probability: number }[] }[] };
     expect(Math.abs(r.results[0]!.head[0]!.probability - Math.max(...direct[0]!))).toBeLessThan(1e-6);
   });

@@ -17,7 +17,10 @@ export function formatDuration(seconds: number): string {
 
 /** The figures of one step, e.g. "epoch 1/3 step 120/938 · loss 0.4123 · 812 ex/s · ETA 1m02s". */
 export function progressText(e: StepEvent, epochs: number): string {
-  const rate = e.examplesPerSecond > 0 ? `${e.examplesPerSecond >= 100 ? e.examplesPerSecond.toFixed(0) : e.examplesPerSecond.toPrecision(3)} ex/s` : '… ex/s';
+  const rate =
+    e.examplesPerSecond > 0
+      ? `${e.examplesPerSecond >= 100 ? e.examplesPerSecond.toFixed(0) : e.examplesPerSecond.toPrecision(3)} ex/s`
+      : '… ex/s';
   return `epoch ${e.epoch + 1}/${epochs} step ${e.step}/${e.stepsPerEpoch} · loss ${e.loss.toFixed(4)} · ${rate} · ETA ${formatDuration(e.etaSeconds)}`;
 }
 

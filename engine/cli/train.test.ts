@@ -46,7 +46,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('perceiver-studio train', () => {
   it('trains the tabular Perceiver on a CSV to a sensible accuracy, columns and classes from data', async () => {
-    const r = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'species', '--json']);
+    const r = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--target',
+      'species',
+      '--json',
+    ]);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const start = JSON.parse(r.out[0]!);
@@ -59,7 +67,17 @@ describe('perceiver-studio train', () => {
   });
 
   it('trains templates/tabular-perceiver.json (8 columns, 3 classes) on a CSV', async () => {
-    const r = await cli(['train', 'templates/tabular-perceiver.json', '--data', join(dir, 'blobs8.csv'), '--target', 'species', '--epochs', '8', '--json']);
+    const r = await cli([
+      'train',
+      'templates/tabular-perceiver.json',
+      '--data',
+      join(dir, 'blobs8.csv'),
+      '--target',
+      'species',
+      '--epochs',
+      '8',
+      '--json',
+    ]);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out[0]!).filled).toEqual([]);
@@ -68,47 +86,115 @@ describe('perceiver-studio train', () => {
   });
 
   it('fails on a corrupted row with its line, column and exit code 3', async () => {
-    const r = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'corrupt.csv'), '--target', 'species']);
+    const r = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'corrupt.csv'),
+      '--target',
+      'species',
+    ]);
     expect(r.code).toBe(3);
-    expect(r.err.join('\n')).toBe(`perceiver-studio: ${join(dir, 'corrupt.csv')}, line 58, column "f1": the feature cell has "oops", which is not a number; features must be finite numbers (or make "f1" the target with --target)`);
+    expect(r.err.join('\n')).toBe(
+      `perceiver-studio: ${join(dir, 'corrupt.csv')}, line 58, column "f1": the feature cell has "oops", which is not a number; features must be finite numbers (or make "f1" the target with --target)`,
+    );
   });
 
   it('--skip-bad-rows trains on and reports what it skipped', async () => {
-    const r = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'corrupt.csv'), '--skip-bad-rows', '--epochs', '1', '--max-steps', '1']);
+    const r = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'corrupt.csv'),
+      '--skip-bad-rows',
+      '--epochs',
+      '1',
+      '--max-steps',
+      '1',
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('skipped 1 item:');
     expect(r.out.some((l) => l.includes('line 58, column "f1"'))).toBe(true);
   });
 
   it('names a missing target column and an unreadable data path', async () => {
-    const r = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--target', 'colour']);
+    const r = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--target',
+      'colour',
+    ]);
     expect(r.code).toBe(3);
-    expect(r.err[0]).toContain('there is no target column "colour". The columns are "f1", "f2", "f3", "f4", "species".');
+    expect(r.err[0]).toContain(
+      'there is no target column "colour". The columns are "f1", "f2", "f3", "f4", "species".',
+    );
     const m = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'nope.csv')]);
     expect(m.code).toBe(3);
     expect(m.err[0]).toMatch(/nope\.csv: no such file or folder/);
   });
 
   it('refuses a model that does not fit the memory limit, before building it (exit 4)', async () => {
-    const r = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--memory-limit', '0.0003']);
+    const r = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--memory-limit',
+      '0.0003',
+    ]);
     expect(r.code).toBe(4);
-    expect(r.err[0]).toMatch(/The model is too large to train here\. Estimated training memory .* the wasm backend holds 314\.6 KiB\. To fit: lower the batch size to 10 or less/);
+    expect(r.err[0]).toMatch(
+      /The model is too large to train here\. Estimated training memory .* the wasm backend holds 314\.6 KiB\. To fit: lower the batch size to 10 or less/,
+    );
   });
 
   it('writes a checkpoint per epoch and resumes from it', async () => {
     const ck = join(dir, 'ckpt');
-    const a = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--epochs', '1', '--max-steps', '2', '--checkpoints', ck]);
+    const a = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--epochs',
+      '1',
+      '--max-steps',
+      '2',
+      '--checkpoints',
+      ck,
+    ]);
     expect(a.code).toBe(0);
     expect(JSON.parse(readFileSync(join(ck, 'latest.json'), 'utf8'))).toEqual({ epoch: 1, path: 'epoch-0001' });
     expect(existsSync(join(ck, 'epoch-0001', 'weights.bin'))).toBe(true);
-    const b = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--epochs', '2', '--max-steps', '2', '--resume', ck]);
+    const b = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--epochs',
+      '2',
+      '--max-steps',
+      '2',
+      '--resume',
+      ck,
+    ]);
     expect(b.err).toEqual([]);
     expect(b.code).toBe(0);
     expect(b.out).toContain(`resuming from ${ck} after epoch 1 (step 2)`);
     expect(b.out.some((l) => l.startsWith('epoch 2:'))).toBe(true);
     expect(b.out.some((l) => l.startsWith('epoch 1:'))).toBe(false);
     expect(JSON.parse(readFileSync(join(ck, 'latest.json'), 'utf8')).epoch).toBe(2);
-    const done = await cli(['train', fixture('tabular-test.json'), '--data', join(dir, 'blobs.csv'), '--epochs', '2', '--resume', ck]);
+    const done = await cli([
+      'train',
+      fixture('tabular-test.json'),
+      '--data',
+      join(dir, 'blobs.csv'),
+      '--epochs',
+      '2',
+      '--resume',
+      ck,
+    ]);
     expect(done.code).toBe(2);
     expect(done.err[0]).toMatch(/has finished 2 of 2 epochs; give --epochs N with N > 2/);
   });
@@ -134,6 +220,8 @@ describe('perceiver-studio train', () => {
   it('says when the template does not match the data', async () => {
     const r = await cli(['train', 'templates/mnist-perceiver-io.json', '--data', join(dir, 'blobs.csv')]);
     expect(r.code).toBe(1);
-    expect(r.err[0]).toBe('perceiver-studio: The input node "image" expects examples of shape [28, 28, 1] but the data gives [4]; change its params to match, or set the size params to 0 to take them from the data');
+    expect(r.err[0]).toBe(
+      'perceiver-studio: The input node "image" expects examples of shape [28, 28, 1] but the data gives [4]; change its params to match, or set the size params to 0 to take them from the data',
+    );
   });
 });

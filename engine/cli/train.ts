@@ -41,7 +41,13 @@ import { fitToData, formatChange } from '../train/fitToData.js';
 import { headTargets, npzHeads } from '../train/headTargets.js';
 import { multimodalNpzDataset } from '../data/multimodalNpz.js';
 import { parseNpz } from '../data/npy.js';
-import { BACKEND_MEMORY_LIMITS, estimateTrainingMemory, formatBytes, GiB, MemoryGuardError } from '../train/memoryGuard.js';
+import {
+  BACKEND_MEMORY_LIMITS,
+  estimateTrainingMemory,
+  formatBytes,
+  GiB,
+  MemoryGuardError,
+} from '../train/memoryGuard.js';
 import { headLossTypes, METRIC_LABEL, metricIsAccuracy, planTraining, type MetricKind } from '../train/losses.js';
 import { train, type EvalResult } from '../train/train.js';
 import { UsageError, type Args, type Out } from './main.js';
@@ -60,7 +66,10 @@ function checkSaveTarget(dir: string, force: boolean): void {
     if (err instanceof UsageError) throw err;
     return; // missing: it is created
   }
-  if (entries.length && !force) throw new UsageError(`--save-model ${dir} is not empty; give --force to replace it (its current content is removed), or choose another folder`);
+  if (entries.length && !force)
+    throw new UsageError(
+      `--save-model ${dir} is not empty; give --force to replace it (its current content is removed), or choose another folder`,
+    );
 }
 
 /** The data binding's source for a --data argument (what graph.json records of the data). */
@@ -110,18 +119,28 @@ function readTextFile(path: string): Uint8Array {
   } catch (err) {
     if (err instanceof FileLimitError) throw new DataError(err.reason, { file: path });
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`, { file: path });
+    throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`, {
+      file: path,
+    });
   }
 }
 
 export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> {
-  const split = { validationFraction: doc.data?.validationFraction, testFraction: doc.data?.testFraction, seed: doc.data?.seed, normalize: d.normalize };
+  const split = {
+    validationFraction: doc.data?.validationFraction,
+    testFraction: doc.data?.testFraction,
+    seed: doc.data?.seed,
+    normalize: d.normalize,
+  };
   if (d.spec === 'mnist') return mnistDataset(loadMnistBytes(), split);
   let isDir: boolean;
   try {
     isDir = statSync(d.spec).isDirectory();
   } catch {
-    throw new DataError('no such file or folder (give mnist, a .csv/.tsv/.json/.npy/.npz file, or a folder with one subfolder of images per class)', { file: d.spec });
+    throw new DataError(
+      'no such file or folder (give mnist, a .csv/.tsv/.json/.npy/.npz file, or a folder with one subfolder of images per class)',
+      { file: d.spec },
+    );
   }
   if (isDir) {
     // Several model inputs: a folder of multimodal examples (one file per input, by name, + label.txt).
@@ -129,34 +148,81 @@ export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> 
     if (specs.length > 1) {
       const inputs = specs.map((sp) => {
         const node = doc.nodes.find((n) => n.id === sp.nodeId)!;
-        return { id: node.id, kind: node.kind, params: getKind(node.kind)!.params.parse(node.params) as Record<string, unknown>, shape: [...sp.shape] };
+        return {
+          id: node.id,
+          kind: node.kind,
+          params: getKind(node.kind)!.params.parse(node.params) as Record<string, unknown>,
+          shape: [...sp.shape],
+        };
       });
       const listing = listImageFolder(d.spec);
       const folders = { root: d.spec, examples: listing.classes.map((c) => ({ name: c.name, files: c.files })) };
       // Classifier heads train on label.txt; an autoencoder's regression heads on the input they reconstruct.
-      const heads = headTargets(doc).map((h) => (h.kind === 'classes' ? h : { kind: 'input' as const, inputIndex: h.inputIndex }));
-      return multimodalFolderDataset(folders, nodeImageAccess, inputs, { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: d.badRows, heads });
+      const heads = headTargets(doc).map((h) =>
+        h.kind === 'classes' ? h : { kind: 'input' as const, inputIndex: h.inputIndex },
+      );
+      return multimodalFolderDataset(folders, nodeImageAccess, inputs, {
+        validationFraction: split.validationFraction,
+        testFraction: split.testFraction,
+        seed: split.seed,
+        badFiles: d.badRows,
+        heads,
+      });
     }
     const input = doc.nodes.find((n) => getKind(n.kind)?.isModelInput);
     const parsed = input ? getKind(input.kind)!.params.safeParse(input.params) : undefined;
     const params = (parsed?.success ? parsed.data : {}) as Record<string, number>;
-    const folder = { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed, badFiles: d.badRows };
+    const folder = {
+      validationFraction: split.validationFraction,
+      testFraction: split.testFraction,
+      seed: split.seed,
+      badFiles: d.badRows,
+    };
     // An Image input with frames reads video clips: class/clip/<frames> or class/clip.npy.
     if (input?.kind === 'ImageInput' && params.frames! > 0) {
-      const shape = { frames: params.frames!, height: params.height!, width: params.width!, channels: params.channels! };
-      return fileFolderDataset(listVideoFolder(d.spec), nodeVideoAccess.readFile, videoCodec(shape, nodeVideoAccess), folder);
+      const shape = {
+        frames: params.frames!,
+        height: params.height!,
+        width: params.width!,
+        channels: params.channels!,
+      };
+      return fileFolderDataset(
+        listVideoFolder(d.spec),
+        nodeVideoAccess.readFile,
+        videoCodec(shape, nodeVideoAccess),
+        folder,
+      );
     }
     const listing = listImageFolder(d.spec);
     const readFile = async (path: string) => new Uint8Array(await readFolderFile(path));
-    if (input?.kind === 'AudioInput') return fileFolderDataset(listing, readFile, audioCodec({ samples: params.samples!, channels: params.channels!, sampleRate: params.sampleRate! }), folder);
+    if (input?.kind === 'AudioInput')
+      return fileFolderDataset(
+        listing,
+        readFile,
+        audioCodec({ samples: params.samples!, channels: params.channels!, sampleRate: params.sampleRate! }),
+        folder,
+      );
     if (input?.kind === 'PointCloudInput') {
       const p = params as unknown as PointCloudParams;
-      const shape = { points: p.points, features: p.features, upAxis: p.upAxis, augment: { rotate: p.augmentRotation, scale: p.augmentScale, jitter: p.augmentJitter } };
+      const shape = {
+        points: p.points,
+        features: p.features,
+        upAxis: p.upAxis,
+        augment: { rotate: p.augmentRotation, scale: p.augmentScale, jitter: p.augmentJitter },
+      };
       return fileFolderDataset(listing, readFile, pointCodec(shape), folder);
     }
     const content = folderContentKind(listing);
-    if (content === 'points') throw new BindError(`${d.spec} is a folder of point clouds / meshes, but the graph's input ${input ? `"${input.id}" is a ${input.kind}` : 'is missing'}; use a point-cloud template such as templates/pointcloud-perceiver.json (a Point cloud input node)`, input?.id);
-    if (content === 'audio') throw new BindError(`${d.spec} is a folder of audio clips, but the graph's input ${input ? `"${input.id}" is a ${input.kind}` : 'is missing'}; use an audio template such as templates/audio-perceiver.json (an Audio input node)`, input?.id);
+    if (content === 'points')
+      throw new BindError(
+        `${d.spec} is a folder of point clouds / meshes, but the graph's input ${input ? `"${input.id}" is a ${input.kind}` : 'is missing'}; use a point-cloud template such as templates/pointcloud-perceiver.json (a Point cloud input node)`,
+        input?.id,
+      );
+    if (content === 'audio')
+      throw new BindError(
+        `${d.spec} is a folder of audio clips, but the graph's input ${input ? `"${input.id}" is a ${input.kind}` : 'is missing'}; use an audio template such as templates/audio-perceiver.json (an Audio input node)`,
+        input?.id,
+      );
     // Resize images to what the input node declares; axes it leaves at 0 come from the images.
     const declared = declaredInputShape(doc);
     const [height, width, channels] = declared?.length === 3 ? declared : [0, 0, 0];
@@ -180,10 +246,19 @@ export async function loadDataFor(d: DataSpec, doc: GraphDoc): Promise<Dataset> 
     if (a.inputSpecs.length > 1 || a.heads.length > 1) {
       const inputs = a.inputSpecs.map((sp) => {
         const node = doc.nodes.find((n) => n.id === sp.nodeId)!;
-        return { id: node.id, kind: node.kind, params: getKind(node.kind)!.params.parse(node.params) as Record<string, unknown>, shape: [...sp.shape] };
+        return {
+          id: node.id,
+          kind: node.kind,
+          params: getKind(node.kind)!.params.parse(node.params) as Record<string, unknown>,
+          shape: [...sp.shape],
+        };
       });
       const arrays = await parseNpz(readTextFile(d.spec), { file: d.spec, inflateRaw: nodeInflateRaw });
-      return multimodalNpzDataset(d.spec, arrays, inputs, npzHeads(doc), { validationFraction: split.validationFraction, testFraction: split.testFraction, seed: split.seed });
+      return multimodalNpzDataset(d.spec, arrays, inputs, npzHeads(doc), {
+        validationFraction: split.validationFraction,
+        testFraction: split.testFraction,
+        seed: split.seed,
+      });
     }
   }
   const t = await readDataFile(d.spec, { target: d.target, badRows: d.badRows, targetKind: d.targetKind });
@@ -203,7 +278,9 @@ function formatConfusion(r: EvalResult, classNames: string[]): string[] {
   const lines = [`${'true\\pred'.padEnd(w + 2)}${names.map((n) => n.padStart(w)).join('')}   accuracy`];
   r.confusion.forEach((row, i) => {
     const acc = r.perClassAccuracy[i]!;
-    lines.push(`${names[i]!.padEnd(w + 2)}${row.map((v) => String(v).padStart(w)).join('')}   ${Number.isNaN(acc) ? '   n/a' : (acc * 100).toFixed(1).padStart(5) + '%'}`);
+    lines.push(
+      `${names[i]!.padEnd(w + 2)}${row.map((v) => String(v).padStart(w)).join('')}   ${Number.isNaN(acc) ? '   n/a' : (acc * 100).toFixed(1).padStart(5) + '%'}`,
+    );
   });
   return lines;
 }
@@ -218,7 +295,8 @@ export function formatMetric(metric: MetricKind | undefined, value: number): str
 function enumFlag<T extends string>(args: Args, name: string, allowed: readonly T[], fallback: T): T {
   const v = args.flags.get(name);
   if (v === undefined) return fallback;
-  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got ${String(v)})`);
+  if (typeof v !== 'string' || !allowed.includes(v as T))
+    throw new UsageError(`${name} must be one of ${allowed.join(', ')} (got ${String(v)})`);
   return v as T;
 }
 
@@ -228,28 +306,52 @@ function stringFlag(args: Args, name: string): string | undefined {
   return v;
 }
 
-export async function trainCommand(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined, start?: PretrainedStart): Promise<number> {
+export async function trainCommand(
+  args: Args,
+  template: GraphDoc,
+  out: Out,
+  intFlag: (a: Args, n: string) => number | undefined,
+  start?: PretrainedStart,
+): Promise<number> {
   try {
     return await runTrain(args, template, out, intFlag, start);
   } catch (err) {
-    const code = err instanceof DataError ? EXIT.data : err instanceof MemoryGuardError ? EXIT.memory : err instanceof BindError || err instanceof CheckpointError ? EXIT.failed : undefined;
+    const code =
+      err instanceof DataError
+        ? EXIT.data
+        : err instanceof MemoryGuardError
+          ? EXIT.memory
+          : err instanceof BindError || err instanceof CheckpointError
+            ? EXIT.failed
+            : undefined;
     if (code === undefined) throw err;
     out.err(`perceiver-studio: ${(err as Error).message}`);
     return code;
   }
 }
 
-async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: Args, n: string) => number | undefined, start?: PretrainedStart): Promise<number> {
-  if (args.flags.has('--freeze-encoder') && !start) throw new UsageError('--freeze-encoder fine-tunes a model folder: give train a model folder (import-hf, train --save-model), not a template');
+async function runTrain(
+  args: Args,
+  template: GraphDoc,
+  out: Out,
+  intFlag: (a: Args, n: string) => number | undefined,
+  start?: PretrainedStart,
+): Promise<number> {
+  if (args.flags.has('--freeze-encoder') && !start)
+    throw new UsageError(
+      '--freeze-encoder fine-tunes a model folder: give train a model folder (import-hf, train --save-model), not a template',
+    );
   const json = args.flags.has('--json');
   const backend = enumFlag<NodeBackend>(args, '--backend', ['wasm', 'cpu'], 'wasm');
   const dataSpec = stringFlag(args, '--data');
-  if (dataSpec === undefined) throw new UsageError('train needs --data (mnist, a .csv/.json/.npy/.npz file, or an image folder)');
+  if (dataSpec === undefined)
+    throw new UsageError('train needs --data (mnist, a .csv/.json/.npy/.npz file, or an image folder)');
   const resumeDir = stringFlag(args, '--resume');
   const checkpointDir = stringFlag(args, '--checkpoints') ?? resumeDir;
   const memLimit = stringFlag(args, '--memory-limit');
   const memoryLimit = memLimit === undefined ? undefined : Number(memLimit) * GiB;
-  if (memoryLimit !== undefined && !(memoryLimit > 0)) throw new UsageError(`--memory-limit is in GiB and must be positive (got ${memLimit})`);
+  if (memoryLimit !== undefined && !(memoryLimit > 0))
+    throw new UsageError(`--memory-limit is in GiB and must be positive (got ${memLimit})`);
   const backendMax = BACKEND_MEMORY_LIMITS[backend];
   if (memoryLimit !== undefined && backendMax !== undefined && memoryLimit > backendMax) {
     throw new UsageError(
@@ -278,13 +380,21 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   const maxSteps = intFlag(args, '--max-steps');
   const maskRateFlag = stringFlag(args, '--mask-rate');
   const maskRate = maskRateFlag === undefined ? undefined : Number(maskRateFlag);
-  if (maskRate !== undefined && !(maskRate > 0 && maskRate < 1)) throw new UsageError(`--mask-rate is the fraction of bytes hidden, between 0 and 1 (got ${maskRateFlag})`);
+  if (maskRate !== undefined && !(maskRate > 0 && maskRate < 1))
+    throw new UsageError(`--mask-rate is the fraction of bytes hidden, between 0 and 1 (got ${maskRateFlag})`);
   if (resume && resume.manifest.epoch >= settings.epochs) {
-    throw new UsageError(`the checkpoint in ${resumeDir} has finished ${resume.manifest.epoch} of ${settings.epochs} epochs; give --epochs N with N > ${resume.manifest.epoch} to train further`);
+    throw new UsageError(
+      `the checkpoint in ${resumeDir} has finished ${resume.manifest.epoch} of ${settings.epochs} epochs; give --epochs N with N > ${resume.manifest.epoch} to train further`,
+    );
   }
 
   const dataTarget = stringFlag(args, '--target') ?? template.data?.target;
-  const dataNormalize = enumFlag<NormalizeKind>(args, '--normalize', ['none', 'minmax', 'standardize'], template.data?.normalize ?? 'none');
+  const dataNormalize = enumFlag<NormalizeKind>(
+    args,
+    '--normalize',
+    ['none', 'minmax', 'standardize'],
+    template.data?.normalize ?? 'none',
+  );
   const data = await loadDataFor(
     {
       spec: dataSpec,
@@ -299,9 +409,18 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   );
   // Generic templates fit themselves to the data (input sizes, class count), saying what they set;
   // --no-fit keeps the template's sizes and refuses data that does not match them.
-  const fit = args.flags.has('--no-fit') ? undefined : fitToData(template, data, { classTargets: targetsOf(data).some((t) => t.kind === 'classes') });
+  const fit = args.flags.has('--no-fit')
+    ? undefined
+    : fitToData(template, data, { classTargets: targetsOf(data).some((t) => t.kind === 'classes') });
   const { doc, filled } = bindToData(fit && !fit.problem ? fit.doc : template, data);
-  if (fit && !fit.problem) filled.unshift(...fit.changes.map((c) => (c.from === 0 ? `${c.nodeId}.${c.param} = ${c.to} (from data)` : `${formatChange(c)} (fitted to the data; --no-fit keeps the template's sizes)`)));
+  if (fit && !fit.problem)
+    filled.unshift(
+      ...fit.changes.map((c) =>
+        c.from === 0
+          ? `${c.nodeId}.${c.param} = ${c.to} (from data)`
+          : `${formatChange(c)} (fitted to the data; --no-fit keeps the template's sizes)`,
+      ),
+    );
   const analysis = analyse(doc);
   if (!analysis.valid) {
     const first = analysis.problems.find((p) => p.severity === 'error')!;
@@ -328,29 +447,79 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
       plan.heads.length === 1
         ? targetText(plan.heads[0]!.target)
         : `${plan.heads.length} heads (${plan.heads.map((h) => `${h.nodeId}: ${targetText(h.target)}${h.weight !== 1 ? ` ×${h.weight}` : ''}`).join('; ')})`;
-    out.log(`Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${what}, ${data.moreInputShapes ? `inputs ${analysis.inputSpecs.map((sp, i) => `${sp.nodeId} [${(i === 0 ? data.inputShape : data.moreInputShapes![i - 1]!).join(', ')}]`).join(', ')}` : `input [${data.inputShape.join(', ')}]`}; backend ${be.note}`);
-    if (data.classNames.some((n, i) => n !== String(i))) out.log(`classes: ${data.classNames.map((n, i) => `${i}=${n}`).join(', ')}`);
+    out.log(
+      `Training "${doc.name}" (${model.countParams().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.size} train / ${data.validation.size} validation / ${data.test.size} test, ${what}, ${data.moreInputShapes ? `inputs ${analysis.inputSpecs.map((sp, i) => `${sp.nodeId} [${(i === 0 ? data.inputShape : data.moreInputShapes![i - 1]!).join(', ')}]`).join(', ')}` : `input [${data.inputShape.join(', ')}]`}; backend ${be.note}`,
+    );
+    if (data.classNames.some((n, i) => n !== String(i)))
+      out.log(`classes: ${data.classNames.map((n, i) => `${i}=${n}`).join(', ')}`);
     for (const f of filled) out.log(`  ${f}`);
-    for (const [name, split] of [['validation', data.validation], ['test', data.test]] as const) {
-      if (split.size > 0 && split.size < TINY_SPLIT) out.log(`  note: the ${name} split has only ${split.size} example${split.size === 1 ? '' : 's'}; its figures are noisy (more data, or a larger data.${name}Fraction, helps)`);
+    for (const [name, split] of [
+      ['validation', data.validation],
+      ['test', data.test],
+    ] as const) {
+      if (split.size > 0 && split.size < TINY_SPLIT)
+        out.log(
+          `  note: the ${name} split has only ${split.size} example${split.size === 1 ? '' : 's'}; its figures are noisy (more data, or a larger data.${name}Fraction, helps)`,
+        );
     }
     out.log(`  ${estimate.message}`);
     reportSkipped(data.skipped, out);
-    if (resume) out.log(`resuming from ${resumeDir} after epoch ${resume.manifest.epoch} (step ${resume.manifest.step})`);
+    if (resume)
+      out.log(`resuming from ${resumeDir} after epoch ${resume.manifest.epoch} (step ${resume.manifest.step})`);
   } else {
-    out.log(JSON.stringify({ start: true, metric, params: model.countParams(), train: data.train.size, validation: data.validation.size, test: data.test.size, classes: data.classNames, filled, skipped: data.skipped, estimateBytes: estimate.totalBytes, resumedFromEpoch: resume?.manifest.epoch ?? null }));
+    out.log(
+      JSON.stringify({
+        start: true,
+        metric,
+        params: model.countParams(),
+        train: data.train.size,
+        validation: data.validation.size,
+        test: data.test.size,
+        classes: data.classNames,
+        filled,
+        skipped: data.skipped,
+        estimateBytes: estimate.totalBytes,
+        resumedFromEpoch: resume?.manifest.epoch ?? null,
+      }),
+    );
   }
   // What a model folder (and a checkpoint folder, read by export --weights and predict) keeps of
   // the data binding: the bound graph, class names and the normalisation fitted on the training split.
   // (data.path is left out: relative to the template's folder, it would not resolve from the model folder.)
-  const { path: _templateDataPath, ...binding } = doc.data ?? { source: sourceOf(dataSpec), validationFraction: 0.1, testFraction: 0.2, normalize: 'none' as const, seed: 1 };
-  const savedDoc: GraphDoc = { ...doc, training: settings, data: { ...binding, ...(dataTarget !== undefined ? { target: dataTarget } : {}), normalize: dataNormalize } };
+  const { path: _templateDataPath, ...binding } = doc.data ?? {
+    source: sourceOf(dataSpec),
+    validationFraction: 0.1,
+    testFraction: 0.2,
+    normalize: 'none' as const,
+    seed: 1,
+  };
+  const savedDoc: GraphDoc = {
+    ...doc,
+    training: settings,
+    data: { ...binding, ...(dataTarget !== undefined ? { target: dataTarget } : {}), normalize: dataNormalize },
+  };
   const classTargets = targetsOf(data)[0]!.kind === 'classes';
   const normalisation = 'normalization' in data ? (data as { normalization: Normalization }).normalization : undefined;
-  const modelInfo = { classNames: classTargets && data.classNames.length ? data.classNames : undefined, normalisation: normalisation && normalisation.kind !== 'none' ? normalisation : undefined };
+  const modelInfo = {
+    classNames: classTargets && data.classNames.length ? data.classNames : undefined,
+    normalisation: normalisation && normalisation.kind !== 'none' ? normalisation : undefined,
+  };
   if (checkpointDir) {
     mkdirSync(checkpointDir, { recursive: true });
-    writeExportFiles(checkpointDir, new Map([['graph.json', JSON.stringify(savedDoc, null, 2)], ['model-info.json', JSON.stringify({ format: MODEL_FOLDER_FORMAT, version: MODEL_FOLDER_VERSION, name: doc.name, ...modelInfo }, null, 2)]]));
+    writeExportFiles(
+      checkpointDir,
+      new Map([
+        ['graph.json', JSON.stringify(savedDoc, null, 2)],
+        [
+          'model-info.json',
+          JSON.stringify(
+            { format: MODEL_FOLDER_FORMAT, version: MODEL_FOLDER_VERSION, name: doc.name, ...modelInfo },
+            null,
+            2,
+          ),
+        ],
+      ]),
+    );
   }
   const progress = new TrainProgress(json ? { ...out, progressLines: false } : out, settings.epochs);
   // Ctrl-C: stop after the current step, write a checkpoint that resumes at the next batch (with
@@ -366,7 +535,9 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     }
     interrupted = true;
     progress.clear();
-    out.err(`perceiver-studio: interrupted; stopping after this step${checkpointDir ? ' and writing a checkpoint' : ''} (Ctrl-C again to quit at once)`);
+    out.err(
+      `perceiver-studio: interrupted; stopping after this step${checkpointDir ? ' and writing a checkpoint' : ''} (Ctrl-C again to quit at once)`,
+    );
   };
   process.on('SIGINT', onSigint);
   const skippedAtStart = data.skipped.count;
@@ -405,15 +576,32 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
         : undefined,
       onEpoch: (e) => {
         progress.clear();
-        if (json) out.log(JSON.stringify({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, metric: e.metric, valLoss: e.valLoss, valAccuracy: e.valAccuracy, seconds: e.seconds, ...(e.heads ? { heads: e.heads } : {}) }));
+        if (json)
+          out.log(
+            JSON.stringify({
+              epoch: e.epoch,
+              loss: e.loss,
+              accuracy: e.accuracy,
+              metric: e.metric,
+              valLoss: e.valLoss,
+              valAccuracy: e.valAccuracy,
+              seconds: e.seconds,
+              ...(e.heads ? { heads: e.heads } : {}),
+            }),
+          );
         else {
           out.log(
             `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} ${formatMetric(e.metric, e.accuracy)}` +
-              (e.valLoss !== null ? `  val loss ${e.valLoss.toFixed(4)} val ${formatMetric(e.metric, e.valAccuracy!)}` : '') +
+              (e.valLoss !== null
+                ? `  val loss ${e.valLoss.toFixed(4)} val ${formatMetric(e.metric, e.valAccuracy!)}`
+                : '') +
               `  (${e.seconds.toFixed(1)} s)`,
           );
           // Several heads: each head's own loss (the total above is Σ weight · loss).
-          if (e.heads) out.log(`  per head: ${e.heads.map((h) => `${h.nodeId} ${h.loss.toPrecision(4)}${h.valLoss !== null ? ` (val ${h.valLoss.toPrecision(4)})` : ''}${h.weight !== 1 ? ` ×${h.weight}` : ''}`).join(', ')}`);
+          if (e.heads)
+            out.log(
+              `  per head: ${e.heads.map((h) => `${h.nodeId} ${h.loss.toPrecision(4)}${h.valLoss !== null ? ` (val ${h.valLoss.toPrecision(4)})` : ''}${h.weight !== 1 ? ` ×${h.weight}` : ''}`).join(', ')}`,
+            );
         }
       },
     });
@@ -428,13 +616,32 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
             steps: result.steps,
             testAccuracy: result.test?.accuracy ?? null,
             finishedAt: new Date().toISOString(),
-            ...(start ? { startedFrom: start.source?.kind === 'huggingface' ? { kind: 'huggingface' as const, class: start.source.class } : { kind: 'model-folder' as const, path: start.dir } } : {}),
+            ...(start
+              ? {
+                  startedFrom:
+                    start.source?.kind === 'huggingface'
+                      ? { kind: 'huggingface' as const, class: start.source.class }
+                      : { kind: 'model-folder' as const, path: start.dir },
+                }
+              : {}),
           },
           ...(start?.source ? { pretrained: start.source } : {}),
-          ...(started ? { fineTune: { loaded: started.loaded, replaced: started.replaced.map((r) => r.name), frozenNodes: started.frozenNodes } } : {}),
+          ...(started
+            ? {
+                fineTune: {
+                  loaded: started.loaded,
+                  replaced: started.replaced.map((r) => r.name),
+                  frozenNodes: started.frozenNodes,
+                },
+              }
+            : {}),
         },
       };
-      saved = await writeModelFolder(resolve(saveDir), { model, doc: savedDoc, inputNodes: compiled.inputNodes, info: trainedInfo }, { force: args.flags.has('--force') });
+      saved = await writeModelFolder(
+        resolve(saveDir),
+        { model, doc: savedDoc, inputNodes: compiled.inputNodes, info: trainedInfo },
+        { force: args.flags.has('--force') },
+      );
     }
   } finally {
     process.off('SIGINT', onSigint);
@@ -443,11 +650,24 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   if (interrupted) {
     // result.epochs holds a resumed run's earlier epochs too: the stop was inside the next one.
     const at = `epoch ${result.epochs.length + 1} (step ${result.steps} overall)`;
-    if (json) out.log(JSON.stringify({ done: false, status: 'interrupted', steps: result.steps, checkpoint: stopCheckpoint ?? null, resume: checkpointDir ? resumeCommand(args.rest, checkpointDir) : null }));
+    if (json)
+      out.log(
+        JSON.stringify({
+          done: false,
+          status: 'interrupted',
+          steps: result.steps,
+          checkpoint: stopCheckpoint ?? null,
+          resume: checkpointDir ? resumeCommand(args.rest, checkpointDir) : null,
+        }),
+      );
     if (stopCheckpoint && checkpointDir) {
-      out.err(`perceiver-studio: interrupted at ${at}; checkpoint written to ${stopCheckpoint}. Resume with:\n  ${resumeCommand(args.rest, checkpointDir)}`);
+      out.err(
+        `perceiver-studio: interrupted at ${at}; checkpoint written to ${stopCheckpoint}. Resume with:\n  ${resumeCommand(args.rest, checkpointDir)}`,
+      );
     } else {
-      out.err(`perceiver-studio: interrupted at ${at}; nothing was saved (train with --checkpoints DIR to be able to resume)`);
+      out.err(
+        `perceiver-studio: interrupted at ${at}; nothing was saved (train with --checkpoints DIR to be able to resume)`,
+      );
     }
     return EXIT.interrupted;
   }
@@ -458,7 +678,10 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
     testAccuracy: result.test?.accuracy ?? null,
     testLoss: result.test?.loss ?? null,
     // Several heads: each head's metric and own (unweighted) loss on the test split.
-    testHeads: result.test && plan.heads.length > 1 ? result.test.heads.map((h, i) => ({ ...h, loss: result.test!.headLosses[i]!, weight: plan.heads[i]!.weight })) : null,
+    testHeads:
+      result.test && plan.heads.length > 1
+        ? result.test.heads.map((h, i) => ({ ...h, loss: result.test!.headLosses[i]!, weight: plan.heads[i]!.weight }))
+        : null,
     perClassAccuracy: result.test?.perClassAccuracy ?? null,
     confusion: result.test && metric === 'accuracy' ? result.test.confusion : null,
     classes: data.classNames,
@@ -475,17 +698,33 @@ async function runTrain(args: Args, template: GraphDoc, out: Out, intFlag: (a: A
   else {
     if (data.skipped.count > skippedAtStart) {
       out.log(`while streaming the data:`);
-      reportSkipped({ count: data.skipped.count - skippedAtStart, reasons: data.skipped.reasons.slice(skippedAtStart) }, out);
+      reportSkipped(
+        { count: data.skipped.count - skippedAtStart, reasons: data.skipped.reasons.slice(skippedAtStart) },
+        out,
+      );
     }
     if (result.message) (result.status === 'diverged' ? out.err : out.log)(result.message);
     if (result.test && metric === 'accuracy') for (const l of formatConfusion(result.test, data.classNames)) out.log(l);
     const label = METRIC_LABEL[metric];
-    const value = result.test ? (metricIsAccuracy(metric) ? (result.test.accuracy * 100).toFixed(2) + '%' : result.test.accuracy.toPrecision(4)) : 'n/a';
-    const partial = result.test && result.test.examples < data.test.size ? ` on the first ${result.test.examples} of ${data.test.size} test examples (--max-steps limits evaluation)` : '';
-    out.log(`test ${label} ${value}${result.test ? ` (loss ${result.test.loss.toFixed(4)})` : ''}${partial} after ${result.seconds.toFixed(1)} s`);
-    if (final.testHeads) out.log(`test per head: ${final.testHeads.map((h) => `${h.nodeId} loss ${h.loss.toPrecision(4)} ${formatMetric(h.metric, h.value)}`).join(', ')}`);
+    const value = result.test
+      ? metricIsAccuracy(metric)
+        ? (result.test.accuracy * 100).toFixed(2) + '%'
+        : result.test.accuracy.toPrecision(4)
+      : 'n/a';
+    const partial =
+      result.test && result.test.examples < data.test.size
+        ? ` on the first ${result.test.examples} of ${data.test.size} test examples (--max-steps limits evaluation)`
+        : '';
+    out.log(
+      `test ${label} ${value}${result.test ? ` (loss ${result.test.loss.toFixed(4)})` : ''}${partial} after ${result.seconds.toFixed(1)} s`,
+    );
+    if (final.testHeads)
+      out.log(
+        `test per head: ${final.testHeads.map((h) => `${h.nodeId} loss ${h.loss.toPrecision(4)} ${formatMetric(h.metric, h.value)}`).join(', ')}`,
+      );
     if (saved) out.log(`saved the model to ${saved.dir}: ${saved.files.map((f) => basename(f)).join(', ')}`);
-    else if (saveDir !== undefined) out.err(`perceiver-studio: the model was not saved to ${saveDir} (the run diverged)`);
+    else if (saveDir !== undefined)
+      out.err(`perceiver-studio: the model was not saved to ${saveDir} (the run diverged)`);
   }
   return result.status === 'diverged' ? EXIT.failed : EXIT.ok;
 }

@@ -16,10 +16,14 @@ let tools = true;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ps-cli-mmae-'));
   try {
-    execFileSync('node', ['scripts/gen-multimodal.mjs', '--out', join(dir, 'mm'), '--per-class', '5'], { stdio: 'pipe' });
+    execFileSync('node', ['scripts/gen-multimodal.mjs', '--out', join(dir, 'mm'), '--per-class', '5'], {
+      stdio: 'pipe',
+    });
   } catch (err) {
     tools = false;
-    console.warn(`skipped the multimodal autoencoder test: scripts/gen-multimodal.mjs needs espeak-ng and convert (${(err as Error).message.split('\n')[0]})`);
+    console.warn(
+      `skipped the multimodal autoencoder test: scripts/gen-multimodal.mjs needs espeak-ng and convert (${(err as Error).message.split('\n')[0]})`,
+    );
   }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,7 +33,10 @@ describe('multimodal autoencoder from the CLI', () => {
     if (!tools) return ctx.skip();
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runCli(['train', 'templates/multimodal-autoencoder-tiny.json', '--data', join(dir, 'mm'), '--epochs', '5', '--json'], { log: (s) => out.push(s), err: (s) => err.push(s) });
+    const code = await runCli(
+      ['train', 'templates/multimodal-autoencoder-tiny.json', '--data', join(dir, 'mm'), '--epochs', '5', '--json'],
+      { log: (s) => out.push(s), err: (s) => err.push(s) },
+    );
     expect(err).toEqual([]);
     expect(code).toBe(0);
     const lines = out.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -51,7 +58,8 @@ describe('multimodal autoencoder from the CLI', () => {
     const first = epochs[0]!.heads;
     const last = epochs[epochs.length - 1]!.heads;
     // Each modality's training loss falls over the run.
-    for (let i = 0; i < 3; i++) expect(last[i]!.loss, `${last[i]!.nodeId}: ${first[i]!.loss} → ${last[i]!.loss}`).toBeLessThan(first[i]!.loss);
+    for (let i = 0; i < 3; i++)
+      expect(last[i]!.loss, `${last[i]!.nodeId}: ${first[i]!.loss} → ${last[i]!.loss}`).toBeLessThan(first[i]!.loss);
     // The reconstructions improve markedly (measured: pixels 0.17 → 0.04, waveform 0.27 → 0.09 MSE over 4 epochs).
     expect(last[1]!.loss).toBeLessThan(first[1]!.loss * 0.7);
     expect(last[0]!.loss).toBeLessThan(first[0]!.loss * 0.8);

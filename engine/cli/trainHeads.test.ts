@@ -50,7 +50,10 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ps-cli-heads-'));
   writeFileSync(join(dir, 'prose.txt'), prose.repeat(12));
   const rows = linearRows(200, 3);
-  writeFileSync(join(dir, 'linear.csv'), ['a,b,c,y', ...rows.map((r) => r.map((v) => v.toFixed(4)).join(','))].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'linear.csv'),
+    ['a,b,c,y', ...rows.map((r) => r.map((v) => v.toFixed(4)).join(','))].join('\n') + '\n',
+  );
   const bad = ['a,b,c,y', ...rows.slice(0, 20).map((r) => r.map((v) => v.toFixed(4)).join(','))];
   bad[7] = '0.1,0.2,0.3,high';
   writeFileSync(join(dir, 'bad-target.csv'), bad.join('\n') + '\n');
@@ -60,13 +63,29 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('perceiver-studio train: masked bytes', () => {
   it('trains templates/bytes-mlm-tiny.json on a text file, reporting masked-token accuracy per epoch', async () => {
-    const r = await cli(['train', 'templates/bytes-mlm-tiny.json', '--data', join(dir, 'prose.txt'), '--epochs', '3', '--max-steps', '4', '--batch-size', '8', '--learning-rate', '0.003']);
+    const r = await cli([
+      'train',
+      'templates/bytes-mlm-tiny.json',
+      '--data',
+      join(dir, 'prose.txt'),
+      '--epochs',
+      '3',
+      '--max-steps',
+      '4',
+      '--batch-size',
+      '8',
+      '--learning-rate',
+      '0.003',
+    ]);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
-    expect(r.out[0]).toMatch(/on .*prose\.txt: \d+ train \/ \d+ validation \/ \d+ test, masked tokens \(262 ids, 15% hidden\), input \[128\]/);
+    expect(r.out[0]).toMatch(
+      /on .*prose\.txt: \d+ train \/ \d+ validation \/ \d+ test, masked tokens \(262 ids, 15% hidden\), input \[128\]/,
+    );
     const epochs = r.out.filter((l) => l.startsWith('epoch '));
     expect(epochs).toHaveLength(3);
-    for (const l of epochs) expect(l).toMatch(/masked-token accuracy \d+\.\d% {2}val loss \d+\.\d{4} val masked-token accuracy \d+\.\d%/);
+    for (const l of epochs)
+      expect(l).toMatch(/masked-token accuracy \d+\.\d% {2}val loss \d+\.\d{4} val masked-token accuracy \d+\.\d%/);
     const loss = epochs.map((l) => Number(/loss (\d+\.\d+)/.exec(l)![1]));
     // ln 262 ≈ 5.57 at the start; a few steps already learn the byte frequencies.
     expect(loss[2]!).toBeLessThan(loss[0]! - 0.3);
@@ -75,14 +94,33 @@ describe('perceiver-studio train: masked bytes', () => {
   });
 
   it('--json reports the metric and no confusion matrix; --mask-rate is checked', async () => {
-    const r = await cli(['train', 'templates/bytes-mlm-tiny.json', '--data', join(dir, 'prose.txt'), '--epochs', '1', '--max-steps', '1', '--mask-rate', '0.3', '--json']);
+    const r = await cli([
+      'train',
+      'templates/bytes-mlm-tiny.json',
+      '--data',
+      join(dir, 'prose.txt'),
+      '--epochs',
+      '1',
+      '--max-steps',
+      '1',
+      '--mask-rate',
+      '0.3',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out[0]!).metric).toBe('maskedTokenAccuracy');
     expect(JSON.parse(r.out[1]!).metric).toBe('maskedTokenAccuracy');
     const final = JSON.parse(r.out[r.out.length - 1]!);
     expect(final.confusion).toBeNull();
     expect(final.testAccuracy).toBeGreaterThanOrEqual(0);
-    const bad = await cli(['train', 'templates/bytes-mlm-tiny.json', '--data', join(dir, 'prose.txt'), '--mask-rate', '2']);
+    const bad = await cli([
+      'train',
+      'templates/bytes-mlm-tiny.json',
+      '--data',
+      join(dir, 'prose.txt'),
+      '--mask-rate',
+      '2',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.err[0]).toContain('--mask-rate is the fraction of bytes hidden, between 0 and 1 (got 2)');
   });
@@ -90,7 +128,9 @@ describe('perceiver-studio train: masked bytes', () => {
   it('refuses a text file for an image model and an empty text, naming the input and the file', async () => {
     const r = await cli(['train', 'templates/mnist-perceiver-io.json', '--data', join(dir, 'prose.txt')]);
     expect(r.code).toBe(1);
-    expect(r.err[0]).toContain(`${join(dir, 'prose.txt')} is a text file: it trains a masked-byte model whose input is a Text bytes node, but the input "image" (ImageInput) takes examples of shape [28, 28, 1]`);
+    expect(r.err[0]).toContain(
+      `${join(dir, 'prose.txt')} is a text file: it trains a masked-byte model whose input is a Text bytes node, but the input "image" (ImageInput) takes examples of shape [28, 28, 1]`,
+    );
     writeFileSync(join(dir, 'empty.txt'), '');
     const s = await cli(['train', 'templates/bytes-mlm-tiny.json', '--data', join(dir, 'empty.txt')]);
     expect(s.code).toBe(3);
@@ -107,7 +147,17 @@ describe('perceiver-studio train: masked bytes', () => {
 
 describe('perceiver-studio train: regression', () => {
   it('trains a per-position projection on a CSV with a numeric target column (MSE falls)', async () => {
-    const r = await cli(['train', fixture('regression-test.json'), '--data', join(dir, 'linear.csv'), '--target', 'y', '--epochs', '6', '--json']);
+    const r = await cli([
+      'train',
+      fixture('regression-test.json'),
+      '--data',
+      join(dir, 'linear.csv'),
+      '--target',
+      'y',
+      '--epochs',
+      '6',
+      '--json',
+    ]);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     const start = JSON.parse(r.out[0]!);
@@ -124,7 +174,16 @@ describe('perceiver-studio train: regression', () => {
   });
 
   it('trains on a .npy table (target: last column) and prints MSE', async () => {
-    const r = await cli(['train', fixture('regression-test.json'), '--data', join(dir, 'linear.npy'), '--epochs', '1', '--max-steps', '2']);
+    const r = await cli([
+      'train',
+      fixture('regression-test.json'),
+      '--data',
+      join(dir, 'linear.npy'),
+      '--epochs',
+      '1',
+      '--max-steps',
+      '2',
+    ]);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
     expect(r.out[0]).toContain('real-valued targets [1] (MSE)');
@@ -133,9 +192,18 @@ describe('perceiver-studio train: regression', () => {
   });
 
   it('names the line of a non-numeric regression target (exit 3)', async () => {
-    const r = await cli(['train', fixture('regression-test.json'), '--data', join(dir, 'bad-target.csv'), '--target', 'y']);
+    const r = await cli([
+      'train',
+      fixture('regression-test.json'),
+      '--data',
+      join(dir, 'bad-target.csv'),
+      '--target',
+      'y',
+    ]);
     expect(r.code).toBe(3);
-    expect(r.err[0]).toBe(`perceiver-studio: ${join(dir, 'bad-target.csv')}, line 8, column "y": the target cell has "high", which is not a number; a regression head needs a finite number in every row`);
+    expect(r.err[0]).toBe(
+      `perceiver-studio: ${join(dir, 'bad-target.csv')}, line 8, column "y": the target cell has "high", which is not a number; a regression head needs a finite number in every row`,
+    );
   });
 
   it('a classifier template on the same CSV still reads classes (and refuses real values)', async () => {

@@ -26,7 +26,11 @@ function arrays(drop?: string, badRows = false) {
     for (let x = 0; x < 28; x++) image[i * 784 + (3 * c + 1) * 28 + x] = 1;
     for (let k = 0; k < 2048; k++) audio[i * 2048 + k] = 0.5 * Math.sin((2 * Math.PI * (c + 1) * k) / 256 + i);
   }
-  const all: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = { image: { shape: [N, 28, 28, 1], data: image }, audio: { shape: [badRows ? N - 1 : N, 2048], data: badRows ? audio.subarray(0, (N - 1) * 2048) : audio }, y: { shape: [N], data: y } };
+  const all: Record<string, { shape: number[]; data: Float32Array | Int32Array }> = {
+    image: { shape: [N, 28, 28, 1], data: image },
+    audio: { shape: [badRows ? N - 1 : N, 2048], data: badRows ? audio.subarray(0, (N - 1) * 2048) : audio },
+    y: { shape: [N], data: y },
+  };
   if (drop) delete all[drop];
   return npz(all);
 }
@@ -70,27 +74,65 @@ describe('multimodal .npz', () => {
         expect(b.y[r * 2048 + 64]).toBeCloseTo(b.moreInputs![0]![r * 2048 + 64]!, 6);
       }
     }
-    expect(() => multimodalNpzDataset('mm.npz', a, [{ id: 'pixels', kind: 'ImageInput', params: {}, shape: [28, 28, 1] }], heads)).toThrow('mm.npz: no array "pixels" for the input node "pixels" (arrays present: image, audio, y); name each array after the input it feeds');
-    expect(() => multimodalNpzDataset('mm.npz', a, [{ id: 'audio', kind: 'AudioInput', params: {}, shape: [1024] }], heads)).toThrow(/the array "audio" is \[48, 2048\] \(2048 values per example\) but the input node "audio" takes \[1024\]/);
-    expect(() => multimodalNpzDataset('mm.npz', a, inputs, [{ nodeId: 'pix', loss: 'regression', outputShape: [784, 1] }])).toThrow(/no targets for the regression head "pix": add an array "pix" of \[N, 784, 1\]/);
+    expect(() =>
+      multimodalNpzDataset('mm.npz', a, [{ id: 'pixels', kind: 'ImageInput', params: {}, shape: [28, 28, 1] }], heads),
+    ).toThrow(
+      'mm.npz: no array "pixels" for the input node "pixels" (arrays present: image, audio, y); name each array after the input it feeds',
+    );
+    expect(() =>
+      multimodalNpzDataset('mm.npz', a, [{ id: 'audio', kind: 'AudioInput', params: {}, shape: [1024] }], heads),
+    ).toThrow(
+      /the array "audio" is \[48, 2048\] \(2048 values per example\) but the input node "audio" takes \[1024\]/,
+    );
+    expect(() =>
+      multimodalNpzDataset('mm.npz', a, inputs, [{ nodeId: 'pix', loss: 'regression', outputShape: [784, 1] }]),
+    ).toThrow(/no targets for the regression head "pix": add an array "pix" of \[N, 784, 1\]/);
   });
 
   it('train: the tiny multimodal autoencoder on an .npz reports each head per epoch; a missing array or a row count mismatch is named', async () => {
-    const r = await cli(['train', 'templates/multimodal-autoencoder-tiny.json', '--data', join(dir, 'mm.npz'), '--epochs', '3', '--json']);
+    const r = await cli([
+      'train',
+      'templates/multimodal-autoencoder-tiny.json',
+      '--data',
+      join(dir, 'mm.npz'),
+      '--epochs',
+      '3',
+      '--json',
+    ]);
     expect(r.err).toEqual([]);
     expect(r.code).toBe(0);
-    const epochs = r.out.map((l) => JSON.parse(l) as { epoch?: number; heads?: { nodeId: string; loss: number }[] }).filter((l) => l.epoch !== undefined);
+    const epochs = r.out
+      .map((l) => JSON.parse(l) as { epoch?: number; heads?: { nodeId: string; loss: number }[] })
+      .filter((l) => l.epoch !== undefined);
     expect(epochs.length).toBe(3);
     const [first, last] = [epochs[0]!.heads!, epochs[2]!.heads!];
     expect(first.map((h) => h.nodeId)).toEqual(['audioOut', 'imageOut', 'labelOut']);
     // The reconstructions improve (pixels and waveform MSE).
     expect(last[0]!.loss).toBeLessThan(first[0]!.loss);
     expect(last[1]!.loss).toBeLessThan(first[1]!.loss);
-    const missing = await cli(['train', 'templates/multimodal-autoencoder-tiny.json', '--data', join(dir, 'noaudio.npz'), '--epochs', '1']);
+    const missing = await cli([
+      'train',
+      'templates/multimodal-autoencoder-tiny.json',
+      '--data',
+      join(dir, 'noaudio.npz'),
+      '--epochs',
+      '1',
+    ]);
     expect(missing.code).toBe(3);
-    expect(missing.err.join('\n')).toContain('noaudio.npz: no array "audio" for the input node "audio" (arrays present: image, y)');
-    const rows = await cli(['train', 'templates/multimodal-autoencoder-tiny.json', '--data', join(dir, 'rows.npz'), '--epochs', '1']);
+    expect(missing.err.join('\n')).toContain(
+      'noaudio.npz: no array "audio" for the input node "audio" (arrays present: image, y)',
+    );
+    const rows = await cli([
+      'train',
+      'templates/multimodal-autoencoder-tiny.json',
+      '--data',
+      join(dir, 'rows.npz'),
+      '--epochs',
+      '1',
+    ]);
     expect(rows.code).toBe(3);
-    expect(rows.err.join('\n')).toContain('rows.npz: the array "audio" has 47 examples (first axis) but "image" has 48');
+    expect(rows.err.join('\n')).toContain(
+      'rows.npz: the array "audio" has 47 examples (first axis) but "image" has 48',
+    );
   }, 120_000);
 });

@@ -11,4 +11,9 @@ import type { Builder } from './builders/context.js';
 
 export type { BuildContext, Builder, Sym } from './builders/context.js';
 
-export const BUILDERS: Record<string, Builder> = { ...INPUT_BUILDERS, ...ATTENTION_BUILDERS, ...QUERY_BUILDERS, ...HEAD_BUILDERS };
+export const BUILDERS: Record<string, Builder> = {
+  ...INPUT_BUILDERS,
+  ...ATTENTION_BUILDERS,
+  ...QUERY_BUILDERS,
+  ...HEAD_BUILDERS,
+};

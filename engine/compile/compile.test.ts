@@ -9,14 +9,16 @@ import { setFormulation } from '../layers/ops.js';
 import { BUILDERS } from './builders.js';
 import { compile, CompileError } from './compile.js';
 
-const template = (): GraphDoc => loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
+const template = (): GraphDoc =>
+  loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 /** Distinct variables of the layers whose name starts with a prefix. */
-const distinctVars = (model: tf.LayersModel, prefix: string) => new Set(model.weights.filter((w) => w.name.startsWith(prefix)).map((w) => w.id)).size;
+const distinctVars = (model: tf.LayersModel, prefix: string) =>
+  new Set(model.weights.filter((w) => w.name.startsWith(prefix)).map((w) => w.id)).size;
 
 describe('compile', () => {
   it('every registered kind has a builder', () => {
@@ -81,7 +83,10 @@ describe("'tuned' and 'stock' formulations", () => {
       const { model } = compile(doc, { seed: 9 });
       const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
       const out = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(
+          () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+          vars,
+        );
         return { loss: value.dataSync()[0]!, grads: vars.map((v) => grads[v.name]!.dataSync()) };
       });
       model.dispose();

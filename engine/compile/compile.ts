@@ -56,7 +56,11 @@ export function compile(doc: GraphDoc, options: { seed?: number } = {}): Compile
     // A transforming input kind builds its own layer under the node's name; its fed tensor
     // gets a suffix so names stay unique.
     const transforms = !!getKind(nodesById.get(spec.nodeId)!.kind)!.modelInput;
-    const input = tf.input({ shape: [...spec.shape], dtype: spec.dtype, name: layerName(spec.nodeId, transforms ? 'input' : undefined) });
+    const input = tf.input({
+      shape: [...spec.shape],
+      dtype: spec.dtype,
+      name: layerName(spec.nodeId, transforms ? 'input' : undefined),
+    });
     inputs.push(input);
     fed.set(spec.nodeId, input);
   }
@@ -76,7 +80,18 @@ export function compile(doc: GraphDoc, options: { seed?: number } = {}): Compile
     for (const w of incoming.get(id) ?? []) ins[w.port] = symbols.get(w.from)![w.fromPort]!;
     try {
       // Builders take a model input's fed tensor as `in` (ImageInput passes it through).
-      symbols.set(id, build({ nodeId: id, params: na.params, analysis: na, inputs: ins, batchRef, seed, name: (s) => layerName(id, s) }));
+      symbols.set(
+        id,
+        build({
+          nodeId: id,
+          params: na.params,
+          analysis: na,
+          inputs: ins,
+          batchRef,
+          seed,
+          name: (s) => layerName(id, s),
+        }),
+      );
     } catch (err) {
       throw new CompileError(`${kind.title} "${id}" failed to build: ${(err as Error).message}`, id);
     }

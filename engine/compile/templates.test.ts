@@ -67,7 +67,11 @@ describe('templates', () => {
     const p = (f: string, id: string) => analyse(load(f)).nodes.get(id)!.cost.params;
     expect(p('perceiver-io-imagenet-fourier.json', 'encoder')).toBe(2_776_395);
     expect(p('perceiver-io-imagenet-fourier.json', 'stack')).toBe(37_810_176);
-    expect(p('perceiver-io-imagenet-fourier.json', 'query') + p('perceiver-io-imagenet-fourier.json', 'decoder') + p('perceiver-io-imagenet-fourier.json', 'head')).toBe(7_329_768);
+    expect(
+      p('perceiver-io-imagenet-fourier.json', 'query') +
+        p('perceiver-io-imagenet-fourier.json', 'decoder') +
+        p('perceiver-io-imagenet-fourier.json', 'head'),
+    ).toBe(7_329_768);
     expect(p('perceiver-imagenet.json', 'perceiver')).toBe(2 * 2_776_395 + 37_810_176);
     expect(p('perceiver-io-mlm.json', 'encoder')).toBe(6_434_816);
     expect(p('perceiver-io-mlm.json', 'stack')).toBe(26 * 7_219_712);
@@ -101,7 +105,11 @@ describe('templates', () => {
       const before = tf.memory().numTensors;
       const { model, analysis } = compile(load(f));
       expect(model.countParams()).toBe(analysis.totals.params);
-      const xs = analysis.inputSpecs.map((s) => (s.dtype === 'int32' ? tf.randomUniform([2, ...s.shape], 0, 262, 'int32', 1) : tf.randomUniform([2, ...s.shape], 0, 1, 'float32', 1)));
+      const xs = analysis.inputSpecs.map((s) =>
+        s.dtype === 'int32'
+          ? tf.randomUniform([2, ...s.shape], 0, 262, 'int32', 1)
+          : tf.randomUniform([2, ...s.shape], 0, 1, 'float32', 1),
+      );
       const y = model.predict(xs.length === 1 ? xs[0]! : xs) as tf.Tensor;
       expect(y.shape).toEqual([2, ...analysis.nodes.get(analysis.heads[0]!.nodeId)!.outputShapes.out!]);
       expect([...y.dataSync()].every(Number.isFinite)).toBe(true);
@@ -119,7 +127,11 @@ describe('miniatures of the large templates (same wiring, small sizes)', () => {
       const before = tf.memory().numTensors;
       const { model, analysis } = compile(shrink(load(f), patch));
       expect(model.countParams()).toBe(analysis.totals.params);
-      const xs = analysis.inputSpecs.map((s) => (s.dtype === 'int32' ? tf.randomUniform([2, ...s.shape], 0, 262, 'int32', 2) : tf.randomUniform([2, ...s.shape], -1, 1, 'float32', 2)));
+      const xs = analysis.inputSpecs.map((s) =>
+        s.dtype === 'int32'
+          ? tf.randomUniform([2, ...s.shape], 0, 262, 'int32', 2)
+          : tf.randomUniform([2, ...s.shape], -1, 1, 'float32', 2),
+      );
       const ys = [model.predict(xs.length === 1 ? xs[0]! : xs)].flat() as tf.Tensor[];
       ys.forEach((y, k) => {
         expect(y.shape).toEqual([2, ...analysis.nodes.get(analysis.heads[k]!.nodeId)!.outputShapes.out!]);

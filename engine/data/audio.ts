@@ -26,10 +26,19 @@ const EXTENSIBLE = 0xfffe;
 /** Decode a RIFF/WAVE file; every refusal names the file and the fault. */
 export function parseWav(bytes: Uint8Array, file: string): Waveform {
   const where = { file };
-  if (bytes.length < 12) throw new DataError(`the WAV header is truncated (${bytes.length} bytes; a WAV file starts with a 12-byte RIFF header); the file is cut short — export it again`, where);
+  if (bytes.length < 12)
+    throw new DataError(
+      `the WAV header is truncated (${bytes.length} bytes; a WAV file starts with a 12-byte RIFF header); the file is cut short — export it again`,
+      where,
+    );
   const tag = ascii(bytes, 0);
-  if (tag === 'RIFX' || tag === 'RF64') throw new DataError(`${tag} WAV files are not supported; save it as a standard little-endian RIFF WAV (e.g. sox in.wav -e signed -b 16 out.wav)`, where);
-  if (tag !== 'RIFF' || ascii(bytes, 8) !== 'WAVE') throw new DataError('not a WAV file (no RIFF/WAVE signature); give .wav audio or a .npy waveform', where);
+  if (tag === 'RIFX' || tag === 'RF64')
+    throw new DataError(
+      `${tag} WAV files are not supported; save it as a standard little-endian RIFF WAV (e.g. sox in.wav -e signed -b 16 out.wav)`,
+      where,
+    );
+  if (tag !== 'RIFF' || ascii(bytes, 8) !== 'WAVE')
+    throw new DataError('not a WAV file (no RIFF/WAVE signature); give .wav audio or a .npy waveform', where);
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let fmt: { format: number; channels: number; rate: number; blockAlign: number; bits: number } | undefined;
   let off = 12;
@@ -38,42 +47,79 @@ export function parseWav(bytes: Uint8Array, file: string): Waveform {
     const size = v.getUint32(off + 4, true);
     const body = off + 8;
     if (id === 'fmt ') {
-      if (size < 16 || body + 16 > bytes.length) throw new DataError(`the WAV header is truncated: its "fmt " chunk has ${Math.min(size, bytes.length - body)} of 16 bytes; export the file again`, where);
+      if (size < 16 || body + 16 > bytes.length)
+        throw new DataError(
+          `the WAV header is truncated: its "fmt " chunk has ${Math.min(size, bytes.length - body)} of 16 bytes; export the file again`,
+          where,
+        );
       let format = v.getUint16(body, true);
       const channels = v.getUint16(body + 2, true);
       const rate = v.getUint32(body + 4, true);
       const blockAlign = v.getUint16(body + 12, true);
       const bits = v.getUint16(body + 14, true);
       if (format === EXTENSIBLE) {
-        if (size < 40 || body + 26 > bytes.length) throw new DataError('the WAV header is truncated: a WAVE_FORMAT_EXTENSIBLE "fmt " chunk needs 40 bytes', where);
+        if (size < 40 || body + 26 > bytes.length)
+          throw new DataError(
+            'the WAV header is truncated: a WAVE_FORMAT_EXTENSIBLE "fmt " chunk needs 40 bytes',
+            where,
+          );
         format = v.getUint16(body + 24, true);
       }
       fmt = { format, channels, rate, blockAlign, bits };
     } else if (id === 'data') {
-      if (!fmt) throw new DataError('the WAV "data" chunk comes before any "fmt " chunk; the file is malformed — export it again', where);
+      if (!fmt)
+        throw new DataError(
+          'the WAV "data" chunk comes before any "fmt " chunk; the file is malformed — export it again',
+          where,
+        );
       return decodeSamples(bytes, v, body, size, fmt, file);
     }
     if (size > bytes.length - body) break;
     off = body + size + (size & 1);
   }
-  throw new DataError(fmt ? 'the WAV file has no "data" chunk (or it is cut off before it); export the file again' : 'the WAV header is truncated: no "fmt " chunk; export the file again', where);
+  throw new DataError(
+    fmt
+      ? 'the WAV file has no "data" chunk (or it is cut off before it); export the file again'
+      : 'the WAV header is truncated: no "fmt " chunk; export the file again',
+    where,
+  );
 }
 
-function decodeSamples(bytes: Uint8Array, v: DataView, body: number, declared: number, fmt: { format: number; channels: number; rate: number; blockAlign: number; bits: number }, file: string): Waveform {
+function decodeSamples(
+  bytes: Uint8Array,
+  v: DataView,
+  body: number,
+  declared: number,
+  fmt: { format: number; channels: number; rate: number; blockAlign: number; bits: number },
+  file: string,
+): Waveform {
   const where = { file };
   const { format, channels, rate, bits } = fmt;
-  if (channels < 1 || channels > 64) throw new DataError(`the WAV header declares ${channels} channels; expected 1–64`, where);
-  if (!(rate >= 1 && rate <= 1_000_000)) throw new DataError(`the WAV header declares a sample rate of ${rate} Hz; expected 1 Hz – 1 MHz`, where);
+  if (channels < 1 || channels > 64)
+    throw new DataError(`the WAV header declares ${channels} channels; expected 1–64`, where);
+  if (!(rate >= 1 && rate <= 1_000_000))
+    throw new DataError(`the WAV header declares a sample rate of ${rate} Hz; expected 1 Hz – 1 MHz`, where);
   const isFloat = format === KSDATAFORMAT_FLOAT;
-  if (!isFloat && format !== KSDATAFORMAT_PCM) throw new DataError(`WAV sample format ${format} is not supported (PCM and IEEE float are); convert it, e.g. sox in.wav -e signed -b 16 out.wav`, where);
-  if (isFloat ? bits !== 32 && bits !== 64 : ![8, 16, 24, 32].includes(bits)) throw new DataError(`${bits}-bit ${isFloat ? 'float' : 'PCM'} WAV samples are not supported (PCM 8/16/24/32-bit, float 32/64-bit are)`, where);
+  if (!isFloat && format !== KSDATAFORMAT_PCM)
+    throw new DataError(
+      `WAV sample format ${format} is not supported (PCM and IEEE float are); convert it, e.g. sox in.wav -e signed -b 16 out.wav`,
+      where,
+    );
+  if (isFloat ? bits !== 32 && bits !== 64 : ![8, 16, 24, 32].includes(bits))
+    throw new DataError(
+      `${bits}-bit ${isFloat ? 'float' : 'PCM'} WAV samples are not supported (PCM 8/16/24/32-bit, float 32/64-bit are)`,
+      where,
+    );
   const width = bits / 8;
   const frameBytes = width * channels;
   const available = bytes.length - body;
   // 0 and 0xFFFFFFFF are what streaming writers leave when they cannot seek back: read to the end.
   let size = declared === 0 || declared === 0xffffffff ? available : declared;
   if (size > available) {
-    throw new DataError(`the WAV "data" chunk declares ${declared} bytes but only ${available} follow; the file is truncated — export it again (or remove it)`, where);
+    throw new DataError(
+      `the WAV "data" chunk declares ${declared} bytes but only ${available} follow; the file is truncated — export it again (or remove it)`,
+      where,
+    );
   }
   size -= size % frameBytes;
   const frames = size / frameBytes;
@@ -86,9 +132,10 @@ function decodeSamples(bytes: Uint8Array, v: DataView, body: number, declared: n
       if (isFloat) s = bits === 32 ? v.getFloat32(p, true) : v.getFloat64(p, true);
       else if (bits === 8) s = (bytes[p]! - 128) / 128;
       else if (bits === 16) s = v.getInt16(p, true) / 32768;
-      else if (bits === 24) s = ((bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16)) << 8 >> 8) / 8388608;
+      else if (bits === 24) s = (((bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16)) << 8) >> 8) / 8388608;
       else s = v.getInt32(p, true) / 2147483648;
-      if (!Number.isFinite(s)) throw new DataError(`sample ${f} of channel ${c} is ${s}; the audio must be finite numbers`, where);
+      if (!Number.isFinite(s))
+        throw new DataError(`sample ${f} of channel ${c} is ${s}; the audio must be finite numbers`, where);
       data[c]![f] = s;
     }
   }
@@ -105,11 +152,18 @@ export function waveformFromNpy(bytes: Uint8Array, file: string, sampleRate: num
     const frames = a.shape[0]!;
     const channels = a.shape[1] ?? 1;
     if (frames === 0) throw new DataError('the waveform has no samples', { file });
-    const data = Array.from({ length: channels }, (_, c) => Float32Array.from({ length: frames }, (_, f) => a.data[f * channels + c]!));
-    for (const ch of data) for (const s of ch) if (!Number.isFinite(s)) throw new DataError('the waveform has a non-finite sample (NaN or ±inf)', { file });
+    const data = Array.from({ length: channels }, (_, c) =>
+      Float32Array.from({ length: frames }, (_, f) => a.data[f * channels + c]!),
+    );
+    for (const ch of data)
+      for (const s of ch)
+        if (!Number.isFinite(s)) throw new DataError('the waveform has a non-finite sample (NaN or ±inf)', { file });
     return { sampleRate, channels, frames, data };
   }
-  throw new DataError(`a .npy waveform is [samples] or [samples, channels ≤ 8], but this array is [${a.shape.join(', ')}]; save one clip per file`, { file });
+  throw new DataError(
+    `a .npy waveform is [samples] or [samples, channels ≤ 8], but this array is [${a.shape.join(', ')}]; save one clip per file`,
+    { file },
+  );
 }
 
 export function isAudioFileName(name: string): boolean {
@@ -204,7 +258,12 @@ export interface AudioShape {
  * concat no mask port (as DM's and HF's audio Perceivers, which crop to a fixed length); the zero
  * padding reads as silence with its position features, alike in training and at test (README).
  */
-export function waveformToInput(w: Waveform, shape: AudioShape, file: string, rand?: () => number): { x: Float32Array; valid: number; full: Float32Array[] } {
+export function waveformToInput(
+  w: Waveform,
+  shape: AudioShape,
+  file: string,
+  rand?: () => number,
+): { x: Float32Array; valid: number; full: Float32Array[] } {
   let chans: Float32Array[];
   if (w.channels === shape.channels) chans = w.data;
   else if (shape.channels === 1) {
@@ -212,7 +271,11 @@ export function waveformToInput(w: Waveform, shape: AudioShape, file: string, ra
     for (const ch of w.data) for (let f = 0; f < w.frames; f++) m[f]! += ch[f]! / w.channels;
     chans = [m];
   } else if (w.channels === 1) chans = Array.from({ length: shape.channels }, () => w.data[0]!);
-  else throw new DataError(`the audio has ${w.channels} channels but the input node takes ${shape.channels}; set the Audio input's channels to ${w.channels} or 1, or convert the file`, { file });
+  else
+    throw new DataError(
+      `the audio has ${w.channels} channels but the input node takes ${shape.channels}; set the Audio input's channels to ${w.channels} or 1, or convert the file`,
+      { file },
+    );
   if (w.sampleRate !== shape.sampleRate) {
     // Resample each distinct channel once (mono repeated to stereo shares one array).
     const done = new Map<Float32Array, Float32Array>();
@@ -222,7 +285,11 @@ export function waveformToInput(w: Waveform, shape: AudioShape, file: string, ra
 }
 
 /** Channels at the input's rate → the input's length (see waveformToInput). */
-export function cropToInput(chans: Float32Array[], shape: AudioShape, rand?: () => number): { x: Float32Array; valid: number } {
+export function cropToInput(
+  chans: Float32Array[],
+  shape: AudioShape,
+  rand?: () => number,
+): { x: Float32Array; valid: number } {
   const len = chans[0]!.length;
   const T = shape.samples;
   const C = shape.channels;

@@ -78,7 +78,9 @@ describe('parseCsv', () => {
   });
   it('names a missing target column and lists the columns', () => {
     const e = errorOf(() => parseCsv(IRIS, { file: 'iris.csv', target: 'colour' }));
-    expect(e.message).toBe('iris.csv: there is no target column "colour". The columns are "sepal_length", "sepal_width", "species".');
+    expect(e.message).toBe(
+      'iris.csv: there is no target column "colour". The columns are "sepal_length", "sepal_width", "species".',
+    );
   });
   it('reports ragged rows with their line', () => {
     const e = errorOf(() => parseCsv('a,b,c\n1,2,x\n1,2\n', { file: 'r.csv' }));
@@ -86,12 +88,22 @@ describe('parseCsv', () => {
     expect(e.where.line).toBe(3);
   });
   it('reports non-numeric, empty, NaN and Infinity cells with line and column', () => {
-    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,abc,y\n', { file: 'f.csv' })).message).toMatch(/^f\.csv, line 3, column "b": the feature cell has "abc", which is not a number/);
-    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,,y\n')).message).toMatch(/line 3, column "b": the feature cell is empty/);
-    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\nNaN,1,y\n')).message).toMatch(/line 3, column "a": the feature cell is NaN/);
-    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,-Infinity,y\n')).message).toMatch(/line 3, column "b": the feature cell is -Infinity/);
+    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,abc,y\n', { file: 'f.csv' })).message).toMatch(
+      /^f\.csv, line 3, column "b": the feature cell has "abc", which is not a number/,
+    );
+    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,,y\n')).message).toMatch(
+      /line 3, column "b": the feature cell is empty/,
+    );
+    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\nNaN,1,y\n')).message).toMatch(
+      /line 3, column "a": the feature cell is NaN/,
+    );
+    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,-Infinity,y\n')).message).toMatch(
+      /line 3, column "b": the feature cell is -Infinity/,
+    );
     expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,1e999,y\n')).message).toMatch(/overflows/);
-    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,2, \n')).message).toMatch(/line 3, column "c": the target cell is empty/);
+    expect(errorOf(() => parseCsv('a,b,c\n1,2,x\n1,2, \n')).message).toMatch(
+      /line 3, column "c": the target cell is empty/,
+    );
   });
   it('skips and counts bad rows when asked, never silently', () => {
     const t = parseCsv('a,b,c\n1,2,x\n1,abc,y\n3,4\n5,6,y\n', { badRows: 'skip' });
@@ -114,14 +126,23 @@ describe('parseCsv', () => {
 describe('CSV round trip (property)', () => {
   it('any table of fields, quoted where needed, parses back to the same fields', async () => {
     const fc = (await import('fast-check')).default;
-    const field = fc.string({ unit: fc.constantFrom('a', 'b', '1', ' ', ',', '"', '\n', '\r\n', ';', 'é') , maxLength: 8 });
+    const field = fc.string({
+      unit: fc.constantFrom('a', 'b', '1', ' ', ',', '"', '\n', '\r\n', ';', 'é'),
+      maxLength: 8,
+    });
     const quote = (f: string) => (/[",\r\n]/.test(f) || f.trim() !== f ? `"${f.replace(/"/g, '""')}"` : f);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }).chain((w) => fc.array(fc.array(field, { minLength: w, maxLength: w }), { minLength: 1, maxLength: 6 })), (rows) => {
-        // A record of one empty unquoted field is a blank line; quote it so it stays a record.
-        const text = rows.map((r) => r.map((f) => (r.length === 1 && f === '' ? '""' : quote(f))).join(',')).join('\r\n') + '\n';
-        expect(parseCsvRecords(text, ',').map((r) => r.fields)).toEqual(rows);
-      }),
+      fc.property(
+        fc
+          .integer({ min: 1, max: 4 })
+          .chain((w) => fc.array(fc.array(field, { minLength: w, maxLength: w }), { minLength: 1, maxLength: 6 })),
+        (rows) => {
+          // A record of one empty unquoted field is a blank line; quote it so it stays a record.
+          const text =
+            rows.map((r) => r.map((f) => (r.length === 1 && f === '' ? '""' : quote(f))).join(',')).join('\r\n') + '\n';
+          expect(parseCsvRecords(text, ',').map((r) => r.fields)).toEqual(rows);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -40,7 +40,11 @@ export function parseCsvRecords(text: string, delimiter: string, file?: string):
         let value = '';
         let chunkStart = k;
         for (;;) {
-          if (k >= n) throw new DataError(`a quoted field opened on line ${quoteLine} is never closed; add the closing quote (")`, { file, line: quoteLine });
+          if (k >= n)
+            throw new DataError(
+              `a quoted field opened on line ${quoteLine} is never closed; add the closing quote (")`,
+              { file, line: quoteLine },
+            );
           const c = text.charCodeAt(k);
           if (c === QUOTE) {
             if (text.charCodeAt(k + 1) === QUOTE) {
@@ -68,7 +72,11 @@ export function parseCsvRecords(text: string, delimiter: string, file?: string):
         while (k < n) {
           const c = text.charCodeAt(k);
           if (c === D || c === LF || c === CR) break;
-          if (c === QUOTE) throw new DataError('a quote (") appears inside an unquoted field; quote the whole field and double inner quotes ("")', { file, line });
+          if (c === QUOTE)
+            throw new DataError(
+              'a quote (") appears inside an unquoted field; quote the whole field and double inner quotes ("")',
+              { file, line },
+            );
           k++;
         }
         field = text.slice(i, k);
@@ -123,7 +131,8 @@ export function parseNumberCell(raw: string): CellValue {
   const s = raw.trim();
   if (s === '') return { ok: false, problem: 'is empty' };
   if (NONFINITE_RE.test(s)) return { ok: false, problem: `is ${s} (not a finite number)` };
-  if (!NUMBER_RE.test(s)) return { ok: false, problem: `has "${s.length > 40 ? s.slice(0, 40) + '…' : s}", which is not a number` };
+  if (!NUMBER_RE.test(s))
+    return { ok: false, problem: `has "${s.length > 40 ? s.slice(0, 40) + '…' : s}", which is not a number` };
   const v = Number(s);
   if (!Number.isFinite(v)) return { ok: false, problem: `has ${s}, which overflows to Infinity` };
   return { ok: true, value: v };
@@ -175,7 +184,13 @@ function resolveTarget(target: string | undefined, names: string[], hasHeader: b
     const k = Number(target);
     if (k >= 1 && k <= names.length) return k - 1;
   }
-  const list = names.length <= 30 ? names.map((n) => `"${n}"`).join(', ') : names.slice(0, 30).map((n) => `"${n}"`).join(', ') + ', …';
+  const list =
+    names.length <= 30
+      ? names.map((n) => `"${n}"`).join(', ')
+      : names
+          .slice(0, 30)
+          .map((n) => `"${n}"`)
+          .join(', ') + ', …';
   throw new DataError(
     `there is no target column "${target}". ${hasHeader ? `The columns are ${list}` : `The file has no header row; give a column number 1…${names.length}`}.`,
     { file },
@@ -189,8 +204,14 @@ export function parseCsv(text: string, opts: CsvOptions = {}): TabularData {
   if (records.length === 0) throw new DataError('the file has no rows', { file });
   const hasHeader = opts.header === 'auto' || opts.header === undefined ? looksLikeHeader(records) : opts.header;
   const width = records[0]!.fields.length;
-  const names = hasHeader ? records[0]!.fields.map((f, i) => f.trim() || `column ${i + 1}`) : Array.from({ length: width }, (_, i) => `column ${i + 1}`);
-  if (width < 2) throw new DataError(`the first row has ${width} field${width === 1 ? '' : 's'} with the delimiter "${delimiter === '\t' ? '\\t' : delimiter}"; a table needs at least one feature and a target column`, { file, line: records[0]!.line });
+  const names = hasHeader
+    ? records[0]!.fields.map((f, i) => f.trim() || `column ${i + 1}`)
+    : Array.from({ length: width }, (_, i) => `column ${i + 1}`);
+  if (width < 2)
+    throw new DataError(
+      `the first row has ${width} field${width === 1 ? '' : 's'} with the delimiter "${delimiter === '\t' ? '\\t' : delimiter}"; a table needs at least one feature and a target column`,
+      { file, line: records[0]!.line },
+    );
   const targetCol = resolveTarget(opts.target, names, hasHeader, file);
   const body = hasHeader ? records.slice(1) : records;
   if (body.length === 0) throw new DataError('the file has a header but no data rows', { file });
@@ -209,7 +230,10 @@ export function parseCsv(text: string, opts: CsvOptions = {}): TabularData {
   };
   for (const rec of body) {
     if (rec.fields.length !== width) {
-      bad(`the row has ${rec.fields.length} field${rec.fields.length === 1 ? '' : 's'} but the ${hasHeader ? 'header' : 'first row'} has ${width}; every row needs the same number of fields`, rec.line);
+      bad(
+        `the row has ${rec.fields.length} field${rec.fields.length === 1 ? '' : 's'} but the ${hasHeader ? 'header' : 'first row'} has ${width}; every row needs the same number of fields`,
+        rec.line,
+      );
       continue;
     }
     let okRow = true;
@@ -218,7 +242,11 @@ export function parseCsv(text: string, opts: CsvOptions = {}): TabularData {
       if (c === targetCol) continue;
       const v = parseNumberCell(rec.fields[c]!);
       if (!v.ok) {
-        bad(`the feature cell ${v.problem}; features must be finite numbers${hasHeader ? ` (or make "${names[c]}" the target with --target)` : ''}`, rec.line, `"${names[c]}"`);
+        bad(
+          `the feature cell ${v.problem}; features must be finite numbers${hasHeader ? ` (or make "${names[c]}" the target with --target)` : ''}`,
+          rec.line,
+          `"${names[c]}"`,
+        );
         okRow = false;
         break;
       }
@@ -227,13 +255,21 @@ export function parseCsv(text: string, opts: CsvOptions = {}): TabularData {
     if (!okRow) continue;
     const t = rec.fields[targetCol]!.trim();
     if (t === '') {
-      bad(`the target cell is empty; every row needs ${opts.targetKind === 'values' ? 'a value' : 'a class'}`, rec.line, `"${names[targetCol]}"`);
+      bad(
+        `the target cell is empty; every row needs ${opts.targetKind === 'values' ? 'a value' : 'a class'}`,
+        rec.line,
+        `"${names[targetCol]}"`,
+      );
       continue;
     }
     if (opts.targetKind === 'values') {
       const v = parseNumberCell(t);
       if (!v.ok) {
-        bad(`the target cell ${v.problem}; a regression head needs a finite number in every row`, rec.line, `"${names[targetCol]}"`);
+        bad(
+          `the target cell ${v.problem}; a regression head needs a finite number in every row`,
+          rec.line,
+          `"${names[targetCol]}"`,
+        );
         continue;
       }
     }
@@ -241,7 +277,10 @@ export function parseCsv(text: string, opts: CsvOptions = {}): TabularData {
     targetLines.push(rec.line);
     row++;
   }
-  if (row === 0) throw new DataError(`no usable rows (${skipped.count} skipped: ${skipped.reasons.slice(0, 3).join('; ')})`, { file });
+  if (row === 0)
+    throw new DataError(`no usable rows (${skipped.count} skipped: ${skipped.reasons.slice(0, 3).join('; ')})`, {
+      file,
+    });
   if (opts.targetKind === 'values') {
     return {
       features: row === body.length ? features : features.slice(0, row * d),

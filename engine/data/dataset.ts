@@ -84,7 +84,10 @@ export class ArraySplit implements DataSplit {
     if (this.scale === 1 && this.x instanceof Float32Array) dst.set(this.x.subarray(off, off + e), row * e);
     else for (let k = 0; k < e; k++) dst[row * e + k] = this.x[off + k]! * this.scale;
   }
-  async *batches(batchSize: number, opts: { shuffle?: boolean; seed?: number; epoch?: number } = {}): AsyncIterable<Batch> {
+  async *batches(
+    batchSize: number,
+    opts: { shuffle?: boolean; seed?: number; epoch?: number } = {},
+  ): AsyncIterable<Batch> {
     const n = this.indices.length;
     const order = opts.shuffle ? permutation(n, ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) >>> 0) : undefined;
     for (let start = 0; start < n; start += batchSize) {
@@ -122,7 +125,12 @@ export function heldOutCount(n: number, fraction: number): number {
 export const TINY_SPLIT = 30;
 
 /** Split n examples into train/validation/test index sets with a seeded shuffle. */
-export function splitIndices(n: number, validationFraction: number, testFraction: number, seed: number): { train: Uint32Array; validation: Uint32Array; test: Uint32Array } {
+export function splitIndices(
+  n: number,
+  validationFraction: number,
+  testFraction: number,
+  seed: number,
+): { train: Uint32Array; validation: Uint32Array; test: Uint32Array } {
   const p = permutation(n, seed);
   const nTest = heldOutCount(n, testFraction);
   const nVal = Math.min(heldOutCount(n, validationFraction), n - nTest);

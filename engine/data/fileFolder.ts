@@ -45,23 +45,37 @@ export interface FolderIndex {
 }
 
 /** Validate the listing: every class has files the codec reads; anything else is counted as skipped. */
-export function indexFileFolder(listing: ImageFolderListing, codec: Pick<ExampleCodec, 'accepts' | 'formats' | 'what'>): FolderIndex {
+export function indexFileFolder(
+  listing: ImageFolderListing,
+  codec: Pick<ExampleCodec, 'accepts' | 'formats' | 'what'>,
+): FolderIndex {
   const skipped = newSkipped();
-  for (const f of listing.looseFiles) skip(skipped, `${f}: not inside a class folder (put each ${codec.what} in a subfolder named after its class)`);
+  for (const f of listing.looseFiles)
+    skip(skipped, `${f}: not inside a class folder (put each ${codec.what} in a subfolder named after its class)`);
   const classes = [...listing.classes].sort((a, b) => a.name.localeCompare(b.name));
-  if (classes.length === 0) throw new DataError(`the folder has no class subfolders; put the ${codec.what}s of each class in a subfolder named after the class`, { file: listing.root });
+  if (classes.length === 0)
+    throw new DataError(
+      `the folder has no class subfolders; put the ${codec.what}s of each class in a subfolder named after the class`,
+      { file: listing.root },
+    );
   const files: string[] = [];
   const labels: number[] = [];
   classes.forEach((c, k) => {
     const ok = c.files.filter((f) => codec.accepts(f)).sort();
     for (const f of c.files) if (!codec.accepts(f)) skip(skipped, `${f}: not a ${codec.formats} file`);
-    if (ok.length === 0) throw new DataError(`the class folder "${c.name}" has no ${codec.formats} files; add some or remove the folder`, { file: listing.root });
+    if (ok.length === 0)
+      throw new DataError(`the class folder "${c.name}" has no ${codec.formats} files; add some or remove the folder`, {
+        file: listing.root,
+      });
     for (const f of ok) {
       files.push(f);
       labels.push(k);
     }
   });
-  if (classes.length < 2) throw new DataError(`only one class folder ("${classes[0]!.name}"); a classifier needs at least two`, { file: listing.root });
+  if (classes.length < 2)
+    throw new DataError(`only one class folder ("${classes[0]!.name}"); a classifier needs at least two`, {
+      file: listing.root,
+    });
   return { classNames: classes.map((c) => c.name), files, labels: Int32Array.from(labels), skipped };
 }
 
@@ -143,7 +157,12 @@ export class FileFolderSplit implements DataSplit {
     this.s.stats.decoded++;
     return x;
   }
-  private async loadBatch(order: Uint32Array | undefined, start: number, m: number, epoch: number | undefined): Promise<Batch> {
+  private async loadBatch(
+    order: Uint32Array | undefined,
+    start: number,
+    m: number,
+    epoch: number | undefined,
+  ): Promise<Batch> {
     const e = this.s.codec.shape.reduce((a, b) => a * b, 1);
     const rows = Array.from({ length: m }, (_, r) => this.rows[order ? order[start + r]! : start + r]!);
     const loaded = await Promise.all(
@@ -164,7 +183,10 @@ export class FileFolderSplit implements DataSplit {
     for (const ex of loaded) if (ex) x.set(ex, e * k++);
     return { x, y: Int32Array.from(keep, (row) => this.s.index.labels[row]!), n: keep.length };
   }
-  async *batches(batchSize: number, opts: { shuffle?: boolean; seed?: number; epoch?: number } = {}): AsyncIterable<Batch> {
+  async *batches(
+    batchSize: number,
+    opts: { shuffle?: boolean; seed?: number; epoch?: number } = {},
+  ): AsyncIterable<Batch> {
     const n = this.rows.length;
     const order = opts.shuffle ? permutation(n, ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) >>> 0) : undefined;
     const epoch = this.augment ? (opts.epoch ?? 0) : undefined;
@@ -203,12 +225,32 @@ export interface FileFolderDataset extends Dataset {
   test: FileFolderSplit;
 }
 
-export function fileFolderDataset(listing: ImageFolderListing, readFile: (path: string) => Promise<Uint8Array>, codec: ExampleCodec, opts: FileFolderOptions = {}): FileFolderDataset {
+export function fileFolderDataset(
+  listing: ImageFolderListing,
+  readFile: (path: string) => Promise<Uint8Array>,
+  codec: ExampleCodec,
+  opts: FileFolderOptions = {},
+): FileFolderDataset {
   const index = indexFileFolder(listing, codec);
   const seed = opts.seed ?? 1;
   const s = splitIndices(index.files.length, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, seed);
-  if (s.train.length === 0) throw new DataError(`${index.files.length} files leave nothing to train on after the validation and test fractions`, { file: listing.root });
-  const shared: Shared = { index, codec, readFile, stats: { decoded: 0 }, badFiles: opts.badFiles ?? 'error', skipped: index.skipped, failed: new Set(), seed, cache: new Map(), cacheBytes: 0 };
+  if (s.train.length === 0)
+    throw new DataError(
+      `${index.files.length} files leave nothing to train on after the validation and test fractions`,
+      { file: listing.root },
+    );
+  const shared: Shared = {
+    index,
+    codec,
+    readFile,
+    stats: { decoded: 0 },
+    badFiles: opts.badFiles ?? 'error',
+    skipped: index.skipped,
+    failed: new Set(),
+    seed,
+    cache: new Map(),
+    cacheBytes: 0,
+  };
   // The class balance of the training split (what the Dataset tab says it shows), from the listing.
   const classCounts = new Array<number>(index.classNames.length).fill(0);
   for (const r of s.train) classCounts[index.labels[r]!]!++;

@@ -48,7 +48,8 @@ export function f32ToF16(x: number): number {
   if (a >= 65520) return s | 0x7c00;
   if (a < 2 ** -14) return s | roundEven(a / 2 ** -24); // 1024 is the smallest normal, 0x0400
   let e = Math.floor(Math.log2(a));
-  if (a / 2 ** e < 1) e--; // log2 may round up just below a power of two
+  if (a / 2 ** e < 1)
+    e--; // log2 may round up just below a power of two
   else if (a / 2 ** e >= 2) e++;
   let m = roundEven((a / 2 ** e - 1) * 1024);
   if (m === 1024) {

@@ -65,10 +65,16 @@ export function imageSize(b: Uint8Array): { format: ImageFormat; width: number; 
 }
 
 /** The header's size, refused when it is empty or over `maxPixels`; the decoder runs only after this. */
-export function checkImageSize(b: Uint8Array, maxPixels = MAX_IMAGE_PIXELS): { format: ImageFormat; width: number; height: number } {
+export function checkImageSize(
+  b: Uint8Array,
+  maxPixels = MAX_IMAGE_PIXELS,
+): { format: ImageFormat; width: number; height: number } {
   const s = imageSize(b);
   const name = s.format === 'png' ? 'PNG' : 'JPEG';
-  if (s.width === 0 || s.height === 0) throw new ImageHeaderError(`the ${name} says it is ${s.width}×${s.height} pixels; an image needs at least one pixel`);
+  if (s.width === 0 || s.height === 0)
+    throw new ImageHeaderError(
+      `the ${name} says it is ${s.width}×${s.height} pixels; an image needs at least one pixel`,
+    );
   if (s.width * s.height > maxPixels) {
     throw new ImageHeaderError(
       `the ${name} says it is ${s.width.toLocaleString('en-US')}×${s.height.toLocaleString('en-US')} pixels (${((s.width * s.height) / 1e6).toFixed(0)} megapixels), over the ${(maxPixels / 1e6).toFixed(0)}-megapixel limit per image; shrink it first`,

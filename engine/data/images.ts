@@ -47,23 +47,33 @@ function isImageName(name: string): boolean {
 /** Validate the listing: every class has images, non-image files are counted as skipped. */
 export function indexImageFolder(listing: ImageFolderListing): ImageIndex {
   const skipped = newSkipped();
-  for (const f of listing.looseFiles) skip(skipped, `${f}: not inside a class folder (put each image in a subfolder named after its class)`);
+  for (const f of listing.looseFiles)
+    skip(skipped, `${f}: not inside a class folder (put each image in a subfolder named after its class)`);
   const classes = [...listing.classes].sort((a, b) => a.name.localeCompare(b.name));
-  if (classes.length === 0) throw new DataError('the folder has no class subfolders; put the images of each class in a subfolder named after the class', { file: listing.root });
+  if (classes.length === 0)
+    throw new DataError(
+      'the folder has no class subfolders; put the images of each class in a subfolder named after the class',
+      { file: listing.root },
+    );
   const files: string[] = [];
   const labels: number[] = [];
   classes.forEach((c, k) => {
     const images = c.files.filter(isImageName).sort();
     for (const f of c.files) if (!isImageName(f)) skip(skipped, `${f}: not a PNG or JPEG file`);
     if (images.length === 0) {
-      throw new DataError(`the class folder "${c.name}" has no PNG or JPEG images; add some or remove the folder`, { file: listing.root });
+      throw new DataError(`the class folder "${c.name}" has no PNG or JPEG images; add some or remove the folder`, {
+        file: listing.root,
+      });
     }
     for (const f of images) {
       files.push(f);
       labels.push(k);
     }
   });
-  if (classes.length < 2) throw new DataError(`only one class folder ("${classes[0]!.name}"); a classifier needs at least two`, { file: listing.root });
+  if (classes.length < 2)
+    throw new DataError(`only one class folder ("${classes[0]!.name}"); a classifier needs at least two`, {
+      file: listing.root,
+    });
   return { classNames: classes.map((c) => c.name), files, labels: Int32Array.from(labels), skipped };
 }
 
@@ -74,7 +84,12 @@ export interface ImageShape {
 }
 
 /** Read, decode and resize one image, naming the file in any failure. */
-export async function loadImage(access: ImageAccess, path: string, shape: ImageShape, opts: { resize?: boolean } = {}): Promise<Float32Array> {
+export async function loadImage(
+  access: ImageAccess,
+  path: string,
+  shape: ImageShape,
+  opts: { resize?: boolean } = {},
+): Promise<Float32Array> {
   let bytes: Uint8Array;
   try {
     bytes = await access.readFile(path);
@@ -85,13 +100,21 @@ export async function loadImage(access: ImageAccess, path: string, shape: ImageS
   try {
     img = await access.decode(bytes, path);
   } catch (err) {
-    throw new DataError(`cannot decode the image: ${(err as Error).message}. Remove or re-save it as PNG or JPEG`, { file: path });
+    throw new DataError(`cannot decode the image: ${(err as Error).message}. Remove or re-save it as PNG or JPEG`, {
+      file: path,
+    });
   }
   if (img.width < 1 || img.height < 1 || img.data.length < img.width * img.height * img.channels) {
-    throw new DataError(`the decoded image is malformed (${img.width}×${img.height}×${img.channels}, ${img.data.length} bytes)`, { file: path });
+    throw new DataError(
+      `the decoded image is malformed (${img.width}×${img.height}×${img.channels}, ${img.data.length} bytes)`,
+      { file: path },
+    );
   }
   if (opts.resize === false && (img.width !== shape.width || img.height !== shape.height)) {
-    throw new DataError(`the image is ${img.width}×${img.height} but the input node expects ${shape.width}×${shape.height}; resize the images or allow resizing`, { file: path });
+    throw new DataError(
+      `the image is ${img.width}×${img.height} but the input node expects ${shape.width}×${shape.height}; resize the images or allow resizing`,
+      { file: path },
+    );
   }
   return imageToInput(img, shape.height, shape.width, shape.channels);
 }
@@ -146,7 +169,10 @@ export class ImageFolderSplit implements DataSplit {
     const y = Int32Array.from(rows, (row) => this.index.labels[row]!);
     return { x, y, n: m };
   }
-  async *batches(batchSize: number, opts: { shuffle?: boolean; seed?: number; epoch?: number } = {}): AsyncIterable<Batch> {
+  async *batches(
+    batchSize: number,
+    opts: { shuffle?: boolean; seed?: number; epoch?: number } = {},
+  ): AsyncIterable<Batch> {
     const n = this.rows.length;
     const order = opts.shuffle ? permutation(n, ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) >>> 0) : undefined;
     const start = (s: number) => {
@@ -199,12 +225,21 @@ export interface ImageFolderDataset extends Dataset {
  * Build the streaming dataset. Height/width/channels left out (or 0) come from the first image
  * ("from data"). Normalisation statistics come from a sample of the train split only.
  */
-export async function imageFolderDataset(listing: ImageFolderListing, access: ImageAccess, opts: ImageFolderOptions = {}): Promise<ImageFolderDataset> {
+export async function imageFolderDataset(
+  listing: ImageFolderListing,
+  access: ImageAccess,
+  opts: ImageFolderOptions = {},
+): Promise<ImageFolderDataset> {
   const index = indexImageFolder(listing);
   const s = splitIndices(index.files.length, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, opts.seed ?? 1);
-  if (s.train.length === 0) throw new DataError(`${index.files.length} images leave nothing to train on after the validation and test fractions`, { file: listing.root });
+  if (s.train.length === 0)
+    throw new DataError(
+      `${index.files.length} images leave nothing to train on after the validation and test fractions`,
+      { file: listing.root },
+    );
   let shape: ImageShape;
-  if (opts.height && opts.width && opts.channels) shape = { height: opts.height, width: opts.width, channels: opts.channels };
+  if (opts.height && opts.width && opts.channels)
+    shape = { height: opts.height, width: opts.width, channels: opts.channels };
   else {
     const first = index.files[s.train[0]!]!;
     let img: DecodedImage;
@@ -213,13 +248,23 @@ export async function imageFolderDataset(listing: ImageFolderListing, access: Im
     } catch (err) {
       throw new DataError(`cannot decode the image: ${(err as Error).message}`, { file: first });
     }
-    shape = { height: opts.height || img.height, width: opts.width || img.width, channels: opts.channels || (isGrey(img) ? 1 : 3) };
+    shape = {
+      height: opts.height || img.height,
+      width: opts.width || img.width,
+      channels: opts.channels || (isGrey(img) ? 1 : 3),
+    };
   }
   const stream: StreamStats = { decoded: 0, maxAhead: 0 };
-  let norm: Normalization = { kind: 'none', offset: new Array<number>(shape.channels).fill(0), scale: new Array<number>(shape.channels).fill(1) };
-  const mk = (rows: Uint32Array) => new ImageFolderSplit(index, rows, shape, access, stream, () => norm, opts.resize ?? true);
+  let norm: Normalization = {
+    kind: 'none',
+    offset: new Array<number>(shape.channels).fill(0),
+    scale: new Array<number>(shape.channels).fill(1),
+  };
+  const mk = (rows: Uint32Array) =>
+    new ImageFolderSplit(index, rows, shape, access, stream, () => norm, opts.resize ?? true);
   const train = mk(s.train);
-  if ((opts.normalize ?? 'none') !== 'none') norm = await sampleNormalization(train, shape.channels, opts.normalize!, opts.statsSample ?? 256, opts.seed ?? 1);
+  if ((opts.normalize ?? 'none') !== 'none')
+    norm = await sampleNormalization(train, shape.channels, opts.normalize!, opts.statsSample ?? 256, opts.seed ?? 1);
   // The class balance of the training split (what the Dataset tab says it shows), from the listing.
   const classCounts = new Array<number>(index.classNames.length).fill(0);
   for (const r of s.train) classCounts[index.labels[r]!]!++;
@@ -251,7 +296,13 @@ function isGrey(img: DecodedImage): boolean {
 }
 
 /** Per-channel statistics from a seeded sample of the split (decoded with no normalisation). */
-async function sampleNormalization(split: ImageFolderSplit, channels: number, kind: NormalizeKind, sample: number, seed: number): Promise<Normalization> {
+async function sampleNormalization(
+  split: ImageFolderSplit,
+  channels: number,
+  kind: NormalizeKind,
+  sample: number,
+  seed: number,
+): Promise<Normalization> {
   const order = permutation(split.size, seed ^ 0x5eed);
   const k = Math.min(sample, split.size);
   const min = new Array<number>(channels).fill(Infinity);
@@ -271,10 +322,15 @@ async function sampleNormalization(split: ImageFolderSplit, channels: number, ki
     }
     count += x.length / channels;
   }
-  if (kind === 'minmax') return { kind, offset: min, scale: min.map((lo, c) => (max[c]! - lo > 0 ? 1 / (max[c]! - lo) : 1)) };
+  if (kind === 'minmax')
+    return { kind, offset: min, scale: min.map((lo, c) => (max[c]! - lo > 0 ? 1 / (max[c]! - lo) : 1)) };
   const mean = sum.map((v) => v / count);
-  return { kind, offset: mean, scale: mean.map((m, c) => {
-    const std = Math.sqrt(Math.max(0, sumSq[c]! / count - m * m));
-    return std > 1e-12 ? 1 / std : 1;
-  }) };
+  return {
+    kind,
+    offset: mean,
+    scale: mean.map((m, c) => {
+      const std = Math.sqrt(Math.max(0, sumSq[c]! / count - m * m));
+      return std > 1e-12 ? 1 / std : 1;
+    }),
+  };
 }

@@ -20,14 +20,28 @@ export function fileCodecFor(node: { kind: string; params: Record<string, unknow
     return audioCodec({ samples: p.samples, channels: p.channels, sampleRate: p.sampleRate });
   }
   const p = parsed.data as PointCloudParams;
-  return pointCodec({ points: p.points, features: p.features, upAxis: p.upAxis, augment: { rotate: p.augmentRotation, scale: p.augmentScale, jitter: p.augmentJitter } });
+  return pointCodec({
+    points: p.points,
+    features: p.features,
+    upAxis: p.upAxis,
+    augment: { rotate: p.augmentRotation, scale: p.augmentScale, jitter: p.augmentJitter },
+  });
 }
 
 /** One file through its input's codec, checked against the input's shape; DataError names the file. */
-export function decodeWithCodec(codec: ExampleCodec, name: string, bytes: Uint8Array, shape: readonly number[]): Float32Array {
-  if (!codec.accepts(name)) throw new DataError(`${name}: not a ${codec.formats} file (the ${codec.what} formats this input reads)`);
+export function decodeWithCodec(
+  codec: ExampleCodec,
+  name: string,
+  bytes: Uint8Array,
+  shape: readonly number[],
+): Float32Array {
+  if (!codec.accepts(name))
+    throw new DataError(`${name}: not a ${codec.formats} file (the ${codec.what} formats this input reads)`);
   const x = codec.decode(bytes, name);
   const n = shape.reduce((a, b) => a * b, 1);
-  if (x.length !== n) throw new DataError(`${name}: the ${codec.what} gave ${x.length} values but this input takes [${shape.join(', ')}]`);
+  if (x.length !== n)
+    throw new DataError(
+      `${name}: the ${codec.what} gave ${x.length} values but this input takes [${shape.join(', ')}]`,
+    );
   return x;
 }

@@ -41,15 +41,32 @@ export async function parseDataFile(name: string, bytes: Uint8Array, opts: DataF
   const kind = dataFileKind(name);
   switch (kind) {
     case 'csv':
-      return parseCsv(decodeUtf8(bytes, name), { file: name, target: opts.target, badRows: opts.badRows, targetKind: opts.targetKind, delimiter: name.toLowerCase().endsWith('.tsv') ? '\t' : undefined });
+      return parseCsv(decodeUtf8(bytes, name), {
+        file: name,
+        target: opts.target,
+        badRows: opts.badRows,
+        targetKind: opts.targetKind,
+        delimiter: name.toLowerCase().endsWith('.tsv') ? '\t' : undefined,
+      });
     case 'json':
-      if (opts.targetKind === 'values') throw new DataError('real-valued (regression) targets are read from .csv, .tsv, .npy or .npz files; save the data in one of those', { file: name });
+      if (opts.targetKind === 'values')
+        throw new DataError(
+          'real-valued (regression) targets are read from .csv, .tsv, .npy or .npz files; save the data in one of those',
+          { file: name },
+        );
       return parseJsonData(decodeUtf8(bytes, name), { file: name, target: opts.target, badRows: opts.badRows });
     case 'npy':
       return tableFromNpy(parseNpy(bytes, name), { file: name, target: opts.target, targetKind: opts.targetKind });
     case 'npz':
-      return examplesFromNpz(await parseNpz(bytes, { file: name, inflateRaw: opts.inflateRaw }), { file: name, target: opts.target, targetKind: opts.targetKind });
+      return examplesFromNpz(await parseNpz(bytes, { file: name, inflateRaw: opts.inflateRaw }), {
+        file: name,
+        target: opts.target,
+        targetKind: opts.targetKind,
+      });
     default:
-      throw new DataError('unknown data format; use .csv, .tsv, .json, .npy, .npz, or a folder of images with one subfolder per class', { file: name });
+      throw new DataError(
+        'unknown data format; use .csv, .tsv, .json, .npy, .npz, or a folder of images with one subfolder per class',
+        { file: name },
+      );
   }
 }

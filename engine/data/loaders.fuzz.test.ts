@@ -26,7 +26,12 @@ const SEED = Number(process.env.PERCEIVER_FUZZ_SEED ?? 16);
 const MAX_MS = 3000;
 const MAX_BYTES = 256 * 1024 * 1024;
 
-type Mutation = { at: number; kind: 'flip' | 'set' | 'insert' | 'delete' | 'truncate' | 'big'; value: number; len: number };
+type Mutation = {
+  at: number;
+  kind: 'flip' | 'set' | 'insert' | 'delete' | 'truncate' | 'big';
+  value: number;
+  len: number;
+};
 const mutation = fc.record({
   at: fc.nat(),
   kind: fc.constantFrom('flip', 'set', 'insert', 'delete', 'truncate', 'big'),
@@ -39,7 +44,7 @@ function mutate(src: Uint8Array, ms: Mutation[]): Uint8Array {
   let b = Array.from(src);
   for (const m of ms) {
     const at = b.length ? m.at % (b.length + 1) : 0;
-    if (m.kind === 'flip' && b.length) b[at % b.length]! ^= 1 << m.value % 8;
+    if (m.kind === 'flip' && b.length) b[at % b.length]! ^= 1 << (m.value % 8);
     else if (m.kind === 'set') for (let k = 0; k < m.len && at + k < b.length; k++) b[at + k] = m.value;
     else if (m.kind === 'insert') b.splice(at, 0, ...Array.from({ length: m.len }, (_, k) => (m.value + k * 37) & 255));
     else if (m.kind === 'delete') b.splice(at, m.len);
@@ -49,7 +54,11 @@ function mutate(src: Uint8Array, ms: Mutation[]): Uint8Array {
   return Uint8Array.from(b);
 }
 
-async function bounded(what: string, run: () => Promise<unknown> | unknown, named: (e: unknown) => boolean): Promise<void> {
+async function bounded(
+  what: string,
+  run: () => Promise<unknown> | unknown,
+  named: (e: unknown) => boolean,
+): Promise<void> {
   const before = process.memoryUsage();
   const t = performance.now();
   try {
@@ -60,16 +69,27 @@ async function bounded(what: string, run: () => Promise<unknown> | unknown, name
   const ms = performance.now() - t;
   const after = process.memoryUsage();
   expect(ms, `${what}: took ${ms.toFixed(0)} ms`).toBeLessThan(MAX_MS);
-  expect(after.arrayBuffers + after.heapUsed - before.arrayBuffers - before.heapUsed, `${what}: memory`).toBeLessThan(MAX_BYTES);
+  expect(after.arrayBuffers + after.heapUsed - before.arrayBuffers - before.heapUsed, `${what}: memory`).toBeLessThan(
+    MAX_BYTES,
+  );
 }
 
 const isData = (e: unknown) => e instanceof DataError;
 
 const csv = new TextEncoder().encode('a,b,label\n1,2.5,cat\n3,-4e2,dog\n"5",6,cat\n7,8,dog\n');
-const json = new TextEncoder().encode(JSON.stringify([{ a: 1, b: 2, label: 'cat' }, { a: 3, b: 4, label: 'dog' }, { a: 5, b: 6, label: 'cat' }]));
+const json = new TextEncoder().encode(
+  JSON.stringify([
+    { a: 1, b: 2, label: 'cat' },
+    { a: 3, b: 4, label: 'dog' },
+    { a: 5, b: 6, label: 'cat' },
+  ]),
+);
 const table = { shape: [4, 3], data: Float32Array.of(1, 2, 0, 3, 4, 1, 5, 6, 0, 7, 8, 1) };
 const npyBytes = npy(table);
-const arrays = { x: { shape: [4, 2], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) }, y: { shape: [4], data: Int32Array.of(0, 1, 0, 1) } };
+const arrays = {
+  x: { shape: [4, 2], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) },
+  y: { shape: [4], data: Int32Array.of(0, 1, 0, 1) },
+};
 const npzStored = npz(arrays);
 const npzDeflated = npz(arrays, { deflateRaw: (d) => new Uint8Array(deflateRawSync(d)) });
 const png = (() => {
@@ -77,9 +97,14 @@ const png = (() => {
   for (let i = 0; i < p.data.length; i++) p.data[i] = (i * 29) % 256;
   return new Uint8Array(PNG.sync.write(p));
 })();
-const jpg = new Uint8Array(jpeg.encode({ width: 8, height: 8, data: Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 13) % 256)) }, 80).data);
+const jpg = new Uint8Array(
+  jpeg.encode({ width: 8, height: 8, data: Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 13) % 256)) }, 80)
+    .data,
+);
 const text = new TextEncoder().encode('The quick brown fox jumps over the lazy dog. '.repeat(6));
-const template = new TextEncoder().encode(readFileSync(join(__dirname, '..', '..', 'templates', 'mnist-perceiver-io.json'), 'utf8'));
+const template = new TextEncoder().encode(
+  readFileSync(join(__dirname, '..', '..', 'templates', 'mnist-perceiver-io.json'), 'utf8'),
+);
 
 const cases: [string, Uint8Array, (b: Uint8Array) => Promise<unknown> | unknown, (e: unknown) => boolean][] = [
   ['CSV', csv, (b) => parseDataFile('fuzz.csv', b), isData],
@@ -88,10 +113,35 @@ const cases: [string, Uint8Array, (b: Uint8Array) => Promise<unknown> | unknown,
   ['.npy', npyBytes, (b) => parseDataFile('fuzz.npy', b), isData],
   ['.npz (stored)', npzStored, (b) => parseDataFile('fuzz.npz', b, { inflateRaw: nodeInflateRaw }), isData],
   ['.npz (deflated)', npzDeflated, (b) => parseDataFile('fuzz.npz', b, { inflateRaw: nodeInflateRaw }), isData],
-  ['PNG', png, (b) => loadImage({ readFile: async () => b, decode: (x) => decodeImageBytes(x) }, 'fuzz.png', { height: 4, width: 4, channels: 3 }), isData],
-  ['JPEG', jpg, (b) => loadImage({ readFile: async () => b, decode: (x) => decodeImageBytes(x) }, 'fuzz.jpg', { height: 4, width: 4, channels: 1 }), isData],
+  [
+    'PNG',
+    png,
+    (b) =>
+      loadImage({ readFile: async () => b, decode: (x) => decodeImageBytes(x) }, 'fuzz.png', {
+        height: 4,
+        width: 4,
+        channels: 3,
+      }),
+    isData,
+  ],
+  [
+    'JPEG',
+    jpg,
+    (b) =>
+      loadImage({ readFile: async () => b, decode: (x) => decodeImageBytes(x) }, 'fuzz.jpg', {
+        height: 4,
+        width: 4,
+        channels: 1,
+      }),
+    isData,
+  ],
   ['text', text, (b) => textDataset(b, { file: 'fuzz.txt', seqLen: 16 }), isData],
-  ['template', template, (b) => loadGraphDoc(new TextDecoder().decode(b), 'fuzz.json'), (e) => e instanceof TemplateError],
+  [
+    'template',
+    template,
+    (b) => loadGraphDoc(new TextDecoder().decode(b), 'fuzz.json'),
+    (e) => e instanceof TemplateError,
+  ],
 ];
 
 describe('loaders under mutated bytes', () => {

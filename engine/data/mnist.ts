@@ -44,11 +44,17 @@ export function decodeMnist(buf: Uint8Array): MnistBytes {
     throw new Error('The MNIST data file is not in the expected format (bad magic); rebuild it with `npm run build`.');
   }
   const n = new DataView(buf.buffer, buf.byteOffset, buf.byteLength).getUint32(4, true);
-  if (buf.length !== 8 + n * 785) throw new Error(`The MNIST data file is truncated (${buf.length} bytes for ${n} digits); rebuild it with \`npm run build\`.`);
+  if (buf.length !== 8 + n * 785)
+    throw new Error(
+      `The MNIST data file is truncated (${buf.length} bytes for ${n} digits); rebuild it with \`npm run build\`.`,
+    );
   return { pixels: buf.subarray(8, 8 + n * 784), labels: buf.subarray(8 + n * 784) };
 }
 
-export function mnistDataset(b: MnistBytes, opts: { validationFraction?: number; testFraction?: number; seed?: number } = {}): Dataset {
+export function mnistDataset(
+  b: MnistBytes,
+  opts: { validationFraction?: number; testFraction?: number; seed?: number } = {},
+): Dataset {
   const n = b.labels.length;
   const s = splitIndices(n, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, opts.seed ?? 1);
   const shape = [28, 28, 1];

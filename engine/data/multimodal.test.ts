@@ -16,7 +16,10 @@ function folder(n: number, drop: string[] = []) {
     const name = `ex${i}`;
     const label = i % 2 ? 'odd' : 'even';
     files.set(`r/${name}/image.png`, enc(`img:${i % 2}`));
-    files.set(`r/${name}/Audio.WAV`, wavBytes([Float32Array.from({ length: 20 }, (_, k) => Math.sin(k * (i % 2 ? 1 : 0.3)) / 2)], 8000, 's16'));
+    files.set(
+      `r/${name}/Audio.WAV`,
+      wavBytes([Float32Array.from({ length: 20 }, (_, k) => Math.sin(k * (i % 2 ? 1 : 0.3)) / 2)], 8000, 's16'),
+    );
     files.set(`r/${name}/label.txt`, enc(label + '\n'));
     for (const d of drop) files.delete(d);
     return { name, files: [...files.keys()].filter((p) => p.startsWith(`r/${name}/`)) };
@@ -27,7 +30,12 @@ function folder(n: number, drop: string[] = []) {
       if (!b) throw new Error('missing');
       return b;
     },
-    decode: (bytes: Uint8Array): DecodedImage => ({ width: 2, height: 2, channels: 1, data: new Uint8Array(4).fill(Number(new TextDecoder().decode(bytes).split(':')[1]) * 200) }),
+    decode: (bytes: Uint8Array): DecodedImage => ({
+      width: 2,
+      height: 2,
+      channels: 1,
+      data: new Uint8Array(4).fill(Number(new TextDecoder().decode(bytes).split(':')[1]) * 200),
+    }),
   };
   return { folders: { root: 'r', examples }, access };
 }
@@ -57,17 +65,28 @@ describe('multimodal example folders', () => {
 
   it('names the example folder and the missing modality; with skipping, counts it', async () => {
     const { folders, access } = folder(6, ['r/ex3/Audio.WAV']);
-    await expect(multimodalFolderDataset(folders, access, INPUTS)).rejects.toThrow('r/ex3: the example has no file for the input "audio" (a file named audio with .wav or .npy); add it, or remove the example folder');
-    const ds = await multimodalFolderDataset(folders, access, INPUTS, { badFiles: 'skip', validationFraction: 0, testFraction: 0 });
+    await expect(multimodalFolderDataset(folders, access, INPUTS)).rejects.toThrow(
+      'r/ex3: the example has no file for the input "audio" (a file named audio with .wav or .npy); add it, or remove the example folder',
+    );
+    const ds = await multimodalFolderDataset(folders, access, INPUTS, {
+      badFiles: 'skip',
+      validationFraction: 0,
+      testFraction: 0,
+    });
     expect(ds.train.size).toBe(5);
     expect(ds.skipped.count).toBe(1);
     const noLabel = folder(4, ['r/ex1/label.txt']);
-    await expect(multimodalFolderDataset(noLabel.folders, noLabel.access, INPUTS)).rejects.toThrow('r/ex1: the example has no label.txt (one line: its class); add it, or remove the example folder');
+    await expect(multimodalFolderDataset(noLabel.folders, noLabel.access, INPUTS)).rejects.toThrow(
+      'r/ex1: the example has no label.txt (one line: its class); add it, or remove the example folder',
+    );
   });
 
   it('a broken file stops the batch with its name', async () => {
     const { folders, access } = folder(4);
-    const bad = { ...access, readFile: async (p: string) => (p.endsWith('.WAV') && p.includes('ex2') ? new Uint8Array(5) : access.readFile(p)) };
+    const bad = {
+      ...access,
+      readFile: async (p: string) => (p.endsWith('.WAV') && p.includes('ex2') ? new Uint8Array(5) : access.readFile(p)),
+    };
     const ds = await multimodalFolderDataset(folders, bad, INPUTS, { validationFraction: 0, testFraction: 0 });
     const run = async () => {
       for await (const _ of ds.train.batches(4)) void _;

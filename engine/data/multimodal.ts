@@ -40,7 +40,11 @@ const fromLabel = (input: ModalityInput): boolean => input.kind === 'OneHotLabel
 
 function oneHot(input: ModalityInput, label: number, className: string, folder: string): Float32Array {
   const k = input.shape[input.shape.length - 1]!;
-  if (label >= k) throw new DataError(`the class "${className}" is class ${label + 1} of the data but the input node "${input.id}" holds ${k} classes; raise its numClasses to the data's class count`, { file: folder });
+  if (label >= k)
+    throw new DataError(
+      `the class "${className}" is class ${label + 1} of the data but the input node "${input.id}" holds ${k} classes; raise its numClasses to the data's class count`,
+      { file: folder },
+    );
   const x = new Float32Array(k);
   x[label] = 1;
   return x;
@@ -53,7 +57,10 @@ export interface ExampleFolders {
 }
 
 const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
-const stem = (path: string) => base(path).replace(/\.[^.]*$/, '').toLowerCase();
+const stem = (path: string) =>
+  base(path)
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase();
 
 function extensionsFor(kind: string): string {
   if (kind === 'ImageInput') return '.png or .jpg';
@@ -63,16 +70,32 @@ function extensionsFor(kind: string): string {
 }
 
 /** Decode one modality file to its input's example. */
-export async function decodeModality(input: ModalityInput, path: string, bytes: Uint8Array, images: Pick<ImageAccess, 'decode'>, rand?: () => number): Promise<Float32Array> {
+export async function decodeModality(
+  input: ModalityInput,
+  path: string,
+  bytes: Uint8Array,
+  images: Pick<ImageAccess, 'decode'>,
+  rand?: () => number,
+): Promise<Float32Array> {
   const p = input.params;
   if (input.kind === 'ImageInput' && !(Number(p.frames) > 0)) {
     const img = await images.decode(bytes, path);
     return imageToInput(img, p.height as number, p.width as number, p.channels as number);
   }
-  if (input.kind === 'AudioInput') return waveformToInput(decodeAudioFile(bytes, path, p.sampleRate as number), { samples: p.samples as number, channels: p.channels as number, sampleRate: p.sampleRate as number }, path, rand).x;
+  if (input.kind === 'AudioInput')
+    return waveformToInput(
+      decodeAudioFile(bytes, path, p.sampleRate as number),
+      { samples: p.samples as number, channels: p.channels as number, sampleRate: p.sampleRate as number },
+      path,
+      rand,
+    ).x;
   if (input.kind === 'PointCloudInput') return pointsToInput(decodePointFile(bytes, path), pointShapeOf(p), path, rand);
   const a = parseNpy(bytes, path);
-  if (a.shape.join('x') !== input.shape.join('x')) throw new DataError(`the array is [${a.shape.join(', ')}] but the input node "${input.id}" takes [${input.shape.join(', ')}]`, { file: path });
+  if (a.shape.join('x') !== input.shape.join('x'))
+    throw new DataError(
+      `the array is [${a.shape.join(', ')}] but the input node "${input.id}" takes [${input.shape.join(', ')}]`,
+      { file: path },
+    );
   return a.data;
 }
 
@@ -83,7 +106,12 @@ interface Index {
 }
 
 /** Match every example's files to the inputs and read its label (refusing or skipping incomplete examples). */
-export async function indexExamples(folders: ExampleFolders, inputs: ModalityInput[], readFile: (path: string) => Promise<Uint8Array>, badFiles: BadRowPolicy): Promise<Index> {
+export async function indexExamples(
+  folders: ExampleFolders,
+  inputs: ModalityInput[],
+  readFile: (path: string) => Promise<Uint8Array>,
+  badFiles: BadRowPolicy,
+): Promise<Index> {
   const skipped = newSkipped();
   const found: { folder: string; files: string[]; label: string }[] = [];
   for (const ex of [...folders.examples].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -92,28 +120,54 @@ export async function indexExamples(folders: ExampleFolders, inputs: ModalityInp
       const files = inputs.map((inp) => {
         if (fromLabel(inp)) return '';
         const f = ex.files.find((p) => stem(p) === inp.id.toLowerCase());
-        if (!f) throw new DataError(`the example has no file for the input "${inp.id}" (a file named ${inp.id} with ${extensionsFor(inp.kind)}); add it, or remove the example folder`, { file: folder });
+        if (!f)
+          throw new DataError(
+            `the example has no file for the input "${inp.id}" (a file named ${inp.id} with ${extensionsFor(inp.kind)}); add it, or remove the example folder`,
+            { file: folder },
+          );
         return f;
       });
       const labelFile = ex.files.find((p) => base(p).toLowerCase() === 'label.txt');
-      if (!labelFile) throw new DataError('the example has no label.txt (one line: its class); add it, or remove the example folder', { file: folder });
+      if (!labelFile)
+        throw new DataError(
+          'the example has no label.txt (one line: its class); add it, or remove the example folder',
+          { file: folder },
+        );
       let label: string;
       try {
         label = decodeUtf8(await readFile(labelFile)).trim();
       } catch (err) {
         throw new DataError(`cannot read label.txt (${(err as Error).message})`, { file: folder });
       }
-      if (!label || label.includes('\n')) throw new DataError(`label.txt must hold one class name on one line (it has ${label ? 'several lines' : 'nothing'})`, { file: folder });
+      if (!label || label.includes('\n'))
+        throw new DataError(
+          `label.txt must hold one class name on one line (it has ${label ? 'several lines' : 'nothing'})`,
+          { file: folder },
+        );
       found.push({ folder, files, label });
     } catch (err) {
       if (badFiles !== 'skip' || !(err instanceof DataError)) throw err;
       skip(skipped, err.message);
     }
   }
-  if (found.length === 0) throw new DataError(`no complete example folders (each needs ${inputs.filter((i) => !fromLabel(i)).map((i) => `${i.id}.*`).join(', ')} and label.txt)`, { file: folders.root });
+  if (found.length === 0)
+    throw new DataError(
+      `no complete example folders (each needs ${inputs
+        .filter((i) => !fromLabel(i))
+        .map((i) => `${i.id}.*`)
+        .join(', ')} and label.txt)`,
+      { file: folders.root },
+    );
   const classNames = [...new Set(found.map((f) => f.label))].sort();
-  if (classNames.length < 2) throw new DataError(`every example has the label "${classNames[0]}"; a classifier needs at least two classes`, { file: folders.root });
-  return { classNames, rows: found.map((f) => ({ folder: f.folder, files: f.files, label: classNames.indexOf(f.label) })), skipped };
+  if (classNames.length < 2)
+    throw new DataError(`every example has the label "${classNames[0]}"; a classifier needs at least two classes`, {
+      file: folders.root,
+    });
+  return {
+    classNames,
+    rows: found.map((f) => ({ folder: f.folder, files: f.files, label: classNames.indexOf(f.label) })),
+    skipped,
+  };
 }
 
 function rowSeed(seed: number, epoch: number, row: number): number {
@@ -146,7 +200,9 @@ class ExampleSplit implements DataSplit {
         try {
           bytes = await this.access.readFile(path);
         } catch (err) {
-          throw new DataError(`cannot read the file for the input "${inp.id}" (${(err as Error).message})`, { file: path });
+          throw new DataError(`cannot read the file for the input "${inp.id}" (${(err as Error).message})`, {
+            file: path,
+          });
         }
         const rand = epoch !== undefined ? mulberry32(rowSeed(this.seed, epoch, row * 8 + k)) : undefined;
         try {
@@ -160,7 +216,10 @@ class ExampleSplit implements DataSplit {
       }),
     );
   }
-  async *batches(batchSize: number, opts: { shuffle?: boolean; seed?: number; epoch?: number } = {}): AsyncIterable<Batch> {
+  async *batches(
+    batchSize: number,
+    opts: { shuffle?: boolean; seed?: number; epoch?: number } = {},
+  ): AsyncIterable<Batch> {
     const n = this.rows.length;
     const order = opts.shuffle ? permutation(n, ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) >>> 0) : undefined;
     const epoch = this.augment ? (opts.epoch ?? 0) : undefined;
@@ -176,7 +235,13 @@ class ExampleSplit implements DataSplit {
       });
       const labels = Int32Array.from(rows, (row) => this.index.rows[row]!.label);
       const ys = this.targets.map((t) => (t.kind === 'classes' ? labels : xs[t.inputIndex]!));
-      return { x: xs[0]!, moreInputs: xs.length > 1 ? xs.slice(1) : undefined, y: ys[0]!, n: m, moreTargets: ys.length > 1 ? ys.slice(1).map((y) => ({ y })) : undefined };
+      return {
+        x: xs[0]!,
+        moreInputs: xs.length > 1 ? xs.slice(1) : undefined,
+        y: ys[0]!,
+        n: m,
+        moreTargets: ys.length > 1 ? ys.slice(1).map((y) => ({ y })) : undefined,
+      };
     };
     let next = n > 0 ? make(0) : undefined;
     next?.catch(() => undefined);
@@ -204,16 +269,31 @@ export async function multimodalFolderDataset(
   folders: ExampleFolders,
   access: ImageAccess,
   inputs: ModalityInput[],
-  opts: { validationFraction?: number; testFraction?: number; seed?: number; badFiles?: BadRowPolicy; heads?: ExampleTarget[] } = {},
+  opts: {
+    validationFraction?: number;
+    testFraction?: number;
+    seed?: number;
+    badFiles?: BadRowPolicy;
+    heads?: ExampleTarget[];
+  } = {},
 ): Promise<MultimodalDataset> {
   const heads = opts.heads && opts.heads.length > 0 ? opts.heads : [{ kind: 'classes' as const }];
-  for (const h of heads) if (h.kind === 'input' && !inputs[h.inputIndex]) throw new DataError(`a head reconstructs input ${h.inputIndex + 1} but the graph has ${inputs.length} inputs`, { file: folders.root });
+  for (const h of heads)
+    if (h.kind === 'input' && !inputs[h.inputIndex])
+      throw new DataError(`a head reconstructs input ${h.inputIndex + 1} but the graph has ${inputs.length} inputs`, {
+        file: folders.root,
+      });
   const index = await indexExamples(folders, inputs, (p) => access.readFile(p), opts.badFiles ?? 'error');
   const seed = opts.seed ?? 1;
   const s = splitIndices(index.rows.length, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, seed);
-  if (s.train.length === 0) throw new DataError(`${index.rows.length} examples leave nothing to train on after the validation and test fractions`, { file: folders.root });
+  if (s.train.length === 0)
+    throw new DataError(
+      `${index.rows.length} examples leave nothing to train on after the validation and test fractions`,
+      { file: folders.root },
+    );
   const stats = { decoded: 0 };
-  const mk = (rows: Uint32Array, augment: boolean) => new ExampleSplit(index, rows, inputs, access, stats, augment, seed, heads);
+  const mk = (rows: Uint32Array, augment: boolean) =>
+    new ExampleSplit(index, rows, inputs, access, stats, augment, seed, heads);
   // The class balance of the training split (what the Dataset tab says it shows).
   const classCounts = new Array<number>(index.classNames.length).fill(0);
   for (const i of s.train) classCounts[index.rows[i]!.label]!++;
@@ -227,7 +307,13 @@ export async function multimodalFolderDataset(
     validation: mk(s.validation, false),
     test: mk(s.test, false),
     skipped: index.skipped,
-    ...(heads.some((h) => h.kind !== 'classes') ? { targets: heads.map((h): TargetSpec => (h.kind === 'classes' ? { kind: 'classes' } : { kind: 'values', shape: [...inputs[h.inputIndex]!.shape] })) } : {}),
+    ...(heads.some((h) => h.kind !== 'classes')
+      ? {
+          targets: heads.map((h): TargetSpec =>
+            h.kind === 'classes' ? { kind: 'classes' } : { kind: 'values', shape: [...inputs[h.inputIndex]!.shape] },
+          ),
+        }
+      : {}),
     stats,
     classCounts,
   };

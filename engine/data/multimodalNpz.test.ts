@@ -24,12 +24,14 @@ const arrayArb = fc.record({
 
 function make(spec: { name: string; shape: number[]; values: string }): [string, NpyArray] {
   const n = spec.shape.reduce((a, b) => a * b, 1);
-  const data = Float32Array.from({ length: n }, (_, i) => (spec.values === 'ints' ? i % 3 : spec.values === 'negative' ? -1 : spec.values === 'nan' ? NaN : i / 7));
+  const data = Float32Array.from({ length: n }, (_, i) =>
+    spec.values === 'ints' ? i % 3 : spec.values === 'negative' ? -1 : spec.values === 'nan' ? NaN : i / 7,
+  );
   return [spec.name, { shape: spec.shape, dtype: '<f4', data, integral: spec.values === 'ints' }];
 }
 
 describe('multimodal .npz loader (fuzzed arrays)', () => {
-  it('gives a dataset whose batches have the inputs\' sizes, or a DataError naming the archive', async () => {
+  it("gives a dataset whose batches have the inputs' sizes, or a DataError naming the archive", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(arrayArb, { minLength: 0, maxLength: 6 }), async (specs) => {
         const arrays = new Map(specs.map(make));
@@ -42,7 +44,9 @@ describe('multimodal .npz loader (fuzzed arrays)', () => {
           return;
         }
         // Non-finite values never reach training.
-        const used = ['image', 'audio'].map((k) => arrays.get(k) ?? [...arrays].find(([n]) => n.toLowerCase() === k)?.[1]);
+        const used = ['image', 'audio'].map(
+          (k) => arrays.get(k) ?? [...arrays].find(([n]) => n.toLowerCase() === k)?.[1],
+        );
         for (const u of used) expect(u && u.data.some((v) => Number.isNaN(v))).toBeFalsy();
         for await (const b of ds.train.batches(2)) {
           expect(b.x.length).toBe(b.n * 4);

@@ -55,11 +55,16 @@ class NpzSplit implements DataSplit {
     return this.rows.length;
   }
   private take(c: Column, rows: ArrayLike<number>): Float32Array | Int32Array {
-    const out = c.data instanceof Int32Array ? new Int32Array(rows.length * c.size) : new Float32Array(rows.length * c.size);
-    for (let r = 0; r < rows.length; r++) out.set(c.data.subarray(rows[r]! * c.size, (rows[r]! + 1) * c.size), r * c.size);
+    const out =
+      c.data instanceof Int32Array ? new Int32Array(rows.length * c.size) : new Float32Array(rows.length * c.size);
+    for (let r = 0; r < rows.length; r++)
+      out.set(c.data.subarray(rows[r]! * c.size, (rows[r]! + 1) * c.size), r * c.size);
     return out;
   }
-  async *batches(batchSize: number, opts: { shuffle?: boolean; seed?: number; epoch?: number } = {}): AsyncIterable<Batch> {
+  async *batches(
+    batchSize: number,
+    opts: { shuffle?: boolean; seed?: number; epoch?: number } = {},
+  ): AsyncIterable<Batch> {
     const n = this.rows.length;
     const order = opts.shuffle ? permutation(n, ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) >>> 0) : undefined;
     for (let s = 0; s < n; s += batchSize) {
@@ -67,18 +72,33 @@ class NpzSplit implements DataSplit {
       const rows = Array.from({ length: m }, (_, r) => this.rows[order ? order[s + r]! : s + r]!);
       const xs = this.inputs.map((c) => this.take(c, rows) as Float32Array);
       const ys = this.targets.map((c) => this.take(c, rows));
-      yield { x: xs[0]!, moreInputs: xs.length > 1 ? xs.slice(1) : undefined, y: ys[0]!, moreTargets: ys.length > 1 ? ys.slice(1).map((y) => ({ y })) : undefined, n: m };
+      yield {
+        x: xs[0]!,
+        moreInputs: xs.length > 1 ? xs.slice(1) : undefined,
+        y: ys[0]!,
+        moreTargets: ys.length > 1 ? ys.slice(1).map((y) => ({ y })) : undefined,
+        n: m,
+      };
     }
   }
   async example(i: number): Promise<{ x: Float32Array; y: number }> {
     const row = [this.rows[i]!];
     const t = this.targets[0]!;
-    return { x: this.take(this.inputs[0]!, row) as Float32Array, y: t.data instanceof Int32Array ? t.data[row[0]!]! : 0 };
+    return {
+      x: this.take(this.inputs[0]!, row) as Float32Array,
+      y: t.data instanceof Int32Array ? t.data[row[0]!]! : 0,
+    };
   }
 }
 
 /** The arrays of an .npz → a dataset feeding every input (model order) and every head (head order). */
-export function multimodalNpzDataset(file: string, arrays: Map<string, NpyArray>, inputs: ModalityInput[], heads: NpzHead[], opts: { validationFraction?: number; testFraction?: number; seed?: number } = {}): Dataset {
+export function multimodalNpzDataset(
+  file: string,
+  arrays: Map<string, NpyArray>,
+  inputs: ModalityInput[],
+  heads: NpzHead[],
+  opts: { validationFraction?: number; testFraction?: number; seed?: number } = {},
+): Dataset {
   const names = [...arrays.keys()].join(', ');
   let n: number | undefined;
   let nFrom = '';
@@ -88,16 +108,27 @@ export function multimodalNpzDataset(file: string, arrays: Map<string, NpyArray>
       n = rows;
       nFrom = key;
     } else if (rows !== n) {
-      throw new DataError(`the array "${key}" has ${rows} examples (first axis) but "${nFrom}" has ${n}; every array holds one row per example`, { file });
+      throw new DataError(
+        `the array "${key}" has ${rows} examples (first axis) but "${nFrom}" has ${n}; every array holds one row per example`,
+        { file },
+      );
     }
     return rows;
   };
   const values = (key: string, a: NpyArray, shape: number[], forWhat: string): Column => {
     rowsOf(key, a);
     const per = prod(a.shape.slice(1));
-    if (per !== prod(shape)) throw new DataError(`the array "${key}" is ${shapeText(a.shape)} (${per} values per example) but ${forWhat} takes ${shapeText(shape)} (${prod(shape)}) per example; save it as [N, ${shape.join(', ')}]`, { file });
+    if (per !== prod(shape))
+      throw new DataError(
+        `the array "${key}" is ${shapeText(a.shape)} (${per} values per example) but ${forWhat} takes ${shapeText(shape)} (${prod(shape)}) per example; save it as [N, ${shape.join(', ')}]`,
+        { file },
+      );
     const bad = firstNonFinite(a.data);
-    if (bad >= 0) throw new DataError(`the array "${key}" holds ${a.data[bad]} at ${indexOf(bad, a.shape)}; replace or drop non-finite values`, { file });
+    if (bad >= 0)
+      throw new DataError(
+        `the array "${key}" holds ${a.data[bad]} at ${indexOf(bad, a.shape)}; replace or drop non-finite values`,
+        { file },
+      );
     return { size: per, data: a.data };
   };
 
@@ -106,18 +137,24 @@ export function multimodalNpzDataset(file: string, arrays: Map<string, NpyArray>
   const classLabels = (): NonNullable<typeof labels> => {
     if (labels) return labels;
     const hit = LABEL_NAMES.map((k) => find(arrays, k)).find((x) => x);
-    if (!hit) throw new DataError(`no class labels: add an array "y" (or "label"/"labels") of [N] class indices 0…K−1 (arrays present: ${names})`, { file });
+    if (!hit)
+      throw new DataError(
+        `no class labels: add an array "y" (or "label"/"labels") of [N] class indices 0…K−1 (arrays present: ${names})`,
+        { file },
+      );
     labels = classArray(hit[0], hit[1]);
     return labels;
   };
   const classArray = (key: string, a: NpyArray): NonNullable<typeof labels> => {
     rowsOf(key, a);
-    if (prod(a.shape.slice(1)) !== 1) throw new DataError(`the class array "${key}" is ${shapeText(a.shape)}; it must be [N] class indices`, { file });
+    if (prod(a.shape.slice(1)) !== 1)
+      throw new DataError(`the class array "${key}" is ${shapeText(a.shape)}; it must be [N] class indices`, { file });
     const data = new Int32Array(a.data.length);
     let max = 0;
     for (let i = 0; i < a.data.length; i++) {
       const v = a.data[i]!;
-      if (!Number.isInteger(v) || v < 0) throw new DataError(`the class array "${key}" holds ${v} at row ${i}; classes are integers 0…K−1`, { file });
+      if (!Number.isInteger(v) || v < 0)
+        throw new DataError(`the class array "${key}" holds ${v} at row ${i}; classes are integers 0…K−1`, { file });
       data[i] = v;
       if (v > max) max = v;
     }
@@ -130,12 +167,19 @@ export function multimodalNpzDataset(file: string, arrays: Map<string, NpyArray>
     if (inp.kind === 'OneHotLabel') {
       const l = classLabels();
       const k = prod(inp.shape);
-      if (l.classes > k) throw new DataError(`the labels "${l.key}" hold ${l.classes} classes but the input node "${inp.id}" holds ${k}; raise its numClasses`, { file });
+      if (l.classes > k)
+        throw new DataError(
+          `the labels "${l.key}" hold ${l.classes} classes but the input node "${inp.id}" holds ${k}; raise its numClasses`,
+          { file },
+        );
       const data = new Float32Array(l.data.length * k);
       l.data.forEach((c, r) => (data[r * k + c] = 1));
       return { size: k, data };
     }
-    throw new DataError(`no array "${inp.id}" for the input node "${inp.id}" (arrays present: ${names}); name each array after the input it feeds`, { file });
+    throw new DataError(
+      `no array "${inp.id}" for the input node "${inp.id}" (arrays present: ${names}); name each array after the input it feeds`,
+      { file },
+    );
   });
   let numClasses = 0;
   const targetSpecs: TargetSpec[] = [];
@@ -151,14 +195,22 @@ export function multimodalNpzDataset(file: string, arrays: Map<string, NpyArray>
     if (hit) return values(hit[0], hit[1], h.outputShape, `the head "${h.nodeId}"`);
     if (h.reconstructs !== undefined && inputCols[h.reconstructs]) {
       const c = inputCols[h.reconstructs]!;
-      if (c.size !== prod(h.outputShape)) throw new DataError(`the head "${h.nodeId}" reconstructs the input "${inputs[h.reconstructs]!.id}" (${c.size} values) but predicts ${shapeText(h.outputShape)}; make its output match the input`, { file });
+      if (c.size !== prod(h.outputShape))
+        throw new DataError(
+          `the head "${h.nodeId}" reconstructs the input "${inputs[h.reconstructs]!.id}" (${c.size} values) but predicts ${shapeText(h.outputShape)}; make its output match the input`,
+          { file },
+        );
       return c;
     }
-    throw new DataError(`no targets for the regression head "${h.nodeId}": add an array "${h.nodeId}" of [N, ${h.outputShape.join(', ')}] (arrays present: ${names})`, { file });
+    throw new DataError(
+      `no targets for the regression head "${h.nodeId}": add an array "${h.nodeId}" of [N, ${h.outputShape.join(', ')}] (arrays present: ${names})`,
+      { file },
+    );
   });
   if (n === undefined || n === 0) throw new DataError('the archive holds no examples', { file });
   const s = splitIndices(n, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, opts.seed ?? 1);
-  if (s.train.length === 0) throw new DataError(`${n} examples leave nothing to train on after the validation and test fractions`, { file });
+  if (s.train.length === 0)
+    throw new DataError(`${n} examples leave nothing to train on after the validation and test fractions`, { file });
   const onlyClasses = targetSpecs.every((t) => t.kind === 'classes');
   const mk = (rows: Uint32Array) => new NpzSplit(inputCols, targetCols, rows);
   return {

@@ -26,7 +26,14 @@ function folder(n: number, classes = ['a', 'b', 'c']) {
   const examples = Array.from({ length: n }, (_, i) => {
     const name = `ex${i}`;
     files.set(`r/${name}/image.png`, enc(`img:${i % classes.length}`));
-    files.set(`r/${name}/audio.wav`, wavBytes([Float32Array.from({ length: 16 }, (_, k) => ((k % 4) - 1.5) / 4 + (i % classes.length) / 10)], 8000, 'f32'));
+    files.set(
+      `r/${name}/audio.wav`,
+      wavBytes(
+        [Float32Array.from({ length: 16 }, (_, k) => ((k % 4) - 1.5) / 4 + (i % classes.length) / 10)],
+        8000,
+        'f32',
+      ),
+    );
     files.set(`r/${name}/label.txt`, enc(classes[i % classes.length]! + '\n'));
     return {
       name,
@@ -48,13 +55,21 @@ function folder(n: number, classes = ['a', 'b', 'c']) {
 describe('multimodal autoencoder examples', () => {
   it('feeds a One-hot label input from label.txt (no file of its own) and gives each head its targets: the class or the input it reconstructs', async () => {
     const { folders, access } = folder(9);
-    const heads = [{ kind: 'input' as const, inputIndex: 1 }, { kind: 'input' as const, inputIndex: 0 }, { kind: 'classes' as const }];
+    const heads = [
+      { kind: 'input' as const, inputIndex: 1 },
+      { kind: 'input' as const, inputIndex: 0 },
+      { kind: 'classes' as const },
+    ];
     const ds = await multimodalFolderDataset(folders, access, INPUTS, {
       validationFraction: 0,
       testFraction: 0,
       heads,
     });
-    expect(ds.targets).toEqual([{ kind: 'values', shape: [16] }, { kind: 'values', shape: [2, 2, 1] }, { kind: 'classes' }]);
+    expect(ds.targets).toEqual([
+      { kind: 'values', shape: [16] },
+      { kind: 'values', shape: [2, 2, 1] },
+      { kind: 'classes' },
+    ]);
     let seen = 0;
     for await (const b of ds.train.batches(4, {
       shuffle: true,
@@ -86,6 +101,8 @@ describe('multimodal autoencoder examples', () => {
     const run = async () => {
       for await (const _ of ds.train.batches(4)) void _;
     };
-    await expect(run()).rejects.toThrow(/r\/ex3: the class "d" is class 4 of the data but the input node "label" holds 3 classes; raise its numClasses/);
+    await expect(run()).rejects.toThrow(
+      /r\/ex3: the class "d" is class 4 of the data but the input node "label" holds 3 classes; raise its numClasses/,
+    );
   });
 });

@@ -43,9 +43,13 @@ describe('parseNpy', () => {
     expect([...parseNpy(npy('<u8', [1], u8)).data]).toEqual([9]);
   });
   it('refuses object arrays, Fortran order, truncation and bad magic with the reason', () => {
-    expect(() => parseNpy(npy('|O', [1], new Uint8Array(8)), 'o.npy')).toThrow('o.npy: dtype "|O" is not supported: object arrays (pickled Python objects) cannot be read safely');
+    expect(() => parseNpy(npy('|O', [1], new Uint8Array(8)), 'o.npy')).toThrow(
+      'o.npy: dtype "|O" is not supported: object arrays (pickled Python objects) cannot be read safely',
+    );
     expect(() => parseNpy(npy('<f4', [2, 2], new Uint8Array(16), true))).toThrow(/Fortran/);
-    expect(() => parseNpy(npy('<f4', [3, 2], new Uint8Array(16)), 't.npy')).toThrow(/t\.npy: the \.npy file is truncated: shape \(3, 2\) of <f4 needs 24 bytes of data but 16/);
+    expect(() => parseNpy(npy('<f4', [3, 2], new Uint8Array(16)), 't.npy')).toThrow(
+      /t\.npy: the \.npy file is truncated: shape \(3, 2\) of <f4 needs 24 bytes of data but 16/,
+    );
     expect(() => parseNpy(new Uint8Array(20))).toThrow(/magic/);
   });
 });
@@ -54,7 +58,10 @@ describe('parseNpz', () => {
   it('reads stored and deflated archives (DecompressionStream and node:zlib)', async () => {
     for (const name of ['stored.npz', 'deflated.npz']) {
       const viaPlatform = await parseNpz(fx(name), { file: name });
-      const viaZlib = await parseNpz(fx(name), { file: name, inflateRaw: async (b) => new Uint8Array(inflateRawSync(b)) });
+      const viaZlib = await parseNpz(fx(name), {
+        file: name,
+        inflateRaw: async (b) => new Uint8Array(inflateRawSync(b)),
+      });
       for (const m of [viaPlatform, viaZlib]) {
         expect([...m.keys()].sort()).toEqual(['x', 'y']);
         expect(m.get('x')!.shape).toEqual([6, 3]);
@@ -64,7 +71,9 @@ describe('parseNpz', () => {
     }
   });
   it('refuses a truncated archive', async () => {
-    await expect(parseNpz(fx('deflated.npz').slice(0, 200), { file: 'cut.npz' })).rejects.toThrow(/^cut\.npz: not a zip/);
+    await expect(parseNpz(fx('deflated.npz').slice(0, 200), { file: 'cut.npz' })).rejects.toThrow(
+      /^cut\.npz: not a zip/,
+    );
   });
 });
 
@@ -78,13 +87,22 @@ describe('parseDataFile', () => {
     expect([...t.labels]).toEqual([0, 1, 2, 0, 1, 2]);
   });
   it('names a missing label array and the arrays present', async () => {
-    await expect(parseDataFile('d.npz', fx('stored.npz'), { target: 'labels' })).rejects.toThrow('d.npz: there is no array "labels"; the archive holds "x" (6×3), "y" (6); name the labels with --target'.replace('; name', '. Name'));
+    await expect(parseDataFile('d.npz', fx('stored.npz'), { target: 'labels' })).rejects.toThrow(
+      'd.npz: there is no array "labels"; the archive holds "x" (6×3), "y" (6); name the labels with --target'.replace(
+        '; name',
+        '. Name',
+      ),
+    );
   });
   it('refuses NaN features naming the element', async () => {
     const body = new Uint8Array(new Float32Array([1, 0, NaN, 1]).buffer);
-    await expect(parseDataFile('n.npy', npy('<f4', [2, 2], body))).rejects.toThrow('n.npy: element [1, 0] is NaN; features must be finite');
+    await expect(parseDataFile('n.npy', npy('<f4', [2, 2], body))).rejects.toThrow(
+      'n.npy: element [1, 0] is NaN; features must be finite',
+    );
     const label = new Uint8Array(new Float32Array([1, 0, 2, Infinity]).buffer);
-    await expect(parseDataFile('n.npy', npy('<f4', [2, 2], label))).rejects.toThrow('n.npy: element [1, 1] is Infinity; labels must be finite classes');
+    await expect(parseDataFile('n.npy', npy('<f4', [2, 2], label))).rejects.toThrow(
+      'n.npy: element [1, 1] is Infinity; labels must be finite classes',
+    );
   });
   it('refuses unknown extensions', async () => {
     await expect(parseDataFile('d.xlsx', new Uint8Array(1))).rejects.toThrow(/unknown data format/);

@@ -32,7 +32,11 @@ export function parseNpyHeader(header: string, file?: string): { dtype: string; 
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
   if (!descr) {
-    if (/'descr'\s*:\s*\[/.test(header)) throw new DataError('the array has a structured (record) dtype; save plain numeric arrays (e.g. one array per field)', { file });
+    if (/'descr'\s*:\s*\[/.test(header))
+      throw new DataError(
+        'the array has a structured (record) dtype; save plain numeric arrays (e.g. one array per field)',
+        { file },
+      );
     throw new DataError(`the .npy header has no dtype ('descr'): ${header.trim().slice(0, 120)}`, { file });
   }
   if (!fortran || !shape) throw new DataError(`the .npy header is malformed: ${header.trim().slice(0, 120)}`, { file });
@@ -42,15 +46,16 @@ export function parseNpyHeader(header: string, file?: string): { dtype: string; 
     .filter((s) => s !== '')
     .map((s) => {
       const v = Number(s.replace(/L$/, ''));
-      if (!Number.isInteger(v) || v < 0) throw new DataError(`the .npy shape (${shape[1]}) is not a list of sizes`, { file });
+      if (!Number.isInteger(v) || v < 0)
+        throw new DataError(`the .npy shape (${shape[1]}) is not a list of sizes`, { file });
       return v;
     });
   return { dtype: descr[1]!, fortran: fortran[1] === 'True', shape: dims };
 }
 
-
 export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
-  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new DataError('not a NumPy .npy file (the magic bytes \\x93NUMPY are missing)', { file });
+  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b))
+    throw new DataError('not a NumPy .npy file (the magic bytes \\x93NUMPY are missing)', { file });
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLen: number;
@@ -66,10 +71,18 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   if (headerStart + headerLen > bytes.length) throw new DataError('the .npy file is truncated in its header', { file });
   const header = asciiOf(bytes.subarray(headerStart, headerStart + headerLen));
   const { dtype, fortran, shape } = parseNpyHeader(header, file);
-  if (fortran && shape.length > 1) throw new DataError('the array is in Fortran (column-major) order; save it with np.save(path, np.ascontiguousarray(a))', { file });
+  if (fortran && shape.length > 1)
+    throw new DataError(
+      'the array is in Fortran (column-major) order; save it with np.save(path, np.ascontiguousarray(a))',
+      { file },
+    );
   const m = /^([<>|=]?)([biuf])(\d+)$/.exec(dtype);
   if (!m) {
-    const why = dtype.includes('O') ? 'object arrays (pickled Python objects) cannot be read safely' : dtype.match(/[US]/) ? 'text arrays cannot be features; map them to numbers first' : 'not a numeric dtype';
+    const why = dtype.includes('O')
+      ? 'object arrays (pickled Python objects) cannot be read safely'
+      : dtype.match(/[US]/)
+        ? 'text arrays cannot be features; map them to numbers first'
+        : 'not a numeric dtype';
     throw new DataError(`dtype "${dtype}" is not supported: ${why}`, { file });
   }
   const little = m[1] !== '>';
@@ -78,7 +91,11 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLen;
   const need = count * size;
-  if (bytes.length - dataStart < need) throw new DataError(`the .npy file is truncated: shape (${shape.join(', ')}) of ${dtype} needs ${need} bytes of data but ${bytes.length - dataStart} are there`, { file });
+  if (bytes.length - dataStart < need)
+    throw new DataError(
+      `the .npy file is truncated: shape (${shape.join(', ')}) of ${dtype} needs ${need} bytes of data but ${bytes.length - dataStart} are there`,
+      { file },
+    );
   const out = new Float32Array(count);
   let integral = kind !== 'f';
   let read: (off: number) => number;
@@ -147,7 +164,10 @@ export function indexOf(flat: number, shape: number[]): string {
 }
 
 /** Every .npy member of an .npz archive, by name without the ".npy" suffix. */
-export async function parseNpz(bytes: Uint8Array, opts: { file?: string; inflateRaw?: InflateRaw; maxOutputBytes?: number } = {}): Promise<Map<string, NpyArray>> {
+export async function parseNpz(
+  bytes: Uint8Array,
+  opts: { file?: string; inflateRaw?: InflateRaw; maxOutputBytes?: number } = {},
+): Promise<Map<string, NpyArray>> {
   const inflate = opts.inflateRaw ?? platformInflateRaw();
   const members = await readZip(bytes, { file: opts.file, inflateRaw: inflate, maxOutputBytes: opts.maxOutputBytes });
   const out = new Map<string, NpyArray>();

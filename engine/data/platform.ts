@@ -10,7 +10,7 @@ interface TextDecoderLike {
 
 /** Byte offset of the first byte that is not well-formed UTF-8, or -1 when all of it is. */
 export function firstInvalidUtf8(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i]!;
     if (c < 0x80) {
       i++;
@@ -44,14 +44,18 @@ export function firstInvalidUtf8(b: Uint8Array): number {
  * the line and column of the first bad byte, and what to do; UTF-16 is recognised by its NULs.
  */
 export function decodeUtf8(bytes: Uint8Array, file?: string): string {
-  const Ctor = (globalThis as { TextDecoder?: new (label: string, opts?: { fatal?: boolean }) => TextDecoderLike }).TextDecoder;
+  const Ctor = (globalThis as { TextDecoder?: new (label: string, opts?: { fatal?: boolean }) => TextDecoderLike })
+    .TextDecoder;
   if (!Ctor) throw new Error('This JavaScript environment has no TextDecoder; cannot read text data');
   let text: string;
   try {
     text = new Ctor('utf-8', { fatal: true }).decode(bytes);
   } catch {
     if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-      throw new DataError('the file is UTF-16 text, not UTF-8; save it as UTF-8 (in most editors: Save As… → Encoding: UTF-8)', { file });
+      throw new DataError(
+        'the file is UTF-16 text, not UTF-8; save it as UTF-8 (in most editors: Save As… → Encoding: UTF-8)',
+        { file },
+      );
     }
     const at = Math.max(0, firstInvalidUtf8(bytes));
     let line = 1;
@@ -63,7 +67,10 @@ export function decodeUtf8(bytes: Uint8Array, file?: string): string {
       }
     }
     const hex = Array.from(bytes.subarray(at, at + 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
-    throw new DataError(`byte ${at - lineStart + 1} of the line (0x${hex}) is not UTF-8 text; save the file as UTF-8 (it may be Latin-1 or Windows-1252)`, { file, line });
+    throw new DataError(
+      `byte ${at - lineStart + 1} of the line (0x${hex}) is not UTF-8 text; save the file as UTF-8 (it may be Latin-1 or Windows-1252)`,
+      { file, line },
+    );
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
@@ -83,8 +90,16 @@ export class InflateLimitError extends Error {
 }
 
 interface StreamLike {
-  readable: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> } };
-  writable: { getWriter(): { write(chunk: Uint8Array): Promise<void>; close(): Promise<void>; abort(reason?: unknown): Promise<void> } };
+  readable: {
+    getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
+  };
+  writable: {
+    getWriter(): {
+      write(chunk: Uint8Array): Promise<void>;
+      close(): Promise<void>;
+      abort(reason?: unknown): Promise<void>;
+    };
+  };
 }
 
 /** DecompressionStream('deflate-raw') where the platform has it (browsers, workers, Node ≥ 18). */

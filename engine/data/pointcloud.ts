@@ -33,11 +33,18 @@ const fail = (file: string, problem: string): never => {
 };
 
 function checkFinite(p: Float32Array, file: string, what: string): void {
-  for (let i = 0; i < p.length; i++) if (!Number.isFinite(p[i]!)) fail(file, `${what} ${Math.floor(i / 3)} has a non-finite coordinate (NaN or ±inf); fix or remove the point`);
+  for (let i = 0; i < p.length; i++)
+    if (!Number.isFinite(p[i]!))
+      fail(file, `${what} ${Math.floor(i / 3)} has a non-finite coordinate (NaN or ±inf); fix or remove the point`);
 }
 
 function checkTriangles(tris: number[], nv: number, file: string): Uint32Array {
-  for (let i = 0; i < tris.length; i++) if (!(tris[i]! >= 0 && tris[i]! < nv && Number.isInteger(tris[i]!))) fail(file, `face ${Math.floor(i / 3)} refers to vertex ${tris[i]}, but the file has ${nv} vertices (0…${nv - 1})`);
+  for (let i = 0; i < tris.length; i++)
+    if (!(tris[i]! >= 0 && tris[i]! < nv && Number.isInteger(tris[i]!)))
+      fail(
+        file,
+        `face ${Math.floor(i / 3)} refers to vertex ${tris[i]}, but the file has ${nv} vertices (0…${nv - 1})`,
+      );
   return Uint32Array.from(tris);
 }
 
@@ -47,20 +54,30 @@ function fan(idx: number[], out: number[]): void {
 
 /** Object File Format (ModelNet's): "OFF", counts "nv nf ne", vertices, faces "k i1 … ik". */
 export function parseOff(text: string, file: string): PointData {
-  const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter((l) => l.length > 0);
   if (lines.length === 0) fail(file, 'the OFF file is empty');
   let head = lines[0]!;
   let li = 1;
-  if (!/^[CN]*OFF/.test(head)) fail(file, 'not an OFF file (it must start with "OFF"); give .off, .ply, .xyz/.csv or .npy point data');
+  if (!/^[CN]*OFF/.test(head))
+    fail(file, 'not an OFF file (it must start with "OFF"); give .off, .ply, .xyz/.csv or .npy point data');
   // ModelNet has files whose counts follow "OFF" on the same line ("OFF490 976 0").
   head = head.replace(/^[CN]*OFF/, '').trim();
   const countLine = head.length > 0 ? head : lines[li++];
   if (countLine === undefined) fail(file, 'the OFF header is truncated: no vertex/face counts after "OFF"');
   const counts = countLine!.split(/\s+/).map(Number);
   const [nv, nf] = counts as [number, number];
-  if (!(Number.isInteger(nv) && nv >= 0 && Number.isInteger(nf) && nf >= 0)) fail(file, `the OFF counts line "${countLine}" is not "vertices faces edges"`);
-  if (nv > 50_000_000 || nf > 50_000_000) fail(file, `the OFF header declares ${nv} vertices and ${nf} faces; more than this loader reads (50 million)`);
-  if (lines.length - li < nv) fail(file, `the OFF header declares ${nv} vertices but the file has ${lines.length - li} more lines; the file is truncated — export it again`);
+  if (!(Number.isInteger(nv) && nv >= 0 && Number.isInteger(nf) && nf >= 0))
+    fail(file, `the OFF counts line "${countLine}" is not "vertices faces edges"`);
+  if (nv > 50_000_000 || nf > 50_000_000)
+    fail(file, `the OFF header declares ${nv} vertices and ${nf} faces; more than this loader reads (50 million)`);
+  if (lines.length - li < nv)
+    fail(
+      file,
+      `the OFF header declares ${nv} vertices but the file has ${lines.length - li} more lines; the file is truncated — export it again`,
+    );
   const points = new Float32Array(nv * 3);
   for (let i = 0; i < nv; i++) {
     const v = lines[li + i]!.split(/\s+/).map(Number);
@@ -69,12 +86,17 @@ export function parseOff(text: string, file: string): PointData {
   }
   checkFinite(points, file, 'vertex');
   li += nv;
-  if (lines.length - li < nf) fail(file, `the OFF header declares ${nf} faces but only ${lines.length - li} follow the vertices; the file is truncated — export it again`);
+  if (lines.length - li < nf)
+    fail(
+      file,
+      `the OFF header declares ${nf} faces but only ${lines.length - li} follow the vertices; the file is truncated — export it again`,
+    );
   const tris: number[] = [];
   for (let f = 0; f < nf; f++) {
     const v = lines[li + f]!.split(/\s+/).map(Number);
     const k = v[0]!;
-    if (!(Number.isInteger(k) && k >= 3 && v.length >= k + 1)) fail(file, `face ${f} ("${lines[li + f]}") is not "k i1 … ik" with k ≥ 3`);
+    if (!(Number.isInteger(k) && k >= 3 && v.length >= k + 1))
+      fail(file, `face ${f} ("${lines[li + f]}") is not "k i1 … ik" with k ≥ 3`);
     fan(v.slice(1, k + 1), tris);
   }
   return { points, n: nv, featureCount: 0, triangles: nf > 0 ? checkTriangles(tris, nv, file) : undefined };
@@ -123,7 +145,8 @@ export function parsePly(bytes: Uint8Array, file: string): PointData {
     }
   }
   const magic = String.fromCharCode(...bytes.subarray(0, Math.min(3, bytes.length)));
-  if (magic !== 'ply') fail(file, 'not a PLY file (it must start with "ply"); give .ply, .off, .xyz/.csv or .npy point data');
+  if (magic !== 'ply')
+    fail(file, 'not a PLY file (it must start with "ply"); give .ply, .off, .xyz/.csv or .npy point data');
   if (end < 0) fail(file, 'the PLY header is truncated: no "end_header" line; export the file again');
   const header = latin1(bytes.subarray(0, end)).split(/\r?\n/);
   let format = '';
@@ -133,22 +156,30 @@ export function parsePly(bytes: Uint8Array, file: string): PointData {
     if (t[0] === 'format') format = t[1] ?? '';
     else if (t[0] === 'element') {
       const count = Number(t[2]);
-      if (!(Number.isInteger(count) && count >= 0 && count <= 100_000_000)) fail(file, `the PLY header line "${raw.trim()}" has no valid element count`);
+      if (!(Number.isInteger(count) && count >= 0 && count <= 100_000_000))
+        fail(file, `the PLY header line "${raw.trim()}" has no valid element count`);
       elements.push({ name: t[1] ?? '', count, props: [] });
     } else if (t[0] === 'property') {
       const el = elements[elements.length - 1];
       if (!el) fail(file, `the PLY header has "${raw.trim()}" before any element`);
-      const prop: PlyProperty = t[1] === 'list' ? { name: t[4] ?? '', type: t[3] ?? '', countType: t[2] } : { name: t[2] ?? '', type: t[1] ?? '' };
-      if (!PLY_TYPES[prop.type] || (prop.countType !== undefined && !PLY_TYPES[prop.countType])) fail(file, `the PLY property "${raw.trim()}" has an unknown type`);
+      const prop: PlyProperty =
+        t[1] === 'list'
+          ? { name: t[4] ?? '', type: t[3] ?? '', countType: t[2] }
+          : { name: t[2] ?? '', type: t[1] ?? '' };
+      if (!PLY_TYPES[prop.type] || (prop.countType !== undefined && !PLY_TYPES[prop.countType]))
+        fail(file, `the PLY property "${raw.trim()}" has an unknown type`);
       el!.props.push(prop);
     }
   }
-  if (!['ascii', 'binary_little_endian', 'binary_big_endian'].includes(format)) fail(file, `PLY format "${format}" is not ascii, binary_little_endian or binary_big_endian`);
+  if (!['ascii', 'binary_little_endian', 'binary_big_endian'].includes(format))
+    fail(file, `PLY format "${format}" is not ascii, binary_little_endian or binary_big_endian`);
   const vertex = elements.find((e) => e.name === 'vertex');
   if (!vertex) fail(file, 'the PLY file has no "vertex" element');
   const axes = ['x', 'y', 'z'].map((a) => vertex!.props.findIndex((p) => p.name === a && p.countType === undefined));
   if (axes.some((a) => a < 0)) fail(file, 'the PLY vertices have no x, y and z properties');
-  const featureProps = vertex!.props.map((p, i) => ({ p, i })).filter(({ p, i }) => p.countType === undefined && !axes.includes(i));
+  const featureProps = vertex!.props
+    .map((p, i) => ({ p, i }))
+    .filter(({ p, i }) => p.countType === undefined && !axes.includes(i));
   const nv = vertex!.count;
   const points = new Float32Array(nv * 3);
   const features = featureProps.length ? new Float32Array(nv * featureProps.length) : undefined;
@@ -160,28 +191,45 @@ export function parsePly(bytes: Uint8Array, file: string): PointData {
     featureProps.forEach(({ i: k }, f) => (features![i * featureProps.length + f] = vals[k]!));
   };
   const onFace = (el: PlyElement, vals: (number | number[])[]) => {
-    const idx = vals[el.props.findIndex((p) => p.countType !== undefined && (p.name === 'vertex_indices' || p.name === 'vertex_index'))];
+    const idx =
+      vals[
+        el.props.findIndex(
+          (p) => p.countType !== undefined && (p.name === 'vertex_indices' || p.name === 'vertex_index'),
+        )
+      ];
     if (Array.isArray(idx) && idx.length >= 3) fan(idx, tris);
   };
   if (format === 'ascii') {
-    const body = latin1(bytes.subarray(end)).split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+    const body = latin1(bytes.subarray(end))
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
     let line = 0;
     for (const el of elements) {
       for (let r = 0; r < el.count; r++) {
         const text = body[line++];
-        if (text === undefined) fail(file, `the PLY header declares ${el.count} ${el.name} elements but the file ends after ${r}; the file is truncated — export it again`);
+        if (text === undefined)
+          fail(
+            file,
+            `the PLY header declares ${el.count} ${el.name} elements but the file ends after ${r}; the file is truncated — export it again`,
+          );
         const toks = text!.split(/\s+/).map(Number);
         let t = 0;
         const vals: (number | number[])[] = [];
         for (const p of el.props) {
           if (p.countType !== undefined) {
             const k = toks[t++]!;
-            if (!(Number.isInteger(k) && k >= 0 && t + k <= toks.length)) fail(file, `${el.name} ${r} has a bad list count (${k})`);
+            if (!(Number.isInteger(k) && k >= 0 && t + k <= toks.length))
+              fail(file, `${el.name} ${r} has a bad list count (${k})`);
             vals.push(toks.slice(t, t + k));
             t += k;
           } else vals.push(toks[t++]!);
         }
-        if (t > toks.length || vals.some((v) => typeof v === 'number' && Number.isNaN(v))) fail(file, `${el.name} ${r} ("${text}") has fewer or non-numeric values than its ${el.props.length} properties`);
+        if (t > toks.length || vals.some((v) => typeof v === 'number' && Number.isNaN(v)))
+          fail(
+            file,
+            `${el.name} ${r} ("${text}") has fewer or non-numeric values than its ${el.props.length} properties`,
+          );
         if (el === vertex) onVertex(r, vals as number[]);
         else if (el.name === 'face') onFace(el, vals);
       }
@@ -195,7 +243,11 @@ export function parsePly(bytes: Uint8Array, file: string): PointData {
         const vals: (number | number[])[] = [];
         for (const p of el.props) {
           const need = (t: string) => {
-            if (o + PLY_TYPES[t]!.size > bytes.length) fail(file, `the PLY header declares ${el.count} ${el.name} elements but the file ends inside element ${r}; the file is truncated — export it again`);
+            if (o + PLY_TYPES[t]!.size > bytes.length)
+              fail(
+                file,
+                `the PLY header declares ${el.count} ${el.name} elements but the file ends inside element ${r}; the file is truncated — export it again`,
+              );
           };
           if (p.countType !== undefined) {
             need(p.countType);
@@ -221,7 +273,13 @@ export function parsePly(bytes: Uint8Array, file: string): PointData {
     }
   }
   checkFinite(points, file, 'vertex');
-  return { points, n: nv, features, featureCount: featureProps.length, triangles: tris.length ? checkTriangles(tris, nv, file) : undefined };
+  return {
+    points,
+    n: nv,
+    features,
+    featureCount: featureProps.length,
+    triangles: tris.length ? checkTriangles(tris, nv, file) : undefined,
+  };
 }
 
 /** Text points: one per line, x y z [features…], separated by spaces, tabs or commas; an optional header line. */
@@ -241,7 +299,11 @@ export function parseXyz(text: string, file: string): PointData {
       fail(file, `line ${i + 1} ("${l.slice(0, 60)}") is not a row of numbers`);
     }
     if (vals.length < 3) fail(file, `line ${i + 1} has ${vals.length} values; a point needs x, y and z`);
-    if (rows.length > 0 && vals.length !== rows[0]!.length) fail(file, `line ${i + 1} has ${vals.length} values but the first point has ${rows[0]!.length}; every row needs the same columns`);
+    if (rows.length > 0 && vals.length !== rows[0]!.length)
+      fail(
+        file,
+        `line ${i + 1} has ${vals.length} values but the first point has ${rows[0]!.length}; every row needs the same columns`,
+      );
     rows.push(vals);
   }
   if (rows.length === 0) fail(file, 'the file has no points');
@@ -262,7 +324,11 @@ function fromRows(n: number, w: number, at: (r: number, c: number) => number, fi
 
 export function pointsFromNpy(bytes: Uint8Array, file: string): PointData {
   const a = parseNpy(bytes, file);
-  if (a.shape.length !== 2 || a.shape[1]! < 3 || a.shape[0]! < 1) fail(file, `a .npy point cloud is [points, 3 + features], but this array is [${a.shape.join(', ')}]; save one cloud per file`);
+  if (a.shape.length !== 2 || a.shape[1]! < 3 || a.shape[0]! < 1)
+    fail(
+      file,
+      `a .npy point cloud is [points, 3 + features], but this array is [${a.shape.join(', ')}]; save one cloud per file`,
+    );
   const w = a.shape[1]!;
   return fromRows(a.shape[0]!, w, (r, c) => a.data[r * w + c]!, file);
 }
@@ -306,7 +372,11 @@ function fileRand(file: string): () => number {
  */
 export function pointsToInput(d: PointData, shape: PointShape, file: string, rand?: () => number): Float32Array {
   if (d.n === 0) fail(file, 'the file has no points');
-  if (d.featureCount < shape.features) fail(file, `the points have ${d.featureCount} extra values each but the input node takes ${shape.features} features; set the Point cloud input's features to ${d.featureCount} or less`);
+  if (d.featureCount < shape.features)
+    fail(
+      file,
+      `the points have ${d.featureCount} extra values each but the input node takes ${shape.features} features; set the Point cloud input's features to ${d.featureCount} or less`,
+    );
   const r = rand ?? fileRand(file);
   const N = shape.points;
   const W = 3 + shape.features;
@@ -322,8 +392,12 @@ export function pointsToInput(d: PointData, shape: PointShape, file: string, ran
       const a = tris[3 * k]! * 3;
       const b = tris[3 * k + 1]! * 3;
       const c = tris[3 * k + 2]! * 3;
-      const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-      const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+      const ux = p[b]! - p[a]!,
+        uy = p[b + 1]! - p[a + 1]!,
+        uz = p[b + 2]! - p[a + 2]!;
+      const vx = p[c]! - p[a]!,
+        vy = p[c + 1]! - p[a + 1]!,
+        vz = p[c + 2]! - p[a + 2]!;
       total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
       cum[k] = total;
     }
@@ -343,8 +417,11 @@ export function pointsToInput(d: PointData, shape: PointShape, file: string, ran
         s1 = 1 - s1;
         s2 = 1 - s2;
       }
-      const a = tris[3 * lo]!, b = tris[3 * lo + 1]!, c = tris[3 * lo + 2]!;
-      for (let q = 0; q < 3; q++) out[i * W + q] = p[a * 3 + q]! + s1 * (p[b * 3 + q]! - p[a * 3 + q]!) + s2 * (p[c * 3 + q]! - p[a * 3 + q]!);
+      const a = tris[3 * lo]!,
+        b = tris[3 * lo + 1]!,
+        c = tris[3 * lo + 2]!;
+      for (let q = 0; q < 3; q++)
+        out[i * W + q] = p[a * 3 + q]! + s1 * (p[b * 3 + q]! - p[a * 3 + q]!) + s2 * (p[c * 3 + q]! - p[a * 3 + q]!);
       // Features of a surface point: those of the nearest corner by barycentric weight.
       const corner = 1 - s1 - s2 >= Math.max(s1, s2) ? a : s1 >= s2 ? b : c;
       for (let f = 0; f < shape.features; f++) out[i * W + 3 + f] = d.features![corner * d.featureCount + f]!;
@@ -369,10 +446,11 @@ export function pointsToInput(d: PointData, shape: PointShape, file: string, ran
   // Centre on the bounding box and scale into the unit sphere.
   const lo = [Infinity, Infinity, Infinity];
   const hi = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < N; i++) for (let q = 0; q < 3; q++) {
-    lo[q] = Math.min(lo[q]!, out[i * W + q]!);
-    hi[q] = Math.max(hi[q]!, out[i * W + q]!);
-  }
+  for (let i = 0; i < N; i++)
+    for (let q = 0; q < 3; q++) {
+      lo[q] = Math.min(lo[q]!, out[i * W + q]!);
+      hi[q] = Math.max(hi[q]!, out[i * W + q]!);
+    }
   const centre = lo.map((l, q) => (l + hi[q]!) / 2);
   let radius = 0;
   for (let i = 0; i < N; i++) {

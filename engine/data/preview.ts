@@ -20,7 +20,11 @@ export interface DatasetPreview {
   skipped: Dataset['skipped'];
 }
 
-async function labelCounts(split: DataSplit, classes: number, limit: number): Promise<{ counts: number[]; sampled: boolean }> {
+async function labelCounts(
+  split: DataSplit,
+  classes: number,
+  limit: number,
+): Promise<{ counts: number[]; sampled: boolean }> {
   const counts = new Array<number>(classes).fill(0);
   if (split.size <= limit) {
     for await (const b of split.batches(256)) for (const y of b.y) counts[y]!++;
@@ -31,7 +35,10 @@ async function labelCounts(split: DataSplit, classes: number, limit: number): Pr
   return { counts, sampled: true };
 }
 
-export async function previewDataset(ds: Dataset & { classCounts?: number[] }, opts: { samples?: number; countLimit?: number; seed?: number } = {}): Promise<DatasetPreview> {
+export async function previewDataset(
+  ds: Dataset & { classCounts?: number[] },
+  opts: { samples?: number; countLimit?: number; seed?: number } = {},
+): Promise<DatasetPreview> {
   const k = Math.min(opts.samples ?? 12, ds.train.size);
   const order = permutation(ds.train.size, opts.seed ?? 1);
   const samples: DatasetPreview['samples'] = [];
@@ -52,7 +59,11 @@ export async function previewDataset(ds: Dataset & { classCounts?: number[] }, o
   // Streaming datasets already know their balance from the file listing: no decoding needed.
   // Text and regression targets have no classes to balance.
   const classes = targetsOf(ds)[0]!.kind === 'classes';
-  const balance = !classes ? { counts: [], sampled: false } : ds.classCounts ? { counts: ds.classCounts, sampled: false } : await labelCounts(ds.train, ds.numClasses, opts.countLimit ?? 100_000);
+  const balance = !classes
+    ? { counts: [], sampled: false }
+    : ds.classCounts
+      ? { counts: ds.classCounts, sampled: false }
+      : await labelCounts(ds.train, ds.numClasses, opts.countLimit ?? 100_000);
   return {
     name: ds.name,
     inputShape: ds.inputShape,

@@ -10,7 +10,16 @@ function table(n: number): TabularData {
     features[i * 2 + 1] = 5;
     labels[i] = i % 2;
   }
-  return { features, labels, n, featureShape: [2], featureNames: ['i', 'const'], targetName: 'y', classNames: ['a', 'b'], skipped: newSkipped() };
+  return {
+    features,
+    labels,
+    n,
+    featureShape: [2],
+    featureNames: ['i', 'const'],
+    targetName: 'y',
+    classNames: ['a', 'b'],
+    skipped: newSkipped(),
+  };
 }
 
 async function all(split: { batches(b: number): AsyncIterable<{ x: Float32Array; n: number }> }): Promise<number[]> {
@@ -25,7 +34,11 @@ describe('arrayDataset', () => {
     const d2 = arrayDataset('t', table(100), { validationFraction: 0.1, testFraction: 0.2, seed: 3 });
     const d3 = arrayDataset('t', table(100), { validationFraction: 0.1, testFraction: 0.2, seed: 4 });
     expect([d1.train.size, d1.validation.size, d1.test.size]).toEqual([70, 10, 20]);
-    const ids = async (d: typeof d1) => [(await all(d.train)).filter((_, i) => i % 2 === 0), (await all(d.validation)).filter((_, i) => i % 2 === 0), (await all(d.test)).filter((_, i) => i % 2 === 0)];
+    const ids = async (d: typeof d1) => [
+      (await all(d.train)).filter((_, i) => i % 2 === 0),
+      (await all(d.validation)).filter((_, i) => i % 2 === 0),
+      (await all(d.test)).filter((_, i) => i % 2 === 0),
+    ];
     const [tr, va, te] = await ids(d1);
     expect(new Set([...tr!, ...va!, ...te!]).size).toBe(100);
     expect(await ids(d2)).toEqual([tr, va, te]);
@@ -48,9 +61,15 @@ describe('arrayDataset', () => {
     expect(std).toBeCloseTo(1, 4);
     // Test rows are transformed with the train statistics, not their own.
     const rows = new Uint32Array([0, 1]);
-    expect(fitNormalization(t.features, [2], rows, 'minmax')).toEqual({ kind: 'minmax', offset: [0, 5], scale: [1, 1] });
+    expect(fitNormalization(t.features, [2], rows, 'minmax')).toEqual({
+      kind: 'minmax',
+      offset: [0, 5],
+      scale: [1, 1],
+    });
   });
   it('refuses a split that leaves nothing to train on', () => {
-    expect(() => arrayDataset('tiny', table(2), { validationFraction: 0.5, testFraction: 0.5 })).toThrow(/nothing to train on/);
+    expect(() => arrayDataset('tiny', table(2), { validationFraction: 0.5, testFraction: 0.5 })).toThrow(
+      /nothing to train on/,
+    );
   });
 });

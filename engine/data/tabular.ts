@@ -41,9 +41,12 @@ export function classesFromTargets(
   targets: string[],
   where: { file?: string; column: string; lines?: number[]; elementName?: (i: number) => string },
 ): { labels: Int32Array; classNames: string[] } {
-  const locate = (i: number) => (where.lines ? `line ${where.lines[i]}` : where.elementName ? where.elementName(i) : `row ${i + 1}`);
+  const locate = (i: number) =>
+    where.lines ? `line ${where.lines[i]}` : where.elementName ? where.elementName(i) : `row ${i + 1}`;
   if (targets.length === 0) {
-    throw new DataError('it holds no examples (0 rows); a classifier needs examples of at least two classes', { file: where.file });
+    throw new DataError('it holds no examples (0 rows); a classifier needs examples of at least two classes', {
+      file: where.file,
+    });
   }
   const allNumeric = targets.every((t) => /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t));
   if (allNumeric) {
@@ -59,7 +62,10 @@ export function classesFromTargets(
   if (allNumeric) distinct.sort((a, b) => Number(a) - Number(b));
   else distinct.sort();
   if (distinct.length < 2) {
-    throw new DataError(`the target "${where.column}" has only one class (${distinct[0]}); a classifier needs at least two`, { file: where.file });
+    throw new DataError(
+      `the target "${where.column}" has only one class (${distinct[0]}); a classifier needs at least two`,
+      { file: where.file },
+    );
   }
   if (distinct.length > 20 && distinct.length > targets.length / 2) {
     throw new DataError(
@@ -74,10 +80,16 @@ export function classesFromTargets(
 }
 
 /** Statistics over the train rows only, per channel (last axis). */
-export function fitNormalization(x: Float32Array, featureShape: number[], rows: Uint32Array, kind: NormalizeKind): Normalization {
+export function fitNormalization(
+  x: Float32Array,
+  featureShape: number[],
+  rows: Uint32Array,
+  kind: NormalizeKind,
+): Normalization {
   const size = featureShape.reduce((a, b) => a * b, 1);
   const channels = featureShape.length ? featureShape[featureShape.length - 1]! : 1;
-  if (kind === 'none') return { kind, offset: new Array<number>(channels).fill(0), scale: new Array<number>(channels).fill(1) };
+  if (kind === 'none')
+    return { kind, offset: new Array<number>(channels).fill(0), scale: new Array<number>(channels).fill(1) };
   const min = new Float64Array(channels).fill(Infinity);
   const max = new Float64Array(channels).fill(-Infinity);
   const sum = new Float64Array(channels);
@@ -142,11 +154,25 @@ export interface ArrayDataset extends Dataset {
 
 export function arrayDataset(name: string, t: TabularData, opts: SplitOptions = {}): ArrayDataset {
   const s = splitIndices(t.n, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, opts.seed ?? 1);
-  if (s.train.length === 0) throw new DataError(`${t.n} example${t.n === 1 ? '' : 's'} leave nothing to train on after the validation and test fractions; add data or lower the fractions`, { file: name });
+  if (s.train.length === 0)
+    throw new DataError(
+      `${t.n} example${t.n === 1 ? '' : 's'} leave nothing to train on after the validation and test fractions; add data or lower the fractions`,
+      { file: name },
+    );
   const norm = fitNormalization(t.features, t.featureShape, s.train, opts.normalize ?? 'none');
   const x = applyNormalization(t.features, t.featureShape, norm);
   const valueShape = t.valueShape ?? [1];
-  const mk = (idx: Uint32Array) => (t.values ? new ArraySplit(x, t.values, idx, t.featureShape, 1, valueShape.reduce((a, b) => a * b, 1)) : new ArraySplit(x, t.labels, idx, t.featureShape));
+  const mk = (idx: Uint32Array) =>
+    t.values
+      ? new ArraySplit(
+          x,
+          t.values,
+          idx,
+          t.featureShape,
+          1,
+          valueShape.reduce((a, b) => a * b, 1),
+        )
+      : new ArraySplit(x, t.labels, idx, t.featureShape);
   return {
     name,
     inputShape: [...t.featureShape],

@@ -3,7 +3,15 @@ import { BYTE_OFFSET, MASK_ID, maskWindow, PAD_ID, textBytes, textDataset, textW
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-async function firstBatch(split: { batches(n: number, o?: { epoch?: number; shuffle?: boolean }): AsyncIterable<{ x: Float32Array; y: Int32Array | Float32Array; mask?: Float32Array; n: number }> }, epoch: number) {
+async function firstBatch(
+  split: {
+    batches(
+      n: number,
+      o?: { epoch?: number; shuffle?: boolean },
+    ): AsyncIterable<{ x: Float32Array; y: Int32Array | Float32Array; mask?: Float32Array; n: number }>;
+  },
+  epoch: number,
+) {
   for await (const b of split.batches(64, { epoch })) return b;
   throw new Error('empty split');
 }
@@ -12,7 +20,14 @@ describe('text bytes', () => {
   it('uses the Text bytes ids: byte b ↦ b + 6, PAD 0 past the end', () => {
     const t = textBytes(enc('AB\u00e9'), { seqLen: 6 });
     // é is two UTF-8 bytes (0xC3 0xA9).
-    expect(Array.from(textWindow(t, 0))).toEqual([65 + BYTE_OFFSET, 66 + BYTE_OFFSET, 0xc3 + BYTE_OFFSET, 0xa9 + BYTE_OFFSET, PAD_ID, PAD_ID]);
+    expect(Array.from(textWindow(t, 0))).toEqual([
+      65 + BYTE_OFFSET,
+      66 + BYTE_OFFSET,
+      0xc3 + BYTE_OFFSET,
+      0xa9 + BYTE_OFFSET,
+      PAD_ID,
+      PAD_ID,
+    ]);
   });
 
   it('masks only real bytes, at least one per window, and keeps the true ids as targets', () => {
@@ -29,7 +44,13 @@ describe('text bytes', () => {
   });
 
   it('a dataset: windows split with the seed, fresh masks per training epoch, fixed masks for evaluation', async () => {
-    const d = textDataset(enc('0123456789abcdef'.repeat(20)), { file: 'digits.txt', seqLen: 16, validationFraction: 0.25, testFraction: 0.25, seed: 4 });
+    const d = textDataset(enc('0123456789abcdef'.repeat(20)), {
+      file: 'digits.txt',
+      seqLen: 16,
+      validationFraction: 0.25,
+      testFraction: 0.25,
+      seed: 4,
+    });
     expect([d.train.size, d.validation.size, d.test.size]).toEqual([10, 5, 5]);
     expect(d.inputShape).toEqual([16]);
     expect(d.targets).toEqual([{ kind: 'tokens', shape: [16], classes: 262, masked: true }]);
@@ -46,6 +67,8 @@ describe('text bytes', () => {
 
   it('refuses an empty file and a text too short for the splits, naming the file', () => {
     expect(() => textDataset(new Uint8Array(0), { file: 'e.txt', seqLen: 8 })).toThrow('e.txt: the text file is empty');
-    expect(() => textDataset(enc('abc'), { file: 's.txt', seqLen: 8, testFraction: 0.5, validationFraction: 0.5 })).toThrow('s.txt: 3 bytes make 1 window of 8, which leave nothing to train on');
+    expect(() =>
+      textDataset(enc('abc'), { file: 's.txt', seqLen: 8, testFraction: 0.5, validationFraction: 0.5 }),
+    ).toThrow('s.txt: 3 bytes make 1 window of 8, which leave nothing to train on');
   });
 });

@@ -27,7 +27,8 @@ export interface TextBytes {
 }
 
 export function textBytes(bytes: Uint8Array, opts: { file?: string; seqLen: number }): TextBytes {
-  if (!Number.isInteger(opts.seqLen) || opts.seqLen < 2) throw new DataError(`the sequence length must be an integer ≥ 2 (got ${opts.seqLen})`, { file: opts.file });
+  if (!Number.isInteger(opts.seqLen) || opts.seqLen < 2)
+    throw new DataError(`the sequence length must be an integer ≥ 2 (got ${opts.seqLen})`, { file: opts.file });
   if (bytes.length === 0) throw new DataError('the text file is empty', { file: opts.file });
   return { name: opts.file ?? 'text', bytes, seqLen: opts.seqLen, windows: Math.ceil(bytes.length / opts.seqLen) };
 }
@@ -47,7 +48,11 @@ export function textWindow(t: TextBytes, i: number): Int32Array {
  * id, weights are 1 at masked positions and 0 elsewhere (the loss only counts hidden bytes).
  * A window with any bytes hides at least one, so no example is silently loss-free.
  */
-export function maskWindow(tokens: Int32Array, rate: number, seed: number): { inputs: Int32Array; targets: Int32Array; weights: Float32Array } {
+export function maskWindow(
+  tokens: Int32Array,
+  rate: number,
+  seed: number,
+): { inputs: Int32Array; targets: Int32Array; weights: Float32Array } {
   const rand = mulberry32(seed);
   const inputs = tokens.slice();
   const weights = new Float32Array(tokens.length);
@@ -77,7 +82,8 @@ export function maskWindow(tokens: Int32Array, rate: number, seed: number): { in
 }
 
 /** Seed of one window's mask: a fresh mask per epoch in training, a fixed one for evaluation. */
-const maskSeed = (seed: number, epoch: number, window: number): number => (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(window + 1, 0xc2b2ae35)) >>> 0;
+const maskSeed = (seed: number, epoch: number, window: number): number =>
+  (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b) ^ Math.imul(window + 1, 0xc2b2ae35)) >>> 0;
 
 /** A split of windows; `remask`: a new mask every epoch (training), else one fixed mask. */
 export class TextSplit implements DataSplit {
@@ -94,7 +100,10 @@ export class TextSplit implements DataSplit {
   private masked(src: number, epoch: number) {
     return maskWindow(textWindow(this.text, src), this.maskRate, maskSeed(this.seed, this.remask ? epoch : -1, src));
   }
-  async *batches(batchSize: number, opts: { shuffle?: boolean; seed?: number; epoch?: number } = {}): AsyncIterable<Batch> {
+  async *batches(
+    batchSize: number,
+    opts: { shuffle?: boolean; seed?: number; epoch?: number } = {},
+  ): AsyncIterable<Batch> {
     const n = this.indices.length;
     const L = this.text.seqLen;
     const order = opts.shuffle ? permutation(n, ((opts.seed ?? 0) * 1000003 + (opts.epoch ?? 0)) >>> 0) : undefined;
@@ -151,7 +160,8 @@ export interface TextDataset extends Dataset {
 export function textDataset(bytes: Uint8Array, opts: TextDatasetOptions): TextDataset {
   const t = textBytes(bytes, opts);
   const rate = opts.maskRate ?? 0.15;
-  if (!(rate > 0 && rate < 1)) throw new DataError(`the mask rate must be between 0 and 1 (got ${rate})`, { file: opts.file });
+  if (!(rate > 0 && rate < 1))
+    throw new DataError(`the mask rate must be between 0 and 1 (got ${rate})`, { file: opts.file });
   const seed = opts.seed ?? 1;
   const s = splitIndices(t.windows, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.2, seed);
   if (s.train.length === 0) {

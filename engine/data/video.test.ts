@@ -45,33 +45,57 @@ describe('video clips', () => {
     const x = await codec.load!('r/a/c1/', acc.readFile);
     // The centres of three strides of 4: frames 3, 7, 11 of 12 (1-based names); value = frame number · 10 / 255.
     expect([...x].filter((_, i) => i % 4 === 0).map((v) => Math.round(v * 255))).toEqual([30, 70, 110]);
-    const clip = npyU8([4, 2, 2, 1], Uint8Array.from({ length: 16 }, (_, i) => Math.floor(i / 4) * 50));
+    const clip = npyU8(
+      [4, 2, 2, 1],
+      Uint8Array.from({ length: 16 }, (_, i) => Math.floor(i / 4) * 50),
+    );
     const y = await codec.load!('r/a/c2.npy', async () => clip);
     expect([...y].filter((_, i) => i % 4 === 0).map((v) => Math.round(v * 255))).toEqual([0, 100, 150]);
   });
 
   it('refuses a frame of another size, naming the clip and the frame; an empty clip; a wrong .npy shape', async () => {
-    const acc = access({ 'r/a/bad/': [{ w: 4, h: 4 }, { w: 4, h: 4 }, { w: 4, h: 3 }, { w: 4, h: 4 }], 'r/a/empty/': [] });
+    const acc = access({
+      'r/a/bad/': [
+        { w: 4, h: 4 },
+        { w: 4, h: 4 },
+        { w: 4, h: 3 },
+        { w: 4, h: 4 },
+      ],
+      'r/a/empty/': [],
+    });
     const codec = videoCodec({ frames: 4, height: 2, width: 2, channels: 1 }, acc);
-    await expect(codec.load!('r/a/bad/', acc.readFile)).rejects.toThrow("r/a/bad/: frame r/a/bad/3.png is 4×3 but the clip's first frame (r/a/bad/1.png) is 4×4; every frame of a clip must have one size — resize it or remove it");
-    await expect(codec.load!('r/a/empty/', acc.readFile)).rejects.toThrow('r/a/empty/: the clip folder has no PNG or JPEG frames');
-    expect(() => framesFromNpy(npyU8([4, 4], new Uint8Array(16)), 'v.npy')).toThrow('v.npy: a .npy video clip is [frames, height, width, channels ≤ 4], but this array is [4, 4]; save one clip per file');
+    await expect(codec.load!('r/a/bad/', acc.readFile)).rejects.toThrow(
+      "r/a/bad/: frame r/a/bad/3.png is 4×3 but the clip's first frame (r/a/bad/1.png) is 4×4; every frame of a clip must have one size — resize it or remove it",
+    );
+    await expect(codec.load!('r/a/empty/', acc.readFile)).rejects.toThrow(
+      'r/a/empty/: the clip folder has no PNG or JPEG frames',
+    );
+    expect(() => framesFromNpy(npyU8([4, 4], new Uint8Array(16)), 'v.npy')).toThrow(
+      'v.npy: a .npy video clip is [frames, height, width, channels ≤ 4], but this array is [4, 4]; save one clip per file',
+    );
   });
 
   it('fuzz: mutated and truncated .npy clips decode or give a named DataError', () => {
-    const base = npyU8([3, 2, 2, 3], Uint8Array.from({ length: 36 }, (_, i) => i * 7));
+    const base = npyU8(
+      [3, 2, 2, 3],
+      Uint8Array.from({ length: 36 }, (_, i) => i * 7),
+    );
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.nat(base.length), (edits, cut) => {
-        const b = base.slice(0, base.length - cut);
-        for (const [i, v] of edits) if (i < b.length) b[i] = v;
-        try {
-          const frames = framesFromNpy(b, 'c.npy');
-          expect(frames.length).toBeGreaterThan(0);
-        } catch (err) {
-          expect(err).toBeInstanceOf(DataError);
-          expect((err as Error).message.startsWith('c.npy')).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        fc.nat(base.length),
+        (edits, cut) => {
+          const b = base.slice(0, base.length - cut);
+          for (const [i, v] of edits) if (i < b.length) b[i] = v;
+          try {
+            const frames = framesFromNpy(b, 'c.npy');
+            expect(frames.length).toBeGreaterThan(0);
+          } catch (err) {
+            expect(err).toBeInstanceOf(DataError);
+            expect((err as Error).message.startsWith('c.npy')).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300, seed: 5 },
     );
   });
@@ -81,7 +105,12 @@ describe('video clips', () => {
     const classes = ['a', 'b'].map((c) => ({ name: c, files: Array.from({ length: 5 }, (_, i) => `r/${c}/${i}/`) }));
     for (const c of classes) for (const f of c.files) frames[f] = Array.from({ length: 6 }, () => ({ w: 4, h: 4 }));
     const acc = access(frames);
-    const ds = fileFolderDataset({ root: 'r', classes, looseFiles: [] }, acc.readFile, videoCodec({ frames: 2, height: 4, width: 4, channels: 1 }, acc), { validationFraction: 0, testFraction: 0.2 });
+    const ds = fileFolderDataset(
+      { root: 'r', classes, looseFiles: [] },
+      acc.readFile,
+      videoCodec({ frames: 2, height: 4, width: 4, channels: 1 }, acc),
+      { validationFraction: 0, testFraction: 0.2 },
+    );
     expect(ds.inputShape).toEqual([2, 4, 4, 1]);
     let n = 0;
     for await (const b of ds.train.batches(4, { epoch: 0 })) n += b.n;

@@ -33,7 +33,11 @@ export function frameIndices(n: number, T: number, rand?: () => number): number[
 /** Frames of a `.npy` clip as decoded images (floats 0…1 are scaled to bytes). */
 export function framesFromNpy(bytes: Uint8Array, file: string): DecodedImage[] {
   const a = parseNpy(bytes, file);
-  if (a.shape.length !== 4 || a.shape.some((d) => d < 1) || a.shape[3]! > 4) throw new DataError(`a .npy video clip is [frames, height, width, channels ≤ 4], but this array is [${a.shape.join(', ')}]; save one clip per file`, { file });
+  if (a.shape.length !== 4 || a.shape.some((d) => d < 1) || a.shape[3]! > 4)
+    throw new DataError(
+      `a .npy video clip is [frames, height, width, channels ≤ 4], but this array is [${a.shape.join(', ')}]; save one clip per file`,
+      { file },
+    );
   const [T, H, W, C] = a.shape as [number, number, number, number];
   const bytesLike = a.dtype.endsWith('u1') || a.dtype.endsWith('i1');
   const frameSize = H * W * C;
@@ -61,7 +65,10 @@ function checkSameSize(frames: { img: DecodedImage; name: string }[], clip: stri
   const first = frames[0]!;
   for (const f of frames) {
     if (f.img.width !== first.img.width || f.img.height !== first.img.height) {
-      throw new DataError(`frame ${f.name} is ${f.img.width}×${f.img.height} but the clip's first frame (${first.name}) is ${first.img.width}×${first.img.height}; every frame of a clip must have one size — resize it or remove it`, { file: clip });
+      throw new DataError(
+        `frame ${f.name} is ${f.img.width}×${f.img.height} but the clip's first frame (${first.name}) is ${first.img.width}×${first.img.height}; every frame of a clip must have one size — resize it or remove it`,
+        { file: clip },
+      );
     }
   }
 }
@@ -84,9 +91,14 @@ export function videoCodec(shape: VideoShape, access: VideoAccess): ExampleCodec
     load: async (path, readFile, rand) => {
       if (/\.npy$/i.test(path)) {
         const frames = framesFromNpy(await readFile(path), path);
-        return stack(frameIndices(frames.length, shape.frames, rand).map((i) => frames[i]!), shape);
+        return stack(
+          frameIndices(frames.length, shape.frames, rand).map((i) => frames[i]!),
+          shape,
+        );
       }
-      const names = (await access.listFrames(path)).filter((n) => FRAME.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+      const names = (await access.listFrames(path))
+        .filter((n) => FRAME.test(n))
+        .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
       if (names.length === 0) throw new DataError('the clip folder has no PNG or JPEG frames', { file: path });
       // Decode only the frames used (and the first, which sets the clip's size).
       const picks = frameIndices(names.length, shape.frames, rand);
@@ -103,7 +115,10 @@ export function videoCodec(shape: VideoShape, access: VideoAccess): ExampleCodec
         decoded.set(i, { img, name });
       }
       checkSameSize([...decoded.values()], path);
-      return stack(picks.map((i) => decoded.get(i)!.img), shape);
+      return stack(
+        picks.map((i) => decoded.get(i)!.img),
+        shape,
+      );
     },
   };
 }

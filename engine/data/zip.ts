@@ -59,14 +59,19 @@ export async function readZip(
   let count = view.getUint16(eocd + 10, true);
   let cdSize = view.getUint32(eocd + 12, true);
   let cdOffset = view.getUint32(eocd + 16, true);
-  if ((count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) && eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR) {
+  if (
+    (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) &&
+    eocd >= 20 &&
+    view.getUint32(eocd - 20, true) === ZIP64_LOCATOR
+  ) {
     const z64 = Number(view.getBigUint64(eocd - 12, true));
     if (z64 + 56 > bytes.length || view.getUint32(z64, true) !== ZIP64_EOCD) fail('the zip64 directory is damaged');
     count = Number(view.getBigUint64(z64 + 32, true));
     cdSize = Number(view.getBigUint64(z64 + 40, true));
     cdOffset = Number(view.getBigUint64(z64 + 48, true));
   }
-  if (cdOffset + cdSize > bytes.length) fail('the zip directory points past the end of the file; the archive is truncated');
+  if (cdOffset + cdSize > bytes.length)
+    fail('the zip directory points past the end of the file; the archive is truncated');
   if (count > (opts.maxEntries ?? 10000)) fail(`the archive lists ${count} members; more than this reader accepts`);
   const entries: Entry[] = [];
   let p = cdOffset;
@@ -80,7 +85,8 @@ export async function readZip(
     const extraLen = view.getUint16(p + 30, true);
     const commentLen = view.getUint16(p + 32, true);
     let localOffset = view.getUint32(p + 42, true);
-    if (p + 46 + nameLen + extraLen + commentLen > bytes.length) fail(`zip directory entry ${k + 1} runs past the end of the file; the archive is damaged`);
+    if (p + 46 + nameLen + extraLen + commentLen > bytes.length)
+      fail(`zip directory entry ${k + 1} runs past the end of the file; the archive is damaged`);
     const name = decodeName(bytes.subarray(p + 46, p + 46 + nameLen));
     // zip64 extra field (id 1): the 0xFFFFFFFF fields, in the order size, compressed, offset.
     let e = p + 46 + nameLen;
@@ -113,10 +119,15 @@ export async function readZip(
     if (en.name.endsWith('/')) continue;
     // Stored members are views of the archive's own bytes: only inflated ones take new memory.
     if (en.method === 8) declared += en.size;
-    if (en.method === 0 && en.compressedSize !== en.size) fail(`member "${en.name}" is stored uncompressed but its directory gives two sizes (${en.compressedSize} and ${en.size}); the archive is damaged`);
+    if (en.method === 0 && en.compressedSize !== en.size)
+      fail(
+        `member "${en.name}" is stored uncompressed but its directory gives two sizes (${en.compressedSize} and ${en.size}); the archive is damaged`,
+      );
   }
   if (declared > maxOut) {
-    fail(`the archive's members add up to ${mb(declared)} once decompressed, over the ${mb(maxOut)} this loader holds in memory; split the arrays over several files`);
+    fail(
+      `the archive's members add up to ${mb(declared)} once decompressed, over the ${mb(maxOut)} this loader holds in memory; split the arrays over several files`,
+    );
   }
   const out = new Map<string, Uint8Array>();
   for (const en of entries) {
@@ -131,18 +142,26 @@ export async function readZip(
     let data: Uint8Array;
     if (en.method === 0) data = raw;
     else if (en.method === 8) {
-      if (!opts.inflateRaw) fail(`${where} is compressed and this environment cannot inflate it; save with np.savez (uncompressed)`);
+      if (!opts.inflateRaw)
+        fail(`${where} is compressed and this environment cannot inflate it; save with np.savez (uncompressed)`);
       try {
         // The declared size is the limit: a member that inflates past it is stopped right there.
         data = await opts.inflateRaw!(raw, en.size);
       } catch (err) {
         if (err instanceof InflateLimitError) {
-          throw new DataError(`${where} decompresses to more than the ${en.size} bytes its directory declares; the archive is damaged or built to exhaust memory, so it was not read`, { file });
+          throw new DataError(
+            `${where} decompresses to more than the ${en.size} bytes its directory declares; the archive is damaged or built to exhaust memory, so it was not read`,
+            { file },
+          );
         }
         throw new DataError(`${where} could not be decompressed (${(err as Error).message})`, { file });
       }
-    } else throw new DataError(`${where} uses compression method ${en.method}; only stored and deflated members are read`, { file });
-    if (data.length !== en.size) fail(`${where} decompressed to ${data.length} bytes but the directory says ${en.size}`);
+    } else
+      throw new DataError(`${where} uses compression method ${en.method}; only stored and deflated members are read`, {
+        file,
+      });
+    if (data.length !== en.size)
+      fail(`${where} decompressed to ${data.length} bytes but the directory says ${en.size}`);
     out.set(en.name, data);
   }
   return out;

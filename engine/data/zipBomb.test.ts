@@ -22,14 +22,17 @@ function lieAboutSize(archive: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
-const bomb = (mb: number) => npz({ zeros: { shape: [mb * 1024 * 1024], data: new Uint8Array(mb * 1024 * 1024) } }, { deflateRaw: deflate });
+const bomb = (mb: number) =>
+  npz({ zeros: { shape: [mb * 1024 * 1024], data: new Uint8Array(mb * 1024 * 1024) } }, { deflateRaw: deflate });
 
 describe('zip members: declared sizes and inflation limits', () => {
   it('refuses an archive whose declared sizes are over the limit without inflating anything', async () => {
     const archive = bomb(8); // 8 MB of zeros, about 8 KB compressed
     expect(archive.length).toBeLessThan(64 * 1024);
     const inflateRaw = vi.fn(nodeInflateRaw);
-    const err = await readZip(archive, { file: 'bomb.npz', inflateRaw, maxOutputBytes: 4 * 1024 * 1024 }).catch((e: unknown) => e);
+    const err = await readZip(archive, { file: 'bomb.npz', inflateRaw, maxOutputBytes: 4 * 1024 * 1024 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toMatch(/^bomb\.npz: .*add up to 8 MB once decompressed, over the 4 MB/);
     expect(inflateRaw).not.toHaveBeenCalled();
@@ -37,7 +40,10 @@ describe('zip members: declared sizes and inflation limits', () => {
 
   it('stops a member that inflates past the size its directory declares (Node zlib and DecompressionStream)', async () => {
     const liar = lieAboutSize(bomb(32), 1000);
-    for (const [name, inflateRaw] of [['node', nodeInflateRaw], ['platform', platformInflateRaw()!]] as const) {
+    for (const [name, inflateRaw] of [
+      ['node', nodeInflateRaw],
+      ['platform', platformInflateRaw()!],
+    ] as const) {
       const before = process.memoryUsage().arrayBuffers;
       let peak = before;
       const watched = async (b: Uint8Array, max?: number) => {
@@ -50,7 +56,9 @@ describe('zip members: declared sizes and inflation limits', () => {
       };
       const err = await parseNpz(liar, { file: 'liar.npz', inflateRaw: watched }).catch((e: unknown) => e);
       expect(err, name).toBeInstanceOf(DataError);
-      expect((err as Error).message, name).toMatch(/^liar\.npz: member "zeros\.npy" decompresses to more than the 1000 bytes its directory declares/);
+      expect((err as Error).message, name).toMatch(
+        /^liar\.npz: member "zeros\.npy" decompresses to more than the 1000 bytes its directory declares/,
+      );
       // Never anywhere near the 32 MB the member really holds.
       expect(peak - before, name).toBeLessThan(16 * 1024 * 1024);
     }
@@ -74,6 +82,8 @@ describe('zip members: declared sizes and inflation limits', () => {
       expect(Array.from(m.get('a')!.data as Float32Array)).toEqual([1, 2, 3]);
     }
     const stored = lieAboutSize(zip([{ name: 'a.npy', data: npy(a) }]), 5);
-    await expect(readZip(stored, { file: 's.npz' })).rejects.toThrow(/s\.npz: member "a\.npy" is stored uncompressed but its directory gives two sizes/);
+    await expect(readZip(stored, { file: 's.npz' })).rejects.toThrow(
+      /s\.npz: member "a\.npy" is stored uncompressed but its directory gives two sizes/,
+    );
   });
 });

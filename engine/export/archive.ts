@@ -36,7 +36,6 @@ export interface ZipOptions {
 
 /** A ZIP archive (no ZIP64: each entry and the whole archive below 4 GiB). */
 export function zip(entries: readonly ZipEntry[], opts: ZipOptions = {}): Uint8Array {
-  
   const parts: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;
@@ -50,7 +49,8 @@ export function zip(entries: readonly ZipEntry[], opts: ZipOptions = {}): Uint8A
       const dataStart = offset + 30 + name.length + 4;
       extraLen = 4 + ((opts.align - (dataStart % opts.align)) % opts.align);
     }
-    if (offset + 30 + name.length + extraLen + compressed.length > 0xffffffff) throw new WeightsError('The archive would exceed 4 GiB (ZIP64 is not supported)');
+    if (offset + 30 + name.length + extraLen + compressed.length > 0xffffffff)
+      throw new WeightsError('The archive would exceed 4 GiB (ZIP64 is not supported)');
     const local = new Uint8Array(30 + name.length + extraLen);
     const lv = new DataView(local.buffer);
     lv.setUint32(0, 0x04034b50, true);
@@ -140,23 +140,33 @@ export interface TfjsModelJson {
  * Weights from tfjs artifacts: model.json plus its weight files, read by the caller
  * (`readFile(path)` returns the bytes of a path listed in the manifest).
  */
-export function tfjsWeightsFromArtifacts(modelJson: unknown, readFile: (path: string) => Uint8Array, what = 'model.json'): NamedArrays {
+export function tfjsWeightsFromArtifacts(
+  modelJson: unknown,
+  readFile: (path: string) => Uint8Array,
+  what = 'model.json',
+): NamedArrays {
   const m = modelJson as TfjsModelJson;
-  if (!m || !Array.isArray(m.weightsManifest)) throw new WeightsError(`${what} has no weightsManifest; is it a tfjs Layers model saved by Perceiver Studio?`);
+  if (!m || !Array.isArray(m.weightsManifest))
+    throw new WeightsError(`${what} has no weightsManifest; is it a tfjs Layers model saved by Perceiver Studio?`);
   const out: NamedArrays = new Map();
   for (const group of m.weightsManifest) {
     const bytes = concat(group.paths.map((p) => readFile(p)));
     let offset = 0;
     for (const w of group.weights) {
-      if (w.dtype !== 'float32') throw new WeightsError(`${what}: weight "${w.name}" is ${w.dtype}; only float32 weights are supported`);
+      if (w.dtype !== 'float32')
+        throw new WeightsError(`${what}: weight "${w.name}" is ${w.dtype}; only float32 weights are supported`);
       const n = w.shape.reduce((a, b) => a * b, 1);
-      if (offset + 4 * n > bytes.length) throw new WeightsError(`${what}: the weight files end before "${w.name}" (truncated weights.bin?)`);
+      if (offset + 4 * n > bytes.length)
+        throw new WeightsError(`${what}: the weight files end before "${w.name}" (truncated weights.bin?)`);
       const data = new Float32Array(n);
       new Uint8Array(data.buffer).set(bytes.subarray(offset, offset + 4 * n));
       out.set(w.name, { shape: [...w.shape], data });
       offset += 4 * n;
     }
-    if (offset !== bytes.length) throw new WeightsError(`${what}: the weight files hold ${bytes.length} bytes but the manifest describes ${offset}`);
+    if (offset !== bytes.length)
+      throw new WeightsError(
+        `${what}: the weight files hold ${bytes.length} bytes but the manifest describes ${offset}`,
+      );
   }
   return out;
 }

@@ -15,9 +15,18 @@ function take(src: Uint8Array, rows: Uint32Array, size: number): Uint8Array {
 
 /** MNIST digits as bytes (x_* uint8 [n, 28, 28, 1], y_* uint8, scale = 1/255), split as the app splits them. */
 export function mnistNpz(b: MnistBytes, binding: Partial<DataBinding> | undefined, opts: ZipOptions = {}): Uint8Array {
-  const s = splitIndices(b.labels.length, binding?.validationFraction ?? 0.1, binding?.testFraction ?? 0.2, binding?.seed ?? 1);
+  const s = splitIndices(
+    b.labels.length,
+    binding?.validationFraction ?? 0.1,
+    binding?.testFraction ?? 0.2,
+    binding?.seed ?? 1,
+  );
   const arrays: Record<string, NpyArray> = {};
-  for (const [key, rows] of [['train', s.train], ['val', s.validation], ['test', s.test]] as const) {
+  for (const [key, rows] of [
+    ['train', s.train],
+    ['val', s.validation],
+    ['test', s.test],
+  ] as const) {
     arrays[`x_${key}`] = { shape: [rows.length, 28, 28, 1], data: take(b.pixels, rows, 784) };
     arrays[`y_${key}`] = { shape: [rows.length], data: take(b.labels, rows, 1) };
   }

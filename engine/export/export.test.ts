@@ -26,7 +26,8 @@ import {
   type NamedArrays,
 } from './weights.js';
 
-const template = (): GraphDoc => loadGraphDoc(readFileSync(join(__dirname, '..', '..', 'templates', 'mnist-perceiver-io.json'), 'utf8'), 'mnist');
+const template = (): GraphDoc =>
+  loadGraphDoc(readFileSync(join(__dirname, '..', '..', 'templates', 'mnist-perceiver-io.json'), 'utf8'), 'mnist');
 const arr = (shape: number[], f = (i: number) => i): { shape: number[]; data: Float32Array } => ({
   shape,
   data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)),
@@ -77,10 +78,13 @@ describe('model.py', () => {
   it('writes a package whose trained weights must match the template', () => {
     const doc = template();
     const files = exportPytorch(doc).files;
-    for (const f of ['model.py', 'perceiver_layers.py', 'data.py', 'train.py', 'README.md', 'config.json']) expect(files.has(f), f).toBe(true);
+    for (const f of ['model.py', 'perceiver_layers.py', 'data.py', 'train.py', 'README.md', 'config.json'])
+      expect(files.has(f), f).toBe(true);
     expect(files.has('weights.pt')).toBe(false);
     const wrong: NamedArrays = new Map([['head/kernel', arr([64, 10])]]);
-    expect(() => exportPytorch(doc, { weights: wrong, weightsSource: 'run7' })).toThrow(/run7 hold 640 values but "MNIST Perceiver IO" has 96,292/);
+    expect(() => exportPytorch(doc, { weights: wrong, weightsSource: 'run7' })).toThrow(
+      /run7 hold 640 values but "MNIST Perceiver IO" has 96,292/,
+    );
   });
 });
 
@@ -91,7 +95,10 @@ describe('weight names and layouts', () => {
     expect(torchLocalName('ln_q_beta')).toEqual({ name: 'ln_q.bias', transpose: false });
     expect(torchLocalName('kernel')).toEqual({ name: 'linear.weight', transpose: true });
     expect(torchLocalName('array')).toEqual({ name: 'array', transpose: false });
-    expect(torchLocalName('moving_mean', { moving_mean: 'running_mean' })).toEqual({ name: 'running_mean', transpose: false });
+    expect(torchLocalName('moving_mean', { moving_mean: 'running_mean' })).toEqual({
+      name: 'running_mean',
+      transpose: false,
+    });
     const map = weightNameMap(generateModelPy(template()).weightModules);
     expect(map.toTorch('stack__layer0/mlp1_kernel')).toEqual({ name: 'stack.layers.0.mlp1.weight', transpose: true });
     expect(() => map.toTorch('nope/q_kernel')).toThrow(/belongs to no layer/);
@@ -121,8 +128,12 @@ describe('weight names and layouts', () => {
     ]);
     const back = torchToTfjs(state, expected, map);
     expect(back.get('head/kernel')!.shape).toEqual([3, 2]);
-    expect(() => torchToTfjs(new Map([['head.linear.bias', arr([2])]]), expected, map, 'ck.safetensors')).toThrow(/ck.safetensors has no tensor "head.linear.weight"/);
-    expect(() => torchToTfjs(new Map([...state, ['head.linear.weight', arr([3, 3])]]), expected, map)).toThrow(/has shape \[3, 3\]/);
+    expect(() => torchToTfjs(new Map([['head.linear.bias', arr([2])]]), expected, map, 'ck.safetensors')).toThrow(
+      /ck.safetensors has no tensor "head.linear.weight"/,
+    );
+    expect(() => torchToTfjs(new Map([...state, ['head.linear.weight', arr([3, 3])]]), expected, map)).toThrow(
+      /has shape \[3, 3\]/,
+    );
     expect(() => torchToTfjs(new Map([...state, ['extra', arr([1])]]), expected, map)).toThrow(/does not use: extra/);
   });
 });
@@ -140,10 +151,12 @@ describe('byte formats', () => {
     expect(back.metadata).toEqual({ epoch: '3' });
     expect(back.arrays.get('a.weight')).toEqual(m.get('a.weight'));
     expect(() => decodeSafetensors(Uint8Array.of(1, 2, 3))).toThrow(WeightsError);
-    expect(() => decodeSafetensors(new Uint8Array(16).fill(0xff), 'x.safetensors')).toThrow(/x.safetensors is not a safetensors file/);
+    expect(() => decodeSafetensors(new Uint8Array(16).fill(0xff), 'x.safetensors')).toThrow(
+      /x.safetensors is not a safetensors file/,
+    );
   });
 
-  it('safetensors weights are read with the HF reader\'s checks: overlapping tensors and integer tensors are refused by name', () => {
+  it("safetensors weights are read with the HF reader's checks: overlapping tensors and integer tensors are refused by name", () => {
     const file = (header: object, dataBytes: number): Uint8Array => {
       const json = new TextEncoder().encode(JSON.stringify(header));
       const out = new Uint8Array(8 + json.length + dataBytes);
@@ -151,10 +164,17 @@ describe('byte formats', () => {
       out.set(json, 8);
       return out;
     };
-    const overlap = file({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12);
-    expect(() => decodeSafetensors(overlap, 'w.safetensors')).toThrow(/w.safetensors is not a safetensors file this app can read: tensors "a" and "b" overlap/);
+    const overlap = file(
+      { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
+      12,
+    );
+    expect(() => decodeSafetensors(overlap, 'w.safetensors')).toThrow(
+      /w.safetensors is not a safetensors file this app can read: tensors "a" and "b" overlap/,
+    );
     const ints = file({ step: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, 8);
-    expect(() => decodeSafetensors(ints, 'w.safetensors')).toThrow(/w.safetensors: tensor "step" has dtype I64; only F32, F16 and BF16 weights can be imported/);
+    expect(() => decodeSafetensors(ints, 'w.safetensors')).toThrow(
+      /w.safetensors: tensor "step" has dtype I64; only F32, F16 and BF16 weights can be imported/,
+    );
     const half = file({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, 4);
     half.set([0x00, 0x3c, 0x00, 0xc0], half.length - 4); // 1, −2 in binary16
     expect([...decodeSafetensors(half).arrays.get('h')!.data]).toEqual([1, -2]);
@@ -173,15 +193,35 @@ describe('byte formats', () => {
   it('writes torch.save archives: pickle entry, one storage per tensor, version', () => {
     const bytes = torchSaveStateDict(new Map([['w', arr([2, 2])]]));
     const text = String.fromCharCode(...bytes);
-    for (const name of ['weights/data.pkl', 'weights/data/0', 'weights/version', 'torch._utils', '_rebuild_tensor_v2', 'FloatStorage']) expect(text).toContain(name);
+    for (const name of [
+      'weights/data.pkl',
+      'weights/data/0',
+      'weights/version',
+      'torch._utils',
+      '_rebuild_tensor_v2',
+      'FloatStorage',
+    ])
+      expect(text).toContain(name);
   });
 
   it('reads tfjs weight manifests and reports truncated files', () => {
     const bin = new Uint8Array(new Float32Array([1, 2, 3, 4, 5]).buffer);
-    const json = { weightsManifest: [{ paths: ['weights.bin'], weights: [{ name: 'a/kernel', shape: [2, 2], dtype: 'float32' }, { name: 'a/bias', shape: [1], dtype: 'float32' }] }] };
+    const json = {
+      weightsManifest: [
+        {
+          paths: ['weights.bin'],
+          weights: [
+            { name: 'a/kernel', shape: [2, 2], dtype: 'float32' },
+            { name: 'a/bias', shape: [1], dtype: 'float32' },
+          ],
+        },
+      ],
+    };
     const w = tfjsWeightsFromArtifacts(json, () => bin);
     expect(w.get('a/bias')!.data).toEqual(Float32Array.of(5));
-    expect(() => tfjsWeightsFromArtifacts(json, () => bin.subarray(0, 8), 'run/model.json')).toThrow(/run\/model.json: the weight files end before "a\/kernel"/);
+    expect(() => tfjsWeightsFromArtifacts(json, () => bin.subarray(0, 8), 'run/model.json')).toThrow(
+      /run\/model.json: the weight files end before "a\/kernel"/,
+    );
     expect(() => tfjsWeightsFromArtifacts({}, () => bin)).toThrow(/no weightsManifest/);
   });
 });

@@ -17,7 +17,8 @@ import { exportPytorch } from './pytorch/index.js';
 import { className } from './pytorch/modelPy.js';
 import { mdCode, mdText, shQuote } from './textSafety.js';
 
-const base = (): GraphDoc => loadGraphDoc(readFileSync(join(__dirname, '..', '..', 'templates', 'mnist-perceiver-io.json'), 'utf8'));
+const base = (): GraphDoc =>
+  loadGraphDoc(readFileSync(join(__dirname, '..', '..', 'templates', 'mnist-perceiver-io.json'), 'utf8'));
 const hasPython = existsSync(PYTHON);
 const hasTorch = hasPython && spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
@@ -33,7 +34,7 @@ const ATTACKS = [
   'nul\u0000in name',
   'two\nlines\n# Heading\n\n[click](http://evil.example)',
   '"""; import os; os.system("touch pwned"); """',
-  "back\\slash at the end\\",
+  'back\\slash at the end\\',
   '<script>alert(1)</script> | a | table |',
   '```sh\nrm -rf ~\n```',
   '\u202Egnp.exe',
@@ -78,46 +79,64 @@ describe('text safety helpers', () => {
   });
 });
 
-describe.skipIf(!hasPython)(`exports with hostile names compile${hasTorch ? ' and run' : ' (torch missing: not run)'}`, () => {
-  const work = mkdtempSync(join(tmpdir(), 'ps-fuzz-names-'));
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+describe.skipIf(!hasPython)(
+  `exports with hostile names compile${hasTorch ? ' and run' : ' (torch missing: not run)'}`,
+  () => {
+    const work = mkdtempSync(join(tmpdir(), 'ps-fuzz-names-'));
+    afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('every generated file of a fuzzed set of names parses, the README keeps names as text, model.py runs', () => {
-    const fuzzed = fc.sample(fc.string({ unit: 'binary', maxLength: 30 }), { numRuns: 12, seed: 16 });
-    const cases = [...ATTACKS, ...fuzzed].map((name, i) => ({ name, label: ATTACKS[(i + 7) % ATTACKS.length]!, data: `data/${DATA_NAMES[i % DATA_NAMES.length]}` }));
-    const dirs: string[] = [];
-    cases.forEach((c, i) => {
-      const ex = exportPytorch(withNames(c.name, c.label), { dataFile: c.data, dataNote: `a copy of ${c.label}`, weightsSource: c.label });
-      const dir = join(work, `case${i}`);
-      for (const [path, content] of ex.files) {
-        mkdirSync(join(dir, path, '..'), { recursive: true });
-        writeFileSync(join(dir, path), content);
-      }
-      dirs.push(dir);
-      const readme = ex.files.get('README.md') as string;
-      const lines = readme.split('\n');
-      // The name is one heading line: no injected headings, links or code fences.
-      expect(lines[0]!.startsWith('# '), c.name).toBe(true);
-      let fenced = false;
-      const headings = lines.filter((l) => {
-        if (l.startsWith('```')) fenced = !fenced;
-        return !fenced && /^#\s/.test(l);
+    it('every generated file of a fuzzed set of names parses, the README keeps names as text, model.py runs', () => {
+      const fuzzed = fc.sample(fc.string({ unit: 'binary', maxLength: 30 }), { numRuns: 12, seed: 16 });
+      const cases = [...ATTACKS, ...fuzzed].map((name, i) => ({
+        name,
+        label: ATTACKS[(i + 7) % ATTACKS.length]!,
+        data: `data/${DATA_NAMES[i % DATA_NAMES.length]}`,
+      }));
+      const dirs: string[] = [];
+      cases.forEach((c, i) => {
+        const ex = exportPytorch(withNames(c.name, c.label), {
+          dataFile: c.data,
+          dataNote: `a copy of ${c.label}`,
+          weightsSource: c.label,
+        });
+        const dir = join(work, `case${i}`);
+        for (const [path, content] of ex.files) {
+          mkdirSync(join(dir, path, '..'), { recursive: true });
+          writeFileSync(join(dir, path), content);
+        }
+        dirs.push(dir);
+        const readme = ex.files.get('README.md') as string;
+        const lines = readme.split('\n');
+        // The name is one heading line: no injected headings, links or code fences.
+        expect(lines[0]!.startsWith('# '), c.name).toBe(true);
+        let fenced = false;
+        const headings = lines.filter((l) => {
+          if (l.startsWith('```')) fenced = !fenced;
+          return !fenced && /^#\s/.test(l);
+        });
+        expect(headings, c.name).toEqual([lines[0]]);
+        expect(readme, c.name).not.toContain('[click](');
+        expect(readme, c.name).not.toContain('<script>');
+        expect(readme.split('```').length % 2, c.name).toBe(1);
+        // Any shell line that names the data file names it quoted.
+        for (const l of lines.filter((x) => /train\.py/.test(x) && x.includes(c.data)))
+          expect(l, c.name).toContain(shQuote(c.data));
+        expect(readme).not.toContain('\u0000');
+        expect(ex.model.source).not.toContain('\u0000');
       });
-      expect(headings, c.name).toEqual([lines[0]]);
-      expect(readme, c.name).not.toContain('[click](');
-      expect(readme, c.name).not.toContain('<script>');
-      expect(readme.split('```').length % 2, c.name).toBe(1);
-      // Any shell line that names the data file names it quoted.
-      for (const l of lines.filter((x) => /train\.py/.test(x) && x.includes(c.data))) expect(l, c.name).toContain(shQuote(c.data));
-      expect(readme).not.toContain('\u0000');
-      expect(ex.model.source).not.toContain('\u0000');
-    });
-    const all = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.py')).map((f) => join(d, f)));
-    const compiled = spawnSync(PYTHON, ['-m', 'py_compile', ...all], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPYCACHEPREFIX: join(work, 'pycache') } });
-    expect(compiled.status, compiled.stderr).toBe(0);
-    if (!hasTorch) return;
-    // Run model.py of each case in one interpreter (importing torch once): build, forward, INPUTS intact.
-    const script = `
+      const all = dirs.flatMap((d) =>
+        readdirSync(d)
+          .filter((f) => f.endsWith('.py'))
+          .map((f) => join(d, f)),
+      );
+      const compiled = spawnSync(PYTHON, ['-m', 'py_compile', ...all], {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPYCACHEPREFIX: join(work, 'pycache') },
+      });
+      expect(compiled.status, compiled.stderr).toBe(0);
+      if (!hasTorch) return;
+      // Run model.py of each case in one interpreter (importing torch once): build, forward, INPUTS intact.
+      const script = `
 import importlib, sys, runpy
 ok = 0
 for d in sys.argv[1:]:
@@ -133,8 +152,13 @@ for d in sys.argv[1:]:
     ok += 1
 print("ran", ok)
 `;
-    const run = spawnSync(PYTHON, ['-c', script, ...dirs], { encoding: 'utf8', env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 120_000 });
-    expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toContain(`ran ${dirs.length}`);
-  }, 150_000);
-});
+      const run = spawnSync(PYTHON, ['-c', script, ...dirs], {
+        encoding: 'utf8',
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+        timeout: 120_000,
+      });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`ran ${dirs.length}`);
+    }, 150_000);
+  },
+);

@@ -49,8 +49,11 @@ describe.skipIf(skipReason !== null)('ONNX export of the large templates, as min
         failed.push(`${c.name}: ONNX Runtime: ${(err as Error).message.split('\n')[0]}`);
         continue;
       }
-      report.push(`${c.name}: ${c.outputs.length} output(s), max |Δ| ${cmp.maxAbs.toExponential(2)} (|y| ≤ ${cmp.maxRef.toFixed(3)})`);
-      if (!(cmp.maxAbs < 1e-4) || !(cmp.maxRef > 1e-3)) failed.push(`${c.name}: max |Δ| ${cmp.maxAbs}, |y| ≤ ${cmp.maxRef}`);
+      report.push(
+        `${c.name}: ${c.outputs.length} output(s), max |Δ| ${cmp.maxAbs.toExponential(2)} (|y| ≤ ${cmp.maxRef.toFixed(3)})`,
+      );
+      if (!(cmp.maxAbs < 1e-4) || !(cmp.maxRef > 1e-3))
+        failed.push(`${c.name}: max |Δ| ${cmp.maxAbs}, |y| ≤ ${cmp.maxRef}`);
     }
     console.log(report.join('\n'));
     expect(failed).toEqual([]);

@@ -7,4 +7,5 @@
 export const ONNX_OPSET = 17;
 
 /** What to install when no Python with torch is found. */
-export const INSTALL_TORCH = 'install PyTorch for Python 3 (pip install torch, or on Debian/Ubuntu: apt install python3-torch), or set PERCEIVER_PYTHON to a Python that has it';
+export const INSTALL_TORCH =
+  'install PyTorch for Python 3 (pip install torch, or on Debian/Ubuntu: apt install python3-torch), or set PERCEIVER_PYTHON to a Python that has it';

@@ -87,7 +87,20 @@ interface Case {
 describe.skipIf(skipReason !== null)(`PyTorch export parity${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   const work = mkdtempSync(join(tmpdir(), 'ps-export-parity-'));
   const cases: Case[] = [];
-  let results = new Map<string, { metaParams: number; params?: number; maxAbs?: number; maxRef?: number; shape?: number[]; scriptMaxAbs?: number; scriptError?: string; traceMaxAbs?: number; traceError?: string }>();
+  let results = new Map<
+    string,
+    {
+      metaParams: number;
+      params?: number;
+      maxAbs?: number;
+      maxRef?: number;
+      shape?: number[];
+      scriptMaxAbs?: number;
+      scriptError?: string;
+      traceMaxAbs?: number;
+      traceError?: string;
+    }
+  >();
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -115,7 +128,9 @@ describe.skipIf(skipReason !== null)(`PyTorch export parity${skipReason ? ` (ski
         // Perturb every weight so zero-initialised heads, unit norms and BatchNorm statistics
         // carry information too (otherwise a wrong mapping of them could go unseen).
         model.weights.forEach((w, k) => {
-          const noisy = tf.tidy(() => tf.add(w.read(), tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', 100 + k)));
+          const noisy = tf.tidy(() =>
+            tf.add(w.read(), tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', 100 + k)),
+          );
           w.write(noisy);
           noisy.dispose();
         });
@@ -141,7 +156,11 @@ describe.skipIf(skipReason !== null)(`PyTorch export parity${skipReason ? ` (ski
       }
       cases.push({ name, doc, dir, params: a.totals.params, parity });
     }
-    const out = runPython(CHECK_PY, cases.map((c) => c.dir), { timeoutMs: 110_000 });
+    const out = runPython(
+      CHECK_PY,
+      cases.map((c) => c.dir),
+      { timeoutMs: 110_000 },
+    );
     results = new Map(
       out
         .trim()

@@ -25,7 +25,10 @@ export function applyNamedWeights(model: tf.LayersModel, arrays: NamedArrays, so
     for (const w of model.weights) {
       const a = arrays.get(w.originalName);
       if (!a) throw new WeightsError(`${source} have no "${w.originalName}"`);
-      if (a.shape.join('x') !== w.shape.join('x')) throw new WeightsError(`${source}: "${w.originalName}" has shape [${a.shape.join(', ')}], the model needs [${w.shape.join(', ')}]`);
+      if (a.shape.join('x') !== w.shape.join('x'))
+        throw new WeightsError(
+          `${source}: "${w.originalName}" has shape [${a.shape.join(', ')}], the model needs [${w.shape.join(', ')}]`,
+        );
       updates.push([w, tf.tensor(a.data, a.shape)]);
     }
     for (const [w, t] of updates) w.write(t);
@@ -35,7 +38,12 @@ export function applyNamedWeights(model: tf.LayersModel, arrays: NamedArrays, so
 }
 
 /** A PyTorch state dict (torch names, e.g. from train.py's weights.safetensors) into a compiled model of `doc`. */
-export function applyTorchState(model: tf.LayersModel, doc: GraphDoc, state: NamedArrays, source = 'the PyTorch checkpoint'): void {
+export function applyTorchState(
+  model: tf.LayersModel,
+  doc: GraphDoc,
+  state: NamedArrays,
+  source = 'the PyTorch checkpoint',
+): void {
   const map = weightNameMap(generateModelPy(doc).weightModules);
   const expected = model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] }));
   applyNamedWeights(model, torchToTfjs(state, expected, map, source), source);

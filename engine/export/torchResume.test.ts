@@ -42,7 +42,12 @@ with open(sys.argv[1], "w") as f:
     writeFileSync(join(pkg, f), c);
   }
   const train = (args: string[]): Rec[] => {
-    const r = spawnSync(PYTHON, ['train.py', '--data', csv, '--device', 'cpu', '--json', ...args], { cwd: pkg, encoding: 'utf8', timeout: 280_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    const r = spawnSync(PYTHON, ['train.py', '--data', csv, '--device', 'cpu', '--json', ...args], {
+      cwd: pkg,
+      encoding: 'utf8',
+      timeout: 280_000,
+      env: { ...process.env, OMP_NUM_THREADS: '1' },
+    });
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     return r.stdout
       .trim()
@@ -64,7 +69,9 @@ with open(sys.argv[1], "w") as f:
     expect(steps(whole).length).toBeGreaterThan(10);
     expect([...steps(first), ...steps(rest)]).toEqual(steps(whole));
     expect([...epochs(first), ...epochs(rest)]).toEqual(epochs(whole));
-    expect(readFileSync(join(work, 'split', 'weights.safetensors'))).toEqual(readFileSync(join(work, 'whole', 'weights.safetensors')));
+    expect(readFileSync(join(work, 'split', 'weights.safetensors'))).toEqual(
+      readFileSync(join(work, 'whole', 'weights.safetensors')),
+    );
     expect(rest.find((r) => r.event === 'done')).toEqual(whole.find((r) => r.event === 'done'));
   }, 600_000);
 
@@ -99,6 +106,8 @@ print(json.dumps([loss(L.load_safetensors(sys.argv[3])), loss(torch.load(sys.arg
     ) as [number, number];
     expect(again[0]).toBeCloseTo(best.val_loss, 5);
     expect(Math.abs(again[1] - best.val_loss)).toBeGreaterThan(1e-4);
-    console.log(`early stop after epoch ${byEpoch[byEpoch.length - 1]!.epoch}: best epoch ${best.epoch} (val loss ${best.val_loss.toFixed(4)}); written weights ${again[0].toFixed(4)}, last epoch ${again[1].toFixed(4)}`);
+    console.log(
+      `early stop after epoch ${byEpoch[byEpoch.length - 1]!.epoch}: best epoch ${best.epoch} (val loss ${best.val_loss.toFixed(4)}); written weights ${again[0].toFixed(4)}, last epoch ${again[1].toFixed(4)}`,
+    );
   }, 600_000);
 });

@@ -12,7 +12,7 @@ import type { NamedArrays } from './weights.js';
 
 class Pickler {
   private bytes: number[] = [];
-  
+
   op(...codes: number[]): this {
     this.bytes.push(...codes);
     return this;
@@ -75,7 +75,10 @@ export function torchSaveStateDict(state: NamedArrays, archiveName = 'weights'):
     p.op(0x89); // NEWFALSE: requires_grad
     p.global('collections', 'OrderedDict').op(0x29, 0x52); // backward hooks
     p.op(0x74, 0x52); // TUPLE, REDUCE
-    entries.push({ name: `${archiveName}/data/${key}`, data: new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength) });
+    entries.push({
+      name: `${archiveName}/data/${key}`,
+      data: new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+    });
     key++;
   }
   if (state.size > 0) p.op(0x75); // SETITEMS

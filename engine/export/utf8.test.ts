@@ -41,7 +41,11 @@ describe('fromUtf8 decodes like TextDecoder', () => {
 
   it('agrees with TextDecoder on arbitrary bytes', () => {
     // Bytes biased towards the lead/continuation ranges, where the edge cases are.
-    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0x80, max: 0xbf }), fc.constantFrom(0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0x6f));
+    const byte = fc.oneof(
+      fc.integer({ min: 0, max: 255 }),
+      fc.integer({ min: 0x80, max: 0xbf }),
+      fc.constantFrom(0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0x6f),
+    );
     fc.assert(
       fc.property(fc.array(byte, { maxLength: 40 }), (xs) => {
         const b = Uint8Array.from(xs);

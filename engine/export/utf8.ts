@@ -35,7 +35,7 @@ export function fromUtf8(b: Uint8Array): string {
   let needed = 0;
   let lower = 0x80;
   let upper = 0xbf;
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const x = b[i]!;
     if (needed === 0) {
       i++;
@@ -43,8 +43,7 @@ export function fromUtf8(b: Uint8Array): string {
       else if (x >= 0xc2 && x <= 0xdf) {
         needed = 1;
         cp = x & 0x1f;
-      }
-      else if (x >= 0xe0 && x <= 0xef) {
+      } else if (x >= 0xe0 && x <= 0xef) {
         if (x === 0xe0) lower = 0xa0;
         if (x === 0xed) upper = 0x9f;
         needed = 2;

@@ -8,7 +8,13 @@
  *   kernel     → linear.weight (transposed) bias → linear.bias    array → array
  * and the layer itself maps to a module path given by the node's emitter.
  */
-import { decodeTensor, parseSafetensorsHeader, SafetensorsError, writeSafetensors, type HfTensor } from '../hf/safetensors.js';
+import {
+  decodeTensor,
+  parseSafetensorsHeader,
+  SafetensorsError,
+  writeSafetensors,
+  type HfTensor,
+} from '../hf/safetensors.js';
 import type { WeightModule } from './pytorch/emitters.js';
 
 export interface NamedArray {
@@ -25,7 +31,10 @@ export class WeightsError extends Error {
 }
 
 /** Map one weight name inside a layer; `transpose` for Linear / conv kernels (layout by rank). */
-export function torchLocalName(weight: string, rename?: Readonly<Record<string, string>>): { name: string; transpose: boolean } {
+export function torchLocalName(
+  weight: string,
+  rename?: Readonly<Record<string, string>>,
+): { name: string; transpose: boolean } {
   const kernel = weight === 'kernel' || weight.endsWith('_kernel');
   if (rename && weight in rename) return { name: rename[weight]!, transpose: kernel };
   if (weight === 'kernel') return { name: 'linear.weight', transpose: true };
@@ -50,7 +59,9 @@ export function weightNameMap(modules: readonly WeightModule[]): WeightNameMap {
       const layer = slash > 0 ? tfjsName.slice(0, slash) : '';
       const mod = byLayer.get(layer);
       if (mod === undefined) {
-        throw new WeightsError(`The weight "${tfjsName}" belongs to no layer of this graph (known layers: ${[...byLayer.keys()].slice(0, 8).join(', ')}…); were the weights trained on another template?`);
+        throw new WeightsError(
+          `The weight "${tfjsName}" belongs to no layer of this graph (known layers: ${[...byLayer.keys()].slice(0, 8).join(', ')}…); were the weights trained on another template?`,
+        );
       }
       const local = torchLocalName(tfjsName.slice(slash + 1), mod.rename);
       return { name: `${mod.torchPath}.${local.name}`, transpose: local.transpose };
@@ -114,22 +125,35 @@ export function tfjsToTorch(arrays: NamedArrays, map: WeightNameMap): NamedArray
  * A PyTorch state dict → arrays for the given tfjs weights (name + expected shape), checking
  * that every weight is present with the right shape and nothing is left over.
  */
-export function torchToTfjs(state: NamedArrays, expected: readonly { name: string; shape: readonly number[] }[], map: WeightNameMap, source = 'the checkpoint'): NamedArrays {
+export function torchToTfjs(
+  state: NamedArrays,
+  expected: readonly { name: string; shape: readonly number[] }[],
+  map: WeightNameMap,
+  source = 'the checkpoint',
+): NamedArrays {
   const out: NamedArrays = new Map();
   const used = new Set<string>();
   for (const w of expected) {
     const t = map.toTorch(w.name);
     const a = state.get(t.name);
-    if (!a) throw new WeightsError(`${source} has no tensor "${t.name}" (the app's ${w.name}); it was not trained from this template`);
+    if (!a)
+      throw new WeightsError(
+        `${source} has no tensor "${t.name}" (the app's ${w.name}); it was not trained from this template`,
+      );
     const v = t.transpose ? kernelFromTorch(a) : a;
     if (v.shape.join('x') !== w.shape.join('x')) {
-      throw new WeightsError(`${source}: "${t.name}" has shape [${a.shape.join(', ')}] but this template needs the app's [${w.shape.join(', ')}] (PyTorch layout${t.transpose ? ', transposed' : ''})`);
+      throw new WeightsError(
+        `${source}: "${t.name}" has shape [${a.shape.join(', ')}] but this template needs the app's [${w.shape.join(', ')}] (PyTorch layout${t.transpose ? ', transposed' : ''})`,
+      );
     }
     out.set(w.name, v);
     used.add(t.name);
   }
   const extra = [...state.keys()].filter((k) => !used.has(k) && !TORCH_ONLY.test(k));
-  if (extra.length) throw new WeightsError(`${source} has tensors this template does not use: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ' …' : ''}`);
+  if (extra.length)
+    throw new WeightsError(
+      `${source} has tensors this template does not use: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ' …' : ''}`,
+    );
   return out;
 }
 
@@ -151,12 +175,18 @@ export function encodeSafetensors(arrays: NamedArrays, metadata: Record<string, 
  * Read float weights (F32, or F16/BF16 widened: the app trains in float32) with every
  * structural check of the Hugging Face reader (engine/hf/safetensors.ts) done first.
  */
-export function decodeSafetensors(buf: Uint8Array, what = 'safetensors file'): { arrays: NamedArrays; metadata: Record<string, string> } {
+export function decodeSafetensors(
+  buf: Uint8Array,
+  what = 'safetensors file',
+): { arrays: NamedArrays; metadata: Record<string, string> } {
   try {
     const { entries, metadata } = parseSafetensorsHeader(buf, buf.length, what);
     const arrays: NamedArrays = new Map();
     for (const e of entries) {
-      if (e.dtype === 'I64') throw new WeightsError(`${what}: tensor "${e.key}" has dtype ${e.dtype}; only F32, F16 and BF16 weights can be imported`);
+      if (e.dtype === 'I64')
+        throw new WeightsError(
+          `${what}: tensor "${e.key}" has dtype ${e.dtype}; only F32, F16 and BF16 weights can be imported`,
+        );
       arrays.set(e.key, { shape: e.shape, data: decodeTensor(e, buf).data as Float32Array });
     }
     return { arrays, metadata };
@@ -164,7 +194,8 @@ export function decodeSafetensors(buf: Uint8Array, what = 'safetensors file'): {
     if (!(err instanceof SafetensorsError)) throw err;
     // The reader's messages start with the file's name: "<what>: the header …".
     const detail = err.message.startsWith(`${what}: `) ? err.message.slice(what.length + 2) : err.message;
-    throw new WeightsError(detail === err.message ? detail : `${what} is not a safetensors file this app can read: ${detail}`);
+    throw new WeightsError(
+      detail === err.message ? detail : `${what} is not a safetensors file this app can read: ${detail}`,
+    );
   }
 }
-

@@ -5,7 +5,8 @@ import { analyse } from './analyse.js';
 import { loadGraphDoc } from './load.js';
 import type { GraphDoc } from './schema.js';
 
-const template = (): GraphDoc => loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
+const template = (): GraphDoc =>
+  loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
 
 /** A deep copy with a node's params changed. */
 function withParams(doc: GraphDoc, id: string, params: Record<string, unknown>): GraphDoc {
@@ -22,7 +23,17 @@ describe('analyse: the default template (docs/ARCHITECTURE.md §B.6)', () => {
     expect(a.valid).toBe(true);
     expect(a.totals.params).toBe(96_292);
     const per = Object.fromEntries([...a.nodes].map(([id, n]) => [id, n.cost.params]));
-    expect(per).toEqual({ image: 0, patches: 0, fourier: 0, latents: 2_048, encoder: 17_754, stack: 50_432, query: 64, decoder: 25_344, head: 650 });
+    expect(per).toEqual({
+      image: 0,
+      patches: 0,
+      fourier: 0,
+      latents: 2_048,
+      encoder: 17_754,
+      stack: 50_432,
+      query: 64,
+      decoder: 25_344,
+      head: 650,
+    });
   });
 
   it('infers the shapes of docs/ARCHITECTURE.md §B.6', () => {
@@ -144,7 +155,9 @@ describe('analyse: warnings', () => {
     latents.params = { numLatents: 512, channels: 64 };
     const a = analyse(d);
     expect(a.valid).toBe(true);
-    expect(a.problems.some((p) => p.severity === 'warning' && p.nodeId === 'encoder' && /GiB per example/.test(p.message))).toBe(true);
+    expect(
+      a.problems.some((p) => p.severity === 'warning' && p.nodeId === 'encoder' && /GiB per example/.test(p.message)),
+    ).toBe(true);
   });
 });
 
@@ -156,7 +169,12 @@ describe('analyse: a 300-node graph', () => {
     let prev = 'stack';
     for (let i = 0; i < 291; i++) {
       const id = `s${i}`;
-      d.nodes.push({ id, kind: 'LatentStack', params: { layersPerBlock: 1, blocks: 1, heads: 4 }, position: { x: 0, y: 0 } });
+      d.nodes.push({
+        id,
+        kind: 'LatentStack',
+        params: { layersPerBlock: 1, blocks: 1, heads: 4 },
+        position: { x: 0, y: 0 },
+      });
       d.edges.push({ id: `c${i}`, source: { node: prev, port: 'out' }, target: { node: id, port: 'in' } });
       prev = id;
     }
@@ -183,6 +201,8 @@ describe('analyse: a 300-node graph', () => {
       warm.push(performance.now() - t);
     }
     const median = (x: number[]) => [...x].sort((p, q) => p - q)[x.length >> 1]!;
-    console.log(`analyse(300 nodes): first ${cold[0]!.toFixed(1)} ms (schema JIT), median cold ${median(cold).toFixed(2)} ms, warm ${median(warm).toFixed(2)} ms`);
+    console.log(
+      `analyse(300 nodes): first ${cold[0]!.toFixed(1)} ms (schema JIT), median cold ${median(cold).toFixed(2)} ms, warm ${median(warm).toFixed(2)} ms`,
+    );
   });
 });

@@ -49,11 +49,16 @@ const ZERO: Cost = Object.freeze({ params: 0, flops: 0, activationBytes: 0 }) as
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyKind = KindDefinition<any>;
 
-const paramCache = new WeakMap<object, { kind: string; ok: true; value: Record<string, unknown> } | { kind: string; ok: false; problem: Omit<Problem, 'nodeId' | 'severity'> }>();
+const paramCache = new WeakMap<
+  object,
+  | { kind: string; ok: true; value: Record<string, unknown> }
+  | { kind: string; ok: false; problem: Omit<Problem, 'nodeId' | 'severity'> }
+>();
 
-export function resolveParams(kind: AnyKind, params: Record<string, unknown>):
-  | { ok: true; value: Record<string, unknown> }
-  | { ok: false; problem: Omit<Problem, 'nodeId' | 'severity'> } {
+export function resolveParams(
+  kind: AnyKind,
+  params: Record<string, unknown>,
+): { ok: true; value: Record<string, unknown> } | { ok: false; problem: Omit<Problem, 'nodeId' | 'severity'> } {
   const cached = paramCache.get(params);
   if (cached && cached.kind === kind.kind) return cached;
   const r = kind.params.safeParse(params);
@@ -69,7 +74,11 @@ export function resolveParams(kind: AnyKind, params: Record<string, unknown>):
     } else {
       message = `${param ?? 'parameters'}: ${issue.message}`;
     }
-    entry = { kind: kind.kind, ok: false, problem: { message, param: issue.code === 'unrecognized_keys' ? undefined : param } };
+    entry = {
+      kind: kind.kind,
+      ok: false,
+      problem: { message, param: issue.code === 'unrecognized_keys' ? undefined : param },
+    };
   }
   paramCache.set(params, entry);
   return entry;
@@ -100,19 +109,38 @@ export function analyse(doc: GraphDoc): Analysis {
   };
 
   for (const n of doc.nodes) {
-    const na: NodeAnalysis = { id: n.id, kind: n.kind, params: undefined, inputShapes: {}, outputShapes: {}, cost: ZERO, problems: [], ready: true };
+    const na: NodeAnalysis = {
+      id: n.id,
+      kind: n.kind,
+      params: undefined,
+      inputShapes: {},
+      outputShapes: {},
+      cost: ZERO,
+      problems: [],
+      ready: true,
+    };
     nodes.set(n.id, na);
     incoming.set(n.id, []);
     outgoing.set(n.id, []);
     const kind = getKind(n.kind);
     if (!kind) {
-      addProblem(na, { severity: 'error', nodeId: n.id, message: `Node "${n.id}" has unknown kind "${n.kind}"; delete it or update the app` });
+      addProblem(na, {
+        severity: 'error',
+        nodeId: n.id,
+        message: `Node "${n.id}" has unknown kind "${n.kind}"; delete it or update the app`,
+      });
       continue;
     }
     kinds.set(n.id, kind);
     const r = resolveParams(kind, n.params);
     if (r.ok) na.params = r.value;
-    else addProblem(na, { severity: 'error', nodeId: n.id, ...r.problem, message: `${kind.title} "${n.id}": ${r.problem.message}` });
+    else
+      addProblem(na, {
+        severity: 'error',
+        nodeId: n.id,
+        ...r.problem,
+        message: `${kind.title} "${n.id}": ${r.problem.message}`,
+      });
   }
 
   // Edges: endpoints exist, ports exist, one wire per input port.
@@ -131,11 +159,23 @@ export function analyse(doc: GraphDoc): Analysis {
     const sk = kinds.get(src.id);
     const dk = kinds.get(dst.id);
     if (sk && !sk.outputs.some((p) => p.name === e.source.port)) {
-      addProblem(src, { severity: 'error', nodeId: src.id, edgeId: e.id, port: e.source.port, message: `${sk.title} "${src.id}" has no output "${e.source.port}"` });
+      addProblem(src, {
+        severity: 'error',
+        nodeId: src.id,
+        edgeId: e.id,
+        port: e.source.port,
+        message: `${sk.title} "${src.id}" has no output "${e.source.port}"`,
+      });
       continue;
     }
     if (dk && !dk.inputs.some((p) => p.name === e.target.port)) {
-      addProblem(dst, { severity: 'error', nodeId: dst.id, edgeId: e.id, port: e.target.port, message: `${dk.title} "${dst.id}" has no input "${e.target.port}"` });
+      addProblem(dst, {
+        severity: 'error',
+        nodeId: dst.id,
+        edgeId: e.id,
+        port: e.target.port,
+        message: `${dk.title} "${dst.id}" has no input "${e.target.port}"`,
+      });
       continue;
     }
     const key = `${dst.id}\u0000${e.target.port}`;
@@ -294,18 +334,38 @@ export function analyse(doc: GraphDoc): Analysis {
     }
     if (kind.loss) heads.push({ nodeId: id, loss: kind.loss(na.params, na.outputShapes) });
     else if (outgoing.get(id)!.length === 0) {
-      addProblem(na, { severity: 'warning', nodeId: id, message: `${kind.title} "${id}": its output is not used; connect it or delete the node` });
+      addProblem(na, {
+        severity: 'warning',
+        nodeId: id,
+        message: `${kind.title} "${id}": its output is not used; connect it or delete the node`,
+      });
     }
   }
 
   if (doc.nodes.length > 0) {
     if (modelInputs.length === 0 && !problems.some((p) => p.severity === 'error')) {
-      problems.push({ severity: 'error', message: 'The graph has no input node; add an input (e.g. Image input) and connect it' });
+      problems.push({
+        severity: 'error',
+        message: 'The graph has no input node; add an input (e.g. Image input) and connect it',
+      });
     }
     if (heads.length === 0 && !problems.some((p) => p.severity === 'error')) {
-      problems.push({ severity: 'error', message: 'The graph has no head; add a head (e.g. Classification head) so it can be trained' });
+      problems.push({
+        severity: 'error',
+        message: 'The graph has no head; add a head (e.g. Classification head) so it can be trained',
+      });
     }
   }
 
-  return { valid: !problems.some((p) => p.severity === 'error'), problems, nodes, order, totals, modelInputs, inputSpecs, heads, edgeShapes };
+  return {
+    valid: !problems.some((p) => p.severity === 'error'),
+    problems,
+    nodes,
+    order,
+    totals,
+    modelInputs,
+    inputSpecs,
+    heads,
+    edgeShapes,
+  };
 }

@@ -48,14 +48,23 @@ describe('edit commands', () => {
     const cycle = canConnect(open, { node: 'head', port: 'out' }, { node: 'stack', port: 'in' });
     expect(cycle.ok).toBe(false);
     // head → stack is also a rank problem, but the cycle is found first.
-    const cyc2 = canConnect(applyCommand(open, { type: 'disconnect', ids: ['e7'] }), { node: 'stack', port: 'out' }, { node: 'stack', port: 'in' });
+    const cyc2 = canConnect(
+      applyCommand(open, { type: 'disconnect', ids: ['e7'] }),
+      { node: 'stack', port: 'out' },
+      { node: 'stack', port: 'in' },
+    );
     expect(cyc2).toEqual({ ok: false, reason: expect.stringMatching(/cycle/) });
 
     const a = applyCommand(template, { type: 'disconnect', ids: ['e4'] });
     const rank = canConnect(a, { node: 'patches', port: 'out' }, { node: 'encoder', port: 'kv' });
     expect(rank).toEqual({ ok: false, reason: expect.stringMatching(/Wrong rank.*\[B, 7, 7, 16\] has rank 3/) });
     expect(canConnect(a, { node: 'fourier', port: 'out' }, { node: 'encoder', port: 'kv' })).toEqual({ ok: true });
-    expect(() => applyCommand(a, { type: 'connect', edge: { id: 'x', source: { node: 'patches', port: 'out' }, target: { node: 'encoder', port: 'kv' } } })).toThrow(CommandError);
+    expect(() =>
+      applyCommand(a, {
+        type: 'connect',
+        edge: { id: 'x', source: { node: 'patches', port: 'out' }, target: { node: 'encoder', port: 'kv' } },
+      }),
+    ).toThrow(CommandError);
   });
 
   it('copy/paste gives fresh ids, keeps inner wires and pastes into another graph', () => {
@@ -69,11 +78,19 @@ describe('edit commands', () => {
     const twice = applyCommand(doc, pasteCommand(doc, clip, { x: 80, y: 80 }).command);
     expect(twice.nodes.map((n) => n.id)).toContain('encoder_3');
     const empty = { ...template, nodes: [], edges: [] };
-    expect(applyCommand(empty, pasteCommand(empty, clip, { x: 0, y: 0 }).command).nodes.map((n) => n.id)).toEqual(['latents', 'encoder', 'stack']);
+    expect(applyCommand(empty, pasteCommand(empty, clip, { x: 0, y: 0 }).command).nodes.map((n) => n.id)).toEqual([
+      'latents',
+      'encoder',
+      'stack',
+    ]);
   });
 
   it('groups and ungroups; deleting the last member removes the group', () => {
-    let doc = applyCommand(template, { type: 'group', group: { id: 'g1', label: 'cross-attend + latent stack', collapsed: false }, nodeIds: ['encoder', 'stack'] });
+    let doc = applyCommand(template, {
+      type: 'group',
+      group: { id: 'g1', label: 'cross-attend + latent stack', collapsed: false },
+      nodeIds: ['encoder', 'stack'],
+    });
     expect(doc.nodes.filter((n) => n.group === 'g1').map((n) => n.id)).toEqual(['encoder', 'stack']);
     doc = applyCommand(doc, { type: 'setGroup', groupId: 'g1', collapsed: true });
     expect(doc.groups[0]!.collapsed).toBe(true);
@@ -83,7 +100,9 @@ describe('edit commands', () => {
 
   it('delete-and-reconnect bridges a chain node', () => {
     const doc = applyCommand(template, deleteAndReconnectCommand(template, ['stack']));
-    expect(doc.edges.some((e) => e.source.node === 'encoder' && e.target.node === 'decoder' && e.target.port === 'kv')).toBe(true);
+    expect(
+      doc.edges.some((e) => e.source.node === 'encoder' && e.target.node === 'decoder' && e.target.port === 'kv'),
+    ).toBe(true);
     expect(analyse(doc).valid).toBe(true);
   });
 
@@ -93,7 +112,12 @@ describe('edit commands', () => {
     expect(inserted).toBe(true);
     const doc = applyCommand(template, command);
     expect(doc.edges.some((e) => e.id === 'e5')).toBe(false);
-    expect(doc.edges.filter((e) => e.source.node === n.id || e.target.node === n.id).map((e) => `${e.source.node}>${e.target.node}`).sort()).toEqual(['encoder>latentStack', 'latentStack>stack']);
+    expect(
+      doc.edges
+        .filter((e) => e.source.node === n.id || e.target.node === n.id)
+        .map((e) => `${e.source.node}>${e.target.node}`)
+        .sort(),
+    ).toEqual(['encoder>latentStack', 'latentStack>stack']);
     expect(analyse(doc).valid).toBe(true);
     // A latent stack cannot sit between the image and the patches (rank 3 image).
     const r = insertOnEdgeCommand(template, n, 'e1');
@@ -105,7 +129,11 @@ describe('edit commands', () => {
     const kinds = ['LatentStack', 'CrossAttention', 'LatentArray', 'ImagePatches'];
     const arb = fc.array(
       fc.oneof(
-        fc.record({ t: fc.constant('add' as const), k: fc.integer({ min: 0, max: kinds.length - 1 }), x: fc.integer({ min: -500, max: 500 }) }),
+        fc.record({
+          t: fc.constant('add' as const),
+          k: fc.integer({ min: 0, max: kinds.length - 1 }),
+          x: fc.integer({ min: -500, max: 500 }),
+        }),
         fc.record({ t: fc.constant('move' as const), i: fc.nat(), x: fc.integer({ min: -500, max: 500 }) }),
         fc.record({ t: fc.constant('param' as const), i: fc.nat(), v: fc.integer({ min: 1, max: 8 }) }),
         fc.record({ t: fc.constant('delete' as const), i: fc.nat() }),
@@ -122,10 +150,17 @@ describe('edit commands', () => {
           const d = h.present;
           let cmd: Command | undefined;
           if (op.t === 'add') cmd = { type: 'addNode', node: newNode(d, kinds[op.k]!, { x: op.x, y: 0 }) };
-          else if (d.nodes.length && op.t === 'move') cmd = { type: 'moveNodes', moves: [{ id: d.nodes[op.i % d.nodes.length]!.id, position: { x: op.x, y: op.x } }] };
-          else if (d.nodes.length && op.t === 'param') cmd = { type: 'setParam', id: d.nodes[op.i % d.nodes.length]!.id, key: 'heads', value: op.v };
-          else if (d.nodes.length && op.t === 'delete') cmd = { type: 'removeNodes', ids: [d.nodes[op.i % d.nodes.length]!.id] };
-          else if (d.edges.length && op.t === 'disconnect') cmd = { type: 'disconnect', ids: [d.edges[op.i % d.edges.length]!.id] };
+          else if (d.nodes.length && op.t === 'move')
+            cmd = {
+              type: 'moveNodes',
+              moves: [{ id: d.nodes[op.i % d.nodes.length]!.id, position: { x: op.x, y: op.x } }],
+            };
+          else if (d.nodes.length && op.t === 'param')
+            cmd = { type: 'setParam', id: d.nodes[op.i % d.nodes.length]!.id, key: 'heads', value: op.v };
+          else if (d.nodes.length && op.t === 'delete')
+            cmd = { type: 'removeNodes', ids: [d.nodes[op.i % d.nodes.length]!.id] };
+          else if (d.edges.length && op.t === 'disconnect')
+            cmd = { type: 'disconnect', ids: [d.edges[op.i % d.edges.length]!.id] };
           if (!cmd) continue;
           h = perform(h, cmd);
           states.push(serializeGraphDoc(h.present));
@@ -148,7 +183,9 @@ describe('edit commands', () => {
   it('a refused command leaves history unchanged and names the problem', () => {
     const h = createHistory(template);
     expect(() => perform(h, { type: 'removeNodes', ids: ['nope'] })).toThrow(/no node "nope"/);
-    expect(() => perform(h, { type: 'addNode', node: { id: 'head', kind: 'LatentStack', params: {}, position: { x: 0, y: 0 } } })).toThrow(/already exists/);
+    expect(() =>
+      perform(h, { type: 'addNode', node: { id: 'head', kind: 'LatentStack', params: {}, position: { x: 0, y: 0 } } }),
+    ).toThrow(/already exists/);
     expect(h.past).toEqual([]);
   });
 });

@@ -55,7 +55,12 @@ function replaceNode(doc: GraphDoc, id: string, f: (n: GraphNode) => GraphNode):
   return { ...doc, nodes };
 }
 
-function assertNewIds(doc: GraphDoc, nodes: readonly GraphNode[], edges: readonly GraphEdge[], groups: readonly GraphGroup[] = []): void {
+function assertNewIds(
+  doc: GraphDoc,
+  nodes: readonly GraphNode[],
+  edges: readonly GraphEdge[],
+  groups: readonly GraphGroup[] = [],
+): void {
   const nodeIds = new Set(doc.nodes.map((n) => n.id));
   for (const n of nodes) {
     if (nodeIds.has(n.id)) throw new CommandError(`A node with id "${n.id}" already exists`, n.id);
@@ -92,7 +97,10 @@ export function applyCommand(doc: GraphDoc, cmd: Command): GraphDoc {
       for (const p of moves.values()) {
         if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) throw new CommandError('A node position must be finite');
       }
-      return { ...doc, nodes: doc.nodes.map((n) => (moves.has(n.id) ? { ...n, position: { ...moves.get(n.id)! } } : n)) };
+      return {
+        ...doc,
+        nodes: doc.nodes.map((n) => (moves.has(n.id) ? { ...n, position: { ...moves.get(n.id)! } } : n)),
+      };
     }
     case 'setParam':
       return replaceNode(doc, cmd.id, (n) => {
@@ -121,9 +129,15 @@ export function applyCommand(doc: GraphDoc, cmd: Command): GraphDoc {
       assertNewIds(doc, cmd.nodes, cmd.edges, cmd.groups);
       const ids = new Set([...doc.nodes, ...cmd.nodes].map((n) => n.id));
       for (const e of cmd.edges) {
-        if (!ids.has(e.source.node) || !ids.has(e.target.node)) throw new CommandError(`Wire "${e.id}" refers to a node that is not in the graph`);
+        if (!ids.has(e.source.node) || !ids.has(e.target.node))
+          throw new CommandError(`Wire "${e.id}" refers to a node that is not in the graph`);
       }
-      return { ...doc, nodes: [...doc.nodes, ...cmd.nodes], edges: [...doc.edges, ...cmd.edges], groups: [...doc.groups, ...(cmd.groups ?? [])] };
+      return {
+        ...doc,
+        nodes: [...doc.nodes, ...cmd.nodes],
+        edges: [...doc.edges, ...cmd.edges],
+        groups: [...doc.groups, ...(cmd.groups ?? [])],
+      };
     }
     case 'group': {
       if (cmd.nodeIds.length === 0) throw new CommandError('Select at least one node to group');
@@ -218,20 +232,32 @@ export function canConnect(doc: GraphDoc, from: PortRef, to: PortRef, analysis?:
   if (src.id === dst.id) return { ok: false, reason: `A node cannot feed itself: that would create a cycle` };
   const existing = doc.edges.find((e) => e.target.node === to.node && e.target.port === to.port);
   if (existing) {
-    return { ok: false, reason: `Input "${inp.label}" of "${dst.label ?? dst.id}" is already connected (from "${existing.source.node}"); an input takes one wire — delete that wire first` };
+    return {
+      ok: false,
+      reason: `Input "${inp.label}" of "${dst.label ?? dst.id}" is already connected (from "${existing.source.node}"); an input takes one wire — delete that wire first`,
+    };
   }
   if (reaches(doc, dst.id, src.id)) {
-    return { ok: false, reason: `That wire would create a cycle: "${src.label ?? src.id}" already depends on "${dst.label ?? dst.id}"` };
+    return {
+      ok: false,
+      reason: `That wire would create a cycle: "${src.label ?? src.id}" already depends on "${dst.label ?? dst.id}"`,
+    };
   }
   const a = analysis ?? analyse(doc);
   const shape: Shape | undefined = a.nodes.get(src.id)?.outputShapes[from.port];
   if (inp.ranks) {
     if (shape) {
       if (!inp.ranks.includes(shape.length)) {
-        return { ok: false, reason: `Wrong rank: "${inp.label}" of ${dk.title} takes rank ${inp.ranks.join(' or ')} (${inp.description}) but ${formatShape(shape)} has rank ${shape.length}` };
+        return {
+          ok: false,
+          reason: `Wrong rank: "${inp.label}" of ${dk.title} takes rank ${inp.ranks.join(' or ')} (${inp.description}) but ${formatShape(shape)} has rank ${shape.length}`,
+        };
       }
     } else if (out.ranks && !out.ranks.some((r) => inp.ranks!.includes(r))) {
-      return { ok: false, reason: `Wrong rank: "${inp.label}" of ${dk.title} takes rank ${inp.ranks.join(' or ')} but "${out.label}" of ${sk.title} gives rank ${out.ranks.join(' or ')}` };
+      return {
+        ok: false,
+        reason: `Wrong rank: "${inp.label}" of ${dk.title} takes rank ${inp.ranks.join(' or ')} but "${out.label}" of ${sk.title} gives rank ${out.ranks.join(' or ')}`,
+      };
     }
   }
   return { ok: true };
@@ -282,7 +308,11 @@ function structuredCloneJson<T>(v: T): T {
  * The insert command that pastes a clip into `doc`: new ids for nodes, wires and groups (so a
  * clip pastes any number of times, also into another graph), shifted by `offset`.
  */
-export function pasteCommand(doc: GraphDoc, clip: Clip, offset: { x: number; y: number }): { command: Command; newIds: string[] } {
+export function pasteCommand(
+  doc: GraphDoc,
+  clip: Clip,
+  offset: { x: number; y: number },
+): { command: Command; newIds: string[] } {
   const nodeIds = new Set(doc.nodes.map((n) => n.id));
   const edgeIds = new Set(doc.edges.map((e) => e.id));
   const groupIds = new Set(doc.groups.map((g) => g.id));
@@ -297,7 +327,11 @@ export function pasteCommand(doc: GraphDoc, clip: Clip, offset: { x: number; y: 
     const id = freshId(nodeIds, n.id.replace(/_\d+$/, ''));
     nodeIds.add(id);
     nodeMap.set(n.id, id);
-    const copy: GraphNode = { ...structuredCloneJson(n), id, position: { x: n.position.x + offset.x, y: n.position.y + offset.y } };
+    const copy: GraphNode = {
+      ...structuredCloneJson(n),
+      id,
+      position: { x: n.position.x + offset.x, y: n.position.y + offset.y },
+    };
     if (n.group) {
       const g = groupMap.get(n.group);
       if (g) copy.group = g;
@@ -308,7 +342,11 @@ export function pasteCommand(doc: GraphDoc, clip: Clip, offset: { x: number; y: 
   const edges = clip.edges.map((e) => {
     const id = freshId(edgeIds, 'e');
     edgeIds.add(id);
-    return { id, source: { node: nodeMap.get(e.source.node)!, port: e.source.port }, target: { node: nodeMap.get(e.target.node)!, port: e.target.port } };
+    return {
+      id,
+      source: { node: nodeMap.get(e.source.node)!, port: e.source.port },
+      target: { node: nodeMap.get(e.target.node)!, port: e.target.port },
+    };
   });
   const groups = clip.groups.map((g) => ({ ...g, id: groupMap.get(g.id)! }));
   return { command: { type: 'insert', nodes, edges, groups }, newIds: nodes.map((n) => n.id) };
@@ -328,7 +366,11 @@ export function deleteAndReconnectCommand(doc: GraphDoc, ids: readonly string[])
     const outs = doc.edges.filter((e) => e.source.node === id && !set.has(e.target.node));
     if (ins.length !== 1) continue;
     for (const o of outs) {
-      const edge: GraphEdge = { id: freshId(new Set(after.edges.map((e) => e.id)), 'e'), source: ins[0]!.source, target: o.target };
+      const edge: GraphEdge = {
+        id: freshId(new Set(after.edges.map((e) => e.id)), 'e'),
+        source: ins[0]!.source,
+        target: o.target,
+      };
       if (canConnect(after, edge.source, edge.target).ok) {
         const c: Command = { type: 'connect', edge };
         after = applyCommand(after, c);
@@ -344,7 +386,11 @@ export function deleteAndReconnectCommand(doc: GraphDoc, ids: readonly string[])
  * first input that accepts the source and its first output the target accepts. When the node
  * cannot sit in that wire, it is only added and `inserted` is false.
  */
-export function insertOnEdgeCommand(doc: GraphDoc, node: GraphNode, edgeId: string): { command: Command; inserted: boolean } {
+export function insertOnEdgeCommand(
+  doc: GraphDoc,
+  node: GraphNode,
+  edgeId: string,
+): { command: Command; inserted: boolean } {
   const edge = doc.edges.find((e) => e.id === edgeId);
   const kind = getKind(node.kind);
   const add: Command = { type: 'addNode', node };
@@ -352,13 +398,30 @@ export function insertOnEdgeCommand(doc: GraphDoc, node: GraphNode, edgeId: stri
   let after = applyCommand(doc, { type: 'batch', label: '', commands: [add, { type: 'disconnect', ids: [edgeId] }] });
   const input = kind.inputs.find((p) => canConnect(after, edge.source, { node: node.id, port: p.name }).ok);
   if (!input) return { command: add, inserted: false };
-  const inEdge: GraphEdge = { id: freshId(new Set(after.edges.map((e) => e.id)), 'e'), source: edge.source, target: { node: node.id, port: input.name } };
+  const inEdge: GraphEdge = {
+    id: freshId(new Set(after.edges.map((e) => e.id)), 'e'),
+    source: edge.source,
+    target: { node: node.id, port: input.name },
+  };
   after = applyCommand(after, { type: 'connect', edge: inEdge });
   const output = kind.outputs.find((p) => canConnect(after, { node: node.id, port: p.name }, edge.target).ok);
   if (!output) return { command: add, inserted: false };
-  const outEdge: GraphEdge = { id: freshId(new Set(after.edges.map((e) => e.id)), 'e'), source: { node: node.id, port: output.name }, target: edge.target };
+  const outEdge: GraphEdge = {
+    id: freshId(new Set(after.edges.map((e) => e.id)), 'e'),
+    source: { node: node.id, port: output.name },
+    target: edge.target,
+  };
   return {
-    command: { type: 'batch', label: `Insert ${kind.title} into a wire`, commands: [add, { type: 'disconnect', ids: [edgeId] }, { type: 'connect', edge: inEdge }, { type: 'connect', edge: outEdge }] },
+    command: {
+      type: 'batch',
+      label: `Insert ${kind.title} into a wire`,
+      commands: [
+        add,
+        { type: 'disconnect', ids: [edgeId] },
+        { type: 'connect', edge: inEdge },
+        { type: 'connect', edge: outEdge },
+      ],
+    },
     inserted: true,
   };
 }

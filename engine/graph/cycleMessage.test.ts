@@ -19,7 +19,9 @@ describe('cycle messages', () => {
     for (const p of errs.filter((x) => /on a cycle/.test(x.message))) expect(p.message).not.toMatch(/head|decoder/);
     const after = errs.filter((p) => /comes after a cycle/.test(p.message)).map((p) => p.nodeId);
     expect(after).toEqual(expect.arrayContaining(['decoder', 'head']));
-    expect(errs.find((p) => p.nodeId === 'head')!.message).toMatch(/comes after a cycle \((encoder → stack → encoder|stack → encoder → stack)\)/);
+    expect(errs.find((p) => p.nodeId === 'head')!.message).toMatch(
+      /comes after a cycle \((encoder → stack → encoder|stack → encoder → stack)\)/,
+    );
   });
 
   it('a self-loop is a cycle of one', () => {
@@ -36,7 +38,9 @@ describe('JSON depth and encodings', () => {
     expect(jsonDepth('{"a":[1,{"b":"[[[[{{{"}]}')).toBe(3);
     expect(jsonDepth('"\\"[[["')).toBe(0);
     expect(jsonDepth('['.repeat(100000), 10)).toBe(11);
-    expect(() => safeJsonParse('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1), 'x.json')).toThrow(/x\.json nests arrays\/objects more than 256 levels deep/);
+    expect(() => safeJsonParse('['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1), 'x.json')).toThrow(
+      /x\.json nests arrays\/objects more than 256 levels deep/,
+    );
     expect(safeJsonParse('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH))).toBeInstanceOf(Array);
     expect(safeJsonParse('\ufeff{"a":1}')).toEqual({ a: 1 });
   });

@@ -30,7 +30,12 @@ afterEach(() => {
 });
 
 function file(node: Params): string {
-  return JSON.stringify({ schemaVersion: 1, name: 'old', nodes: [{ id: 'z', kind: 'LatentArray', position: { x: 0, y: 0 }, ...node }], edges: [] });
+  return JSON.stringify({
+    schemaVersion: 1,
+    name: 'old',
+    nodes: [{ id: 'z', kind: 'LatentArray', position: { x: 0, y: 0 }, ...node }],
+    edges: [],
+  });
 }
 
 describe('per-kind migrations on load', () => {
@@ -71,7 +76,9 @@ describe('per-kind migrations on load', () => {
 
   it('refuses a node newer than the app, naming the node and the kind', () => {
     expect(() => loadGraphDoc(file({ kindVersion: 5, params: {} }))).toThrow(TemplateError);
-    expect(() => loadGraphDoc(file({ kindVersion: 5, params: {} }))).toThrow(/node "z".*version 5 of Latent array.*update Perceiver Studio/);
+    expect(() => loadGraphDoc(file({ kindVersion: 5, params: {} }))).toThrow(
+      /node "z".*version 5 of Latent array.*update Perceiver Studio/,
+    );
   });
 
   it('refuses a missing step and reports a failing one, naming the node', () => {
@@ -82,7 +89,9 @@ describe('per-kind migrations on load', () => {
         throw new Error('channels must be a number');
       },
     });
-    expect(() => loadGraphDoc(file({ params: {} }))).toThrow(/node "z".*from version 1 failed: channels must be a number/);
+    expect(() => loadGraphDoc(file({ params: {} }))).toThrow(
+      /node "z".*from version 1 failed: channels must be a number/,
+    );
   });
 
   it('lenient loading keeps a node it cannot migrate as it is', () => {
@@ -101,7 +110,8 @@ describe('per-kind migrations on load', () => {
       edges: [],
     } as unknown as GraphDoc;
     const before = JSON.stringify(doc);
-    const lookup = (k: string) => (k === 'LatentArray' ? { ...latent, version: 2, migrations: { 1: renames[1]! } } : undefined);
+    const lookup = (k: string) =>
+      k === 'LatentArray' ? { ...latent, version: 2, migrations: { 1: renames[1]! } } : undefined;
     const out = migrateKindParams(doc, {}, lookup);
     expect(JSON.stringify(doc)).toBe(before);
     expect(out.nodes[0]).toBe(doc.nodes[0]);

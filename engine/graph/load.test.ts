@@ -20,7 +20,17 @@ describe('loadGraphDoc', () => {
   it('loads the default template and round-trips through serialisation', () => {
     const doc = loadGraphDoc(text);
     expect(doc.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(doc.nodes.map((n) => n.id)).toEqual(['image', 'patches', 'fourier', 'latents', 'encoder', 'stack', 'query', 'decoder', 'head']);
+    expect(doc.nodes.map((n) => n.id)).toEqual([
+      'image',
+      'patches',
+      'fourier',
+      'latents',
+      'encoder',
+      'stack',
+      'query',
+      'decoder',
+      'head',
+    ]);
     expect(loadGraphDoc(serializeGraphDoc(doc))).toEqual(doc);
   });
 
@@ -33,7 +43,9 @@ describe('loadGraphDoc', () => {
   });
 
   it('rejects a newer schema version with what to do', () => {
-    expect(fails(JSON.stringify({ ...raw(), schemaVersion: SCHEMA_VERSION + 1 })).message).toMatch(/newer than this app understands.*update Perceiver Studio/);
+    expect(fails(JSON.stringify({ ...raw(), schemaVersion: SCHEMA_VERSION + 1 })).message).toMatch(
+      /newer than this app understands.*update Perceiver Studio/,
+    );
   });
 
   it('rejects a missing or invalid schema version', () => {
@@ -77,7 +89,10 @@ describe('loadGraphDoc', () => {
     const r = raw();
     r.nodes[3] = { ...r.nodes[3], params: { numLatents: 1e15, channels: 64 } };
     expect(fails(JSON.stringify(r)).message).toMatch(/node "latents".*numLatents/);
-    const many = { ...raw(), nodes: Array.from({ length: LIMITS.maxNodes + 1 }, (_, i) => ({ id: `n${i}`, kind: 'LatentArray' })) };
+    const many = {
+      ...raw(),
+      nodes: Array.from({ length: LIMITS.maxNodes + 1 }, (_, i) => ({ id: `n${i}`, kind: 'LatentArray' })),
+    };
     expect(fails(JSON.stringify(many)).message).toMatch(/nodes/);
     expect(fails(' '.repeat(LIMITS.maxFileBytes + 1)).message).toMatch(/limited to/);
   });

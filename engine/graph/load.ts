@@ -36,7 +36,8 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -71,11 +72,15 @@ export function safeJsonParse(text: string, what = 'file'): unknown {
   let value: unknown;
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (looksLikeUtf16(text)) {
-    throw new TemplateError(`${what} looks like UTF-16 text, not UTF-8: save it as UTF-8 (in most editors: Save As… → Encoding: UTF-8) and load it again.`);
+    throw new TemplateError(
+      `${what} looks like UTF-16 text, not UTF-8: save it as UTF-8 (in most editors: Save As… → Encoding: UTF-8) and load it again.`,
+    );
   }
   const depth = jsonDepth(text);
   if (depth > MAX_JSON_DEPTH) {
-    throw new TemplateError(`${what} nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep; it is not a template (a template nests about 6 levels).`);
+    throw new TemplateError(
+      `${what} nests arrays/objects more than ${MAX_JSON_DEPTH} levels deep; it is not a template (a template nests about 6 levels).`,
+    );
   }
   try {
     value = JSON.parse(text, (key, v) => {
@@ -83,9 +88,12 @@ export function safeJsonParse(text: string, what = 'file'): unknown {
       return v;
     });
   } catch (err) {
-    throw new TemplateError(`${what} is not valid JSON (${(err as Error).message}); it may be truncated or not a template.`);
+    throw new TemplateError(
+      `${what} is not valid JSON (${(err as Error).message}); it may be truncated or not a template.`,
+    );
   }
-  if (found !== undefined) throw new TemplateError(`${what} contains the forbidden key "${found}"; refusing to load it.`, found);
+  if (found !== undefined)
+    throw new TemplateError(`${what} contains the forbidden key "${found}"; refusing to load it.`, found);
   return value;
 }
 
@@ -97,7 +105,10 @@ export function migrate(raw: unknown): unknown {
   let doc = raw as Record<string, unknown>;
   const v = doc.schemaVersion;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new TemplateError('The template has no valid "schemaVersion"; it is not a Perceiver Studio template.', 'schemaVersion');
+    throw new TemplateError(
+      'The template has no valid "schemaVersion"; it is not a Perceiver Studio template.',
+      'schemaVersion',
+    );
   }
   if (v > SCHEMA_VERSION) {
     throw new TemplateError(
@@ -154,7 +165,10 @@ export function checkKinds(doc: GraphDoc): void {
   doc.nodes.forEach((n, i) => {
     const kind = getKind(n.kind);
     if (!kind) {
-      throw new TemplateError(`Invalid template at nodes[${i}] (node "${n.id}"): unknown kind "${n.kind}"; this file needs a newer Perceiver Studio or is not a template.`, `nodes.${i}.kind`);
+      throw new TemplateError(
+        `Invalid template at nodes[${i}] (node "${n.id}"): unknown kind "${n.kind}"; this file needs a newer Perceiver Studio or is not a template.`,
+        `nodes.${i}.kind`,
+      );
     }
     const r = kind.params.safeParse(n.params);
     if (!r.success) {
@@ -163,7 +177,10 @@ export function checkKinds(doc: GraphDoc): void {
       const what = keys.length
         ? `unknown parameter${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} for ${kind.title}`
         : `parameter ${issue.path.join('.')}: ${issue.message}`;
-      throw new TemplateError(`Invalid template at nodes[${i}] (node "${n.id}"): ${what}.`, ['nodes', i, 'params', ...issue.path].join('.'));
+      throw new TemplateError(
+        `Invalid template at nodes[${i}] (node "${n.id}"): ${what}.`,
+        ['nodes', i, 'params', ...issue.path].join('.'),
+      );
     }
   });
 }
@@ -195,14 +212,24 @@ export function migrateKindParams(doc: GraphDoc, options: LoadOptions = {}, look
       let params: Record<string, unknown> = n.params;
       for (let v = from; v < kind.version; v++) {
         const step = kind.migrations?.[v];
-        if (!step) throw new TemplateError(`Invalid template at ${where}: ${kind.title} has no migration from version ${v} to ${v + 1}.`, `nodes.${i}.kindVersion`);
+        if (!step)
+          throw new TemplateError(
+            `Invalid template at ${where}: ${kind.title} has no migration from version ${v} to ${v + 1}.`,
+            `nodes.${i}.kindVersion`,
+          );
         try {
           params = step(JSON.parse(JSON.stringify(params)) as Record<string, unknown>);
         } catch (err) {
-          throw new TemplateError(`Invalid template at ${where}: upgrading its ${kind.title} params from version ${v} failed: ${(err as Error).message}`, `nodes.${i}.params`);
+          throw new TemplateError(
+            `Invalid template at ${where}: upgrading its ${kind.title} params from version ${v} failed: ${(err as Error).message}`,
+            `nodes.${i}.params`,
+          );
         }
         if (typeof params !== 'object' || params === null || Array.isArray(params)) {
-          throw new TemplateError(`Invalid template at ${where}: upgrading its ${kind.title} params from version ${v} gave no params object.`, `nodes.${i}.params`);
+          throw new TemplateError(
+            `Invalid template at ${where}: upgrading its ${kind.title} params from version ${v} gave no params object.`,
+            `nodes.${i}.params`,
+          );
         }
       }
       changed = true;
@@ -238,7 +265,9 @@ export interface LoadOptions {
 /** parse → migrate the document → validate → migrate each node's params → check them. `what` names the file in messages. */
 export function loadGraphDoc(text: string, what = 'The template', options: LoadOptions = {}): GraphDoc {
   if (text.length > LIMITS.maxFileBytes) {
-    throw new TemplateError(`${what} is ${(text.length / 1e6).toFixed(1)} MB; templates are limited to ${LIMITS.maxFileBytes / 1e6} MB.`);
+    throw new TemplateError(
+      `${what} is ${(text.length / 1e6).toFixed(1)} MB; templates are limited to ${LIMITS.maxFileBytes / 1e6} MB.`,
+    );
   }
   const doc = migrateKindParams(validateDoc(migrate(safeJsonParse(text, what))), options);
   if (!options.lenient) checkKinds(doc);

@@ -74,7 +74,12 @@ export const trainingSettingsSchema = z
     /** Image inputs: shift each training image by up to this many pixels (zero fill); 0 = off. */
     augmentShift: z.number().int().min(0).max(16).default(0),
     earlyStoppingPatience: z.number().int().min(0).max(1000).default(0),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(42),
   })
   .strict();
 export type TrainingSettings = z.infer<typeof trainingSettingsSchema>;
@@ -87,7 +92,12 @@ export const dataBindingSchema = z
     validationFraction: z.number().min(0).max(0.9).default(0.1),
     testFraction: z.number().min(0).max(0.9).default(0.2),
     normalize: z.enum(['none', 'minmax', 'standardize']).default('none'),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
   })
   .strict();
 export type DataBinding = z.infer<typeof dataBindingSchema>;

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { analyse } from '../graph/analyse.js';
 import { FIXTURE_CLASSES, REAL_CONFIGS, haveFixtures, readBytes, readJson, readKeyList } from '../node/hfFixtures.js';
-import { expectedTfWeights, hfBindings, hfConfigJson, hfConfigToGraph, hfConfigWithLabels, HfImportError, hfToWeights, weightsToHf } from './convert.js';
+import {
+  expectedTfWeights,
+  hfBindings,
+  hfConfigJson,
+  hfConfigToGraph,
+  hfConfigWithLabels,
+  HfImportError,
+  hfToWeights,
+  weightsToHf,
+} from './convert.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 const PUBLISHED: Record<string, number> = {
@@ -18,8 +27,12 @@ describe.skipIf(!haveFixtures)('HF config → graph', () => {
   for (const cls of FIXTURE_CLASSES) {
     it(`${cls}: state-dict keys, shapes and dtypes equal the fixture's key list`, () => {
       const config = readJson(cls, 'config.json');
-      const got = hfBindings(config).map((b) => `${b.key}\t${JSON.stringify(b.shape)}\t${b.dtype === 'I64' ? 'int64' : 'float32'}`);
-      const want = readKeyList(cls, 'state_dict_keys.txt').map((e) => `${e.key}\t${JSON.stringify(e.shape)}\t${e.dtype}`);
+      const got = hfBindings(config).map(
+        (b) => `${b.key}\t${JSON.stringify(b.shape)}\t${b.dtype === 'I64' ? 'int64' : 'float32'}`,
+      );
+      const want = readKeyList(cls, 'state_dict_keys.txt').map(
+        (e) => `${e.key}\t${JSON.stringify(e.shape)}\t${e.dtype}`,
+      );
       expect(got).toEqual(want);
     });
     it(`${cls}: the published full-size config gives the published key list and parameter count`, () => {
@@ -50,7 +63,12 @@ describe.skipIf(!haveFixtures)('HF config → graph', () => {
 
 describe.skipIf(!haveFixtures)('HF config for fine-tuning', () => {
   it('hfConfigWithLabels gives a new head size and a loadable config.json', () => {
-    const config = hfConfigWithLabels(readJson('PerceiverForImageClassificationFourier', 'config.json'), ['cat', 'dog', 'fox', 'owl']);
+    const config = hfConfigWithLabels(readJson('PerceiverForImageClassificationFourier', 'config.json'), [
+      'cat',
+      'dog',
+      'fox',
+      'owl',
+    ]);
     const { doc } = hfConfigToGraph(config);
     expect(doc.nodes.find((n) => n.id === 'head')!.params.numClasses).toBe(4);
     const json = hfConfigJson(config) as { id2label: Record<string, string>; architectures: string[] };
@@ -69,13 +87,26 @@ describe('HF config errors', () => {
   it('no architectures, a bad field, an impossible width are named', () => {
     expect(() => hfConfigToGraph({})).toThrow(/architectures/);
     expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 'big' })).toThrow(/d_latents/);
-    expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 30, num_self_attention_heads: 8 })).toThrow(/d_latents 30 .*num_self_attention_heads 8/);
-    expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], hidden_act: 'relu' })).toThrow(/hidden_act/);
-    // Cross-attention qk 8 cannot split over 3 heads: named through the encoder node.
-    expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 24, num_self_attention_heads: 4, num_cross_attention_heads: 3, qk_channels: 8, v_channels: 24 })).toThrow(
-      /valid PerceiverForMaskedLM: .*"encoder": qk_channels 8 is not divisible by 3 heads/,
+    expect(() =>
+      hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], d_latents: 30, num_self_attention_heads: 8 }),
+    ).toThrow(/d_latents 30 .*num_self_attention_heads 8/);
+    expect(() => hfConfigToGraph({ architectures: ['PerceiverForMaskedLM'], hidden_act: 'relu' })).toThrow(
+      /hidden_act/,
     );
-    expect(() => hfConfigToGraph({ architectures: ['PerceiverForImageClassificationConvProcessing'], image_size: 3 })).toThrow(/"conv".*too small/);
+    // Cross-attention qk 8 cannot split over 3 heads: named through the encoder node.
+    expect(() =>
+      hfConfigToGraph({
+        architectures: ['PerceiverForMaskedLM'],
+        d_latents: 24,
+        num_self_attention_heads: 4,
+        num_cross_attention_heads: 3,
+        qk_channels: 8,
+        v_channels: 24,
+      }),
+    ).toThrow(/valid PerceiverForMaskedLM: .*"encoder": qk_channels 8 is not divisible by 3 heads/);
+    expect(() =>
+      hfConfigToGraph({ architectures: ['PerceiverForImageClassificationConvProcessing'], image_size: 3 }),
+    ).toThrow(/"conv".*too small/);
   });
 });
 
@@ -98,7 +129,8 @@ describe.skipIf(!haveFixtures)('HF weights ↔ graph weights', () => {
       }
       // Through the file format and back: the same tfjs weights.
       const again = hfToWeights(config, doc, readSafetensors(writeSafetensors(back, { format: 'pt' })));
-      for (const [k, v] of w) expect(Buffer.from(again.get(k)!.data.buffer).equals(Buffer.from(v.data.buffer))).toBe(true);
+      for (const [k, v] of w)
+        expect(Buffer.from(again.get(k)!.data.buffer).equals(Buffer.from(v.data.buffer))).toBe(true);
       // config.json written back names the class and parses to the same graph.
       expect(hfConfigToGraph(hfConfigJson(config)).doc.nodes).toEqual(doc.nodes);
     });
@@ -111,17 +143,31 @@ describe.skipIf(!haveFixtures)('HF weights ↔ graph weights', () => {
     const sd = () => readSafetensors(readBytes(cls, 'model.safetensors'));
     const missing = sd();
     missing.delete('perceiver.embeddings.latents');
-    expect(() => hfToWeights(config, doc, missing)).toThrow(/no tensor "perceiver\.embeddings\.latents" \(expected shape \[8, 32\]/);
+    expect(() => hfToWeights(config, doc, missing)).toThrow(
+      /no tensor "perceiver\.embeddings\.latents" \(expected shape \[8, 32\]/,
+    );
     const extra = sd();
     extra.set('perceiver.extra.weight', { dtype: 'F32', shape: [1], data: new Float32Array(1) });
     expect(() => hfToWeights(config, doc, extra)).toThrow(/perceiver\.extra\.weight/);
     const wrong = sd();
     wrong.set('perceiver.embeddings.latents', { dtype: 'F32', shape: [8, 31], data: new Float32Array(8 * 31) });
-    expect(() => hfToWeights(config, doc, wrong)).toThrow(/"perceiver\.embeddings\.latents" has shape \[8, 31\] but config\.json implies \[8, 32\]/);
+    expect(() => hfToWeights(config, doc, wrong)).toThrow(
+      /"perceiver\.embeddings\.latents" has shape \[8, 31\] but config\.json implies \[8, 32\]/,
+    );
     const dtype = sd();
-    dtype.set('perceiver.input_preprocessor.convnet.batchnorm.num_batches_tracked', { dtype: 'F32', shape: [], data: new Float32Array(1) });
+    dtype.set('perceiver.input_preprocessor.convnet.batchnorm.num_batches_tracked', {
+      dtype: 'F32',
+      shape: [],
+      data: new Float32Array(1),
+    });
     expect(() => hfToWeights(config, doc, dtype)).toThrow(/num_batches_tracked.*I64/);
     // Another config's checkpoint: shapes do not fit.
-    expect(() => hfToWeights(readJson('PerceiverForImageClassificationLearned', 'config.json'), hfConfigToGraph(readJson('PerceiverForImageClassificationLearned', 'config.json')).doc, sd())).toThrow(HfImportError);
+    expect(() =>
+      hfToWeights(
+        readJson('PerceiverForImageClassificationLearned', 'config.json'),
+        hfConfigToGraph(readJson('PerceiverForImageClassificationLearned', 'config.json')).doc,
+        sd(),
+      ),
+    ).toThrow(HfImportError);
   });
 });

@@ -75,14 +75,16 @@ export interface HfGraphOptions {
 /** Decoder output points: a contiguous range, or any list of flat indices (HF subsampled_output_points). */
 export type HfPointSet = { start: number; count: number } | { indices: number[] };
 const pointCount = (p: HfPointSet): number => ('indices' in p ? p.indices.length : p.count);
-const pointParams = (p: HfPointSet) => ('indices' in p ? { pointIndices: [...p.indices] } : { pointStart: p.start, pointCount: p.count });
+const pointParams = (p: HfPointSet) =>
+  'indices' in p ? { pointIndices: [...p.indices] } : { pointStart: p.start, pointCount: p.count };
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function intField(c: Record<string, unknown>, key: string, dflt: number, min = 1, max = 1e8): number {
   const v = c[key];
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new HfImportError(`config.json: "${key}" must be an integer in ${min} … ${max} (found ${JSON.stringify(v)})`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new HfImportError(`config.json: "${key}" must be an integer in ${min} … ${max} (found ${JSON.stringify(v)})`);
   return v;
 }
 function nullableInt(c: Record<string, unknown>, key: string): number | null {
@@ -93,8 +95,14 @@ function nullableInt(c: Record<string, unknown>, key: string): number | null {
 function intList(c: Record<string, unknown>, key: string, dflt: number[], len: number): number[] {
   const v = c[key];
   if (v === undefined) return dflt;
-  if (!Array.isArray(v) || v.length !== len || !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1e7)) {
-    throw new HfImportError(`config.json: "${key}" must be a list of ${len} positive integers (found ${JSON.stringify(v)})`);
+  if (
+    !Array.isArray(v) ||
+    v.length !== len ||
+    !v.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1e7)
+  ) {
+    throw new HfImportError(
+      `config.json: "${key}" must be a list of ${len} positive integers (found ${JSON.stringify(v)})`,
+    );
   }
   return v as number[];
 }
@@ -104,18 +112,30 @@ export function parseHfConfig(config: unknown): PerceiverHfConfig {
   if (!isObj(config)) throw new HfImportError('config.json must be a JSON object (a Hugging Face PerceiverConfig)');
   const arch = config.architectures;
   if (!Array.isArray(arch) || typeof arch[0] !== 'string') {
-    throw new HfImportError(`config.json has no "architectures" list naming the model class; expected one of ${HF_CLASSES.join(', ')}`);
+    throw new HfImportError(
+      `config.json has no "architectures" list naming the model class; expected one of ${HF_CLASSES.join(', ')}`,
+    );
   }
   const cls = arch[0];
-  if (!(HF_CLASSES as readonly string[]).includes(cls)) throw new HfImportError(`config.json: architectures[0] is "${cls}", which cannot be imported; supported classes: ${HF_CLASSES.join(', ')}`);
-  if (config.model_type !== undefined && config.model_type !== 'perceiver') throw new HfImportError(`config.json: model_type is ${JSON.stringify(config.model_type)}, expected "perceiver"`);
+  if (!(HF_CLASSES as readonly string[]).includes(cls))
+    throw new HfImportError(
+      `config.json: architectures[0] is "${cls}", which cannot be imported; supported classes: ${HF_CLASSES.join(', ')}`,
+    );
+  if (config.model_type !== undefined && config.model_type !== 'perceiver')
+    throw new HfImportError(`config.json: model_type is ${JSON.stringify(config.model_type)}, expected "perceiver"`);
   const act = config.hidden_act ?? 'gelu';
   let gelu: 'erf' | 'tanh';
   if (act === 'gelu' || act === 'gelu_python') gelu = 'erf';
   else if (act === 'gelu_new' || act === 'gelu_pytorch_tanh' || act === 'gelu_fast') gelu = 'tanh';
-  else throw new HfImportError(`config.json: hidden_act ${JSON.stringify(act)} is not supported (the graph's attention MLPs use GELU: "gelu" or "gelu_new")`);
+  else
+    throw new HfImportError(
+      `config.json: hidden_act ${JSON.stringify(act)} is not supported (the graph's attention MLPs use GELU: "gelu" or "gelu_new")`,
+    );
   const shape = config.cross_attention_shape_for_attention ?? 'kv';
-  if (shape !== 'kv' && shape !== 'q') throw new HfImportError(`config.json: cross_attention_shape_for_attention must be "kv" or "q" (found ${JSON.stringify(shape)})`);
+  if (shape !== 'kv' && shape !== 'q')
+    throw new HfImportError(
+      `config.json: cross_attention_shape_for_attention must be "kv" or "q" (found ${JSON.stringify(shape)})`,
+    );
   const uqr = config.use_query_residual ?? true;
   if (typeof uqr !== 'boolean') throw new HfImportError('config.json: "use_query_residual" must be true or false');
   // Number of classes: id2label's size (what save_pretrained writes), else num_labels, else HF's 2.
@@ -154,17 +174,35 @@ export function parseHfConfig(config: unknown): PerceiverHfConfig {
   const need = (ok: boolean, msg: string) => {
     if (!ok) throw new HfImportError(`config.json: ${msg}`);
   };
-  need(c.dLatents % c.numSelfAttentionHeads === 0, `d_latents ${c.dLatents} must be divisible by num_self_attention_heads ${c.numSelfAttentionHeads}`);
-  need(c.dLatents % c.numCrossAttentionHeads === 0, `d_latents ${c.dLatents} must be divisible by num_cross_attention_heads ${c.numCrossAttentionHeads}`);
+  need(
+    c.dLatents % c.numSelfAttentionHeads === 0,
+    `d_latents ${c.dLatents} must be divisible by num_self_attention_heads ${c.numSelfAttentionHeads}`,
+  );
+  need(
+    c.dLatents % c.numCrossAttentionHeads === 0,
+    `d_latents ${c.dLatents} must be divisible by num_cross_attention_heads ${c.numCrossAttentionHeads}`,
+  );
   // Self-attention: HF adds the output (v_channels wide) back to the latents, so v must be d_latents.
   const s = selfWidths(c);
-  need(s.v === c.dLatents, `the self-attention value width (v_channels ${c.vChannels ?? 'null'} → ${s.v}) must equal d_latents ${c.dLatents} (HF adds it back to the latents)`);
-  need(s.qk % c.numSelfAttentionHeads === 0, `self-attention qk_channels ${s.qk} must be divisible by num_self_attention_heads ${c.numSelfAttentionHeads}`);
+  need(
+    s.v === c.dLatents,
+    `the self-attention value width (v_channels ${c.vChannels ?? 'null'} → ${s.v}) must equal d_latents ${c.dLatents} (HF adds it back to the latents)`,
+  );
+  need(
+    s.qk % c.numSelfAttentionHeads === 0,
+    `self-attention qk_channels ${s.qk} must be divisible by num_self_attention_heads ${c.numSelfAttentionHeads}`,
+  );
   return c;
 }
 
 /** HF PerceiverAttention width rules: cross-attention qk defaults by cross_attention_shape_for_attention, v to qk. */
-function crossWidths(c: PerceiverHfConfig, qDim: number, kvDim: number, qk: number | null, v: number | null): { qk: number; v: number } {
+function crossWidths(
+  c: PerceiverHfConfig,
+  qDim: number,
+  kvDim: number,
+  qk: number | null,
+  v: number | null,
+): { qk: number; v: number } {
   const q = qk ?? (c.crossAttentionShapeForAttention === 'q' ? qDim : kvDim);
   return { qk: q, v: v ?? q };
 }
@@ -186,29 +224,66 @@ class GraphBuilder {
   edges: GraphDoc['edges'] = [];
   node(id: string, kind: string, params: Record<string, unknown>, label?: string): string {
     const col = this.nodes.length % 2;
-    this.nodes.push({ id, kind, params, position: { x: col * 340, y: this.nodes.length * 120 }, ...(label ? { label } : {}) });
+    this.nodes.push({
+      id,
+      kind,
+      params,
+      position: { x: col * 340, y: this.nodes.length * 120 },
+      ...(label ? { label } : {}),
+    });
     return id;
   }
   wire(from: string, fromPort: string, to: string, toPort: string): void {
-    this.edges.push({ id: `e${this.edges.length + 1}`, source: { node: from, port: fromPort }, target: { node: to, port: toPort } });
+    this.edges.push({
+      id: `e${this.edges.length + 1}`,
+      source: { node: from, port: fromPort },
+      target: { node: to, port: toPort },
+    });
   }
 }
 
 /** Encoder: latents, cross-attention over kv, the shared self-attention block (num_blocks repeats). */
-function encoder(g: GraphBuilder, c: PerceiverHfConfig, kv: { node: string; port: string }, kvDim: number, mask?: { node: string; port: string }): void {
-  g.node('latents', 'LatentArray', { numLatents: c.numLatents, channels: c.dLatents }, 'latents (perceiver.embeddings)');
+function encoder(
+  g: GraphBuilder,
+  c: PerceiverHfConfig,
+  kv: { node: string; port: string },
+  kvDim: number,
+  mask?: { node: string; port: string },
+): void {
+  g.node(
+    'latents',
+    'LatentArray',
+    { numLatents: c.numLatents, channels: c.dLatents },
+    'latents (perceiver.embeddings)',
+  );
   const x = crossWidths(c, c.dLatents, kvDim, c.qkChannels, c.vChannels);
   g.node(
     'encoder',
     'CrossAttention',
-    { heads: c.numCrossAttentionHeads, qkChannels: x.qk, vChannels: x.v, widening: c.crossAttentionWideningFactor, gelu: c.gelu, useQueryResidual: c.useQueryResidual },
+    {
+      heads: c.numCrossAttentionHeads,
+      qkChannels: x.qk,
+      vChannels: x.v,
+      widening: c.crossAttentionWideningFactor,
+      gelu: c.gelu,
+      useQueryResidual: c.useQueryResidual,
+    },
     'encoder cross-attention',
   );
   const s = selfWidths(c);
   g.node(
     'stack',
     'LatentStack',
-    { layersPerBlock: c.numSelfAttendsPerBlock, blocks: c.numBlocks, shareWeights: true, heads: c.numSelfAttentionHeads, qkChannels: s.qk, vChannels: s.v, widening: c.selfAttentionWideningFactor, gelu: c.gelu },
+    {
+      layersPerBlock: c.numSelfAttendsPerBlock,
+      blocks: c.numBlocks,
+      shareWeights: true,
+      heads: c.numSelfAttentionHeads,
+      qkChannels: s.qk,
+      vChannels: s.v,
+      widening: c.selfAttentionWideningFactor,
+      gelu: c.gelu,
+    },
     'self-attention block (shared over num_blocks)',
   );
   g.wire('latents', 'out', 'encoder', 'q');
@@ -221,7 +296,12 @@ function encoder(g: GraphBuilder, c: PerceiverHfConfig, kv: { node: string; port
 function classificationDecoder(g: GraphBuilder, c: PerceiverHfConfig): void {
   g.node('query', 'TrainableQuery', { numQueries: 1, channels: c.dLatents }, 'decoder query');
   const d = crossWidths(c, c.dLatents, c.dLatents, null, null);
-  g.node('decoder', 'DecoderCrossAttention', { heads: 1, qkChannels: d.qk, vChannels: d.v, widening: 1, gelu: c.gelu, useQueryResidual: true }, 'decoder cross-attention');
+  g.node(
+    'decoder',
+    'DecoderCrossAttention',
+    { heads: 1, qkChannels: d.qk, vChannels: d.v, widening: 1, gelu: c.gelu, useQueryResidual: true },
+    'decoder cross-attention',
+  );
   g.node('head', 'ClassificationHead', { numClasses: c.numLabels }, 'final_layer (logits)');
   g.wire('query', 'out', 'decoder', 'q');
   g.wire('stack', 'out', 'decoder', 'kv');
@@ -230,7 +310,8 @@ function classificationDecoder(g: GraphBuilder, c: PerceiverHfConfig): void {
 
 function imageSizeFor(c: PerceiverHfConfig, opts: HfGraphOptions): [number, number] {
   const s = opts.imageSize ?? [c.imageSize, c.imageSize];
-  if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => Number.isInteger(x) && x >= 1 && x <= 100000)) throw new HfImportError(`imageSize must be [H, W] positive integers (got ${JSON.stringify(s)})`);
+  if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => Number.isInteger(x) && x >= 1 && x <= 100000))
+    throw new HfImportError(`imageSize must be [H, W] positive integers (got ${JSON.stringify(s)})`);
   return s;
 }
 
@@ -248,19 +329,49 @@ export function multimodalSizes(c: PerceiverHfConfig) {
   const imageQ = fourierWidth(3, 32);
   const labelQ = c.labelTrainableNumChannels;
   const commonQ = Math.max(audioQ, imageQ, labelQ) + 2;
-  return { audioSamples, audioPatches, T, H, W, imagePoints: T * H * W, audioPre, imagePre, labelPre, common, audioQ, imageQ, labelQ, commonQ };
+  return {
+    audioSamples,
+    audioPatches,
+    T,
+    H,
+    W,
+    imagePoints: T * H * W,
+    audioPre,
+    imagePre,
+    labelPre,
+    common,
+    audioQ,
+    imageQ,
+    labelQ,
+    commonQ,
+  };
 }
 
 function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
   const g = new GraphBuilder();
   switch (c.hfClass) {
     case 'PerceiverForMaskedLM': {
-      g.node('text', 'TextBytes', { maxLength: c.maxPositionEmbeddings, channels: c.dModel, vocabSize: c.vocabSize }, 'bytes + positions (input_preprocessor)');
+      g.node(
+        'text',
+        'TextBytes',
+        { maxLength: c.maxPositionEmbeddings, channels: c.dModel, vocabSize: c.vocabSize },
+        'bytes + positions (input_preprocessor)',
+      );
       encoder(g, c, { node: 'text', port: 'out' }, c.dModel, { node: 'text', port: 'mask' });
-      g.node('query', 'TrainableQuery', { numQueries: c.maxPositionEmbeddings, channels: c.dModel }, 'decoder output positions');
+      g.node(
+        'query',
+        'TrainableQuery',
+        { numQueries: c.maxPositionEmbeddings, channels: c.dModel },
+        'decoder output positions',
+      );
       const d = crossWidths(c, c.dModel, c.dLatents, 8 * 32, c.dModel);
       // HF passes the padding mask to the decoder, but its cross-attention replaces it by inputs_mask=None: no query mask.
-      g.node('decoder', 'DecoderCrossAttention', { heads: 8, qkChannels: d.qk, vChannels: d.v, widening: 1, gelu: c.gelu, useQueryResidual: false }, 'decoder cross-attention');
+      g.node(
+        'decoder',
+        'DecoderCrossAttention',
+        { heads: 8, qkChannels: d.qk, vChannels: d.v, widening: 1, gelu: c.gelu, useQueryResidual: false },
+        'decoder cross-attention',
+      );
       g.node('head', 'TiedEmbeddingDecoder', {}, 'embedding_decoder (tied logits)');
       g.wire('query', 'out', 'decoder', 'q');
       g.wire('stack', 'out', 'decoder', 'kv');
@@ -271,7 +382,12 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
     case 'PerceiverForImageClassificationLearned': {
       g.node('image', 'ImageInput', { height: c.imageSize, width: c.imageSize, channels: 3 }, 'pixel_values (NHWC)');
       g.node('conv', 'Conv1x1', { numChannels: 256, spatialDownsample: 1 }, 'convnet_1x1');
-      g.node('positions', 'TrainablePosition', { numChannels: 256, projectPosDim: 256, combine: 'concat' }, 'learned positions + projection');
+      g.node(
+        'positions',
+        'TrainablePosition',
+        { numChannels: 256, projectPosDim: 256, combine: 'concat' },
+        'learned positions + projection',
+      );
       g.wire('image', 'out', 'conv', 'in');
       g.wire('conv', 'out', 'positions', 'in');
       encoder(g, c, { node: 'positions', port: 'out' }, 512);
@@ -282,7 +398,12 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
       const [h, w] = imageSizeFor(c, opts);
       g.node('image', 'ImageInput', { height: h, width: w, channels: 3 }, 'pixel_values (NHWC)');
       g.node('pixels', 'ImagePixels', { spatialDownsample: 1 }, 'pixels');
-      g.node('fourier', 'FourierPosition', { numBands: 64, maxResolution: [224, 224], concatPos: true, sineOnly: false, combine: 'concat' }, 'Fourier positions');
+      g.node(
+        'fourier',
+        'FourierPosition',
+        { numBands: 64, maxResolution: [224, 224], concatPos: true, sineOnly: false, combine: 'concat' },
+        'Fourier positions',
+      );
       g.wire('image', 'out', 'pixels', 'in');
       g.wire('pixels', 'out', 'fourier', 'in');
       encoder(g, c, { node: 'fourier', port: 'out' }, 3 + fourierWidth(2, 64));
@@ -292,8 +413,18 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
     case 'PerceiverForImageClassificationConvProcessing': {
       const [h, w] = imageSizeFor(c, opts);
       g.node('image', 'ImageInput', { height: h, width: w, channels: 3 }, 'pixel_values (NHWC)');
-      g.node('conv', 'ConvDownsample', { numLayers: 1, numChannels: 64, useBatchNorm: true, padding: 'torch' }, 'conv stem (convnet)');
-      g.node('fourier', 'FourierPosition', { numBands: 64, maxResolution: [56, 56], concatPos: true, sineOnly: false, combine: 'concat' }, 'Fourier positions');
+      g.node(
+        'conv',
+        'ConvDownsample',
+        { numLayers: 1, numChannels: 64, useBatchNorm: true, padding: 'torch' },
+        'conv stem (convnet)',
+      );
+      g.node(
+        'fourier',
+        'FourierPosition',
+        { numBands: 64, maxResolution: [56, 56], concatPos: true, sineOnly: false, combine: 'concat' },
+        'Fourier positions',
+      );
       g.wire('image', 'out', 'conv', 'in');
       g.wire('conv', 'out', 'fourier', 'in');
       encoder(g, c, { node: 'fourier', port: 'out' }, 64 + fourierWidth(2, 64));
@@ -302,16 +433,44 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
     }
     case 'PerceiverForOpticalFlow': {
       const [h, w] = c.trainSize;
-      g.node('frames', 'ImageInput', { height: h, width: w, channels: 27, frames: 2 }, '3×3 patches of two frames [2, H, W, 27]');
-      g.node('patches', 'ImagePatches', { spatialDownsample: 1, temporalDownsample: 2, linearChannels: 64 }, 'frames side by side + conv_after_patches');
-      g.node('fourier', 'FourierPosition', { numBands: 64, maxResolution: [h, w], concatPos: true, sineOnly: false, combine: 'concat' }, 'Fourier positions');
+      g.node(
+        'frames',
+        'ImageInput',
+        { height: h, width: w, channels: 27, frames: 2 },
+        '3×3 patches of two frames [2, H, W, 27]',
+      );
+      g.node(
+        'patches',
+        'ImagePatches',
+        { spatialDownsample: 1, temporalDownsample: 2, linearChannels: 64 },
+        'frames side by side + conv_after_patches',
+      );
+      g.node(
+        'fourier',
+        'FourierPosition',
+        { numBands: 64, maxResolution: [h, w], concatPos: true, sineOnly: false, combine: 'concat' },
+        'Fourier positions',
+      );
       g.wire('frames', 'out', 'patches', 'in');
       g.wire('patches', 'out', 'fourier', 'in');
       const kv = 64 + fourierWidth(2, 64);
       encoder(g, c, { node: 'fourier', port: 'out' }, kv);
       g.node('query', 'InputAsQuery', {}, 'queries = preprocessed inputs');
       const d = crossWidths(c, kv, c.dLatents, null, null);
-      g.node('decoder', 'DecoderCrossAttention', { heads: 1, qkChannels: d.qk, vChannels: d.v, widening: 1, gelu: c.gelu, useQueryResidual: false, outputChannels: 2 }, 'decoder + final_layer');
+      g.node(
+        'decoder',
+        'DecoderCrossAttention',
+        {
+          heads: 1,
+          qkChannels: d.qk,
+          vChannels: d.v,
+          widening: 1,
+          gelu: c.gelu,
+          useQueryResidual: false,
+          outputChannels: 2,
+        },
+        'decoder + final_layer',
+      );
       g.node('flow', 'FlowPostprocessor', { height: h, width: w, rescaleFactor: 100 }, 'flow / 100');
       g.wire('fourier', 'out', 'query', 'in');
       g.wire('query', 'out', 'decoder', 'q');
@@ -321,17 +480,45 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
     }
     case 'PerceiverForMultimodalAutoencoding': {
       const m = multimodalSizes(c);
-      if (!Number.isInteger(m.audioPatches)) throw new HfImportError(`config.json: num_frames × audio_samples_per_frame = ${m.audioSamples} is not divisible by samples_per_patch ${c.samplesPerPatch}`);
-      if (c.outputShape[1] !== c.numFrames) throw new HfImportError(`config.json: output_shape[1] ${c.outputShape[1]} must equal num_frames ${c.numFrames} (the autoencoder decodes the frames it reads)`);
-      if (m.H % 4 !== 0 || m.W % 4 !== 0) throw new HfImportError(`config.json: output_shape's image ${m.H}×${m.W} must be divisible by 4 (4×4 patches)`);
+      if (!Number.isInteger(m.audioPatches))
+        throw new HfImportError(
+          `config.json: num_frames × audio_samples_per_frame = ${m.audioSamples} is not divisible by samples_per_patch ${c.samplesPerPatch}`,
+        );
+      if (c.outputShape[1] !== c.numFrames)
+        throw new HfImportError(
+          `config.json: output_shape[1] ${c.outputShape[1]} must equal num_frames ${c.numFrames} (the autoencoder decodes the frames it reads)`,
+        );
+      if (m.H % 4 !== 0 || m.W % 4 !== 0)
+        throw new HfImportError(`config.json: output_shape's image ${m.H}×${m.W} must be divisible by 4 (4×4 patches)`);
       g.node('audio', 'AudioInput', { samples: m.audioSamples, channels: 1 }, 'audio [samples, 1]');
       g.node('audioPatches', 'AudioPatches', { samplesPerPatch: c.samplesPerPatch }, 'audio patches');
-      g.node('audioFourier', 'FourierPosition', { numBands: 192, maxResolution: [m.audioSamples], concatPos: true, sineOnly: false, combine: 'concat' }, 'audio Fourier positions');
+      g.node(
+        'audioFourier',
+        'FourierPosition',
+        { numBands: 192, maxResolution: [m.audioSamples], concatPos: true, sineOnly: false, combine: 'concat' },
+        'audio Fourier positions',
+      );
       g.node('video', 'ImageInput', { height: m.H, width: m.W, channels: 3, frames: m.T }, 'image [T, H, W, 3]');
       g.node('videoPatches', 'ImagePatches', { spatialDownsample: 4, temporalDownsample: 1 }, 'image 4×4 patches');
-      g.node('videoFourier', 'FourierPosition', { numBands: 32, maxResolution: [c.numFrames, c.imageSize, c.imageSize], concatPos: true, sineOnly: false, combine: 'concat' }, 'image Fourier positions');
+      g.node(
+        'videoFourier',
+        'FourierPosition',
+        {
+          numBands: 32,
+          maxResolution: [c.numFrames, c.imageSize, c.imageSize],
+          concatPos: true,
+          sineOnly: false,
+          combine: 'concat',
+        },
+        'image Fourier positions',
+      );
       g.node('label', 'OneHotLabel', { numClasses: c.numLabels }, 'label');
-      g.node('inputs', 'MultimodalConcat', { names: ['audio', 'image', 'label'], minPaddingSize: 4, maskProbs: [0, 0, 1] }, 'pad + concat (label always masked)');
+      g.node(
+        'inputs',
+        'MultimodalConcat',
+        { names: ['audio', 'image', 'label'], minPaddingSize: 4, maskProbs: [0, 0, 1] },
+        'pad + concat (label always masked)',
+      );
       g.wire('audio', 'out', 'audioPatches', 'in');
       g.wire('audioPatches', 'out', 'audioFourier', 'in');
       g.wire('video', 'out', 'videoPatches', 'in');
@@ -342,15 +529,57 @@ function buildGraph(c: PerceiverHfConfig, opts: HfGraphOptions): GraphBuilder {
       encoder(g, c, { node: 'inputs', port: 'out' }, m.common);
       const img: HfPointSet = opts.subsample?.image ?? { start: 0, count: m.imagePoints };
       const aud: HfPointSet = opts.subsample?.audio ?? { start: 0, count: m.audioPatches };
-      g.node('audioQuery', 'FourierQuery', { indexDims: [m.audioPatches], numBands: 192, maxResolution: [m.audioSamples], concatPos: true, sineOnly: false, ...pointParams(aud) }, 'audio queries');
-      g.node('imageQuery', 'FourierQuery', { indexDims: [m.T, m.H, m.W], numBands: 32, maxResolution: [c.numFrames, c.imageSize, c.imageSize], concatPos: true, sineOnly: false, ...pointParams(img) }, 'image queries');
+      g.node(
+        'audioQuery',
+        'FourierQuery',
+        {
+          indexDims: [m.audioPatches],
+          numBands: 192,
+          maxResolution: [m.audioSamples],
+          concatPos: true,
+          sineOnly: false,
+          ...pointParams(aud),
+        },
+        'audio queries',
+      );
+      g.node(
+        'imageQuery',
+        'FourierQuery',
+        {
+          indexDims: [m.T, m.H, m.W],
+          numBands: 32,
+          maxResolution: [c.numFrames, c.imageSize, c.imageSize],
+          concatPos: true,
+          sineOnly: false,
+          ...pointParams(img),
+        },
+        'image queries',
+      );
       g.node('labelQuery', 'TrainableQuery', { numQueries: 1, channels: m.labelQ }, 'label query');
-      g.node('queries', 'MultimodalQuery', { names: ['audio', 'image', 'label'], minPaddingSize: 2 }, 'pad + concat queries');
+      g.node(
+        'queries',
+        'MultimodalQuery',
+        { names: ['audio', 'image', 'label'], minPaddingSize: 2 },
+        'pad + concat queries',
+      );
       g.wire('audioQuery', 'out', 'queries', 'm0');
       g.wire('imageQuery', 'out', 'queries', 'm1');
       g.wire('labelQuery', 'out', 'queries', 'm2');
       const d = crossWidths(c, m.commonQ, c.dLatents, null, null);
-      g.node('decoder', 'DecoderCrossAttention', { heads: 1, qkChannels: d.qk, vChannels: d.v, widening: 1, gelu: c.gelu, useQueryResidual: false, outputChannels: c.outputNumChannels }, 'decoder + final_layer');
+      g.node(
+        'decoder',
+        'DecoderCrossAttention',
+        {
+          heads: 1,
+          qkChannels: d.qk,
+          vChannels: d.v,
+          widening: 1,
+          gelu: c.gelu,
+          useQueryResidual: false,
+          outputChannels: c.outputNumChannels,
+        },
+        'decoder + final_layer',
+      );
       g.node('split', 'MultimodalSplit', { sizes: [pointCount(aud), pointCount(img), 1] }, 'split by modality');
       g.node('audioOut', 'AudioPostprocessor', { samplesPerPatch: c.samplesPerPatch }, 'audio');
       g.node('imageOut', 'PerPositionProjection', { outputChannels: 3 }, 'image');
@@ -397,7 +626,10 @@ export function hfConfigToGraph(config: unknown, opts: HfGraphOptions = {}): { d
     origin: { kind: 'huggingface', hfClass: c.hfClass, config: hfConfigJson(config) },
   };
   const parsed = graphDocSchema.safeParse(raw);
-  if (!parsed.success) throw new HfImportError(`internal: the graph built for ${c.hfClass} does not validate: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new HfImportError(
+      `internal: the graph built for ${c.hfClass} does not validate: ${parsed.error.issues[0]?.message}`,
+    );
   // Widths the config makes impossible (heads that do not divide qk/v, an image too small for the
   // stem…) surface here with the node's message, before anything is opened.
   const analysis = analyse(parsed.data);
@@ -454,15 +686,32 @@ class Bindings {
     this.list.push({ key, shape, dtype: 'F32', tf, layout: 'same' });
   }
   linear(prefix: string, out: number, inp: number, tfLayer: string, w: string, bias = true): void {
-    this.list.push({ key: `${prefix}.weight`, shape: [out, inp], dtype: 'F32', tf: `${tfLayer}/${w}_kernel`.replace('/_kernel', '/kernel'), layout: 'linear' });
-    if (bias) this.list.push({ key: `${prefix}.bias`, shape: [out], dtype: 'F32', tf: `${tfLayer}/${w}_bias`.replace('/_bias', '/bias'), layout: 'same' });
+    this.list.push({
+      key: `${prefix}.weight`,
+      shape: [out, inp],
+      dtype: 'F32',
+      tf: `${tfLayer}/${w}_kernel`.replace('/_kernel', '/kernel'),
+      layout: 'linear',
+    });
+    if (bias)
+      this.list.push({
+        key: `${prefix}.bias`,
+        shape: [out],
+        dtype: 'F32',
+        tf: `${tfLayer}/${w}_bias`.replace('/_bias', '/bias'),
+        layout: 'same',
+      });
   }
   norm(prefix: string, d: number, tfLayer: string, w: string): void {
     this.same(`${prefix}.weight`, [d], `${tfLayer}/${w}_gamma`);
     this.same(`${prefix}.bias`, [d], `${tfLayer}/${w}_beta`);
   }
   /** One PerceiverLayer (attention + MLP) bound to one AttentionBlock layer. */
-  layer(prefix: string, tfLayer: string, d: { dq: number; dkv: number; qk: number; v: number; widening: number; cross: boolean }): void {
+  layer(
+    prefix: string,
+    tfLayer: string,
+    d: { dq: number; dkv: number; qk: number; v: number; widening: number; cross: boolean },
+  ): void {
     const a = `${prefix}.attention.self`;
     this.norm(`${a}.layernorm1`, d.dq, tfLayer, 'ln_q');
     if (d.cross) this.norm(`${a}.layernorm2`, d.dkv, tfLayer, 'ln_kv');
@@ -479,10 +728,24 @@ class Bindings {
 function encoderBindings(b: Bindings, c: PerceiverHfConfig, kvDim: number): void {
   b.same('perceiver.embeddings.latents', [c.numLatents, c.dLatents], 'latents/array');
   const x = crossWidths(c, c.dLatents, kvDim, c.qkChannels, c.vChannels);
-  b.layer('perceiver.encoder.cross_attention', layerName('encoder'), { dq: c.dLatents, dkv: kvDim, qk: x.qk, v: x.v, widening: c.crossAttentionWideningFactor, cross: true });
+  b.layer('perceiver.encoder.cross_attention', layerName('encoder'), {
+    dq: c.dLatents,
+    dkv: kvDim,
+    qk: x.qk,
+    v: x.v,
+    widening: c.crossAttentionWideningFactor,
+    cross: true,
+  });
   const s = selfWidths(c);
   for (let l = 0; l < c.numSelfAttendsPerBlock; l++) {
-    b.layer(`perceiver.encoder.self_attends.${l}`, layerName('stack', `layer${l}`), { dq: c.dLatents, dkv: c.dLatents, qk: s.qk, v: s.v, widening: c.selfAttentionWideningFactor, cross: false });
+    b.layer(`perceiver.encoder.self_attends.${l}`, layerName('stack', `layer${l}`), {
+      dq: c.dLatents,
+      dkv: c.dLatents,
+      qk: s.qk,
+      v: s.v,
+      widening: c.selfAttentionWideningFactor,
+      cross: false,
+    });
   }
 }
 
@@ -490,7 +753,14 @@ function classifierDecoderBindings(b: Bindings, c: PerceiverHfConfig): void {
   const p = 'perceiver.decoder.decoder';
   b.same(`${p}.output_position_encodings.position_embeddings`, [1, c.dLatents], 'query/array');
   const d = crossWidths(c, c.dLatents, c.dLatents, null, null);
-  b.layer(`${p}.decoding_cross_attention`, 'decoder', { dq: c.dLatents, dkv: c.dLatents, qk: d.qk, v: d.v, widening: 1, cross: true });
+  b.layer(`${p}.decoding_cross_attention`, 'decoder', {
+    dq: c.dLatents,
+    dkv: c.dLatents,
+    qk: d.qk,
+    v: d.v,
+    widening: 1,
+    cross: true,
+  });
   b.linear(`${p}.final_layer`, c.numLabels, c.dLatents, 'head', '');
 }
 
@@ -501,17 +771,38 @@ export function hfBindings(config: unknown): HfBinding[] {
   switch (c.hfClass) {
     case 'PerceiverForMaskedLM': {
       b.same('perceiver.input_preprocessor.embeddings.weight', [c.vocabSize, c.dModel], 'text/embedding');
-      b.same('perceiver.input_preprocessor.position_embeddings.weight', [c.maxPositionEmbeddings, c.dModel], 'text/positions');
+      b.same(
+        'perceiver.input_preprocessor.position_embeddings.weight',
+        [c.maxPositionEmbeddings, c.dModel],
+        'text/positions',
+      );
       encoderBindings(b, c, c.dModel);
-      b.same('perceiver.decoder.output_position_encodings.position_embeddings', [c.maxPositionEmbeddings, c.dModel], 'query/array');
+      b.same(
+        'perceiver.decoder.output_position_encodings.position_embeddings',
+        [c.maxPositionEmbeddings, c.dModel],
+        'query/array',
+      );
       const d = crossWidths(c, c.dModel, c.dLatents, 8 * 32, c.dModel);
-      b.layer('perceiver.decoder.decoding_cross_attention', 'decoder', { dq: c.dModel, dkv: c.dLatents, qk: d.qk, v: d.v, widening: 1, cross: true });
+      b.layer('perceiver.decoder.decoding_cross_attention', 'decoder', {
+        dq: c.dModel,
+        dkv: c.dLatents,
+        qk: d.qk,
+        v: d.v,
+        widening: 1,
+        cross: true,
+      });
       b.same('embedding_decoder.bias', [c.vocabSize], 'head/bias');
       break;
     }
     case 'PerceiverForImageClassificationLearned': {
       const p = 'perceiver.input_preprocessor';
-      b.list.push({ key: `${p}.convnet_1x1.weight`, shape: [256, 3, 1, 1], dtype: 'F32', tf: 'conv/kernel', layout: 'conv' });
+      b.list.push({
+        key: `${p}.convnet_1x1.weight`,
+        shape: [256, 3, 1, 1],
+        dtype: 'F32',
+        tf: 'conv/kernel',
+        layout: 'conv',
+      });
       b.same(`${p}.convnet_1x1.bias`, [256], 'conv/bias');
       b.same(`${p}.position_embeddings.position_embeddings`, [c.imageSize * c.imageSize, 256], 'positions/positions');
       b.linear(`${p}.positions_projection`, 256, 256, 'positions', 'projector');
@@ -526,7 +817,13 @@ export function hfBindings(config: unknown): HfBinding[] {
     }
     case 'PerceiverForImageClassificationConvProcessing': {
       const p = 'perceiver.input_preprocessor.convnet';
-      b.list.push({ key: `${p}.conv.weight`, shape: [64, 3, 7, 7], dtype: 'F32', tf: `${layerName('conv', 'conv0')}/kernel`, layout: 'conv' });
+      b.list.push({
+        key: `${p}.conv.weight`,
+        shape: [64, 3, 7, 7],
+        dtype: 'F32',
+        tf: `${layerName('conv', 'conv0')}/kernel`,
+        layout: 'conv',
+      });
       const bn = layerName('conv', 'bn0');
       b.same(`${p}.batchnorm.weight`, [64], `${bn}/gamma`);
       b.same(`${p}.batchnorm.bias`, [64], `${bn}/beta`);
@@ -542,7 +839,14 @@ export function hfBindings(config: unknown): HfBinding[] {
       const kv = 64 + fourierWidth(2, 64);
       encoderBindings(b, c, kv);
       const d = crossWidths(c, kv, c.dLatents, null, null);
-      b.layer('perceiver.decoder.decoder.decoding_cross_attention', 'decoder', { dq: kv, dkv: c.dLatents, qk: d.qk, v: d.v, widening: 1, cross: true });
+      b.layer('perceiver.decoder.decoder.decoding_cross_attention', 'decoder', {
+        dq: kv,
+        dkv: c.dLatents,
+        qk: d.qk,
+        v: d.v,
+        widening: 1,
+        cross: true,
+      });
       b.linear('perceiver.decoder.decoder.final_layer', 2, kv, 'decoder', 'proj');
       break;
     }
@@ -551,19 +855,36 @@ export function hfBindings(config: unknown): HfBinding[] {
       const pre = 'perceiver.input_preprocessor';
       // MultimodalConcat ports: m0 audio, m1 image, m2 label (its weights are indexed by port).
       const width = { audio: m.audioPre, image: m.imagePre, label: m.labelPre };
-      (['audio', 'image', 'label'] as const).forEach((mod, k) => b.same(`${pre}.padding.${mod}`, [1, m.common - width[mod]], `inputs/padding_${k}`));
-      (['audio', 'image', 'label'] as const).forEach((mod, k) => b.same(`${pre}.mask.${mod}`, [1, m.common], `inputs/mask_token_${k}`));
+      (['audio', 'image', 'label'] as const).forEach((mod, k) =>
+        b.same(`${pre}.padding.${mod}`, [1, m.common - width[mod]], `inputs/padding_${k}`),
+      );
+      (['audio', 'image', 'label'] as const).forEach((mod, k) =>
+        b.same(`${pre}.mask.${mod}`, [1, m.common], `inputs/mask_token_${k}`),
+      );
       const post = 'perceiver.output_postprocessor.modalities';
       b.linear(`${post}.audio.classifier`, c.samplesPerPatch, c.outputNumChannels, layerName('audioOut', 'linear'), '');
       b.linear(`${post}.image.classifier`, 3, c.outputNumChannels, 'imageOut', '');
       b.linear(`${post}.label.classifier`, c.numLabels, c.outputNumChannels, 'labelOut', '');
       encoderBindings(b, c, m.common);
-      b.same('perceiver.decoder.modalities.label.decoder.output_position_encodings.position_embeddings', [1, m.labelQ], 'labelQuery/array');
+      b.same(
+        'perceiver.decoder.modalities.label.decoder.output_position_encodings.position_embeddings',
+        [1, m.labelQ],
+        'labelQuery/array',
+      );
       const d = crossWidths(c, m.commonQ, c.dLatents, null, null);
-      b.layer('perceiver.decoder.decoder.decoding_cross_attention', 'decoder', { dq: m.commonQ, dkv: c.dLatents, qk: d.qk, v: d.v, widening: 1, cross: true });
+      b.layer('perceiver.decoder.decoder.decoding_cross_attention', 'decoder', {
+        dq: m.commonQ,
+        dkv: c.dLatents,
+        qk: d.qk,
+        v: d.v,
+        widening: 1,
+        cross: true,
+      });
       b.linear('perceiver.decoder.decoder.final_layer', c.outputNumChannels, m.commonQ, 'decoder', 'proj');
       const qWidth = { audio: m.audioQ, image: m.imageQ, label: m.labelQ };
-      (['audio', 'image', 'label'] as const).forEach((mod, k) => b.same(`perceiver.decoder.padding.${mod}`, [1, m.commonQ - qWidth[mod]], `queries/padding_${k}`));
+      (['audio', 'image', 'label'] as const).forEach((mod, k) =>
+        b.same(`perceiver.decoder.padding.${mod}`, [1, m.commonQ - qWidth[mod]], `queries/padding_${k}`),
+      );
       break;
     }
   }
@@ -593,15 +914,22 @@ export function expectedTfWeights(config: unknown): Map<string, number[]> {
  * num_batches_tracked, zero-width padding). For streaming imports: convert tensor by tensor.
  * A 'same'-layout tensor's data is used as is (not copied).
  */
-export function hfTensorToWeight(bd: HfBinding, t: HfTensor, hfClass = 'the model'): { name: string; array: NamedArray } | null {
+export function hfTensorToWeight(
+  bd: HfBinding,
+  t: HfTensor,
+  hfClass = 'the model',
+): { name: string; array: NamedArray } | null {
   if (t.shape.length !== bd.shape.length || t.shape.some((d, i) => d !== bd.shape[i])) {
-    throw new HfImportError(`"${bd.key}" has shape ${shapeText(t.shape)} but config.json implies ${shapeText(bd.shape)} for ${hfClass}`);
+    throw new HfImportError(
+      `"${bd.key}" has shape ${shapeText(t.shape)} but config.json implies ${shapeText(bd.shape)} for ${hfClass}`,
+    );
   }
   if (bd.dtype === 'I64') {
     if (t.dtype !== 'I64') throw new HfImportError(`"${bd.key}" should be an integer (I64) tensor, found ${t.dtype}`);
     return null;
   }
-  if (t.dtype === 'I64') throw new HfImportError(`"${bd.key}" is an integer tensor; a float tensor (F32/F16/BF16) was expected`);
+  if (t.dtype === 'I64')
+    throw new HfImportError(`"${bd.key}" is an integer tensor; a float tensor (F32/F16/BF16) was expected`);
   if (!bd.tf || numel(bd.shape) === 0) return null;
   const a: NamedArray = { shape: [...t.shape], data: t.data as Float32Array };
   return { name: bd.tf, array: bd.layout === 'same' ? a : kernelFromTorch(a) };
@@ -618,7 +946,9 @@ export function hfToWeights(config: unknown, doc: GraphDoc, stateDict: Map<strin
   const known = new Set(binds.map((b) => b.key));
   const unexpected = [...stateDict.keys()].filter((k) => !known.has(k));
   if (unexpected.length) {
-    throw new HfImportError(`the checkpoint has ${unexpected.length} tensor(s) a ${c.hfClass} with this config does not have: ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ' …' : ''} (is config.json from another model?)`);
+    throw new HfImportError(
+      `the checkpoint has ${unexpected.length} tensor(s) a ${c.hfClass} with this config does not have: ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ' …' : ''} (is config.json from another model?)`,
+    );
   }
   const missing = binds.filter((b) => !stateDict.has(b.key));
   if (missing.length) {
@@ -650,14 +980,23 @@ export function hfConfigWithLabels(config: unknown, labels: readonly string[]): 
  * tfjs-named weights → the HF class's state dict: exact keys, shapes and dtypes (F32; I64 for
  * num_batches_tracked, written as 0), in state-dict order.
  */
-export function weightsToHf(config: unknown, doc: GraphDoc, weights: NamedArrays, extra: { numBatchesTracked?: bigint } = {}): Map<string, HfTensor> {
+export function weightsToHf(
+  config: unknown,
+  doc: GraphDoc,
+  weights: NamedArrays,
+  extra: { numBatchesTracked?: bigint } = {},
+): Map<string, HfTensor> {
   const c = parseHfConfig(config);
   checkDoc(c, doc);
   const out = new Map<string, HfTensor>();
   const used = new Set<string>();
   for (const bd of hfBindings(config)) {
     if (bd.dtype === 'I64') {
-      out.set(bd.key, { dtype: 'I64', shape: [...bd.shape], data: BigInt64Array.from([extra.numBatchesTracked ?? 0n]) });
+      out.set(bd.key, {
+        dtype: 'I64',
+        shape: [...bd.shape],
+        data: BigInt64Array.from([extra.numBatchesTracked ?? 0n]),
+      });
       continue;
     }
     if (!bd.tf || numel(bd.shape) === 0) {
@@ -665,15 +1004,24 @@ export function weightsToHf(config: unknown, doc: GraphDoc, weights: NamedArrays
       continue;
     }
     const a = weights.get(bd.tf);
-    if (!a) throw new HfImportError(`the model has no weight "${bd.tf}" (needed for "${bd.key}"); was it built from this config?`);
+    if (!a)
+      throw new HfImportError(
+        `the model has no weight "${bd.tf}" (needed for "${bd.key}"); was it built from this config?`,
+      );
     const want = tfShapeOf(bd);
-    if (a.shape.join('x') !== want.join('x')) throw new HfImportError(`weight "${bd.tf}" has shape ${shapeText(a.shape)} but "${bd.key}" needs ${shapeText(want)} (tfjs layout)`);
+    if (a.shape.join('x') !== want.join('x'))
+      throw new HfImportError(
+        `weight "${bd.tf}" has shape ${shapeText(a.shape)} but "${bd.key}" needs ${shapeText(want)} (tfjs layout)`,
+      );
     const v = bd.layout === 'same' ? a : kernelToTorch(a);
     out.set(bd.key, { dtype: 'F32', shape: [...bd.shape], data: Float32Array.from(v.data) });
     used.add(bd.tf);
   }
   const left = [...weights.keys()].filter((k) => !used.has(k));
-  if (left.length) throw new HfImportError(`the model has weights with no ${c.hfClass} counterpart: ${left.slice(0, 5).join(', ')}${left.length > 5 ? ' …' : ''} (was the architecture changed after import?)`);
+  if (left.length)
+    throw new HfImportError(
+      `the model has weights with no ${c.hfClass} counterpart: ${left.slice(0, 5).join(', ')}${left.length > 5 ? ' …' : ''} (was the architecture changed after import?)`,
+    );
   return out;
 }
 
@@ -681,6 +1029,9 @@ export function weightsToHf(config: unknown, doc: GraphDoc, weights: NamedArrays
 function checkDoc(c: PerceiverHfConfig, doc: GraphDoc): void {
   const ids = new Set(doc.nodes.map((n) => n.id));
   for (const id of ['latents', 'encoder', 'stack', 'decoder']) {
-    if (!ids.has(id)) throw new HfImportError(`the graph has no node "${id}"; HF weights can only be mapped onto the graph built from the config of ${c.hfClass}`);
+    if (!ids.has(id))
+      throw new HfImportError(
+        `the graph has no node "${id}"; HF weights can only be mapped onto the graph built from the config of ${c.hfClass}`,
+      );
   }
 }

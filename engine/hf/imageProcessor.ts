@@ -39,12 +39,16 @@ export interface PerceiverImageProcessorOptions {
 function checkImage(img: HwcImage): [number, number, number] {
   if (img.shape.length !== 3) throw new Error(`an image must be [H, W, C] (got [${img.shape.join(', ')}])`);
   const [h, w, c] = img.shape as [number, number, number];
-  if (h < 1 || w < 1 || c < 1 || img.data.length !== h * w * c) throw new Error(`image data (${img.data.length} values) does not fill [${h}, ${w}, ${c}]`);
+  if (h < 1 || w < 1 || c < 1 || img.data.length !== h * w * c)
+    throw new Error(`image data (${img.data.length} values) does not fill [${h}, ${w}, ${c}]`);
   return [h, w, c];
 }
 
 /** HF center_crop of PerceiverImageProcessor: side (size/crop_size)·min(H, W), offsets ⌊(H − side)/2⌋. */
-export function perceiverCenterCrop(img: HwcImage, opts: { cropSize?: number; size?: number } = {}): { shape: number[]; data: Uint8Array } {
+export function perceiverCenterCrop(
+  img: HwcImage,
+  opts: { cropSize?: number; size?: number } = {},
+): { shape: number[]; data: Uint8Array } {
   const [h, w, c] = checkImage(img);
   const minDim = Math.min(h, w);
   const side = ((opts.size ?? 224) / (opts.cropSize ?? 256)) * minDim;
@@ -56,9 +60,14 @@ export function perceiverCenterCrop(img: HwcImage, opts: { cropSize?: number; si
   const x1 = Math.min(w, Math.trunc(left + side));
   const oh = y1 - y0;
   const ow = x1 - x0;
-  if (oh < 1 || ow < 1) throw new Error(`the image (${w}×${h}) is too small for the image processor's centre crop (${side.toFixed(2)} px a side); give an image at least 2 px on its short side`);
+  if (oh < 1 || ow < 1)
+    throw new Error(
+      `the image (${w}×${h}) is too small for the image processor's centre crop (${side.toFixed(2)} px a side); give an image at least 2 px on its short side`,
+    );
   const out = new Uint8Array(oh * ow * c);
-  for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) for (let k = 0; k < c; k++) out[(y * ow + x) * c + k] = Number(img.data[((y + y0) * w + x + x0) * c + k]);
+  for (let y = 0; y < oh; y++)
+    for (let x = 0; x < ow; x++)
+      for (let k = 0; k < c; k++) out[(y * ow + x) * c + k] = Number(img.data[((y + y0) * w + x + x0) * c + k]);
   return { shape: [oh, ow, c], data: out };
 }
 
@@ -156,10 +165,12 @@ export function perceiverImageProcessor(img: HwcImage, opts: PerceiverImageProce
   if (c !== 3) throw new Error(`the Perceiver image processor takes RGB images (3 channels), got ${c}`);
   const size = opts.size ?? 224;
   const cropSize = opts.cropSize ?? 256;
-  if (!(size > 0) || !(cropSize > 0)) throw new Error(`the image processor's size (${size}) and crop_size (${cropSize}) must be positive`);
+  if (!(size > 0) || !(cropSize > 0))
+    throw new Error(`the image processor's size (${size}) and crop_size (${cropSize}) must be positive`);
   const o = opts.outputSize ?? size;
   const [oh, ow] = typeof o === 'number' ? [o, o] : o;
-  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1) throw new Error(`the image processor's output size must be whole pixels ≥ 1 (got ${oh}×${ow})`);
+  if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1)
+    throw new Error(`the image processor's output size must be whole pixels ≥ 1 (got ${oh}×${ow})`);
   const cropped = perceiverCenterCrop(img, { cropSize, size });
   const resized = pilBicubicResize(cropped, oh, ow);
   const mean = opts.mean ?? IMAGENET_MEAN;
@@ -187,9 +198,11 @@ export function perceiverImageProcessor(img: HwcImage, opts: PerceiverImageProce
  * of DM's extract_patches and of the studio's PixelNeighbourhood — as HF's [1, 2, 27, H, W].
  */
 export function flowPatches(frames: { shape: number[]; data: ArrayLike<number> }): FloatArray {
-  if (frames.shape.length !== 4 || frames.shape[0] !== 2 || frames.shape[3] !== 3) throw new Error(`flow frames must be [2, H, W, 3] (got [${frames.shape.join(', ')}])`);
+  if (frames.shape.length !== 4 || frames.shape[0] !== 2 || frames.shape[3] !== 3)
+    throw new Error(`flow frames must be [2, H, W, 3] (got [${frames.shape.join(', ')}])`);
   const [, h, w] = frames.shape as [number, number, number, number];
-  if (frames.data.length !== 2 * h * w * 3) throw new Error(`frame data (${frames.data.length} values) does not fill [2, ${h}, ${w}, 3]`);
+  if (frames.data.length !== 2 * h * w * 3)
+    throw new Error(`frame data (${frames.data.length} values) does not fill [2, ${h}, ${w}, 3]`);
   const out = new Float32Array(2 * 27 * h * w);
   for (let t = 0; t < 2; t++) {
     for (let di = 0; di < 3; di++) {

@@ -25,7 +25,12 @@ describe.skipIf(!haveFixtures)('attention maps of an imported model', () => {
     const maps = captureAttention(compiled.model, x, doc, compiled.analysis);
     x.dispose();
     compiled.model.dispose();
-    const c = readJson(cls, 'config.json') as { num_blocks: number; num_self_attends_per_block: number; num_latents: number; max_position_embeddings: number };
+    const c = readJson(cls, 'config.json') as {
+      num_blocks: number;
+      num_self_attends_per_block: number;
+      num_latents: number;
+      max_position_embeddings: number;
+    };
     expect(maps.filter((m) => m.role === 'encoder')).toHaveLength(1);
     expect(maps.filter((m) => m.role === 'self')).toHaveLength(c.num_blocks * c.num_self_attends_per_block);
     expect(maps.filter((m) => m.role === 'decoder')).toHaveLength(1);

@@ -10,7 +10,14 @@
  */
 import type { GraphDoc } from '../graph/schema.js';
 import { permute } from '../export/weights.js';
-import { HfImportError, multimodalSizes, parseHfConfig, type HfClassName, type HfGraphOptions, type HfPointSet } from './convert.js';
+import {
+  HfImportError,
+  multimodalSizes,
+  parseHfConfig,
+  type HfClassName,
+  type HfGraphOptions,
+  type HfPointSet,
+} from './convert.js';
 
 export interface HfArray {
   shape: number[];
@@ -32,8 +39,12 @@ function pick(arrays: Map<string, HfArray>, names: string[], what: string): HfAr
 
 function checkRank(a: HfArray, name: string, shape: (number | null)[]): void {
   const ok = a.shape.length === shape.length && shape.every((d, i) => d === null || d === a.shape[i]);
-  if (!ok) throw new HfImportError(`input "${name}" has shape ${shapeText(a.shape)}; expected [${shape.map((d) => (d === null ? '?' : d)).join(', ')}] (? = any)`);
-  if (a.data.length !== a.shape.reduce((x, y) => x * y, 1)) throw new HfImportError(`input "${name}": ${a.data.length} values do not fill shape ${shapeText(a.shape)}`);
+  if (!ok)
+    throw new HfImportError(
+      `input "${name}" has shape ${shapeText(a.shape)}; expected [${shape.map((d) => (d === null ? '?' : d)).join(', ')}] (? = any)`,
+    );
+  if (a.data.length !== a.shape.reduce((x, y) => x * y, 1))
+    throw new HfImportError(`input "${name}": ${a.data.length} values do not fill shape ${shapeText(a.shape)}`);
 }
 
 /** Move axis `from` of a row-major array to position `to`. */
@@ -50,15 +61,22 @@ export const MAX_LISTED_POINTS = 65536;
 /** Subsampled output points as a range (contiguous) or a list of flat indices, checked. */
 function pointSet(a: HfArray | undefined, name: string, total: number): HfPointSet | undefined {
   if (!a) return undefined;
-  if (a.shape.length !== 1 || a.shape[0]! < 1) throw new HfImportError(`"${name}" must be a non-empty 1-D list of point indices (found shape ${shapeText(a.shape)})`);
+  if (a.shape.length !== 1 || a.shape[0]! < 1)
+    throw new HfImportError(
+      `"${name}" must be a non-empty 1-D list of point indices (found shape ${shapeText(a.shape)})`,
+    );
   let contiguous = true;
   for (let i = 0; i < a.data.length; i++) {
     const v = a.data[i]!;
-    if (!Number.isInteger(v) || v < 0 || v >= total) throw new HfImportError(`"${name}"[${i}] = ${v} is not one of the ${total} output points (0 … ${total - 1})`);
+    if (!Number.isInteger(v) || v < 0 || v >= total)
+      throw new HfImportError(`"${name}"[${i}] = ${v} is not one of the ${total} output points (0 … ${total - 1})`);
     if (v !== a.data[0]! + i) contiguous = false;
   }
   if (contiguous) return { start: a.data[0]!, count: a.data.length };
-  if (a.data.length > MAX_LISTED_POINTS) throw new HfImportError(`"${name}" lists ${a.data.length} scattered points; at most ${MAX_LISTED_POINTS} can be listed (contiguous ranges of any length are fine)`);
+  if (a.data.length > MAX_LISTED_POINTS)
+    throw new HfImportError(
+      `"${name}" lists ${a.data.length} scattered points; at most ${MAX_LISTED_POINTS} can be listed (contiguous ranges of any length are fine)`,
+    );
   return { indices: Array.from(a.data) };
 }
 
@@ -68,14 +86,25 @@ function pointSet(a: HfArray | undefined, name: string, total: number): HfPointS
  */
 export function hfGraphOptionsForInputs(config: unknown, arrays: Map<string, HfArray>): HfGraphOptions {
   const c = parseHfConfig(config);
-  if (c.hfClass === 'PerceiverForImageClassificationFourier' || c.hfClass === 'PerceiverForImageClassificationConvProcessing') {
+  if (
+    c.hfClass === 'PerceiverForImageClassificationFourier' ||
+    c.hfClass === 'PerceiverForImageClassificationConvProcessing'
+  ) {
     const a = arrays.get('inputs') ?? arrays.get('pixel_values');
     if (a && a.shape.length === 4) return { imageSize: [a.shape[2]!, a.shape[3]!] };
   }
   if (c.hfClass === 'PerceiverForMultimodalAutoencoding') {
     const m = multimodalSizes(c);
-    const image = pointSet(arrays.get('subsampled_output_points_image'), 'subsampled_output_points_image', m.imagePoints);
-    const audio = pointSet(arrays.get('subsampled_output_points_audio'), 'subsampled_output_points_audio', m.audioPatches);
+    const image = pointSet(
+      arrays.get('subsampled_output_points_image'),
+      'subsampled_output_points_image',
+      m.imagePoints,
+    );
+    const audio = pointSet(
+      arrays.get('subsampled_output_points_audio'),
+      'subsampled_output_points_audio',
+      m.audioPatches,
+    );
     return image || audio ? { subsample: { ...(image ? { image } : {}), ...(audio ? { audio } : {}) } } : {};
   }
   return {};
@@ -83,7 +112,8 @@ export function hfGraphOptionsForInputs(config: unknown, arrays: Map<string, HfA
 
 function inputNode(doc: GraphDoc, id: string): GraphDoc['nodes'][number] {
   const n = doc.nodes.find((x) => x.id === id);
-  if (!n) throw new HfImportError(`the graph has no input node "${id}"; it was not built by hfConfigToGraph for this class`);
+  if (!n)
+    throw new HfImportError(`the graph has no input node "${id}"; it was not built by hfConfigToGraph for this class`);
   return n;
 }
 const num = (n: GraphDoc['nodes'][number], key: string): number => n.params[key] as number;
@@ -92,7 +122,12 @@ const num = (n: GraphDoc['nodes'][number], key: string): number => n.params[key]
  * HF forward inputs → the model inputs of the imported graph, keyed by input node id (the order
  * of compile()'s inputNodes). Shapes are checked against the graph.
  */
-export function hfInputsToModel(hfClass: HfClassName, config: unknown, doc: GraphDoc, arrays: Map<string, HfArray>): Map<string, ModelInputArray> {
+export function hfInputsToModel(
+  hfClass: HfClassName,
+  config: unknown,
+  doc: GraphDoc,
+  arrays: Map<string, HfArray>,
+): Map<string, ModelInputArray> {
   const c = parseHfConfig(config);
   if (c.hfClass !== hfClass) throw new HfImportError(`config.json names ${c.hfClass}, not ${hfClass}`);
   const out = new Map<string, ModelInputArray>();
@@ -102,20 +137,24 @@ export function hfInputsToModel(hfClass: HfClassName, config: unknown, doc: Grap
       checkRank(ids, 'inputs', [null, null]);
       const [b, s] = ids.shape as [number, number];
       const L = num(inputNode(doc, 'text'), 'maxLength');
-      if (s > L) throw new HfImportError(`"inputs" has ${s} tokens but the model takes at most max_position_embeddings = ${L}`);
+      if (s > L)
+        throw new HfImportError(`"inputs" has ${s} tokens but the model takes at most max_position_embeddings = ${L}`);
       const mask = arrays.get('attention_mask');
       if (mask) checkRank(mask, 'attention_mask', [b, s]);
       const data = new Float32Array(b * L);
       for (let i = 0; i < b; i++) {
         for (let j = 0; j < s; j++) {
           const id = ids.data[i * s + j]!;
-          if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) throw new HfImportError(`"inputs"[${i}, ${j}] = ${id} is not a token id (0 … ${c.vocabSize - 1})`);
+          if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize)
+            throw new HfImportError(`"inputs"[${i}, ${j}] = ${id} is not a token id (0 … ${c.vocabSize - 1})`);
           // The graph masks exactly the PAD (0) tokens. A token HF masks is used nowhere else (input
           // tokens are only the encoder's keys/values), so it becomes PAD; a PAD that HF attends to
           // cannot be expressed.
           const m = mask ? mask.data[i * s + j]! : 1;
           if (m !== 0 && id === 0) {
-            throw new HfImportError(`attention_mask[${i}, ${j}] = ${m} but the token there is PAD (0): the imported graph never attends to PAD tokens; pass a mask of 0 for PAD`);
+            throw new HfImportError(
+              `attention_mask[${i}, ${j}] = ${m} but the token there is PAD (0): the imported graph never attends to PAD tokens; pass a mask of 0 for PAD`,
+            );
           }
           data[i * L + j] = m === 0 ? 0 : id;
         }

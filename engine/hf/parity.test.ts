@@ -24,7 +24,11 @@ interface Case {
 }
 
 /** Run one fixture case through the imported graph; returns HF-named outputs. */
-async function runCase(cls: HfClassName, c: Case, extra: Map<string, HfArray> = new Map()): Promise<Map<string, HfArray>> {
+async function runCase(
+  cls: HfClassName,
+  c: Case,
+  extra: Map<string, HfArray> = new Map(),
+): Promise<Map<string, HfArray>> {
   const config = readJson(cls, 'config.json');
   const arrays = new Map<string, HfArray>(extra);
   for (const [name, ref] of Object.entries(c.inputs)) {
@@ -32,9 +36,15 @@ async function runCase(cls: HfClassName, c: Case, extra: Map<string, HfArray> = 
     const m = /^inputs\['(\w+)'\]$/.exec(arg);
     arrays.set(m ? m[1]! : arg === 'inputs' ? 'inputs' : name, readNpy(cls, ref.file));
   }
-  for (const [mod, ref] of Object.entries(c.subsampled_output_points ?? {})) if (ref && !arrays.has(`subsampled_output_points_${mod}`)) arrays.set(`subsampled_output_points_${mod}`, readNpy(cls, ref.file));
+  for (const [mod, ref] of Object.entries(c.subsampled_output_points ?? {}))
+    if (ref && !arrays.has(`subsampled_output_points_${mod}`))
+      arrays.set(`subsampled_output_points_${mod}`, readNpy(cls, ref.file));
   const { doc } = hfConfigToGraph(config, hfGraphOptionsForInputs(config, arrays));
-  const weights = hfToWeights(config, doc, readSafetensors(readBytes(cls, 'model.safetensors'), `${cls}/model.safetensors`));
+  const weights = hfToWeights(
+    config,
+    doc,
+    readSafetensors(readBytes(cls, 'model.safetensors'), `${cls}/model.safetensors`),
+  );
   const compiled = compile(doc);
   try {
     const names = compiled.model.weights.map((w) => w.originalName).sort();
@@ -48,7 +58,9 @@ async function runCase(cls: HfClassName, c: Case, extra: Map<string, HfArray> = 
     const ys = compiled.model.predict(feeds.length === 1 ? feeds[0]! : feeds) as tf.Tensor | tf.Tensor[];
     const list = Array.isArray(ys) ? ys : [ys];
     const outs = new Map<string, HfArray>();
-    compiled.outputNodes.forEach((id, k) => outs.set(id, { shape: [...list[k]!.shape], data: Float32Array.from(list[k]!.dataSync() as Float32Array) }));
+    compiled.outputNodes.forEach((id, k) =>
+      outs.set(id, { shape: [...list[k]!.shape], data: Float32Array.from(list[k]!.dataSync() as Float32Array) }),
+    );
     tf.dispose([...feeds, ...list]);
     return modelOutputsToHf(cls, outs);
   } finally {
@@ -82,7 +94,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
               maxDiff = Math.max(maxDiff, Math.abs(want.data[i]! - have.data[i]!));
             }
             const tol = 1e-4 * Math.max(1, maxAbs);
-            measured.push(`  ${backend} ${cls}${c.name === '(default)' ? '' : ' ' + c.name} ${name}: ${maxDiff.toExponential(2)} (${tol.toExponential(2)})`);
+            measured.push(
+              `  ${backend} ${cls}${c.name === '(default)' ? '' : ' ' + c.name} ${name}: ${maxDiff.toExponential(2)} (${tol.toExponential(2)})`,
+            );
             expect(maxDiff, `${name} max |diff|`).toBeLessThanOrEqual(tol);
           }
         });
@@ -120,7 +134,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
         for (let k = 0; k < spp; k++) compare(got.get('audio')!.data[r * spp + k]!, wantAudio.data[p * spp + k]!);
       });
       const tol = 1e-4 * Math.max(1, maxRef);
-      measured.push(`  ${backend} ${cls} scattered points image+audio: ${maxDiff.toExponential(2)} (${tol.toExponential(2)})`);
+      measured.push(
+        `  ${backend} ${cls} scattered points image+audio: ${maxDiff.toExponential(2)} (${tol.toExponential(2)})`,
+      );
       expect(maxDiff).toBeLessThanOrEqual(tol);
     });
   });

@@ -7,7 +7,9 @@ import { flowPatches, perceiverCenterCrop, perceiverImageProcessor, pilBicubicRe
 import { decodePerceiver, encodePerceiver } from './tokenizer.js';
 
 describe.skipIf(!haveFixtures)('PerceiverTokenizer', () => {
-  const cases = (haveFixtures ? readJson('PerceiverForMaskedLM', 'tokenizer_cases.json') : { cases: [] }) as { cases: { text: string; input_ids: number[]; attention_mask: number[] }[] };
+  const cases = (haveFixtures ? readJson('PerceiverForMaskedLM', 'tokenizer_cases.json') : { cases: [] }) as {
+    cases: { text: string; input_ids: number[]; attention_mask: number[] }[];
+  };
   for (const c of cases.cases) {
     it(`"${c.text}" → HF's ids`, () => {
       const e = encodePerceiver(c.text);
@@ -64,7 +66,11 @@ describe('flow patch extraction', () => {
     expect(got.shape).toEqual([1, 2, 27, h, w]);
     const layer = new PixelNeighbourhood({ kernelSize: 3 });
     const ref = tf.tidy(() => layer.apply(tf.tensor(data, [2, h, w, 3])) as tf.Tensor).arraySync() as number[][][][];
-    for (let t = 0; t < 2; t++) for (let ch = 0; ch < 27; ch++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(got.data[((t * 27 + ch) * h + y) * w + x]).toBeCloseTo(ref[t]![y]![x]![ch]!, 6);
+    for (let t = 0; t < 2; t++)
+      for (let ch = 0; ch < 27; ch++)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++)
+            expect(got.data[((t * 27 + ch) * h + y) * w + x]).toBeCloseTo(ref[t]![y]![x]![ch]!, 6);
     // The centre tap (1, 1) is the pixel itself.
     expect(got.data[((0 * 27 + 12) * h + 2) * w + 3]).toBeCloseTo(data[(2 * w + 3) * 3 + 0]!, 6);
   });

@@ -21,7 +21,13 @@ import { readSafetensors } from './safetensors.js';
 const skip = !haveFixtures ? 'no HF fixtures' : torchUnavailable();
 
 /** Output node → HF logits name, per class. */
-const HF_NAME: Record<string, string> = { head: 'logits', flow: 'logits', audioOut: 'audio', imageOut: 'image', labelOut: 'label' };
+const HF_NAME: Record<string, string> = {
+  head: 'logits',
+  flow: 'logits',
+  audioOut: 'audio',
+  imageOut: 'image',
+  labelOut: 'label',
+};
 
 const RUN_PY = String.raw`
 import importlib.util, json, sys, torch
@@ -54,14 +60,21 @@ describe.skipIf(skip !== null)(`PyTorch export of imported HF graphs${skip ? ` (
     const dirs: { cls: string; dir: string }[] = [];
     for (const cls of FIXTURE_CLASSES) {
       const config = readJson(cls, 'config.json');
-      const fx = readJson(cls, 'fixture.json') as { cases: { inputs: Record<string, { file: string; hf_forward_arg: string }>; expected: Record<string, { file: string }>; subsampled_output_points?: Record<string, { file: string } | null> }[] };
+      const fx = readJson(cls, 'fixture.json') as {
+        cases: {
+          inputs: Record<string, { file: string; hf_forward_arg: string }>;
+          expected: Record<string, { file: string }>;
+          subsampled_output_points?: Record<string, { file: string } | null>;
+        }[];
+      };
       const c = fx.cases[fx.cases.length - 1]!;
       const arrays = new Map<string, HfArray>();
       for (const [name, ref] of Object.entries(c.inputs)) {
         const m = /^inputs\['(\w+)'\]$/.exec(ref.hf_forward_arg);
         arrays.set(m ? m[1]! : ref.hf_forward_arg === 'inputs' ? 'inputs' : name, readNpy(cls, ref.file));
       }
-      for (const [mod, ref] of Object.entries(c.subsampled_output_points ?? {})) if (ref) arrays.set(`subsampled_output_points_${mod}`, readNpy(cls, ref.file));
+      for (const [mod, ref] of Object.entries(c.subsampled_output_points ?? {}))
+        if (ref) arrays.set(`subsampled_output_points_${mod}`, readNpy(cls, ref.file));
       const { doc } = hfConfigToGraph(config, hfGraphOptionsForInputs(config, arrays));
       const weights = hfToWeights(config, doc, readSafetensors(readBytes(cls, 'model.safetensors')));
       const ex = exportPytorch(doc, { weights });
@@ -72,7 +85,9 @@ describe.skipIf(skip !== null)(`PyTorch export of imported HF graphs${skip ? ` (
       const io: NamedArrays = new Map();
       a.modelInputs.forEach((id, k) => io.set(`x${k}`, ins.get(id)!));
       a.heads.forEach((h, k) => {
-        const e = Object.entries(c.expected).find(([key]) => key === 'logits' || key === `logits[${HF_NAME[h.nodeId]}]`);
+        const e = Object.entries(c.expected).find(
+          ([key]) => key === 'logits' || key === `logits[${HF_NAME[h.nodeId]}]`,
+        );
         io.set(`y${k}`, readNpy(cls, e![1].file));
       });
       writeFileSync(join(dir, 'io.safetensors'), encodeSafetensors(io));
@@ -86,12 +101,17 @@ describe.skipIf(skip !== null)(`PyTorch export of imported HF graphs${skip ? ` (
         pts.set('subsampled_output_points_audio', { shape: [audio.length], data: Float32Array.from(audio) });
         const g = hfConfigToGraph(config, hfGraphOptionsForInputs(config, pts)).doc;
         const d2 = join(work, `${cls}-scattered`);
-        writeExportFiles(d2, exportPytorch(g, { weights: hfToWeights(config, g, readSafetensors(readBytes(cls, 'model.safetensors'))) }).files);
+        writeExportFiles(
+          d2,
+          exportPytorch(g, { weights: hfToWeights(config, g, readSafetensors(readBytes(cls, 'model.safetensors'))) })
+            .files,
+        );
         const all = fx.cases[0]!.expected;
         const wi = readNpy(cls, all['logits[image]']!.file);
         const wa = readNpy(cls, all['logits[audio]']!.file);
         const spp = (config as { samples_per_patch: number }).samples_per_patch;
-        const rows = (src: Float32Array, idx: number[], w: number) => Float32Array.from(idx.flatMap((p) => Array.from(src.subarray(p * w, (p + 1) * w))));
+        const rows = (src: Float32Array, idx: number[], w: number) =>
+          Float32Array.from(idx.flatMap((p) => Array.from(src.subarray(p * w, (p + 1) * w))));
         const want: Record<string, HfArray> = {
           audioOut: { shape: [1, audio.length * spp], data: rows(wa.data, audio, spp) },
           imageOut: { shape: [1, image.length, 3], data: rows(wi.data, image, 3) },
@@ -106,8 +126,18 @@ describe.skipIf(skip !== null)(`PyTorch export of imported HF graphs${skip ? ` (
         dirs.push({ cls: `${cls} (scattered points)`, dir: d2 });
       }
     }
-    const out = runPython(RUN_PY, dirs.map((d) => d.dir), { timeoutMs: 110_000 });
-    const res = new Map(out.trim().split('\n').map((l) => JSON.parse(l) as { case: string; diffs: number[]; refs: number[] }).map((r) => [r.case, r]));
+    const out = runPython(
+      RUN_PY,
+      dirs.map((d) => d.dir),
+      { timeoutMs: 110_000 },
+    );
+    const res = new Map(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { case: string; diffs: number[]; refs: number[] })
+        .map((r) => [r.case, r]),
+    );
     const report: string[] = [];
     for (const { cls, dir } of dirs) {
       const r = res.get(dir)!;

@@ -45,7 +45,8 @@ const DTYPE_BYTES: Record<HfDtype, number> = { F32: 4, F16: 2, BF16: 2, I64: 8 }
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const KNOWN_UNSUPPORTED = new Set(['F64', 'I32', 'I16', 'I8', 'U8', 'U16', 'U32', 'U64', 'BOOL', 'F8_E4M3', 'F8_E5M2']);
 
-const isDtype = (d: unknown): d is HfDtype => typeof d === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, d);
+const isDtype = (d: unknown): d is HfDtype =>
+  typeof d === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_BYTES, d);
 
 export function dtypeBytes(d: HfDtype): number {
   return DTYPE_BYTES[d];
@@ -66,13 +67,23 @@ export function parseSafetensorsHeader(
   fileName = 'the safetensors file',
 ): { entries: SafetensorsEntry[]; metadata: Record<string, string>; dataStart: number } {
   const what = fileName;
-  if (fileSize < 8 || head.length < 8) throw new SafetensorsError(`${what} is too short to be a safetensors file (${fileSize} bytes; the header length alone takes 8)`);
+  if (fileSize < 8 || head.length < 8)
+    throw new SafetensorsError(
+      `${what} is too short to be a safetensors file (${fileSize} bytes; the header length alone takes 8)`,
+    );
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const n64 = view.getBigUint64(0, true);
-  if (n64 > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(`${what}: the header claims ${n64} bytes, over the 100 MB limit; this is not a safetensors file or it is corrupt`);
+  if (n64 > BigInt(MAX_HEADER_BYTES))
+    throw new SafetensorsError(
+      `${what}: the header claims ${n64} bytes, over the 100 MB limit; this is not a safetensors file or it is corrupt`,
+    );
   const n = Number(n64);
-  if (8 + n > fileSize) throw new SafetensorsError(`${what} is truncated: its header claims ${n} bytes but the file has only ${fileSize - 8} after the length`);
-  if (head.length < 8 + n) throw new SafetensorsError(`${what}: only ${head.length} bytes were given to read a header of ${n} bytes`);
+  if (8 + n > fileSize)
+    throw new SafetensorsError(
+      `${what} is truncated: its header claims ${n} bytes but the file has only ${fileSize - 8} after the length`,
+    );
+  if (head.length < 8 + n)
+    throw new SafetensorsError(`${what}: only ${head.length} bytes were given to read a header of ${n} bytes`);
   const raw = head.subarray(8, 8 + n);
   let text: string;
   try {
@@ -82,21 +93,24 @@ export function parseSafetensorsHeader(
   }
   // Strict UTF-8: the text must re-encode to exactly the same bytes (no truncated/overlong sequences).
   const back = utf8(text);
-  if (back.length !== raw.length || back.some((b, i) => b !== raw[i])) throw new SafetensorsError(`${what}: the header is not valid UTF-8`);
+  if (back.length !== raw.length || back.some((b, i) => b !== raw[i]))
+    throw new SafetensorsError(`${what}: the header is not valid UTF-8`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new SafetensorsError(`${what}: the header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new SafetensorsError(`${what}: the header must be a JSON object of tensors`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new SafetensorsError(`${what}: the header must be a JSON object of tensors`);
   const dataStart = 8 + n;
   const dataSize = fileSize - dataStart;
   const entries: SafetensorsEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [key, info] of Object.entries(json as Record<string, unknown>)) {
     if (key === '__metadata__') {
-      if (typeof info !== 'object' || info === null || Array.isArray(info)) throw new SafetensorsError(`${what}: "__metadata__" must be an object of strings`);
+      if (typeof info !== 'object' || info === null || Array.isArray(info))
+        throw new SafetensorsError(`${what}: "__metadata__" must be an object of strings`);
       const md: Record<string, string> = {};
       for (const [k, v] of Object.entries(info as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new SafetensorsError(`${what}: "__metadata__.${k}" must be a string`);
@@ -106,24 +120,45 @@ export function parseSafetensorsHeader(
       continue;
     }
     const at = `${what}: tensor "${key}"`;
-    if (typeof info !== 'object' || info === null || Array.isArray(info)) throw new SafetensorsError(`${at} is not an object with dtype, shape and data_offsets`);
+    if (typeof info !== 'object' || info === null || Array.isArray(info))
+      throw new SafetensorsError(`${at} is not an object with dtype, shape and data_offsets`);
     const { dtype, shape, data_offsets: offs } = info as Record<string, unknown>;
     if (!isDtype(dtype)) {
       const known = typeof dtype === 'string' && KNOWN_UNSUPPORTED.has(dtype);
-      throw new SafetensorsError(`${at} has dtype ${JSON.stringify(dtype)}; ${known ? 'that dtype is not supported: ' : ''}only F32, F16, BF16 and I64 can be read`);
+      throw new SafetensorsError(
+        `${at} has dtype ${JSON.stringify(dtype)}; ${known ? 'that dtype is not supported: ' : ''}only F32, F16, BF16 and I64 can be read`,
+      );
     }
-    if (!Array.isArray(shape) || shape.length > 16 || !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
-      throw new SafetensorsError(`${at} has shape ${JSON.stringify(shape)}; a shape must be a list of at most 16 non-negative integers`);
+    if (
+      !Array.isArray(shape) ||
+      shape.length > 16 ||
+      !shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
+    ) {
+      throw new SafetensorsError(
+        `${at} has shape ${JSON.stringify(shape)}; a shape must be a list of at most 16 non-negative integers`,
+      );
     }
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)) {
-      throw new SafetensorsError(`${at} has data_offsets ${JSON.stringify(offs)}; expected [begin, end] as non-negative integers`);
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
+    ) {
+      throw new SafetensorsError(
+        `${at} has data_offsets ${JSON.stringify(offs)}; expected [begin, end] as non-negative integers`,
+      );
     }
     const [b, e] = offs as [number, number];
     if (b > e) throw new SafetensorsError(`${at} has data_offsets [${b}, ${e}] with begin after end`);
-    if (e > dataSize) throw new SafetensorsError(`${at} has data_offsets [${b}, ${e}] past the end of the data (${dataSize} bytes): the file is truncated or corrupt`);
+    if (e > dataSize)
+      throw new SafetensorsError(
+        `${at} has data_offsets [${b}, ${e}] past the end of the data (${dataSize} bytes): the file is truncated or corrupt`,
+      );
     const count = numel(shape as number[]);
     const need = count * DTYPE_BYTES[dtype];
-    if (e - b !== need) throw new SafetensorsError(`${at} has ${e - b} bytes but dtype ${dtype} × shape [${(shape as number[]).join(', ')}] needs ${need}`);
+    if (e - b !== need)
+      throw new SafetensorsError(
+        `${at} has ${e - b} bytes but dtype ${dtype} × shape [${(shape as number[]).join(', ')}] needs ${need}`,
+      );
     entries.push({ key, dtype, shape: [...(shape as number[])], begin: dataStart + b, end: dataStart + e });
   }
   // Overlaps: sort by begin and check neighbours (empty tensors overlap nothing).
@@ -132,7 +167,9 @@ export function parseSafetensorsHeader(
     const p = sorted[i - 1]!;
     const c = sorted[i]!;
     if (c.begin < p.end) {
-      throw new SafetensorsError(`${what}: tensors "${p.key}" and "${c.key}" overlap (bytes ${p.begin - dataStart}–${p.end - dataStart} and ${c.begin - dataStart}–${c.end - dataStart} of the data)`);
+      throw new SafetensorsError(
+        `${what}: tensors "${p.key}" and "${c.key}" overlap (bytes ${p.begin - dataStart}–${p.end - dataStart} and ${c.begin - dataStart}–${c.end - dataStart} of the data)`,
+      );
     }
   }
   return { entries, metadata, dataStart };
@@ -147,9 +184,15 @@ export function decodeTensor(entry: SafetensorsEntry, bytes: Uint8Array): HfTens
   let src: Uint8Array;
   if (bytes.length === len) src = bytes;
   else if (entry.end <= bytes.length) src = bytes.subarray(entry.begin, entry.end);
-  else throw new SafetensorsError(`tensor "${entry.key}": bytes ${entry.begin}–${entry.end} are not in the ${bytes.length} bytes given (file truncated?)`);
+  else
+    throw new SafetensorsError(
+      `tensor "${entry.key}": bytes ${entry.begin}–${entry.end} are not in the ${bytes.length} bytes given (file truncated?)`,
+    );
   const count = numel(entry.shape);
-  if (len !== count * DTYPE_BYTES[entry.dtype]) throw new SafetensorsError(`tensor "${entry.key}": ${len} bytes do not hold ${entry.dtype} × [${entry.shape.join(', ')}]`);
+  if (len !== count * DTYPE_BYTES[entry.dtype])
+    throw new SafetensorsError(
+      `tensor "${entry.key}": ${len} bytes do not hold ${entry.dtype} × [${entry.shape.join(', ')}]`,
+    );
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   if (entry.dtype === 'F32') {
     const data = new Float32Array(count);
@@ -178,7 +221,6 @@ export function readSafetensors(bytes: Uint8Array, fileName?: string): Map<strin
   return out;
 }
 
-
 /**
  * Write tensors as safetensors in the map's order, contiguous, header space-padded to a multiple
  * of 8 (as the safetensors library writes). F16/BF16 tensors (given as Float32Array) are rounded.
@@ -192,8 +234,14 @@ export function writeSafetensors(tensors: Map<string, HfTensor>, metadata?: Reco
     if (key === '__metadata__') throw new SafetensorsError('a tensor may not be called "__metadata__"');
     if (!isDtype(t.dtype)) throw new SafetensorsError(`tensor "${key}": dtype ${String(t.dtype)} cannot be written`);
     const count = numel(t.shape);
-    if (count !== t.data.length) throw new SafetensorsError(`tensor "${key}": shape [${t.shape.join(', ')}] does not hold ${t.data.length} values`);
-    if ((t.dtype === 'I64') !== t.data instanceof BigInt64Array) throw new SafetensorsError(`tensor "${key}": dtype ${t.dtype} needs ${t.dtype === 'I64' ? 'a BigInt64Array' : 'a Float32Array'}`);
+    if (count !== t.data.length)
+      throw new SafetensorsError(
+        `tensor "${key}": shape [${t.shape.join(', ')}] does not hold ${t.data.length} values`,
+      );
+    if ((t.dtype === 'I64') !== t.data instanceof BigInt64Array)
+      throw new SafetensorsError(
+        `tensor "${key}": dtype ${t.dtype} needs ${t.dtype === 'I64' ? 'a BigInt64Array' : 'a Float32Array'}`,
+      );
     const size = count * DTYPE_BYTES[t.dtype];
     header[key] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     offset += size;
@@ -212,10 +260,14 @@ export function writeSafetensors(tensors: Map<string, HfTensor>, metadata?: Reco
   let p = 8 + json.length;
   for (const t of tensors.values()) {
     const n = t.data.length;
-    if ((t.dtype === 'F32' || t.dtype === 'I64') && LITTLE_ENDIAN) out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
-    else if (t.dtype === 'F32') for (let i = 0; i < n; i++) dv.setFloat32(p + 4 * i, (t.data as Float32Array)[i]!, true);
-    else if (t.dtype === 'I64') for (let i = 0; i < n; i++) dv.setBigInt64(p + 8 * i, (t.data as BigInt64Array)[i]!, true);
-    else if (t.dtype === 'BF16') for (let i = 0; i < n; i++) dv.setUint16(p + 2 * i, f32ToBf16((t.data as Float32Array)[i]!), true);
+    if ((t.dtype === 'F32' || t.dtype === 'I64') && LITTLE_ENDIAN)
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
+    else if (t.dtype === 'F32')
+      for (let i = 0; i < n; i++) dv.setFloat32(p + 4 * i, (t.data as Float32Array)[i]!, true);
+    else if (t.dtype === 'I64')
+      for (let i = 0; i < n; i++) dv.setBigInt64(p + 8 * i, (t.data as BigInt64Array)[i]!, true);
+    else if (t.dtype === 'BF16')
+      for (let i = 0; i < n; i++) dv.setUint16(p + 2 * i, f32ToBf16((t.data as Float32Array)[i]!), true);
     else for (let i = 0; i < n; i++) dv.setUint16(p + 2 * i, f32ToF16((t.data as Float32Array)[i]!), true);
     p += n * DTYPE_BYTES[t.dtype];
   }

@@ -22,7 +22,8 @@ export function encodePerceiver(text: string, opts: { maxLength?: number; padToM
   let bytes = Array.from(utf8(text), (b) => b + BYTE_OFFSET);
   const max = opts.maxLength;
   if (max !== undefined) {
-    if (!Number.isInteger(max) || max < 2) throw new Error(`maxLength must be an integer ≥ 2 (room for [CLS] and [SEP]); got ${max}`);
+    if (!Number.isInteger(max) || max < 2)
+      throw new Error(`maxLength must be an integer ≥ 2 (room for [CLS] and [SEP]); got ${max}`);
     if (bytes.length > max - 2) bytes = bytes.slice(0, max - 2);
   }
   const inputIds = [PERCEIVER_SPECIAL.CLS, ...bytes, PERCEIVER_SPECIAL.SEP];

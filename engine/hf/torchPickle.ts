@@ -35,9 +35,25 @@ const STORAGES: Record<string, { dtype: HfDtype; bytes: number }> = {
   BFloat16Storage: { dtype: 'BF16', bytes: 2 },
   LongStorage: { dtype: 'I64', bytes: 8 },
 };
-const OTHER_STORAGES = ['DoubleStorage', 'IntStorage', 'ShortStorage', 'CharStorage', 'ByteStorage', 'BoolStorage', 'ComplexFloatStorage', 'ComplexDoubleStorage', 'QInt8Storage', 'QUInt8Storage', 'QInt32Storage'];
+const OTHER_STORAGES = [
+  'DoubleStorage',
+  'IntStorage',
+  'ShortStorage',
+  'CharStorage',
+  'ByteStorage',
+  'BoolStorage',
+  'ComplexFloatStorage',
+  'ComplexDoubleStorage',
+  'QInt8Storage',
+  'QUInt8Storage',
+  'QInt32Storage',
+];
 
-const CALLABLES = new Set(['torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter', 'collections.OrderedDict']);
+const CALLABLES = new Set([
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_parameter',
+  'collections.OrderedDict',
+]);
 
 class PyGlobal {
   constructor(readonly name: string) {}
@@ -120,7 +136,8 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
     throw new TorchPickleError(`${what} byte ${at}: ${msg}`);
   };
   const need = (n: number) => {
-    if (p + n > pkl.length) fail(`the pickle ends in the middle of an opcode (${n} more bytes needed); the file is truncated`);
+    if (p + n > pkl.length)
+      fail(`the pickle ends in the middle of an opcode (${n} more bytes needed); the file is truncated`);
   };
   const u8 = () => (need(1), pkl[p++]!);
   const u16 = () => (need(2), (p += 2), dv.getUint16(p - 2, true));
@@ -164,7 +181,8 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
     stack.push(v);
   };
   const pop = (): Value => {
-    if (stack.length === 0 || (marks.length && stack.length <= marks[marks.length - 1]!)) fail('pop from an empty stack (damaged pickle)');
+    if (stack.length === 0 || (marks.length && stack.length <= marks[marks.length - 1]!))
+      fail('pop from an empty stack (damaged pickle)');
     return stack.pop();
   };
   const top = (): Value => {
@@ -181,8 +199,12 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
     const full = `${module}.${name}`;
     if (CALLABLES.has(full)) return new PyGlobal(full);
     if (module === 'torch' && name in STORAGES) return new PyGlobal(full);
-    if (module === 'torch' && OTHER_STORAGES.includes(name)) fail(`storage type torch.${name} is not supported (float32, float16, bfloat16 and int64 tensors are)`, at);
-    return fail(`refusing global "${full}": a state dict saved by torch.save holds only tensors (torch._utils._rebuild_tensor_v2), storages and OrderedDict; this file would run other code when loaded, so it is not opened`, at);
+    if (module === 'torch' && OTHER_STORAGES.includes(name))
+      fail(`storage type torch.${name} is not supported (float32, float16, bfloat16 and int64 tensors are)`, at);
+    return fail(
+      `refusing global "${full}": a state dict saved by torch.save holds only tensors (torch._utils._rebuild_tensor_v2), storages and OrderedDict; this file would run other code when loaded, so it is not opened`,
+      at,
+    );
   };
   const memoPut = (k: number) => {
     if (memo.size >= MAX_ITEMS && !memo.has(k)) fail('too many memo entries');
@@ -193,7 +215,11 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
     push(memo.get(k));
   };
   const reduce = (fn: Value, args: Value, at: number): Value => {
-    if (!(fn instanceof PyGlobal) || !CALLABLES.has(fn.name)) return fail(`refusing to call ${describe(fn)}: only torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter and collections.OrderedDict are applied`, at);
+    if (!(fn instanceof PyGlobal) || !CALLABLES.has(fn.name))
+      return fail(
+        `refusing to call ${describe(fn)}: only torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter and collections.OrderedDict are applied`,
+        at,
+      );
     if (!Array.isArray(args)) return fail(`the arguments of ${fn.name} are not a tuple`, at);
     if (fn.name === 'collections.OrderedDict') {
       if (args.length !== 0) fail('collections.OrderedDict is applied to arguments; a state dict builds it empty', at);
@@ -204,10 +230,13 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
       return args[0];
     }
     // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
-    if (args.length < 4) fail(`_rebuild_tensor_v2 has ${args.length} arguments; it takes storage, offset, size, stride…`, at);
+    if (args.length < 4)
+      fail(`_rebuild_tensor_v2 has ${args.length} arguments; it takes storage, offset, size, stride…`, at);
     const [storage, offset, size, stride] = args;
-    if (!(storage instanceof StorageRef)) return fail(`_rebuild_tensor_v2's first argument is ${describe(storage)}, not a storage`, at);
-    if (!Array.isArray(size) || !Array.isArray(stride) || size.length !== stride.length || size.length > 16) return fail('_rebuild_tensor_v2: size and stride must be tuples of equal length (at most 16)', at);
+    if (!(storage instanceof StorageRef))
+      return fail(`_rebuild_tensor_v2's first argument is ${describe(storage)}, not a storage`, at);
+    if (!Array.isArray(size) || !Array.isArray(stride) || size.length !== stride.length || size.length > 16)
+      return fail('_rebuild_tensor_v2: size and stride must be tuples of equal length (at most 16)', at);
     return new TensorRef(
       storage,
       asIndex(offset, 'the storage offset', at),
@@ -365,10 +394,13 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
       case 0x51: {
         // BINPERSID: ('storage', storage_type, key, location, numel)
         const pid = pop();
-        if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage') fail(`a persistent id that is not a storage (${describe(pid)}); only tensor storages are read`, at);
+        if (!Array.isArray(pid) || pid.length !== 5 || pid[0] !== 'storage')
+          fail(`a persistent id that is not a storage (${describe(pid)}); only tensor storages are read`, at);
         const [, type, key, , count] = pid as Value[];
-        if (!(type instanceof PyGlobal) || !type.name.startsWith('torch.') || !(type.name.slice(6) in STORAGES)) fail(`the storage type is ${describe(type)}, not a torch storage class`, at);
-        if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key)) fail(`the storage key ${describe(key)} is not a plain name`, at);
+        if (!(type instanceof PyGlobal) || !type.name.startsWith('torch.') || !(type.name.slice(6) in STORAGES))
+          fail(`the storage type is ${describe(type)}, not a torch storage class`, at);
+        if (typeof key !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(key))
+          fail(`the storage key ${describe(key)} is not a plain name`, at);
         push(new StorageRef(key as string, (type as PyGlobal).name.slice(6), asIndex(count, 'a storage size', at)));
         break;
       }
@@ -383,8 +415,10 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
         // BUILD: only the state of an OrderedDict (HF's _metadata) or a parameter, both ignored
         const state = pop();
         const obj = top();
-        if (!(obj instanceof Map) && !(obj instanceof TensorRef)) fail(`BUILD on ${describe(obj)}; only an OrderedDict's state is accepted`, at);
-        if (state !== null && !(state instanceof Map) && !Array.isArray(state)) fail(`BUILD with state ${describe(state)}`, at);
+        if (!(obj instanceof Map) && !(obj instanceof TensorRef))
+          fail(`BUILD on ${describe(obj)}; only an OrderedDict's state is accepted`, at);
+        if (state !== null && !(state instanceof Map) && !Array.isArray(state))
+          fail(`BUILD with state ${describe(state)}`, at);
         break;
       }
       case 0x73: {
@@ -423,7 +457,10 @@ export function restrictedUnpickle(pkl: Uint8Array, what = 'data.pkl'): Value {
         break;
       }
       default:
-        fail(`opcode 0x${op.toString(16).padStart(2, '0')}${OPNAMES[op] ? ` (${OPNAMES[op]})` : ''} is not accepted: a torch.save state dict never needs it`, at);
+        fail(
+          `opcode 0x${op.toString(16).padStart(2, '0')}${OPNAMES[op] ? ` (${OPNAMES[op]})` : ''} is not accepted: a torch.save state dict never needs it`,
+          at,
+        );
     }
   }
 }
@@ -433,11 +470,17 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 function materialise(name: string, t: TensorRef, data: Uint8Array, file: string): HfTensor {
   const { dtype, bytes: esize } = STORAGES[t.storage.storageType]!;
   const where = `${file}: tensor "${name}"`;
-  if (data.length < t.storage.numel * esize) throw new TorchPickleError(`${where}: its storage data/${t.storage.key} has ${data.length} bytes, fewer than the ${t.storage.numel} × ${esize} the pickle declares (truncated file?)`);
+  if (data.length < t.storage.numel * esize)
+    throw new TorchPickleError(
+      `${where}: its storage data/${t.storage.key} has ${data.length} bytes, fewer than the ${t.storage.numel} × ${esize} the pickle declares (truncated file?)`,
+    );
   const count = t.size.reduce((a, b) => a * b, 1);
   // Highest element index the view touches must lie inside the storage.
   const last = count === 0 ? t.offset : t.offset + t.size.reduce((s, d, i) => s + (d - 1) * t.stride[i]!, 0);
-  if (count > 0 && last >= t.storage.numel) throw new TorchPickleError(`${where}: size [${t.size.join(', ')}] with stride [${t.stride.join(', ')}] at offset ${t.offset} reaches element ${last} of a storage of ${t.storage.numel}`);
+  if (count > 0 && last >= t.storage.numel)
+    throw new TorchPickleError(
+      `${where}: size [${t.size.join(', ')}] with stride [${t.stride.join(', ')}] at offset ${t.offset} reaches element ${last} of a storage of ${t.storage.numel}`,
+    );
   let contiguous = true;
   for (let i = t.size.length - 1, expect = 1; i >= 0; i--) {
     if (t.size[i]! !== 1 && t.stride[i]! !== expect) contiguous = false;
@@ -459,7 +502,8 @@ function materialise(name: string, t: TensorRef, data: Uint8Array, file: string)
   if (dtype === 'F32') {
     const byteStart = data.byteOffset + 4 * t.offset;
     // A contiguous, aligned float32 tensor is a view on the archive's bytes (no copy).
-    if (contiguous && LITTLE_ENDIAN && byteStart % 4 === 0) return { dtype, shape: [...t.size], data: new Float32Array(data.buffer, byteStart, count) };
+    if (contiguous && LITTLE_ENDIAN && byteStart % 4 === 0)
+      return { dtype, shape: [...t.size], data: new Float32Array(data.buffer, byteStart, count) };
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * index(i), true);
     return { dtype, shape: [...t.size], data: out };
@@ -479,9 +523,14 @@ function materialise(name: string, t: TensorRef, data: Uint8Array, file: string)
  * Read the state dict of a `pytorch_model.bin`. Keys keep the file's order. Float32 tensors may
  * be views on `bytes` (keep it alive, do not modify either).
  */
-export async function readTorchStateDict(bytes: Uint8Array, file = 'pytorch_model.bin'): Promise<Map<string, HfTensor>> {
+export async function readTorchStateDict(
+  bytes: Uint8Array,
+  file = 'pytorch_model.bin',
+): Promise<Map<string, HfTensor>> {
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
-    throw new TorchPickleError(`${file} is in PyTorch's legacy (pre-1.6, non-zip) format; re-save it with a current torch.save, or convert it to model.safetensors`);
+    throw new TorchPickleError(
+      `${file} is in PyTorch's legacy (pre-1.6, non-zip) format; re-save it with a current torch.save, or convert it to model.safetensors`,
+    );
   }
   let members: Map<string, Uint8Array>;
   try {
@@ -490,18 +539,28 @@ export async function readTorchStateDict(bytes: Uint8Array, file = 'pytorch_mode
     throw new TorchPickleError(`${file} is not a readable PyTorch checkpoint: ${(err as Error).message}`);
   }
   const pkls = [...members.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (pkls.length !== 1) throw new TorchPickleError(`${file}: expected one <name>/data.pkl in the archive, found ${pkls.length ? pkls.join(', ') : 'none'}; is it a torch.save file?`);
+  if (pkls.length !== 1)
+    throw new TorchPickleError(
+      `${file}: expected one <name>/data.pkl in the archive, found ${pkls.length ? pkls.join(', ') : 'none'}; is it a torch.save file?`,
+    );
   const prefix = pkls[0]!.slice(0, -'data.pkl'.length);
   const order = members.get(`${prefix}byteorder`);
-  if (order && String.fromCharCode(...order.subarray(0, 16)).trim() !== 'little') throw new TorchPickleError(`${file} was saved on a big-endian machine; only little-endian checkpoints are read`);
+  if (order && String.fromCharCode(...order.subarray(0, 16)).trim() !== 'little')
+    throw new TorchPickleError(`${file} was saved on a big-endian machine; only little-endian checkpoints are read`);
   const root = restrictedUnpickle(members.get(pkls[0]!)!, `${file}: ${pkls[0]}`);
-  if (!(root instanceof Map)) throw new TorchPickleError(`${file}: the pickle holds ${describe(root)}, not a state dict (a dict of tensors)`);
+  if (!(root instanceof Map))
+    throw new TorchPickleError(`${file}: the pickle holds ${describe(root)}, not a state dict (a dict of tensors)`);
   const out = new Map<string, HfTensor>();
   for (const [key, value] of root) {
-    if (typeof key !== 'string') throw new TorchPickleError(`${file}: a state-dict key is ${describe(key)}, not a string`);
-    if (!(value instanceof TensorRef)) throw new TorchPickleError(`${file}: "${key}" is ${describe(value)}, not a tensor`);
+    if (typeof key !== 'string')
+      throw new TorchPickleError(`${file}: a state-dict key is ${describe(key)}, not a string`);
+    if (!(value instanceof TensorRef))
+      throw new TorchPickleError(`${file}: "${key}" is ${describe(value)}, not a tensor`);
     const data = members.get(`${prefix}data/${value.storage.key}`);
-    if (!data) throw new TorchPickleError(`${file}: tensor "${key}" refers to storage data/${value.storage.key}, which the archive lacks`);
+    if (!data)
+      throw new TorchPickleError(
+        `${file}: tensor "${key}" refers to storage data/${value.storage.key}, which the archive lacks`,
+      );
     out.set(key, materialise(key, value, data, file));
   }
   return out;

@@ -33,7 +33,14 @@ describe('attention maps', () => {
         return this.s / 2147483648 - 0.5;
       }
     })();
-    model.setWeights(model.getWeights().map((w) => tf.tensor(Array.from({ length: w.size }, () => rand.next() * 1.5), w.shape)));
+    model.setWeights(
+      model.getWeights().map((w) =>
+        tf.tensor(
+          Array.from({ length: w.size }, () => rand.next() * 1.5),
+          w.shape,
+        ),
+      ),
+    );
     const pixels = Array.from({ length: 16 }, (_, i) => ((i * 7) % 16) / 15);
     const x = tf.tensor4d(pixels, [1, 4, 4, 1]);
     const maps = captureAttention(model, x, doc, analysis);
@@ -50,13 +57,29 @@ describe('attention maps', () => {
     for (let pi = 0; pi < 2; pi++) {
       for (let pj = 0; pj < 2; pj++) {
         const patch: number[] = [];
-        for (let dh = 0; dh < 2; dh++) for (let dw = 0; dw < 2; dw++) patch.push(pixels[(pi * 2 + dh) * 4 + pj * 2 + dw]!);
+        for (let dh = 0; dh < 2; dh++)
+          for (let dw = 0; dw < 2; dw++) patch.push(pixels[(pi * 2 + dh) * 4 + pj * 2 + dw]!);
         const p1 = pi === 0 ? -1 : 1;
         const p2 = pj === 0 ? -1 : 1;
-        tokens.push([...patch, p1, p2, Math.sin(Math.PI * p1), Math.sin(Math.PI * p2), Math.cos(Math.PI * p1), Math.cos(Math.PI * p2)]);
+        tokens.push([
+          ...patch,
+          p1,
+          p2,
+          Math.sin(Math.PI * p1),
+          Math.sin(Math.PI * p2),
+          Math.cos(Math.PI * p1),
+          Math.cos(Math.PI * p2),
+        ]);
       }
     }
-    const w = (name: string): number[] => Array.from(model.getLayer('encoder').weights.find((v) => v.originalName.endsWith(name))!.read().dataSync());
+    const w = (name: string): number[] =>
+      Array.from(
+        model
+          .getLayer('encoder')
+          .weights.find((v) => v.originalName.endsWith(name))!
+          .read()
+          .dataSync(),
+      );
     const w2 = (name: string, rows: number): Mat => {
       const flat = w(name);
       const cols = flat.length / rows;
@@ -91,7 +114,18 @@ describe('attention maps', () => {
   });
 
   it('diagnoses uniform and collapsed latents', () => {
-    const uniform: AttentionMap = { layer: 'x', nodeId: 'x', call: 0, step: 0, heads: 1, queries: 3, keys: 4, probs: new Float32Array([0.25, 0.25, 0.25, 0.25, 1, 0, 0, 0, 1, 0, 0, 0]), keyGrid: null, role: 'encoder' };
+    const uniform: AttentionMap = {
+      layer: 'x',
+      nodeId: 'x',
+      call: 0,
+      step: 0,
+      heads: 1,
+      queries: 3,
+      keys: 4,
+      probs: new Float32Array([0.25, 0.25, 0.25, 0.25, 1, 0, 0, 0, 1, 0, 0, 0]),
+      keyGrid: null,
+      role: 'encoder',
+    };
     const ent = rowEntropies(uniform);
     expect(ent[0]).toBeCloseTo(Math.log(4), 6);
     expect(ent[1]).toBeCloseTo(0, 6);

@@ -8,8 +8,14 @@ import type { Analysis } from '../graph/analyse.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { type AttentionMap } from './attentionStats.js';
 
-export { latentDiagnostics, queryRow, rowEntropies, similarityMatrix, type AttentionMap, type LatentDiagnostics } from './attentionStats.js';
-
+export {
+  latentDiagnostics,
+  queryRow,
+  rowEntropies,
+  similarityMatrix,
+  type AttentionMap,
+  type LatentDiagnostics,
+} from './attentionStats.js';
 
 /** Node id from a layer name made by engine/compile (`nodeId` or `nodeId__suffix`). */
 export function nodeIdOfLayer(layer: string, doc: GraphDoc): string {
@@ -60,7 +66,12 @@ function blockConfig(model: tf.LayersModel, layer: string): BlockConfig {
  * Run `model` on one example and return every attention layer's probabilities for it, in
  * execution order. `x` is one example batch [1, ...inputShape]; the caller owns it.
  */
-export function captureAttention(model: tf.LayersModel, x: tf.Tensor | tf.Tensor[], doc: GraphDoc, analysis: Analysis): AttentionMap[] {
+export function captureAttention(
+  model: tf.LayersModel,
+  x: tf.Tensor | tf.Tensor[],
+  doc: GraphDoc,
+  analysis: Analysis,
+): AttentionMap[] {
   const maps: AttentionMap[] = [];
   const calls = new Map<string, number>();
   const steps = new Map<string, number>();
@@ -89,7 +100,18 @@ export function captureAttention(model: tf.LayersModel, x: tf.Tensor | tf.Tensor
     const kind = doc.nodes.find((n) => n.id === nodeId)?.kind ?? '';
     const cfg = blockConfig(model, layer);
     const role: AttentionMap['role'] = cfg.selfAttention ? 'self' : /Decoder/.test(kind) ? 'decoder' : 'encoder';
-    const map: AttentionMap = { layer, nodeId, call: 0, step: 0, heads, queries: tq, keys: tk, probs: data, keyGrid: role === 'encoder' ? keyGridFor(doc, analysis, nodeId, tk) : null, role };
+    const map: AttentionMap = {
+      layer,
+      nodeId,
+      call: 0,
+      step: 0,
+      heads,
+      queries: tq,
+      keys: tk,
+      probs: data,
+      keyGrid: role === 'encoder' ? keyGridFor(doc, analysis, nodeId, tk) : null,
+      role,
+    };
     const totalRows = analysis.nodes.get(nodeId)?.inputShapes.q?.[0] ?? tq;
     if (cfg.chunkSize && cfg.chunkSize > 0 && tq < totalRows) {
       partial = { map, rows: [data], rowsSeen: tq, totalRows };

@@ -7,7 +7,12 @@ import { captureAttention } from './attentionMaps.js';
 import { summariseEpoch } from './diagnostics.js';
 import { gradientNormsByNode } from './gradients.js';
 
-const doc = tinyPerceiverDoc({ numLatents: 3, stack: { layersPerBlock: 1, blocks: 2, heads: 2, shareWeights: true }, decoderResidual: false, classes: 3 });
+const doc = tinyPerceiverDoc({
+  numLatents: 3,
+  stack: { layersPerBlock: 1, blocks: 2, heads: 2, shareWeights: true },
+  decoderResidual: false,
+  classes: 3,
+});
 
 const loss = (logits: tf.Tensor, y: tf.Tensor) => classificationLoss(logits, y, 3, 0);
 

@@ -22,7 +22,13 @@ export type LossFn = (output: tf.Tensor, y: tf.Tensor) => tf.Scalar;
  * Forward and backward on one batch without touching the weights. The caller owns `x` and `y`;
  * everything created here is disposed before returning.
  */
-export function gradientNormsByNode(model: tf.LayersModel, doc: GraphDoc, x: tf.Tensor | tf.Tensor[], y: tf.Tensor, loss: LossFn): NodeGradient[] {
+export function gradientNormsByNode(
+  model: tf.LayersModel,
+  doc: GraphDoc,
+  x: tf.Tensor | tf.Tensor[],
+  y: tf.Tensor,
+  loss: LossFn,
+): NodeGradient[] {
   const owner = new Map<tf.Variable, string>();
   const counts = new Map<string, number>();
   for (const layer of model.layers) {

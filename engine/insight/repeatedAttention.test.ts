@@ -18,7 +18,11 @@ function tinyPerceiver(depth: number, crossSharing: 'firstUnique' | 'allShared' 
       { id: 'pixels', kind: 'ImagePixels', params: { spatialDownsample: 1 } },
       { id: 'fourier', kind: 'FourierPosition', params: { numBands: 1 } },
       { id: 'latents', kind: 'LatentArray', params: { numLatents: 3, channels: 8 } },
-      { id: 'perceiver', kind: 'RepeatedCrossAttend', params: { depth, selfPerCross, crossSharing, selfSharing: 'allShared', crossHeads: 1, selfHeads: 2 } },
+      {
+        id: 'perceiver',
+        kind: 'RepeatedCrossAttend',
+        params: { depth, selfPerCross, crossSharing, selfSharing: 'allShared', crossHeads: 1, selfHeads: 2 },
+      },
       { id: 'head', kind: 'MeanPoolClassifier', params: { numClasses: 3 } },
     ],
     edges: [
@@ -47,7 +51,13 @@ const toMat = (t: tf.Tensor): Mat => (t.arraySync() as Mat[])[0]!;
 
 /** One single-head cross-attention block in plain JS: returns its probabilities and output. */
 function crossBlock(layer: tf.layers.Layer, z: Mat, x: Mat): { probs: Mat; out: Mat } {
-  const w = (name: string): number[] => Array.from(layer.weights.find((v) => v.originalName.endsWith(`/${name}`) || v.originalName === name)!.read().dataSync());
+  const w = (name: string): number[] =>
+    Array.from(
+      layer.weights
+        .find((v) => v.originalName.endsWith(`/${name}`) || v.originalName === name)!
+        .read()
+        .dataSync(),
+    );
   const w2 = (name: string): Mat => {
     const v = layer.weights.find((u) => u.originalName.endsWith(`/${name}`) || u.originalName === name)!;
     return v.read().arraySync() as Mat;
@@ -66,14 +76,24 @@ function crossBlock(layer: tf.layers.Layer, z: Mat, x: Mat): { probs: Mat; out: 
   });
   const attended = addBias(matmul(matmul(probs, V), w2('o_kernel')), w('o_bias'));
   const h = add(z, attended);
-  const hidden = addBias(matmul(layerNorm(h, w('ln_mlp_gamma'), w('ln_mlp_beta')), w2('mlp1_kernel')), w('mlp1_bias')).map((r) => r.map(gelu));
+  const hidden = addBias(
+    matmul(layerNorm(h, w('ln_mlp_gamma'), w('ln_mlp_beta')), w2('mlp1_kernel')),
+    w('mlp1_bias'),
+  ).map((r) => r.map(gelu));
   return { probs, out: add(h, addBias(matmul(hidden, w2('mlp2_kernel')), w('mlp2_bias'))) };
 }
 
 function randomiseWeights(model: tf.LayersModel, seed: number): void {
   let s = seed;
   const next = () => ((s = (s * 1103515245 + 12345) % 2147483648), s / 2147483648 - 0.5);
-  model.setWeights(model.getWeights().map((w) => tf.tensor(Array.from({ length: w.size }, () => next() * 1.5), w.shape)));
+  model.setWeights(
+    model.getWeights().map((w) =>
+      tf.tensor(
+        Array.from({ length: w.size }, () => next() * 1.5),
+        w.shape,
+      ),
+    ),
+  );
 }
 
 describe('attention maps of the repeated cross-attend (original Perceiver)', () => {
@@ -116,11 +136,17 @@ describe('attention maps of the repeated cross-attend (original Perceiver)', () 
     const doc = tinyPerceiver(3, 'firstUnique', 0);
     const { model, analysis } = compile(doc, { seed: 2 });
     randomiseWeights(model, 4242);
-    const x = tf.tensor4d(Array.from({ length: 16 }, (_, i) => ((i * 5) % 16) / 15), [1, 4, 4, 1]);
+    const x = tf.tensor4d(
+      Array.from({ length: 16 }, (_, i) => ((i * 5) % 16) / 15),
+      [1, 4, 4, 1],
+    );
     const maps = captureAttention(model, x, doc, analysis).filter((m) => m.role === 'encoder');
     expect(maps).toHaveLength(3);
 
-    const tokensModel = tf.model({ inputs: model.inputs, outputs: model.getLayer('fourier').output as tf.SymbolicTensor });
+    const tokensModel = tf.model({
+      inputs: model.inputs,
+      outputs: model.getLayer('fourier').output as tf.SymbolicTensor,
+    });
     const tokensT = tokensModel.predict(x) as tf.Tensor;
     const tokens = toMat(tokensT);
     let z = model.getLayer('latents').weights[0]!.read().arraySync() as Mat;

@@ -35,10 +35,13 @@ export interface RunRecord {
 
 /** Diagnostics as stored with a run: every epoch's numbers, the last epoch's similarity matrix. */
 export function compactDiagnostics(list: EpochDiagnostics[]): EpochDiagnostics[] {
-  return list.map((d, i) => (i === list.length - 1 ? d : { ...d, crossAttends: d.crossAttends.map((c) => ({ ...c, similarity: null })) }));
+  return list.map((d, i) =>
+    i === list.length - 1 ? d : { ...d, crossAttends: d.crossAttends.map((c) => ({ ...c, similarity: null })) },
+  );
 }
 
-export type RunSortKey = 'testAccuracy' | 'testLoss' | 'valAccuracy' | 'totalParams' | 'flopsPerExample' | 'seconds' | 'startedMs' | 'name';
+export type RunSortKey =
+  'testAccuracy' | 'testLoss' | 'valAccuracy' | 'totalParams' | 'flopsPerExample' | 'seconds' | 'startedMs' | 'name';
 
 /** The last epoch's validation accuracy (null when none was measured). */
 export function finalValAccuracy(r: RunRecord): number | null {
@@ -47,7 +50,8 @@ export function finalValAccuracy(r: RunRecord): number | null {
 
 /** Sort runs for the table; missing values last whatever the direction. */
 export function sortRuns(runs: RunRecord[], key: RunSortKey, descending: boolean): RunRecord[] {
-  const val = (r: RunRecord): number | string | null => (key === 'name' ? r.name : key === 'valAccuracy' ? finalValAccuracy(r) : (r[key] as number | null));
+  const val = (r: RunRecord): number | string | null =>
+    key === 'name' ? r.name : key === 'valAccuracy' ? finalValAccuracy(r) : (r[key] as number | null);
   return [...runs].sort((a, b) => {
     const va = val(a);
     const vb = val(b);
@@ -67,7 +71,22 @@ function csvCell(v: unknown): string {
 /** The run table as CSV (one row per run, the columns the table shows). */
 export function runsToCsv(runs: RunRecord[]): string {
   const sweepKeys = [...new Set(runs.flatMap((r) => Object.keys(r.sweep?.values ?? {})))].sort();
-  const header = ['name', 'status', 'started', 'backend', 'data', 'params', 'flopsPerExample', 'epochs', 'finalLoss', 'finalValAccuracy', 'testAccuracy', 'testLoss', 'seconds', ...sweepKeys];
+  const header = [
+    'name',
+    'status',
+    'started',
+    'backend',
+    'data',
+    'params',
+    'flopsPerExample',
+    'epochs',
+    'finalLoss',
+    'finalValAccuracy',
+    'testAccuracy',
+    'testLoss',
+    'seconds',
+    ...sweepKeys,
+  ];
   const rows = runs.map((r) => {
     const last = r.epochs[r.epochs.length - 1];
     return [

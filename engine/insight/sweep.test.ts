@@ -18,7 +18,9 @@ describe('sweeps', () => {
     const base = v.find((x) => x.values['latents.numLatents'] === 32 && x.values['stack.blocks'] === 2)!;
     expect(base.totalParams).toBe(96292);
     // Fewer latents: 16×64 fewer latent parameters; blocks share weights so do not change params.
-    expect(v.find((x) => x.values['latents.numLatents'] === 16 && x.values['stack.blocks'] === 3)!.totalParams).toBe(96292 - 16 * 64);
+    expect(v.find((x) => x.values['latents.numLatents'] === 16 && x.values['stack.blocks'] === 3)!.totalParams).toBe(
+      96292 - 16 * 64,
+    );
     expect(base.doc.nodes.find((n) => n.id === 'latents')!.params.numLatents).toBe(32);
     expect(doc.nodes.find((n) => n.id === 'latents')!.params.numLatents).toBe(32); // original untouched
   });
@@ -34,7 +36,14 @@ describe('sweeps', () => {
   });
 
   it('finds the Pareto front', () => {
-    expect(paretoFront([{ cost: 1, score: 0.5 }, { cost: 2, score: 0.9 }, { cost: 3, score: 0.8 }, { cost: 1, score: 0.4 }])).toEqual([0, 1]);
+    expect(
+      paretoFront([
+        { cost: 1, score: 0.5 },
+        { cost: 2, score: 0.9 },
+        { cost: 3, score: 0.8 },
+        { cost: 1, score: 0.4 },
+      ]),
+    ).toEqual([0, 1]);
   });
 });
 
@@ -57,10 +66,17 @@ describe('run table', () => {
     seconds: 3,
   });
   it('sorts with missing values last', () => {
-    expect(sortRuns([run('a', 0.5), run('b', null), run('c', 0.9)], 'testAccuracy', true).map((r) => r.name)).toEqual(['c', 'a', 'b']);
+    expect(sortRuns([run('a', 0.5), run('b', null), run('c', 0.9)], 'testAccuracy', true).map((r) => r.name)).toEqual([
+      'c',
+      'a',
+      'b',
+    ]);
   });
   it('sorts by the last epoch’s validation accuracy, ascending or descending', () => {
-    const withVal = (name: string, v: number | null) => ({ ...run(name, 0.5), epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.8, valLoss: 0.4, valAccuracy: v, seconds: 3 }] });
+    const withVal = (name: string, v: number | null) => ({
+      ...run(name, 0.5),
+      epochs: [{ epoch: 1, loss: 0.5, accuracy: 0.8, valLoss: 0.4, valAccuracy: v, seconds: 3 }],
+    });
     const runs = [withVal('a', 0.7), withVal('b', null), withVal('c', 0.9), withVal('d', 0.1)];
     expect(sortRuns(runs, 'valAccuracy', true).map((r) => r.name)).toEqual(['c', 'a', 'd', 'b']);
     expect(sortRuns(runs, 'valAccuracy', false).map((r) => r.name)).toEqual(['d', 'a', 'c', 'b']);
@@ -69,7 +85,20 @@ describe('run table', () => {
     const epoch = (e: number): EpochDiagnostics => ({
       epoch: e,
       gradients: [],
-      crossAttends: [{ layer: 'enc', nodeId: 'enc', step: 0, latents: 2, keys: 3, normalisedEntropy: [0.5, 0.6], nearUniform: [], collapsedPairs: [], meanSimilarity: 0.2, similarity: [1, 0.2, 0.2, 1] }],
+      crossAttends: [
+        {
+          layer: 'enc',
+          nodeId: 'enc',
+          step: 0,
+          latents: 2,
+          keys: 3,
+          normalisedEntropy: [0.5, 0.6],
+          nearUniform: [],
+          collapsedPairs: [],
+          meanSimilarity: 0.2,
+          similarity: [1, 0.2, 0.2, 1],
+        },
+      ],
     });
     const c = compactDiagnostics([epoch(1), epoch(2), epoch(3)]);
     expect(c.map((d) => d.crossAttends[0]!.similarity)).toEqual([null, null, [1, 0.2, 0.2, 1]]);

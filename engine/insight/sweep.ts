@@ -27,9 +27,11 @@ export const axisKey = (a: Pick<SweepAxis, 'nodeId' | 'param'>): string => `${a.
 export function sweepVariants(doc: GraphDoc, axes: SweepAxis[]): SweepVariant[] {
   if (axes.length < 1 || axes.length > 2) throw new Error('A sweep takes one or two parameters');
   for (const a of axes) {
-    if (!doc.nodes.some((n) => n.id === a.nodeId)) throw new Error(`Sweep parameter ${axisKey(a)}: there is no node "${a.nodeId}"`);
+    if (!doc.nodes.some((n) => n.id === a.nodeId))
+      throw new Error(`Sweep parameter ${axisKey(a)}: there is no node "${a.nodeId}"`);
     if (a.values.length === 0) throw new Error(`Sweep parameter ${axisKey(a)} has no values`);
-    if (a.values.length > 12) throw new Error(`Sweep parameter ${axisKey(a)} has ${a.values.length} values; use at most 12`);
+    if (a.values.length > 12)
+      throw new Error(`Sweep parameter ${axisKey(a)} has ${a.values.length} values; use at most 12`);
   }
   const combos: Record<string, number | string | boolean>[] = [{}];
   for (const a of axes) {
@@ -40,7 +42,9 @@ export function sweepVariants(doc: GraphDoc, axes: SweepAxis[]): SweepVariant[] 
   return combos.map((values) => {
     const variant: GraphDoc = {
       ...doc,
-      name: `${doc.name} [${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(', ')}]`,
+      name: `${doc.name} [${Object.entries(values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}]`,
       nodes: doc.nodes.map((n) => {
         const changes = axes.filter((a) => a.nodeId === n.id);
         if (changes.length === 0) return n;
@@ -52,7 +56,9 @@ export function sweepVariants(doc: GraphDoc, axes: SweepAxis[]): SweepVariant[] 
     const analysis = analyse(variant);
     const firstError = analysis.problems.find((p) => p.severity === 'error');
     return {
-      label: Object.entries(values).map(([k, v]) => `${k}=${v}`).join(', '),
+      label: Object.entries(values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
       values,
       doc: variant,
       totalParams: analysis.totals.params,
@@ -66,7 +72,9 @@ export function sweepVariants(doc: GraphDoc, axes: SweepAxis[]): SweepVariant[] 
 export function paretoFront(points: { cost: number; score: number }[]): number[] {
   const front: number[] = [];
   points.forEach((p, i) => {
-    const dominated = points.some((q, j) => j !== i && q.cost <= p.cost && q.score >= p.score && (q.cost < p.cost || q.score > p.score));
+    const dominated = points.some(
+      (q, j) => j !== i && q.cost <= p.cost && q.score >= p.score && (q.cost < p.cost || q.score > p.score),
+    );
     if (!dominated && Number.isFinite(p.score)) front.push(i);
   });
   return front;

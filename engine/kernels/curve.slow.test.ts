@@ -15,7 +15,9 @@ it('mnist-perceiver-io: 50-step training curves equal within float tolerance', (
   const doc = loadGraphDoc(readFileSync(f, 'utf8'), 'mnist-perceiver-io.json');
   const { own, stock } = trainingCurves(doc, 50, 16, 10);
   const worst = Math.max(...own.map((l, s) => Math.abs(l - stock[s]!) / Math.abs(stock[s]!)));
-  console.log(`50 steps: loss ${stock[0]!.toFixed(4)} → ${stock[49]!.toFixed(4)} (stock), ${own[49]!.toFixed(4)} (own); worst relative difference ${worst.toExponential(2)}`);
+  console.log(
+    `50 steps: loss ${stock[0]!.toFixed(4)} → ${stock[49]!.toFixed(4)} (stock), ${own[49]!.toFixed(4)} (own); worst relative difference ${worst.toExponential(2)}`,
+  );
   expect(worst).toBeLessThan(1e-3);
   expect(own[49]!).toBeLessThan(own[0]!);
 });

@@ -55,11 +55,48 @@ interface WasmBackendLike {
 }
 
 interface GemmExports {
-  gemm(a: number, b: number, c: number, bias: number, M: number, K: number, N: number, sAi: number, sAk: number, sBk: number, sBj: number, batch: number, bsA: number, bsB: number, bsC: number, work: number): void;
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    bias: number,
+    M: number,
+    K: number,
+    N: number,
+    sAi: number,
+    sAk: number,
+    sBk: number,
+    sBj: number,
+    batch: number,
+    bsA: number,
+    bsB: number,
+    bsC: number,
+    work: number,
+  ): void;
   workFloats(K: number, N: number): number;
   relaxed(): number;
-  layerNormForward(x: number, gamma: number, beta: number, y: number, xhat: number, inv: number, R: number, D: number, eps: number): void;
-  layerNormBackward(dy: number, xhat: number, inv: number, gamma: number, dx: number, dgamma: number, dbeta: number, R: number, D: number): void;
+  layerNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    xhat: number,
+    inv: number,
+    R: number,
+    D: number,
+    eps: number,
+  ): void;
+  layerNormBackward(
+    dy: number,
+    xhat: number,
+    inv: number,
+    gamma: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    R: number,
+    D: number,
+  ): void;
   geluTanhForward(x: number, y: number, s: number, n: number): void;
   geluTanhBackward(dy: number, x: number, s: number, dx: number, n: number): void;
 }
@@ -81,7 +118,16 @@ export interface OwnKernelsStatus {
   stockCalls: number;
 }
 
-const status: OwnKernelsStatus = { registered: false, attached: false, variant: null, sharedMemory: false, loadMs: 0, reason: 'not registered', ownCalls: 0, stockCalls: 0 };
+const status: OwnKernelsStatus = {
+  registered: false,
+  attached: false,
+  variant: null,
+  sharedMemory: false,
+  loadMs: 0,
+  reason: 'not registered',
+  ownCalls: 0,
+  stockCalls: 0,
+};
 export function ownKernelsStatus(): OwnKernelsStatus {
   return { ...status };
 }
@@ -152,17 +198,29 @@ function attach(backend: object): Attachment {
   const WebAssembly = host.WebAssembly;
   if (!WebAssembly) throw new Error('this JavaScript engine has no WebAssembly');
   const be = backend as WasmBackendLike;
-  if (tf.version_core !== EXPECTED_TFJS) throw new Error(`tfjs-core is ${tf.version_core}; these kernels were written for ${EXPECTED_TFJS} (package.json pins it)`);
+  if (tf.version_core !== EXPECTED_TFJS)
+    throw new Error(
+      `tfjs-core is ${tf.version_core}; these kernels were written for ${EXPECTED_TFJS} (package.json pins it)`,
+    );
   const wasm = be.wasm;
   // Unthreaded build: the module's exported memory; threaded build: the shared memory it imports,
   // kept as Module.wasmMemory.
   const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('the wasm backend exposes no WebAssembly.Memory at backend.wasm.asm.memory or backend.wasm.wasmMemory');
+  if (!(memory instanceof WebAssembly.Memory))
+    throw new Error(
+      'the wasm backend exposes no WebAssembly.Memory at backend.wasm.asm.memory or backend.wasm.wasmMemory',
+    );
   const sharedBuf = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   // (A shared memory's views are refreshed lazily by tfjs after growth: identity is checked only unshared.)
-  if (!wasm!.HEAPU8 || (sharedBuf ? !(wasm!.HEAPU8.buffer instanceof SharedArrayBuffer) : wasm!.HEAPU8.buffer !== memory.buffer)) throw new Error('backend.wasm.HEAPU8 is not a view of the backend memory');
-  if (typeof wasm!._malloc !== 'function' || typeof wasm!._free !== 'function') throw new Error('backend.wasm has no _malloc/_free');
-  if (typeof be.dataIdMap?.get !== 'function' || typeof be.makeOutput !== 'function') throw new Error('the wasm backend has no dataIdMap.get / makeOutput');
+  if (
+    !wasm!.HEAPU8 ||
+    (sharedBuf ? !(wasm!.HEAPU8.buffer instanceof SharedArrayBuffer) : wasm!.HEAPU8.buffer !== memory.buffer)
+  )
+    throw new Error('backend.wasm.HEAPU8 is not a view of the backend memory');
+  if (typeof wasm!._malloc !== 'function' || typeof wasm!._free !== 'function')
+    throw new Error('backend.wasm has no _malloc/_free');
+  if (typeof be.dataIdMap?.get !== 'function' || typeof be.makeOutput !== 'function')
+    throw new Error('the wasm backend has no dataIdMap.get / makeOutput');
   const shared = sharedBuf;
   const suffix = shared ? '-shared' : '';
   const relaxedBytes = readBinary(`kernels-relaxed${suffix}.wasm`);
@@ -170,14 +228,27 @@ function attach(backend: object): Attachment {
   if (!simdBytes) {
     // Browsers and workers cannot read files synchronously: there the host provides the binaries
     // (provideKernelBinaries); without them the stock kernels run, which is not a fault.
-    if (!provided && !reader) throw new NotProvided('no kernel binaries were provided to this environment (provideKernelBinaries / setKernelBinaryReader)');
-    throw new Error(`engine/kernels/build/kernels-simd${suffix}.wasm was not found (run \`node scripts/build-kernels.mjs\`)`);
+    if (!provided && !reader)
+      throw new NotProvided(
+        'no kernel binaries were provided to this environment (provideKernelBinaries / setKernelBinaryReader)',
+      );
+    throw new Error(
+      `engine/kernels/build/kernels-simd${suffix}.wasm was not found (run \`node scripts/build-kernels.mjs\`)`,
+    );
   }
   const useRelaxed = relaxedBytes !== null && WebAssembly.validate(relaxedBytes);
   const mod = new WebAssembly.Module(useRelaxed ? relaxedBytes! : simdBytes);
   const inst = new WebAssembly.Instance(mod, { env: { memory } });
   const k = inst.exports as unknown as GemmExports;
-  for (const f of ['gemm', 'workFloats', 'layerNormForward', 'layerNormBackward', 'geluTanhForward', 'geluTanhBackward'] as const) if (typeof k[f] !== 'function') throw new Error(`the kernel module lacks ${f}`);
+  for (const f of [
+    'gemm',
+    'workFloats',
+    'layerNormForward',
+    'layerNormBackward',
+    'geluTanhForward',
+    'geluTanhBackward',
+  ] as const)
+    if (typeof k[f] !== 'function') throw new Error(`the kernel module lacks ${f}`);
   const malloc = wasm!._malloc.bind(wasm);
   const free = wasm!._free.bind(wasm);
   const a = new Attachment(be, k, malloc, free);
@@ -197,24 +268,52 @@ function selfTest(at: Attachment, memory: WasmMemory): void {
     [4, 13, 17, true, true, 1],
   ];
   for (const [M, K, N, tA, tB, batch] of cases) {
-    const aN = batch * M * K, bN = batch * K * N, cN = batch * M * N;
+    const aN = batch * M * K,
+      bN = batch * K * N,
+      cN = batch * M * N;
     const ptr = at['malloc']((aN + bN + cN + N) * 4 + 16) >>> 0;
     try {
       const base = (ptr + 15) & ~15;
-      const pa = base, pb = pa + aN * 4, pc = pb + bN * 4, pbias = pc + cN * 4;
+      const pa = base,
+        pb = pa + aN * 4,
+        pc = pb + bN * 4,
+        pbias = pc + cN * 4;
       let h = new Float32Array(memory.buffer);
       let seed = M * 131 + K * 31 + N;
       const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
       for (let i = 0; i < aN + bN + N; i++) h[pa / 4 + i] = rnd();
-      at.k.gemm(pa, pb, pc, pbias, M, K, N, tA ? 1 : K, tA ? M : 1, tB ? 1 : N, tB ? K : 1, batch, M * K, K * N, M * N, at.work(at.k.workFloats(K, N)));
+      at.k.gemm(
+        pa,
+        pb,
+        pc,
+        pbias,
+        M,
+        K,
+        N,
+        tA ? 1 : K,
+        tA ? M : 1,
+        tB ? 1 : N,
+        tB ? K : 1,
+        batch,
+        M * K,
+        K * N,
+        M * N,
+        at.work(at.k.workFloats(K, N)),
+      );
       h = new Float32Array(memory.buffer);
       for (let t = 0; t < batch; t++)
         for (let i = 0; i < M; i++)
           for (let j = 0; j < N; j++) {
             let s = h[pbias / 4 + j]!;
-            for (let q = 0; q < K; q++) s += h[pa / 4 + t * M * K + (tA ? q * M + i : i * K + q)]! * h[pb / 4 + t * K * N + (tB ? j * K + q : q * N + j)]!;
+            for (let q = 0; q < K; q++)
+              s +=
+                h[pa / 4 + t * M * K + (tA ? q * M + i : i * K + q)]! *
+                h[pb / 4 + t * K * N + (tB ? j * K + q : q * N + j)]!;
             const got = h[pc / 4 + t * M * N + i * N + j]!;
-            if (!(Math.abs(got - s) <= 1e-5 * (1 + Math.abs(s)))) throw new Error(`self-test failed (M=${M} K=${K} N=${N} tA=${tA} tB=${tB}): C[${t},${i},${j}] = ${got}, expected ${s}`);
+            if (!(Math.abs(got - s) <= 1e-5 * (1 + Math.abs(s))))
+              throw new Error(
+                `self-test failed (M=${M} K=${K} N=${N} tA=${tA} tB=${tB}): C[${t},${i},${j}] = ${got}, expected ${s}`,
+              );
           }
     } finally {
       at['free'](ptr);
@@ -233,7 +332,10 @@ function attachmentFor(backend: object): Attachment | null {
     a = null;
     status.attached = false;
     status.reason = (e as Error).message;
-    if (!(e instanceof NotProvided)) host.console?.warn(`Perceiver Studio: our SIMD kernels are OFF, tfjs' stock kernels are used instead: ${status.reason}`);
+    if (!(e instanceof NotProvided))
+      host.console?.warn(
+        `Perceiver Studio: our SIMD kernels are OFF, tfjs' stock kernels are used instead: ${status.reason}`,
+      );
   }
   attachments.set(backend, a);
   return a;
@@ -244,7 +346,8 @@ function attachmentFor(backend: object): Attachment | null {
  * wants to know at start (tests, the bench) rather than at the first matmul.
  */
 export function checkOwnKernels(): OwnKernelsStatus {
-  if (tf.getBackend() !== 'wasm') return { ...status, attached: false, reason: `the backend is ${tf.getBackend()}, not wasm` };
+  if (tf.getBackend() !== 'wasm')
+    return { ...status, attached: false, reason: `the backend is ${tf.getBackend()}, not wasm` };
   attachmentFor(tf.backend());
   return ownKernelsStatus();
 }
@@ -272,15 +375,18 @@ interface MatMulArgs {
 /** Our GEMM for one (fused) matmul, or null when the case is not covered. */
 function ownMatMul(backend: object, { a, b, bias, transposeA, transposeB }: MatMulArgs): tf.TensorInfo | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
-  const ra = a.shape.length, rb = b.shape.length;
+  const ra = a.shape.length,
+    rb = b.shape.length;
   if (ra < 2 || rb < 2) return null;
   const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
   const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
   const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
   const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
   if (K !== Kb || M === 0 || N === 0 || K === 0) return null;
-  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
-  const batchA = outerA.reduce((x, y) => x * y, 1), batchB = outerB.reduce((x, y) => x * y, 1);
+  const outerA = a.shape.slice(0, -2),
+    outerB = b.shape.slice(0, -2);
+  const batchA = outerA.reduce((x, y) => x * y, 1),
+    batchB = outerB.reduce((x, y) => x * y, 1);
   // tfjs' rule (throws as the stock kernel would); we cover "equal" and "one side is 1".
   const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
   const batch = outer.reduce((x, y) => x * y, 1);
@@ -288,18 +394,34 @@ function ownMatMul(backend: object, { a, b, bias, transposeA, transposeB }: MatM
   if (bias) {
     if (bias.dtype !== 'float32') return null;
     const bs = bias.shape;
-    if (bs.length < 1 || bs[bs.length - 1] !== N || bs.slice(0, -1).some((d) => d !== 1) || bs.length > outer.length + 2) return null;
+    if (
+      bs.length < 1 ||
+      bs[bs.length - 1] !== N ||
+      bs.slice(0, -1).some((d) => d !== 1) ||
+      bs.length > outer.length + 2
+    )
+      return null;
   }
   const at = attachmentFor(backend);
   if (!at) return null;
   const out = at.be.makeOutput([...outer, M, N], 'float32');
   const work = at.work(at.k.workFloats(K, N));
   at.k.gemm(
-    at.offset(a), at.offset(b), at.offset(out), bias ? at.offset(bias) : 0,
-    M, K, N,
-    transposeA ? 1 : K, transposeA ? M : 1,
-    transposeB ? 1 : N, transposeB ? K : 1,
-    batch, batchA === 1 ? 0 : M * K, batchB === 1 ? 0 : K * N, M * N,
+    at.offset(a),
+    at.offset(b),
+    at.offset(out),
+    bias ? at.offset(bias) : 0,
+    M,
+    K,
+    N,
+    transposeA ? 1 : K,
+    transposeA ? M : 1,
+    transposeB ? 1 : N,
+    transposeB ? K : 1,
+    batch,
+    batchA === 1 ? 0 : M * K,
+    batchB === 1 ? 0 : K * N,
+    M * N,
     work,
   );
   return out;
@@ -365,8 +487,17 @@ function apply(): void {
       return ownMatMul(backend as object, { a, b, transposeA: !!transposeA, transposeB: !!transposeB });
     });
     override('_FusedMatMul', ({ inputs, backend, attrs }) => {
-      const { a, b, bias, preluActivationWeights } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
-      const { transposeA, transposeB, activation } = attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
+      const { a, b, bias, preluActivationWeights } = inputs as {
+        a: tf.TensorInfo;
+        b: tf.TensorInfo;
+        bias?: tf.TensorInfo;
+        preluActivationWeights?: tf.TensorInfo;
+      };
+      const { transposeA, transposeB, activation } = attrs as unknown as {
+        transposeA: boolean;
+        transposeB: boolean;
+        activation?: string;
+      };
       if (preluActivationWeights || (activation && activation !== 'linear')) return null;
       return ownMatMul(backend as object, { a, b, bias, transposeA: !!transposeA, transposeB: !!transposeB });
     });
@@ -418,7 +549,17 @@ tf.registerKernel({
     const y = at.be.makeOutput([R, D], 'float32');
     const xhat = at.be.makeOutput([R, D], 'float32');
     const inv = at.be.makeOutput([R, 1], 'float32');
-    at.k.layerNormForward(at.offset(x), at.offset(gamma), at.offset(beta), at.offset(y), at.offset(xhat), at.offset(inv), R, D, (attrs as { eps: number }).eps);
+    at.k.layerNormForward(
+      at.offset(x),
+      at.offset(gamma),
+      at.offset(beta),
+      at.offset(y),
+      at.offset(xhat),
+      at.offset(inv),
+      R,
+      D,
+      (attrs as { eps: number }).eps,
+    );
     status.ownCalls++;
     return [y, xhat, inv];
   },
@@ -429,13 +570,28 @@ tf.registerKernel({
   kernelName: LN_GRAD,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
-    const { dy, xhat, inv, gamma } = inputs as { dy: tf.TensorInfo; xhat: tf.TensorInfo; inv: tf.TensorInfo; gamma: tf.TensorInfo };
+    const { dy, xhat, inv, gamma } = inputs as {
+      dy: tf.TensorInfo;
+      xhat: tf.TensorInfo;
+      inv: tf.TensorInfo;
+      gamma: tf.TensorInfo;
+    };
     const [R, D] = dy.shape as [number, number];
     const at = attached(backend as object);
     const dx = at.be.makeOutput([R, D], 'float32');
     const dg = at.be.makeOutput([D], 'float32');
     const db = at.be.makeOutput([D], 'float32');
-    at.k.layerNormBackward(at.offset(dy), at.offset(xhat), at.offset(inv), at.offset(gamma), at.offset(dx), at.offset(dg), at.offset(db), R, D);
+    at.k.layerNormBackward(
+      at.offset(dy),
+      at.offset(xhat),
+      at.offset(inv),
+      at.offset(gamma),
+      at.offset(dx),
+      at.offset(dg),
+      at.offset(db),
+      R,
+      D,
+    );
     status.ownCalls++;
     return [dx, dg, db];
   },
@@ -446,12 +602,30 @@ tf.registerKernel({
  * ownKernelsActive()): [y, xhat, invStd [R, 1]]. Used inside the tuned formulation's custom
  * gradient, which supplies the backward (layerNormBackwardOwn).
  */
-export function layerNormForwardOwn(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
-  return tf.engine().runKernel(LN, { x, gamma, beta }, { eps } as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+export function layerNormForwardOwn(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps: number,
+): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+  return tf.engine().runKernel(LN, { x, gamma, beta }, { eps } as unknown as tf.NamedAttrMap) as unknown as [
+    tf.Tensor2D,
+    tf.Tensor2D,
+    tf.Tensor2D,
+  ];
 }
 /** [dx [R, D], dgamma [D], dbeta [D]] for layerNormForwardOwn's outputs. */
-export function layerNormBackwardOwn(dy: tf.Tensor2D, xhat: tf.Tensor2D, inv: tf.Tensor2D, gamma: tf.Tensor): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
-  return tf.engine().runKernel(LN_GRAD, { dy, xhat, inv, gamma }, {}) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+export function layerNormBackwardOwn(
+  dy: tf.Tensor2D,
+  xhat: tf.Tensor2D,
+  inv: tf.Tensor2D,
+  gamma: tf.Tensor,
+): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(LN_GRAD, { dy, xhat, inv, gamma }, {}) as unknown as [
+    tf.Tensor2D,
+    tf.Tensor1D,
+    tf.Tensor1D,
+  ];
 }
 
 // ---------------------------------------------------------------- fused tanh-GELU
@@ -468,7 +642,12 @@ tf.registerKernel({
     const at = attached(backend as object);
     const y = at.be.makeOutput(x.shape.slice(), 'float32');
     const s = at.be.makeOutput(x.shape.slice(), 'float32');
-    at.k.geluTanhForward(at.offset(x), at.offset(y), at.offset(s), x.shape.reduce((a, b) => a * b, 1));
+    at.k.geluTanhForward(
+      at.offset(x),
+      at.offset(y),
+      at.offset(s),
+      x.shape.reduce((a, b) => a * b, 1),
+    );
     status.ownCalls++;
     return [y, s];
   },
@@ -482,7 +661,13 @@ tf.registerKernel({
     const { dy, x, s } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo; s: tf.TensorInfo };
     const at = attached(backend as object);
     const dx = at.be.makeOutput(x.shape.slice(), 'float32');
-    at.k.geluTanhBackward(at.offset(dy), at.offset(x), at.offset(s), at.offset(dx), x.shape.reduce((a, b) => a * b, 1));
+    at.k.geluTanhBackward(
+      at.offset(dy),
+      at.offset(x),
+      at.offset(s),
+      at.offset(dx),
+      x.shape.reduce((a, b) => a * b, 1),
+    );
     status.ownCalls++;
     return dx;
   },

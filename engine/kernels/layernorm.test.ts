@@ -10,7 +10,10 @@ beforeAll(async () => {
 
 /** float64 LayerNorm of rows and its gradients for the loss Σ y·w. */
 function reference(x: Float32Array, R: number, D: number, g: Float32Array, b: Float32Array, w: Float32Array) {
-  const y = new Float64Array(R * D), dx = new Float64Array(R * D), dg = new Float64Array(D), db = new Float64Array(D);
+  const y = new Float64Array(R * D),
+    dx = new Float64Array(R * D),
+    dg = new Float64Array(D),
+    db = new Float64Array(D);
   for (let r = 0; r < R; r++) {
     let m = 0;
     for (let j = 0; j < D; j++) m += x[r * D + j]!;
@@ -19,7 +22,8 @@ function reference(x: Float32Array, R: number, D: number, g: Float32Array, b: Fl
     for (let j = 0; j < D; j++) v += (x[r * D + j]! - m) ** 2;
     const is = 1 / Math.sqrt(v / D + LN_EPS);
     const h = Array.from({ length: D }, (_, j) => (x[r * D + j]! - m) * is);
-    let sg = 0, sgh = 0;
+    let sg = 0,
+      sgh = 0;
     for (let j = 0; j < D; j++) {
       y[r * D + j] = h[j]! * g[j]! + b[j]!;
       const dyv = w[r * D + j]!;
@@ -34,7 +38,8 @@ function reference(x: Float32Array, R: number, D: number, g: Float32Array, b: Fl
 }
 
 const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {
-  let worst = 0, scale = 1;
+  let worst = 0,
+    scale = 1;
   for (let i = 0; i < want.length; i++) {
     worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
     scale = Math.max(scale, Math.abs(want[i]!));
@@ -43,20 +48,34 @@ const close = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => 
 };
 
 describe('fused LayerNorm kernel (own kernels)', () => {
-  for (const [R, D] of [[7, 5], [33, 64], [3, 1], [64, 131]] as const) {
+  for (const [R, D] of [
+    [7, 5],
+    [33, 64],
+    [3, 1],
+    [64, 131],
+  ] as const) {
     it(`forward and gradients match a float64 reference and the tfjs formulation, [${R}, ${D}]`, () => {
       const before = tf.memory().numTensors;
-      const rnd = (n: number, s: number) => tf.tidy(() => tf.randomNormal([n], 0.3, 1.5, 'float32', s).dataSync() as Float32Array);
-      const xv = rnd(R * D, 1), gv = rnd(D, 2), bv = rnd(D, 3), wv = rnd(R * D, 4);
+      const rnd = (n: number, s: number) =>
+        tf.tidy(() => tf.randomNormal([n], 0.3, 1.5, 'float32', s).dataSync() as Float32Array);
+      const xv = rnd(R * D, 1),
+        gv = rnd(D, 2),
+        bv = rnd(D, 3),
+        wv = rnd(R * D, 4);
       const ref = reference(xv, R, D, gv, bv, wv);
       const run = (own: boolean) => {
         setOwnKernelsAllowed(own);
         return tf.tidy(() => {
-          const x = tf.tensor(xv, [1, R, D]), g = tf.tensor1d(gv), b = tf.tensor1d(bv), w = tf.tensor(wv, [1, R, D]);
+          const x = tf.tensor(xv, [1, R, D]),
+            g = tf.tensor1d(gv),
+            b = tf.tensor1d(bv),
+            w = tf.tensor(wv, [1, R, D]);
           const calls = ownKernelsStatus().ownCalls;
           const y = layerNorm(x, g, b);
           if (own) expect(ownKernelsStatus().ownCalls).toBe(calls + 1);
-          const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(layerNorm(xx, gg, bb), w)))([x, g, b]);
+          const grads = tf.grads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+            tf.sum(tf.mul(layerNorm(xx, gg, bb), w)),
+          )([x, g, b]);
           return [y, ...grads].map((t) => t.dataSync() as Float32Array);
         });
       };
@@ -79,7 +98,8 @@ describe('fused tanh-GELU kernel (own kernels)', () => {
     const n = 4099;
     const xv = new Float32Array(n).map((_, i) => (i === 0 ? -30 : i === 1 ? 30 : Math.sin(i * 12.9898) * 6));
     const wv = new Float32Array(n).map((_, i) => Math.cos(i * 7.1));
-    const refY = new Float64Array(n), refD = new Float64Array(n);
+    const refY = new Float64Array(n),
+      refD = new Float64Array(n);
     const c = Math.sqrt(2 / Math.PI);
     for (let i = 0; i < n; i++) {
       const x = xv[i]!;
@@ -92,7 +112,8 @@ describe('fused tanh-GELU kernel (own kernels)', () => {
     const run = (own: boolean) => {
       setOwnKernelsAllowed(own);
       return tf.tidy(() => {
-        const x = tf.tensor1d(xv), w = tf.tensor1d(wv);
+        const x = tf.tensor1d(xv),
+          w = tf.tensor1d(wv);
         const calls = ownKernelsStatus().ownCalls;
         const y = gelu(x, 'tanh');
         if (own) expect(ownKernelsStatus().ownCalls).toBe(calls + 1);

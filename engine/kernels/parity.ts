@@ -15,11 +15,15 @@ export function forwardBoth(doc: GraphDoc, batch = 2): { own: Float32Array[]; st
   const { model, analysis } = compile(doc);
   try {
     const xs = analysis.inputSpecs.map((s, k) =>
-      s.dtype === 'int32' ? tf.randomUniform([batch, ...s.shape], 0, 250, 'int32', 10 + k) : tf.randomUniform([batch, ...s.shape], -1, 1, 'float32', 10 + k),
+      s.dtype === 'int32'
+        ? tf.randomUniform([batch, ...s.shape], 0, 250, 'int32', 10 + k)
+        : tf.randomUniform([batch, ...s.shape], -1, 1, 'float32', 10 + k),
     );
     const run = (own: boolean) => {
       setOwnKernelsAllowed(own);
-      return tf.tidy(() => [model.predict(xs.length === 1 ? xs[0]! : xs)].flat().map((y) => (y as tf.Tensor).dataSync() as Float32Array));
+      return tf.tidy(() =>
+        [model.predict(xs.length === 1 ? xs[0]! : xs)].flat().map((y) => (y as tf.Tensor).dataSync() as Float32Array),
+      );
     };
     const own = run(true);
     const stock = run(false);
@@ -46,7 +50,12 @@ export function relMaxDiff(a: Float32Array, b: Float32Array): number {
  * Losses of `steps` training steps (the trainer's loss and fused Adam) from the same initial
  * weights and batches, with our kernels and with the stock ones.
  */
-export function trainingCurves(doc: GraphDoc, steps: number, batch: number, classes: number): { own: number[]; stock: number[] } {
+export function trainingCurves(
+  doc: GraphDoc,
+  steps: number,
+  batch: number,
+  classes: number,
+): { own: number[]; stock: number[] } {
   const { model, analysis } = compile(doc);
   const spec = analysis.inputSpecs[0]!;
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -60,7 +69,10 @@ export function trainingCurves(doc: GraphDoc, steps: number, batch: number, clas
     const losses: number[] = [];
     for (let s = 0; s < steps; s++) {
       const loss = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => classificationLoss(model.apply(xs[s % 3]!, { training: true }) as tf.Tensor, ys[s % 3]!, classes, 0), vars);
+        const { value, grads } = tf.variableGrads(
+          () => classificationLoss(model.apply(xs[s % 3]!, { training: true }) as tf.Tensor, ys[s % 3]!, classes, 0),
+          vars,
+        );
         opt.applyGradients(grads);
         return tf.keep(value);
       });

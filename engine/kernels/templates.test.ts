@@ -17,7 +17,9 @@ import { ownKernelsStatus } from './index.js';
 import { forwardBoth, relMaxDiff, trainingCurves } from './parity.js';
 
 const dir = join(__dirname, '../../templates');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const load = (f: string) => {
   const doc = loadGraphDoc(readFileSync(join(dir, f), 'utf8'), f);
   return MINIATURES[f] ? shrink(doc, MINIATURES[f]!) : doc;

@@ -40,7 +40,8 @@ export function checkHeads(qk: number, v: number, heads: number): KindError | un
 
 export function attentionBlockParams(d: AttentionDims, includeMlp = true): number {
   const norms = d.selfAttention ? layerNormParams(d.dq) : layerNormParams(d.dq) + layerNormParams(d.dkv);
-  const attn = linearParams(d.dq, d.qk) + linearParams(d.dkv, d.qk) + linearParams(d.dkv, d.v) + linearParams(d.v, d.out);
+  const attn =
+    linearParams(d.dq, d.qk) + linearParams(d.dkv, d.qk) + linearParams(d.dkv, d.v) + linearParams(d.v, d.out);
   const mlp = includeMlp
     ? layerNormParams(d.out) + linearParams(d.out, d.widening * d.out) + linearParams(d.widening * d.out, d.out)
     : 0;
@@ -52,7 +53,9 @@ export function attentionBlockFlops(d: AttentionDims, includeMlp = true): number
   const scores = 2 * d.tq * d.tk * d.qk + 2 * d.tq * d.tk * d.v;
   const softmax = 5 * d.heads * d.tq * d.tk;
   const norms = 8 * (d.tq * d.dq + (d.selfAttention ? 0 : d.tk * d.dkv));
-  const mlp = includeMlp ? 2 * 2 * d.tq * d.out * d.widening * d.out + 8 * d.tq * d.out + 8 * d.tq * d.widening * d.out : 0;
+  const mlp = includeMlp
+    ? 2 * 2 * d.tq * d.out * d.widening * d.out + 8 * d.tq * d.out + 8 * d.tq * d.widening * d.out
+    : 0;
   return proj + scores + softmax + norms + mlp;
 }
 

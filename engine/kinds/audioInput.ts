@@ -3,9 +3,29 @@ import { ok, type KindDefinition } from './types.js';
 
 const params = z
   .object({
-    samples: z.number().int().min(1).max(10_000_000).default(30_720).describe('Audio samples per example (per channel); longer clips are cropped, shorter ones zero-padded').meta({ unit: 'samples' }),
-    sampleRate: z.number().int().min(1).max(1_000_000).default(48_000).describe('Sample rate the model takes; audio files are resampled to it (band-limited)').meta({ unit: 'Hz' }),
-    channels: z.number().int().min(1).max(8).default(1).describe('Channels per sample: 1 = mono (stereo files are averaged); more gives [samples, channels]'),
+    samples: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .default(30_720)
+      .describe('Audio samples per example (per channel); longer clips are cropped, shorter ones zero-padded')
+      .meta({ unit: 'samples' }),
+    sampleRate: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(48_000)
+      .describe('Sample rate the model takes; audio files are resampled to it (band-limited)')
+      .meta({ unit: 'Hz' }),
+    channels: z
+      .number()
+      .int()
+      .min(1)
+      .max(8)
+      .default(1)
+      .describe('Channels per sample: 1 = mono (stereo files are averaged); more gives [samples, channels]'),
   })
   .strict();
 type P = z.infer<typeof params>;
@@ -30,5 +50,6 @@ export const audioInput: KindDefinition<P> = {
   params,
   inferShape: (p) => ok({ out: audioShape(p) }),
   cost: (p) => ({ params: 0, flops: 0, activationBytes: 4 * p.samples * p.channels }),
-  describe: (p) => `${p.samples.toLocaleString('en-US')} samples${p.channels > 1 ? ` × ${p.channels}` : ''} @ ${(p.sampleRate / 1000).toLocaleString('en-US')} kHz`,
+  describe: (p) =>
+    `${p.samples.toLocaleString('en-US')} samples${p.channels > 1 ? ` × ${p.channels}` : ''} @ ${(p.sampleRate / 1000).toLocaleString('en-US')} kHz`,
 };

@@ -4,7 +4,14 @@ import { lossWeightParam } from './lossWeight.js';
 
 const params = z
   .object({
-    samplesPerPatch: z.number().int().min(1).max(65536).default(96).describe('Samples each decoder output predicts (match the Audio patches node)').meta({ unit: 'samples' }),
+    samplesPerPatch: z
+      .number()
+      .int()
+      .min(1)
+      .max(65536)
+      .default(96)
+      .describe('Samples each decoder output predicts (match the Audio patches node)')
+      .meta({ unit: 'samples' }),
     lossWeight: lossWeightParam,
   })
   .strict();
@@ -21,8 +28,13 @@ export const audioPostprocessor: KindDefinition<P> = {
   inputs: [{ name: 'in', label: 'outputs', type: 'queries', ranks: [2], description: 'Decoder outputs [O, E]' }],
   outputs: [{ name: 'out', label: 'audio', type: 'logits', ranks: [1], description: 'Waveform [O·spp]' }],
   params,
-  inferShape: (p, i) => (i.in ? ok({ out: [i.in[0]! * p.samplesPerPatch] }) : fail('connect the decoder outputs', { port: 'in' })),
-  cost: (p, i) => ({ params: linearParams(i.in![1]!, p.samplesPerPatch), flops: 2 * i.in![0]! * i.in![1]! * p.samplesPerPatch, activationBytes: 4 * i.in![0]! * p.samplesPerPatch }),
+  inferShape: (p, i) =>
+    i.in ? ok({ out: [i.in[0]! * p.samplesPerPatch] }) : fail('connect the decoder outputs', { port: 'in' }),
+  cost: (p, i) => ({
+    params: linearParams(i.in![1]!, p.samplesPerPatch),
+    flops: 2 * i.in![0]! * i.in![1]! * p.samplesPerPatch,
+    activationBytes: 4 * i.in![0]! * p.samplesPerPatch,
+  }),
   loss: () => ({ type: 'regression', channels: 1 }),
   describe: (p) => `${p.samplesPerPatch} samples/output`,
 };

@@ -18,14 +18,20 @@ export const classificationHead: KindDefinition<P> = {
   summary: 'Linear(E → classes) on the first output query: class logits.',
   maths: 'logits = y₀·W + b (softmax cross-entropy in training).',
   reference: 'DM ClassificationDecoder / ClassificationPostprocessor',
-  inputs: [{ name: 'in', label: 'outputs', type: 'queries', ranks: [2], description: 'Decoder outputs [O, E]; row 0 is used' }],
+  inputs: [
+    { name: 'in', label: 'outputs', type: 'queries', ranks: [2], description: 'Decoder outputs [O, E]; row 0 is used' },
+  ],
   outputs: [{ name: 'out', label: 'logits', type: 'logits', ranks: [1], description: 'Class logits [classes]' }],
   params,
   inferShape(p, i) {
     if (!i.in) return fail('connect the decoder output', { port: 'in' });
     return ok({ out: [p.numClasses] });
   },
-  cost: (p, i) => ({ params: linearParams(i.in![1]!, p.numClasses), flops: 2 * i.in![1]! * p.numClasses, activationBytes: 4 * p.numClasses }),
+  cost: (p, i) => ({
+    params: linearParams(i.in![1]!, p.numClasses),
+    flops: 2 * i.in![1]! * p.numClasses,
+    activationBytes: 4 * p.numClasses,
+  }),
   loss: (p) => ({ type: 'classification', classes: p.numClasses }),
   describe: (p) => `${p.numClasses} classes`,
 };

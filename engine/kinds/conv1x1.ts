@@ -4,7 +4,14 @@ import { fail, linearParams, ok, prod, sameOut, type KindDefinition } from './ty
 const params = z
   .object({
     numChannels: z.number().int().min(1).max(65536).default(64).describe('Output channels of the 1×1 convolution'),
-    spatialDownsample: z.number().int().min(1).max(256).default(1).describe('Convolution stride s (SAME padding: ⌈H/s⌉ × ⌈W/s⌉ tokens)').meta({ unit: 'px' }),
+    spatialDownsample: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(1)
+      .describe('Convolution stride s (SAME padding: ⌈H/s⌉ × ⌈W/s⌉ tokens)')
+      .meta({ unit: 'px' }),
   })
   .strict();
 type P = z.infer<typeof params>;
@@ -18,7 +25,15 @@ export const conv1x1: KindDefinition<P> = {
   maths: 'y[i,j] = x[s·i, s·j]·W + b, W ∈ ℝ^{C×nc}.',
   reference: "DM ImagePreprocessor(prep_type='conv1x1') (learned-position ImageNet: 3 → 256)",
   inputs: [{ name: 'in', label: 'image', type: 'image', ranks: [3], description: 'Image [H, W, C]' }],
-  outputs: [{ name: 'out', label: 'features', type: 'image', ranks: [3], description: 'Feature grid [⌈H/s⌉, ⌈W/s⌉, numChannels]' }],
+  outputs: [
+    {
+      name: 'out',
+      label: 'features',
+      type: 'image',
+      ranks: [3],
+      description: 'Feature grid [⌈H/s⌉, ⌈W/s⌉, numChannels]',
+    },
+  ],
   params,
   inferShape(p, i) {
     const x = i.in;
@@ -27,7 +42,11 @@ export const conv1x1: KindDefinition<P> = {
   },
   cost: (p, i, o) => {
     const tokens = prod(o.out!.slice(0, -1));
-    return { params: linearParams(i.in![2]!, p.numChannels), flops: 2 * tokens * i.in![2]! * p.numChannels, activationBytes: 4 * prod(o.out!) };
+    return {
+      params: linearParams(i.in![2]!, p.numChannels),
+      flops: 2 * tokens * i.in![2]! * p.numChannels,
+      activationBytes: 4 * prod(o.out!),
+    };
   },
   describe: (p) => `→ ${p.numChannels} ch${p.spatialDownsample > 1 ? `, stride ${p.spatialDownsample}` : ''}`,
 };

@@ -3,13 +3,21 @@ import { fail, ok, sameOut, type KindDefinition, type Shape } from './types.js';
 
 const params = z
   .object({
-    numLayers: z.number().int().min(1).max(8).default(1).describe('Conv layers; each divides H and W by 4 (DM: log₄ spatial_downsample)'),
+    numLayers: z
+      .number()
+      .int()
+      .min(1)
+      .max(8)
+      .default(1)
+      .describe('Conv layers; each divides H and W by 4 (DM: log₄ spatial_downsample)'),
     numChannels: z.number().int().min(1).max(4096).default(64).describe('Channels of every convolution'),
     useBatchNorm: z.boolean().default(true).describe('BatchNorm (decay 0.9, eps 1e-5) after each convolution'),
     padding: z
       .enum(['same', 'torch'])
       .default('same')
-      .describe("'same': TF/DM SAME padding for conv and pool (224 → 56); 'torch': HF/PyTorch, pad 3 on every side before the conv and pool without padding (224 → 55)"),
+      .describe(
+        "'same': TF/DM SAME padding for conv and pool (224 → 56); 'torch': HF/PyTorch, pad 3 on every side before the conv and pool without padding (224 → 55)",
+      ),
   })
   .strict();
 type P = z.infer<typeof params>;
@@ -43,13 +51,24 @@ export const convDownsample: KindDefinition<P> = {
   maths: 'per layer: x = maxpool₃ₓ₃,ₛ₂(ReLU(BN(conv₇ₓ₇,ₛ₂(x)))), no conv bias; 224×224 → 56×56.',
   reference: "DM io_processors.Conv2DDownsample (SAME padding); padding 'torch' = HF Conv2DDownsample (55×55)",
   inputs: [{ name: 'in', label: 'image', type: 'image', ranks: [3], description: 'Image [H, W, C]' }],
-  outputs: [{ name: 'out', label: 'features', type: 'image', ranks: [3], description: 'Feature grid [H/4ᴸ, W/4ᴸ, numChannels] (rounded up)' }],
+  outputs: [
+    {
+      name: 'out',
+      label: 'features',
+      type: 'image',
+      ranks: [3],
+      description: 'Feature grid [H/4ᴸ, W/4ᴸ, numChannels] (rounded up)',
+    },
+  ],
   params,
   inferShape(p, i) {
     const x = i.in;
     if (!x) return fail('connect an image to the "image" input', { port: 'in' });
     const last = layerShapes(p, x).pop()!;
-    if (last[2]! < 1 || last[3]! < 1) return fail(`image ${x[0]}×${x[1]} is too small for ${p.numLayers} conv layer(s) with ${p.padding} padding`, { port: 'in' });
+    if (last[2]! < 1 || last[3]! < 1)
+      return fail(`image ${x[0]}×${x[1]} is too small for ${p.numLayers} conv layer(s) with ${p.padding} padding`, {
+        port: 'in',
+      });
     return ok({ out: [last[2]!, last[3]!, p.numChannels] });
   },
   cost(p, i) {
@@ -66,7 +85,8 @@ export const convDownsample: KindDefinition<P> = {
     }
     return { params, flops, activationBytes: act };
   },
-  describe: (p) => `${p.numLayers} layer${p.numLayers > 1 ? 's' : ''}, ${p.numChannels} ch${p.useBatchNorm ? ', BN' : ''}${p.padding === 'torch' ? ', torch pad' : ''}`,
+  describe: (p) =>
+    `${p.numLayers} layer${p.numLayers > 1 ? 's' : ''}, ${p.numChannels} ch${p.useBatchNorm ? ', BN' : ''}${p.padding === 'torch' ? ', torch pad' : ''}`,
 };
 
 export { layerShapes as convDownsampleShapes };

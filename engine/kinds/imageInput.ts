@@ -21,7 +21,15 @@ export const imageInput: KindDefinition<P> = {
   reference: 'DM ImagePreprocessor input (channels-last)',
   isModelInput: true,
   inputs: [],
-  outputs: [{ name: 'out', label: 'image', type: 'image', ranks: [3, 4], description: 'Image batch [B, H, W, C] or video [B, T, H, W, C]' }],
+  outputs: [
+    {
+      name: 'out',
+      label: 'image',
+      type: 'image',
+      ranks: [3, 4],
+      description: 'Image batch [B, H, W, C] or video [B, T, H, W, C]',
+    },
+  ],
   params,
   inferShape(p) {
     if (p.frames < 0) return fail('frames must be ≥ 0', { param: 'frames' });

@@ -6,7 +6,10 @@ const params = z
   .object({
     numClasses: z.number().int().min(2).max(1_000_000).default(10).describe('Number of classes (logits)'),
     layerNorm: z.boolean().default(false).describe('LayerNorm before the Linear (LR); off = DM/HF'),
-    init: z.enum(['zeros', 'fanIn']).default('zeros').describe('Init of the Linear: zeros (DM ProjectionDecoder) or truncated normal 1/√D'),
+    init: z
+      .enum(['zeros', 'fanIn'])
+      .default('zeros')
+      .describe('Init of the Linear: zeros (DM ProjectionDecoder) or truncated normal 1/√D'),
     lossWeight: lossWeightParam,
   })
   .strict();
@@ -26,7 +29,11 @@ export const meanPoolClassifier: KindDefinition<P> = {
   inferShape: (p, i) => (i.in ? ok({ out: [p.numClasses] }) : fail('connect the latents', { port: 'in' })),
   cost: (p, i) => {
     const [n, d] = [i.in![0]!, i.in![1]!];
-    return { params: linearParams(d, p.numClasses) + (p.layerNorm ? layerNormParams(d) : 0), flops: n * d + 2 * d * p.numClasses, activationBytes: 4 * (d + p.numClasses) };
+    return {
+      params: linearParams(d, p.numClasses) + (p.layerNorm ? layerNormParams(d) : 0),
+      flops: n * d + 2 * d * p.numClasses,
+      activationBytes: 4 * (d + p.numClasses),
+    };
   },
   loss: (p) => ({ type: 'classification', classes: p.numClasses }),
   describe: (p) => `${p.numClasses} classes${p.layerNorm ? ', LN' : ''}`,

@@ -1,16 +1,31 @@
 import { z } from 'zod';
-import { commonWidth, connectedModalities, modalityNames, modalityPorts, MODALITY_PORTS, type Modality } from './multimodal.js';
+import {
+  commonWidth,
+  connectedModalities,
+  modalityNames,
+  modalityPorts,
+  MODALITY_PORTS,
+  type Modality,
+} from './multimodal.js';
 import { ok, type KindDefinition } from './types.js';
 
 const params = z
   .object({
     names: modalityNames,
-    minPaddingSize: z.number().int().min(0).max(4096).default(2).describe('Common width = widest modality + this (DM default 2; AV config 4)'),
+    minPaddingSize: z
+      .number()
+      .int()
+      .min(0)
+      .max(4096)
+      .default(2)
+      .describe('Common width = widest modality + this (DM default 2; AV config 4)'),
     maskProbs: z
       .array(z.number().min(0).max(1).nullable())
       .max(MODALITY_PORTS.length)
       .default([])
-      .describe('Per port: probability of replacing a token by the trainable mask token (empty/null = no mask token; 1 = always, e.g. the AV label)'),
+      .describe(
+        'Per port: probability of replacing a token by the trainable mask token (empty/null = no mask token; 1 = always, e.g. the AV label)',
+      ),
   })
   .strict();
 type P = z.infer<typeof params>;
@@ -32,7 +47,8 @@ export const multimodalConcat: KindDefinition<P> = {
   category: 'input',
   title: 'Multimodal concat',
   summary: 'Pads each modality to a common width with a trainable vector and concatenates the tokens.',
-  maths: 'E = max C_m + pad; x_m ← [x_m, p_m] (p_m ∈ ℝ^{E−C_m} learned); optional mask token with prob. p; concat in sorted-name order.',
+  maths:
+    'E = max C_m + pad; x_m ← [x_m, p_m] (p_m ∈ ℝ^{E−C_m} learned); optional mask token with prob. p; concat in sorted-name order.',
   reference: 'DM io_processors.MultimodalPreprocessor (min_padding_size, mask_probs)',
   inputs: modalityPorts('tokens', 'Tokens'),
   outputs: [{ name: 'out', label: 'tokens', type: 'tokens', ranks: [2], description: 'All tokens [Σ M_m, E]' }],

@@ -5,7 +5,13 @@ import { ok, type KindDefinition } from './types.js';
 const params = z
   .object({
     names: modalityNames,
-    minPaddingSize: z.number().int().min(0).max(4096).default(2).describe('Common query width = widest modality + this (DM default 2)'),
+    minPaddingSize: z
+      .number()
+      .int()
+      .min(0)
+      .max(4096)
+      .default(2)
+      .describe('Common query width = widest modality + this (DM default 2)'),
   })
   .strict();
 type P = z.infer<typeof params>;
@@ -29,7 +35,11 @@ export const multimodalQuery: KindDefinition<P> = {
   cost(p, i, o) {
     const mods = connectedModalities(p.names, i) as Modality[];
     const common = commonWidth(mods, p.minPaddingSize);
-    return { params: mods.reduce((a, m) => a + common - m.channels, 0), flops: 0, activationBytes: 4 * o.out![0]! * o.out![1]! };
+    return {
+      params: mods.reduce((a, m) => a + common - m.channels, 0),
+      flops: 0,
+      activationBytes: 4 * o.out![0]! * o.out![1]!,
+    };
   },
   describe: (p) => `pad +${p.minPaddingSize}`,
 };

@@ -23,12 +23,19 @@ export const multimodalSplit: KindDefinition<P> = {
   maths: '[Σ O_m, E] → [O_0, E], [O_1, E], … (contiguous rows).',
   reference: 'DM perceiver.restructure / MultimodalPostprocessor',
   inputs: [{ name: 'in', label: 'outputs', type: 'queries', ranks: [2], description: 'Decoder outputs [Σ O_m, E]' }],
-  outputs: MODALITY_PORTS.map((name, k) => ({ name, label: `modality ${k}`, type: 'queries' as const, ranks: [2], description: `Rows of modality ${k} [sizes[${k}], E]` })),
+  outputs: MODALITY_PORTS.map((name, k) => ({
+    name,
+    label: `modality ${k}`,
+    type: 'queries' as const,
+    ranks: [2],
+    description: `Rows of modality ${k} [sizes[${k}], E]`,
+  })),
   params,
   inferShape(p, i) {
     if (!i.in) return fail('connect the decoder outputs', { port: 'in' });
     const total = p.sizes.reduce((a, b) => a + b, 0);
-    if (total !== i.in[0]) return fail(`sizes add up to ${total} but the decoder gives ${i.in[0]} outputs`, { param: 'sizes' });
+    if (total !== i.in[0])
+      return fail(`sizes add up to ${total} but the decoder gives ${i.in[0]} outputs`, { param: 'sizes' });
     const out: Record<string, Shape> = {};
     p.sizes.forEach((s, k) => (out[MODALITY_PORTS[k]!] = [s, i.in![1]!]));
     return ok(out);

@@ -4,7 +4,13 @@ import { lossWeightParam } from './lossWeight.js';
 
 const params = z
   .object({
-    outputChannels: z.number().int().min(1).max(1_000_000).default(3).describe('Channels predicted per position (e.g. 3 for RGB)'),
+    outputChannels: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(3)
+      .describe('Channels predicted per position (e.g. 3 for RGB)'),
     init: z.enum(['fanIn', 'zeros']).default('fanIn').describe('Init of the Linear: truncated normal 1/√E or zeros'),
     lossWeight: lossWeightParam,
   })
@@ -22,8 +28,13 @@ export const perPositionProjection: KindDefinition<P> = {
   inputs: [{ name: 'in', label: 'outputs', type: 'queries', ranks: [2], description: 'Decoder outputs [O, E]' }],
   outputs: [{ name: 'out', label: 'values', type: 'logits', ranks: [2], description: 'Values [O, outputChannels]' }],
   params,
-  inferShape: (p, i) => (i.in ? ok({ out: [i.in[0]!, p.outputChannels] }) : fail('connect the decoder outputs', { port: 'in' })),
-  cost: (p, i) => ({ params: linearParams(i.in![1]!, p.outputChannels), flops: 2 * i.in![0]! * i.in![1]! * p.outputChannels, activationBytes: 4 * i.in![0]! * p.outputChannels }),
+  inferShape: (p, i) =>
+    i.in ? ok({ out: [i.in[0]!, p.outputChannels] }) : fail('connect the decoder outputs', { port: 'in' }),
+  cost: (p, i) => ({
+    params: linearParams(i.in![1]!, p.outputChannels),
+    flops: 2 * i.in![0]! * i.in![1]! * p.outputChannels,
+    activationBytes: 4 * i.in![0]! * p.outputChannels,
+  }),
   loss: (p) => ({ type: 'regression', channels: p.outputChannels }),
   describe: (p) => `→ ${p.outputChannels} per position`,
 };

@@ -17,7 +17,8 @@ describe('the kind registry', () => {
     describe(k.kind, () => {
       it('is documented: title, summary, maths, reference, port descriptions', () => {
         for (const text of [k.title, k.summary, k.maths, k.reference]) expect(text.length).toBeGreaterThan(3);
-        for (const p of [...k.inputs, ...k.outputs]) expect(p.description.length, `${k.kind}.${p.name}`).toBeGreaterThan(3);
+        for (const p of [...k.inputs, ...k.outputs])
+          expect(p.description.length, `${k.kind}.${p.name}`).toBeGreaterThan(3);
         expect(new Set(k.inputs.map((p) => p.name)).size).toBe(k.inputs.length);
         expect(new Set(k.outputs.map((p) => p.name)).size).toBe(k.outputs.length);
       });
@@ -48,7 +49,11 @@ describe('the kind registry', () => {
       if (required.length === 0) continue;
       const r = k.inferShape(k.params.parse({}), {});
       expect(r.ok, k.kind).toBe(false);
-      if (!r.ok) expect(k.inputs.map((p) => p.name), k.kind).toContain(r.error.port);
+      if (!r.ok)
+        expect(
+          k.inputs.map((p) => p.name),
+          k.kind,
+        ).toContain(r.error.port);
     }
   });
 });

@@ -3,13 +3,26 @@ import { ok, type KindDefinition } from './types.js';
 
 const params = z
   .object({
-    numColumns: z.number().int().min(1).max(100_000).default(8).describe('Numeric feature columns per row (the CSV columns other than the target)'),
+    numColumns: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .default(8)
+      .describe('Numeric feature columns per row (the CSV columns other than the target)'),
     channels: z.number().int().min(1).max(65536).default(32).describe('C: channels per column token'),
     encoding: z
       .enum(['perColumn', 'sharedWithColumnEmbedding'])
       .default('perColumn')
-      .describe('perColumn: token_j = x_j·w_j + b_j; sharedWithColumnEmbedding: token_j = x_j·w + b + e_j (fewer parameters)'),
-    initScale: z.number().positive().max(10).default(0.02).describe('Std of the truncated-normal init of the column biases / embeddings'),
+      .describe(
+        'perColumn: token_j = x_j·w_j + b_j; sharedWithColumnEmbedding: token_j = x_j·w + b + e_j (fewer parameters)',
+      ),
+    initScale: z
+      .number()
+      .positive()
+      .max(10)
+      .default(0.02)
+      .describe('Std of the truncated-normal init of the column biases / embeddings'),
   })
   .strict();
 type P = z.infer<typeof params>;
@@ -38,6 +51,10 @@ export const tabularInput: KindDefinition<P> = {
   outputs: [{ name: 'out', label: 'tokens', type: 'tokens', ranks: [2], description: 'Column tokens [numColumns, C]' }],
   params,
   inferShape: (p) => ok({ out: [p.numColumns, p.channels] }),
-  cost: (p) => ({ params: tabularParams(p), flops: 2 * p.numColumns * p.channels, activationBytes: 4 * p.numColumns * (p.channels + 1) }),
+  cost: (p) => ({
+    params: tabularParams(p),
+    flops: 2 * p.numColumns * p.channels,
+    activationBytes: 4 * p.numColumns * (p.channels + 1),
+  }),
   describe: (p) => `${p.numColumns} columns → ${p.channels} ch`,
 };

@@ -3,7 +3,13 @@ import { ok, type KindDefinition } from './types.js';
 
 const params = z
   .object({
-    numQueries: z.number().int().min(1).max(10_000_000).default(1).describe('O: number of output queries (1 for classification)'),
+    numQueries: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000_000)
+      .default(1)
+      .describe('O: number of output queries (1 for classification)'),
     channels: z.number().int().min(1).max(65536).default(64).describe('E: channels per query'),
     initScale: z.number().positive().max(10).default(0.02).describe('Std of the truncated-normal initialisation'),
   })

@@ -78,4 +78,7 @@ export class SliceTokens extends tf.layers.Layer {
 }
 
 export const HEAD_LAYER_CLASSES = [TiedEmbeddingLogits, ScaleReshape, SliceTokens] as const;
-for (const cls of HEAD_LAYER_CLASSES) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+for (const cls of HEAD_LAYER_CLASSES)
+  tf.serialization.registerClass(
+    cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );

@@ -18,4 +18,9 @@ export * from './sensorLayers.js';
 export { setFormulation, getFormulation, formulationFor } from './ops.js';
 
 /** tfjs class names of every custom layer (what a saved model.json refers to). */
-export const LAYER_CLASS_NAMES: readonly string[] = [...PERCEIVER_LAYER_CLASSES, ...IO_LAYER_CLASSES, ...HEAD_LAYER_CLASSES, ...SENSOR_LAYER_CLASSES].map((c) => c.className);
+export const LAYER_CLASS_NAMES: readonly string[] = [
+  ...PERCEIVER_LAYER_CLASSES,
+  ...IO_LAYER_CLASSES,
+  ...HEAD_LAYER_CLASSES,
+  ...SENSOR_LAYER_CLASSES,
+].map((c) => c.className);

@@ -29,7 +29,10 @@ describe('preprocessing layers', () => {
     const got = y.dataSync();
     const at = (i: number, j: number, k: number) => (i < 0 || j < 0 || i >= h || j >= w ? 0 : (i * w + j) * c + k + 1);
     const expected: number[] = [];
-    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) for (let di = 0; di < 3; di++) for (let dj = 0; dj < 3; dj++) for (let k = 0; k < c; k++) expected.push(at(i + di - 1, j + dj - 1, k));
+    for (let i = 0; i < h; i++)
+      for (let j = 0; j < w; j++)
+        for (let di = 0; di < 3; di++)
+          for (let dj = 0; dj < 3; dj++) for (let k = 0; k < c; k++) expected.push(at(i + di - 1, j + dj - 1, k));
     expect([...got]).toEqual(expected);
     tf.dispose([x, y]);
   });
@@ -68,9 +71,21 @@ describe('preprocessing layers', () => {
 
   it('MultimodalPad: sorted-name order, trainable padding, mask token with p = 1', () => {
     // Inputs in port order: "image" [1 token, 1 ch], "audio" [2 tokens, 2 ch]; order = audio, image.
-    const layer = new MultimodalPad({ widths: [1, 2], order: [1, 0], common: 3, maskProbs: [null, 1], initScale: 0.02, seed: 3 });
+    const layer = new MultimodalPad({
+      widths: [1, 2],
+      order: [1, 0],
+      common: 3,
+      maskProbs: [null, 1],
+      initScale: 0.02,
+      seed: 3,
+    });
     const img = tf.tensor3d([[[7]]]);
-    const aud = tf.tensor3d([[[1, 2], [3, 4]]]);
+    const aud = tf.tensor3d([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ]);
     const y = layer.apply([img, aud]) as tf.Tensor;
     expect(y.shape).toEqual([1, 3, 3]);
     const w = Object.fromEntries(layer.weights.map((v) => [v.name.split('/').pop()!, [...v.read().dataSync()]]));
@@ -84,7 +99,16 @@ describe('preprocessing layers', () => {
   });
 
   it('FourierQueryArray: a chunk uses the subsampled positions −1 + 2i/n', () => {
-    const layer = new FourierQueryArray({ indexDims: [8], numBands: 1, maxResolution: [8], concatPos: true, sineOnly: true, start: 4, count: 2, projectPosDim: 0 });
+    const layer = new FourierQueryArray({
+      indexDims: [8],
+      numBands: 1,
+      maxResolution: [8],
+      concatPos: true,
+      sineOnly: true,
+      start: 4,
+      count: 2,
+      projectPosDim: 0,
+    });
     const ref = tf.zeros([1, 1]);
     const y = layer.apply(ref) as tf.Tensor;
     const pos = [4, 5].map((i) => -1 + (2 * i) / 8);
@@ -97,7 +121,13 @@ describe('preprocessing layers', () => {
   it('TiedEmbeddingLogits: h·Embᵀ + b', () => {
     const layer = new TiedEmbeddingLogits({ vocabSize: 3 });
     const h = tf.tensor3d([[[1, 2]]]);
-    const emb = tf.tensor3d([[[1, 0], [0, 1], [1, 1]]]);
+    const emb = tf.tensor3d([
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+    ]);
     const y = layer.apply([h, emb]) as tf.Tensor;
     layer.weights[0]!.write(tf.tensor1d([0.5, 0, -1]));
     const y2 = layer.apply([h, emb]) as tf.Tensor;
@@ -118,7 +148,16 @@ describe('compiled kinds', () => {
         ['decoder', 'DecoderCrossAttention', { heads: 2 }],
         ['head', 'TiedEmbeddingDecoder', {}],
       ],
-      ['latents->encoder.q', 'text->encoder.kv', 'text.mask->encoder.mask', 'query->decoder.q', 'encoder->decoder.kv', 'text.mask->decoder.queryMask', 'decoder->head.in', 'text.embedding->head.embedding'],
+      [
+        'latents->encoder.q',
+        'text->encoder.kv',
+        'text.mask->encoder.mask',
+        'query->decoder.q',
+        'encoder->decoder.kv',
+        'text.mask->decoder.queryMask',
+        'decoder->head.in',
+        'text.embedding->head.embedding',
+      ],
     );
 
   it('text padding is masked: the PAD embedding cannot reach the real positions, and all-PAD is finite', () => {
@@ -131,7 +170,17 @@ describe('compiled kinds', () => {
     const base = realLogits();
     // Not a constant shift: LayerNorm on the inputs would cancel that.
     const bump = (row: number) =>
-      emb.write(tf.tidy(() => tf.add(original, tf.mul(tf.oneHot(tf.tensor1d([row], 'int32'), 262).reshape([262, 1]), tf.tensor2d([[3, -2, 1, 0, 4, -1, 2, -3]])))));
+      emb.write(
+        tf.tidy(() =>
+          tf.add(
+            original,
+            tf.mul(
+              tf.oneHot(tf.tensor1d([row], 'int32'), 262).reshape([262, 1]),
+              tf.tensor2d([[3, -2, 1, 0, 4, -1, 2, -3]]),
+            ),
+          ),
+        ),
+      );
     bump(0); // the PAD row: hidden from the encoder by the mask; decoded positions 3–5 are masked
     const afterPad = realLogits();
     bump(10); // a real byte's row: must change the outputs
@@ -154,7 +203,11 @@ describe('compiled kinds', () => {
     const x = tf.tensor2d([[7, 8, 9, 0]], undefined, 'int32');
     const labels = tf.oneHot(tf.tensor1d([7, 8, 9, 0], 'int32'), 262).expandDims(0);
     const v = (emb[0] as unknown as { val: tf.Variable }).val;
-    const g = tf.tidy(() => tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x) as tf.Tensor) as tf.Scalar, [v]).grads[v.name]!.clone());
+    const g = tf.tidy(() =>
+      tf
+        .variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x) as tf.Tensor) as tf.Scalar, [v])
+        .grads[v.name]!.clone(),
+    );
     // Rows of bytes never in the input still get gradient through the tied logits.
     const row = (k: number) => Math.max(...[...g.dataSync().slice(k * 8, (k + 1) * 8)].map(Math.abs));
     expect(row(200)).toBeGreaterThan(0);

@@ -7,7 +7,8 @@ import { broadcastBatch, linear, matMul } from './ops.js';
 import { asTensor, fanInInit, fourierFeatures, nextSeed, type Kwargs, type LayerArgs } from './perceiverLayers.js';
 
 type Config = tf.serialization.ConfigDict;
-const truncated = (stddev: number, seed: number | undefined) => tf.initializers.truncatedNormal({ mean: 0, stddev, seed: nextSeed(seed) });
+const truncated = (stddev: number, seed: number | undefined) =>
+  tf.initializers.truncatedNormal({ mean: 0, stddev, seed: nextSeed(seed) });
 const shapeOf = (s: tf.Shape | tf.Shape[]): tf.Shape => (Array.isArray(s[0]) ? s[0] : s) as tf.Shape;
 const lastDim = (s: tf.Shape): number => s[s.length - 1] as number;
 
@@ -24,7 +25,9 @@ export class StridedSubsample extends tf.layers.Layer {
     const s = shapeOf(inputShape);
     const { spatial: sp, temporal: t } = this.cfg;
     const up = (n: tf.Shape[number], k: number) => Math.ceil((n as number) / k);
-    return s.length === 5 ? [s[0]!, up(s[1], t), up(s[2], sp), up(s[3], sp), s[4]!] : [s[0]!, up(s[1], sp), up(s[2], sp), s[3]!];
+    return s.length === 5
+      ? [s[0]!, up(s[1], t), up(s[2], sp), up(s[3], sp), s[4]!]
+      : [s[0]!, up(s[1], sp), up(s[2], sp), s[3]!];
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = asTensor(inputs);
@@ -96,7 +99,13 @@ export class TokenEmbedding extends tf.layers.Layer {
   private pos!: tf.LayerVariable;
   constructor(cfg: TokenEmbeddingConfig & LayerArgs) {
     super(cfg);
-    this.cfg = { vocabSize: cfg.vocabSize, maxLength: cfg.maxLength, channels: cfg.channels, initScale: cfg.initScale, seed: cfg.seed };
+    this.cfg = {
+      vocabSize: cfg.vocabSize,
+      maxLength: cfg.maxLength,
+      channels: cfg.channels,
+      initScale: cfg.initScale,
+      seed: cfg.seed,
+    };
   }
   override build(): void {
     const c = this.cfg;
@@ -121,7 +130,11 @@ export class TokenEmbedding extends tf.layers.Layer {
       // matmul is the same maths with a gradient every backend has.
       const [b, l] = ids.shape as [number, number];
       const c = this.cfg;
-      const picked = tf.reshape(tf.matMul(tf.oneHot(tf.reshape(ids, [-1]), c.vocabSize), this.emb.read()), [b, l, c.channels]);
+      const picked = tf.reshape(tf.matMul(tf.oneHot(tf.reshape(ids, [-1]), c.vocabSize), this.emb.read()), [
+        b,
+        l,
+        c.channels,
+      ]);
       const tokens = tf.add(picked, this.pos.read());
       const embedding = broadcastBatch(this.emb.read(), tokens);
       const mask = tf.cast(tf.notEqual(ids, 0), 'float32');
@@ -149,17 +162,33 @@ export class TabularTokens extends tf.layers.Layer {
   private w: Record<string, tf.LayerVariable> = {};
   constructor(cfg: TabularTokensConfig & LayerArgs) {
     super(cfg);
-    this.cfg = { numColumns: cfg.numColumns, channels: cfg.channels, encoding: cfg.encoding, initScale: cfg.initScale, seed: cfg.seed };
+    this.cfg = {
+      numColumns: cfg.numColumns,
+      channels: cfg.channels,
+      encoding: cfg.encoding,
+      initScale: cfg.initScale,
+      seed: cfg.seed,
+    };
   }
   override build(): void {
     const c = this.cfg;
     if (c.encoding === 'perColumn') {
       this.w.scale = this.addWeight('column_scale', [c.numColumns, c.channels], 'float32', truncated(1, c.seed));
-      this.w.offset = this.addWeight('column_offset', [c.numColumns, c.channels], 'float32', truncated(c.initScale, c.seed));
+      this.w.offset = this.addWeight(
+        'column_offset',
+        [c.numColumns, c.channels],
+        'float32',
+        truncated(c.initScale, c.seed),
+      );
     } else {
       this.w.scale = this.addWeight('value_scale', [1, c.channels], 'float32', truncated(1, c.seed));
       this.w.bias = this.addWeight('value_bias', [c.channels], 'float32', tf.initializers.zeros());
-      this.w.offset = this.addWeight('column_embedding', [c.numColumns, c.channels], 'float32', truncated(c.initScale, c.seed));
+      this.w.offset = this.addWeight(
+        'column_embedding',
+        [c.numColumns, c.channels],
+        'float32',
+        truncated(c.initScale, c.seed),
+      );
     }
     this.built = true;
   }
@@ -203,7 +232,12 @@ export class TrainablePositionEncoding extends tf.layers.Layer {
     const c = this.cfg;
     this.w.table = this.addWeight('positions', [c.positions, c.numChannels], 'float32', truncated(c.initScale, c.seed));
     if (c.projectPosDim > 0) {
-      this.w.kernel = this.addWeight('projector_kernel', [c.numChannels, c.projectPosDim], 'float32', fanInInit(c.numChannels, nextSeed(c.seed)));
+      this.w.kernel = this.addWeight(
+        'projector_kernel',
+        [c.numChannels, c.projectPosDim],
+        'float32',
+        fanInInit(c.numChannels, nextSeed(c.seed)),
+      );
       this.w.bias = this.addWeight('projector_bias', [c.projectPosDim], 'float32', tf.initializers.zeros());
     }
     this.built = true;
@@ -257,8 +291,16 @@ export class MultimodalPad extends tf.layers.Layer {
   }
   override build(): void {
     const c = this.cfg;
-    this.pads = c.widths.map((w, k) => (c.common > w ? this.addWeight(`padding_${k}`, [1, c.common - w], 'float32', truncated(c.initScale, c.seed)) : null));
-    this.masks = c.widths.map((_, k) => (c.maskProbs[k] != null ? this.addWeight(`mask_token_${k}`, [1, c.common], 'float32', truncated(c.initScale, c.seed)) : null));
+    this.pads = c.widths.map((w, k) =>
+      c.common > w
+        ? this.addWeight(`padding_${k}`, [1, c.common - w], 'float32', truncated(c.initScale, c.seed))
+        : null,
+    );
+    this.masks = c.widths.map((_, k) =>
+      c.maskProbs[k] != null
+        ? this.addWeight(`mask_token_${k}`, [1, c.common], 'float32', truncated(c.initScale, c.seed))
+        : null,
+    );
     this.built = true;
   }
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -325,7 +367,17 @@ export class FourierQueryArray extends tf.layers.Layer {
   constructor(cfg: FourierQueryConfig & LayerArgs) {
     super(cfg);
     const { indexDims, numBands, maxResolution, concatPos, sineOnly, start, count, projectPosDim, seed } = cfg;
-    this.cfg = { indexDims: [...indexDims], numBands, maxResolution: [...maxResolution], concatPos, sineOnly, start, count, projectPosDim, seed };
+    this.cfg = {
+      indexDims: [...indexDims],
+      numBands,
+      maxResolution: [...maxResolution],
+      concatPos,
+      sineOnly,
+      start,
+      count,
+      projectPosDim,
+      seed,
+    };
     if (cfg.points) this.cfg.points = true;
     if (cfg.indices) this.cfg.indices = [...cfg.indices];
   }
@@ -336,7 +388,12 @@ export class FourierQueryArray extends tf.layers.Layer {
   override build(): void {
     const c = this.cfg;
     if (c.projectPosDim > 0) {
-      this.w.kernel = this.addWeight('projector_kernel', [this.rawChannels(), c.projectPosDim], 'float32', fanInInit(this.rawChannels(), nextSeed(c.seed)));
+      this.w.kernel = this.addWeight(
+        'projector_kernel',
+        [this.rawChannels(), c.projectPosDim],
+        'float32',
+        fanInInit(this.rawChannels(), nextSeed(c.seed)),
+      );
       this.w.bias = this.addWeight('projector_bias', [c.projectPosDim], 'float32', tf.initializers.zeros());
     }
     this.built = true;
@@ -345,13 +402,20 @@ export class FourierQueryArray extends tf.layers.Layer {
     if (!this.features || this.features.isDisposed) {
       const c = this.cfg;
       const whole = !c.points && !c.indices && c.start === 0 && c.count === c.indexDims.reduce((a, b) => a * b, 1);
-      const { data, channels } = fourierFeatures(c, whole ? undefined : { start: c.start, count: c.count, ...(c.indices ? { indices: c.indices } : {}) });
+      const { data, channels } = fourierFeatures(
+        c,
+        whole ? undefined : { start: c.start, count: c.count, ...(c.indices ? { indices: c.indices } : {}) },
+      );
       this.features = tf.keep(tf.tensor2d(data, [c.count, channels]));
     }
     return this.features;
   }
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return [shapeOf(inputShape)[0]!, this.cfg.count, this.cfg.projectPosDim > 0 ? this.cfg.projectPosDim : this.rawChannels()];
+    return [
+      shapeOf(inputShape)[0]!,
+      this.cfg.count,
+      this.cfg.projectPosDim > 0 ? this.cfg.projectPosDim : this.rawChannels(),
+    ];
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const pe = this.pe();
@@ -370,5 +434,16 @@ export class FourierQueryArray extends tf.layers.Layer {
   }
 }
 
-export const IO_LAYER_CLASSES = [StridedSubsample, PixelNeighbourhood, TokenEmbedding, TabularTokens, TrainablePositionEncoding, MultimodalPad, FourierQueryArray] as const;
-for (const cls of IO_LAYER_CLASSES) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+export const IO_LAYER_CLASSES = [
+  StridedSubsample,
+  PixelNeighbourhood,
+  TokenEmbedding,
+  TabularTokens,
+  TrainablePositionEncoding,
+  MultimodalPad,
+  FourierQueryArray,
+] as const;
+for (const cls of IO_LAYER_CLASSES)
+  tf.serialization.registerClass(
+    cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );

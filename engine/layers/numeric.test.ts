@@ -22,7 +22,8 @@ function rand(n: number, seed: number): number[] {
   });
 }
 type M = number[][];
-const mat = (flat: number[], r: number, c: number): M => Array.from({ length: r }, (_, i) => flat.slice(i * c, (i + 1) * c));
+const mat = (flat: number[], r: number, c: number): M =>
+  Array.from({ length: r }, (_, i) => flat.slice(i * c, (i + 1) * c));
 const matmul = (a: M, b: M): M => a.map((row) => b[0]!.map((_, j) => row.reduce((s, x, k) => s + x * b[k]![j]!, 0)));
 const addBias = (a: M, b: number[]): M => a.map((r) => r.map((x, j) => x + b[j]!));
 const lin = (a: M, w: M, b: number[]) => addBias(matmul(a, w), b);
@@ -63,7 +64,8 @@ function mha(q: M, k: M, v: M, heads: number, mask?: M): M {
       const mx = Math.max(...logits);
       const e = logits.map((x) => Math.exp(x - mx));
       const z = e.reduce((a, b) => a + b, 0);
-      for (let j = 0; j < k.length; j++) for (let c = 0; c < dv; c++) out[h * dv + c]! += (e[j]! / z) * v[j]![h * dv + c]!;
+      for (let j = 0; j < k.length; j++)
+        for (let c = 0; c < dv; c++) out[h * dv + c]! += (e[j]! / z) * v[j]![h * dv + c]!;
     }
     return out;
   });
@@ -71,7 +73,8 @@ function mha(q: M, k: M, v: M, heads: number, mask?: M): M {
 function expectClose(actual: ArrayLike<number>, expected: number[], tol: number): void {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / (1 + Math.abs(expected[i]!)));
   expect(worst).toBeLessThan(tol);
 }
 
@@ -83,7 +86,9 @@ describe('attention core', () => {
     const v = rand(tk * vc, 3);
     const expected = mha(mat(q, tq, qk), mat(k, tk, qk), mat(v, tk, vc), h).flat();
     const before = tf.memory().numTensors;
-    const y = tf.tidy(() => attend(tf.tensor3d(q, [1, tq, qk]), tf.tensor3d(k, [1, tk, qk]), tf.tensor3d(v, [1, tk, vc]), h));
+    const y = tf.tidy(() =>
+      attend(tf.tensor3d(q, [1, tq, qk]), tf.tensor3d(k, [1, tk, qk]), tf.tensor3d(v, [1, tk, vc]), h),
+    );
     expectClose(y.dataSync(), expected, 1e-5);
     y.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -100,7 +105,15 @@ describe('attention core', () => {
       [1, 0, 1, 1],
     ];
     const expected = mha(mat(q, tq, qk), mat(k, tk, qk), mat(v, tk, vc), 2, mask).flat();
-    const y = tf.tidy(() => attend(tf.tensor3d(q, [1, tq, qk]), tf.tensor3d(k, [1, tk, qk]), tf.tensor3d(v, [1, tk, vc]), 2, tf.tensor3d(mask.flat(), [1, tq, tk])));
+    const y = tf.tidy(() =>
+      attend(
+        tf.tensor3d(q, [1, tq, qk]),
+        tf.tensor3d(k, [1, tk, qk]),
+        tf.tensor3d(v, [1, tk, vc]),
+        2,
+        tf.tensor3d(mask.flat(), [1, tq, tk]),
+      ),
+    );
     const got = y.dataSync();
     expect([...got].every(Number.isFinite)).toBe(true);
     expectClose(got, expected, 1e-5);
@@ -145,7 +158,13 @@ describe('Fourier features (docs/ARCHITECTURE.md §A.2)', () => {
     const dims = [3, 4];
     const K = 3;
     const maxRes = [3, 4];
-    const { data, channels } = fourierFeatures({ indexDims: dims, numBands: K, maxResolution: maxRes, concatPos: true, sineOnly: false });
+    const { data, channels } = fourierFeatures({
+      indexDims: dims,
+      numBands: K,
+      maxResolution: maxRes,
+      concatPos: true,
+      sineOnly: false,
+    });
     expect(channels).toBe(2 * (2 * K + 1));
     const expected: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -167,15 +186,31 @@ describe('Fourier features (docs/ARCHITECTURE.md §A.2)', () => {
     expect(fourierChannels(2, { numBands: 5, concatPos: true, sineOnly: true })).toBe(12);
     expect(fourierChannels(2, { numBands: 5, concatPos: false, sineOnly: false })).toBe(20);
     expect(fourierChannels(2, { numBands: 5, concatPos: false, sineOnly: true })).toBe(10);
-    for (const [concatPos, sineOnly] of [[true, false], [true, true], [false, false], [false, true]] as const) {
-      const { channels } = fourierFeatures({ indexDims: [2, 3], numBands: 5, maxResolution: [2, 3], concatPos, sineOnly });
+    for (const [concatPos, sineOnly] of [
+      [true, false],
+      [true, true],
+      [false, false],
+      [false, true],
+    ] as const) {
+      const { channels } = fourierFeatures({
+        indexDims: [2, 3],
+        numBands: 5,
+        maxResolution: [2, 3],
+        concatPos,
+        sineOnly,
+      });
       expect(channels).toBe(fourierChannels(2, { numBands: 5, concatPos, sineOnly }));
     }
   });
 });
 
 describe('AttentionBlock (full pre-LN block) against a plain-JS reference', () => {
-  function referenceBlock(w: Record<string, number[]>, q: M, kv: M, o: { dq: number; dkv: number; qk: number; v: number; h: number; wf: number; residual: boolean; self: boolean }): M {
+  function referenceBlock(
+    w: Record<string, number[]>,
+    q: M,
+    kv: M,
+    o: { dq: number; dkv: number; qk: number; v: number; h: number; wf: number; residual: boolean; self: boolean },
+  ): M {
     const W = (n: string, r: number, c: number) => mat(w[`${n}_kernel`]!, r, c);
     const qn = ln(q, w.ln_q_gamma!, w.ln_q_beta!);
     const kvn = o.self ? qn : ln(kv, w.ln_kv_gamma!, w.ln_kv_beta!);
@@ -184,17 +219,32 @@ describe('AttentionBlock (full pre-LN block) against a plain-JS reference', () =
     const V = lin(kvn, W('v', o.dkv, o.v), w.v_bias!);
     const a = lin(mha(Q, K, V, o.h), W('o', o.v, o.dq), w.o_bias!);
     const x = o.residual ? q.map((r, i) => r.map((y, j) => y + a[i]![j]!)) : a;
-    const hdn = lin(ln(x, w.ln_mlp_gamma!, w.ln_mlp_beta!), W('mlp1', o.dq, o.wf * o.dq), w.mlp1_bias!).map((r) => r.map(geluTanh));
+    const hdn = lin(ln(x, w.ln_mlp_gamma!, w.ln_mlp_beta!), W('mlp1', o.dq, o.wf * o.dq), w.mlp1_bias!).map((r) =>
+      r.map(geluTanh),
+    );
     const m = lin(hdn, W('mlp2', o.wf * o.dq, o.dq), w.mlp2_bias!);
     return x.map((r, i) => r.map((y, j) => y + m[i]![j]!));
   }
 
   for (const self of [false, true]) {
     it(`${self ? 'self' : 'cross'}-attention with random weights`, () => {
-      const o = self ? { dq: 8, dkv: 8, qk: 8, v: 8, h: 2, wf: 2, residual: true, self } : { dq: 6, dkv: 5, qk: 4, v: 6, h: 2, wf: 1, residual: true, self };
+      const o = self
+        ? { dq: 8, dkv: 8, qk: 8, v: 8, h: 2, wf: 2, residual: true, self }
+        : { dq: 6, dkv: 5, qk: 4, v: 6, h: 2, wf: 1, residual: true, self };
       const tq = 3;
       const tk = self ? 3 : 7;
-      const layer = new AttentionBlock({ ...o, heads: o.h, widening: o.wf, dropout: 0, gelu: 'tanh', useQueryResidual: o.residual, selfAttention: self, outputChannels: 0, chunkSize: 0, seed: 1 });
+      const layer = new AttentionBlock({
+        ...o,
+        heads: o.h,
+        widening: o.wf,
+        dropout: 0,
+        gelu: 'tanh',
+        useQueryResidual: o.residual,
+        selfAttention: self,
+        outputChannels: 0,
+        chunkSize: 0,
+        seed: 1,
+      });
       const qv = rand(tq * o.dq, 11);
       const kvv = rand(tk * o.dkv, 12);
       const qT = tf.tensor3d(qv, [1, tq, o.dq]);
@@ -203,7 +253,10 @@ describe('AttentionBlock (full pre-LN block) against a plain-JS reference', () =
       const values: Record<string, number[]> = {};
       layer.weights.forEach((wt, i) => {
         const name = wt.name.split('/').pop()!;
-        values[name] = rand(wt.shape.reduce((a, b) => a! * b!, 1)!, 100 + i).map((x) => (name.includes('gamma') ? 1 + 0.3 * x : 0.5 * x));
+        values[name] = rand(
+          wt.shape.reduce((a, b) => a! * b!, 1)!,
+          100 + i,
+        ).map((x) => (name.includes('gamma') ? 1 + 0.3 * x : 0.5 * x));
         wt.write(tf.tensor(values[name]!, wt.shape as number[]));
       });
       const y = layer.apply(self ? qT : [qT, kvT]) as tf.Tensor;

@@ -12,9 +12,20 @@ import { loadGraphDoc } from '../graph/load.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { classificationLoss } from '../train/train.js';
 import { useNodeBackend } from '../node/backend.js';
-import { attend, broadcastBatch, gelu, layerNorm, linear, linearMany, setAttentionCore, setFormulation, type Formulation } from './ops.js';
+import {
+  attend,
+  broadcastBatch,
+  gelu,
+  layerNorm,
+  linear,
+  linearMany,
+  setAttentionCore,
+  setFormulation,
+  type Formulation,
+} from './ops.js';
 
-const template = (): GraphDoc => loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
+const template = (): GraphDoc =>
+  loadGraphDoc(readFileSync(join(__dirname, '../../templates/mnist-perceiver-io.json'), 'utf8'));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -32,7 +43,11 @@ function maxRelDiff(a: Float32Array | number[], b: Float32Array | number[]): num
 }
 
 /** Loss and gradients of every variable of `fn` under one formulation. */
-function lossAndGrads(f: Formulation, vars: tf.Variable[], fn: () => tf.Scalar): { loss: number; grads: Float32Array[] } {
+function lossAndGrads(
+  f: Formulation,
+  vars: tf.Variable[],
+  fn: () => tf.Scalar,
+): { loss: number; grads: Float32Array[] } {
   setFormulation(f);
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(fn, vars);
@@ -41,7 +56,11 @@ function lossAndGrads(f: Formulation, vars: tf.Variable[], fn: () => tf.Scalar):
 }
 
 describe("'tuned' vs 'stock' on a full graph (cpu, and wasm where the tuned kernels run)", () => {
-  for (const [form, backend] of [['tanh', 'cpu'], ['erf', 'cpu'], ['tanh', 'wasm']] as const) {
+  for (const [form, backend] of [
+    ['tanh', 'cpu'],
+    ['erf', 'cpu'],
+    ['tanh', 'wasm'],
+  ] as const) {
     it(`template (4-head latent stack, fused q/k/v), GELU ${form}, ${backend}: losses and all 72 gradients agree`, async () => {
       if (backend === 'wasm') await useNodeBackend('wasm');
       try {
@@ -53,7 +72,9 @@ describe("'tuned' vs 'stock' on a full graph (cpu, and wasm where the tuned kern
   }
   function checkTemplate(form: 'tanh' | 'erf'): void {
     const doc = template();
-    for (const n of doc.nodes) if (['CrossAttention', 'LatentStack', 'DecoderCrossAttention'].includes(n.kind)) n.params = { ...n.params, gelu: form };
+    for (const n of doc.nodes)
+      if (['CrossAttention', 'LatentStack', 'DecoderCrossAttention'].includes(n.kind))
+        n.params = { ...n.params, gelu: form };
     const before = tf.memory().numTensors;
     const { model } = compile(doc, { seed: 3 });
     const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -97,7 +118,10 @@ describe('ops: tuned vs stock, op by op (cpu)', () => {
         for (const heads of [1, 4]) {
           for (const tq of [5, 1]) {
             check(() => {
-              const q = v([2, tq, 8], 1), k = v([2, 7, 8], 2), val = v([2, 7, 12], 3), w = tf.randomNormal([2, tq, 12], 0, 1, 'float32', 4);
+              const q = v([2, tq, 8], 1),
+                k = v([2, 7, 8], 2),
+                val = v([2, 7, 12], 3),
+                w = tf.randomNormal([2, tq, 12], 0, 1, 'float32', 4);
               return { vars: [q, k, val], fn: () => tf.sum(tf.mul(attend(q, k, val, heads), w)) as tf.Scalar };
             });
           }
@@ -112,7 +136,9 @@ describe('ops: tuned vs stock, op by op (cpu)', () => {
     await useNodeBackend('wasm');
     try {
       const w = tf.randomNormal([3, 6, 8], 0, 1, 'float32', 4);
-      const q = v([3, 6, 16], 1), k = v([3, 9, 16], 2), val = v([3, 9, 8], 3);
+      const q = v([3, 6, 16], 1),
+        k = v([3, 9, 16], 2),
+        val = v([3, 9, 8], 3);
       const fn = () => tf.sum(tf.mul(attend(q, k, val, 4), w)) as tf.Scalar;
       lossAndGrads('tuned', [q, k, val], fn); // warm-up: tfjs caches scalars on first use
       const before = tf.memory().numTensors;
@@ -129,14 +155,24 @@ describe('ops: tuned vs stock, op by op (cpu)', () => {
 
   it('linear (rank 3), linearMany (fused q/k/v), layerNorm, gelu, broadcastBatch', () => {
     check(() => {
-      const x = v([2, 3, 6], 5), w1 = v([6, 4], 6), w2 = v([6, 5], 7), b1 = v([4], 8), b2 = v([5], 9), g = v([6], 10), be = v([6], 11), arr = v([3, 6], 12);
+      const x = v([2, 3, 6], 5),
+        w1 = v([6, 4], 6),
+        w2 = v([6, 5], 7),
+        b1 = v([4], 8),
+        b2 = v([5], 9),
+        g = v([6], 10),
+        be = v([6], 11),
+        arr = v([3, 6], 12);
       const fn = () =>
         tf.tidy(() => {
           const xb = tf.add(x, broadcastBatch(arr, x));
           const n = layerNorm(xb, g, be);
           const [p, q] = linearMany(n, [w1, w2], [b1, b2]);
           const r = linear(n, w1, b1);
-          return tf.add(tf.add(tf.sum(tf.square(gelu(p!, 'tanh'))), tf.sum(tf.mul(gelu(q!, 'erf'), 0.3))), tf.sum(tf.sin(r))) as tf.Scalar;
+          return tf.add(
+            tf.add(tf.sum(tf.square(gelu(p!, 'tanh'))), tf.sum(tf.mul(gelu(q!, 'erf'), 0.3))),
+            tf.sum(tf.sin(r)),
+          ) as tf.Scalar;
         });
       return { vars: [x, w1, w2, b1, b2, g, be, arr], fn };
     });

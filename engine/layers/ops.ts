@@ -19,7 +19,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { splitLastAxis, useZeroCopyIdentity } from './wasmKernels.js';
-import { geluTanhBackwardOwn, geluTanhForwardOwn, layerNormBackwardOwn, layerNormForwardOwn, ownKernelsActive, useOwnKernels } from '../kernels/index.js';
+import {
+  geluTanhBackwardOwn,
+  geluTanhForwardOwn,
+  layerNormBackwardOwn,
+  layerNormForwardOwn,
+  ownKernelsActive,
+  useOwnKernels,
+} from '../kernels/index.js';
 
 export type Formulation = 'tuned' | 'stock';
 let formulation: Formulation = 'tuned';
@@ -42,8 +49,10 @@ export function formulationFor(backend: string): Formulation {
  * tf.customGrad with the inputs spelled out: tfjs types the callback as (...inputs: (Tensor |
  * GradSaveFunc)[]), which a function with named tensor parameters does not satisfy.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function customGrad<F>(f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] }): F {
+function customGrad<F>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  f: (...args: any[]) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[] },
+): F {
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as F;
 }
 
@@ -55,20 +64,23 @@ function swapLast2(rank: number): number[] {
 }
 
 /** a·b (rank 2 or batched rank 3) whose gradient takes wasm's fast paths (see above). */
-const plainMatMulGrad = customGrad<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor>((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
-      // Our GEMM (engine/kernels) runs transposed operands at full speed: no explicit transposes.
-      if (sa.rank > 2 || ownKernelsActive()) return [tf.matMul(dy as tf.Tensor2D, sb, false, true), tf.matMul(sa, dy as tf.Tensor2D, true, false)];
-      const bt = tf.transpose(sb, swapLast2(sb.rank));
-      const at = tf.transpose(sa, swapLast2(sa.rank));
-      return [tf.matMul(dy as tf.Tensor2D, bt as tf.Tensor2D), tf.matMul(at as tf.Tensor2D, dy as tf.Tensor2D)];
-    },
-  };
-});
+const plainMatMulGrad = customGrad<(a: tf.Tensor, b: tf.Tensor) => tf.Tensor>(
+  (a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([a, b]);
+    return {
+      value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sa, sb] = saved as [tf.Tensor2D, tf.Tensor2D];
+        // Our GEMM (engine/kernels) runs transposed operands at full speed: no explicit transposes.
+        if (sa.rank > 2 || ownKernelsActive())
+          return [tf.matMul(dy as tf.Tensor2D, sb, false, true), tf.matMul(sa, dy as tf.Tensor2D, true, false)];
+        const bt = tf.transpose(sb, swapLast2(sb.rank));
+        const at = tf.transpose(sa, swapLast2(sa.rank));
+        return [tf.matMul(dy as tf.Tensor2D, bt as tf.Tensor2D), tf.matMul(at as tf.Tensor2D, dy as tf.Tensor2D)];
+      },
+    };
+  },
+);
 
 export function matMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return formulation === 'tuned' ? plainMatMulGrad(a, b) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
@@ -90,25 +102,27 @@ function rowSum(x: tf.Tensor2D): tf.Tensor1D {
  * db = 1ᵀ·dy, all plain 2-D matmuls. The reshapes to and from 2-D happen inside, where the tape
  * does not see them: a taped reshape costs two more kernels (its gradient saves a clone of x).
  */
-const linearTuned = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  const inDim = x.shape[x.rank - 1]!;
-  const outDim = w.shape[1]!;
-  const x2 = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
-  save([x2, w]);
-  // The bias rides along in the matmul kernel (XNNPACK adds it while writing the output).
-  const y = tf.fused.matMul({ a: x2, b: w as tf.Tensor2D, bias: b });
-  return {
-    value: x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = (dy.rank === 2 ? dy : tf.reshape(dy, [-1, outDim])) as tf.Tensor2D;
-      const own = ownKernelsActive(); // transposed operands are free with our GEMM
-      const dx = own ? tf.matMul(dy2, sw, false, true) : tf.matMul(dy2, tf.transpose(sw));
-      const dw = own ? tf.matMul(sx, dy2, true, false) : tf.matMul(tf.transpose(sx), dy2);
-      return [x.rank === 2 ? dx : tf.reshape(dx, x.shape), dw, rowSum(dy2)];
-    },
-  };
-});
+const linearTuned = customGrad<(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => tf.Tensor>(
+  (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    const inDim = x.shape[x.rank - 1]!;
+    const outDim = w.shape[1]!;
+    const x2 = (x.rank === 2 ? x : tf.reshape(x, [-1, inDim])) as tf.Tensor2D;
+    save([x2, w]);
+    // The bias rides along in the matmul kernel (XNNPACK adds it while writing the output).
+    const y = tf.fused.matMul({ a: x2, b: w as tf.Tensor2D, bias: b });
+    return {
+      value: x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dy2 = (dy.rank === 2 ? dy : tf.reshape(dy, [-1, outDim])) as tf.Tensor2D;
+        const own = ownKernelsActive(); // transposed operands are free with our GEMM
+        const dx = own ? tf.matMul(dy2, sw, false, true) : tf.matMul(dy2, tf.transpose(sw));
+        const dw = own ? tf.matMul(sx, dy2, true, false) : tf.matMul(tf.transpose(sx), dy2);
+        return [x.rank === 2 ? dx : tf.reshape(dx, x.shape), dw, rowSum(dy2)];
+      },
+    };
+  },
+);
 
 /** Linear over the last axis: x[..., in] · W[in, out] + b[out]. */
 export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tensor {
@@ -119,7 +133,8 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor | null): tf.Tens
   const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
   let y: tf.Tensor;
   if (formulation === 'tuned') y = plainMatMulGrad(x2, w);
-  else y = b ? tf.add(tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D), b) : tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D);
+  else
+    y = b ? tf.add(tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D), b) : tf.matMul(x2 as tf.Tensor2D, w as tf.Tensor2D);
   return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
 }
 
@@ -137,40 +152,42 @@ export function linearMany(x: tf.Tensor, ws: tf.Tensor[], bs: tf.Tensor[]): tf.T
 }
 
 /** LayerNorm over the last axis with learned scale and offset (eps 1e-5 as DM/HF/PyTorch). */
-const layerNormTuned = customGrad<(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor>((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
-  const d = x.shape[x.rank - 1]!;
-  const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
-  if (ownKernelsActive() && x.dtype === 'float32') {
-    // One fused kernel each way (engine/kernels/assembly/layernorm.ts) instead of ~9 / ~18.
-    const [y, xhat, inv] = layerNormForwardOwn(x2, gamma, beta, LN_EPS);
-    save([xhat, inv, gamma]);
+const layerNormTuned = customGrad<(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor>(
+  (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, save: tf.GradSaveFunc) => {
+    const d = x.shape[x.rank - 1]!;
+    const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
+    if (ownKernelsActive() && x.dtype === 'float32') {
+      // One fused kernel each way (engine/kernels/assembly/layernorm.ts) instead of ~9 / ~18.
+      const [y, xhat, inv] = layerNormForwardOwn(x2, gamma, beta, LN_EPS);
+      save([xhat, inv, gamma]);
+      return {
+        value: tf.reshape(y, x.shape),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sxhat, sinv, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+          const [dx, dg, db] = layerNormBackwardOwn(tf.reshape(dy, [-1, d]) as tf.Tensor2D, sxhat, sinv, sg);
+          return [tf.reshape(dx, dy.shape), dg, db];
+        },
+      };
+    }
+    const mean = tf.mean(x2, -1, true);
+    const xc = tf.sub(x2, mean);
+    const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS));
+    const xhat = tf.mul(xc, invStd);
+    save([xhat, invStd, gamma]);
     return {
-      value: tf.reshape(y, x.shape),
+      value: tf.reshape(tf.add(tf.mul(xhat, gamma), beta), x.shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sxhat, sinv, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        const [dx, dg, db] = layerNormBackwardOwn(tf.reshape(dy, [-1, d]) as tf.Tensor2D, sxhat, sinv, sg);
-        return [tf.reshape(dx, dy.shape), dg, db];
+        const dy2 = tf.reshape(dy, [-1, d]) as tf.Tensor2D;
+        const g = tf.mul(dy2, sg);
+        const meanG = tf.mean(g, -1, true);
+        const meanGx = tf.mean(tf.mul(g, sxhat), -1, true);
+        const dx = tf.mul(sinv, tf.sub(tf.sub(g, meanG), tf.mul(sxhat, meanGx)));
+        return [tf.reshape(dx, dy.shape), rowSum(tf.mul(dy2, sxhat) as tf.Tensor2D), rowSum(dy2)];
       },
     };
-  }
-  const mean = tf.mean(x2, -1, true);
-  const xc = tf.sub(x2, mean);
-  const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(xc), -1, true), LN_EPS));
-  const xhat = tf.mul(xc, invStd);
-  save([xhat, invStd, gamma]);
-  return {
-    value: tf.reshape(tf.add(tf.mul(xhat, gamma), beta), x.shape),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sxhat, sinv, sg] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-      const dy2 = tf.reshape(dy, [-1, d]) as tf.Tensor2D;
-      const g = tf.mul(dy2, sg);
-      const meanG = tf.mean(g, -1, true);
-      const meanGx = tf.mean(tf.mul(g, sxhat), -1, true);
-      const dx = tf.mul(sinv, tf.sub(tf.sub(g, meanG), tf.mul(sxhat, meanGx)));
-      return [tf.reshape(dx, dy.shape), rowSum(tf.mul(dy2, sxhat) as tf.Tensor2D), rowSum(dy2)];
-    },
-  };
-});
+  },
+);
 
 export const LN_EPS = 1e-5;
 
@@ -235,18 +252,20 @@ export function gelu(x: tf.Tensor, form: 'tanh' | 'erf'): tf.Tensor {
  * kernel (~2.6 ms for 32×32×64) while this matmul takes ~0.03 ms. Its gradient sums over the
  * batch as ones[1,B]·dy, not with tile's per-repeat slices.
  */
-const broadcastBatchTuned = customGrad<(w: tf.Tensor, ref: tf.Tensor) => tf.Tensor>((w: tf.Tensor, ref: tf.Tensor, save: tf.GradSaveFunc) => {
-  const batch = ref.shape[0]!;
-  save([]);
-  const flat = tf.reshape(w, [1, w.size]) as tf.Tensor2D;
-  return {
-    value: tf.reshape(tf.matMul(tf.ones([batch, 1]) as tf.Tensor2D, flat), [batch, ...w.shape]),
-    gradFunc: (dy: tf.Tensor) => {
-      const flat = tf.reshape(dy, [batch, -1]) as tf.Tensor2D;
-      return [tf.reshape(rowSum(flat), w.shape), tf.zerosLike(ref)];
-    },
-  };
-});
+const broadcastBatchTuned = customGrad<(w: tf.Tensor, ref: tf.Tensor) => tf.Tensor>(
+  (w: tf.Tensor, ref: tf.Tensor, save: tf.GradSaveFunc) => {
+    const batch = ref.shape[0]!;
+    save([]);
+    const flat = tf.reshape(w, [1, w.size]) as tf.Tensor2D;
+    return {
+      value: tf.reshape(tf.matMul(tf.ones([batch, 1]) as tf.Tensor2D, flat), [batch, ...w.shape]),
+      gradFunc: (dy: tf.Tensor) => {
+        const flat = tf.reshape(dy, [batch, -1]) as tf.Tensor2D;
+        return [tf.reshape(rowSum(flat), w.shape), tf.zerosLike(ref)];
+      },
+    };
+  },
+);
 
 export function broadcastBatch(w: tf.Tensor, ref: tf.Tensor): tf.Tensor {
   if (formulation === 'tuned') return broadcastBatchTuned(w, ref);
@@ -261,20 +280,22 @@ export interface AttentionProbsSink {
  * softmax(q·kᵀ·scale)·v on head-split [G, T, d] tensors with a hand-written backward:
  * dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − Σ_j dP∘P)·scale, dQ = dS·K, dK = dSᵀ·Q.
  */
-const attendCoreTuned = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: tf.Tensor) => tf.Tensor>((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: tf.Tensor, save: tf.GradSaveFunc) => {
-  const p = tf.softmax(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale));
-  save([q, k, v, p, scale]);
-  return {
-    value: tf.matMul(p as tf.Tensor3D, v as tf.Tensor3D),
-    gradFunc: (dO: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sq, sk, sv, sp, ss] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Scalar];
-      const dP = tf.matMul(dO as tf.Tensor3D, sv, false, true);
-      const dV = tf.matMul(sp, dO as tf.Tensor3D, true, false);
-      const dS = tf.mul(tf.mul(sp, tf.sub(dP, tf.sum(tf.mul(dP, sp), -1, true))), ss) as tf.Tensor3D;
-      return [tf.matMul(dS, sk), tf.matMul(dS, sq, true, false), dV, tf.zerosLike(ss)];
-    },
-  };
-});
+const attendCoreTuned = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: tf.Tensor) => tf.Tensor>(
+  (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, scale: tf.Tensor, save: tf.GradSaveFunc) => {
+    const p = tf.softmax(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), scale));
+    save([q, k, v, p, scale]);
+    return {
+      value: tf.matMul(p as tf.Tensor3D, v as tf.Tensor3D),
+      gradFunc: (dO: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp, ss] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Scalar];
+        const dP = tf.matMul(dO as tf.Tensor3D, sv, false, true);
+        const dV = tf.matMul(sp, dO as tf.Tensor3D, true, false);
+        const dS = tf.mul(tf.mul(sp, tf.sub(dP, tf.sum(tf.mul(dP, sp), -1, true))), ss) as tf.Tensor3D;
+        return [tf.matMul(dS, sk), tf.matMul(dS, sq, true, false), dV, tf.zerosLike(ss)];
+      },
+    };
+  },
+);
 
 /**
  * How the tuned attention core multiplies per-(example, head) matrices on wasm:
@@ -287,7 +308,8 @@ export type AttentionCore = 'depthwise' | 'batched';
 /** null = automatic: 'batched' when our GEMM serves the matmuls (engine/kernels), else 'depthwise'. */
 let attentionCore: AttentionCore | null = null;
 export function setAttentionCore(c: AttentionCore | null): void {
-  if (c !== null && c !== 'depthwise' && c !== 'batched') throw new Error(`attention core must be 'depthwise' or 'batched' (got ${String(c)})`);
+  if (c !== null && c !== 'depthwise' && c !== 'batched')
+    throw new Error(`attention core must be 'depthwise' or 'batched' (got ${String(c)})`);
   attentionCore = c;
 }
 /** The core the tuned formulation uses now. With our GEMM a batched matmul runs at 25–40 GFLOP/s
@@ -307,7 +329,12 @@ export function activeAttentionCore(): AttentionCore {
 function groupedMatMul(x: tf.Tensor, f: tf.Tensor): tf.Tensor3D {
   const [i, r, g] = x.shape as [number, number, number];
   const j = f.shape[2]!;
-  const y = tf.depthwiseConv2d(tf.reshape(x, [1, i, r, g]) as tf.Tensor4D, tf.reshape(f, [1, r, g, j]) as tf.Tensor4D, 1, 'valid');
+  const y = tf.depthwiseConv2d(
+    tf.reshape(x, [1, i, r, g]) as tf.Tensor4D,
+    tf.reshape(f, [1, r, g, j]) as tf.Tensor4D,
+    1,
+    'valid',
+  );
   return tf.reshape(y, [i, g, j]);
 }
 
@@ -323,38 +350,40 @@ const attendDepthwiseCache = new Map<number, (q: tf.Tensor, k: tf.Tensor, v: tf.
 function attendDepthwise(heads: number): (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor {
   let f = attendDepthwiseCache.get(heads);
   if (f) return f;
-  f = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor>((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [b, tq, qk] = q.shape as [number, number, number];
-    const tk = k.shape[1]!;
-    const vc = v.shape[2]!;
-    const dh = qk / heads;
-    const dv = vc / heads;
-    const g = b * heads;
-    const scale = 1 / Math.sqrt(dh);
-    // [b,t,h,d] → [t,d,b,h] (left operand) and [d,b,h,t] (right operand, transposed).
-    const qa = tf.reshape(tf.transpose(tf.reshape(q, [b, tq, heads, dh]), [1, 3, 0, 2]), [tq, dh, g]);
-    const kf = tf.reshape(tf.transpose(tf.reshape(k, [b, tk, heads, dh]), [3, 0, 2, 1]), [dh, g, tk]);
-    const p = tf.softmax(tf.mul(groupedMatMul(qa, kf), scale)); // [tq, g, tk]
-    const vf = tf.reshape(tf.transpose(v, [1, 0, 2]), [tk, g, dv]);
-    const o = groupedMatMul(tf.transpose(p, [0, 2, 1]), vf); // [tq, g, dv]
-    save([q, k, v, p]);
-    return {
-      value: tf.transpose(tf.reshape(o, [tq, b, vc]), [1, 0, 2]),
-      gradFunc: (dO: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, sp] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const dOg = tf.reshape(tf.transpose(dO, [1, 0, 2]), [tq, g, dv]);
-        const dOa = tf.reshape(tf.transpose(tf.reshape(dO, [b, tq, heads, dv]), [1, 3, 0, 2]), [tq, dv, g]);
-        const vt = tf.reshape(tf.transpose(tf.reshape(sv, [b, tk, heads, dv]), [3, 0, 2, 1]), [dv, g, tk]);
-        const dP = groupedMatMul(dOa, vt); // [tq, g, tk]
-        const dV = groupedMatMul(tf.transpose(sp, [2, 0, 1]), dOg); // [tk, g, dv]
-        const dS = tf.mul(tf.mul(sp, tf.sub(dP, tf.sum(tf.mul(dP, sp), -1, true))), scale);
-        const dQ = groupedMatMul(tf.transpose(dS, [0, 2, 1]), tf.reshape(tf.transpose(sk, [1, 0, 2]), [tk, g, dh])); // [tq, g, dh]
-        const dK = groupedMatMul(tf.transpose(dS, [2, 0, 1]), tf.reshape(tf.transpose(sq, [1, 0, 2]), [tq, g, dh])); // [tk, g, dh]
-        const back = (x: tf.Tensor, t: number, c: number) => tf.transpose(tf.reshape(x, [t, b, c]), [1, 0, 2]);
-        return [back(dQ, tq, qk), back(dK, tk, qk), back(dV, tk, vc)];
-      },
-    };
-  });
+  f = customGrad<(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.Tensor>(
+    (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, save: tf.GradSaveFunc) => {
+      const [b, tq, qk] = q.shape as [number, number, number];
+      const tk = k.shape[1]!;
+      const vc = v.shape[2]!;
+      const dh = qk / heads;
+      const dv = vc / heads;
+      const g = b * heads;
+      const scale = 1 / Math.sqrt(dh);
+      // [b,t,h,d] → [t,d,b,h] (left operand) and [d,b,h,t] (right operand, transposed).
+      const qa = tf.reshape(tf.transpose(tf.reshape(q, [b, tq, heads, dh]), [1, 3, 0, 2]), [tq, dh, g]);
+      const kf = tf.reshape(tf.transpose(tf.reshape(k, [b, tk, heads, dh]), [3, 0, 2, 1]), [dh, g, tk]);
+      const p = tf.softmax(tf.mul(groupedMatMul(qa, kf), scale)); // [tq, g, tk]
+      const vf = tf.reshape(tf.transpose(v, [1, 0, 2]), [tk, g, dv]);
+      const o = groupedMatMul(tf.transpose(p, [0, 2, 1]), vf); // [tq, g, dv]
+      save([q, k, v, p]);
+      return {
+        value: tf.transpose(tf.reshape(o, [tq, b, vc]), [1, 0, 2]),
+        gradFunc: (dO: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sq, sk, sv, sp] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+          const dOg = tf.reshape(tf.transpose(dO, [1, 0, 2]), [tq, g, dv]);
+          const dOa = tf.reshape(tf.transpose(tf.reshape(dO, [b, tq, heads, dv]), [1, 3, 0, 2]), [tq, dv, g]);
+          const vt = tf.reshape(tf.transpose(tf.reshape(sv, [b, tk, heads, dv]), [3, 0, 2, 1]), [dv, g, tk]);
+          const dP = groupedMatMul(dOa, vt); // [tq, g, tk]
+          const dV = groupedMatMul(tf.transpose(sp, [2, 0, 1]), dOg); // [tk, g, dv]
+          const dS = tf.mul(tf.mul(sp, tf.sub(dP, tf.sum(tf.mul(dP, sp), -1, true))), scale);
+          const dQ = groupedMatMul(tf.transpose(dS, [0, 2, 1]), tf.reshape(tf.transpose(sk, [1, 0, 2]), [tk, g, dh])); // [tq, g, dh]
+          const dK = groupedMatMul(tf.transpose(dS, [2, 0, 1]), tf.reshape(tf.transpose(sq, [1, 0, 2]), [tq, g, dh])); // [tk, g, dh]
+          const back = (x: tf.Tensor, t: number, c: number) => tf.transpose(tf.reshape(x, [t, b, c]), [1, 0, 2]);
+          return [back(dQ, tq, qk), back(dK, tk, qk), back(dV, tk, vc)];
+        },
+      };
+    },
+  );
   attendDepthwiseCache.set(heads, f);
   return f;
 }
@@ -376,16 +405,28 @@ function mergeHeads(x: tf.Tensor, b: number, heads: number): tf.Tensor {
  * i·(c/h)…). q [B,Tq,qk], k [B,Tk,qk], v [B,Tk,vc] → [B,Tq,vc]. `mask` [B,Tq,Tk] (1 keep,
  * 0 drop): masked logits get −1e30 and fully masked rows output zeros (DM), never NaN.
  */
-export function attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, heads: number, mask?: tf.Tensor, sink?: AttentionProbsSink): tf.Tensor {
+export function attend(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  heads: number,
+  mask?: tf.Tensor,
+  sink?: AttentionProbsSink,
+): tf.Tensor {
   const [b, tq, qk] = q.shape as [number, number, number];
   const tk = k.shape[1]!;
   const vc = v.shape[2]!;
   const dh = qk / heads;
   const dv = vc / heads;
-  if (formulation === 'tuned' && !mask && !sink && activeAttentionCore() === 'depthwise') return attendDepthwise(heads)(q, k, v);
+  if (formulation === 'tuned' && !mask && !sink && activeAttentionCore() === 'depthwise')
+    return attendDepthwise(heads)(q, k, v);
   if (formulation === 'tuned' && !mask && !sink) {
     const scale = tf.scalar(1 / Math.sqrt(dh));
-    return mergeHeads(attendCoreTuned(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads), scale), b, heads);
+    return mergeHeads(
+      attendCoreTuned(splitHeads(q, heads), splitHeads(k, heads), splitHeads(v, heads), scale),
+      b,
+      heads,
+    );
   }
   // [B,T,h,d] → [B,h,T,d] → [B·h,T,d]; keys go straight to [B·h,d,Tk] so Q·Kᵀ is a plain matmul.
   const qh = tf.reshape(tf.transpose(tf.reshape(q, [b, tq, heads, dh]), [0, 2, 1, 3]), [b * heads, tq, dh]);

@@ -96,7 +96,13 @@ export class SpaceToDepth extends tf.layers.Layer {
   private b?: tf.LayerVariable;
   constructor(cfg: SpaceToDepthConfig & LayerArgs) {
     super(cfg);
-    this.cfg = { spatial: cfg.spatial, temporal: cfg.temporal, linearChannels: cfg.linearChannels, squeezeTime: cfg.squeezeTime ?? false, seed: cfg.seed };
+    this.cfg = {
+      spatial: cfg.spatial,
+      temporal: cfg.temporal,
+      linearChannels: cfg.linearChannels,
+      squeezeTime: cfg.squeezeTime ?? false,
+      seed: cfg.seed,
+    };
   }
   private rawChannels(s: tf.Shape): number {
     return this.cfg.spatial * this.cfg.spatial * this.cfg.temporal * (s[s.length - 1] as number);
@@ -104,7 +110,12 @@ export class SpaceToDepth extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const raw = this.rawChannels(inputShape as tf.Shape);
     if (this.cfg.linearChannels > 0) {
-      this.w = this.addWeight('kernel', [raw, this.cfg.linearChannels], 'float32', fanInInit(raw, nextSeed(this.cfg.seed)));
+      this.w = this.addWeight(
+        'kernel',
+        [raw, this.cfg.linearChannels],
+        'float32',
+        fanInInit(raw, nextSeed(this.cfg.seed)),
+      );
       this.b = this.addWeight('bias', [this.cfg.linearChannels], 'float32', tf.initializers.zeros());
     }
     this.built = true;
@@ -295,10 +306,40 @@ export class AttentionBlock extends tf.layers.Layer {
   private w: Record<string, tf.LayerVariable> = {};
   constructor(cfg: AttentionBlockConfig & LayerArgs) {
     super(cfg);
-    const { dq, dkv, qk, v, heads, widening, dropout, gelu: g, useQueryResidual, selfAttention, outputChannels, chunkSize, seed } = cfg;
+    const {
+      dq,
+      dkv,
+      qk,
+      v,
+      heads,
+      widening,
+      dropout,
+      gelu: g,
+      useQueryResidual,
+      selfAttention,
+      outputChannels,
+      chunkSize,
+      seed,
+    } = cfg;
     const maskMode = cfg.maskMode ?? 'none';
     const outputInit = cfg.outputInit ?? 'fanIn';
-    this.cfg = { dq, dkv, qk, v, heads, widening, dropout, gelu: g, useQueryResidual, selfAttention, outputChannels, chunkSize, maskMode, outputInit, seed };
+    this.cfg = {
+      dq,
+      dkv,
+      qk,
+      v,
+      heads,
+      widening,
+      dropout,
+      gelu: g,
+      useQueryResidual,
+      selfAttention,
+      outputChannels,
+      chunkSize,
+      maskMode,
+      outputInit,
+      seed,
+    };
   }
   override build(): void {
     const c = this.cfg;
@@ -326,7 +367,10 @@ export class AttentionBlock extends tf.layers.Layer {
     lin('mlp1', c.dq, c.widening * c.dq);
     lin('mlp2', c.widening * c.dq, c.dq);
     if (c.outputChannels > 0) {
-      const init = c.outputInit === 'zeros' ? zeros : tf.initializers.truncatedNormal({ mean: 0, stddev: 1 / Math.sqrt(c.dq), seed: nextSeed(c.seed) });
+      const init =
+        c.outputInit === 'zeros'
+          ? zeros
+          : tf.initializers.truncatedNormal({ mean: 0, stddev: 1 / Math.sqrt(c.dq), seed: nextSeed(c.seed) });
       lin('proj', c.dq, c.outputChannels, init);
     }
     this.built = true;
@@ -343,7 +387,9 @@ export class AttentionBlock extends tf.layers.Layer {
     if (!mask || this.cfg.maskMode === 'none') return undefined;
     const b = mask.shape[0]!;
     const m = tf.cast(mask, 'float32');
-    return this.cfg.maskMode === 'kv' ? tf.broadcastTo(tf.reshape(m, [b, 1, tk]), [b, tq, tk]) : tf.broadcastTo(tf.reshape(m, [b, tq, 1]), [b, tq, tk]);
+    return this.cfg.maskMode === 'kv'
+      ? tf.broadcastTo(tf.reshape(m, [b, 1, tk]), [b, tq, tk])
+      : tf.broadcastTo(tf.reshape(m, [b, tq, 1]), [b, tq, tk]);
   }
   private block(q: tf.Tensor, kv: tf.Tensor, training: boolean, mask?: tf.Tensor): tf.Tensor {
     const c = this.cfg;
@@ -351,13 +397,27 @@ export class AttentionBlock extends tf.layers.Layer {
     const kvn = c.selfAttention ? qn : layerNorm(kv, this.r('ln_kv_gamma'), this.r('ln_kv_beta'));
     // q/k/v (self) or k/v (cross) as one wide matmul: fewer, larger kernels (bench/README.md).
     const [Q, K, V] = c.selfAttention
-      ? linearMany(qn, [this.r('q_kernel'), this.r('k_kernel'), this.r('v_kernel')], [this.r('q_bias'), this.r('k_bias'), this.r('v_bias')])
-      : [linear(qn, this.r('q_kernel'), this.r('q_bias')), ...linearMany(kvn, [this.r('k_kernel'), this.r('v_kernel')], [this.r('k_bias'), this.r('v_bias')])];
+      ? linearMany(
+          qn,
+          [this.r('q_kernel'), this.r('k_kernel'), this.r('v_kernel')],
+          [this.r('q_bias'), this.r('k_bias'), this.r('v_bias')],
+        )
+      : [
+          linear(qn, this.r('q_kernel'), this.r('q_bias')),
+          ...linearMany(kvn, [this.r('k_kernel'), this.r('v_kernel')], [this.r('k_bias'), this.r('v_bias')]),
+        ];
     const sink = recorder ? (p: tf.Tensor) => recorder!(this.name, p) : undefined;
-    let a = linear(attend(Q, K, V, c.heads, this.fullMask(mask, q.shape[1]!, kv.shape[1]!), sink), this.r('o_kernel'), this.r('o_bias'));
+    let a = linear(
+      attend(Q, K, V, c.heads, this.fullMask(mask, q.shape[1]!, kv.shape[1]!), sink),
+      this.r('o_kernel'),
+      this.r('o_bias'),
+    );
     if (training && c.dropout > 0) a = tf.dropout(a, c.dropout);
     let x = c.useQueryResidual ? tf.add(q, a) : a;
-    const h = gelu(linear(layerNorm(x, this.r('ln_mlp_gamma'), this.r('ln_mlp_beta')), this.r('mlp1_kernel'), this.r('mlp1_bias')), c.gelu);
+    const h = gelu(
+      linear(layerNorm(x, this.r('ln_mlp_gamma'), this.r('ln_mlp_beta')), this.r('mlp1_kernel'), this.r('mlp1_bias')),
+      c.gelu,
+    );
     let m = linear(h, this.r('mlp2_kernel'), this.r('mlp2_bias'));
     if (training && c.dropout > 0) m = tf.dropout(m, c.dropout);
     x = tf.add(x, m);
@@ -436,7 +496,8 @@ export class ProjectionHead extends tf.layers.Layer {
     return tf.tidy(() => {
       let x = asTensor(inputs);
       if (this.cfg.meanPool) x = tf.mean(x, 1);
-      else if (this.cfg.takeRow >= 0) x = tf.reshape(tf.slice(x, [0, this.cfg.takeRow, 0], [-1, 1, -1]), [x.shape[0]!, x.shape[2]!]);
+      else if (this.cfg.takeRow >= 0)
+        x = tf.reshape(tf.slice(x, [0, this.cfg.takeRow, 0], [-1, 1, -1]), [x.shape[0]!, x.shape[2]!]);
       if (this.cfg.layerNorm) x = layerNorm(x, this.w.gamma!.read(), this.w.beta!.read());
       return linear(x, this.w.kernel!.read(), this.w.bias!.read());
     });
@@ -446,5 +507,14 @@ export class ProjectionHead extends tf.layers.Layer {
   }
 }
 
-export const PERCEIVER_LAYER_CLASSES = [TrainableArray, SpaceToDepth, FourierPosition, AttentionBlock, ProjectionHead] as const;
-for (const cls of PERCEIVER_LAYER_CLASSES) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+export const PERCEIVER_LAYER_CLASSES = [
+  TrainableArray,
+  SpaceToDepth,
+  FourierPosition,
+  AttentionBlock,
+  ProjectionHead,
+] as const;
+for (const cls of PERCEIVER_LAYER_CLASSES)
+  tf.serialization.registerClass(
+    cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );

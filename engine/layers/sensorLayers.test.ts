@@ -36,7 +36,9 @@ describe('sensor layers against plain JavaScript', () => {
   it('PointFourierFeatures gives [xyz, sin(πf x) d-major, cos(πf x), features]', () => {
     const K = 3;
     const pts = Float32Array.of(0.1, -0.5, 0.9, 7, -0.2, 0.3, 0.0, 8);
-    const y = new PointFourierFeatures({ numBands: K, maxResolution: 8 }).apply(tf.tensor3d(pts, [1, 2, 4])) as tf.Tensor;
+    const y = new PointFourierFeatures({ numBands: K, maxResolution: 8 }).apply(
+      tf.tensor3d(pts, [1, 2, 4]),
+    ) as tf.Tensor;
     expect(y.shape).toEqual([1, 2, 3 + 6 * K + 1]);
     const f = pointFrequencies(K, 8);
     expect(f.map((v) => v / Math.PI)).toEqual([1, 2.5, 4]);
@@ -44,7 +46,12 @@ describe('sensor layers against plain JavaScript', () => {
     const W = 3 + 6 * K + 1;
     for (let p = 0; p < 2; p++) {
       const xyz = [pts[p * 4]!, pts[p * 4 + 1]!, pts[p * 4 + 2]!];
-      const want = [...xyz, ...xyz.flatMap((v) => f.map((fk) => Math.sin(fk * v))), ...xyz.flatMap((v) => f.map((fk) => Math.cos(fk * v))), pts[p * 4 + 3]!];
+      const want = [
+        ...xyz,
+        ...xyz.flatMap((v) => f.map((fk) => Math.sin(fk * v))),
+        ...xyz.flatMap((v) => f.map((fk) => Math.cos(fk * v))),
+        pts[p * 4 + 3]!,
+      ];
       want.forEach((v, i) => expect(got[p * W + i]!).toBeCloseTo(v, 5));
     }
   });

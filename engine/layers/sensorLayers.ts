@@ -52,7 +52,11 @@ export class AudioPatchSpectrum extends tf.layers.Layer {
     if (!this.dft) {
       const spp = this.cfg.samplesPerPatch;
       const d = windowedDft(spp);
-      this.dft = { cos: tf.keep(tf.tensor2d(d.cos, [spp, d.bins])), sin: tf.keep(tf.tensor2d(d.sin, [spp, d.bins])), bins: d.bins };
+      this.dft = {
+        cos: tf.keep(tf.tensor2d(d.cos, [spp, d.bins])),
+        sin: tf.keep(tf.tensor2d(d.sin, [spp, d.bins])),
+        bins: d.bins,
+      };
     }
     return this.dft;
   }
@@ -83,7 +87,6 @@ export class AudioPatchSpectrum extends tf.layers.Layer {
     return { ...super.getConfig(), ...this.cfg };
   }
 }
-
 
 /**
  * [B, N, 3 + F] → [B, N, 3 + 6K + F]: [xyz, sin(π f_k x_d) (d-major, k-minor), cos(…), features].
@@ -124,4 +127,7 @@ export class PointFourierFeatures extends tf.layers.Layer {
 }
 
 export const SENSOR_LAYER_CLASSES = [AudioPatchSpectrum, PointFourierFeatures] as const;
-for (const cls of SENSOR_LAYER_CLASSES) tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+for (const cls of SENSOR_LAYER_CLASSES)
+  tf.serialization.registerClass(
+    cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );

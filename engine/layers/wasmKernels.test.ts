@@ -21,7 +21,14 @@ describe('splitLastAxis (wasm kernel)', () => {
         });
       }
       const flat = tf.range(0, 12, 1, 'float32');
-      const [a, b] = splitLastAxis(flat, [6, 6], [[2, 3], [3, 2, 1]]);
+      const [a, b] = splitLastAxis(
+        flat,
+        [6, 6],
+        [
+          [2, 3],
+          [3, 2, 1],
+        ],
+      );
       expect(a!.shape).toEqual([2, 3]);
       expect(b!.shape).toEqual([3, 2, 1]);
       expect(Array.from(b!.dataSync())).toEqual([6, 7, 8, 9, 10, 11]);
@@ -33,7 +40,9 @@ describe('splitLastAxis (wasm kernel)', () => {
     const x = tf.variable(tf.randomNormal([3, 7], 0, 1, 'float32', 9));
     const w = tf.randomNormal([3, 4], 0, 1, 'float32', 10);
     const grad = (split: (t: tf.Tensor) => tf.Tensor[]) =>
-      tf.tidy(() => Array.from(tf.variableGrads(() => tf.sum(tf.mul(split(x)[1]!, w)) as tf.Scalar, [x]).grads[x.name]!.dataSync()));
+      tf.tidy(() =>
+        Array.from(tf.variableGrads(() => tf.sum(tf.mul(split(x)[1]!, w)) as tf.Scalar, [x]).grads[x.name]!.dataSync()),
+      );
     expect(grad((t) => splitLastAxis(t, [2, 4, 1]))).toEqual(grad((t) => tf.split(t, [2, 4, 1], -1)));
     tf.dispose([x, w]);
   });
@@ -62,7 +71,9 @@ describe('zero-copy Identity (wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
     // Gradients saved through clones stay right (customGrad saves clone every tensor).
     const x = tf.variable(tf.tensor1d([0.5, -1, 2]));
-    const g = tf.tidy(() => Array.from(tf.variableGrads(() => tf.sum(tf.mul(tf.square(x), x)) as tf.Scalar, [x]).grads[x.name]!.dataSync()));
+    const g = tf.tidy(() =>
+      Array.from(tf.variableGrads(() => tf.sum(tf.mul(tf.square(x), x)) as tf.Scalar, [x]).grads[x.name]!.dataSync()),
+    );
     g.forEach((v, i) => expect(v).toBeCloseTo(3 * [0.5, -1, 2][i]! ** 2, 5));
     x.dispose();
     setFormulation('stock');

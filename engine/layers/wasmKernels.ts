@@ -65,7 +65,13 @@ tf.registerGradient({
   gradFunc: (dy: tf.Tensor | tf.Tensor[], _saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
     const { sizes, lead } = attrs as unknown as SplitAttrs;
     const dys = Array.isArray(dy) ? dy : [dy];
-    return { x: () => tf.concat(dys.map((d, k) => tf.reshape(d, [...lead, sizes[k]!])), -1) };
+    return {
+      x: () =>
+        tf.concat(
+          dys.map((d, k) => tf.reshape(d, [...lead, sizes[k]!])),
+          -1,
+        ),
+    };
   },
 });
 
@@ -76,9 +82,16 @@ tf.registerGradient({
 export function splitLastAxis(x: tf.Tensor, sizes: number[], shapes?: number[][]): tf.Tensor[] {
   const width = x.shape[x.rank - 1]!;
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (total !== width) throw new Error(`splitLastAxis: widths ${sizes.join('+')} = ${total} do not add up to the last axis (${width})`);
+  if (total !== width)
+    throw new Error(`splitLastAxis: widths ${sizes.join('+')} = ${total} do not add up to the last axis (${width})`);
   if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
-    const out = tf.engine().runKernel(KERNEL, { x }, { sizes, shapes: shapes ?? null, lead: x.shape.slice(0, -1) } as unknown as tf.NamedAttrMap);
+    const out = tf
+      .engine()
+      .runKernel(KERNEL, { x }, {
+        sizes,
+        shapes: shapes ?? null,
+        lead: x.shape.slice(0, -1),
+      } as unknown as tf.NamedAttrMap);
     return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
   }
   const pieces = tf.split(x, sizes, -1);

@@ -25,5 +25,11 @@ export async function useNodeBackend(name: NodeBackend): Promise<{ backend: stri
   await tf.ready();
   setFormulation(formulationFor(name));
   const simd = name === 'wasm' ? await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') : false;
-  return { backend: name, note: name === 'wasm' ? `wasm${simd ? ' with SIMD' : ' without SIMD'}, 1 thread (Node)` : 'pure JavaScript cpu backend (slow)' };
+  return {
+    backend: name,
+    note:
+      name === 'wasm'
+        ? `wasm${simd ? ' with SIMD' : ' without SIMD'}, 1 thread (Node)`
+        : 'pure JavaScript cpu backend (slow)',
+  };
 }

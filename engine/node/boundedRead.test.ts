@@ -26,7 +26,9 @@ describe('readFileBounded', () => {
     writeFileSync(join(dir, 'a.txt'), 'hello');
     expect(readFileBounded(join(dir, 'a.txt'), 5).toString()).toBe('hello');
     expect((await readFileBoundedAsync(join(dir, 'a.txt'), 5)).toString()).toBe('hello');
-    expect(() => readFileBounded(join(dir, 'a.txt'), 4, 'template')).toThrow(/a\.txt: the template is 5 bytes, over the 4 bytes limit/);
+    expect(() => readFileBounded(join(dir, 'a.txt'), 4, 'template')).toThrow(
+      /a\.txt: the template is 5 bytes, over the 4 bytes limit/,
+    );
     await expect(readFileBoundedAsync(join(dir, 'a.txt'), 4)).rejects.toBeInstanceOf(FileLimitError);
   });
 
@@ -45,20 +47,35 @@ describe('readFileBounded', () => {
     await expect(readFileBoundedAsync(fifo, 1024)).rejects.toThrow(/FIFO/);
   });
 
-  it.skipIf(!hasFifo)('model and checkpoint folders whose files are FIFOs or devices are refused, not read forever', () => {
-    const model = join(dir, 'model');
-    mkdirSync(model);
-    writeFileSync(join(model, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../pipe'], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }] }));
-    expect(() => readTrainedModelDir(model)).toThrow(/outside its folder|FIFO/);
-    writeFileSync(join(model, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }] }));
-    execFileSync('mkfifo', [join(model, 'w.bin')]);
-    expect(() => readTrainedModelDir(model)).toThrow(/w\.bin: it is a FIFO/);
-    const ck = join(dir, 'ck');
-    mkdirSync(ck);
-    writeFileSync(join(ck, 'checkpoint.json'), '{}');
-    execFileSync('mkfifo', [join(ck, 'weights.bin')]);
-    expect(() => readCheckpoint(ck)).toThrow(/FIFO|not valid|checkpoint/);
-  });
+  it.skipIf(!hasFifo)(
+    'model and checkpoint folders whose files are FIFOs or devices are refused, not read forever',
+    () => {
+      const model = join(dir, 'model');
+      mkdirSync(model);
+      writeFileSync(
+        join(model, 'model.json'),
+        JSON.stringify({
+          modelTopology: {},
+          weightsManifest: [{ paths: ['../pipe'], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }],
+        }),
+      );
+      expect(() => readTrainedModelDir(model)).toThrow(/outside its folder|FIFO/);
+      writeFileSync(
+        join(model, 'model.json'),
+        JSON.stringify({
+          modelTopology: {},
+          weightsManifest: [{ paths: ['w.bin'], weights: [{ name: 'w', shape: [1], dtype: 'float32' }] }],
+        }),
+      );
+      execFileSync('mkfifo', [join(model, 'w.bin')]);
+      expect(() => readTrainedModelDir(model)).toThrow(/w\.bin: it is a FIFO/);
+      const ck = join(dir, 'ck');
+      mkdirSync(ck);
+      writeFileSync(join(ck, 'checkpoint.json'), '{}');
+      execFileSync('mkfifo', [join(ck, 'weights.bin')]);
+      expect(() => readCheckpoint(ck)).toThrow(/FIFO|not valid|checkpoint/);
+    },
+  );
 });
 
 describe('resolveTemplateDataPath', () => {
@@ -68,7 +85,15 @@ describe('resolveTemplateDataPath', () => {
     writeFileSync(join(dir, 'tpl', 'data', 'x.csv'), 'a\n');
     expect(resolveTemplateDataPath(t, 'data/x.csv')).toBe(join(dir, 'tpl', 'data', 'x.csv'));
     expect(resolveTemplateDataPath(t, './data/../data/x.csv')).toBe(join(dir, 'tpl', 'data', 'x.csv'));
-    for (const bad of ['/etc/passwd', '../a.txt', 'data/../../a.txt', '..', '.', 'C:\\x.csv', '\\\\server\\share\\x.csv']) {
+    for (const bad of [
+      '/etc/passwd',
+      '../a.txt',
+      'data/../../a.txt',
+      '..',
+      '.',
+      'C:\\x.csv',
+      '\\\\server\\share\\x.csv',
+    ]) {
       expect(() => resolveTemplateDataPath(t, bad), bad).toThrow(FileLimitError);
     }
     expect(() => resolveTemplateDataPath(t, 'data/missing.csv')).toThrow(/does not exist/);

@@ -38,7 +38,10 @@ export function formatBytes(n: number): string {
 }
 
 function tooBig(path: string, limit: number, what: string, size?: number): FileLimitError {
-  return new FileLimitError(`the ${what} is ${size === undefined ? 'over' : formatBytes(size) + ', over'} the ${formatBytes(limit)} limit`, path);
+  return new FileLimitError(
+    `the ${what} is ${size === undefined ? 'over' : formatBytes(size) + ', over'} the ${formatBytes(limit)} limit`,
+    path,
+  );
 }
 
 /**
@@ -108,22 +111,29 @@ export async function readFileBoundedAsync(path: string, limit: number, what = '
 export function resolveTemplateDataPath(templatePath: string, dataPath: string): string {
   const folder = resolve(templatePath, '..');
   const say = (why: string) =>
-    new FileLimitError(`its data.path "${dataPath.slice(0, 200)}" ${why}; a template's data path must be relative to the template's own folder — pass another file with --data PATH`, templatePath);
+    new FileLimitError(
+      `its data.path "${dataPath.slice(0, 200)}" ${why}; a template's data path must be relative to the template's own folder — pass another file with --data PATH`,
+      templatePath,
+    );
   if (dataPath.includes('\u0000')) throw say('contains a NUL character');
-  if (isAbsolute(dataPath) || /^[A-Za-z]:/.test(dataPath) || dataPath.startsWith('\\\\')) throw say('is an absolute path');
+  if (isAbsolute(dataPath) || /^[A-Za-z]:/.test(dataPath) || dataPath.startsWith('\\\\'))
+    throw say('is an absolute path');
   const target = resolve(folder, dataPath);
   const inside = (base: string, p: string) => {
     const rel = relative(base, p);
     return rel !== '' && !rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel);
   };
-  if (!inside(folder, target)) throw say('leads out of the template\'s folder');
+  if (!inside(folder, target)) throw say("leads out of the template's folder");
   let real: string;
   try {
     real = realpathSync(target);
   } catch (e) {
-    throw new FileLimitError(`its data.path "${dataPath.slice(0, 200)}" does not exist (${(e as NodeJS.ErrnoException).code ?? 'unreadable'}) — looked for ${target}`, templatePath);
+    throw new FileLimitError(
+      `its data.path "${dataPath.slice(0, 200)}" does not exist (${(e as NodeJS.ErrnoException).code ?? 'unreadable'}) — looked for ${target}`,
+      templatePath,
+    );
   }
-  if (!inside(realpathSync(folder), real)) throw say('is a symlink that leads out of the template\'s folder');
+  if (!inside(realpathSync(folder), real)) throw say("is a symlink that leads out of the template's folder");
   const st = statSync(real);
   if (!st.isFile() && !st.isDirectory()) throw say(`is ${kindOf(st)}`);
   return real;

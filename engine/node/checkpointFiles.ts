@@ -37,8 +37,11 @@ export function writeCheckpoint(dir: string, ckpt: Checkpoint): string {
   writeFileSync(latestTmp, JSON.stringify({ epoch: ckpt.manifest.epoch, path: name }));
   renameSync(latestTmp, join(dir, 'latest.json'));
   // Names sort in training order (a stop inside epoch 4 sorts after epoch-0003, before epoch-0004).
-  const epochs = readdirSync(dir).filter((n) => CHECKPOINT_DIR.test(n)).sort();
-  for (const old of epochs.slice(0, Math.max(0, epochs.length - KEEP))) rmSync(join(dir, old), { recursive: true, force: true });
+  const epochs = readdirSync(dir)
+    .filter((n) => CHECKPOINT_DIR.test(n))
+    .sort();
+  for (const old of epochs.slice(0, Math.max(0, epochs.length - KEEP)))
+    rmSync(join(dir, old), { recursive: true, force: true });
   return final;
 }
 
@@ -49,17 +52,22 @@ export function readCheckpoint(dir: string): Checkpoint {
   if (existsSync(latest)) {
     let pointer: { path?: unknown };
     try {
-      pointer = JSON.parse(readFileBounded(latest, 64 * 1024, 'checkpoint pointer').toString('utf8')) as { path?: unknown };
+      pointer = JSON.parse(readFileBounded(latest, 64 * 1024, 'checkpoint pointer').toString('utf8')) as {
+        path?: unknown;
+      };
     } catch (err) {
       throw new CheckpointError(`${latest} is damaged (${(err as Error).message})`);
     }
-    if (typeof pointer.path !== 'string' || !CHECKPOINT_DIR.test(pointer.path)) throw new CheckpointError(`${latest} does not name an epoch folder`);
+    if (typeof pointer.path !== 'string' || !CHECKPOINT_DIR.test(pointer.path))
+      throw new CheckpointError(`${latest} does not name an epoch folder`);
     folder = join(dir, pointer.path);
   }
   const manifestPath = join(folder, 'checkpoint.json');
   const weightsPath = join(folder, 'weights.bin');
   if (!existsSync(manifestPath) || !existsSync(weightsPath)) {
-    throw new CheckpointError(`${dir} holds no checkpoint (expected latest.json, or checkpoint.json + weights.bin); write one with --checkpoints DIR`);
+    throw new CheckpointError(
+      `${dir} holds no checkpoint (expected latest.json, or checkpoint.json + weights.bin); write one with --checkpoints DIR`,
+    );
   }
   let manifest: unknown;
   try {
@@ -74,7 +82,10 @@ export function readCheckpoint(dir: string): Checkpoint {
   } catch (err) {
     throw new CheckpointError(`${weightsPath} cannot be read (${(err as Error).message})`);
   }
-  if (bytes.byteLength % 4 !== 0) throw new CheckpointError(`${weightsPath} is truncated (${bytes.byteLength} bytes is not a whole number of floats)`);
+  if (bytes.byteLength % 4 !== 0)
+    throw new CheckpointError(
+      `${weightsPath} is truncated (${bytes.byteLength} bytes is not a whole number of floats)`,
+    );
   const data = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(data.buffer).set(bytes);
   return { manifest: validateManifest(manifest, data.length, manifestPath), data };

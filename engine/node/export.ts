@@ -45,7 +45,9 @@ function readOrExplain(path: string, what: string, limit = MAX_MODEL_FILE): Buff
   } catch (err) {
     if (err instanceof FileLimitError) throw new WeightsError(`Cannot read ${what} ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
-    throw new WeightsError(`Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new WeightsError(
+      `Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
 }
 
@@ -56,7 +58,10 @@ export function readTrainedModelDir(dir: string): { weights: NamedArrays; modelJ
   try {
     modelJson = JSON.parse(readOrExplain(jsonPath, 'the trained model', LIMITS.maxFileBytes).toString('utf8'));
   } catch (err) {
-    if (err instanceof WeightsError) throw new WeightsError(`${err.message}. --weights takes a folder with model.json and weights.bin (saved by Perceiver Studio or tfjs model.save)`);
+    if (err instanceof WeightsError)
+      throw new WeightsError(
+        `${err.message}. --weights takes a folder with model.json and weights.bin (saved by Perceiver Studio or tfjs model.save)`,
+      );
     throw new WeightsError(`${jsonPath} is not valid JSON (${(err as Error).message})`);
   }
   const root = resolve(dir);
@@ -64,7 +69,8 @@ export function readTrainedModelDir(dir: string): { weights: NamedArrays; modelJ
     modelJson,
     (p) => {
       const full = resolve(root, p);
-      if (!full.startsWith(root + sep)) throw new WeightsError(`${jsonPath} lists a weight file outside its folder: ${p}`);
+      if (!full.startsWith(root + sep))
+        throw new WeightsError(`${jsonPath} lists a weight file outside its folder: ${p}`);
       return new Uint8Array(readOrExplain(full, 'the weight file'));
     },
     jsonPath,
@@ -95,9 +101,15 @@ export function mnistNpzFile(doc: GraphDoc): Uint8Array {
 }
 
 /** Load a PyTorch checkpoint written by the exported train.py (weights.safetensors) into a compiled model of `doc`. */
-export function importPytorchWeights(model: tf.LayersModel, doc: GraphDoc, file: string): { metadata: Record<string, string> } {
+export function importPytorchWeights(
+  model: tf.LayersModel,
+  doc: GraphDoc,
+  file: string,
+): { metadata: Record<string, string> } {
   if (!file.endsWith('.safetensors')) {
-    throw new WeightsError(`${file}: import the weights.safetensors that train.py writes next to weights.pt (reading PyTorch pickles needs Python)`);
+    throw new WeightsError(
+      `${file}: import the weights.safetensors that train.py writes next to weights.pt (reading PyTorch pickles needs Python)`,
+    );
   }
   const { arrays, metadata } = decodeSafetensors(new Uint8Array(readOrExplain(file, 'the PyTorch weights')), file);
   applyTorchState(model, doc, arrays, file);

@@ -14,14 +14,22 @@ let torchChecked: string | null | undefined;
 /** null when PYTHON imports torch; otherwise why not (the reason a test prints when it skips). */
 export function torchUnavailable(): string | null {
   if (torchChecked !== undefined) return torchChecked;
-  if (!existsSync(PYTHON)) return (torchChecked = `${PYTHON} does not exist; install python3-torch (apt) or set PERCEIVER_PYTHON`);
+  if (!existsSync(PYTHON))
+    return (torchChecked = `${PYTHON} does not exist; install python3-torch (apt) or set PERCEIVER_PYTHON`);
   const r = spawnSync(PYTHON, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
-  torchChecked = r.status === 0 ? null : `${PYTHON} cannot import torch/numpy (${(r.stderr || '').trim().split('\n').pop()}); install python3-torch`;
+  torchChecked =
+    r.status === 0
+      ? null
+      : `${PYTHON} cannot import torch/numpy (${(r.stderr || '').trim().split('\n').pop()}); install python3-torch`;
   return torchChecked;
 }
 
 /** Run a Python script; throws with its stderr when it fails. */
-export function runPython(script: string, args: string[] = [], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): string {
+export function runPython(
+  script: string,
+  args: string[] = [],
+  opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): string {
   const r = spawnSync(PYTHON, ['-c', script, ...args], {
     encoding: 'utf8',
     cwd: opts.cwd,
@@ -64,19 +72,47 @@ export function randomGraph(seed: number): GraphDoc {
     nodes: [
       { id: 'image', kind: 'ImageInput', params: { height: h, width: w, channels: ch } },
       { id: 'patches', kind: 'ImagePatches', params: { spatialDownsample: s, linearChannels } },
-      { id: 'fourier', kind: 'FourierPosition', params: { numBands, concatPos, sineOnly, maxResolution: r() < 0.5 ? null : [h / s + 1, w / s + 2] } },
+      {
+        id: 'fourier',
+        kind: 'FourierPosition',
+        params: { numBands, concatPos, sineOnly, maxResolution: r() < 0.5 ? null : [h / s + 1, w / s + 2] },
+      },
       { id: 'latents', kind: 'LatentArray', params: { numLatents: pick([3, 5, 8]), channels: D } },
       {
         id: 'encoder',
         kind: 'CrossAttention',
-        params: { heads: crossHeads, widening: pick([1, 2]), gelu: pick(['tanh', 'erf']), useQueryResidual: r() < 0.8, qkChannels: r() < 0.3 ? 2 * crossHeads * 3 : null },
+        params: {
+          heads: crossHeads,
+          widening: pick([1, 2]),
+          gelu: pick(['tanh', 'erf']),
+          useQueryResidual: r() < 0.8,
+          qkChannels: r() < 0.3 ? 2 * crossHeads * 3 : null,
+        },
       },
-      { id: 'stack', kind: 'LatentStack', params: { layersPerBlock: pick([1, 2]), blocks: pick([1, 2]), shareWeights: r() < 0.5, heads: selfHeads, gelu: pick(['tanh', 'erf']), widening: pick([1, 2]) } },
+      {
+        id: 'stack',
+        kind: 'LatentStack',
+        params: {
+          layersPerBlock: pick([1, 2]),
+          blocks: pick([1, 2]),
+          shareWeights: r() < 0.5,
+          heads: selfHeads,
+          gelu: pick(['tanh', 'erf']),
+          widening: pick([1, 2]),
+        },
+      },
       { id: 'query', kind: 'TrainableQuery', params: { numQueries: O, channels: E } },
       {
         id: 'decoder',
         kind: 'DecoderCrossAttention',
-        params: { heads: 1, useQueryResidual: r() < 0.5, outputChannels: pick([0, 6]), chunkSize: chunk, gelu: pick(['tanh', 'erf']), vChannels: r() < 0.3 ? 10 : null },
+        params: {
+          heads: 1,
+          useQueryResidual: r() < 0.5,
+          outputChannels: pick([0, 6]),
+          chunkSize: chunk,
+          gelu: pick(['tanh', 'erf']),
+          vChannels: r() < 0.3 ? 10 : null,
+        },
       },
       { id: 'head', kind: 'ClassificationHead', params: { numClasses: pick([2, 3, 5]) } },
     ],

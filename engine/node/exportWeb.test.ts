@@ -83,7 +83,9 @@ describe('tfjs web export with a plain tfjs in Node', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
     const docs: { name: string; doc: GraphDoc }[] = [];
-    for (const f of readdirSync(templatesDir).filter((x) => x.endsWith('.json')).sort()) {
+    for (const f of readdirSync(templatesDir)
+      .filter((x) => x.endsWith('.json'))
+      .sort()) {
       const doc = loadGraphDoc(readFileSync(join(templatesDir, f), 'utf8'), f);
       docs.push({ name: f, doc: MINIATURES[f] ? shrink(doc, MINIATURES[f]) : doc });
     }
@@ -91,7 +93,9 @@ describe('tfjs web export with a plain tfjs in Node', () => {
       // Perturbed weights: zero-initialised heads and unit norms carry information too.
       const { model, analysis } = compile(doc, { seed: 11 });
       model.weights.forEach((w, k) => {
-        const noisy = tf.tidy(() => tf.add(w.read(), tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', 200 + k)));
+        const noisy = tf.tidy(() =>
+          tf.add(w.read(), tf.randomNormal(w.shape as number[], 0, 0.05, 'float32', 200 + k)),
+        );
         w.write(noisy);
         noisy.dispose();
       });
@@ -101,7 +105,11 @@ describe('tfjs web export with a plain tfjs in Node', () => {
       await exportTfjsFolder(doc, dir, { weights, examples: 2 });
       cases.push({ name, dir, inputs: analysis.modelInputs.length });
     }
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHECK_MJS, PLAIN_TFJS, ...cases.map((c) => c.dir)], { encoding: 'utf8', timeout: 110_000, maxBuffer: 16 << 20 });
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', CHECK_MJS, PLAIN_TFJS, ...cases.map((c) => c.dir)],
+      { encoding: 'utf8', timeout: 110_000, maxBuffer: 16 << 20 },
+    );
     expect(r.status, r.stderr).toBe(0);
     lines = r.stdout
       .split('\n')
@@ -114,7 +122,8 @@ describe('tfjs web export with a plain tfjs in Node', () => {
   it('exports every template, multi-input ones included', () => {
     expect(cases.length).toBe(readdirSync(templatesDir).filter((x) => x.endsWith('.json')).length);
     expect(cases.some((c) => c.inputs > 1)).toBe(true);
-    for (const n of ['tabular-perceiver.json', 'bytes-mlm-tiny.json', 'perceiver-io-mlm.json']) expect(cases.map((c) => c.name)).toContain(n);
+    for (const n of ['tabular-perceiver.json', 'bytes-mlm-tiny.json', 'perceiver-io-mlm.json'])
+      expect(cases.map((c) => c.name)).toContain(n);
   });
 
   it('registers on the plain tfjs only when asked, and once', () => {
@@ -133,7 +142,9 @@ describe('tfjs web export with a plain tfjs in Node', () => {
       expect(r!.count, c.name).toBe(r!.expectedCount);
       expect(r!.maxRef as number, `${c.name}: outputs are not all zero`).toBeGreaterThan(1e-3);
       expect(r!.maxAbs as number, c.name).toBeLessThan(1e-4);
-      report.push(`${c.name} (${String(r!.via)}): ${String(r!.outputs)} output(s), max |Δ| ${(r!.maxAbs as number).toExponential(2)}`);
+      report.push(
+        `${c.name} (${String(r!.via)}): ${String(r!.outputs)} output(s), max |Δ| ${(r!.maxAbs as number).toExponential(2)}`,
+      );
     }
     console.log(report.join('\n'));
   });

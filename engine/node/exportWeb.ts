@@ -26,8 +26,13 @@ export const WEB_TFJS_MODULE = join(root, 'dist', 'web', 'tf.fesm.min.js');
 /** Build dist/web (perceiver-layers.js + tf.fesm.min.js) with scripts/build-web-layers.mjs. */
 export async function buildWebLayers(outfile = WEB_LAYERS_BUNDLE): Promise<void> {
   const script = join(root, 'scripts', 'build-web-layers.mjs');
-  if (!existsSync(script)) throw new Error(`cannot build the web layers: ${script} is missing (run from the Perceiver Studio source tree or run npm run build)`);
-  const mod = (await import(pathToFileURL(script).href)) as { buildWebLayers: (o: { outfile: string }) => Promise<void> };
+  if (!existsSync(script))
+    throw new Error(
+      `cannot build the web layers: ${script} is missing (run from the Perceiver Studio source tree or run npm run build)`,
+    );
+  const mod = (await import(pathToFileURL(script).href)) as {
+    buildWebLayers: (o: { outfile: string }) => Promise<void>;
+  };
   await mod.buildWebLayers({ outfile });
 }
 
@@ -36,7 +41,11 @@ function bundleStale(): boolean {
   if (!existsSync(WEB_LAYERS_BUNDLE) || !existsSync(WEB_TFJS_MODULE)) return true;
   const built = statSync(WEB_LAYERS_BUNDLE).mtimeMs;
   const layersDir = join(root, 'engine', 'layers');
-  const sources = existsSync(layersDir) ? readdirSync(layersDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(layersDir, f)) : [];
+  const sources = existsSync(layersDir)
+    ? readdirSync(layersDir)
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => join(layersDir, f))
+    : [];
   sources.push(join(root, 'engine', 'kinds', 'fourierChannels.ts'), join(root, 'scripts', 'build-web-layers.mjs'));
   if (sources.some((f) => existsSync(f) && statSync(f).mtimeMs > built)) return true;
   return !readFileSync(WEB_LAYERS_BUNDLE, 'utf8').includes('registerPerceiverLayers');
@@ -44,19 +53,34 @@ function bundleStale(): boolean {
 
 export async function webBundles(): Promise<{ layers: Uint8Array; tfjs: Uint8Array }> {
   if (bundleStale()) await buildWebLayers();
-  return { layers: new Uint8Array(readFileSync(WEB_LAYERS_BUNDLE)), tfjs: new Uint8Array(readFileSync(WEB_TFJS_MODULE)) };
+  return {
+    layers: new Uint8Array(readFileSync(WEB_LAYERS_BUNDLE)),
+    tfjs: new Uint8Array(readFileSync(WEB_TFJS_MODULE)),
+  };
 }
 
 async function exampleSource(doc: GraphDoc): Promise<ExampleSource | null> {
   if (doc.data?.source !== 'mnist') return null;
   const ds = mnistDataset(loadMnistBytes(), doc.data);
-  return { inputShape: ds.inputShape, classNames: ds.classNames, size: ds.test.size, example: async (i) => (await ds.test.example(i)).x };
+  return {
+    inputShape: ds.inputShape,
+    classNames: ds.classNames,
+    size: ds.test.size,
+    example: async (i) => (await ds.test.example(i)).x,
+  };
 }
 
 export async function exportTfjsFolder(
   doc: GraphDoc,
   dir: string,
-  opts: { weights?: NamedArrays; weightsSource?: string; backend?: NodeBackend; examples?: number; classNames?: string[]; force?: boolean } = {},
+  opts: {
+    weights?: NamedArrays;
+    weightsSource?: string;
+    backend?: NodeBackend;
+    examples?: number;
+    classNames?: string[];
+    force?: boolean;
+  } = {},
 ): Promise<{ files: string[]; example: WebExample }> {
   const be = await useNodeBackend(opts.backend ?? 'cpu');
   const { model, analysis } = compile(doc);

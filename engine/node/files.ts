@@ -32,12 +32,16 @@ export async function readDataFile(path: string, opts: DataFileOptions = {}): Pr
   } catch (err) {
     if (err instanceof FileLimitError) {
       throw new DataError(
-        /limit/.test(err.reason) ? `${err.reason}; CSV/JSON/NumPy files are read whole — split it or use an image folder, which streams` : err.reason,
+        /limit/.test(err.reason)
+          ? `${err.reason}; CSV/JSON/NumPy files are read whole — split it or use an image folder, which streams`
+          : err.reason,
         { file: path },
       );
     }
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`, { file: path });
+    throw new DataError(code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? (err as Error).message})`, {
+      file: path,
+    });
   }
   return parseDataFile(path, bytes, { inflateRaw: nodeInflateRaw, ...opts });
 }

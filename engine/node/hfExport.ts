@@ -22,10 +22,17 @@ export class HfExportError extends Error {
 
 /** The HF config of a loaded model: its source config, with id2label from the current class names. */
 export function hfConfigOf(loaded: LoadedModel): Record<string, unknown> {
-  const src = loaded.info.source?.kind === 'huggingface' ? loaded.info.source : loaded.info.source?.kind === 'trained' && loaded.info.source.pretrained?.kind === 'huggingface' ? loaded.info.source.pretrained : undefined;
+  const src =
+    loaded.info.source?.kind === 'huggingface'
+      ? loaded.info.source
+      : loaded.info.source?.kind === 'trained' && loaded.info.source.pretrained?.kind === 'huggingface'
+        ? loaded.info.source.pretrained
+        : undefined;
   const config = src?.config ?? loaded.doc.origin?.config;
   if (!config) {
-    throw new HfExportError(`${loaded.dir} was not imported from Hugging Face (no huggingface source in model-info.json, no origin in graph.json); --format hf writes only models that came from an HF checkpoint`);
+    throw new HfExportError(
+      `${loaded.dir} was not imported from Hugging Face (no huggingface source in model-info.json, no origin in graph.json); --format hf writes only models that came from an HF checkpoint`,
+    );
   }
   const out: Record<string, unknown> = JSON.parse(JSON.stringify(config));
   const names = loaded.info.classNames;
@@ -38,7 +45,11 @@ export function hfConfigOf(loaded: LoadedModel): Record<string, unknown> {
 }
 
 /** config.json + model.safetensors for `loaded`; returns the files written. */
-export function exportHfFolder(loaded: LoadedModel, outDir: string, options: { force?: boolean } = {}): { files: string[]; keys: number } {
+export function exportHfFolder(
+  loaded: LoadedModel,
+  outDir: string,
+  options: { force?: boolean } = {},
+): { files: string[]; keys: number } {
   const config = hfConfigOf(loaded);
   const tensors = weightsToHf(config, loaded.doc, namedWeights(loaded.model));
   const files = new Map<string, string | Uint8Array>([

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseNpy } from '../data/npy.js';
 import { HF_CLASSES } from '../hf/convert.js';
 
-export const FIXTURES = process.env.PERCEIVER_HF_FIXTURES ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/hf-fixtures');
+export const FIXTURES =
+  process.env.PERCEIVER_HF_FIXTURES ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/hf-fixtures');
 export const haveFixtures = existsSync(join(FIXTURES, 'README.md'));
 
 /** Every class engine/hf converts has a fixture folder. */

@@ -16,7 +16,13 @@ import { basename, join, resolve } from 'node:path';
 import { analyse } from '../graph/analyse.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { hfConfigToGraph, hfToWeights, HfImportError, type HfClassName } from '../hf/convert.js';
-import { decodeTensor, MAX_HEADER_BYTES, parseSafetensorsHeader, SafetensorsError, type HfTensor } from '../hf/safetensors.js';
+import {
+  decodeTensor,
+  MAX_HEADER_BYTES,
+  parseSafetensorsHeader,
+  SafetensorsError,
+  type HfTensor,
+} from '../hf/safetensors.js';
 import { readTorchStateDict } from '../hf/torchPickle.js';
 import { safeJsonParse } from '../graph/load.js';
 import type { NamedArrays } from '../export/weights.js';
@@ -32,7 +38,11 @@ export type Progress = (done: number, total: number, what: string) => void;
 const BUFFER_KEY = /(^|\.)(running_mean|running_var|num_batches_tracked)$/;
 
 /** Count a state dict the way HF's num_parameters() does (buffers apart). */
-export function countStateDict(state: Map<string, HfTensor> | Map<string, { shape: number[] }>): { entries: number; parameters: number; buffers: number } {
+export function countStateDict(state: Map<string, HfTensor> | Map<string, { shape: number[] }>): {
+  entries: number;
+  parameters: number;
+  buffers: number;
+} {
   let parameters = 0;
   let buffers = 0;
   for (const [k, t] of state) {
@@ -114,26 +124,44 @@ export interface HfFolderFiles {
 /** Find config.json and the weight file; prefers model.safetensors over pytorch_model.bin. */
 export function locateHfFolder(dir: string): HfFolderFiles {
   const root = resolve(dir);
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new HfFolderError(`${root}: no such folder; give the folder holding config.json and model.safetensors (or pytorch_model.bin)`);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new HfFolderError(
+      `${root}: no such folder; give the folder holding config.json and model.safetensors (or pytorch_model.bin)`,
+    );
   const configPath = join(root, 'config.json');
-  if (!existsSync(configPath)) throw new HfFolderError(`${root} has no config.json; a Hugging Face model folder holds config.json and model.safetensors (or pytorch_model.bin)`);
+  if (!existsSync(configPath))
+    throw new HfFolderError(
+      `${root} has no config.json; a Hugging Face model folder holds config.json and model.safetensors (or pytorch_model.bin)`,
+    );
   const text = readFileSync(configPath, 'utf8');
-  if (text.length > 50 * 1024 * 1024) throw new HfFolderError(`${configPath} is ${formatBytes(text.length)}; a config.json is a few KB`);
+  if (text.length > 50 * 1024 * 1024)
+    throw new HfFolderError(`${configPath} is ${formatBytes(text.length)}; a config.json is a few KB`);
   let config: unknown;
   try {
     config = safeJsonParse(text, configPath);
   } catch (err) {
     throw new HfFolderError((err as Error).message);
   }
-  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new HfFolderError(`${configPath} is not a JSON object`);
+  if (!config || typeof config !== 'object' || Array.isArray(config))
+    throw new HfFolderError(`${configPath} is not a JSON object`);
   const st = join(root, 'model.safetensors');
   const bin = join(root, 'pytorch_model.bin');
   const weightsPath = existsSync(st) ? st : existsSync(bin) ? bin : undefined;
   if (!weightsPath) {
-    const sharded = existsSync(join(root, 'model.safetensors.index.json')) || existsSync(join(root, 'pytorch_model.bin.index.json'));
-    throw new HfFolderError(`${root} has no model.safetensors or pytorch_model.bin${sharded ? ' (sharded checkpoints are not supported: save the model unsharded, e.g. save_pretrained(max_shard_size="10GB"))' : ''}`);
+    const sharded =
+      existsSync(join(root, 'model.safetensors.index.json')) || existsSync(join(root, 'pytorch_model.bin.index.json'));
+    throw new HfFolderError(
+      `${root} has no model.safetensors or pytorch_model.bin${sharded ? ' (sharded checkpoints are not supported: save the model unsharded, e.g. save_pretrained(max_shard_size="10GB"))' : ''}`,
+    );
   }
-  return { dir: root, config: config as Record<string, unknown>, configPath, weightsPath, weightsFormat: weightsPath === st ? 'safetensors' : 'pytorch', weightsBytes: statSync(weightsPath).size };
+  return {
+    dir: root,
+    config: config as Record<string, unknown>,
+    configPath,
+    weightsPath,
+    weightsFormat: weightsPath === st ? 'safetensors' : 'pytorch',
+    weightsBytes: statSync(weightsPath).size,
+  };
 }
 
 /**
@@ -152,7 +180,9 @@ export function estimateImportMemory(params: number, limitBytes: number): Memory
     backend: 'import',
     fits,
     maxBatchSize: 0,
-    message: fits ? base : `The model is too large to import here. ${base} Raise --memory-limit if the machine has the memory, or import on a larger machine.`,
+    message: fits
+      ? base
+      : `The model is too large to import here. ${base} Raise --memory-limit if the machine has the memory, or import on a larger machine.`,
   };
 }
 
@@ -178,11 +208,18 @@ export interface HfImport {
 export function hfModelInfo(imp: Pick<HfImport, 'hfClass' | 'config' | 'files'>): Partial<ModelInfo> {
   const info: Partial<ModelInfo> = {
     name: `${imp.hfClass} (${basename(imp.files.dir)})`,
-    source: { kind: 'huggingface', class: imp.hfClass, config: imp.config, weightsFile: basename(imp.files.weightsPath) },
+    source: {
+      kind: 'huggingface',
+      class: imp.hfClass,
+      config: imp.config,
+      weightsFile: basename(imp.files.weightsPath),
+    },
   };
   const id2label = imp.config.id2label;
   if (id2label && typeof id2label === 'object' && !Array.isArray(id2label)) {
-    const entries = Object.entries(id2label as Record<string, unknown>).filter(([k, v]) => /^\d+$/.test(k) && typeof v === 'string');
+    const entries = Object.entries(id2label as Record<string, unknown>).filter(
+      ([k, v]) => /^\d+$/.test(k) && typeof v === 'string',
+    );
     const n = entries.length;
     const names = new Array<string>(n);
     for (const [k, v] of entries) if (Number(k) < n) names[Number(k)] = v as string;
@@ -208,7 +245,10 @@ export function hfModelInfo(imp: Pick<HfImport, 'hfClass' | 'config' | 'files'>)
  * Every mapping error (unknown class, missing / unexpected key, wrong shape) comes from
  * hfToWeights before anything is written.
  */
-export async function importHfFolder(dir: string, options: { memoryLimitBytes?: number; onProgress?: Progress } = {}): Promise<HfImport> {
+export async function importHfFolder(
+  dir: string,
+  options: { memoryLimitBytes?: number; onProgress?: Progress } = {},
+): Promise<HfImport> {
   const files = locateHfFolder(dir);
   let built;
   try {
@@ -220,12 +260,17 @@ export async function importHfFolder(dir: string, options: { memoryLimitBytes?: 
   const analysis = analyse(doc);
   if (!analysis.valid) {
     const first = analysis.problems.find((p) => p.severity === 'error');
-    throw new HfImportError(`${files.configPath}: the graph built for ${hfClass} is invalid: ${first?.message ?? 'unknown problem'}`);
+    throw new HfImportError(
+      `${files.configPath}: the graph built for ${hfClass} is invalid: ${first?.message ?? 'unknown problem'}`,
+    );
   }
   const graphParams = analysis.totals.params;
   const memory = estimateImportMemory(graphParams, options.memoryLimitBytes ?? defaultImportLimit());
   if (!memory.fits) throw new MemoryGuardError(memory);
-  const state = files.weightsFormat === 'safetensors' ? readSafetensorsFile(files.weightsPath, { onProgress: options.onProgress }) : await readTorchStateDict(new Uint8Array(readFileSync(files.weightsPath)), basename(files.weightsPath));
+  const state =
+    files.weightsFormat === 'safetensors'
+      ? readSafetensorsFile(files.weightsPath, { onProgress: options.onProgress })
+      : await readTorchStateDict(new Uint8Array(readFileSync(files.weightsPath)), basename(files.weightsPath));
   const counts = countStateDict(state);
   let weights: NamedArrays;
   try {

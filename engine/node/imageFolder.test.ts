@@ -22,7 +22,8 @@ beforeAll(() => {
   ['bright', 'dark', 'mid'].forEach((cls, k) => {
     mkdirSync(join(root, cls));
     const v = [230, 20, 128][k]!;
-    for (let i = 0; i < PER_CLASS; i++) writeFileSync(join(root, cls, `${String(i).padStart(3, '0')}.png`), png(12, 10, v));
+    for (let i = 0; i < PER_CLASS; i++)
+      writeFileSync(join(root, cls, `${String(i).padStart(3, '0')}.png`), png(12, 10, v));
   });
   writeFileSync(join(root, 'mid', 'notes.txt'), 'not an image');
   writeFileSync(join(root, 'README.md'), 'loose file');
@@ -31,7 +32,11 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Counts reads so tests can see decoding is lazy. */
 function counting(): ImageAccess & { reads: number } {
-  const a = { reads: 0, readFile: async (p: string) => (a.reads++, nodeImageAccess.readFile(p)), decode: nodeImageAccess.decode };
+  const a = {
+    reads: 0,
+    readFile: async (p: string) => (a.reads++, nodeImageAccess.readFile(p)),
+    decode: nodeImageAccess.decode,
+  };
   return a;
 }
 
@@ -83,7 +88,14 @@ describe('image folders', () => {
 
   it('standardises with statistics sampled from the train split', async () => {
     const access = counting();
-    const d = await imageFolderDataset(listImageFolder(root), access, { height: 4, width: 4, channels: 1, normalize: 'standardize', statsSample: 40, seed: 2 });
+    const d = await imageFolderDataset(listImageFolder(root), access, {
+      height: 4,
+      width: 4,
+      channels: 1,
+      normalize: 'standardize',
+      statsSample: 40,
+      seed: 2,
+    });
     expect(access.reads).toBe(40);
     expect(d.normalization.offset[0]).toBeGreaterThan(0.3);
     expect(d.normalization.offset[0]).toBeLessThan(0.6);
@@ -103,13 +115,23 @@ describe('image folders', () => {
       mkdirSync(join(bad, 'b'));
       writeFileSync(join(bad, 'a', 'ok.png'), png(4, 4, 1));
       writeFileSync(join(bad, 'b', 'broken.png'), Buffer.from('this is not a png'));
-      const d = await imageFolderDataset(listImageFolder(bad), nodeImageAccess, { height: 4, width: 4, channels: 1, validationFraction: 0, testFraction: 0 });
+      const d = await imageFolderDataset(listImageFolder(bad), nodeImageAccess, {
+        height: 4,
+        width: 4,
+        channels: 1,
+        validationFraction: 0,
+        testFraction: 0,
+      });
       const consume = async () => {
         for await (const _ of d.train.batches(2)) void _;
       };
-      await expect(consume()).rejects.toThrow(`${join(bad, 'b', 'broken.png')}: cannot decode the image: it is neither PNG nor JPEG`);
+      await expect(consume()).rejects.toThrow(
+        `${join(bad, 'b', 'broken.png')}: cannot decode the image: it is neither PNG nor JPEG`,
+      );
       mkdirSync(join(bad, 'empty'));
-      await expect(imageFolderDataset(listImageFolder(bad), nodeImageAccess, {})).rejects.toThrow('the class folder "empty" has no PNG or JPEG images');
+      await expect(imageFolderDataset(listImageFolder(bad), nodeImageAccess, {})).rejects.toThrow(
+        'the class folder "empty" has no PNG or JPEG images',
+      );
       expect(() => listImageFolder(join(bad, 'missing'))).toThrow(/missing: cannot list the folder \(ENOENT\)/);
     } finally {
       rmSync(bad, { recursive: true, force: true });

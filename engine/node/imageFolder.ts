@@ -16,7 +16,9 @@ export function listImageFolder(root: string): ImageFolderListing {
   try {
     names = readdirSync(root).sort();
   } catch (err) {
-    throw new DataError(`cannot list the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: root });
+    throw new DataError(`cannot list the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      file: root,
+    });
   }
   const classes: ImageFolderListing['classes'] = [];
   const looseFiles: string[] = [];
@@ -52,19 +54,36 @@ export function decodeImageBytes(bytes: Uint8Array, maxPixels = MAX_IMAGE_PIXELS
     } catch (err) {
       const m = (err as Error).message;
       if (/finished stream|unexpected end|premature|not enough data|too short/i.test(m)) {
-        throw new Error('the PNG file is truncated (it ends before its image data does); re-save or re-download it', { cause: err });
+        throw new Error('the PNG file is truncated (it ends before its image data does); re-save or re-download it', {
+          cause: err,
+        });
       }
       throw new Error(`the PNG file is damaged (${m.replace(/waitng/g, 'waiting')}); re-save it`, { cause: err });
     }
-    return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+    return {
+      width: png.width,
+      height: png.height,
+      channels: 4,
+      data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength),
+    };
   }
   // Limits keep a hostile or huge JPEG from exhausting memory (the header check came first).
   let img: { width: number; height: number; data: Uint8Array };
   try {
-    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: Math.ceil(maxPixels / 1e6), maxMemoryUsageInMB: 1024 });
+    img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      maxResolutionInMP: Math.ceil(maxPixels / 1e6),
+      maxMemoryUsageInMB: 1024,
+    });
   } catch (err) {
     const m = String((err as Error)?.message ?? err);
-    throw new Error(/marker|eof|end of|offset|out of bounds|undefined/i.test(m) ? `the JPEG file is truncated or damaged (${m}); re-save it` : `the JPEG file cannot be decoded (${m})`, { cause: err });
+    throw new Error(
+      /marker|eof|end of|offset|out of bounds|undefined/i.test(m)
+        ? `the JPEG file is truncated or damaged (${m}); re-save it`
+        : `the JPEG file cannot be decoded (${m})`,
+      { cause: err },
+    );
   }
   return { width: img.width, height: img.height, channels: 4, data: img.data };
 }

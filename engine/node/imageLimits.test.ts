@@ -30,7 +30,12 @@ function claimingPng(width: number, height: number, idatBytes = 1024 * 1024): Ui
   // Deflated zero rows, as a real bomb carries (1 MB of them would inflate to about 1 GB).
   const piece = deflateSync(Buffer.alloc(1024 * 1000)).subarray(0, 1024);
   const idat = Buffer.concat(Array.from({ length: Math.ceil(idatBytes / 1024) }, () => piece)).subarray(0, idatBytes);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', idat),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 function realPng(w: number, h: number): Buffer {
@@ -58,14 +63,18 @@ describe('image pixel caps before decoding', () => {
     expect(bomb.length).toBeLessThan(1.1 * 1024 * 1024);
     const before = process.memoryUsage().arrayBuffers;
     const t = performance.now();
-    expect(() => decodeImageBytes(bomb)).toThrow(/the PNG says it is 16,000×16,000 pixels \(256 megapixels\), over the 50-megapixel limit per image/);
+    expect(() => decodeImageBytes(bomb)).toThrow(
+      /the PNG says it is 16,000×16,000 pixels \(256 megapixels\), over the 50-megapixel limit per image/,
+    );
     // Generous for a loaded machine: decoding 16000×16000 would take many seconds (and 1 GB+).
     expect(performance.now() - t).toBeLessThan(1500);
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('says megapixels, not a Node buffer size, for a PNG claiming 100000² pixels', () => {
-    expect(() => decodeImageBytes(claimingPng(100000, 100000, 1000))).toThrow(/100,000×100,000 pixels \(10000 megapixels\)/);
+    expect(() => decodeImageBytes(claimingPng(100000, 100000, 1000))).toThrow(
+      /100,000×100,000 pixels \(10000 megapixels\)/,
+    );
     try {
       decodeImageBytes(claimingPng(100000, 100000, 1000));
     } catch (e) {
@@ -75,7 +84,9 @@ describe('image pixel caps before decoding', () => {
 
   it('refuses a JPEG claiming 20000×20000 by its frame header, and a 0-pixel image', () => {
     expect(imageSize(claimingJpeg(20000, 20000))).toMatchObject({ format: 'jpeg', width: 20000, height: 20000 });
-    expect(() => decodeImageBytes(claimingJpeg(20000, 20000))).toThrow(/the JPEG says it is 20,000×20,000 pixels \(400 megapixels\)/);
+    expect(() => decodeImageBytes(claimingJpeg(20000, 20000))).toThrow(
+      /the JPEG says it is 20,000×20,000 pixels \(400 megapixels\)/,
+    );
     expect(() => checkImageSize(claimingPng(0, 10, 10))).toThrow(/0×10 pixels; an image needs at least one pixel/);
   });
 
@@ -100,7 +111,9 @@ describe('image pixel caps before decoding', () => {
         expect((e as Error).message).not.toMatch(/waitng/);
       }
     }
-    expect(() => decodeImageBytes(png.subarray(0, 20))).toThrow(/the PNG file is truncated \(it ends inside its header\)/);
+    expect(() => decodeImageBytes(png.subarray(0, 20))).toThrow(
+      /the PNG file is truncated \(it ends inside its header\)/,
+    );
     const jpg = Buffer.from(jpeg.encode({ width: 32, height: 32, data: Buffer.alloc(32 * 32 * 4, 50) }, 90).data);
     expect(() => decodeImageBytes(jpg.subarray(0, 10))).toThrow(/JPEG file is truncated or damaged/);
   });

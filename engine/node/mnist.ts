@@ -12,7 +12,8 @@ export function loadMnistBytes(): MnistBytes {
   for (let d = 0; d < 10; d++) {
     const file = join(dir, `${d}.json`);
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: number[] };
-    if (!Array.isArray(parsed.data) || parsed.data.length % 784 !== 0) throw new Error(`${file} is not an MNIST digit file (expected {data:[n·784 numbers]})`);
+    if (!Array.isArray(parsed.data) || parsed.data.length % 784 !== 0)
+      throw new Error(`${file} is not an MNIST digit file (expected {data:[n·784 numbers]})`);
     perDigit.push(parsed.data);
   }
   return mnistBytesFromDigitArrays(perDigit);

@@ -25,7 +25,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-
 /** Two inputs, three heads, and most custom layer classes in one model. */
 const rich = graph(
   [
@@ -48,18 +47,37 @@ const rich = graph(
     ['tied', 'TiedEmbeddingDecoder', {}],
   ],
   [
-    'image->neigh.in', 'neigh->pix.in', 'pix->tpos.in', 'tpos->mm.m0', 'text->mm.m1', 'lat->enc.q', 'mm->enc.kv', 'enc->stack.in',
-    'fq->mq.m0', 'tq->mq.m1', 'mq->dec.q', 'stack->dec.kv', 'dec->split.in', 'split.m0->dense.in', 'split.m1->cls.in', 'split.m0->tied.in', 'text.embedding->tied.embedding',
+    'image->neigh.in',
+    'neigh->pix.in',
+    'pix->tpos.in',
+    'tpos->mm.m0',
+    'text->mm.m1',
+    'lat->enc.q',
+    'mm->enc.kv',
+    'enc->stack.in',
+    'fq->mq.m0',
+    'tq->mq.m1',
+    'mq->dec.q',
+    'stack->dec.kv',
+    'dec->split.in',
+    'split.m0->dense.in',
+    'split.m1->cls.in',
+    'split.m0->tied.in',
+    'text.embedding->tied.embedding',
   ],
 );
 
 const templ = (f: string) => loadGraphDoc(readFileSync(join(root, 'templates', f), 'utf8'));
 
 /** Inputs for a compiled model: deterministic, by the analyser's input specs. */
-function inputsFor(analysis: ReturnType<typeof compile>['analysis']): { shape: number[]; dtype: 'float32' | 'int32'; values: number[] }[] {
+function inputsFor(
+  analysis: ReturnType<typeof compile>['analysis'],
+): { shape: number[]; dtype: 'float32' | 'int32'; values: number[] }[] {
   return analysis.inputSpecs.map((s, k) => {
     const n = 3 * s.shape.reduce((a, b) => a * b, 1);
-    const values = Array.from({ length: n }, (_, i) => (s.dtype === 'int32' ? (i * 7 + k) % 30 : Math.sin(i * 0.37 + k)));
+    const values = Array.from({ length: n }, (_, i) =>
+      s.dtype === 'int32' ? (i * 7 + k) % 30 : Math.sin(i * 0.37 + k),
+    );
     return { shape: [3, ...s.shape], dtype: s.dtype, values };
   });
 }
@@ -121,7 +139,11 @@ describe('model files', () => {
       }
       console.log('RESULT' + JSON.stringify(out));
     `;
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const result = JSON.parse(stdout.slice(stdout.indexOf('RESULT') + 6)) as { name: string; preds: number[][] }[];
     expect(result.map((r) => r.name)).toEqual(cases.map(([, d]) => d.name));
     result.forEach((r, k) => {

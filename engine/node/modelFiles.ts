@@ -22,7 +22,9 @@ function read(path: string, what: string): Buffer {
   } catch (err) {
     if (err instanceof FileLimitError) throw new ModelFileError(`Cannot read ${what} ${err.message}`);
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelFileError(`Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new ModelFileError(
+      `Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
 }
 
@@ -45,7 +47,8 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
     specs.push(...group.weights);
     for (const p of group.paths) {
       const full = resolve(root, p);
-      if (!full.startsWith(root + sep)) throw new ModelFileError(`${jsonPath} lists a weight file outside its folder: ${p}`);
+      if (!full.startsWith(root + sep))
+        throw new ModelFileError(`${jsonPath} lists a weight file outside its folder: ${p}`);
       chunks.push(read(full, 'the weight file'));
     }
   }
@@ -53,7 +56,9 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData }));
+    model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData }),
+    );
   } catch (err) {
     throw new ModelFileError(`${jsonPath} could not be loaded: ${(err as Error).message}`);
   }

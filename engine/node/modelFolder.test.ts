@@ -9,7 +9,13 @@ import { loadGraphDoc } from '../graph/load.js';
 import type { GraphDoc } from '../graph/schema.js';
 import { captureCheckpoint } from '../train/checkpoint.js';
 import { writeCheckpoint } from './checkpointFiles.js';
-import { isCheckpointFolder, isModelFolder, ModelFolderError, readModelFolder, writeModelFolder } from './modelFolder.js';
+import {
+  isCheckpointFolder,
+  isModelFolder,
+  ModelFolderError,
+  readModelFolder,
+  writeModelFolder,
+} from './modelFolder.js';
 
 const root = join(__dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'perceiver-folder-'));
@@ -35,7 +41,16 @@ describe('model folder', () => {
     const { model, inputNodes } = compile(doc, { seed: 7 });
     const expected = predict(model, x);
     const dir = join(tmp, 'a');
-    const res = await writeModelFolder(dir, { model, doc, inputNodes, info: { classNames: ['x', 'y', 'z'], normalisation: { kind: 'standardize', offset: [0, 1], scale: [1, 2] }, source: { kind: 'trained', run: { epochs: 2 } } } });
+    const res = await writeModelFolder(dir, {
+      model,
+      doc,
+      inputNodes,
+      info: {
+        classNames: ['x', 'y', 'z'],
+        normalisation: { kind: 'standardize', offset: [0, 1], scale: [1, 2] },
+        source: { kind: 'trained', run: { epochs: 2 } },
+      },
+    });
     expect(readdirSync(dir).sort()).toEqual(['graph.json', 'model-info.json', 'model.json', 'weights.bin']);
     expect(res.info.parameterCount).toBe(model.countParams());
     expect(isModelFolder(dir)).toBe(true);
@@ -84,7 +99,9 @@ describe('model folder', () => {
     mkdirSync(join(dir, '.git'), { recursive: true });
     const { model } = compile(doc, { seed: 1 });
     await expect(writeModelFolder(dir, { model, doc }, { force: true })).rejects.toThrow(/git repository/);
-    await expect(writeModelFolder(process.cwd(), { model, doc }, { force: true })).rejects.toThrow(/refusing to replace/);
+    await expect(writeModelFolder(process.cwd(), { model, doc }, { force: true })).rejects.toThrow(
+      /refusing to replace/,
+    );
     expect(existsSync(join(dir, '.git'))).toBe(true);
     model.dispose();
   });
@@ -102,13 +119,33 @@ describe('model folder', () => {
       return readModelFolder(dir);
     };
     await expect(readModelFolder(join(tmp, 'nope'))).rejects.toThrow(/no such folder/);
-    await expect(variant('no-weights', (d) => rmSync(join(d, 'weights.bin')))).rejects.toThrow(/weights\.bin: no such file/);
-    await expect(variant('no-graph', (d) => rmSync(join(d, 'graph.json')))).rejects.toThrow(/graph\.json: no such file/);
-    await expect(variant('bad-info', (d) => writeFileSync(join(d, 'model-info.json'), '{"format":'))).rejects.toThrow(/model-info\.json is not valid JSON/);
-    await expect(variant('bad-format', (d) => writeFileSync(join(d, 'model-info.json'), '{"format":"other","version":1}'))).rejects.toThrow(/format "other"/);
-    await expect(variant('bad-classes', (d) => writeFileSync(join(d, 'model-info.json'), '{"format":"perceiver-studio-model","version":1,"classNames":[1]}'))).rejects.toThrow(/classNames/);
-    await expect(variant('polluted', (d) => writeFileSync(join(d, 'model-info.json'), '{"format":"perceiver-studio-model","version":1,"__proto__":{}}'))).rejects.toThrow(/forbidden key/);
-    await expect(variant('truncated', (d) => writeFileSync(join(d, 'weights.bin'), readFileSync(join(d, 'weights.bin')).subarray(0, 100)))).rejects.toThrow(/truncated|end before/);
+    await expect(variant('no-weights', (d) => rmSync(join(d, 'weights.bin')))).rejects.toThrow(
+      /weights\.bin: no such file/,
+    );
+    await expect(variant('no-graph', (d) => rmSync(join(d, 'graph.json')))).rejects.toThrow(
+      /graph\.json: no such file/,
+    );
+    await expect(variant('bad-info', (d) => writeFileSync(join(d, 'model-info.json'), '{"format":'))).rejects.toThrow(
+      /model-info\.json is not valid JSON/,
+    );
+    await expect(
+      variant('bad-format', (d) => writeFileSync(join(d, 'model-info.json'), '{"format":"other","version":1}')),
+    ).rejects.toThrow(/format "other"/);
+    await expect(
+      variant('bad-classes', (d) =>
+        writeFileSync(join(d, 'model-info.json'), '{"format":"perceiver-studio-model","version":1,"classNames":[1]}'),
+      ),
+    ).rejects.toThrow(/classNames/);
+    await expect(
+      variant('polluted', (d) =>
+        writeFileSync(join(d, 'model-info.json'), '{"format":"perceiver-studio-model","version":1,"__proto__":{}}'),
+      ),
+    ).rejects.toThrow(/forbidden key/);
+    await expect(
+      variant('truncated', (d) =>
+        writeFileSync(join(d, 'weights.bin'), readFileSync(join(d, 'weights.bin')).subarray(0, 100)),
+      ),
+    ).rejects.toThrow(/truncated|end before/);
     const changed = await variant('changed', (d) => {
       const g = JSON.parse(readFileSync(join(d, 'graph.json'), 'utf8')) as GraphDoc;
       const lat = g.nodes.find((n) => n.kind === 'LatentArray')!;
@@ -116,14 +153,23 @@ describe('model folder', () => {
       writeFileSync(join(d, 'graph.json'), JSON.stringify(g));
     }).catch((e: unknown) => e as Error);
     expect(changed).toBeInstanceOf(ModelFolderError);
-    expect((changed as Error).message).toMatch(/is \[16, 32\] in .*weights\.bin but the graph needs \[5, 32\]; .*graph\.json was changed after/);
+    expect((changed as Error).message).toMatch(
+      /is \[16, 32\] in .*weights\.bin but the graph needs \[5, 32\]; .*graph\.json was changed after/,
+    );
   });
 
   it('opens a checkpoint folder (with graph.json beside it, or the graph given)', async () => {
     const { model } = compile(doc, { seed: 4 });
     const expected = predict(model, x);
     const opt = tf.train.adam(1e-3);
-    const ckpt = await captureCheckpoint(model, opt, { epoch: 1, step: 10, settings: doc.training, history: [], bestValLoss: Infinity, epochsSinceBest: 0 });
+    const ckpt = await captureCheckpoint(model, opt, {
+      epoch: 1,
+      step: 10,
+      settings: doc.training,
+      history: [],
+      bestValLoss: Infinity,
+      epochsSinceBest: 0,
+    });
     const dir = join(tmp, 'ckpt');
     writeCheckpoint(dir, ckpt);
     expect(isCheckpointFolder(dir)).toBe(true);

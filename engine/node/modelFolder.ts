@@ -120,7 +120,10 @@ function readText(path: string, what: string, hint = ''): string {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelFolderError(`Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}${hint}`, path);
+    throw new ModelFolderError(
+      `Cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}${hint}`,
+      path,
+    );
   }
 }
 
@@ -135,34 +138,68 @@ function parseJson(text: string, path: string): unknown {
 /** Check model-info.json's content; unknown extra fields are kept (newer writers may add some). */
 export function validateModelInfo(raw: unknown, where = 'model-info.json'): ModelInfo {
   const m = raw as Partial<ModelInfo> | null;
-  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ModelFolderError(`${where} is not a JSON object`, where);
-  if (m.format !== MODEL_FOLDER_FORMAT) throw new ModelFolderError(`${where} has format ${JSON.stringify(m.format)}; a model folder's model-info.json has "format": "${MODEL_FOLDER_FORMAT}"`, where);
-  if (m.version !== MODEL_FOLDER_VERSION) throw new ModelFolderError(`${where} is version ${String(m.version)}; this build reads version ${MODEL_FOLDER_VERSION}`, where);
-  if (m.classNames !== undefined && (!Array.isArray(m.classNames) || m.classNames.some((c) => typeof c !== 'string'))) throw new ModelFolderError(`${where}: "classNames" must be a list of strings`, where);
+  if (!m || typeof m !== 'object' || Array.isArray(m))
+    throw new ModelFolderError(`${where} is not a JSON object`, where);
+  if (m.format !== MODEL_FOLDER_FORMAT)
+    throw new ModelFolderError(
+      `${where} has format ${JSON.stringify(m.format)}; a model folder's model-info.json has "format": "${MODEL_FOLDER_FORMAT}"`,
+      where,
+    );
+  if (m.version !== MODEL_FOLDER_VERSION)
+    throw new ModelFolderError(
+      `${where} is version ${String(m.version)}; this build reads version ${MODEL_FOLDER_VERSION}`,
+      where,
+    );
+  if (m.classNames !== undefined && (!Array.isArray(m.classNames) || m.classNames.some((c) => typeof c !== 'string')))
+    throw new ModelFolderError(`${where}: "classNames" must be a list of strings`, where);
   if (m.normalisation !== undefined) {
     const n = m.normalisation as Partial<Normalization> | null;
     const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
-    if (!n || !['none', 'minmax', 'standardize'].includes(n.kind as string) || !nums(n.offset) || !nums(n.scale) || n.offset!.length !== n.scale!.length) {
-      throw new ModelFolderError(`${where}: "normalisation" must be {kind: none|minmax|standardize, offset: number[], scale: number[]} with equal lengths`, where);
+    if (
+      !n ||
+      !['none', 'minmax', 'standardize'].includes(n.kind as string) ||
+      !nums(n.offset) ||
+      !nums(n.scale) ||
+      n.offset!.length !== n.scale!.length
+    ) {
+      throw new ModelFolderError(
+        `${where}: "normalisation" must be {kind: none|minmax|standardize, offset: number[], scale: number[]} with equal lengths`,
+        where,
+      );
     }
   }
   if (m.source !== undefined) {
     const s = m.source as Partial<ModelSource> | null;
-    if (!s || (s.kind !== 'huggingface' && s.kind !== 'trained')) throw new ModelFolderError(`${where}: "source.kind" must be "huggingface" or "trained"`, where);
+    if (!s || (s.kind !== 'huggingface' && s.kind !== 'trained'))
+      throw new ModelFolderError(`${where}: "source.kind" must be "huggingface" or "trained"`, where);
     if (s.kind === 'huggingface') {
       const h = s as Partial<Extract<ModelSource, { kind: 'huggingface' }>>;
-      if (typeof h.class !== 'string' || !h.config || typeof h.config !== 'object' || Array.isArray(h.config)) throw new ModelFolderError(`${where}: a "huggingface" source needs "class" (string) and "config" (object)`, where);
+      if (typeof h.class !== 'string' || !h.config || typeof h.config !== 'object' || Array.isArray(h.config))
+        throw new ModelFolderError(
+          `${where}: a "huggingface" source needs "class" (string) and "config" (object)`,
+          where,
+        );
     }
   }
   for (const key of ['preprocessing', 'inputs'] as const) {
     const v = m[key];
-    if (v !== undefined && (!v || typeof v !== 'object' || Array.isArray(v))) throw new ModelFolderError(`${where}: "${key}" must be an object`, where);
+    if (v !== undefined && (!v || typeof v !== 'object' || Array.isArray(v)))
+      throw new ModelFolderError(`${where}: "${key}" must be an object`, where);
   }
   if (m.inputs) {
     for (const [name, spec] of Object.entries(m.inputs)) {
       const s = spec as Partial<InputSpecInfo> | null;
-      if (!s || typeof s.node !== 'string' || !Array.isArray(s.shape) || !s.shape.every((d) => Number.isInteger(d) && d >= 0) || (s.dtype !== 'float32' && s.dtype !== 'int32')) {
-        throw new ModelFolderError(`${where}: input "${name}" needs node (string), shape (list of sizes) and dtype (float32|int32)`, where);
+      if (
+        !s ||
+        typeof s.node !== 'string' ||
+        !Array.isArray(s.shape) ||
+        !s.shape.every((d) => Number.isInteger(d) && d >= 0) ||
+        (s.dtype !== 'float32' && s.dtype !== 'int32')
+      ) {
+        throw new ModelFolderError(
+          `${where}: input "${name}" needs node (string), shape (list of sizes) and dtype (float32|int32)`,
+          where,
+        );
       }
     }
   }
@@ -170,27 +207,44 @@ export function validateModelInfo(raw: unknown, where = 'model-info.json'): Mode
 }
 
 /** Model inputs as named specs (the graph's input nodes, in model order). */
-export function inputSpecsOf(model: tf.LayersModel, doc: GraphDoc, inputNodes?: string[]): Record<string, InputSpecInfo> {
+export function inputSpecsOf(
+  model: tf.LayersModel,
+  doc: GraphDoc,
+  inputNodes?: string[],
+): Record<string, InputSpecInfo> {
   const out: Record<string, InputSpecInfo> = {};
   model.inputs.forEach((sym, i) => {
     const node = inputNodes?.[i] ?? sym.name.replace(/__input$/, '').replace(/:\d+$/, '');
     const kind = doc.nodes.find((n) => n.id === node)?.kind;
-    out[node] = { node, shape: sym.shape.slice(1).map((d) => d ?? 0), dtype: sym.dtype === 'int32' ? 'int32' : 'float32', ...(kind ? { kind } : {}) };
+    out[node] = {
+      node,
+      shape: sym.shape.slice(1).map((d) => d ?? 0),
+      dtype: sym.dtype === 'int32' ? 'int32' : 'float32',
+      ...(kind ? { kind } : {}),
+    };
   });
   return out;
 }
 
 function countParams(model: tf.LayersModel, trainableOnly = false): number {
-  return (trainableOnly ? model.trainableWeights : model.weights).reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+  return (trainableOnly ? model.trainableWeights : model.weights).reduce(
+    (n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+    0,
+  );
 }
 
 /** Folders that `force` must never wipe, whatever the caller asked. */
 function refuseDangerousTarget(root: string): void {
   const parsed = parsePath(root);
   if (root === parsed.root || root === resolve(homedir()) || root === resolve(process.cwd())) {
-    throw new ModelFolderError(`refusing to replace ${root} (a filesystem root, the home folder or the current folder); choose a dedicated output folder`);
+    throw new ModelFolderError(
+      `refusing to replace ${root} (a filesystem root, the home folder or the current folder); choose a dedicated output folder`,
+    );
   }
-  if (existsSync(join(root, '.git'))) throw new ModelFolderError(`refusing to replace ${root}: it holds a git repository; choose a dedicated output folder`);
+  if (existsSync(join(root, '.git')))
+    throw new ModelFolderError(
+      `refusing to replace ${root}: it holds a git repository; choose a dedicated output folder`,
+    );
 }
 
 /** Whether `dir` exists and has anything in it. */
@@ -209,10 +263,17 @@ function nonEmpty(dir: string): boolean {
  * `dir` (the previous content, with --force, is moved aside and deleted only after), so a crash
  * never leaves a half-written model and a replaced folder keeps no stale files.
  */
-export function replaceFolder(dir: string, files: Map<string, string | Uint8Array>, options: { force?: boolean; what?: string } = {}): string[] {
+export function replaceFolder(
+  dir: string,
+  files: Map<string, string | Uint8Array>,
+  options: { force?: boolean; what?: string } = {},
+): string[] {
   const root = resolve(dir);
   if (nonEmpty(root)) {
-    if (!options.force) throw new ModelFolderError(`${root} is not empty; give --force to replace it (its current content is removed), or choose another folder`);
+    if (!options.force)
+      throw new ModelFolderError(
+        `${root} is not empty; give --force to replace it (its current content is removed), or choose another folder`,
+      );
     refuseDangerousTarget(root);
   }
   const parent = dirname(root);
@@ -259,10 +320,17 @@ export interface ModelFolderContent {
 }
 
 /** Write a model folder. Refuses a non-empty `dir` unless `force`, which replaces it cleanly. */
-export async function writeModelFolder(dir: string, content: ModelFolderContent, options: { force?: boolean } = {}): Promise<{ dir: string; files: string[]; info: ModelInfo }> {
+export async function writeModelFolder(
+  dir: string,
+  content: ModelFolderContent,
+  options: { force?: boolean } = {},
+): Promise<{ dir: string; files: string[]; info: ModelInfo }> {
   const root = resolve(dir);
   // Refuse before the (possibly long) serialisation.
-  if (nonEmpty(root) && !options.force) throw new ModelFolderError(`${root} is not empty; give --force to replace it (its current content is removed), or choose another folder`);
+  if (nonEmpty(root) && !options.force)
+    throw new ModelFolderError(
+      `${root} is not empty; give --force to replace it (its current content is removed), or choose another folder`,
+    );
   let model = content.model;
   let inputNodes = content.inputNodes;
   let owned = false;
@@ -300,7 +368,10 @@ export async function writeModelFolder(dir: string, content: ModelFolderContent,
 
 /** A model folder has model-info.json (or at least model.json + weights.bin). */
 export function isModelFolder(dir: string): boolean {
-  return existsSync(join(dir, 'model-info.json')) || (existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin')));
+  return (
+    existsSync(join(dir, 'model-info.json')) ||
+    (existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin')))
+  );
 }
 
 /** A checkpoint folder (train --checkpoints DIR) or one of its epoch folders. */
@@ -317,7 +388,10 @@ export function isCheckpointFolder(dir: string): boolean {
 
 function loadGraph(path: string): GraphDoc {
   try {
-    return loadGraphDoc(readText(path, 'the graph', '; a model folder keeps the graph it was trained with in graph.json'), path);
+    return loadGraphDoc(
+      readText(path, 'the graph', '; a model folder keeps the graph it was trained with in graph.json'),
+      path,
+    );
   } catch (err) {
     if (err instanceof ModelFolderError) throw err;
     throw new ModelFolderError(`${path}: ${(err as Error).message}`, path);
@@ -325,7 +399,12 @@ function loadGraph(path: string): GraphDoc {
 }
 
 /** Compile `doc` and write `weights` into it, refusing any weight the graph no longer has or sizes differently. */
-function buildWith(doc: GraphDoc, weights: NamedArrays, graphPath: string, weightsPath: string): { model: tf.LayersModel; inputNodes: string[]; outputNodes: string[] } {
+function buildWith(
+  doc: GraphDoc,
+  weights: NamedArrays,
+  graphPath: string,
+  weightsPath: string,
+): { model: tf.LayersModel; inputNodes: string[]; outputNodes: string[] } {
   let compiled;
   try {
     compiled = compile(doc);
@@ -339,11 +418,26 @@ function buildWith(doc: GraphDoc, weights: NamedArrays, graphPath: string, weigh
     for (const w of model.weights) {
       expected.add(w.originalName);
       const a = weights.get(w.originalName);
-      if (!a) throw new ModelFolderError(`the graph has weight "${w.originalName}" [${w.shape.join(', ')}] that ${weightsPath} lacks${changed}`, graphPath);
-      if (a.shape.join('x') !== w.shape.join('x')) throw new ModelFolderError(`weight "${w.originalName}" is [${a.shape.join(', ')}] in ${weightsPath} but the graph needs [${w.shape.join(', ')}]${changed}`, graphPath);
+      if (!a)
+        throw new ModelFolderError(
+          `the graph has weight "${w.originalName}" [${w.shape.join(', ')}] that ${weightsPath} lacks${changed}`,
+          graphPath,
+        );
+      if (a.shape.join('x') !== w.shape.join('x'))
+        throw new ModelFolderError(
+          `weight "${w.originalName}" is [${a.shape.join(', ')}] in ${weightsPath} but the graph needs [${w.shape.join(', ')}]${changed}`,
+          graphPath,
+        );
     }
     const extra = [...weights.keys()].filter((k) => !expected.has(k));
-    if (extra.length) throw new ModelFolderError(`${weightsPath} holds weight${extra.length > 1 ? 's' : ''} the graph does not have: ${extra.slice(0, 5).map((k) => `"${k}"`).join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}${changed}`, graphPath);
+    if (extra.length)
+      throw new ModelFolderError(
+        `${weightsPath} holds weight${extra.length > 1 ? 's' : ''} the graph does not have: ${extra
+          .slice(0, 5)
+          .map((k) => `"${k}"`)
+          .join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}${changed}`,
+        graphPath,
+      );
     applyNamedWeights(model, weights, weightsPath);
   } catch (err) {
     model.dispose();
@@ -364,10 +458,17 @@ export async function readModelFolder(dir: string, options: { doc?: GraphDoc } =
   } catch {
     throw new ModelFolderError(`${root}: no such folder`, root);
   }
-  if (!st.isDirectory()) throw new ModelFolderError(`${root} is a file; give the model folder (model.json, weights.bin, graph.json, model-info.json) or a checkpoint folder`, root);
+  if (!st.isDirectory())
+    throw new ModelFolderError(
+      `${root} is a file; give the model folder (model.json, weights.bin, graph.json, model-info.json) or a checkpoint folder`,
+      root,
+    );
   if (isCheckpointFolder(root)) return readCheckpointFolder(root, options);
   if (!existsSync(join(root, 'model.json')) && !existsSync(join(root, 'model-info.json'))) {
-    throw new ModelFolderError(`${root} is neither a model folder (model.json, weights.bin, graph.json, model-info.json) nor a checkpoint folder (latest.json or checkpoint.json)`, root);
+    throw new ModelFolderError(
+      `${root} is neither a model folder (model.json, weights.bin, graph.json, model-info.json) nor a checkpoint folder (latest.json or checkpoint.json)`,
+      root,
+    );
   }
   const infoPath = join(root, 'model-info.json');
   const info: ModelInfo = existsSync(infoPath)
@@ -382,7 +483,8 @@ export async function readModelFolder(dir: string, options: { doc?: GraphDoc } =
       modelJson,
       (p) => {
         const full = resolve(root, p);
-        if (!full.startsWith(root + sep)) throw new ModelFolderError(`${jsonPath} lists a weight file outside its folder: ${p}`, jsonPath);
+        if (!full.startsWith(root + sep))
+          throw new ModelFolderError(`${jsonPath} lists a weight file outside its folder: ${p}`, jsonPath);
         const bytes = readFileSyncOr(full);
         return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       },
@@ -403,7 +505,10 @@ function readFileSyncOr(path: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelFolderError(`Cannot read the weight file ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, path);
+    throw new ModelFolderError(
+      `Cannot read the weight file ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      path,
+    );
   }
 }
 
@@ -419,12 +524,17 @@ function readCheckpointFolder(root: string, options: { doc?: GraphDoc }): Loaded
   if (!doc) {
     const candidates = [join(root, 'graph.json'), join(dirname(root), 'graph.json')];
     const found = candidates.find((p) => existsSync(p));
-    if (!found) throw new ModelFolderError(`${root} is a checkpoint folder without graph.json; give the graph it was trained with (e.g. --graph template.json)`, root);
+    if (!found)
+      throw new ModelFolderError(
+        `${root} is a checkpoint folder without graph.json; give the graph it was trained with (e.g. --graph template.json)`,
+        root,
+      );
     graphPath = found;
     doc = loadGraph(found);
   }
   const weights: NamedArrays = new Map();
-  for (const e of ckpt.manifest.weights) weights.set(e.name, { shape: e.shape, data: ckpt.data.subarray(e.offset, e.offset + e.length) });
+  for (const e of ckpt.manifest.weights)
+    weights.set(e.name, { shape: e.shape, data: ckpt.data.subarray(e.offset, e.offset + e.length) });
   const built = buildWith(doc, weights, graphPath, join(root, 'checkpoint.json'));
   const model = built.model;
   const info: ModelInfo = {
@@ -432,10 +542,16 @@ function readCheckpointFolder(root: string, options: { doc?: GraphDoc }): Loaded
     version: MODEL_FOLDER_VERSION,
     name: doc.name,
     parameterCount: countParams(model),
-    source: { kind: 'trained', run: { epochs: ckpt.manifest.epoch, steps: ckpt.manifest.step, finishedAt: ckpt.manifest.createdAt } },
+    source: {
+      kind: 'trained',
+      run: { epochs: ckpt.manifest.epoch, steps: ckpt.manifest.step, finishedAt: ckpt.manifest.createdAt },
+    },
   };
   // A checkpoint folder may carry the model-info (class names, normalisation) beside it.
   const infoPath = [join(root, 'model-info.json'), join(dirname(root), 'model-info.json')].find((p) => existsSync(p));
-  if (infoPath) Object.assign(info, validateModelInfo(parseJson(readText(infoPath, 'the model info'), infoPath), infoPath), { parameterCount: info.parameterCount });
+  if (infoPath)
+    Object.assign(info, validateModelInfo(parseJson(readText(infoPath, 'the model info'), infoPath), infoPath), {
+      parameterCount: info.parameterCount,
+    });
   return { ...built, doc, info, from: 'checkpoint', dir: root };
 }

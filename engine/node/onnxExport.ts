@@ -17,7 +17,6 @@ export interface PythonWithTorch {
   torch: string;
 }
 
-
 /**
  * $PERCEIVER_PYTHON when set (only it), else the first of python3 on PATH and /usr/bin/python3
  * that imports torch; or the interpreters tried and why each failed.
@@ -31,9 +30,14 @@ export function findPythonWithTorch(): PythonWithTorch | { tried: string[] } {
       tried.push(`${python} (not found)`);
       continue;
     }
-    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     if (r.status === 0) return { python, torch: r.stdout.trim() };
-    tried.push(`${python} (${r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : (r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`})`);
+    tried.push(
+      `${python} (${r.error ? ((r.error as NodeJS.ErrnoException).code ?? r.error.message) : (r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`})`,
+    );
   }
   return { tried };
 }
@@ -50,10 +54,20 @@ export interface OnnxResult {
 export class OnnxExportError extends Error {}
 
 /** Run `python export_onnx.py` in an exported PyTorch package folder. */
-export function runExportOnnx(pkgDir: string, python: string, opts: { out?: string; opset?: number; timeoutMs?: number } = {}): OnnxResult {
+export function runExportOnnx(
+  pkgDir: string,
+  python: string,
+  opts: { out?: string; opset?: number; timeoutMs?: number } = {},
+): OnnxResult {
   const args = [join(pkgDir, 'export_onnx.py'), '--opset', String(opts.opset ?? ONNX_OPSET)];
   if (opts.out) args.push('--out', opts.out);
-  const r = spawnSync(python, args, { cwd: pkgDir, encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000, env: { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '2' }, maxBuffer: 16 << 20 });
+  const r = spawnSync(python, args, {
+    cwd: pkgDir,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 300_000,
+    env: { ...process.env, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '2' },
+    maxBuffer: 16 << 20,
+  });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || r.stdout || '').trim().split('\n').slice(-6).join('\n');
     throw new OnnxExportError(`export_onnx.py failed in ${pkgDir} (${r.status ?? r.signal}):\n${why}`);
@@ -65,4 +79,3 @@ export function runExportOnnx(pkgDir: string, python: string, opts: { out?: stri
     throw new OnnxExportError(`export_onnx.py in ${pkgDir} printed no result line (got: ${line.slice(0, 200)})`);
   }
 }
-

@@ -39,7 +39,9 @@ export function prepareOnnxCase(name: string, doc: GraphDoc, work: string, batch
     mkdirSync(dir, { recursive: true });
     writeExportFiles(dir, ex.files);
     const xs = ex.model.inputs.map((inp, k) =>
-      inp.dtype === 'int32' ? tf.randomUniform([batch, ...inp.shape], 0, inp.intHigh ?? 2, 'int32', 40 + k) : tf.randomUniform([batch, ...inp.shape], -1, 1, 'float32', 30 + k),
+      inp.dtype === 'int32'
+        ? tf.randomUniform([batch, ...inp.shape], 0, inp.intHigh ?? 2, 'int32', 40 + k)
+        : tf.randomUniform([batch, ...inp.shape], -1, 1, 'float32', 30 + k),
     );
     const out = model.predict(xs.length === 1 ? xs[0]! : xs);
     const ys = Array.isArray(out) ? out : [out];
@@ -47,7 +49,12 @@ export function prepareOnnxCase(name: string, doc: GraphDoc, work: string, batch
       name,
       dir,
       doc,
-      inputs: ex.model.inputs.map((inp, k) => ({ name: inp.arg, shape: xs[k]!.shape, dtype: inp.dtype, data: inp.dtype === 'int32' ? Int32Array.from(xs[k]!.dataSync()) : Float32Array.from(xs[k]!.dataSync()) })),
+      inputs: ex.model.inputs.map((inp, k) => ({
+        name: inp.arg,
+        shape: xs[k]!.shape,
+        dtype: inp.dtype,
+        data: inp.dtype === 'int32' ? Int32Array.from(xs[k]!.dataSync()) : Float32Array.from(xs[k]!.dataSync()),
+      })),
       outputs: ys.map((y) => ({ shape: y.shape, data: Float32Array.from(y.dataSync()) })),
     };
     tf.dispose([...xs, ...ys]);
@@ -72,25 +79,52 @@ for folder in sys.argv[1:]:
 `;
 
 /** Run export_onnx.py's export() for every case in one Python process; results by folder. */
-export function exportOnnxAll(cases: OnnxCase[], timeoutMs = 240_000): Map<string, { onnx?: string; error?: string; inputs?: string[]; outputs?: string[]; opset?: number }> {
-  const out = runPython(DRIVER, cases.map((c) => c.dir), { timeoutMs, env: { OMP_NUM_THREADS: '2' } });
+export function exportOnnxAll(
+  cases: OnnxCase[],
+  timeoutMs = 240_000,
+): Map<string, { onnx?: string; error?: string; inputs?: string[]; outputs?: string[]; opset?: number }> {
+  const out = runPython(
+    DRIVER,
+    cases.map((c) => c.dir),
+    { timeoutMs, env: { OMP_NUM_THREADS: '2' } },
+  );
   return new Map(
     out
       .trim()
       .split('\n')
       .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { case: string; onnx?: string; error?: string; inputs?: string[]; outputs?: string[]; opset?: number })
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            case: string;
+            onnx?: string;
+            error?: string;
+            inputs?: string[];
+            outputs?: string[];
+            opset?: number;
+          },
+      )
       .map((r) => [r.case, r]),
   );
 }
 
 /** Run model.onnx in ONNX Runtime on the case's inputs; max |Δ| against the engine and the largest |y|. */
-export async function compareOnnx(c: OnnxCase, onnxPath: string): Promise<{ maxAbs: number; maxRef: number; outputNames: readonly string[]; inputNames: readonly string[] }> {
+export async function compareOnnx(
+  c: OnnxCase,
+  onnxPath: string,
+): Promise<{ maxAbs: number; maxRef: number; outputNames: readonly string[]; inputNames: readonly string[] }> {
   const session = await ort.InferenceSession.create(onnxPath, { executionProviders: ['cpu'], intraOpNumThreads: 2 });
   try {
     const feeds: Record<string, ort.Tensor> = {};
     for (const x of c.inputs) {
-      feeds[x.name] = x.dtype === 'int32' ? new ort.Tensor('int64', BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape) : new ort.Tensor('float32', x.data as Float32Array, x.shape);
+      feeds[x.name] =
+        x.dtype === 'int32'
+          ? new ort.Tensor(
+              'int64',
+              BigInt64Array.from(x.data, (v) => BigInt(v)),
+              x.shape,
+            )
+          : new ort.Tensor('float32', x.data as Float32Array, x.shape);
     }
     const result = await session.run(feeds);
     let maxAbs = 0;
@@ -98,7 +132,10 @@ export async function compareOnnx(c: OnnxCase, onnxPath: string): Promise<{ maxA
     session.outputNames.forEach((name, k) => {
       const got = result[name]!;
       const want = c.outputs[k]!;
-      if (got.dims.join('x') !== want.shape.join('x')) throw new Error(`${c.name}: ONNX output "${name}" has shape [${got.dims.join(', ')}], the engine's [${want.shape.join(', ')}]`);
+      if (got.dims.join('x') !== want.shape.join('x'))
+        throw new Error(
+          `${c.name}: ONNX output "${name}" has shape [${got.dims.join(', ')}], the engine's [${want.shape.join(', ')}]`,
+        );
       const g = got.data as Float32Array;
       for (let i = 0; i < want.data.length; i++) {
         maxAbs = Math.max(maxAbs, Math.abs(g[i]! - want.data[i]!));

@@ -58,7 +58,12 @@ function normalise(x: Float32Array, norm: Normalization | undefined): void {
 }
 
 /** npyAsBatch, or null when the array does not have the input's shape and a codec can read it instead. */
-function npyBatchOrNull(a: NpyArray, spec: { shape: number[]; dtype: 'float32' | 'int32'; nodeId: string }, file: string, codecFallback: boolean): { data: Float32Array | Int32Array; n: number } | null {
+function npyBatchOrNull(
+  a: NpyArray,
+  spec: { shape: number[]; dtype: 'float32' | 'int32'; nodeId: string },
+  file: string,
+  codecFallback: boolean,
+): { data: Float32Array | Int32Array; n: number } | null {
   try {
     return npyAsBatch(a, spec, file, spec.nodeId);
   } catch (err) {
@@ -68,14 +73,23 @@ function npyBatchOrNull(a: NpyArray, spec: { shape: number[]; dtype: 'float32' |
 }
 
 /** An .npy as a batch of `spec` examples: shape [N, ...spec] or exactly spec (one example). */
-export function npyAsBatch(a: NpyArray, spec: { shape: number[]; dtype: 'float32' | 'int32' }, file: string, name: string): { data: Float32Array | Int32Array; n: number } {
+export function npyAsBatch(
+  a: NpyArray,
+  spec: { shape: number[]; dtype: 'float32' | 'int32' },
+  file: string,
+  name: string,
+): { data: Float32Array | Int32Array; n: number } {
   const per = spec.shape.reduce((x, y) => x * y, 1);
   const same = (s: number[]) => s.length === spec.shape.length && s.every((d, i) => d === spec.shape[i]);
   let n: number;
   if (same(a.shape)) n = 1;
   else if (a.shape.length === spec.shape.length + 1 && same(a.shape.slice(1))) n = a.shape[0]!;
-  else throw new PredictError(`${file} has shape [${a.shape.join(', ')}]; input "${name}" takes [${spec.shape.join(', ')}] per example (or [N, ${spec.shape.join(', ')}] for a batch)`);
-  if (n * per !== a.data.length) throw new PredictError(`${file}: ${a.data.length} values do not fill shape [${a.shape.join(', ')}]`);
+  else
+    throw new PredictError(
+      `${file} has shape [${a.shape.join(', ')}]; input "${name}" takes [${spec.shape.join(', ')}] per example (or [N, ${spec.shape.join(', ')}] for a batch)`,
+    );
+  if (n * per !== a.data.length)
+    throw new PredictError(`${file}: ${a.data.length} values do not fill shape [${a.shape.join(', ')}]`);
   if (spec.dtype === 'int32') {
     if (!a.integral) throw new PredictError(`${file} holds non-integer values but input "${name}" takes integer ids`);
     return { data: Int32Array.from(a.data), n };
@@ -99,7 +113,12 @@ export function textTokens(text: Uint8Array, len: number): Int32Array {
   return out;
 }
 
-function csvRows(path: string, columns: number, target: string | undefined, norm: Normalization | undefined): { rows: Float32Array[]; names: string[] } {
+function csvRows(
+  path: string,
+  columns: number,
+  target: string | undefined,
+  norm: Normalization | undefined,
+): { rows: Float32Array[]; names: string[] } {
   const text = new TextDecoder().decode(readBytes(path));
   const records = parseCsvRecords(text, detectDelimiter(text), path);
   if (records.length === 0) throw new PredictError(`${path} has no rows`);
@@ -112,16 +131,23 @@ function csvRows(path: string, columns: number, target: string | undefined, norm
     if (target && header && header.includes(target)) drop = header.indexOf(target);
     else if (target && /^\d+$/.test(target)) drop = Number(target) - 1;
     else drop = width - 1;
-  } else if (width !== columns) throw new PredictError(`${path} has ${width} columns; the model takes ${columns} features (or ${columns + 1} with the target column)`);
+  } else if (width !== columns)
+    throw new PredictError(
+      `${path} has ${width} columns; the model takes ${columns} features (or ${columns + 1} with the target column)`,
+    );
   const rows: Float32Array[] = [];
   const names: string[] = [];
   body.forEach((r, k) => {
     const fields = r.fields.filter((_, i) => i !== drop);
-    if (fields.length !== columns) throw new PredictError(`${path} row ${k + 1 + (header ? 1 : 0)} has ${r.fields.length} fields, expected ${width}`);
+    if (fields.length !== columns)
+      throw new PredictError(
+        `${path} row ${k + 1 + (header ? 1 : 0)} has ${r.fields.length} fields, expected ${width}`,
+      );
     const x = new Float32Array(columns);
     fields.forEach((f, i) => {
       const v = parseNumberCell(f);
-      if (!v.ok) throw new PredictError(`${path} row ${k + 1 + (header ? 1 : 0)}, column ${header?.[i] ?? i + 1}: ${v.problem}`);
+      if (!v.ok)
+        throw new PredictError(`${path} row ${k + 1 + (header ? 1 : 0)}, column ${header?.[i] ?? i + 1}: ${v.problem}`);
       x[i] = v.value;
     });
     normalise(x, norm);
@@ -143,14 +169,22 @@ export function prepareStudioInputs(loaded: LoadedModel, files: string[], named:
     return s;
   });
   const names = specs.map((s) => s.nodeId);
-  for (const k of named.keys()) if (!names.includes(k)) throw new PredictError(`--input ${k}=…: the model has no input "${k}"; its inputs are ${names.map((n) => `"${n}"`).join(', ')}`);
-  if (files.length && specs.length > 1) throw new PredictError(`the model has ${specs.length} inputs (${names.join(', ')}); give each with --input NAME=FILE.npy`);
+  for (const k of named.keys())
+    if (!names.includes(k))
+      throw new PredictError(
+        `--input ${k}=…: the model has no input "${k}"; its inputs are ${names.map((n) => `"${n}"`).join(', ')}`,
+      );
+  if (files.length && specs.length > 1)
+    throw new PredictError(
+      `the model has ${specs.length} inputs (${names.join(', ')}); give each with --input NAME=FILE.npy`,
+    );
   const norm = loaded.info.normalisation;
   return specs.map((spec) => {
     const node = loaded.doc.nodes.find((n) => n.id === spec.nodeId)!;
     const fromNamed = named.get(spec.nodeId);
     const sources = fromNamed ? [fromNamed] : files;
-    if (!sources.length) throw new PredictError(`no input for "${spec.nodeId}"; give files or --input ${spec.nodeId}=FILE.npy`);
+    if (!sources.length)
+      throw new PredictError(`no input for "${spec.nodeId}"; give files or --input ${spec.nodeId}=FILE.npy`);
     const per = spec.shape.reduce((a, b) => a * b, 1);
     const chunks: (Float32Array | Int32Array)[] = [];
     const examples: string[] = [];
@@ -194,7 +228,15 @@ export function prepareStudioInputs(loaded: LoadedModel, files: string[], named:
         chunks.push(...rows);
         examples.push(...rowNames);
       } else {
-        const takes = codec ? `${codec.formats} files (${codec.what})` : node.kind === 'ImageInput' ? 'PNG/JPEG images or .npy' : node.kind === 'TextBytes' ? 'text files (.txt) or .npy' : node.kind === 'TabularInput' ? 'CSV rows or .npy' : '.npy arrays';
+        const takes = codec
+          ? `${codec.formats} files (${codec.what})`
+          : node.kind === 'ImageInput'
+            ? 'PNG/JPEG images or .npy'
+            : node.kind === 'TextBytes'
+              ? 'text files (.txt) or .npy'
+              : node.kind === 'TabularInput'
+                ? 'CSV rows or .npy'
+                : '.npy arrays';
         throw new PredictError(`${file}: input "${spec.nodeId}" (${node.kind}) takes ${takes}`);
       }
     }
@@ -210,7 +252,10 @@ export function prepareStudioInputs(loaded: LoadedModel, files: string[], named:
 }
 
 /** Run the model; outputs by output node id, as plain arrays. */
-export function runModel(loaded: LoadedModel, inputs: { shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array }[]): Map<string, { shape: number[]; data: Float32Array }> {
+export function runModel(
+  loaded: LoadedModel,
+  inputs: { shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array }[],
+): Map<string, { shape: number[]; data: Float32Array }> {
   const n = new Set(inputs.map((i) => i.shape[0]));
   if (n.size > 1) throw new PredictError(`the inputs have different numbers of examples (${[...n].join(', ')})`);
   const xs = inputs.map((i) => tf.tensor(i.data, i.shape, i.dtype));
@@ -218,7 +263,12 @@ export function runModel(loaded: LoadedModel, inputs: { shape: number[]; dtype: 
   try {
     ys = [loaded.model.predict(xs.length === 1 ? xs[0]! : xs)].flat() as tf.Tensor[];
     const out = new Map<string, { shape: number[]; data: Float32Array }>();
-    ys.forEach((y, k) => out.set(loaded.outputNodes[k] ?? `output_${k}`, { shape: [...y.shape], data: Float32Array.from(y.dataSync() as Float32Array) }));
+    ys.forEach((y, k) =>
+      out.set(loaded.outputNodes[k] ?? `output_${k}`, {
+        shape: [...y.shape],
+        data: Float32Array.from(y.dataSync() as Float32Array),
+      }),
+    );
     return out;
   } finally {
     tf.dispose([...xs, ...ys]);

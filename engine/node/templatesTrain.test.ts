@@ -18,14 +18,24 @@ beforeAll(async () => {
 });
 
 /** Loss before and after `steps` Adam steps of softmax cross-entropy on one batch. */
-function fit(file: string, x: tf.Tensor, labels: number[], classes: number, steps: number, lr: number): { first: number; last: number; tail: number } {
+function fit(
+  file: string,
+  x: tf.Tensor,
+  labels: number[],
+  classes: number,
+  steps: number,
+  lr: number,
+): { first: number; last: number; tail: number } {
   const before = tf.memory().numTensors;
   const { model } = compile(templ(file), { seed: 1 });
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes));
   const opt = tf.train.adam(lr);
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
-    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
+    const loss = opt.minimize(
+      () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      true,
+    )!;
     losses.push(loss.dataSync()[0]!);
     loss.dispose();
   }
@@ -45,13 +55,20 @@ describe('small templates learn', () => {
     const stride = Math.floor(m.labels.length / n);
     const idx = Array.from({ length: n }, (_, i) => i * stride);
     const px = new Float32Array(n * 784);
-    idx.forEach((k, i) => px.set(Array.from(m.pixels.subarray(k * 784, (k + 1) * 784), (v) => v / 255), i * 784));
+    idx.forEach((k, i) =>
+      px.set(
+        Array.from(m.pixels.subarray(k * 784, (k + 1) * 784), (v) => v / 255),
+        i * 784,
+      ),
+    );
     const x = tf.tensor(px, [n, 28, 28, 1]);
     const labels = idx.map((k) => m.labels[k]!);
     const t = performance.now();
     const steps = 18;
     const { first, last, tail } = fit('mnist-perceiver.json', x, labels, 10, steps, 5e-3);
-    console.log(`mnist-perceiver: loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${steps} steps, ${((performance.now() - t) / steps).toFixed(0)} ms/step incl. warm-up (batch ${n}, wasm)`);
+    console.log(
+      `mnist-perceiver: loss ${first.toFixed(3)} → ${last.toFixed(3)} in ${steps} steps, ${((performance.now() - t) / steps).toFixed(0)} ms/step incl. warm-up (batch ${n}, wasm)`,
+    );
     // Raw pixels start slowly (docs/ARCHITECTURE.md §B.6: no progress in 60 steps for the plain variant; the
     // zero-initialised DM head trains alone on step 1): a steady drop is what is checked.
     expect(tail).toBeLessThan(first - 0.1);

@@ -16,7 +16,9 @@ export function listVideoFolder(root: string): ImageFolderListing {
   try {
     names = readdirSync(root).sort();
   } catch (err) {
-    throw new DataError(`cannot list the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { file: root });
+    throw new DataError(`cannot list the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      file: root,
+    });
   }
   const classes: ImageFolderListing['classes'] = [];
   const looseFiles: string[] = [];
@@ -41,5 +43,8 @@ export function listVideoFolder(root: string): ImageFolderListing {
 export const nodeVideoAccess: VideoAccess = {
   readFile: async (path) => new Uint8Array(await readFolderFile(path)),
   decode: (bytes) => decodeImageBytes(bytes),
-  listFrames: async (clip) => readdirSync(clip).filter((f) => !f.startsWith('.')).map((f) => join(clip, f)),
+  listFrames: async (clip) =>
+    readdirSync(clip)
+      .filter((f) => !f.startsWith('.'))
+      .map((f) => join(clip, f)),
 };

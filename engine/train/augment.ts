@@ -9,7 +9,13 @@ import { mulberry32 } from '../data/random.js';
  * Shift each image of a [n, H, W, C] batch by an integer offset in [−max, max]² with zero fill.
  * Returns a new array; the batch is not modified.
  */
-export function shiftImages(x: Float32Array, n: number, shape: readonly number[], max: number, seed: number): Float32Array {
+export function shiftImages(
+  x: Float32Array,
+  n: number,
+  shape: readonly number[],
+  max: number,
+  seed: number,
+): Float32Array {
   const [h, w, c] = shape as [number, number, number];
   const size = h * w * c;
   const out = new Float32Array(x.length);

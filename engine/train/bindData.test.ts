@@ -14,7 +14,11 @@ describe('bindToData', () => {
   it('fills input params set to 0 from the data shape, axis by axis', () => {
     const r = bindToData(withInput({ height: 0, width: 0, channels: 0 }), { inputShape: [6, 8, 1], numClasses: 2 });
     expect(r.doc.nodes.find((n) => n.id === 'image')!.params).toMatchObject({ height: 6, width: 8, channels: 1 });
-    expect(r.filled).toEqual(['image.height = 6 (from data)', 'image.width = 8 (from data)', 'image.channels = 1 (from data)']);
+    expect(r.filled).toEqual([
+      'image.height = 6 (from data)',
+      'image.width = 8 (from data)',
+      'image.channels = 1 (from data)',
+    ]);
     expect(analyse(r.doc).valid).toBe(true);
   });
   it('leaves a 0 that is a real value alone (ImageInput frames)', () => {
@@ -32,7 +36,11 @@ describe('bindToData', () => {
     expect(() => bindToData(withInput({}), { inputShape: [28, 28, 1], numClasses: 2 })).toThrow(
       'The input node "image" expects examples of shape [4, 4, 1] but the data gives [28, 28, 1]; change its params to match, or set the size params to 0 to take them from the data',
     );
-    expect(() => bindToData(withInput({}), { inputShape: [4, 4, 1], numClasses: 3 })).toThrow('The head "head" predicts 2 classes but the data has 3; set its numClasses to 3 (or 0 to take it from the data)');
-    expect(() => bindToData(withInput({ height: 0 }), { inputShape: [16], numClasses: 2 })).toThrow(/gives rank-3 examples but the data's examples are \[16\]/);
+    expect(() => bindToData(withInput({}), { inputShape: [4, 4, 1], numClasses: 3 })).toThrow(
+      'The head "head" predicts 2 classes but the data has 3; set its numClasses to 3 (or 0 to take it from the data)',
+    );
+    expect(() => bindToData(withInput({ height: 0 }), { inputShape: [16], numClasses: 2 })).toThrow(
+      /gives rank-3 examples but the data's examples are \[16\]/,
+    );
   });
 });

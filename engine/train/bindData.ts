@@ -62,13 +62,20 @@ export interface BindResult {
  * Fill "from data" params and check the model input and head agree with the data, with
  * messages that name the node and param to change.
  */
-export function bindToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; targets?: TargetSpec[]; moreInputShapes?: number[][] }): BindResult {
+export function bindToData(
+  doc: GraphDoc,
+  data: { inputShape: number[]; numClasses: number; targets?: TargetSpec[]; moreInputShapes?: number[][] },
+): BindResult {
   // Class counts come from data with class targets only (text and regression data have none to give).
   const classTargets = targetsOf(data)[0]!.kind === 'classes';
   const filled: string[] = [];
   const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
   if (inputs.length !== 1 && !(inputs.length > 1 && data.moreInputShapes)) {
-    throw new BindError(inputs.length === 0 ? 'The graph has no input node to feed the data to' : `The graph has ${inputs.length} input nodes (${inputs.map((n) => n.id).join(', ')}); training from one dataset needs exactly one, or data with one array per input (multimodal example folders)`);
+    throw new BindError(
+      inputs.length === 0
+        ? 'The graph has no input node to feed the data to'
+        : `The graph has ${inputs.length} input nodes (${inputs.map((n) => n.id).join(', ')}); training from one dataset needs exactly one, or data with one array per input (multimodal example folders)`,
+    );
   }
   // Several inputs (multimodal data): each input's shape is checked by planTraining, in model order; heads are filled below.
   const out0 = inputs.length === 1 ? bindInput(doc, inputs[0]!, data, filled) : doc;
@@ -79,7 +86,11 @@ function bindInput(doc: GraphDoc, input: GraphNode, data: { inputShape: number[]
   const inKind = getKind(input.kind)!;
   const out = bindNode(doc, input, inKind, (params) => fedShape(inKind, params), data.inputShape, filled);
   const parsed = inKind.params.safeParse(out.nodes.find((n) => n.id === input.id)!.params);
-  if (!parsed.success) throw new BindError(`${inKind.title} "${input.id}": ${parsed.error.issues[0]!.message} (param ${String(parsed.error.issues[0]!.path[0])})`, input.id);
+  if (!parsed.success)
+    throw new BindError(
+      `${inKind.title} "${input.id}": ${parsed.error.issues[0]!.message} (param ${String(parsed.error.issues[0]!.path[0])})`,
+      input.id,
+    );
   const fed = fedShape(inKind, parsed.data as Record<string, unknown>);
   if (!fed || fed.join('x') !== data.inputShape.join('x')) {
     throw new BindError(
@@ -110,7 +121,11 @@ function bindHeads(doc: GraphDoc, data: { numClasses: number }, classTargets: bo
       });
       if (key === undefined) {
         const why = analyse(withParams(out, head.id, base)).problems.find((p) => p.severity === 'error')?.message;
-        throw new BindError(`${kind.title} "${head.id}": cannot take ${keys.join(', ')} from the data${why ? ` (${why})` : ''}`, head.id, keys[0]);
+        throw new BindError(
+          `${kind.title} "${head.id}": cannot take ${keys.join(', ')} from the data${why ? ` (${why})` : ''}`,
+          head.id,
+          keys[0],
+        );
       }
       out = withParams(out, head.id, { ...base, [key]: data.numClasses });
       filled.push(`${head.id}.${key} = ${data.numClasses} (from data)`);
@@ -119,13 +134,24 @@ function bindHeads(doc: GraphDoc, data: { numClasses: number }, classTargets: bo
   const a = analyse(out);
   for (const h of a.heads) {
     if (classTargets && h.loss.type === 'classification' && h.loss.classes !== data.numClasses) {
-      throw new BindError(`The head "${h.nodeId}" predicts ${h.loss.classes} classes but the data has ${data.numClasses}; set its numClasses to ${data.numClasses} (or 0 to take it from the data)`, h.nodeId, 'numClasses');
+      throw new BindError(
+        `The head "${h.nodeId}" predicts ${h.loss.classes} classes but the data has ${data.numClasses}; set its numClasses to ${data.numClasses} (or 0 to take it from the data)`,
+        h.nodeId,
+        'numClasses',
+      );
     }
   }
   return { doc: out, filled };
 }
 
-function bindNode(doc: GraphDoc, node: GraphNode, kind: AnyKind, shapeOf: (p: Record<string, unknown>) => Shape | undefined, target: number[], filled: string[]): GraphDoc {
+function bindNode(
+  doc: GraphDoc,
+  node: GraphNode,
+  kind: AnyKind,
+  shapeOf: (p: Record<string, unknown>) => Shape | undefined,
+  target: number[],
+  filled: string[],
+): GraphDoc {
   const keys = fromDataParams(kind, node.params);
   if (keys.length === 0) return doc;
   // Baseline with every "from data" param at 2, then move one param at a time: the axis that
@@ -136,9 +162,13 @@ function bindNode(doc: GraphDoc, node: GraphNode, kind: AnyKind, shapeOf: (p: Re
     return parsed.success ? shapeOf(parsed.data as Record<string, unknown>) : undefined;
   };
   const baseShape = shapeWith(base);
-  if (!baseShape) throw new BindError(`${kind.title} "${node.id}": cannot take ${keys.join(', ')} from the data`, node.id, keys[0]);
+  if (!baseShape)
+    throw new BindError(`${kind.title} "${node.id}": cannot take ${keys.join(', ')} from the data`, node.id, keys[0]);
   if (baseShape.length !== target.length) {
-    throw new BindError(`The input node "${node.id}" (${kind.title}) gives rank-${baseShape.length} examples but the data's examples are [${target.join(', ')}]; use an input kind that matches the data`, node.id);
+    throw new BindError(
+      `The input node "${node.id}" (${kind.title}) gives rank-${baseShape.length} examples but the data's examples are [${target.join(', ')}]; use an input kind that matches the data`,
+      node.id,
+    );
   }
   const patch: Record<string, unknown> = {};
   for (const k of keys) {
@@ -149,7 +179,12 @@ function bindNode(doc: GraphDoc, node: GraphNode, kind: AnyKind, shapeOf: (p: Re
       axis = shape.findIndex((v, i) => v !== baseShape[i]);
       break;
     }
-    if (axis < 0) throw new BindError(`${kind.title} "${node.id}": ${k} does not set a dimension of the data, so it cannot be 0; give it a value`, node.id, k);
+    if (axis < 0)
+      throw new BindError(
+        `${kind.title} "${node.id}": ${k} does not set a dimension of the data, so it cannot be 0; give it a value`,
+        node.id,
+        k,
+      );
     patch[k] = target[axis];
     filled.push(`${node.id}.${k} = ${target[axis]} (from data)`);
   }

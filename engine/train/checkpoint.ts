@@ -74,7 +74,15 @@ async function pack(list: Named[], into: Float32Array[], offset: { v: number }):
 export async function captureCheckpoint(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
-  state: { epoch: number; step: number; settings: TrainingSettings; history: EpochEvent[]; bestValLoss: number; epochsSinceBest: number; partialEpoch?: PartialEpoch },
+  state: {
+    epoch: number;
+    step: number;
+    settings: TrainingSettings;
+    history: EpochEvent[];
+    bestValLoss: number;
+    epochsSinceBest: number;
+    partialEpoch?: PartialEpoch;
+  },
 ): Promise<Checkpoint> {
   const chunks: Float32Array[] = [];
   const offset = { v: 0 };
@@ -108,7 +116,10 @@ export async function captureCheckpoint(
       weights,
       optimizer: opt,
       history: state.history,
-      earlyStopping: { bestValLoss: Number.isFinite(state.bestValLoss) ? state.bestValLoss : null, epochsSinceBest: state.epochsSinceBest },
+      earlyStopping: {
+        bestValLoss: Number.isFinite(state.bestValLoss) ? state.bestValLoss : null,
+        epochsSinceBest: state.epochsSinceBest,
+      },
       ...(state.partialEpoch && state.partialEpoch.steps > 0 ? { partialEpoch: state.partialEpoch } : {}),
       createdAt: new Date().toISOString(),
     },
@@ -123,38 +134,70 @@ export class CheckpointError extends Error {
 /** Check a manifest read from disk before trusting it. */
 export function validateManifest(m: unknown, dataLength: number, where = 'checkpoint'): CheckpointManifest {
   const c = m as Partial<CheckpointManifest> | null;
-  if (!c || typeof c !== 'object' || c.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${where} is not a Perceiver Studio checkpoint (format field missing)`);
-  if (c.version !== 1) throw new CheckpointError(`${where} has checkpoint version ${String(c.version)}; this build reads version 1`);
-  if (!Number.isInteger(c.epoch) || !Number.isInteger(c.step) || !Array.isArray(c.weights) || !Array.isArray(c.optimizer) || !c.settings) throw new CheckpointError(`${where} is incomplete (epoch, step, weights, optimizer or settings missing)`);
+  if (!c || typeof c !== 'object' || c.format !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(`${where} is not a Perceiver Studio checkpoint (format field missing)`);
+  if (c.version !== 1)
+    throw new CheckpointError(`${where} has checkpoint version ${String(c.version)}; this build reads version 1`);
+  if (
+    !Number.isInteger(c.epoch) ||
+    !Number.isInteger(c.step) ||
+    !Array.isArray(c.weights) ||
+    !Array.isArray(c.optimizer) ||
+    !c.settings
+  )
+    throw new CheckpointError(`${where} is incomplete (epoch, step, weights, optimizer or settings missing)`);
   if (c.partialEpoch !== undefined) {
     const p = c.partialEpoch as unknown as Record<string, unknown> | null;
-    if (!p || typeof p !== 'object' || !Number.isInteger(p.steps) || (p.steps as number) < 1 || ['lossSum', 'lossCount', 'hits', 'counted', 'seconds'].some((k) => typeof p[k] !== 'number' || !Number.isFinite(p[k]))) {
-      throw new CheckpointError(`${where}: partialEpoch is damaged (it needs steps ≥ 1 and the finite sums lossSum, lossCount, hits, counted, seconds)`);
+    if (
+      !p ||
+      typeof p !== 'object' ||
+      !Number.isInteger(p.steps) ||
+      (p.steps as number) < 1 ||
+      ['lossSum', 'lossCount', 'hits', 'counted', 'seconds'].some(
+        (k) => typeof p[k] !== 'number' || !Number.isFinite(p[k]),
+      )
+    ) {
+      throw new CheckpointError(
+        `${where}: partialEpoch is damaged (it needs steps ≥ 1 and the finite sums lossSum, lossCount, hits, counted, seconds)`,
+      );
     }
   }
   for (const e of [...c.weights, ...c.optimizer]) {
     const size = e.shape.reduce((a: number, b: number) => a * b, 1);
-    if (size !== e.length || e.offset < 0 || e.offset + e.length > dataLength) throw new CheckpointError(`${where}: tensor "${e.name}" does not fit the weights file (it is truncated or from another checkpoint)`);
+    if (size !== e.length || e.offset < 0 || e.offset + e.length > dataLength)
+      throw new CheckpointError(
+        `${where}: tensor "${e.name}" does not fit the weights file (it is truncated or from another checkpoint)`,
+      );
   }
   return c as CheckpointManifest;
 }
 
 /** Load weights and optimizer state; refuses a checkpoint of a different architecture. */
-export async function restoreCheckpoint(model: tf.LayersModel, optimizer: tf.Optimizer, ckpt: Checkpoint): Promise<void> {
+export async function restoreCheckpoint(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  ckpt: Checkpoint,
+): Promise<void> {
   const { manifest, data } = ckpt;
   const weights = model.weights;
   if (weights.length !== manifest.weights.length) {
-    throw new CheckpointError(`the checkpoint has ${manifest.weights.length} weight tensors but the model has ${weights.length}; it was saved from a different architecture`);
+    throw new CheckpointError(
+      `the checkpoint has ${manifest.weights.length} weight tensors but the model has ${weights.length}; it was saved from a different architecture`,
+    );
   }
   weights.forEach((w, i) => {
     const e = manifest.weights[i]!;
     if (e.shape.join('x') !== w.shape.join('x')) {
-      throw new CheckpointError(`weight "${e.name}" has shape [${e.shape.join(', ')}] in the checkpoint but [${w.shape.join(', ')}] in the model ("${w.originalName ?? w.name}"); it was saved from a different architecture`);
+      throw new CheckpointError(
+        `weight "${e.name}" has shape [${e.shape.join(', ')}] in the checkpoint but [${w.shape.join(', ')}] in the model ("${w.originalName ?? w.name}"); it was saved from a different architecture`,
+      );
     }
   });
   const trainable = model.trainableWeights.length;
   if (manifest.optimizer.length !== 0 && manifest.optimizer.length % trainable !== 0) {
-    throw new CheckpointError(`the checkpoint's optimizer state has ${manifest.optimizer.length} tensors, which does not match ${trainable} trainable weights`);
+    throw new CheckpointError(
+      `the checkpoint's optimizer state has ${manifest.optimizer.length} tensors, which does not match ${trainable} trainable weights`,
+    );
   }
   tf.tidy(() => {
     weights.forEach((w, i) => {
@@ -164,7 +207,10 @@ export async function restoreCheckpoint(model: tf.LayersModel, optimizer: tf.Opt
   });
   if (manifest.optimizer.length > 0) {
     const iter = tf.scalar(manifest.optimizerIterations, 'int32');
-    const moments = manifest.optimizer.map((e) => ({ name: e.name, tensor: tf.tensor(data.subarray(e.offset, e.offset + e.length), e.shape) }));
+    const moments = manifest.optimizer.map((e) => ({
+      name: e.name,
+      tensor: tf.tensor(data.subarray(e.offset, e.offset + e.length), e.shape),
+    }));
     await optimizer.setWeights([{ name: 'iter', tensor: iter }, ...moments]);
     // setWeights made variables of its own from these.
     tf.dispose([iter, ...moments.map((m) => m.tensor)]);

@@ -38,7 +38,20 @@ function dataset() {
       }
     }
   }
-  return arrayDataset('bands', { features, labels, n, featureShape: [8, 8, 3], featureNames: [], targetName: 'band', classNames: ['top', 'middle', 'bottom'], skipped: { count: 0, reasons: [] } }, { validationFraction: 0.1, testFraction: 0.2, seed: 1 });
+  return arrayDataset(
+    'bands',
+    {
+      features,
+      labels,
+      n,
+      featureShape: [8, 8, 3],
+      featureNames: [],
+      targetName: 'band',
+      classNames: ['top', 'middle', 'bottom'],
+      skipped: { count: 0, reasons: [] },
+    },
+    { validationFraction: 0.1, testFraction: 0.2, seed: 1 },
+  );
 }
 
 describe('fine-tuning from imported weights', () => {
@@ -64,12 +77,14 @@ describe('fine-tuning from imported weights', () => {
     expect([...trainable].sort()).toEqual(['decoder', 'head', 'query']);
     // Copied exactly.
     const before = namedWeights(model);
-    for (const [k, v] of before) if (!k.startsWith('head/')) expect(Array.from(v.data), k).toEqual(Array.from(imp.weights.get(k)!.data));
+    for (const [k, v] of before)
+      if (!k.startsWith('head/')) expect(Array.from(v.data), k).toEqual(Array.from(imp.weights.get(k)!.data));
     const data = dataset();
     const result = await train(model, data, doc.training, { maxStepsPerEpoch: 3 });
     expect(result.status).toBe('done');
     const after = namedWeights(model);
-    const frozen = (k: string) => ['conv', 'encoder', 'latents', 'positions', 'stack'].includes(k.split('/')[0]!.split('__')[0]!);
+    const frozen = (k: string) =>
+      ['conv', 'encoder', 'latents', 'positions', 'stack'].includes(k.split('/')[0]!.split('__')[0]!);
     let changedTrainable = 0;
     for (const [k, v] of after) {
       const same = v.data.every((x, i) => x === before.get(k)!.data[i]);
@@ -99,7 +114,9 @@ describe('fine-tuning from imported weights', () => {
     otherModel.dispose();
     const m2 = compile(imp.doc).model;
     expect(() => applyPretrained(m2, imp.doc, unrelated, { source: 'the byte MLM' })).toThrow(FineTuneError);
-    expect(() => applyPretrained(m2, imp.doc, unrelated, { source: 'the byte MLM' })).toThrow(/parameters match the byte MLM by name and shape|none of the model's weights match the byte MLM/);
+    expect(() => applyPretrained(m2, imp.doc, unrelated, { source: 'the byte MLM' })).toThrow(
+      /parameters match the byte MLM by name and shape|none of the model's weights match the byte MLM/,
+    );
     m2.dispose();
   });
 });

@@ -58,7 +58,12 @@ export function encoderNodes(doc: GraphDoc): string[] {
 }
 
 /** Copy matching pretrained weights into `model` and optionally freeze the encoder side. */
-export function applyPretrained(model: tf.LayersModel, doc: GraphDoc, pretrained: NamedArrays, options: { freezeEncoder?: boolean; source?: string } = {}): PretrainedStartReport {
+export function applyPretrained(
+  model: tf.LayersModel,
+  doc: GraphDoc,
+  pretrained: NamedArrays,
+  options: { freezeEncoder?: boolean; source?: string } = {},
+): PretrainedStartReport {
   const source = options.source ?? 'the pretrained model';
   const replaced: PretrainedStartReport['replaced'] = [];
   const fresh: string[] = [];
@@ -80,10 +85,15 @@ export function applyPretrained(model: tf.LayersModel, doc: GraphDoc, pretrained
   const size = (shape: readonly (number | null)[]) => shape.reduce((n: number, d) => n * (d ?? 1), 1);
   const total = model.weights.reduce((n, w) => n + size(w.shape), 0);
   const copied = writes.reduce((n, [w]) => n + size(w.shape), 0);
-  if (!writes.length) throw new FineTuneError(`none of the model's weights match ${source} (no name and shape in common); it is not the graph those weights were made for`);
+  if (!writes.length)
+    throw new FineTuneError(
+      `none of the model's weights match ${source} (no name and shape in common); it is not the graph those weights were made for`,
+    );
   // Weight names are per node ("encoder/q_kernel"), so an unrelated graph can match a few by chance.
   if (copied < total / 2) {
-    throw new FineTuneError(`only ${copied.toLocaleString('en-US')} of the model's ${total.toLocaleString('en-US')} parameters match ${source} by name and shape; it is not the graph those weights were made for (start from the imported graph and change its head)`);
+    throw new FineTuneError(
+      `only ${copied.toLocaleString('en-US')} of the model's ${total.toLocaleString('en-US')} parameters match ${source} by name and shape; it is not the graph those weights were made for (start from the imported graph and change its head)`,
+    );
   }
   for (const [w, a] of writes) {
     const t = tf.tensor(a.data, a.shape);
@@ -91,11 +101,23 @@ export function applyPretrained(model: tf.LayersModel, doc: GraphDoc, pretrained
     t.dispose();
   }
   const frozenNodes = options.freezeEncoder ? encoderNodes(doc) : [];
-  if (options.freezeEncoder && !frozenNodes.length) throw new FineTuneError('this graph has no latent stack or encoder cross-attention to freeze');
+  if (options.freezeEncoder && !frozenNodes.length)
+    throw new FineTuneError('this graph has no latent stack or encoder cross-attention to freeze');
   const frozen = new Set(frozenNodes.map((id) => layerName(id)));
-  if (frozen.size) for (const layer of model.layers) if (frozen.has(layer.name.split('__')[0]!)) layer.trainable = false;
-  const trainableParams = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
-  if (frozen.size && trainableParams === 0) throw new FineTuneError('freezing the encoder leaves nothing to train (the graph has no decoder or head weights)');
-  return { loaded: writes.length, replaced, fresh, unused: [...pretrained.keys()].filter((k) => !used.has(k)), frozenNodes, trainableParams };
+  if (frozen.size)
+    for (const layer of model.layers) if (frozen.has(layer.name.split('__')[0]!)) layer.trainable = false;
+  const trainableParams = model.trainableWeights.reduce(
+    (n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+    0,
+  );
+  if (frozen.size && trainableParams === 0)
+    throw new FineTuneError('freezing the encoder leaves nothing to train (the graph has no decoder or head weights)');
+  return {
+    loaded: writes.length,
+    replaced,
+    fresh,
+    unused: [...pretrained.keys()].filter((k) => !used.has(k)),
+    frozenNodes,
+    trainableParams,
+  };
 }
-

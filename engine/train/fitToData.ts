@@ -48,7 +48,8 @@ function fitInput(node: GraphNode, target: number[], changes: ParamChange[]): st
   };
   const base = shapeOf(params);
   if (!base) return `cannot read the example shape of the input node "${node.id}"`;
-  if (base.length !== target.length) return `the input node "${node.id}" (${kind.title}) takes rank-${base.length} examples but the data's are [${target.join(', ')}]; use an input kind that matches the data`;
+  if (base.length !== target.length)
+    return `the input node "${node.id}" (${kind.title}) takes rank-${base.length} examples but the data's are [${target.join(', ')}]; use an input kind that matches the data`;
   const next = { ...params };
   for (const [k, v] of Object.entries(params)) {
     if (typeof v !== 'number' || !Number.isInteger(v)) continue;
@@ -60,7 +61,8 @@ function fitInput(node: GraphNode, target: number[], changes: ParamChange[]): st
     next[k] = target[axis];
   }
   const fitted = shapeOf(next);
-  if (!fitted || fitted.join('x') !== target.join('x')) return `the input node "${node.id}" cannot take examples of shape [${target.join(', ')}] by changing its params`;
+  if (!fitted || fitted.join('x') !== target.join('x'))
+    return `the input node "${node.id}" cannot take examples of shape [${target.join(', ')}] by changing its params`;
   for (const k of Object.keys(next)) {
     const from = zeros.includes(k) ? 0 : params[k];
     if (next[k] !== from) changes.push({ nodeId: node.id, param: k, from, to: next[k] as number });
@@ -73,16 +75,28 @@ function fitInput(node: GraphNode, target: number[], changes: ParamChange[]): st
  * ignored when `classTargets` is false: text or regression data). Only the single model input
  * and classification heads are touched.
  */
-export function fitToData(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; moreInputShapes?: number[][] }, opts: { classTargets?: boolean } = {}): FitResult {
+export function fitToData(
+  doc: GraphDoc,
+  data: { inputShape: number[]; numClasses: number; moreInputShapes?: number[][] },
+  opts: { classTargets?: boolean } = {},
+): FitResult {
   const inputs = doc.nodes.filter((n) => getKind(n.kind)?.isModelInput);
   // Several inputs (multimodal examples, read at each input's own sizes): only the heads are fitted.
   const multi = inputs.length > 1 && !!data.moreInputShapes;
-  if (inputs.length !== 1 && !multi) return { doc, changes: [], problem: inputs.length ? `the graph has ${inputs.length} input nodes; training from one dataset needs exactly one` : 'the graph has no input node' };
+  if (inputs.length !== 1 && !multi)
+    return {
+      doc,
+      changes: [],
+      problem: inputs.length
+        ? `the graph has ${inputs.length} input nodes; training from one dataset needs exactly one`
+        : 'the graph has no input node',
+    };
   const changes: ParamChange[] = [];
   const problem = multi ? null : fitInput(inputs[0]!, data.inputShape, changes);
   if (problem) return { doc, changes: [], problem };
   let fitted = doc;
-  for (const c of changes) fitted = withParams(fitted, c.nodeId, { ...fitted.nodes.find((n) => n.id === c.nodeId)!.params, [c.param]: c.to });
+  for (const c of changes)
+    fitted = withParams(fitted, c.nodeId, { ...fitted.nodes.find((n) => n.id === c.nodeId)!.params, [c.param]: c.to });
   if (opts.classTargets === false) return { doc: fitted, changes, problem: null };
   // Heads left at 0 are filled by bindData; only explicit, different class counts change here.
   for (const h of analyse(fitted).heads) {
@@ -94,8 +108,11 @@ export function fitToData(doc: GraphDoc, data: { inputShape: number[]; numClasse
       const loss = analyse(withParams(fitted, node.id, p)).heads.find((x) => x.nodeId === node.id)?.loss;
       return loss && 'classes' in loss ? loss.classes : undefined;
     };
-    const key = Object.keys(params).find((k) => typeof params[k] === 'number' && classesWith({ ...params, [k]: data.numClasses }) === data.numClasses);
-    if (!key) return { doc, changes: [], problem: `the head "${node.id}" has no param that sets its number of classes` };
+    const key = Object.keys(params).find(
+      (k) => typeof params[k] === 'number' && classesWith({ ...params, [k]: data.numClasses }) === data.numClasses,
+    );
+    if (!key)
+      return { doc, changes: [], problem: `the head "${node.id}" has no param that sets its number of classes` };
     changes.push({ nodeId: node.id, param: key, from: params[key], to: data.numClasses });
     fitted = withParams(fitted, node.id, { ...node.params, [key]: data.numClasses });
   }

@@ -15,7 +15,8 @@ let counter = 0;
 function twins(seed: number): [tf.Variable[], tf.Variable[]] {
   const rand = mulberry32(seed);
   const tag = counter++;
-  const make = (side: string) => (vals: Float32Array[]) => vals.map((v, i) => tf.variable(tf.tensor(v, SHAPES[i]), true, `fa${tag}_${side}_${i}`));
+  const make = (side: string) => (vals: Float32Array[]) =>
+    vals.map((v, i) => tf.variable(tf.tensor(v, SHAPES[i]), true, `fa${tag}_${side}_${i}`));
   const vals = SHAPES.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1));
   return [make('a')(vals), make('b')(vals)];
 }
@@ -50,7 +51,9 @@ describe('FusedAdam', () => {
       expectClose(values(b), values(a), 1e-6);
     }
     // The parameters moved: equality is not trivial.
-    const moved = values(a).flat().reduce((acc, x, i) => acc + Math.abs(x - start.flat()[i]!), 0);
+    const moved = values(a)
+      .flat()
+      .reduce((acc, x, i) => acc + Math.abs(x - start.flat()[i]!), 0);
     expect(moved).toBeGreaterThan(1);
     ref.dispose();
     fused.dispose();
@@ -132,7 +135,10 @@ describe('FusedAdam', () => {
     const [, b] = twins(5);
     const fused = new FusedAdam(0.05);
     // m and v for each variable, but variable 2's have 7 values instead of 12.
-    const state = [{ name: 'iter', tensor: tf.scalar(2, 'int32') }, ...[0, 1].flatMap(() => SHAPES.map((s, i) => ({ name: `x${i}`, tensor: tf.zeros(i === 2 ? [7] : s) })))];
+    const state = [
+      { name: 'iter', tensor: tf.scalar(2, 'int32') },
+      ...[0, 1].flatMap(() => SHAPES.map((s, i) => ({ name: `x${i}`, tensor: tf.zeros(i === 2 ? [7] : s) }))),
+    ];
     await fused.setWeights(state);
     expect(() => stepWith(fused, b, 0)).toThrow(/variable 2 \(".*_2"\) has 12 values but its restored state 7/);
     tf.dispose(state.map((s) => s.tensor));
@@ -210,7 +216,8 @@ describe('checkpoints with the fused optimizer', () => {
     const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
     const x = tf.randomUniform([4, 4, 4, 1], 0, 1, 'float32', 1);
     const y = tf.tensor1d([0, 1, 1, 0], 'int32');
-    const loss = () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 2), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+    const loss = () =>
+      tf.losses.softmaxCrossEntropy(tf.oneHot(y, 2), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
     const step = (o: tf.Optimizer) => tf.tidy(() => void o.applyGradients(tf.variableGrads(loss, vars).grads));
     const fused = new FusedAdam(0.01, 0.9, 0.999, 1e-7);
     for (let i = 0; i < 3; i++) step(fused);

@@ -71,14 +71,22 @@ abstract class FlatOptimizer extends tf.Optimizer {
       : Object.keys(variableGradients).map((k) => [k, variableGradients[k]]);
     if (entries.length === 0) return;
     const vars = entries.map(([name, g]) => {
-      if (g == null) throw new Error(`Fused optimizer: no gradient for variable "${name}"; every trainable variable must take part in the loss`);
+      if (g == null)
+        throw new Error(
+          `Fused optimizer: no gradient for variable "${name}"; every trainable variable must take part in the loss`,
+        );
       return registeredVariable(name);
     });
-    this.checkLayout(entries.map(([n]) => n), vars);
+    this.checkLayout(
+      entries.map(([n]) => n),
+      vars,
+    );
     const layout = this.layout!;
     tf.tidy(() => {
       const flatGrad = tf.concat(entries.map(([, g]) => tf.reshape(g!, [-1]))) as tf.Tensor1D;
-      const params = this.shadowValid(vars) ? this.shadow! : (tf.concat(vars.map((v) => tf.reshape(v, [-1]))) as tf.Tensor1D);
+      const params = this.shadowValid(vars)
+        ? this.shadow!
+        : (tf.concat(vars.map((v) => tf.reshape(v, [-1]))) as tf.Tensor1D);
       const next = this.update(params, flatGrad);
       const pieces = splitLastAxis(next, layout.sizes, layout.shapes);
       vars.forEach((v, i) => v.assign(pieces[i]!));
@@ -100,7 +108,9 @@ abstract class FlatOptimizer extends tf.Optimizer {
       const l = this.layout;
       const bad = vars.findIndex((v, i) => v.size !== l.sizes[i]);
       if (vars.length !== l.sizes.length || bad >= 0) {
-        throw new Error(`Fused optimizer: it was set up for ${l.sizes.length} variables and now gets gradients for ${vars.length}${bad >= 0 ? `; variable ${bad} ("${names[bad]}") has ${vars[bad]!.size} values instead of ${l.sizes[bad]}` : ''}; use one optimizer per model`);
+        throw new Error(
+          `Fused optimizer: it was set up for ${l.sizes.length} variables and now gets gradients for ${vars.length}${bad >= 0 ? `; variable ${bad} ("${names[bad]}") has ${vars[bad]!.size} values instead of ${l.sizes[bad]}` : ''}; use one optimizer per model`,
+        );
       }
       l.names = names;
       return;
@@ -112,7 +122,9 @@ abstract class FlatOptimizer extends tf.Optimizer {
       const bad = this.restoredSizes.findIndex((s, i) => s !== sizes[i]);
       if (this.restoredSizes.length !== sizes.length || bad >= 0) {
         const i = bad >= 0 ? bad : Math.min(this.restoredSizes.length, sizes.length);
-        throw new Error(`Fused optimizer: the restored optimizer state does not match the model: ${this.restoredSizes.length} variables restored, ${sizes.length} trained; variable ${i} ("${names[i] ?? '?'}") has ${sizes[i] ?? 0} values but its restored state ${this.restoredSizes[i] ?? 0}`);
+        throw new Error(
+          `Fused optimizer: the restored optimizer state does not match the model: ${this.restoredSizes.length} variables restored, ${sizes.length} trained; variable ${i} ("${names[i] ?? '?'}") has ${sizes[i] ?? 0} values but its restored state ${this.restoredSizes[i] ?? 0}`,
+        );
       }
     } else {
       this.slots = this.slotSuffixes.map(() => tf.variable(tf.zeros([total]), false));
@@ -142,7 +154,8 @@ abstract class FlatOptimizer extends tf.Optimizer {
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     const k = this.slotSuffixes.length;
-    if (rest.length % k !== 0) throw new Error(`Fused optimizer: ${rest.length} state tensors cannot be split into ${k} slots per variable`);
+    if (rest.length % k !== 0)
+      throw new Error(`Fused optimizer: ${rest.length} state tensors cannot be split into ${k} slots per variable`);
     const n = rest.length / k;
     tf.dispose(this.slots);
     this.shadow?.dispose();
@@ -151,7 +164,11 @@ abstract class FlatOptimizer extends tf.Optimizer {
     this.slots =
       n === 0
         ? []
-        : Array.from({ length: k }, (_, s) => tf.tidy(() => tf.variable(tf.concat(rest.slice(s * n, (s + 1) * n).map((w) => tf.reshape(w.tensor, [-1]))), false)));
+        : Array.from({ length: k }, (_, s) =>
+            tf.tidy(() =>
+              tf.variable(tf.concat(rest.slice(s * n, (s + 1) * n).map((w) => tf.reshape(w.tensor, [-1]))), false),
+            ),
+          );
     this.restoredSizes = n === 0 ? null : rest.slice(0, n).map((w) => w.tensor.size);
     this.onRestore(this.iterations_ ?? 0);
   }
@@ -253,7 +270,15 @@ export type OptimizerImpl = 'fused' | 'tfjs';
  * (the decay is decoupled, applied by the trainer), SGD with momentum for 'sgd'. `impl` 'tfjs'
  * gives tfjs' per-variable optimizers (same maths; kept for comparison in bench/).
  */
-export function createOptimizer(s: { optimizer: 'sgd' | 'adam' | 'adamw'; learningRate: number; momentum: number }, impl: OptimizerImpl = 'fused'): tf.Optimizer {
-  if (s.optimizer === 'sgd') return impl === 'fused' ? new FusedMomentum(s.learningRate, s.momentum) : tf.train.momentum(s.learningRate, s.momentum);
-  return impl === 'fused' ? new FusedAdam(s.learningRate, 0.9, 0.999, 1e-7) : tf.train.adam(s.learningRate, 0.9, 0.999, 1e-7);
+export function createOptimizer(
+  s: { optimizer: 'sgd' | 'adam' | 'adamw'; learningRate: number; momentum: number },
+  impl: OptimizerImpl = 'fused',
+): tf.Optimizer {
+  if (s.optimizer === 'sgd')
+    return impl === 'fused'
+      ? new FusedMomentum(s.learningRate, s.momentum)
+      : tf.train.momentum(s.learningRate, s.momentum);
+  return impl === 'fused'
+    ? new FusedAdam(s.learningRate, 0.9, 0.999, 1e-7)
+    : tf.train.adam(s.learningRate, 0.9, 0.999, 1e-7);
 }

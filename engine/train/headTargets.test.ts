@@ -17,7 +17,11 @@ describe('head targets and loss weights', () => {
     ]);
     // The full-size Kinetics autoencoder (concat name "image" on the video input) traces the same way.
     const big = headTargets(load('perceiver-io-multimodal-autoencoder.json'));
-    expect(big.map((h) => (h.kind === 'input' ? `${h.nodeId}→${h.inputId}` : h.nodeId))).toEqual(['audioOut→audio', 'imageOut→video', 'labelOut']);
+    expect(big.map((h) => (h.kind === 'input' ? `${h.nodeId}→${h.inputId}` : h.nodeId))).toEqual([
+      'audioOut→audio',
+      'imageOut→video',
+      'labelOut',
+    ]);
     // A classifier over several inputs trains on the class only.
     expect(headTargets(load('multimodal-perceiver.json'))).toEqual([{ nodeId: 'head', kind: 'classes' }]);
   });
@@ -28,7 +32,11 @@ describe('head targets and loss weights', () => {
     const crossed = {
       ...doc,
       edges: doc.edges.map((e) =>
-        e.source.node === 'split' && e.source.port === 'm0' ? { ...e, target: { ...e.target, node: 'imageOut' } } : e.source.node === 'split' && e.source.port === 'm1' ? { ...e, target: { ...e.target, node: 'audioOut' } } : e,
+        e.source.node === 'split' && e.source.port === 'm0'
+          ? { ...e, target: { ...e.target, node: 'imageOut' } }
+          : e.source.node === 'split' && e.source.port === 'm1'
+            ? { ...e, target: { ...e.target, node: 'audioOut' } }
+            : e,
       ),
     };
     const t = headTargets(crossed);
@@ -37,9 +45,13 @@ describe('head targets and loss weights', () => {
     });
     const loose = {
       ...doc,
-      edges: doc.edges.map((e) => (e.target.node === 'imageOut' ? { ...e, source: { node: 'decoder', port: 'out' } } : e)),
+      edges: doc.edges.map((e) =>
+        e.target.node === 'imageOut' ? { ...e, source: { node: 'decoder', port: 'out' } } : e,
+      ),
     };
-    expect(() => headTargets(loose)).toThrow(/The regression head "imageOut" needs targets.*does not read a Multimodal split output/);
+    expect(() => headTargets(loose)).toThrow(
+      /The regression head "imageOut" needs targets.*does not read a Multimodal split output/,
+    );
   });
 
   it('plans each head with its lossWeight (default 1) and refuses a negative weight by name', () => {

@@ -67,7 +67,9 @@ function reconstructed(doc: Doc, headId: string, inputIds: string[]): string | {
       why: `the Multimodal split "${src.node}" does not read a decoder whose queries come from a Multimodal queries node`,
     };
   const qNames = namesOf(doc, queries);
-  const connected = MODALITY_PORTS.map((p, j) => (upstream(doc, queries, p) ? qNames[j] : undefined)).filter((x): x is string => !!x);
+  const connected = MODALITY_PORTS.map((p, j) => (upstream(doc, queries, p) ? qNames[j] : undefined)).filter(
+    (x): x is string => !!x,
+  );
   const name = [...connected].sort()[k];
   if (!name)
     return {
@@ -91,7 +93,11 @@ export function headTargets(doc: GraphDoc): HeadTarget[] {
   const inputIds = a.inputSpecs.map((s) => s.nodeId);
   return a.heads.map((h) => {
     if (h.loss.type === 'classification') return { nodeId: h.nodeId, kind: 'classes' as const };
-    if (h.loss.type !== 'regression') throw new BindError(`The head "${h.nodeId}" predicts tokens; example folders give no token targets (use a text file)`, h.nodeId);
+    if (h.loss.type !== 'regression')
+      throw new BindError(
+        `The head "${h.nodeId}" predicts tokens; example folders give no token targets (use a text file)`,
+        h.nodeId,
+      );
     const r = reconstructed(doc, h.nodeId, inputIds);
     if (typeof r !== 'string')
       throw new BindError(
@@ -118,10 +124,19 @@ export function npzHeads(doc: GraphDoc): NpzHead[] {
   const a = analyse(doc);
   const inputIds = a.inputSpecs.map((s) => s.nodeId);
   return a.heads.map((h) => {
-    if (h.loss.type === 'tokenClassification') throw new BindError(`The head "${h.nodeId}" predicts tokens; an .npz gives class or value targets (use a text file for token heads)`, h.nodeId);
+    if (h.loss.type === 'tokenClassification')
+      throw new BindError(
+        `The head "${h.nodeId}" predicts tokens; an .npz gives class or value targets (use a text file for token heads)`,
+        h.nodeId,
+      );
     const outputShape = [...(a.nodes.get(h.nodeId)?.outputShapes.out ?? [])];
     if (h.loss.type === 'classification') return { nodeId: h.nodeId, loss: 'classification' as const, outputShape };
     const r = inputIds.length > 1 ? reconstructed(doc, h.nodeId, inputIds) : undefined;
-    return { nodeId: h.nodeId, loss: 'regression' as const, outputShape, ...(typeof r === 'string' ? { reconstructs: inputIds.indexOf(r) } : {}) };
+    return {
+      nodeId: h.nodeId,
+      loss: 'regression' as const,
+      outputShape,
+      ...(typeof r === 'string' ? { reconstructs: inputIds.indexOf(r) } : {}),
+    };
   });
 }

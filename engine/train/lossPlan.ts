@@ -51,11 +51,16 @@ const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const shapeText = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 function lossText(l: HeadLoss['type']): string {
-  return l === 'classification' ? 'a classification head (one class per example)' : l === 'tokenClassification' ? 'a token head (a class per position)' : 'a regression head (real values)';
+  return l === 'classification'
+    ? 'a classification head (one class per example)'
+    : l === 'tokenClassification'
+      ? 'a token head (a class per position)'
+      : 'a regression head (real values)';
 }
 function targetText(t: TargetSpec): string {
   if (t.kind === 'classes') return 'one class per example';
-  if (t.kind === 'tokens') return `a token per position ${shapeText(t.shape)}${t.masked ? ' (masked-token targets)' : ''}`;
+  if (t.kind === 'tokens')
+    return `a token per position ${shapeText(t.shape)}${t.masked ? ' (masked-token targets)' : ''}`;
   return `real-valued targets ${shapeText(t.shape)}`;
 }
 function headFor(t: TargetSpec): string {
@@ -64,32 +69,72 @@ function headFor(t: TargetSpec): string {
   return 'a Per-position projection';
 }
 function metricFor(t: TargetSpec): MetricKind {
-  return t.kind === 'classes' ? 'accuracy' : t.kind === 'tokens' ? (t.masked ? 'maskedTokenAccuracy' : 'tokenAccuracy') : 'mse';
+  return t.kind === 'classes'
+    ? 'accuracy'
+    : t.kind === 'tokens'
+      ? t.masked
+        ? 'maskedTokenAccuracy'
+        : 'tokenAccuracy'
+      : 'mse';
 }
 
 /**
  * Check one head against its targets; returns the plan or throws a BindError naming the head
  * and the data and saying what to change.
  */
-export function planHead(nodeId: string, loss: HeadLoss, outputShape: number[], target: TargetSpec, data: Pick<Dataset, 'name' | 'numClasses'>, weight = 1): HeadPlan {
+export function planHead(
+  nodeId: string,
+  loss: HeadLoss,
+  outputShape: number[],
+  target: TargetSpec,
+  data: Pick<Dataset, 'name' | 'numClasses'>,
+  weight = 1,
+): HeadPlan {
   const where = `the data (${data.name})`;
-  const wanted: HeadLoss['type'] = target.kind === 'classes' ? 'classification' : target.kind === 'tokens' ? 'tokenClassification' : 'regression';
+  const wanted: HeadLoss['type'] =
+    target.kind === 'classes' ? 'classification' : target.kind === 'tokens' ? 'tokenClassification' : 'regression';
   if (loss.type !== wanted) {
-    throw new BindError(`The head "${nodeId}" is ${lossText(loss.type)} but ${where} has ${targetText(target)}; use ${headFor(target)} for this data, or data that fits the head`, nodeId);
+    throw new BindError(
+      `The head "${nodeId}" is ${lossText(loss.type)} but ${where} has ${targetText(target)}; use ${headFor(target)} for this data, or data that fits the head`,
+      nodeId,
+    );
   }
-  if (!(weight >= 0) || !Number.isFinite(weight)) throw new BindError(`The head "${nodeId}" has the loss weight ${weight}; set lossWeight to a number ≥ 0 (1 by default)`, nodeId, 'lossWeight');
-  const plan: HeadPlan = { nodeId, loss: loss.type, classes: 'classes' in loss ? loss.classes : 0, outputShape, target, metric: metricFor(target), weight };
+  if (!(weight >= 0) || !Number.isFinite(weight))
+    throw new BindError(
+      `The head "${nodeId}" has the loss weight ${weight}; set lossWeight to a number ≥ 0 (1 by default)`,
+      nodeId,
+      'lossWeight',
+    );
+  const plan: HeadPlan = {
+    nodeId,
+    loss: loss.type,
+    classes: 'classes' in loss ? loss.classes : 0,
+    outputShape,
+    target,
+    metric: metricFor(target),
+    weight,
+  };
   if (target.kind === 'classes') {
     if (loss.type === 'classification' && loss.classes !== data.numClasses) {
-      throw new BindError(`The head "${nodeId}" predicts ${loss.classes} classes but ${where} has ${data.numClasses}; set its numClasses to ${data.numClasses} (or 0 to take it from the data)`, nodeId, 'numClasses');
+      throw new BindError(
+        `The head "${nodeId}" predicts ${loss.classes} classes but ${where} has ${data.numClasses}; set its numClasses to ${data.numClasses} (or 0 to take it from the data)`,
+        nodeId,
+        'numClasses',
+      );
     }
   } else if (target.kind === 'tokens') {
     const positions = outputShape.slice(0, -1);
     if (positions.join('x') !== target.shape.join('x')) {
-      throw new BindError(`The head "${nodeId}" predicts ${shapeText(positions)} positions but ${where} has targets for ${shapeText(target.shape)}; give the output queries as many positions as the input (e.g. numQueries = ${target.shape[0]})`, nodeId);
+      throw new BindError(
+        `The head "${nodeId}" predicts ${shapeText(positions)} positions but ${where} has targets for ${shapeText(target.shape)}; give the output queries as many positions as the input (e.g. numQueries = ${target.shape[0]})`,
+        nodeId,
+      );
     }
     if (plan.classes < target.classes) {
-      throw new BindError(`The head "${nodeId}" predicts ${plan.classes} token classes but ${where} uses ${target.classes} token ids; raise the vocabulary (e.g. Text bytes vocabSize) to at least ${target.classes}`, nodeId);
+      throw new BindError(
+        `The head "${nodeId}" predicts ${plan.classes} token classes but ${where} uses ${target.classes} token ids; raise the vocabulary (e.g. Text bytes vocabSize) to at least ${target.classes}`,
+        nodeId,
+      );
     }
   } else if (prod(outputShape) !== prod(target.shape)) {
     throw new BindError(
@@ -100,7 +145,11 @@ export function planHead(nodeId: string, loss: HeadLoss, outputShape: number[], 
   return plan;
 }
 
-export function checkInputs(inputs: InputPlan[], names: string[], data: Pick<Dataset, 'name' | 'inputShape' | 'moreInputShapes'>): void {
+export function checkInputs(
+  inputs: InputPlan[],
+  names: string[],
+  data: Pick<Dataset, 'name' | 'inputShape' | 'moreInputShapes'>,
+): void {
   const given = [data.inputShape, ...(data.moreInputShapes ?? [])];
   if (given.length !== inputs.length) {
     throw new BindError(
@@ -110,7 +159,10 @@ export function checkInputs(inputs: InputPlan[], names: string[], data: Pick<Dat
   }
   inputs.forEach((inp, i) => {
     if (inp.shape.join('x') !== given[i]!.join('x')) {
-      throw new BindError(`The input node "${names[i]}" expects examples of shape ${shapeText(inp.shape)} but the data (${data.name}) gives ${shapeText(given[i]!)}; change its params to match the data`, names[i]);
+      throw new BindError(
+        `The input node "${names[i]}" expects examples of shape ${shapeText(inp.shape)} but the data (${data.name}) gives ${shapeText(given[i]!)}; change its params to match the data`,
+        names[i],
+      );
     }
   });
 }
@@ -149,12 +201,32 @@ export function planTraining(analysis: Pick<Analysis, 'inputSpecs' | 'heads' | '
     heads: heads.map((h, i) => {
       const node = analysis.nodes.get(h.nodeId);
       const w = node?.params?.lossWeight;
-      return planHead(h.nodeId, h.loss, [...(node?.outputShapes.out ?? [])], targets[i]!, data, w === undefined ? 1 : Number(w));
+      return planHead(
+        h.nodeId,
+        h.loss,
+        [...(node?.outputShapes.out ?? [])],
+        targets[i]!,
+        data,
+        w === undefined ? 1 : Number(w),
+      );
     }),
   };
 }
 
 /** The plan of the classic call: one float input, one classification head of `classes`. */
 export function classifierPlan(inputShape: number[], classes: number): TrainPlan {
-  return { inputs: [{ shape: inputShape, dtype: 'float32' }], heads: [{ nodeId: 'head', loss: 'classification', classes, outputShape: [classes], target: { kind: 'classes' }, metric: 'accuracy', weight: 1 }] };
+  return {
+    inputs: [{ shape: inputShape, dtype: 'float32' }],
+    heads: [
+      {
+        nodeId: 'head',
+        loss: 'classification',
+        classes,
+        outputShape: [classes],
+        target: { kind: 'classes' },
+        metric: 'accuracy',
+        weight: 1,
+      },
+    ],
+  };
 }

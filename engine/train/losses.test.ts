@@ -46,18 +46,40 @@ describe('loss functions', () => {
       [0, 1, 0],
     ];
     const expected = (ce(logits[0]![0]!, 0) + ce(logits[0]![2]!, 1) + ce(logits[1]![1]!, 1)) / 3;
-    const l = tokenClassificationLoss(tf.tensor3d(logits), tf.tensor2d(labels, undefined, 'int32'), tf.tensor2d(mask), 3, 0);
+    const l = tokenClassificationLoss(
+      tf.tensor3d(logits),
+      tf.tensor2d(labels, undefined, 'int32'),
+      tf.tensor2d(mask),
+      3,
+      0,
+    );
     expect(l.dataSync()[0]).toBeCloseTo(expected, 5);
     // Without a mask every position counts.
     const all = logits.flatMap((r, i) => r.map((row, j) => ce(row, labels[i]![j]!)));
-    expect(tokenClassificationLoss(tf.tensor3d(logits), tf.tensor2d(labels, undefined, 'int32'), null, 3, 0).dataSync()[0]).toBeCloseTo(all.reduce((a, b) => a + b) / 6, 5);
+    expect(
+      tokenClassificationLoss(tf.tensor3d(logits), tf.tensor2d(labels, undefined, 'int32'), null, 3, 0).dataSync()[0],
+    ).toBeCloseTo(all.reduce((a, b) => a + b) / 6, 5);
     // A batch with nothing hidden contributes 0, not NaN.
-    expect(tokenClassificationLoss(tf.tensor3d(logits), tf.tensor2d(labels, undefined, 'int32'), tf.zeros([2, 3]), 3, 0).dataSync()[0]).toBe(0);
+    expect(
+      tokenClassificationLoss(
+        tf.tensor3d(logits),
+        tf.tensor2d(labels, undefined, 'int32'),
+        tf.zeros([2, 3]),
+        3,
+        0,
+      ).dataSync()[0],
+    ).toBe(0);
   });
 
   it('token smoothing spreads over the classes the data uses, and equals classification smoothing on one position', () => {
     const row = [1, -1, 0.5, 2];
-    const tok = tokenClassificationLoss(tf.tensor3d([[row]]), tf.tensor2d([[1]], undefined, 'int32'), null, 4, 0.1).dataSync()[0]!;
+    const tok = tokenClassificationLoss(
+      tf.tensor3d([[row]]),
+      tf.tensor2d([[1]], undefined, 'int32'),
+      null,
+      4,
+      0.1,
+    ).dataSync()[0]!;
     const cls = classificationLoss(tf.tensor2d([row]), tf.tensor1d([1], 'int32'), 4, 0.1).dataSync()[0]!;
     expect(tok).toBeCloseTo(cls, 5);
     // Spare vocabulary ids (here 2 of 4) get no smoothing mass.
@@ -65,12 +87,20 @@ describe('loss functions', () => {
     const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
     const logp = row.map((v) => v - lse);
     const expected = -(0.9 * logp[1]! + 0.05 * logp[0]! + 0.05 * logp[1]!);
-    expect(tokenClassificationLoss(tf.tensor3d([[row]]), tf.tensor2d([[1]], undefined, 'int32'), null, 2, 0.1).dataSync()[0]).toBeCloseTo(expected, 5);
+    expect(
+      tokenClassificationLoss(tf.tensor3d([[row]]), tf.tensor2d([[1]], undefined, 'int32'), null, 2, 0.1).dataSync()[0],
+    ).toBeCloseTo(expected, 5);
   });
 
   it('regression loss is the mean squared error over every value', () => {
     const pred = tf.tensor3d([[[1, 2]], [[3, 5]]]);
-    const l = regressionLoss(pred, tf.tensor2d([[0, 2], [3, 1]]));
+    const l = regressionLoss(
+      pred,
+      tf.tensor2d([
+        [0, 2],
+        [3, 1],
+      ]),
+    );
     expect(l.dataSync()[0]).toBeCloseTo((1 + 0 + 0 + 16) / 4, 6);
   });
 });
@@ -86,7 +116,17 @@ function valuesDataset(n: number, columns: number, outputs: number, seed = 1): D
   }
   const idx = (a: number, b: number) => Uint32Array.from({ length: b - a }, (_, k) => a + k);
   const mk = (a: number, b: number) => new ArraySplit(x, y, idx(a, b), [columns], 1, outputs);
-  return { name: 'values.csv', inputShape: [columns], numClasses: 0, classNames: [], train: mk(0, n - 16), validation: mk(n - 16, n - 8), test: mk(n - 8, n), skipped: newSkipped(), targets: [{ kind: 'values', shape: [outputs] }] };
+  return {
+    name: 'values.csv',
+    inputShape: [columns],
+    numClasses: 0,
+    classNames: [],
+    train: mk(0, n - 16),
+    validation: mk(n - 16, n - 8),
+    test: mk(n - 8, n),
+    skipped: newSkipped(),
+    targets: [{ kind: 'values', shape: [outputs] }],
+  };
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -97,18 +137,40 @@ describe('planTraining', () => {
     const cls = analyse(tinyPerceiverDoc());
     expect(() => planTraining(cls, text)).toThrow(BindError);
     // The input does not take 16 byte ids.
-    expect(() => planTraining(cls, text)).toThrow(/input node "image" expects examples of shape \[4, 4, 1\] but the data \(notes.txt\) gives \[16\]/);
+    expect(() => planTraining(cls, text)).toThrow(
+      /input node "image" expects examples of shape \[4, 4, 1\] but the data \(notes.txt\) gives \[16\]/,
+    );
     // A classification head on masked-byte data.
-    const clsOnText = analyse({ ...tinyMlmDoc(), nodes: tinyMlmDoc().nodes.map((n) => (n.id === 'head' ? { ...n, kind: 'MeanPoolClassifier', params: { numClasses: 4 } } : n)), edges: tinyMlmDoc().edges.filter((e) => e.id !== 'e8' && e.id !== 'e9').concat([{ id: 'x', source: { node: 'stack', port: 'out' }, target: { node: 'head', port: 'in' } }]) });
+    const clsOnText = analyse({
+      ...tinyMlmDoc(),
+      nodes: tinyMlmDoc().nodes.map((n) =>
+        n.id === 'head' ? { ...n, kind: 'MeanPoolClassifier', params: { numClasses: 4 } } : n,
+      ),
+      edges: tinyMlmDoc()
+        .edges.filter((e) => e.id !== 'e8' && e.id !== 'e9')
+        .concat([{ id: 'x', source: { node: 'stack', port: 'out' }, target: { node: 'head', port: 'in' } }]),
+    });
     expect(clsOnText.valid).toBe(true);
-    expect(() => planTraining(clsOnText, text)).toThrow(/head "head" is a classification head .* but the data \(notes.txt\) has a token per position \[16\] \(masked-token targets\); use a Tied embedding decoder/);
+    expect(() => planTraining(clsOnText, text)).toThrow(
+      /head "head" is a classification head .* but the data \(notes.txt\) has a token per position \[16\] \(masked-token targets\); use a Tied embedding decoder/,
+    );
     // Too few output positions.
-    expect(() => planTraining(analyse(tinyMlmDoc({ numQueries: 8 })), text)).toThrow(/head "head" predicts \[8\] positions but the data \(notes.txt\) has targets for \[16\]/);
+    expect(() => planTraining(analyse(tinyMlmDoc({ numQueries: 8 })), text)).toThrow(
+      /head "head" predicts \[8\] positions but the data \(notes.txt\) has targets for \[16\]/,
+    );
     // A vocabulary smaller than the byte ids.
-    expect(() => planTraining(analyse(tinyMlmDoc({ vocabSize: 200 })), text)).toThrow(/predicts 200 token classes but the data \(notes.txt\) uses 262 token ids/);
+    expect(() => planTraining(analyse(tinyMlmDoc({ vocabSize: 200 })), text)).toThrow(
+      /predicts 200 token classes but the data \(notes.txt\) uses 262 token ids/,
+    );
     // Regression: the head's values per example must equal the targets'.
-    expect(() => planTraining(analyse(tinyRegressionDoc({ outputs: 2, channels: 3 })), valuesDataset(40, 3, 4))).toThrow(/head "head" predicts \[2, 3\] \(6 values\) per example but the data \(values.csv\) has \[4\] \(4 values\)/);
-    expect(planTraining(analyse(tinyRegressionDoc({ outputs: 2, channels: 2 })), valuesDataset(40, 3, 4)).heads[0]!.metric).toBe('mse');
+    expect(() =>
+      planTraining(analyse(tinyRegressionDoc({ outputs: 2, channels: 3 })), valuesDataset(40, 3, 4)),
+    ).toThrow(
+      /head "head" predicts \[2, 3\] \(6 values\) per example but the data \(values.csv\) has \[4\] \(4 values\)/,
+    );
+    expect(
+      planTraining(analyse(tinyRegressionDoc({ outputs: 2, channels: 2 })), valuesDataset(40, 3, 4)).heads[0]!.metric,
+    ).toBe('mse');
   });
 });
 
@@ -123,7 +185,12 @@ describe('training other heads', () => {
     const plan = planTraining(analysis, data);
     const result = await train(model, data, doc.training, { plan, maxStepsPerEpoch: 6 });
     expect(result.status).toBe('done');
-    expect(result.epochs.map((e) => e.metric)).toEqual(['maskedTokenAccuracy', 'maskedTokenAccuracy', 'maskedTokenAccuracy', 'maskedTokenAccuracy']);
+    expect(result.epochs.map((e) => e.metric)).toEqual([
+      'maskedTokenAccuracy',
+      'maskedTokenAccuracy',
+      'maskedTokenAccuracy',
+      'maskedTokenAccuracy',
+    ]);
     // Uniform guessing over 262 ids costs ln 262 ≈ 5.57.
     expect(result.epochs[0]!.loss).toBeGreaterThan(4);
     expect(result.epochs[3]!.loss).toBeLessThan(result.epochs[0]!.loss - 1);
@@ -137,7 +204,13 @@ describe('training other heads', () => {
   });
 
   it('masked-token metrics count only hidden positions', async () => {
-    const data = textDataset(enc('abcdefghijklmnop'.repeat(8)), { file: 'a.txt', seqLen: 16, testFraction: 0.5, validationFraction: 0, maskRate: 0.25 });
+    const data = textDataset(enc('abcdefghijklmnop'.repeat(8)), {
+      file: 'a.txt',
+      seqLen: 16,
+      testFraction: 0.5,
+      validationFraction: 0,
+      maskRate: 0.25,
+    });
     const { model, analysis } = compile(tinyMlmDoc());
     const plan = planTraining(analysis, data);
     // Expected value from the model's own predictions, counted by hand over masked positions.
@@ -145,7 +218,7 @@ describe('training other heads', () => {
     let counted = 0;
     for await (const b of data.test.batches(64)) {
       const logits = model.predict(tf.tensor2d(Int32Array.from(b.x), [b.n, 16], 'int32')) as tf.Tensor;
-      const pred = (tf.argMax(logits, -1).dataSync() as Int32Array);
+      const pred = tf.argMax(logits, -1).dataSync() as Int32Array;
       for (let k = 0; k < pred.length; k++) {
         if (b.mask![k] === 1) {
           counted++;
@@ -163,7 +236,11 @@ describe('training other heads', () => {
   it('regression: MSE falls on per-position targets', async () => {
     const base = tf.memory().numTensors;
     const data = valuesDataset(96, 3, 2);
-    const doc = tinyRegressionDoc({ outputs: 2, channels: 1, training: { epochs: 8, batchSize: 16, learningRate: 0.01 } });
+    const doc = tinyRegressionDoc({
+      outputs: 2,
+      channels: 1,
+      training: { epochs: 8, batchSize: 16, learningRate: 0.01 },
+    });
     const { model, analysis } = compile(doc);
     const result = await train(model, data, doc.training, { plan: planTraining(analysis, data) });
     expect(result.status).toBe('done');

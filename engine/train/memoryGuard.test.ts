@@ -29,10 +29,14 @@ describe('memory guard', () => {
       err = e as MemoryGuardError;
     }
     expect(err).toBeInstanceOf(MemoryGuardError);
-    expect(err!.message).toMatch(/^The model is too large to train here\. Estimated training memory [\d.]+ GiB .* the wasm backend holds 4\.00 GiB\. To fit: lower the batch size to \d+ or less; or shrink the largest activations \("stack"/);
+    expect(err!.message).toMatch(
+      /^The model is too large to train here\. Estimated training memory [\d.]+ GiB .* the wasm backend holds 4\.00 GiB\. To fit: lower the batch size to \d+ or less; or shrink the largest activations \("stack"/,
+    );
     const fitting = estimateTrainingMemory(a, { batchSize: err!.estimate.maxBatchSize, optimizer: 'adam' }, 'wasm');
     expect(fitting.fits).toBe(true);
-    expect(estimateTrainingMemory(a, { batchSize: err!.estimate.maxBatchSize + 1, optimizer: 'adam' }, 'wasm').fits).toBe(false);
+    expect(
+      estimateTrainingMemory(a, { batchSize: err!.estimate.maxBatchSize + 1, optimizer: 'adam' }, 'wasm').fits,
+    ).toBe(false);
   });
   it('takes a configured limit (WebGL cannot report its memory)', () => {
     const a = analyse(template());

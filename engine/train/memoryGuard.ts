@@ -41,14 +41,20 @@ export function bytesPerParameter(optimizer: TrainingSettings['optimizer']): num
   return optimizer === 'sgd' ? 12 : 16;
 }
 
-export function estimateTrainingMemory(analysis: Analysis, settings: Pick<TrainingSettings, 'batchSize' | 'optimizer'>, backend: string, limitOverride?: number): MemoryEstimate {
+export function estimateTrainingMemory(
+  analysis: Analysis,
+  settings: Pick<TrainingSettings, 'batchSize' | 'optimizer'>,
+  backend: string,
+  limitOverride?: number,
+): MemoryEstimate {
   const perExample = analysis.totals.activationBytes * 3;
   const activationBytes = perExample * settings.batchSize;
   const parameterBytes = analysis.totals.params * bytesPerParameter(settings.optimizer);
   const totalBytes = activationBytes + parameterBytes;
   const limitBytes = limitOverride ?? BACKEND_MEMORY_LIMITS[backend] ?? 4 * GiB;
   const fits = totalBytes <= limitBytes;
-  const maxBatchSize = perExample > 0 ? Math.max(0, Math.floor((limitBytes - parameterBytes) / perExample)) : settings.batchSize;
+  const maxBatchSize =
+    perExample > 0 ? Math.max(0, Math.floor((limitBytes - parameterBytes) / perExample)) : settings.batchSize;
   let message = `Estimated training memory ${formatBytes(totalBytes)} (activations ${formatBytes(activationBytes)} at batch ${settings.batchSize}, parameters and optimizer state ${formatBytes(parameterBytes)}) — the ${backend} backend holds ${formatBytes(limitBytes)}.`;
   if (!fits) {
     const largest = [...analysis.nodes.values()]
@@ -58,8 +64,16 @@ export function estimateTrainingMemory(analysis: Analysis, settings: Pick<Traini
       .map((n) => `"${n.id}" ${formatBytes(n.cost.activationBytes * 3 * settings.batchSize)}`);
     const shrink: string[] = [];
     if (maxBatchSize >= 1) shrink.push(`lower the batch size to ${maxBatchSize} or less`);
-    else shrink.push(parameterBytes > limitBytes ? `the parameters alone (${analysis.totals.params.toLocaleString('en-US')}) do not fit: use fewer or narrower layers` : `even batch 1 needs ${formatBytes(perExample + parameterBytes)}`);
-    if (largest.length) shrink.push(`shrink the largest activations (${largest.join(', ')}): fewer latents, channels or input tokens (patches)`);
+    else
+      shrink.push(
+        parameterBytes > limitBytes
+          ? `the parameters alone (${analysis.totals.params.toLocaleString('en-US')}) do not fit: use fewer or narrower layers`
+          : `even batch 1 needs ${formatBytes(perExample + parameterBytes)}`,
+      );
+    if (largest.length)
+      shrink.push(
+        `shrink the largest activations (${largest.join(', ')}): fewer latents, channels or input tokens (patches)`,
+      );
     message = `The model is too large to train here. ${message} To fit: ${shrink.join('; or ')}.`;
   }
   return { totalBytes, activationBytes, parameterBytes, limitBytes, backend, fits, maxBatchSize, message };
@@ -72,7 +86,12 @@ export class MemoryGuardError extends Error {
   }
 }
 
-export function assertFitsInMemory(analysis: Analysis, settings: Pick<TrainingSettings, 'batchSize' | 'optimizer'>, backend: string, limitOverride?: number): MemoryEstimate {
+export function assertFitsInMemory(
+  analysis: Analysis,
+  settings: Pick<TrainingSettings, 'batchSize' | 'optimizer'>,
+  backend: string,
+  limitOverride?: number,
+): MemoryEstimate {
   const e = estimateTrainingMemory(analysis, settings, backend, limitOverride);
   if (!e.fits) throw new MemoryGuardError(e);
   return e;

@@ -18,7 +18,11 @@ export interface TinyPerceiverOptions {
 }
 
 export function tinyPerceiverDoc(opts: TinyPerceiverOptions = {}): GraphDoc {
-  const e = (id: string, s: string, t: string, port: string) => ({ id, source: { node: s, port: 'out' }, target: { node: t, port } });
+  const e = (id: string, s: string, t: string, port: string) => ({
+    id,
+    source: { node: s, port: 'out' },
+    target: { node: t, port },
+  });
   const stack = opts.stack === undefined ? { layersPerBlock: 1, blocks: 1, heads: 1 } : opts.stack;
   return graphDocSchema.parse({
     schemaVersion: 1,
@@ -31,7 +35,11 @@ export function tinyPerceiverDoc(opts: TinyPerceiverOptions = {}): GraphDoc {
       { id: 'encoder', kind: 'CrossAttention', params: { heads: opts.encoderHeads ?? 1 } },
       ...(stack ? [{ id: 'stack', kind: 'LatentStack', params: stack }] : []),
       { id: 'query', kind: 'TrainableQuery', params: { numQueries: 1, channels: 8 } },
-      { id: 'decoder', kind: 'DecoderCrossAttention', params: { heads: 1, useQueryResidual: opts.decoderResidual ?? true } },
+      {
+        id: 'decoder',
+        kind: 'DecoderCrossAttention',
+        params: { heads: 1, useQueryResidual: opts.decoderResidual ?? true },
+      },
       { id: 'head', kind: 'ClassificationHead', params: { numClasses: opts.classes ?? 2 } },
     ],
     edges: [
@@ -48,13 +56,19 @@ export function tinyPerceiverDoc(opts: TinyPerceiverOptions = {}): GraphDoc {
   });
 }
 
-const wire = (id: string, s: string, sp: string, t: string, tp: string) => ({ id, source: { node: s, port: sp }, target: { node: t, port: tp } });
+const wire = (id: string, s: string, sp: string, t: string, tp: string) => ({
+  id,
+  source: { node: s, port: sp },
+  target: { node: t, port: tp },
+});
 
 /**
  * bytes-mlm-tiny shrunk further: `seqLen` byte ids embedded to 16 channels, 4 latents, one
  * latent layer, `seqLen` trainable output queries and logits tied to the embedding.
  */
-export function tinyMlmDoc(opts: { seqLen?: number; vocabSize?: number; numQueries?: number; training?: Record<string, unknown> } = {}): GraphDoc {
+export function tinyMlmDoc(
+  opts: { seqLen?: number; vocabSize?: number; numQueries?: number; training?: Record<string, unknown> } = {},
+): GraphDoc {
   const L = opts.seqLen ?? 16;
   return graphDocSchema.parse({
     schemaVersion: 1,
@@ -87,7 +101,9 @@ export function tinyMlmDoc(opts: { seqLen?: number; vocabSize?: number; numQueri
  * A table row → `outputs` × `channels` real values: columns as tokens, 4 latents, one latent
  * layer, `outputs` trainable queries and a per-position projection (MSE).
  */
-export function tinyRegressionDoc(opts: { columns?: number; outputs?: number; channels?: number; training?: Record<string, unknown> } = {}): GraphDoc {
+export function tinyRegressionDoc(
+  opts: { columns?: number; outputs?: number; channels?: number; training?: Record<string, unknown> } = {},
+): GraphDoc {
   return graphDocSchema.parse({
     schemaVersion: 1,
     name: 'tiny regression',
@@ -116,7 +132,11 @@ export function tinyRegressionDoc(opts: { columns?: number; outputs?: number; ch
  * A validated GraphDoc written tersely, for tests: nodes as [id, kind, params], edges as
  * "source.port->target.port" (a source without a port means `out`).
  */
-export function sketchGraph(nodes: readonly (readonly [string, string, Record<string, unknown>])[], edges: readonly string[], name = 'test'): GraphDoc {
+export function sketchGraph(
+  nodes: readonly (readonly [string, string, Record<string, unknown>])[],
+  edges: readonly string[],
+  name = 'test',
+): GraphDoc {
   return validateDoc({
     schemaVersion: 1,
     name,

@@ -26,7 +26,16 @@ function stripes(n: number, seed = 1, scale = 1): TabularData {
       features[i * 16 + p] = scale * ((top === (labels[i] === 0) ? 0.8 : 0.1) + 0.2 * rand());
     }
   }
-  return { features, labels, n, featureShape: [4, 4, 1], featureNames: [], targetName: 'y', classNames: ['top', 'bottom'], skipped: newSkipped() };
+  return {
+    features,
+    labels,
+    n,
+    featureShape: [4, 4, 1],
+    featureNames: [],
+    targetName: 'y',
+    classNames: ['top', 'bottom'],
+    skipped: newSkipped(),
+  };
 }
 
 const weightsOf = (m: tf.LayersModel) => m.weights.map((w) => Array.from(w.read().dataSync()));
@@ -63,7 +72,12 @@ describe('train', () => {
 
     const first = compile(doc).model;
     let ckpt: Checkpoint | undefined;
-    await train(first, data, { ...doc.training, epochs: 1 }, { evaluateTest: false, onCheckpoint: async (_e, capture) => void (ckpt = await capture()) });
+    await train(
+      first,
+      data,
+      { ...doc.training, epochs: 1 },
+      { evaluateTest: false, onCheckpoint: async (_e, capture) => void (ckpt = await capture()) },
+    );
     const trainable = first.trainableWeights.length;
     first.dispose();
     expect(ckpt!.manifest.epoch).toBe(1);
@@ -131,12 +145,19 @@ describe('train', () => {
     const data = arrayDataset('stripes', stripes(16), { validationFraction: 0, testFraction: 0 });
     const m = compile(doc).model;
     let ckpt: Checkpoint | undefined;
-    await train(m, data, { ...doc.training, epochs: 1 }, { evaluateTest: false, onCheckpoint: async (_e, c) => void (ckpt = await c()) });
+    await train(
+      m,
+      data,
+      { ...doc.training, epochs: 1 },
+      { evaluateTest: false, onCheckpoint: async (_e, c) => void (ckpt = await c()) },
+    );
     m.dispose();
     const other = tinyPerceiverDoc();
     other.nodes.find((n) => n.id === 'latents')!.params = { numLatents: 3, channels: 8 };
     const o = compile(other).model;
-    await expect(train(o, data, doc.training, { resume: ckpt })).rejects.toThrow(/weight ".*" has shape \[2, 8\] in the checkpoint but \[3, 8\] in the model/);
+    await expect(train(o, data, doc.training, { resume: ckpt })).rejects.toThrow(
+      /weight ".*" has shape \[2, 8\] in the checkpoint but \[3, 8\] in the model/,
+    );
     o.dispose();
   });
 
@@ -146,11 +167,20 @@ describe('train', () => {
     // Epoch 1 trains on good data; from epoch 2 the split hands out overflowing inputs.
     const bad = stripes(32, 1, 1e38);
     const ds = arrayDataset('stripes', good, { validationFraction: 0, testFraction: 0 });
-    const badSplit = new ArraySplit(bad.features, bad.labels, Uint32Array.from({ length: 32 }, (_, i) => i), [4, 4, 1]);
+    const badSplit = new ArraySplit(
+      bad.features,
+      bad.labels,
+      Uint32Array.from({ length: 32 }, (_, i) => i),
+      [4, 4, 1],
+    );
     let epoch = 0;
     const data: Dataset = {
       ...ds,
-      train: { size: 32, example: (i) => ds.train.example(i), batches: (b, o) => ((o?.epoch ?? 0) >= 1 ? badSplit.batches(b, o) : ds.train.batches(b, o)) },
+      train: {
+        size: 32,
+        example: (i) => ds.train.example(i),
+        batches: (b, o) => ((o?.epoch ?? 0) >= 1 ? badSplit.batches(b, o) : ds.train.batches(b, o)),
+      },
     };
     const m = compile(doc).model;
     let afterEpoch1: number[][] = [];
@@ -160,7 +190,9 @@ describe('train', () => {
       },
     });
     expect(r.status).toBe('diverged');
-    expect(r.message).toMatch(/^The loss became (NaN|too large .*) at epoch 2, step 1; training stopped and the weights of the last good epoch were restored\. Lower the learning rate/);
+    expect(r.message).toMatch(
+      /^The loss became (NaN|too large .*) at epoch 2, step 1; training stopped and the weights of the last good epoch were restored\. Lower the learning rate/,
+    );
     expect(weightsOf(m)).toEqual(afterEpoch1);
     expect(r.test).toBeNull();
     m.dispose();
@@ -198,7 +230,9 @@ describe('clipByGlobalNorm', () => {
 describe('evaluate', () => {
   it('computes loss, the confusion matrix, per-class accuracy and the misclassified examples', async () => {
     // A fixed linear model: logits = x (identity), so the prediction is argmax(x).
-    const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [3], useBias: false, weights: [tf.eye(3)] })] });
+    const model = tf.sequential({
+      layers: [tf.layers.dense({ units: 3, inputShape: [3], useBias: false, weights: [tf.eye(3)] })],
+    });
     const x = new Float32Array([5, 0, 0, 0, 5, 0, 0, 0, 5, 5, 0, 0, 0, 5, 0, 0, 0, 5]);
     const y = new Int32Array([0, 1, 2, 1, 1, 0]);
     const split = new ArraySplit(x, y, Uint32Array.from([0, 1, 2, 3, 4, 5]), [3]);

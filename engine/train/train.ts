@@ -10,7 +10,15 @@ import { learningRateAt } from './schedule.js';
 import { canShift, shiftImages } from './augment.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint } from './checkpoint.js';
 import { createOptimizer } from './fusedAdam.js';
-import { batchTensors, classifierPlan, headLoss, metricValue, planFromModel, type MetricKind, type TrainPlan } from './losses.js';
+import {
+  batchTensors,
+  classifierPlan,
+  headLoss,
+  metricValue,
+  planFromModel,
+  type MetricKind,
+  type TrainPlan,
+} from './losses.js';
 
 export { classificationLoss } from './losses.js';
 
@@ -155,7 +163,13 @@ function forward(model: tf.LayersModel, inputs: tf.Tensor[], training: boolean):
  * loss of a batch is weighted by its examples, so the result is the mean over the split; token
  * and MSE metrics count positions and values over the whole split.
  */
-export async function evaluate(model: tf.LayersModel, split: DataSplit, inputShape: number[], classes: number, opts: { maxMistakes?: number; plan?: TrainPlan; maxExamples?: number } = {}): Promise<EvalResult> {
+export async function evaluate(
+  model: tf.LayersModel,
+  split: DataSplit,
+  inputShape: number[],
+  classes: number,
+  opts: { maxMistakes?: number; plan?: TrainPlan; maxExamples?: number } = {},
+): Promise<EvalResult> {
   const plan = opts.plan ?? classifierPlan(inputShape, classes);
   const first = plan.heads[0]!;
   const classifier = first.loss === 'classification';
@@ -174,7 +188,11 @@ export async function evaluate(model: tf.LayersModel, split: DataSplit, inputSha
     const [lossT, tallyT, predT] = tf.tidy(() => {
       const outs = forward(model, inputs, false);
       const per = plan.heads.map((h, i) => headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, 0));
-      return [tf.mul(tf.stack(per.map((p) => p.loss)), b.n), tf.stack(per.map((p) => p.tally)), per[0]!.predicted ?? tf.zeros([0])];
+      return [
+        tf.mul(tf.stack(per.map((p) => p.loss)), b.n),
+        tf.stack(per.map((p) => p.tally)),
+        per[0]!.predicted ?? tf.zeros([0]),
+      ];
     });
     const [lossV, tally, pred] = await Promise.all([lossT.data(), tallyT.data(), predT.data()]);
     tf.dispose([...inputs, ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y])), lossT, tallyT, predT]);
@@ -191,13 +209,18 @@ export async function evaluate(model: tf.LayersModel, split: DataSplit, inputSha
         const t = b.y[i]!;
         const p = pred[i]!;
         confusion[t]![p]!++;
-        if (t !== p && mistakes.length < (opts.maxMistakes ?? 24)) mistakes.push({ index: index + i, label: t, predicted: p });
+        if (t !== p && mistakes.length < (opts.maxMistakes ?? 24))
+          mistakes.push({ index: index + i, label: t, predicted: p });
       }
     }
     n += b.n;
     index += b.n;
   }
-  const heads = plan.heads.map((h, i) => ({ nodeId: h.nodeId, metric: h.metric, value: metricValue(tallies[i]![0]!, tallies[i]![1]!) }));
+  const heads = plan.heads.map((h, i) => ({
+    nodeId: h.nodeId,
+    metric: h.metric,
+    value: metricValue(tallies[i]![0]!, tallies[i]![1]!),
+  }));
   return {
     loss: n ? lossSum / n : NaN,
     headLosses: headSums.map((v) => (n ? v / n : NaN)),
@@ -222,12 +245,19 @@ function restore(model: tf.LayersModel, snap: tf.Tensor[]): void {
   model.weights.forEach((w, i) => w.write(snap[i]!));
 }
 
-export async function train(model: tf.LayersModel, data: Dataset, settings: TrainingSettings, control: TrainControl = {}): Promise<TrainResult> {
+export async function train(
+  model: tf.LayersModel,
+  data: Dataset,
+  settings: TrainingSettings,
+  control: TrainControl = {},
+): Promise<TrainResult> {
   const classes = data.numClasses;
   const plan = control.plan ?? planFromModel(model, data);
   const optimizer = makeOptimizer(settings);
   const vars = model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  const decayVars = model.trainableWeights.filter((w) => w.shape.length >= 2).map((w) => (w as unknown as { val: tf.Variable }).val);
+  const decayVars = model.trainableWeights
+    .filter((w) => w.shape.length >= 2)
+    .map((w) => (w as unknown as { val: tf.Variable }).val);
   const fullSteps = Math.ceil(data.train.size / settings.batchSize);
   const stepsPerEpoch = Math.min(fullSteps, control.maxStepsPerEpoch ?? Infinity);
   const totalSteps = stepsPerEpoch * settings.epochs;
@@ -288,7 +318,22 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
           status = 'stopped';
           pendingLoss?.dispose();
           if (control.onStopCheckpoint) {
-            const state = { epoch, step, settings, history: [...epochs], bestValLoss: bestVal, epochsSinceBest: sinceBest, partialEpoch: { steps: inEpoch, lossSum, lossCount, hits, counted, seconds: (Date.now() - epochStart) / 1000 } };
+            const state = {
+              epoch,
+              step,
+              settings,
+              history: [...epochs],
+              bestValLoss: bestVal,
+              epochsSinceBest: sinceBest,
+              partialEpoch: {
+                steps: inEpoch,
+                lossSum,
+                lossCount,
+                hits,
+                counted,
+                seconds: (Date.now() - epochStart) / 1000,
+              },
+            };
             await control.onStopCheckpoint(() => captureCheckpoint(model, optimizer, state));
           }
           break outer;
@@ -296,9 +341,19 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
         await control.waitIfPaused?.();
         const lr = learningRateAt(settings, step, totalSteps);
         setLearningRate(optimizer, lr);
-        const shifted = settings.augmentShift > 0 && canShift(data.inputShape)
-          ? { ...b, x: shiftImages(b.x, b.n, data.inputShape, settings.augmentShift, (settings.seed * 1000003 + step) >>> 0) }
-          : b;
+        const shifted =
+          settings.augmentShift > 0 && canShift(data.inputShape)
+            ? {
+                ...b,
+                x: shiftImages(
+                  b.x,
+                  b.n,
+                  data.inputShape,
+                  settings.augmentShift,
+                  (settings.seed * 1000003 + step) >>> 0,
+                ),
+              }
+            : b;
         const { inputs, targets } = batchTensors(plan, shifted);
         const multiHead = plan.heads.length > 1;
         const { loss, tallyT, headsT } = tf.tidy(() => {
@@ -306,10 +361,13 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
           let headsT: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {
             const outs = forward(model, inputs, true);
-            const per = plan.heads.map((h, i) => headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, settings.labelSmoothing));
+            const per = plan.heads.map((h, i) =>
+              headLoss(h, outs[i]!, targets[i]!.y, targets[i]!.mask, settings.labelSmoothing),
+            );
             // The first head's tally is the epoch's metric; several heads train on Σ weight · loss.
             tallyT = tf.keep(per[0]!.tally);
-            const weighted = (i: number) => (plan.heads[i]!.weight === 1 ? per[i]!.loss : tf.mul(per[i]!.loss, plan.heads[i]!.weight));
+            const weighted = (i: number) =>
+              plan.heads[i]!.weight === 1 ? per[i]!.loss : tf.mul(per[i]!.loss, plan.heads[i]!.weight);
             if (!multiHead) return weighted(0) as tf.Scalar;
             headsT = tf.keep(tf.stack(per.map((p) => p.loss)));
             return tf.addN(per.map((_, i) => weighted(i))) as tf.Scalar;
@@ -367,7 +425,14 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
       }
       pendingLoss?.dispose();
       if (status !== 'done' || inEpoch === 0) break;
-      const val = data.validation.size > 0 ? await evaluate(model, data.validation, data.inputShape, classes, { maxMistakes: 0, plan, maxExamples: control.maxEvalExamples }) : null;
+      const val =
+        data.validation.size > 0
+          ? await evaluate(model, data.validation, data.inputShape, classes, {
+              maxMistakes: 0,
+              plan,
+              maxExamples: control.maxEvalExamples,
+            })
+          : null;
       const ev: EpochEvent = {
         epoch: epoch + 1,
         loss: lossCount ? lossSum / lossCount : NaN,
@@ -376,7 +441,16 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
         valAccuracy: val ? val.accuracy : null,
         seconds: (Date.now() - epochStart) / 1000,
         metric: plan.heads[0]!.metric,
-        ...(plan.heads.length > 1 ? { heads: plan.heads.map((h, i) => ({ nodeId: h.nodeId, loss: headCount ? headSums[i]! / headCount : NaN, valLoss: val ? val.headLosses[i]! : null, weight: h.weight })) } : {}),
+        ...(plan.heads.length > 1
+          ? {
+              heads: plan.heads.map((h, i) => ({
+                nodeId: h.nodeId,
+                loss: headCount ? headSums[i]! / headCount : NaN,
+                valLoss: val ? val.headLosses[i]! : null,
+                weight: h.weight,
+              })),
+            }
+          : {}),
       };
       epochs.push(ev);
       control.onEpoch?.(ev);
@@ -390,7 +464,14 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
         } else if (++sinceBest >= settings.earlyStoppingPatience) stopEarly = true;
       }
       if (control.onCheckpoint) {
-        const state = { epoch: epoch + 1, step, settings, history: [...epochs], bestValLoss: bestVal, epochsSinceBest: sinceBest };
+        const state = {
+          epoch: epoch + 1,
+          step,
+          settings,
+          history: [...epochs],
+          bestValLoss: bestVal,
+          epochsSinceBest: sinceBest,
+        };
         await control.onCheckpoint(epoch + 1, () => captureCheckpoint(model, optimizer, state));
       }
       if (stopEarly) {
@@ -403,7 +484,10 @@ export async function train(model: tf.LayersModel, data: Dataset, settings: Trai
     tf.dispose(lastGood);
     optimizer.dispose();
   }
-  const skipTest = control.evaluateTest === false || status === 'diverged' || (status === 'stopped' && control.skipTestWhenStopped);
-  const test = skipTest ? null : await evaluate(model, data.test, data.inputShape, classes, { plan, maxExamples: control.maxEvalExamples });
+  const skipTest =
+    control.evaluateTest === false || status === 'diverged' || (status === 'stopped' && control.skipTestWhenStopped);
+  const test = skipTest
+    ? null
+    : await evaluate(model, data.test, data.inputShape, classes, { plan, maxExamples: control.maxEvalExamples });
   return { status, message, epochs, test, seconds: (Date.now() - started) / 1000, steps: step };
 }

@@ -11,9 +11,17 @@ export function ConnectionHint() {
   const src = from.type === 'source' ? from : to;
   const dst = from.type === 'source' ? to : from;
   if (src.type !== 'source' || dst.type !== 'target') {
-    return <div className="connect-hint" role="status">Connect an output (right side) to an input (left side)</div>;
+    return (
+      <div className="connect-hint" role="status">
+        Connect an output (right side) to an input (left side)
+      </div>
+    );
   }
-  const check = canConnect(activeDoc(), { node: src.nodeId, port: src.id ?? 'out' }, { node: dst.nodeId, port: dst.id ?? 'in' });
+  const check = canConnect(
+    activeDoc(),
+    { node: src.nodeId, port: src.id ?? 'out' },
+    { node: dst.nodeId, port: dst.id ?? 'in' },
+  );
   if (check.ok) return null;
   return (
     <div className="connect-hint" role="status" data-testid="connect-hint">

@@ -92,7 +92,10 @@ export function GraphCanvas() {
 
   const selNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes]);
   const selEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges]);
-  const nodes = useMemo(() => toFlowNodes(doc, analysis, selNodeSet, drag, measured, focus), [doc, analysis, selNodeSet, drag, measured, focus]);
+  const nodes = useMemo(
+    () => toFlowNodes(doc, analysis, selNodeSet, drag, measured, focus),
+    [doc, analysis, selNodeSet, drag, measured, focus],
+  );
   const edges = useMemo(() => toFlowEdges(doc, analysis, selEdgeSet, focus), [doc, analysis, selEdgeSet, focus]);
 
   // Entering or leaving a block frames what is now shown.
@@ -170,12 +173,24 @@ export function GraphCanvas() {
 
   const isValidConnection = useCallback(
     (c: Connection | { source: string; target: string; sourceHandle?: string | null; targetHandle?: string | null }) =>
-      canConnect(activeDoc(), { node: c.source, port: c.sourceHandle ?? 'out' }, { node: c.target, port: c.targetHandle ?? 'in' }, analysis).ok,
+      canConnect(
+        activeDoc(),
+        { node: c.source, port: c.sourceHandle ?? 'out' },
+        { node: c.target, port: c.targetHandle ?? 'in' },
+        analysis,
+      ).ok,
     [analysis],
   );
 
   const onConnect = useCallback((c: Connection) => {
-    perform({ type: 'connect', edge: { id: freshEdgeId(activeDoc()), source: { node: c.source, port: c.sourceHandle ?? 'out' }, target: { node: c.target, port: c.targetHandle ?? 'in' } } });
+    perform({
+      type: 'connect',
+      edge: {
+        id: freshEdgeId(activeDoc()),
+        source: { node: c.source, port: c.sourceHandle ?? 'out' },
+        target: { node: c.target, port: c.targetHandle ?? 'in' },
+      },
+    });
   }, []);
 
   const onConnectStart = useCallback(
@@ -185,7 +200,8 @@ export function GraphCanvas() {
       const compatible = new Set<string>();
       for (const n of d.nodes) {
         for (const port of getKind(n.kind)?.inputs ?? []) {
-          if (canConnect(d, { node: p.nodeId, port: p.handleId }, { node: n.id, port: port.name }, analysis).ok) compatible.add(`${n.id}\u0000${port.name}`);
+          if (canConnect(d, { node: p.nodeId, port: p.handleId }, { node: n.id, port: port.name }, analysis).ok)
+            compatible.add(`${n.id}\u0000${port.name}`);
         }
       }
       setWiring({ compatible, fromNode: p.nodeId, fromPort: p.handleId });
@@ -201,7 +217,12 @@ export function GraphCanvas() {
       if (state.toHandle && state.fromHandle) {
         const src = state.fromHandle.type === 'source' ? state.fromHandle : state.toHandle;
         const dst = state.fromHandle.type === 'source' ? state.toHandle : state.fromHandle;
-        const check = canConnect(activeDoc(), { node: src.nodeId, port: src.id ?? 'out' }, { node: dst.nodeId, port: dst.id ?? 'in' }, analysis);
+        const check = canConnect(
+          activeDoc(),
+          { node: src.nodeId, port: src.id ?? 'out' },
+          { node: dst.nodeId, port: dst.id ?? 'in' },
+          analysis,
+        );
         if (!check.ok) notify('error', `Cannot connect: ${check.reason}`);
         return;
       }
@@ -213,18 +234,32 @@ export function GraphCanvas() {
     [wiring, analysis],
   );
 
-  const addKindAt = useCallback((kind: string, screen: { x: number; y: number }, from?: { node: string; port: string }) => {
-    const d = activeDoc();
-    const pos = flow.screenToFlowPosition(screen);
-    const node = newNode(d, kind, { x: Math.round(pos.x), y: Math.round(pos.y) });
-    const commands: Command[] = [{ type: 'addNode', node }];
-    if (from) {
-      const after = { ...d, nodes: [...d.nodes, node] };
-      const port = getKind(kind)!.inputs.find((p) => canConnect(after, from, { node: node.id, port: p.name }).ok);
-      if (port) commands.push({ type: 'connect', edge: { id: freshEdgeId(d), source: from, target: { node: node.id, port: port.name } } });
-    }
-    if (perform(commands.length === 1 ? commands[0]! : { type: 'batch', label: `Add ${getKind(kind)!.title} and connect`, commands })) select([node.id]);
-  }, [flow]);
+  const addKindAt = useCallback(
+    (kind: string, screen: { x: number; y: number }, from?: { node: string; port: string }) => {
+      const d = activeDoc();
+      const pos = flow.screenToFlowPosition(screen);
+      const node = newNode(d, kind, { x: Math.round(pos.x), y: Math.round(pos.y) });
+      const commands: Command[] = [{ type: 'addNode', node }];
+      if (from) {
+        const after = { ...d, nodes: [...d.nodes, node] };
+        const port = getKind(kind)!.inputs.find((p) => canConnect(after, from, { node: node.id, port: p.name }).ok);
+        if (port)
+          commands.push({
+            type: 'connect',
+            edge: { id: freshEdgeId(d), source: from, target: { node: node.id, port: port.name } },
+          });
+      }
+      if (
+        perform(
+          commands.length === 1
+            ? commands[0]!
+            : { type: 'batch', label: `Add ${getKind(kind)!.title} and connect`, commands },
+        )
+      )
+        select([node.id]);
+    },
+    [flow],
+  );
 
   const onDrop = useCallback(
     (e: React.DragEvent) => {
@@ -236,7 +271,10 @@ export function GraphCanvas() {
         const pos = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
         const minX = Math.min(...block.clip.nodes.map((n) => n.position.x));
         const minY = Math.min(...block.clip.nodes.map((n) => n.position.y));
-        const { command, newIds } = pasteCommand(activeDoc(), block.clip, { x: Math.round(pos.x - minX), y: Math.round(pos.y - minY) });
+        const { command, newIds } = pasteCommand(activeDoc(), block.clip, {
+          x: Math.round(pos.x - minX),
+          y: Math.round(pos.y - minY),
+        });
         if (perform(command)) select(newIds);
         return;
       }
@@ -262,7 +300,11 @@ export function GraphCanvas() {
   useEffect(() => {
     if (focusRequest) {
       const n = activeDoc().nodes.find((x) => x.id === focusRequest.nodeId);
-      if (n) void flow.setCenter(n.position.x + 120, n.position.y + 70, { zoom: Math.max(flow.getZoom(), 0.9), duration: 250 });
+      if (n)
+        void flow.setCenter(n.position.x + 120, n.position.y + 70, {
+          zoom: Math.max(flow.getZoom(), 0.9),
+          duration: 250,
+        });
     }
   }, [focusRequest, flow]);
 
@@ -302,14 +344,29 @@ export function GraphCanvas() {
             const h = (n.measured.height ?? 120) * flow.getZoom();
             return p.x < r.left || p.y < r.top || p.x + w > r.right || p.y + h > r.bottom;
           });
-          if (off) void flow.fitView({ nodes: ids.map((id) => ({ id })), padding: 0.4, maxZoom: flow.getZoom(), duration: 200 });
+          if (off)
+            void flow.fitView({
+              nodes: ids.map((id) => ({ id })),
+              padding: 0.4,
+              maxZoom: flow.getZoom(),
+              duration: 200,
+            });
         }, 80);
       },
     });
     return () => registerCanvasApi(null);
   }, [flow]);
 
-  const connectionLineStyle = wiring ? { stroke: portColor(getKind(activeDoc().nodes.find((n) => n.id === wiring.fromNode)?.kind ?? '')?.outputs.find((p) => p.name === wiring.fromPort)?.type), strokeWidth: 2 } : undefined;
+  const connectionLineStyle = wiring
+    ? {
+        stroke: portColor(
+          getKind(activeDoc().nodes.find((n) => n.id === wiring.fromNode)?.kind ?? '')?.outputs.find(
+            (p) => p.name === wiring.fromPort,
+          )?.type,
+        ),
+        strokeWidth: 2,
+      }
+    : undefined;
 
   return (
     <div
@@ -323,7 +380,8 @@ export function GraphCanvas() {
       }}
       onDrop={onDrop}
       onDoubleClick={(e) => {
-        if ((e.target as HTMLElement).classList.contains('react-flow__pane')) setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
+        if ((e.target as HTMLElement).classList.contains('react-flow__pane'))
+          setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
       }}
       data-testid="canvas"
       onKeyDown={(e) => {
@@ -364,7 +422,12 @@ export function GraphCanvas() {
           colorMode={theme}
           onlyRenderVisibleElements={doc.nodes.length > 150}
         >
-          <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color={theme === 'dark' ? '#2c3342' : '#c3cad8'} />
+          <Background
+            variant={BackgroundVariant.Dots}
+            gap={20}
+            size={1.2}
+            color={theme === 'dark' ? '#2c3342' : '#c3cad8'}
+          />
           <MiniMap
             pannable
             zoomable
@@ -379,7 +442,12 @@ export function GraphCanvas() {
       </WiringContext.Provider>
       {focus && focusGroup && (
         <nav className="focus-crumbs" aria-label="Breadcrumb">
-          <button type="button" className="crumb" onClick={leaveGroup} aria-label={`Back to the whole graph ${doc.name}`}>
+          <button
+            type="button"
+            className="crumb"
+            onClick={leaveGroup}
+            aria-label={`Back to the whole graph ${doc.name}`}
+          >
             {doc.name}
           </button>
           <span aria-hidden="true">›</span>
@@ -399,7 +467,13 @@ export function GraphCanvas() {
           Drag a node from the palette, or double-click / press Tab to add one
         </div>
       )}
-      {quickAdd && <QuickAdd request={quickAdd} onClose={() => setQuickAdd(null)} onChoose={(kind) => (addKindAt(kind, quickAdd.screen, quickAdd.from), setQuickAdd(null))} />}
+      {quickAdd && (
+        <QuickAdd
+          request={quickAdd}
+          onClose={() => setQuickAdd(null)}
+          onChoose={(kind) => (addKindAt(kind, quickAdd.screen, quickAdd.from), setQuickAdd(null))}
+        />
+      )}
     </div>
   );
 }
@@ -424,6 +498,7 @@ function freshEdgeId(d: { edges: { id: string }[] }): string {
 
 function measuredNow(flow: ReturnType<typeof useReactFlow>): Map<string, { width: number; height: number }> {
   const m = new Map<string, { width: number; height: number }>();
-  for (const n of flow.getNodes()) if (n.measured?.width && n.measured?.height) m.set(n.id, { width: n.measured.width, height: n.measured.height });
+  for (const n of flow.getNodes())
+    if (n.measured?.width && n.measured?.height) m.set(n.id, { width: n.measured.width, height: n.measured.height });
   return m;
 }

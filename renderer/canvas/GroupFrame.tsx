@@ -12,10 +12,20 @@ function GroupFrameView({ data }: NodeProps<GroupFlowNode>) {
   return (
     <div className={`group-frame${data.collapsed ? ' collapsed' : ''}`} data-testid={`group-${data.groupId}`}>
       <div className="group-head">
-        <button type="button" className="group-toggle nodrag" onClick={toggle} aria-label={`${data.collapsed ? 'Expand' : 'Collapse'} block ${data.label}`} aria-expanded={!data.collapsed}>
+        <button
+          type="button"
+          className="group-toggle nodrag"
+          onClick={toggle}
+          aria-label={`${data.collapsed ? 'Expand' : 'Collapse'} block ${data.label}`}
+          aria-expanded={!data.collapsed}
+        >
           {data.collapsed ? '▸' : '▾'}
         </button>
-        <span className="group-label" onDoubleClick={() => enterGroup(activeDoc(), data.groupId)} title="Double-click to enter the block">
+        <span
+          className="group-label"
+          onDoubleClick={() => enterGroup(activeDoc(), data.groupId)}
+          title="Double-click to enter the block"
+        >
           {data.label}
         </span>
         <button
@@ -45,8 +55,22 @@ function GroupFrameView({ data }: NodeProps<GroupFlowNode>) {
       </div>
       {/* Always rendered (React Flow measures handles once per node); visible when collapsed,
           where wires into and out of the block attach to them. */}
-      <Handle type="target" position={Position.Top} id="in" className="phandle block-handle" isConnectable={false} style={{ visibility: data.collapsed ? 'visible' : 'hidden' }} />
-      <Handle type="source" position={Position.Bottom} id="out" className="phandle block-handle" isConnectable={false} style={{ visibility: data.collapsed ? 'visible' : 'hidden' }} />
+      <Handle
+        type="target"
+        position={Position.Top}
+        id="in"
+        className="phandle block-handle"
+        isConnectable={false}
+        style={{ visibility: data.collapsed ? 'visible' : 'hidden' }}
+      />
+      <Handle
+        type="source"
+        position={Position.Bottom}
+        id="out"
+        className="phandle block-handle"
+        isConnectable={false}
+        style={{ visibility: data.collapsed ? 'visible' : 'hidden' }}
+      />
       {data.collapsed && <div className="group-body muted small">Collapsed block — expand to edit its nodes</div>}
     </div>
   );

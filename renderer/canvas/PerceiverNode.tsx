@@ -29,7 +29,8 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
         <div className="pnode-inputs">
           {data.inputs.map((p) => {
             const key = `${data.nodeId}\u0000${p.name}`;
-            const lit = wiring && wiring.fromNode !== data.nodeId ? (wiring.compatible.has(key) ? ' lit' : ' refused') : '';
+            const lit =
+              wiring && wiring.fromNode !== data.nodeId ? (wiring.compatible.has(key) ? ' lit' : ' refused') : '';
             return (
               <div className="port in" key={p.name} title={`${p.label} (${p.type}): ${p.description}`}>
                 <Handle
@@ -40,7 +41,10 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
                   style={{ background: portColor(p.type), borderColor: portColor(p.type) }}
                   aria-label={`input ${p.label} of ${name}`}
                 />
-                <span className="port-label">{p.label}{p.optional ? '?' : ''}</span>
+                <span className="port-label">
+                  {p.label}
+                  {p.optional ? '?' : ''}
+                </span>
               </div>
             );
           })}
@@ -67,7 +71,9 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
       {!hasError && data.warnings.length > 0 && <div className="pnode-warning">{data.warnings[0]!.message}</div>}
       <div className="pnode-foot">
         <div className="pnode-foot-row">
-          <span className="pnode-shape" data-testid={`shape-${data.nodeId}`}>{outShape ?? '—'}</span>
+          <span className="pnode-shape" data-testid={`shape-${data.nodeId}`}>
+            {outShape ?? '—'}
+          </span>
           <span className="pnode-cost" data-testid={`params-${data.nodeId}`} title="Parameters">
             {foot.params}
           </span>
@@ -76,7 +82,10 @@ function PerceiverNodeView({ data, selected }: NodeProps<PerceiverFlowNode>) {
           <div className="pnode-foot-row pnode-compute">
             {data.flops > 0 ? <span title="Forward FLOPs per example">{formatFlops(data.flops)}</span> : <span />}
             {data.activationBytes > 0 && (
-              <span data-testid={`act-${data.nodeId}`} title="Activation memory kept for the backward pass, per example (the summary bar shows the total at the batch size)">
+              <span
+                data-testid={`act-${data.nodeId}`}
+                title="Activation memory kept for the backward pass, per example (the summary bar shows the total at the batch size)"
+              >
                 {formatBytes(data.activationBytes)} act.
               </span>
             )}

@@ -12,7 +12,15 @@ export interface QuickAddRequest {
 }
 
 /** Quick-add search (double-click, Tab, or a wire dropped on empty canvas). */
-export function QuickAdd({ request, onChoose, onClose }: { request: QuickAddRequest; onChoose: (kind: string) => void; onClose: () => void }) {
+export function QuickAdd({
+  request,
+  onChoose,
+  onClose,
+}: {
+  request: QuickAddRequest;
+  onChoose: (kind: string) => void;
+  onClose: () => void;
+}) {
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const candidates = useMemo(() => {
@@ -25,7 +33,9 @@ export function QuickAdd({ request, onChoose, onClose }: { request: QuickAddRequ
     });
   }, [request.from]);
   const q = query.trim().toLowerCase();
-  const shown = candidates.filter((k) => !q || `${k.title} ${k.kind} ${k.summary} ${CATEGORY_LABELS[k.category]}`.toLowerCase().includes(q));
+  const shown = candidates.filter(
+    (k) => !q || `${k.title} ${k.kind} ${k.summary} ${CATEGORY_LABELS[k.category]}`.toLowerCase().includes(q),
+  );
   const pick = (i: number) => shown[i] && onChoose(shown[i]!.kind);
   const left = Math.min(request.screen.x, window.innerWidth - 340);
   const top = Math.min(request.screen.y, window.innerHeight - 360);
@@ -47,18 +57,26 @@ export function QuickAdd({ request, onChoose, onClose }: { request: QuickAddRequ
             } else if (e.key === 'ArrowUp') {
               setActive((a) => Math.max(a - 1, 0));
               e.preventDefault();
-            }
-            else if (e.key === 'Enter') pick(active);
+            } else if (e.key === 'Enter') pick(active);
           }}
         />
         <ul role="listbox" aria-label="Node kinds" className="quick-add-list">
           {shown.map((k, i) => (
-            <li key={k.kind} role="option" aria-selected={i === active} className={i === active ? 'active' : ''} onMouseEnter={() => setActive(i)} onMouseDown={(e) => (e.preventDefault(), pick(i))}>
+            <li
+              key={k.kind}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? 'active' : ''}
+              onMouseEnter={() => setActive(i)}
+              onMouseDown={(e) => (e.preventDefault(), pick(i))}
+            >
               <span className="qa-title">{k.title}</span>
               <span className="qa-cat">{CATEGORY_LABELS[k.category]}</span>
             </li>
           ))}
-          {shown.length === 0 && <li className="empty">No node kind {request.from ? 'accepts this wire' : 'matches'}</li>}
+          {shown.length === 0 && (
+            <li className="empty">No node kind {request.from ? 'accepts this wire' : 'matches'}</li>
+          )}
         </ul>
       </div>
     </div>

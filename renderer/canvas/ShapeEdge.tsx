@@ -5,7 +5,17 @@ import { portColor } from './portColors';
 import { TieIcon } from './TiedStrip';
 
 /** A wire coloured by the type it carries, labelled with its tensor shape. */
-function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<ShapeFlowEdge>) {
+function ShapeEdgeView({
+  id,
+  sourceX,
+  sourceY,
+  targetX,
+  targetY,
+  sourcePosition,
+  targetPosition,
+  data,
+  selected,
+}: EdgeProps<ShapeFlowEdge>) {
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const colour = data?.error ? '#ff5252' : portColor(data?.portType);
   return (
@@ -13,7 +23,12 @@ function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
       <BaseEdge
         id={id}
         path={path}
-        style={{ stroke: colour, strokeWidth: selected ? 3 : 2, opacity: selected ? 1 : 0.85, ...(data?.tied ? { strokeDasharray: '7 5' } : {}) }}
+        style={{
+          stroke: colour,
+          strokeWidth: selected ? 3 : 2,
+          opacity: selected ? 1 : 0.85,
+          ...(data?.tied ? { strokeDasharray: '7 5' } : {}),
+        }}
         interactionWidth={16}
       />
       <EdgeLabelRenderer>
@@ -22,9 +37,11 @@ function ShapeEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition,
           style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)`, borderColor: colour }}
           data-testid={`edge-${id}`}
         >
-          {data?.tied && <span title="This wire shares the embedding weights with the decoder (tied)">
+          {data?.tied && (
+            <span title="This wire shares the embedding weights with the decoder (tied)">
               <TieIcon /> tied ·{' '}
-            </span>}
+            </span>
+          )}
           {data?.shape}
         </div>
       </EdgeLabelRenderer>

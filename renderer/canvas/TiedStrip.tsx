@@ -21,11 +21,24 @@ function TiedStripView({ sharing }: { sharing: SharingInfo }) {
               {tieLinks(s.sets).map(([a, b]) => {
                 const x1 = a * (CELL + GAP) + CELL / 2;
                 const x2 = b * (CELL + GAP) + CELL / 2;
-                return <path key={`${a}-${b}`} d={`M ${x1} 10 Q ${(x1 + x2) / 2} ${b - a > 1 ? -4 : 2} ${x2} 10`} className="tie-link" />;
+                return (
+                  <path
+                    key={`${a}-${b}`}
+                    d={`M ${x1} 10 Q ${(x1 + x2) / 2} ${b - a > 1 ? -4 : 2} ${x2} 10`}
+                    className="tie-link"
+                  />
+                );
               })}
               {s.sets.map((set, i) => (
                 <g key={i} transform={`translate(${i * (CELL + GAP)}, 10)`}>
-                  <rect width={CELL} height={CELL} rx={2.5} fill={SET_COLOURS[set % SET_COLOURS.length]} fillOpacity={0.28} stroke={SET_COLOURS[set % SET_COLOURS.length]} />
+                  <rect
+                    width={CELL}
+                    height={CELL}
+                    rx={2.5}
+                    fill={SET_COLOURS[set % SET_COLOURS.length]}
+                    fillOpacity={0.28}
+                    stroke={SET_COLOURS[set % SET_COLOURS.length]}
+                  />
                   <text x={CELL / 2} y={CELL - 3.5} textAnchor="middle" className="tie-set">
                     {String.fromCharCode(65 + (set % 26))}
                   </text>

@@ -22,11 +22,19 @@ describe('GraphDoc → React Flow projection', () => {
   });
 
   it('a collapsed block stands in for its members and reroutes the wires crossing it', () => {
-    const grouped = applyCommand(doc, { type: 'group', group: { id: 'b', label: 'encoder block', collapsed: true }, nodeIds: ['encoder', 'stack'] });
+    const grouped = applyCommand(doc, {
+      type: 'group',
+      group: { id: 'b', label: 'encoder block', collapsed: true },
+      nodeIds: ['encoder', 'stack'],
+    });
     const a = analyse(grouped);
     const nodes = toFlowNodes(grouped, a, new Set(), new Map(), new Map());
     expect(nodes.map((n) => n.id)).not.toContain('encoder');
-    expect(nodes.find((n) => n.id === 'group:b')!.data).toMatchObject({ members: 2, params: 17754 + 50432, collapsed: true });
+    expect(nodes.find((n) => n.id === 'group:b')!.data).toMatchObject({
+      members: 2,
+      params: 17754 + 50432,
+      collapsed: true,
+    });
     const edges = toFlowEdges(grouped, a, new Set());
     expect(edges.find((e) => e.id === 'e5')).toBeUndefined(); // inside the block
     expect(edges.find((e) => e.id === 'e3')).toMatchObject({ target: 'group:b', targetHandle: 'in' });
@@ -42,7 +50,14 @@ describe('GraphDoc → React Flow projection', () => {
 describe('inspector fields from zod schemas', () => {
   it('reads types, defaults, bounds and help', () => {
     const specs = fieldSpecs(getKind('CrossAttention')!.params);
-    expect(specs.find((f) => f.key === 'heads')).toMatchObject({ type: 'number', int: true, min: 1, max: 1024, default: 1, help: expect.stringContaining('heads') });
+    expect(specs.find((f) => f.key === 'heads')).toMatchObject({
+      type: 'number',
+      int: true,
+      min: 1,
+      max: 1024,
+      default: 1,
+      help: expect.stringContaining('heads'),
+    });
     expect(specs.find((f) => f.key === 'qkChannels')).toMatchObject({ type: 'number', nullable: true, default: null });
     expect(specs.find((f) => f.key === 'gelu')).toMatchObject({ type: 'enum', options: ['tanh', 'erf'] });
     expect(specs.find((f) => f.key === 'useQueryResidual')).toMatchObject({ type: 'boolean', default: true });

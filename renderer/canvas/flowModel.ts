@@ -127,14 +127,20 @@ export function toFlowNodes(
   // A node that grew (an error message, a longer summary) pushes the nodes it would cover down:
   // a view-only shift from the measured sizes (estimated before the first measure); the document
   // keeps its positions. A node being dragged stays where the pointer has it.
-  const shifted = options.reflow === false || faces.length > REFLOW_MAX_NODES ? new Map<string, { x: number; y: number }>() : reflow(faces.map((f) => faceBox(f, measured)));
+  const shifted =
+    options.reflow === false || faces.length > REFLOW_MAX_NODES
+      ? new Map<string, { x: number; y: number }>()
+      : reflow(faces.map((f) => faceBox(f, measured)));
   for (const f of faces) f.position = dragOverlay.get(f.id) ?? shifted.get(f.id) ?? f.position;
   const positions = new Map(faces.map((f) => [f.id, f.position]));
   // Group frames first so they sit underneath their members (none inside an entered block).
   for (const g of focus ? [] : doc.groups) {
     const members = doc.nodes.filter((n) => n.group === g.id);
     if (!members.length) continue;
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
     let params = 0;
     for (const n of members) {
       const p = positions.get(n.id) ?? dragOverlay.get(n.id) ?? n.position;
@@ -171,7 +177,12 @@ function faceBox(f: PerceiverFlowNode, measured: ReadonlyMap<string, { width: nu
   return { id: f.id, x: f.position.x, y: f.position.y, width: size.width, height: size.height };
 }
 
-export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: ReadonlySet<string>, focus: FocusView | null = null): ShapeFlowEdge[] {
+export function toFlowEdges(
+  doc: GraphDoc,
+  analysis: Analysis,
+  selected: ReadonlySet<string>,
+  focus: FocusView | null = null,
+): ShapeFlowEdge[] {
   const collapsedGroupOf = new Map<string, string>();
   const collapsed = new Set(doc.groups.filter((g) => g.collapsed && g.id !== focus?.groupId).map((g) => g.id));
   for (const n of doc.nodes) if (n.group && collapsed.has(n.group)) collapsedGroupOf.set(n.id, n.group);
@@ -193,7 +204,12 @@ export function toFlowEdges(doc: GraphDoc, analysis: Analysis, selected: Readonl
       target: tg ? `group:${tg}` : e.target.node,
       targetHandle: tg ? 'in' : e.target.port,
       selected: selected.has(e.id),
-      data: { shape: formatShape(analysis.edgeShapes.get(e.id)), portType: port?.type ?? 'any', error: errorEdges.has(e.id), ...(tied ? { tied } : {}) },
+      data: {
+        shape: formatShape(analysis.edgeShapes.get(e.id)),
+        portType: port?.type ?? 'any',
+        error: errorEdges.has(e.id),
+        ...(tied ? { tied } : {}),
+      },
     });
   }
   return out;

@@ -14,7 +14,10 @@ function getElk(): Promise<Elk> {
   return elk;
 }
 
-export async function layoutCommand(doc: GraphDoc, sizes: ReadonlyMap<string, { width: number; height: number }>): Promise<Command | null> {
+export async function layoutCommand(
+  doc: GraphDoc,
+  sizes: ReadonlyMap<string, { width: number; height: number }>,
+): Promise<Command | null> {
   if (!doc.nodes.length) return null;
   const ids = new Set(doc.nodes.map((n) => n.id));
   const graph = {
@@ -36,6 +39,9 @@ export async function layoutCommand(doc: GraphDoc, sizes: ReadonlyMap<string, { 
       .map((e) => ({ id: e.id, sources: [e.source.node], targets: [e.target.node] })),
   };
   const res = await (await getElk()).layout(graph);
-  const moves = (res.children ?? []).map((c) => ({ id: c.id, position: { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) } }));
+  const moves = (res.children ?? []).map((c) => ({
+    id: c.id,
+    position: { x: Math.round(c.x ?? 0), y: Math.round(c.y ?? 0) },
+  }));
   return { type: 'moveNodes', moves };
 }

@@ -41,7 +41,10 @@ function portLines(labels: readonly string[]): number {
 }
 
 /** What the node's foot shows (PerceiverNode renders exactly these strings). */
-export function footText(d: Pick<PerceiverNodeData, 'params' | 'flops' | 'activationBytes'>): { params: string; compute: string } {
+export function footText(d: Pick<PerceiverNodeData, 'params' | 'flops' | 'activationBytes'>): {
+  params: string;
+  compute: string;
+} {
   const parts: string[] = [];
   if (d.flops > 0) parts.push(formatFlops(d.flops));
   if (d.activationBytes > 0) parts.push(`${formatBytes(d.activationBytes)} act.`);
@@ -49,7 +52,10 @@ export function footText(d: Pick<PerceiverNodeData, 'params' | 'flops' | 'activa
 }
 
 /** The face's size for a node as the canvas draws it (see PerceiverNode.tsx). */
-export function estimateNodeSize(d: PerceiverNodeData, outShape: string | undefined): { width: number; height: number } {
+export function estimateNodeSize(
+  d: PerceiverNodeData,
+  outShape: string | undefined,
+): { width: number; height: number } {
   let h = 2 + 3; // border: 1 px sides, 3 px category top
   if (d.inputs.length) h += 20 + 13 * (portLines(d.inputs.map((p) => `${p.label}${p.optional ? '?' : ''}`)) - 1);
   const name = d.label ?? d.nodeId;
@@ -71,13 +77,17 @@ export function estimateNodeSize(d: PerceiverNodeData, outShape: string | undefi
 }
 
 export function overlaps(a: Box, b: Box, gap = 0): boolean {
-  return a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
+  return (
+    a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap
+  );
 }
 
 /** Pairs of boxes that overlap (each pair once, in input order). */
 export function overlappingPairs(boxes: readonly Box[], gap = 0): [string, string][] {
   const out: [string, string][] = [];
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) if (overlaps(boxes[i]!, boxes[j]!, gap)) out.push([boxes[i]!.id, boxes[j]!.id]);
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++)
+      if (overlaps(boxes[i]!, boxes[j]!, gap)) out.push([boxes[i]!.id, boxes[j]!.id]);
   return out;
 }
 

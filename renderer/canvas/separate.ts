@@ -26,5 +26,8 @@ export function docBoxes(doc: GraphDoc, analysis: Analysis = analyse(doc)): Box[
 export function separateDoc(doc: GraphDoc): { doc: GraphDoc; moved: number } {
   const moved = reflow(docBoxes(doc));
   if (!moved.size) return { doc, moved: 0 };
-  return { doc: { ...doc, nodes: doc.nodes.map((n) => (moved.has(n.id) ? { ...n, position: moved.get(n.id)! } : n)) }, moved: moved.size };
+  return {
+    doc: { ...doc, nodes: doc.nodes.map((n) => (moved.has(n.id) ? { ...n, position: moved.get(n.id)! } : n)) },
+    moved: moved.size,
+  };
 }

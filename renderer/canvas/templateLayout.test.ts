@@ -13,8 +13,13 @@ import { estimateNodeSize, overlappingPairs, reflow, type Box } from './nodeBoxe
 import { docBoxes, separateDoc } from './separate';
 
 // Every file in templates/ (Vite's glob, so the renderer code stays free of node:fs).
-const texts = import.meta.glob('../../templates/*.json', { eager: true, query: '?raw', import: 'default' }) as Record<string, string>;
-const files = Object.keys(texts).map((p) => p.split('/').pop()!).sort();
+const texts = import.meta.glob('../../templates/*.json', { eager: true, query: '?raw', import: 'default' }) as Record<
+  string,
+  string
+>;
+const files = Object.keys(texts)
+  .map((p) => p.split('/').pop()!)
+  .sort();
 const textOf = (f: string) => texts[`../../templates/${f}`]!;
 
 describe('template layout', () => {
@@ -26,7 +31,9 @@ describe('template layout', () => {
     it(`${f}: no two node boxes overlap`, () => {
       const doc = loadGraphDoc(textOf(f), f);
       const boxes = docBoxes(doc);
-      expect(boxes).toHaveLength(doc.nodes.filter((n) => !n.group || !doc.groups.find((g) => g.id === n.group)?.collapsed).length);
+      expect(boxes).toHaveLength(
+        doc.nodes.filter((n) => !n.group || !doc.groups.find((g) => g.id === n.group)?.collapsed).length,
+      );
       const pairs = overlappingPairs(boxes).map(([a, b]) => `${a} / ${b}`);
       expect(pairs, `${f}: run node scripts/layout-templates.mjs templates/${f}`).toEqual([]);
     });
@@ -47,8 +54,14 @@ describe('node size rules', () => {
   it('an error message makes a node taller, more for a longer message', () => {
     const d = nodes.find((n) => n.id === 'head')!.data;
     const plain = estimateNodeSize(d, '[B, 10]').height;
-    const short = estimateNodeSize({ ...d, errors: [{ severity: 'error', message: 'Bad.', nodeId: 'head' } as never] }, '[B, 10]').height;
-    const long = estimateNodeSize({ ...d, errors: [{ severity: 'error', message: 'x'.repeat(200), nodeId: 'head' } as never] }, '[B, 10]').height;
+    const short = estimateNodeSize(
+      { ...d, errors: [{ severity: 'error', message: 'Bad.', nodeId: 'head' } as never] },
+      '[B, 10]',
+    ).height;
+    const long = estimateNodeSize(
+      { ...d, errors: [{ severity: 'error', message: 'x'.repeat(200), nodeId: 'head' } as never] },
+      '[B, 10]',
+    ).height;
     expect(short).toBeGreaterThan(plain);
     expect(long).toBeGreaterThan(short + 40);
   });
@@ -63,7 +76,11 @@ describe('reflow', () => {
     const moved = reflow([box('a', 0, 0, 180), box('b', 100, 150), box('c', 100, 260)]);
     expect(moved.get('b')).toEqual({ x: 100, y: 210 });
     expect(moved.get('c')!.y).toBeGreaterThanOrEqual(210 + 100);
-    const after = [box('a', 0, 0, 180), { ...box('b', 100, 150), ...moved.get('b') }, { ...box('c', 100, 260), ...moved.get('c') }];
+    const after = [
+      box('a', 0, 0, 180),
+      { ...box('b', 100, 150), ...moved.get('b') },
+      { ...box('c', 100, 260), ...moved.get('c') },
+    ];
     expect(overlappingPairs(after)).toEqual([]);
   });
   it('boxes at the same place end up stacked, none lost', () => {

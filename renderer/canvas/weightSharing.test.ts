@@ -6,7 +6,11 @@ describe('weight sharing on the canvas', () => {
     const s = sharingOf('LatentStack', { blocks: 4, layersPerBlock: 2, shareWeights: true })!;
     expect(s.badge).toBe('tied ×4');
     expect(s.strips).toEqual([{ label: 'blocks', sets: [0, 0, 0, 0] }]);
-    expect(tieLinks(s.strips[0]!.sets)).toEqual([[0, 1], [1, 2], [2, 3]]);
+    expect(tieLinks(s.strips[0]!.sets)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
   });
 
   it('shows unshared repeats without a tie, and nothing for a single block', () => {
@@ -17,7 +21,12 @@ describe('weight sharing on the canvas', () => {
   });
 
   it('draws the sharing schemes of RepeatedCrossAttend as the compiler applies them', () => {
-    const s = sharingOf('RepeatedCrossAttend', { depth: 4, selfPerCross: 2, crossSharing: 'firstUnique', selfSharing: 'allShared' })!;
+    const s = sharingOf('RepeatedCrossAttend', {
+      depth: 4,
+      selfPerCross: 2,
+      crossSharing: 'firstUnique',
+      selfSharing: 'allShared',
+    })!;
     expect(s.strips).toEqual([
       { label: 'cross', sets: [0, 1, 1, 1] },
       { label: 'self', sets: [0, 0, 0, 0] },

@@ -7,7 +7,19 @@ import { analyse } from '../../engine/graph/analyse';
 import { createTemplateDoc } from '../defaultDoc';
 import { canvasApi } from '../canvas/canvasApi';
 import { downloadActive, saveActive } from '../files/fileActions';
-import { activeDoc, getState, newTab, notify, perform, redo, reopenClosedTab, requestCloseTab, select, setClipboard, undo } from '../state/store';
+import {
+  activeDoc,
+  getState,
+  newTab,
+  notify,
+  perform,
+  redo,
+  reopenClosedTab,
+  requestCloseTab,
+  select,
+  setClipboard,
+  undo,
+} from '../state/store';
 import { isTraining, startTraining, stopTraining, getTrainState } from '../training/trainer';
 import { toggleTheme } from '../theme/theme';
 import { openRestore } from '../session/session';
@@ -72,13 +84,17 @@ export function deleteSelection(reconnect = false): void {
     if (!perform(reconnect && canBridge ? bridged : { type: 'removeNodes', ids: selectedNodes })) return;
     // A node taken out of a chain: offer to join its neighbours (one more undo step).
     if (!reconnect && canBridge) {
-      notify('info', `Deleted ${selectedNodes.length === 1 ? `"${selectedNodes[0]}"` : `${selectedNodes.length} nodes`}.`, {
-        label: 'Reconnect neighbours',
-        run: () => {
-          undo();
-          perform(bridged);
+      notify(
+        'info',
+        `Deleted ${selectedNodes.length === 1 ? `"${selectedNodes[0]}"` : `${selectedNodes.length} nodes`}.`,
+        {
+          label: 'Reconnect neighbours',
+          run: () => {
+            undo();
+            perform(bridged);
+          },
         },
-      });
+      );
     }
   } else if (selectedEdges.length) perform({ type: 'disconnect', ids: selectedEdges });
 }
@@ -101,15 +117,35 @@ export function trainOrStop(): void {
 
 export function buildCommands(ui: UiHooks): AppCommand[] {
   return [
-    { id: 'new', title: 'New graph', shortcut: 'Ctrl+N', run: () => newTab({ ...createTemplateDoc(), name: 'Untitled', nodes: [], edges: [], groups: [] }, { blank: true }) },
+    {
+      id: 'new',
+      title: 'New graph',
+      shortcut: 'Ctrl+N',
+      run: () =>
+        newTab({ ...createTemplateDoc(), name: 'Untitled', nodes: [], edges: [], groups: [] }, { blank: true }),
+    },
     { id: 'open', title: 'Open…', shortcut: 'Ctrl+O', run: () => ui.openDialog('open') },
     { id: 'templates', title: 'Open template…', run: () => ui.openDialog('templates') },
-    { id: 'importHf', title: 'Import from Hugging Face… (config.json + model.safetensors folder)', run: () => pickHfFolder() },
+    {
+      id: 'importHf',
+      title: 'Import from Hugging Face… (config.json + model.safetensors folder)',
+      run: () => pickHfFolder(),
+    },
     { id: 'library', title: 'Template library…', shortcut: 'Ctrl+Shift+L', run: () => ui.openDialog('library') },
-    { id: 'export', title: 'Export model (PyTorch / tfjs)…', shortcut: 'Ctrl+Shift+E', run: () => ui.openDialog('export') },
+    {
+      id: 'export',
+      title: 'Export model (PyTorch / tfjs)…',
+      shortcut: 'Ctrl+Shift+E',
+      run: () => ui.openDialog('export'),
+    },
     { id: 'restore', title: 'Restore work from an earlier session…', run: () => openRestore(true) },
     { id: 'closeTab', title: 'Close tab', run: () => requestCloseTab(getState().activeTabId) },
-    { id: 'reopenClosedTab', title: 'Reopen closed tab', shortcut: 'Ctrl+Shift+T', run: () => void (reopenClosedTab() || notify('info', 'No closed tab to reopen')) },
+    {
+      id: 'reopenClosedTab',
+      title: 'Reopen closed tab',
+      shortcut: 'Ctrl+Shift+T',
+      run: () => void (reopenClosedTab() || notify('info', 'No closed tab to reopen')),
+    },
     { id: 'save', title: 'Save', shortcut: 'Ctrl+S', run: () => saveActive() },
     { id: 'saveAs', title: 'Save as…', shortcut: 'Ctrl+Shift+S', run: () => saveActive({ as: true }) },
     { id: 'download', title: 'Download as file', run: () => downloadActive() },
@@ -120,7 +156,12 @@ export function buildCommands(ui: UiHooks): AppCommand[] {
     { id: 'paste', title: 'Paste', shortcut: 'Ctrl+V', run: paste },
     { id: 'duplicate', title: 'Duplicate', shortcut: 'Ctrl+D', run: () => copy() && paste() },
     { id: 'delete', title: 'Delete selection', shortcut: 'Delete', run: () => deleteSelection() },
-    { id: 'deleteReconnect', title: 'Delete and reconnect neighbours', shortcut: 'Shift+Delete', run: () => deleteSelection(true) },
+    {
+      id: 'deleteReconnect',
+      title: 'Delete and reconnect neighbours',
+      shortcut: 'Shift+Delete',
+      run: () => deleteSelection(true),
+    },
     { id: 'selectAll', title: 'Select all', shortcut: 'Ctrl+A', run: () => select(activeDoc().nodes.map((n) => n.id)) },
     { id: 'group', title: 'Group selection into a block', shortcut: 'Ctrl+G', run: groupSelection },
     { id: 'quickAdd', title: 'Add node…', shortcut: 'Tab', run: () => canvasApi()?.openQuickAdd() },
@@ -130,7 +171,12 @@ export function buildCommands(ui: UiHooks): AppCommand[] {
     { id: 'zoomIn', title: 'Zoom in', shortcut: 'Ctrl+=', run: () => canvasApi()?.zoomIn() },
     { id: 'zoomOut', title: 'Zoom out', shortcut: 'Ctrl+-', run: () => canvasApi()?.zoomOut() },
     { id: 'find', title: 'Find node', shortcut: 'Ctrl+F', run: ui.openFind },
-    { id: 'train', title: 'Train / Stop', shortcut: 'Ctrl+Enter', run: () => (trainOrStop(), ui.showPanel('training')) },
+    {
+      id: 'train',
+      title: 'Train / Stop',
+      shortcut: 'Ctrl+Enter',
+      run: () => (trainOrStop(), ui.showPanel('training')),
+    },
     { id: 'problems', title: 'Show problems', run: () => ui.showPanel('problems') },
     { id: 'palette', title: 'Command palette', shortcut: 'Ctrl+K', run: ui.openCommandPalette },
     { id: 'toggleTheme', title: 'Toggle light/dark theme', run: toggleTheme },

@@ -9,14 +9,31 @@ import { formatInt, formatSplitSizes } from '../format';
 import { activeDoc, focusNode, notify, openInTab, perform, useEditor } from '../state/store';
 import { NumberField, SelectField } from '../training/fields';
 import { isTraining, useTrainer } from '../training/trainer';
-import { chooseBuiltinMnist, pickFile, pickFolder, requestPreview, setBinding, setSkipBadRows, sourceMatches, useData } from './dataStore';
+import {
+  chooseBuiltinMnist,
+  pickFile,
+  pickFolder,
+  requestPreview,
+  setBinding,
+  setSkipBadRows,
+  sourceMatches,
+  useData,
+} from './dataStore';
 import { planFit } from './fitGraph';
 import { suggestTemplate, type TemplateSuggestion } from './dataFit';
 import { DATA_FILE_ACCEPT } from './folderListing';
 import { ClassBalance, SampleImage } from './SampleImage';
 import './data.css';
 
-const SOURCE_LABEL: Record<string, string> = { mnist: 'built-in MNIST', csv: 'CSV', json: 'JSON', npy: 'NumPy .npy', npz: 'NumPy .npz', images: 'image folder', text: 'text' };
+const SOURCE_LABEL: Record<string, string> = {
+  mnist: 'built-in MNIST',
+  csv: 'CSV',
+  json: 'JSON',
+  npy: 'NumPy .npy',
+  npz: 'NumPy .npz',
+  images: 'image folder',
+  text: 'text',
+};
 
 /** The dataset tab: pick, preview, bind, split and normalise the data a graph trains on. */
 export function DatasetPanel() {
@@ -52,12 +69,18 @@ export function DatasetPanel() {
           <button type="button" className="btn" onClick={() => folderInput.current?.click()}>
             Choose an image folder…
           </button>
-          <button type="button" className="btn" onClick={() => chooseBuiltinMnist(activeDoc())} aria-pressed={!binding || binding.source === 'mnist'}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => chooseBuiltinMnist(activeDoc())}
+            aria-pressed={!binding || binding.source === 'mnist'}
+          >
             Built-in MNIST
           </button>
         </div>
         <div className="muted small">
-          CSV/TSV, JSON, .npy/.npz, a text file (.txt, .md) for masked-byte models, or a folder with one subfolder of PNG/JPEG images per class. You can also drop a file or folder anywhere on the window.
+          CSV/TSV, JSON, .npy/.npz, a text file (.txt, .md) for masked-byte models, or a folder with one subfolder of
+          PNG/JPEG images per class. You can also drop a file or folder anywhere on the window.
         </div>
         <input
           ref={fileInput}
@@ -80,7 +103,10 @@ export function DatasetPanel() {
           aria-label="Image folder"
           data-testid="data-folder-input"
           onChange={(e) => {
-            const files = [...(e.target.files ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
+            const files = [...(e.target.files ?? [])].map((file) => ({
+              path: file.webkitRelativePath || file.name,
+              file,
+            }));
             e.target.value = '';
             if (files.length) pickFolder(activeDoc(), files);
           }}
@@ -100,7 +126,8 @@ export function DatasetPanel() {
       </div>
       {binding && binding.source !== 'mnist' && !matches && (
         <div className="data-repick" role="note" data-testid="data-repick">
-          A browser cannot reopen a file from the name saved in the graph: choose <b>{binding.path}</b> again ({binding.source === 'images' ? 'Choose an image folder…' : 'Choose a data file…'}) to preview and train on it.
+          A browser cannot reopen a file from the name saved in the graph: choose <b>{binding.path}</b> again (
+          {binding.source === 'images' ? 'Choose an image folder…' : 'Choose a data file…'}) to preview and train on it.
         </div>
       )}
       {data.status === 'loading' && !data.preview && <div className="muted">Reading the data…</div>}
@@ -125,16 +152,38 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
   const isImage = p.inputShape.length >= 2;
   const bind = useMemo(() => {
     try {
-      const bound = bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes });
+      const bound = bindToData(doc, {
+        inputShape: p.inputShape,
+        numClasses: p.classNames.length,
+        targets: p.targets,
+        moreInputShapes: p.moreInputShapes,
+      });
       const a = analyse(bound.doc);
       // Each head's loss must fit the targets (a classifier cannot learn masked bytes).
-      if (a.valid) planTraining(a, { name: p.name, inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes } as Dataset);
+      if (a.valid)
+        planTraining(a, {
+          name: p.name,
+          inputShape: p.inputShape,
+          numClasses: p.classNames.length,
+          targets: p.targets,
+          moreInputShapes: p.moreInputShapes,
+        } as Dataset);
       return { ok: true as const, filled: bound.filled };
     } catch (err) {
       if (!(err instanceof BindError)) throw err;
-      const fit = planFit(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, moreInputShapes: p.moreInputShapes });
+      const fit = planFit(doc, {
+        inputShape: p.inputShape,
+        numClasses: p.classNames.length,
+        moreInputShapes: p.moreInputShapes,
+      });
       // Where param edits cannot make this graph fit, the template for this kind of data can.
-      return { ok: false as const, message: err.message, nodeId: err.nodeId, fit, suggestion: fit.command ? null : suggestTemplate(doc, p) };
+      return {
+        ok: false as const,
+        message: err.message,
+        nodeId: err.nodeId,
+        fit,
+        suggestion: fit.command ? null : suggestTemplate(doc, p),
+      };
     }
   }, [doc, p]);
   const frac = (v: number | null) => (v !== null && v >= 0 && v <= 0.9 ? null : 'a fraction between 0 and 0.9');
@@ -149,7 +198,9 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
       </div>
       <div className="data-sizes muted small" data-testid="data-sizes">
         {formatSplitSizes(p.sizes)}
-        {p.kind === 'images' && p.decoded !== undefined && ` · ${p.decoded} ${p.content === 'audio' ? 'clips' : p.content === 'points' ? 'point clouds' : 'images'} decoded for this preview (the rest stream during training)`}
+        {p.kind === 'images' &&
+          p.decoded !== undefined &&
+          ` · ${p.decoded} ${p.content === 'audio' ? 'clips' : p.content === 'points' ? 'point clouds' : 'images'} decoded for this preview (the rest stream during training)`}
         {p.sizes.validation > 0 && p.sizes.validation < 30 && ' · a small validation split: its figures are noisy'}
       </div>
 
@@ -167,17 +218,29 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
           )}
           {bind.fit.command ? (
             <div>
-              <button type="button" className="btn primary" disabled={training} onClick={() => perform(bind.fit.command!)}>
+              <button
+                type="button"
+                className="btn primary"
+                disabled={training}
+                onClick={() => perform(bind.fit.command!)}
+              >
                 Fit the graph to the data
               </button>{' '}
               <span className="muted small">{bind.fit.changes.join(', ')}</span>
             </div>
           ) : bind.suggestion ? (
             <div data-testid="data-suggestion">
-              <button type="button" className="btn primary" disabled={training} onClick={() => openSuggestion(bind.suggestion!)}>
+              <button
+                type="button"
+                className="btn primary"
+                disabled={training}
+                onClick={() => openSuggestion(bind.suggestion!)}
+              >
                 {bind.suggestion.text}
               </button>{' '}
-              <span className="muted small">(a new tab{bind.suggestion.changes.length ? `; ${bind.suggestion.changes.join(', ')}` : ''})</span>
+              <span className="muted small">
+                (a new tab{bind.suggestion.changes.length ? `; ${bind.suggestion.changes.join(', ')}` : ''})
+              </span>
             </div>
           ) : (
             bind.fit.problem && <div className="muted small">Cannot fit automatically: {bind.fit.problem}.</div>
@@ -197,11 +260,26 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
           />
         )}
         <div className="field-row">
-          <NumberField label="Validation fraction" value={binding.validationFraction} validate={frac} onCommit={(v) => setBinding(doc, { validationFraction: v! })} />
-          <NumberField label="Test fraction" value={binding.testFraction} validate={frac} onCommit={(v) => setBinding(doc, { testFraction: v! })} />
+          <NumberField
+            label="Validation fraction"
+            value={binding.validationFraction}
+            validate={frac}
+            onCommit={(v) => setBinding(doc, { validationFraction: v! })}
+          />
+          <NumberField
+            label="Test fraction"
+            value={binding.testFraction}
+            validate={frac}
+            onCommit={(v) => setBinding(doc, { testFraction: v! })}
+          />
         </div>
         <div className="field-row">
-          <NumberField label="Split seed" value={binding.seed} validate={(v) => (v !== null && Number.isInteger(v) && v >= 0 ? null : 'a whole number ≥ 0')} onCommit={(v) => setBinding(doc, { seed: v! })} />
+          <NumberField
+            label="Split seed"
+            value={binding.seed}
+            validate={(v) => (v !== null && Number.isInteger(v) && v >= 0 ? null : 'a whole number ≥ 0')}
+            onCommit={(v) => setBinding(doc, { seed: v! })}
+          />
           <SelectField
             label="Normalisation"
             value={binding.normalize}
@@ -213,10 +291,15 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
             onChange={(v) => setBinding(doc, { normalize: v })}
           />
         </div>
-        <div className="field-help">Split is shuffled with the seed; normalisation statistics come from the training split only{isImage && p.kind === 'images' ? ' (a sample of it)' : ''}. {!doc.data && 'Choose a source to change the built-in split.'}</div>
+        <div className="field-help">
+          Split is shuffled with the seed; normalisation statistics come from the training split only
+          {isImage && p.kind === 'images' ? ' (a sample of it)' : ''}.{' '}
+          {!doc.data && 'Choose a source to change the built-in split.'}
+        </div>
         {p.kind === 'table' && (
           <label className="check">
-            <input type="checkbox" checked={skipBadRows} onChange={(e) => setSkipBadRows(e.target.checked)} /> Skip bad rows (counted and listed) instead of stopping at the first
+            <input type="checkbox" checked={skipBadRows} onChange={(e) => setSkipBadRows(e.target.checked)} /> Skip bad
+            rows (counted and listed) instead of stopping at the first
           </label>
         )}
       </fieldset>
@@ -240,7 +323,8 @@ function PreviewView({ doc }: { doc: GraphDoc }) {
         </>
       )}
       <div className="muted small" data-testid="data-stats">
-        {p.kind === 'table' ? 'values in the file' : 'values after normalisation'}: min {fmt(p.stats.min)}, max {fmt(p.stats.max)}, mean {fmt(p.stats.mean)} · normalisation {p.normalization}
+        {p.kind === 'table' ? 'values in the file' : 'values after normalisation'}: min {fmt(p.stats.min)}, max{' '}
+        {fmt(p.stats.max)}, mean {fmt(p.stats.mean)} · normalisation {p.normalization}
       </div>
 
       {p.rows.length > 0 && (

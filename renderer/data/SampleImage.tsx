@@ -4,7 +4,17 @@ import { useEffect, useRef } from 'react';
  * One example drawn from its values ([H, W, C], any range: normalised data is stretched to the
  * example's own min…max so it stays visible). Grey for 1 channel, RGB for 3 or more.
  */
-export function SampleImage({ x, shape, size = 56, title }: { x: Float32Array; shape: number[]; size?: number; title?: string }) {
+export function SampleImage({
+  x,
+  shape,
+  size = 56,
+  title,
+}: {
+  x: Float32Array;
+  shape: number[];
+  size?: number;
+  title?: string;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [h, w, c] = shape.length === 3 ? shape : shape.length === 2 ? [shape[0]!, shape[1]!, 1] : [1, x.length, 1];
   useEffect(() => {
@@ -28,7 +38,18 @@ export function SampleImage({ x, shape, size = 56, title }: { x: Float32Array; s
     }
     ctx.putImageData(img, 0, 0);
   }, [x, h, w, c]);
-  return <canvas ref={ref} width={w} height={h} className="sample-image" style={{ width: size, height: size }} title={title} role="img" aria-label={title ?? 'example image'} />;
+  return (
+    <canvas
+      ref={ref}
+      width={w}
+      height={h}
+      className="sample-image"
+      style={{ width: size, height: size }}
+      title={title}
+      role="img"
+      aria-label={title ?? 'example image'}
+    />
+  );
 }
 
 /** Examples per class as horizontal bars (the class balance). */
@@ -38,7 +59,12 @@ export function ClassBalance({ names, counts, sampled }: { names: string[]; coun
   return (
     <div className="class-balance" aria-label="Class balance" role="list">
       {names.map((n, i) => (
-        <div className="balance-row" role="listitem" key={n + i} title={`${n}: ${counts[i]} (${total ? ((100 * counts[i]!) / total).toFixed(1) : 0}%)`}>
+        <div
+          className="balance-row"
+          role="listitem"
+          key={n + i}
+          title={`${n}: ${counts[i]} (${total ? ((100 * counts[i]!) / total).toFixed(1) : 0}%)`}
+        >
           <span className="balance-name">{n}</span>
           <span className="balance-bar">
             <span style={{ width: `${(100 * (counts[i] ?? 0)) / max}%` }} />
@@ -46,7 +72,9 @@ export function ClassBalance({ names, counts, sampled }: { names: string[]; coun
           <span className="balance-count">{counts[i]}</span>
         </div>
       ))}
-      <div className="muted small">{sampled ? 'from a sample of the training split' : `training split, ${total} examples`}</div>
+      <div className="muted small">
+        {sampled ? 'from a sample of the training split' : `training split, ${total} examples`}
+      </div>
     </div>
   );
 }

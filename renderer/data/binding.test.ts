@@ -11,12 +11,22 @@ import { listingFromPaths } from './folderListing';
 import mnistTemplate from '../../templates/mnist-perceiver-io.json?raw';
 import tabularTemplate from '../../templates/tabular-perceiver.json?raw';
 
-const TEMPLATES: Record<string, string> = { 'mnist-perceiver-io.json': mnistTemplate, 'tabular-perceiver.json': tabularTemplate };
+const TEMPLATES: Record<string, string> = {
+  'mnist-perceiver-io.json': mnistTemplate,
+  'tabular-perceiver.json': tabularTemplate,
+};
 const template = (name: string) => loadGraphDoc(TEMPLATES[name]!, name);
 
 describe('listingFromPaths', () => {
   it('rebuilds class folders from a picked folder and says what is not in one', () => {
-    const l = listingFromPaths(['shapes/square/b.png', 'shapes/circle/a.png', 'shapes/readme.txt', 'shapes/circle/deep/x.png', 'shapes/.DS_Store', 'shapes/circle/.hidden.png']);
+    const l = listingFromPaths([
+      'shapes/square/b.png',
+      'shapes/circle/a.png',
+      'shapes/readme.txt',
+      'shapes/circle/deep/x.png',
+      'shapes/.DS_Store',
+      'shapes/circle/.hidden.png',
+    ]);
     expect(l.root).toBe('shapes');
     expect(l.classes).toEqual([
       { name: 'circle', files: ['shapes/circle/a.png'] },
@@ -34,7 +44,9 @@ describe('listingFromPaths', () => {
 describe('planFit', () => {
   it('sets the head of the MNIST graph to the data’s class count, after which binding succeeds', () => {
     const doc = template('mnist-perceiver-io.json');
-    expect(() => bindToData(doc, { inputShape: [28, 28, 1], numClasses: 3 })).toThrow(/predicts 10 classes but the data has 3/);
+    expect(() => bindToData(doc, { inputShape: [28, 28, 1], numClasses: 3 })).toThrow(
+      /predicts 10 classes but the data has 3/,
+    );
     const plan = planFit(doc, { inputShape: [28, 28, 1], numClasses: 3 });
     expect(plan.problem).toBeNull();
     expect(plan.changes).toEqual(['head.numClasses 10 → 3']);
@@ -54,15 +66,38 @@ describe('planFit', () => {
     expect(plan.problem).toMatch(/input node "table".*rank-1.*\[28, 28, 1\]/);
   });
   it('needs no change when the graph already fits', () => {
-    expect(planFit(template('tabular-perceiver.json'), { inputShape: [8], numClasses: 3 })).toEqual({ command: null, changes: [], problem: null });
+    expect(planFit(template('tabular-perceiver.json'), { inputShape: [8], numClasses: 3 })).toEqual({
+      command: null,
+      changes: [],
+      problem: null,
+    });
   });
 });
 
 describe('setData command', () => {
   it('binds and unbinds the dataset, undoably, leaving the rest of the graph alone', () => {
     const doc = template('mnist-perceiver-io.json');
-    const bound = applyCommand(doc, { type: 'setData', data: { source: 'csv', path: 'x.csv', target: 'y', validationFraction: 0.1, testFraction: 0.2, normalize: 'standardize', seed: 3 } });
-    expect(bound.data).toEqual({ source: 'csv', path: 'x.csv', target: 'y', validationFraction: 0.1, testFraction: 0.2, normalize: 'standardize', seed: 3 });
+    const bound = applyCommand(doc, {
+      type: 'setData',
+      data: {
+        source: 'csv',
+        path: 'x.csv',
+        target: 'y',
+        validationFraction: 0.1,
+        testFraction: 0.2,
+        normalize: 'standardize',
+        seed: 3,
+      },
+    });
+    expect(bound.data).toEqual({
+      source: 'csv',
+      path: 'x.csv',
+      target: 'y',
+      validationFraction: 0.1,
+      testFraction: 0.2,
+      normalize: 'standardize',
+      seed: 3,
+    });
     expect(bound.nodes).toBe(doc.nodes);
     const unbound = applyCommand(bound, { type: 'setData', data: undefined });
     expect('data' in unbound).toBe(false);
@@ -78,6 +113,8 @@ describe('checkpointKey', () => {
     expect(checkpointKey(moved, 'csv:a.csv')).toBe(key);
     expect(checkpointKey(lr, 'csv:a.csv')).toBe(key);
     expect(checkpointKey(doc, 'csv:b.csv')).not.toBe(key);
-    expect(checkpointKey(applyCommand(doc, { type: 'setParam', id: 'stack', key: 'heads', value: 8 }), 'csv:a.csv')).not.toBe(key);
+    expect(
+      checkpointKey(applyCommand(doc, { type: 'setParam', id: 'stack', key: 'heads', value: 8 }), 'csv:a.csv'),
+    ).not.toBe(key);
   });
 });

@@ -22,7 +22,10 @@ import type { DataPreviewInfo } from '../worker/protocol';
 import { activeDoc, useEditor } from '../state/store';
 import { sourceMatches, useData } from './dataStore';
 
-type Preview = Pick<DataPreviewInfo, 'name' | 'kind' | 'inputShape' | 'classNames' | 'targets' | 'sizes' | 'content' | 'moreInputShapes'>;
+type Preview = Pick<
+  DataPreviewInfo,
+  'name' | 'kind' | 'inputShape' | 'classNames' | 'targets' | 'sizes' | 'content' | 'moreInputShapes'
+>;
 
 export type BindCheck = { ok: true; filled: string[] } | { ok: false; message: string; nodeId?: string };
 
@@ -34,7 +37,13 @@ export function checkBinding(doc: GraphDoc, p: Preview): BindCheck {
   if (cached) return cached;
   let r: BindCheck;
   try {
-    const data = { name: p.name, inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes };
+    const data = {
+      name: p.name,
+      inputShape: p.inputShape,
+      numClasses: p.classNames.length,
+      targets: p.targets,
+      moreInputShapes: p.moreInputShapes,
+    };
     const bound = bindToData(doc, data);
     const a = analyse(bound.doc);
     if (a.valid) planTraining(a, data as Dataset);
@@ -55,8 +64,10 @@ export function describeData(p: Preview): string {
   if (p.kind === 'text') return 'a text file (masked-byte windows)';
   if (p.content === 'audio') return `a folder of ${n.toLocaleString('en-US')} audio clips in ${classes}`;
   if (p.content === 'points') return `a folder of ${n.toLocaleString('en-US')} point clouds / meshes in ${classes}`;
-  if (p.kind === 'images' || p.kind === 'mnist') return `${p.kind === 'mnist' ? 'the MNIST digits' : `a folder of ${n.toLocaleString('en-US')} images`} (${p.inputShape.join('×')}) in ${classes}`;
-  if (p.inputShape.length === 1) return `a table of ${p.inputShape[0]} numeric column${p.inputShape[0] === 1 ? '' : 's'} with ${classes}`;
+  if (p.kind === 'images' || p.kind === 'mnist')
+    return `${p.kind === 'mnist' ? 'the MNIST digits' : `a folder of ${n.toLocaleString('en-US')} images`} (${p.inputShape.join('×')}) in ${classes}`;
+  if (p.inputShape.length === 1)
+    return `a table of ${p.inputShape[0]} numeric column${p.inputShape[0] === 1 ? '' : 's'} with ${classes}`;
   return `an array dataset of [${p.inputShape.join(', ')}] examples with ${classes}`;
 }
 
@@ -92,13 +103,23 @@ export function suggestTemplate(doc: GraphDoc, p: Preview): TemplateSuggestion |
   const file = templateFor(p);
   if (!file) return null;
   const template = loadGraphDoc(TEMPLATES[file]!, file);
-  const fit = fitToData(template, { inputShape: p.inputShape, numClasses: p.classNames.length }, { classTargets: (p.targets?.[0]?.kind ?? 'classes') === 'classes' });
+  const fit = fitToData(
+    template,
+    { inputShape: p.inputShape, numClasses: p.classNames.length },
+    { classTargets: (p.targets?.[0]?.kind ?? 'classes') === 'classes' },
+  );
   if (fit.problem) return null;
   // The same binding as the open graph: the new tab trains on the data already picked.
   const fitted: GraphDoc = { ...fit.doc, data: doc.data ?? fit.doc.data };
   if (!checkBinding(fitted, p).ok) return null;
   const title = template.name.replace(/\s*\(.*\)\s*$/, '');
-  return { file, title, doc: fitted, text: `This is ${describeData(p)}: open ${title} fitted to it`, changes: fit.changes.map(formatChange) };
+  return {
+    file,
+    title,
+    doc: fitted,
+    text: `This is ${describeData(p)}: open ${title} fitted to it`,
+    changes: fit.changes.map(formatChange),
+  };
 }
 
 /**
@@ -132,7 +153,12 @@ function hasAutoParams(doc: GraphDoc): boolean {
 export function resolveFromData(doc: GraphDoc, p: Preview | null): GraphDoc {
   if (!p || !hasAutoParams(doc)) return doc;
   try {
-    return bindToData(doc, { inputShape: p.inputShape, numClasses: p.classNames.length, targets: p.targets, moreInputShapes: p.moreInputShapes }).doc;
+    return bindToData(doc, {
+      inputShape: p.inputShape,
+      numClasses: p.classNames.length,
+      targets: p.targets,
+      moreInputShapes: p.moreInputShapes,
+    }).doc;
   } catch {
     return doc;
   }
@@ -141,5 +167,8 @@ export function resolveFromData(doc: GraphDoc, p: Preview | null): GraphDoc {
 export function useResolvedDoc(doc: GraphDoc): GraphDoc {
   const preview = useData((s) => s.preview);
   const status = useData((s) => s.status);
-  return useMemo(() => (status === 'ready' && sourceMatches(doc) ? resolveFromData(doc, preview) : doc), [doc, preview, status]);
+  return useMemo(
+    () => (status === 'ready' && sourceMatches(doc) ? resolveFromData(doc, preview) : doc),
+    [doc, preview, status],
+  );
 }

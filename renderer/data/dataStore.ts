@@ -126,7 +126,11 @@ export function pickFile(doc: GraphDoc, file: File): void {
   }
   const kind = dataFileKind(file.name);
   if (!kind) {
-    set({ status: 'error', preview: null, error: `${file.name}: unknown data format; use .csv, .tsv, .json, .npy, .npz, a text file (.txt, .md) for masked-byte models, or a folder of images with one subfolder per class` });
+    set({
+      status: 'error',
+      preview: null,
+      error: `${file.name}: unknown data format; use .csv, .tsv, .json, .npy, .npz, a text file (.txt, .md) for masked-byte models, or a folder of images with one subfolder per class`,
+    });
     return;
   }
   set({ source: { id: `src${++sourceSeq}`, kind: 'table', name: file.name, file }, preview: null });
@@ -136,7 +140,11 @@ export function pickFile(doc: GraphDoc, file: File): void {
 /** An image folder: files with their paths relative to the picked folder ("shapes/circle/1.png"). */
 export function pickFolder(doc: GraphDoc, files: { path: string; file: File }[]): void {
   if (files.length === 0) {
-    set({ status: 'error', preview: null, error: 'The folder is empty; pick a folder with one subfolder of PNG or JPEG images per class' });
+    set({
+      status: 'error',
+      preview: null,
+      error: 'The folder is empty; pick a folder with one subfolder of PNG or JPEG images per class',
+    });
     return;
   }
   const name = listingFromPaths(files.map((f) => f.path)).root;

@@ -22,7 +22,9 @@ async function walk(entry: FileSystemEntry, out: { path: string; file: File }[])
 
 /** Route a drop: a graph file opens as a graph, a folder becomes an image dataset, a file a table. */
 export async function handleDrop(dt: DataTransfer): Promise<'graph' | 'data' | 'none'> {
-  const entries = [...dt.items].map((i) => (i.kind === 'file' ? i.webkitGetAsEntry?.() : null)).filter((e): e is FileSystemEntry => !!e);
+  const entries = [...dt.items]
+    .map((i) => (i.kind === 'file' ? i.webkitGetAsEntry?.() : null))
+    .filter((e): e is FileSystemEntry => !!e);
   const files = [...dt.files];
   if (entries.some((e) => e.isDirectory)) {
     const out: { path: string; file: File }[] = [];

@@ -15,9 +15,16 @@ export interface FitPlan {
   problem: string | null;
 }
 
-export function planFit(doc: GraphDoc, data: { inputShape: number[]; numClasses: number; moreInputShapes?: number[][] }): FitPlan {
+export function planFit(
+  doc: GraphDoc,
+  data: { inputShape: number[]; numClasses: number; moreInputShapes?: number[][] },
+): FitPlan {
   const fit = fitToData(doc, data);
   if (fit.problem) return { command: null, changes: [], problem: fit.problem };
   const commands: Command[] = fit.changes.map((c) => ({ type: 'setParam', id: c.nodeId, key: c.param, value: c.to }));
-  return { command: commands.length ? { type: 'batch', label: 'Fit the graph to the data', commands } : null, changes: fit.changes.map(formatChange), problem: null };
+  return {
+    command: commands.length ? { type: 'batch', label: 'Fit the graph to the data', commands } : null,
+    changes: fit.changes.map(formatChange),
+    problem: null,
+  };
 }

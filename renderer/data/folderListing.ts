@@ -28,7 +28,9 @@ export function listingFromPaths(paths: readonly string[]): ImageFolderListing {
       looseFiles.push(path);
     } else looseFiles.push(path);
   });
-  const classes = [...byClass.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, files]) => ({ name, files: files.sort() }));
+  const classes = [...byClass.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, files]) => ({ name, files: files.sort() }));
   return { root: root || 'dropped files', classes, looseFiles: looseFiles.sort() };
 }
 
@@ -37,7 +39,10 @@ export function listingFromPaths(paths: readonly string[]): ImageFolderListing {
  * way the CLI lists it (engine/node/videoFolder.ts): each class's entries are its clip folders
  * (path ending "/") and .npy clips; `frames` gives a clip folder's frame files.
  */
-export function videoListingFromPaths(paths: readonly string[]): { listing: ImageFolderListing; frames: Map<string, string[]> } {
+export function videoListingFromPaths(paths: readonly string[]): {
+  listing: ImageFolderListing;
+  frames: Map<string, string[]>;
+} {
   const parts = paths.map((p) => p.replace(/\\/g, '/').split('/').filter(Boolean));
   const roots = new Set(parts.map((p) => (p.length > 1 ? p[0]! : '')));
   const root = roots.size === 1 && !roots.has('') ? [...roots][0]! : '';
@@ -64,7 +69,9 @@ export function videoListingFromPaths(paths: readonly string[]): { listing: Imag
       frames.set(clip, list);
     } else looseFiles.push(path);
   });
-  const classes = [...byClass.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, files]) => ({ name, files: [...files].sort() }));
+  const classes = [...byClass.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, files]) => ({ name, files: [...files].sort() }));
   return { listing: { root: root || 'dropped files', classes, looseFiles: looseFiles.sort() }, frames };
 }
 

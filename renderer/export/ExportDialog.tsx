@@ -7,7 +7,11 @@ import { isTraining, useTrainer } from '../training/trainer';
 import { buildInWorker, downloadZip, totalBytes, writeThroughHost, type BuiltExport } from './exportClient';
 import '../library/library.css';
 
-type Phase = { state: 'idle' } | { state: 'busy'; what: string } | { state: 'done'; written: ExportWritten | null; built: BuiltExport; zipped: boolean } | { state: 'error'; message: string };
+type Phase =
+  | { state: 'idle' }
+  | { state: 'busy'; what: string }
+  | { state: 'done'; written: ExportWritten | null; built: BuiltExport; zipped: boolean }
+  | { state: 'error'; message: string };
 
 const mb = (n: number) => `${(n / 1e6).toFixed(n < 1e6 ? 2 : 1)} MB`;
 
@@ -32,14 +36,28 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     hostApi()
       .appInfo()
-      .then((i) => setNativeDialogs(i.nativeDialogs), () => setNativeDialogs(false));
+      .then(
+        (i) => setNativeDialogs(i.nativeDialogs),
+        () => setNativeDialogs(false),
+      );
   }, []);
 
   const run = async () => {
     try {
-      setPhase({ state: 'busy', what: withWeights ? 'Reading the trained weights and building the files…' : 'Building the files…' });
-      const built = await buildInWorker({ format, doc: activeDoc(), withWeights: withWeights && hasRun, includeData: format === 'pytorch' && includeData });
-      setPhase({ state: 'busy', what: `Writing ${built.files.length} files (${mb(totalBytes(built))})${format === 'onnx' ? ', then model.onnx with PyTorch' : ''}…` });
+      setPhase({
+        state: 'busy',
+        what: withWeights ? 'Reading the trained weights and building the files…' : 'Building the files…',
+      });
+      const built = await buildInWorker({
+        format,
+        doc: activeDoc(),
+        withWeights: withWeights && hasRun,
+        includeData: format === 'pytorch' && includeData,
+      });
+      setPhase({
+        state: 'busy',
+        what: `Writing ${built.files.length} files (${mb(totalBytes(built))})${format === 'onnx' ? ', then model.onnx with PyTorch' : ''}…`,
+      });
       const written = await writeThroughHost(format, built);
       if (written === null) return setPhase({ state: 'idle' }); // folder dialog cancelled
       // The web host cannot reveal a folder on this computer: the files come down as a .zip too.
@@ -54,7 +72,15 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
   const busy = phase.state === 'busy';
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && !busy && onClose()}>
-      <div className="modal export-dialog" role="dialog" aria-modal="true" aria-label="Export the model" tabIndex={-1} ref={dialog} onKeyDown={(e) => e.key === 'Escape' && !busy && onClose()}>
+      <div
+        className="modal export-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Export the model"
+        tabIndex={-1}
+        ref={dialog}
+        onKeyDown={(e) => e.key === 'Escape' && !busy && onClose()}
+      >
         <div className="modal-head">
           <h2>Export “{activeDoc().name}”</h2>
           <button type="button" className="icon-btn" aria-label="Close" onClick={onClose} disabled={busy}>
@@ -65,29 +91,56 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
           <fieldset className="export-choice" disabled={busy}>
             <legend>Format</legend>
             <label>
-              <input type="radio" name="export-format" checked={format === 'pytorch'} onChange={() => setFormat('pytorch')} /> PyTorch package
-              <span className="muted small"> — model.py, train.py for torchrun (DDP on GPUs or CPUs), data.py, README</span>
+              <input
+                type="radio"
+                name="export-format"
+                checked={format === 'pytorch'}
+                onChange={() => setFormat('pytorch')}
+              />{' '}
+              PyTorch package
+              <span className="muted small">
+                {' '}
+                — model.py, train.py for torchrun (DDP on GPUs or CPUs), data.py, README
+              </span>
             </label>
             <label>
-              <input type="radio" name="export-format" checked={format === 'tfjs'} onChange={() => setFormat('tfjs')} /> TensorFlow.js web files
-              <span className="muted small"> — model.json + weights.bin, the engine's layers, a page that loads and predicts</span>
+              <input type="radio" name="export-format" checked={format === 'tfjs'} onChange={() => setFormat('tfjs')} />{' '}
+              TensorFlow.js web files
+              <span className="muted small">
+                {' '}
+                — model.json + weights.bin, the engine's layers, a page that loads and predicts
+              </span>
             </label>
             <label>
-              <input type="radio" name="export-format" checked={format === 'onnx'} onChange={() => setFormat('onnx')} /> ONNX
-              <span className="muted small"> — model.onnx (opset 17, any batch size) beside the model's Python files, made by their export_onnx.py with this computer's Python + torch</span>
+              <input type="radio" name="export-format" checked={format === 'onnx'} onChange={() => setFormat('onnx')} />{' '}
+              ONNX
+              <span className="muted small">
+                {' '}
+                — model.onnx (opset 17, any batch size) beside the model's Python files, made by their export_onnx.py
+                with this computer's Python + torch
+              </span>
             </label>
           </fieldset>
           <fieldset className="export-choice" disabled={busy}>
             <legend>Contents</legend>
             <label title={hasRun ? undefined : 'Train the graph first (a few steps are enough)'}>
-              <input type="checkbox" checked={withWeights && hasRun} disabled={!hasRun} onChange={(e) => setWithWeights(e.target.checked)} /> Include the trained weights of the last run
+              <input
+                type="checkbox"
+                checked={withWeights && hasRun}
+                disabled={!hasRun}
+                onChange={(e) => setWithWeights(e.target.checked)}
+              />{' '}
+              Include the trained weights of the last run
               <span className="muted small">
-                {hasRun ? ` — “${trainedDoc}”, ${formatInt(trainedParams!)} parameters${running ? ' (still training: the weights as they are when you export)' : ''}` : ' — no run yet'}
+                {hasRun
+                  ? ` — “${trainedDoc}”, ${formatInt(trainedParams!)} parameters${running ? ' (still training: the weights as they are when you export)' : ''}`
+                  : ' — no run yet'}
               </span>
             </label>
             {format === 'pytorch' && (
               <label>
-                <input type="checkbox" checked={includeData} onChange={(e) => setIncludeData(e.target.checked)} /> Include the MNIST digits as data/mnist.npz
+                <input type="checkbox" checked={includeData} onChange={(e) => setIncludeData(e.target.checked)} />{' '}
+                Include the MNIST digits as data/mnist.npz
                 <span className="muted small"> — when the graph trains on the built-in digits (7.9 MB)</span>
               </label>
             )}
@@ -113,13 +166,18 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
                 Exported {phase.written.files} files ({mb(phase.written.bytes)}) to {phase.written.location}
               </strong>
               <div className="muted small">
-                {formatInt(phase.built.summary.params)} parameters · {phase.built.summary.weights ? `trained weights: ${phase.built.summary.weights}` : 'initial weights (no training)'}
+                {formatInt(phase.built.summary.params)} parameters ·{' '}
+                {phase.built.summary.weights
+                  ? `trained weights: ${phase.built.summary.weights}`
+                  : 'initial weights (no training)'}
                 {phase.zipped ? ` · downloaded as ${phase.written.name}.zip` : ''}
               </div>
               {phase.written.onnx && (
                 <div className={phase.written.onnx.written ? 'small' : 'error-text small'} data-testid="export-onnx">
                   {phase.written.onnx.message}
-                  {!phase.written.onnx.written && phase.zipped ? ' (the .zip holds the package with export_onnx.py)' : ''}
+                  {!phase.written.onnx.written && phase.zipped
+                    ? ' (the .zip holds the package with export_onnx.py)'
+                    : ''}
                 </div>
               )}
               {phase.built.summary.notes.map((n) => (
@@ -146,7 +204,12 @@ export function ExportDialog({ onClose }: { onClose: () => void }) {
           <button type="button" className="btn" onClick={onClose} disabled={busy}>
             {phase.state === 'done' ? 'Close' : 'Cancel'}
           </button>
-          <button type="button" className="btn primary" onClick={() => void run()} disabled={busy || nativeDialogs === null}>
+          <button
+            type="button"
+            className="btn primary"
+            onClick={() => void run()}
+            disabled={busy || nativeDialogs === null}
+          >
             {busy ? 'Exporting…' : 'Export'}
           </button>
         </div>

@@ -17,15 +17,26 @@ describe('does the editor graph still match the trained one?', () => {
   });
 
   it('accepts a parameter left at 0 that the run filled in from the data', () => {
-    const trained = { ...doc, nodes: doc.nodes.map((n) => (n.id === 'head' ? { ...n, params: { ...n.params, numClasses: 10 } } : n)) };
-    const fromData = { ...doc, nodes: doc.nodes.map((n) => (n.id === 'head' ? { ...n, params: { ...n.params, numClasses: 0 } } : n)) };
+    const trained = {
+      ...doc,
+      nodes: doc.nodes.map((n) => (n.id === 'head' ? { ...n, params: { ...n.params, numClasses: 10 } } : n)),
+    };
+    const fromData = {
+      ...doc,
+      nodes: doc.nodes.map((n) => (n.id === 'head' ? { ...n, params: { ...n.params, numClasses: 0 } } : n)),
+    };
     expect(architectureChanges(fromData, trained)).toEqual([]);
   });
 
   it('names changed parameters, kinds, nodes and wires', () => {
     const edited = {
       ...doc,
-      nodes: [...doc.nodes.filter((n) => n.id !== 'query').map((n) => (n.id === 'stack' ? { ...n, params: { ...n.params, heads: 8 } } : n)), { id: 'extra', kind: 'LatentArray', params: {}, position: { x: 0, y: 0 } }],
+      nodes: [
+        ...doc.nodes
+          .filter((n) => n.id !== 'query')
+          .map((n) => (n.id === 'stack' ? { ...n, params: { ...n.params, heads: 8 } } : n)),
+        { id: 'extra', kind: 'LatentArray', params: {}, position: { x: 0, y: 0 } },
+      ],
       edges: doc.edges.filter((e) => e.target.node !== 'decoder' || e.target.port !== 'q'),
     };
     const changes = architectureChanges(edited as typeof doc, doc);

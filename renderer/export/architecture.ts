@@ -26,7 +26,8 @@ export function architectureChanges(current: GraphDoc, trained: GraphDoc): strin
       const a = (n.params as Record<string, unknown> | undefined)?.[k];
       const b = (t.params as Record<string, unknown> | undefined)?.[k];
       if (a === 0 && typeof b === 'number') continue; // filled in from the data by the run
-      if (JSON.stringify(a) !== JSON.stringify(b)) out.push(`${n.id}.${k} is ${JSON.stringify(a)} (trained with ${JSON.stringify(b)})`);
+      if (JSON.stringify(a) !== JSON.stringify(b))
+        out.push(`${n.id}.${k} is ${JSON.stringify(a)} (trained with ${JSON.stringify(b)})`);
     }
   }
   for (const t of trained.nodes) if (!currentIds.has(t.id)) out.push(`node "${t.id}" was removed`);

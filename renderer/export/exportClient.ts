@@ -50,8 +50,15 @@ export function totalBytes(b: BuiltExport): number {
 }
 
 /** Hand the files to the host; null when the user cancelled the folder dialog. */
-export async function writeThroughHost(format: ExportRequest['format'], built: BuiltExport): Promise<ExportWritten | null> {
-  return hostApi().writeExport({ format, name: built.summary.name, files: built.files.map((f) => ({ path: f.path, base64: toBase64(f.data) })) });
+export async function writeThroughHost(
+  format: ExportRequest['format'],
+  built: BuiltExport,
+): Promise<ExportWritten | null> {
+  return hostApi().writeExport({
+    format,
+    name: built.summary.name,
+    files: built.files.map((f) => ({ path: f.path, base64: toBase64(f.data) })),
+  });
 }
 
 /** The package as a .zip the browser downloads (files inside a folder named like the export). */

@@ -19,12 +19,21 @@ export function onFileEvent(l: (e: FileEvent) => void): () => void {
 const emit = (e: FileEvent) => fileListeners.forEach((l) => l(e));
 
 export function suggestedFileName(doc: GraphDoc): string {
-  const base = doc.name.replace(/[^A-Za-z0-9 _.-]+/g, '').trim().replace(/\s+/g, '-').toLowerCase() || 'graph';
+  const base =
+    doc.name
+      .replace(/[^A-Za-z0-9 _.-]+/g, '')
+      .trim()
+      .replace(/\s+/g, '-')
+      .toLowerCase() || 'graph';
   return `${base}.perceiver.json`;
 }
 
 /** Validate text as a template and open it in a new tab; false (with a notice) when it is refused. */
-export function openText(text: string, name: string, meta: { handle?: string | null; modifiedMs?: number } = {}): boolean {
+export function openText(
+  text: string,
+  name: string,
+  meta: { handle?: string | null; modifiedMs?: number } = {},
+): boolean {
   let doc: GraphDoc;
   try {
     doc = loadGraphDoc(text, `"${name}"`);
@@ -37,7 +46,10 @@ export function openText(text: string, name: string, meta: { handle?: string | n
   // moved apart before the graph is shown; nothing else changes.
   const { doc: apart, moved } = separateDoc(doc);
   openInTab(apart, { handle: meta.handle ?? null, fileName: name, modifiedMs: meta.modifiedMs });
-  notify('info', moved ? `Opened “${name}” (moved ${moved} overlapping node${moved > 1 ? 's' : ''} apart)` : `Opened “${name}”`);
+  notify(
+    'info',
+    moved ? `Opened “${name}” (moved ${moved} overlapping node${moved > 1 ? 's' : ''} apart)` : `Opened “${name}”`,
+  );
   return true;
 }
 
@@ -117,7 +129,10 @@ export function downloadActive(): void {
 
 export async function openUpload(file: File): Promise<boolean> {
   if (file.size > 16 * 1024 * 1024) {
-    notify('error', `Not opened — "${file.name}" is ${(file.size / 1e6).toFixed(1)} MB; templates are limited to 16 MB.`);
+    notify(
+      'error',
+      `Not opened — "${file.name}" is ${(file.size / 1e6).toFixed(1)} MB; templates are limited to 16 MB.`,
+    );
     return false;
   }
   return openText(await file.text(), file.name);

@@ -23,11 +23,18 @@ export function GraphDetails() {
       <div className="graph-details-head">
         <b>{doc.name}</b>{' '}
         {imp ? (
-          <span className="badge pretrained" data-testid="pretrained-badge" title="The imported weights are attached: Train fine-tunes them, Try runs them">
+          <span
+            className="badge pretrained"
+            data-testid="pretrained-badge"
+            title="The imported weights are attached: Train fine-tunes them, Try runs them"
+          >
             pretrained
           </span>
         ) : (
-          <span className="badge" title="This graph came from a Hugging Face config; its weights are not loaded in this session (import the folder again to use them)">
+          <span
+            className="badge"
+            title="This graph came from a Hugging Face config; its weights are not loaded in this session (import the folder again to use them)"
+          >
             imported graph · weights not loaded
           </span>
         )}
@@ -39,7 +46,8 @@ export function GraphDetails() {
           <>
             <dt>Folder</dt>
             <dd>
-              {imp.summary.folder} ({imp.summary.weightsFile}, {(imp.summary.weightsBytes / 1024 / 1024).toFixed(1)} MB, {imp.summary.stateDictEntries} tensors)
+              {imp.summary.folder} ({imp.summary.weightsFile}, {(imp.summary.weightsBytes / 1024 / 1024).toFixed(1)} MB,{' '}
+              {imp.summary.stateDictEntries} tensors)
             </dd>
             <dt>Parameters</dt>
             <dd data-testid="hf-params">
@@ -80,19 +88,32 @@ export function FineTuneOptions() {
         <span className="badge pretrained">pretrained</span> {imp.summary.hfClass} from {imp.summary.folder}
       </div>
       <label>
-        <input type="checkbox" checked={imp.usePretrained} onChange={(e) => setFineTuneOptions(tabId, { usePretrained: e.target.checked })} /> Start from the imported weights (fine-tune)
+        <input
+          type="checkbox"
+          checked={imp.usePretrained}
+          onChange={(e) => setFineTuneOptions(tabId, { usePretrained: e.target.checked })}
+        />{' '}
+        Start from the imported weights (fine-tune)
       </label>
       <label>
-        <input type="checkbox" disabled={!imp.usePretrained} checked={imp.freezeEncoder} onChange={(e) => setFineTuneOptions(tabId, { freezeEncoder: e.target.checked })} /> Freeze the encoder (train only the decoder and head)
+        <input
+          type="checkbox"
+          disabled={!imp.usePretrained}
+          checked={imp.freezeEncoder}
+          onChange={(e) => setFineTuneOptions(tabId, { freezeEncoder: e.target.checked })}
+        />{' '}
+        Freeze the encoder (train only the decoder and head)
       </label>
       <div className="muted small">
-        For another number of classes, set the head&rsquo;s Classes (or let the dataset set it): the head then starts fresh and every other weight is kept.
+        For another number of classes, set the head&rsquo;s Classes (or let the dataset set it): the head then starts
+        fresh and every other weight is kept.
       </div>
       {started && (
         <div className="small" data-testid="pretrained-start">
           This run started from {started.label}: {started.loaded} weight tensors loaded
           {started.replaced.length ? `, ${started.replaced.length} replaced (${started.replaced.join(', ')})` : ''}
-          {started.frozenNodes.length ? `, frozen: ${started.frozenNodes.join(', ')}` : ''}; {int(started.trainableParams)} trainable parameters.
+          {started.frozenNodes.length ? `, frozen: ${started.frozenNodes.join(', ')}` : ''};{' '}
+          {int(started.trainableParams)} trainable parameters.
         </div>
       )}
     </section>

@@ -55,7 +55,11 @@ onWorkerMessage((m: FromWorker) => {
   if (m.type === 'hfImportProgress') {
     // Large files say how far the reading is, every 10%.
     const step = (n: number) => Math.floor((10 * n) / Math.max(1, m.total));
-    if (m.total >= 64 * 1024 * 1024 && step(m.done) > step(state.busy?.done ?? 0)) notify('info', `Importing ${files.folder}: ${step(m.done) * 10}% of ${(m.total / 1024 / 1024).toFixed(0)} MB read…`);
+    if (m.total >= 64 * 1024 * 1024 && step(m.done) > step(state.busy?.done ?? 0))
+      notify(
+        'info',
+        `Importing ${files.folder}: ${step(m.done) * 10}% of ${(m.total / 1024 / 1024).toFixed(0)} MB read…`,
+      );
     return set({ busy: { folder: files.folder, done: m.done, total: m.total } });
   }
   pending.delete(m.requestId);
@@ -70,8 +74,15 @@ onWorkerMessage((m: FromWorker) => {
 function openImported(doc: GraphDoc, summary: HfImportSummary, files: HfImportFiles): void {
   newTab(doc);
   const tabId = getState().activeTabId;
-  set({ busy: null, error: null, byTab: { ...state.byTab, [tabId]: { summary, files, usePretrained: true, freezeEncoder: false } } });
-  notify('info', `Imported ${summary.hfClass} from ${summary.folder}: ${summary.parameters.toLocaleString('en-US')} parameters, weights attached (Train fine-tunes them).`);
+  set({
+    busy: null,
+    error: null,
+    byTab: { ...state.byTab, [tabId]: { summary, files, usePretrained: true, freezeEncoder: false } },
+  });
+  notify(
+    'info',
+    `Imported ${summary.hfClass} from ${summary.folder}: ${summary.parameters.toLocaleString('en-US')} parameters, weights attached (Train fine-tunes them).`,
+  );
 }
 
 export class HfPickError extends Error {}
@@ -82,14 +93,22 @@ export class HfPickError extends Error {}
  */
 export function hfFilesFrom(items: readonly { path: string; file: File }[]): HfImportFiles {
   const norm = items.map((i) => ({ ...i, path: i.path.replace(/\\/g, '/').replace(/^\/+/, '') }));
-  const configs = norm.filter((i) => i.path === 'config.json' || i.path.endsWith('/config.json')).sort((a, b) => a.path.split('/').length - b.path.split('/').length);
+  const configs = norm
+    .filter((i) => i.path === 'config.json' || i.path.endsWith('/config.json'))
+    .sort((a, b) => a.path.split('/').length - b.path.split('/').length);
   const config = configs[0];
-  if (!config) throw new HfPickError('the folder has no config.json; a Hugging Face model folder holds config.json and model.safetensors (or pytorch_model.bin)');
+  if (!config)
+    throw new HfPickError(
+      'the folder has no config.json; a Hugging Face model folder holds config.json and model.safetensors (or pytorch_model.bin)',
+    );
   const dir = config.path.slice(0, config.path.length - 'config.json'.length);
-  const weights = norm.find((i) => i.path === `${dir}model.safetensors`) ?? norm.find((i) => i.path === `${dir}pytorch_model.bin`);
+  const weights =
+    norm.find((i) => i.path === `${dir}model.safetensors`) ?? norm.find((i) => i.path === `${dir}pytorch_model.bin`);
   if (!weights) {
     const sharded = norm.some((i) => /\.index\.json$/.test(i.path));
-    throw new HfPickError(`${dir || 'the folder'} has config.json but no model.safetensors or pytorch_model.bin${sharded ? ' (sharded checkpoints are not supported)' : ''}`);
+    throw new HfPickError(
+      `${dir || 'the folder'} has config.json but no model.safetensors or pytorch_model.bin${sharded ? ' (sharded checkpoints are not supported)' : ''}`,
+    );
   }
   const folder = dir.replace(/\/$/, '').split('/').pop() || 'the dropped folder';
   return { folder, config: config.file, weights: weights.file };
@@ -114,7 +133,10 @@ export function importHfFiles(items: readonly { path: string; file: File }[]): v
   const requestId = nextRequest++;
   pending.set(requestId, files);
   set({ busy: { folder: files.folder, done: 0, total: files.weights.size }, error: null });
-  notify('info', `Importing ${files.folder} (${files.weights.name}, ${(files.weights.size / 1024 / 1024).toFixed(1)} MB)…`);
+  notify(
+    'info',
+    `Importing ${files.folder} (${files.weights.name}, ${(files.weights.size / 1024 / 1024).toFixed(1)} MB)…`,
+  );
   postToWorker({ type: 'importHf', requestId, files });
 }
 
@@ -127,7 +149,10 @@ export function pickHfFolder(): void {
   input.setAttribute('data-testid', 'hf-folder-input');
   input.style.display = 'none';
   input.addEventListener('change', () => {
-    const files = [...(input.files ?? [])].map((f) => ({ path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, file: f }));
+    const files = [...(input.files ?? [])].map((f) => ({
+      path: (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name,
+      file: f,
+    }));
     input.remove();
     if (files.length) importHfFiles(files);
   });
@@ -135,7 +160,10 @@ export function pickHfFolder(): void {
   input.click();
 }
 
-export function setFineTuneOptions(tabId: string, patch: Partial<Pick<TabImport, 'usePretrained' | 'freezeEncoder'>>): void {
+export function setFineTuneOptions(
+  tabId: string,
+  patch: Partial<Pick<TabImport, 'usePretrained' | 'freezeEncoder'>>,
+): void {
   const cur = state.byTab[tabId];
   if (cur) set({ byTab: { ...state.byTab, [tabId]: { ...cur, ...patch } } });
 }
@@ -144,5 +172,10 @@ export function setFineTuneOptions(tabId: string, patch: Partial<Pick<TabImport,
 export function pretrainedRefFor(tabId: string): PretrainedRef | null {
   const imp = state.byTab[tabId];
   if (!imp || !imp.usePretrained) return null;
-  return { importId: imp.summary.importId, files: imp.files, label: `${imp.summary.hfClass} (${imp.summary.folder})`, freezeEncoder: imp.freezeEncoder };
+  return {
+    importId: imp.summary.importId,
+    files: imp.files,
+    label: `${imp.summary.hfClass} (${imp.summary.folder})`,
+    freezeEncoder: imp.freezeEncoder,
+  };
 }

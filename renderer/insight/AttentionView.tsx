@@ -52,7 +52,9 @@ export function AttentionView() {
   if (!snap) {
     return (
       <div className="insight-empty" data-testid="attention-empty">
-        {att.loading ? 'Asking the model…' : att.error ?? 'Train the graph (a few steps are enough), then its attention shows here.'}
+        {att.loading
+          ? 'Asking the model…'
+          : (att.error ?? 'Train the graph (a few steps are enough), then its attention shows here.')}
       </div>
     );
   }
@@ -71,15 +73,26 @@ export function AttentionView() {
       <div className="insight-controls">
         <label>
           Split
-          <select aria-label="Example split" value={att.split} onChange={(ev) => requestAttention(ev.target.value as typeof att.split, 0)}>
+          <select
+            aria-label="Example split"
+            value={att.split}
+            onChange={(ev) => requestAttention(ev.target.value as typeof att.split, 0)}
+          >
             <option value="test">test</option>
             <option value="validation">validation</option>
             <option value="train">train</option>
           </select>
         </label>
-        <Stepper label="Example" value={e.index} max={e.splitSize - 1} onChange={(i) => requestAttention(att.split, i)} />
+        <Stepper
+          label="Example"
+          value={e.index}
+          max={e.splitSize - 1}
+          onChange={(i) => requestAttention(att.split, i)}
+        />
         <span className="small" data-testid="attention-prediction">
-          label <b>{e.classNames[e.label] ?? e.label}</b> → predicted <b className={e.predicted === e.label ? 'ok' : 'bad'}>{e.classNames[e.predicted] ?? e.predicted}</b> ({((e.probabilities[e.predicted] ?? 0) * 100).toFixed(0)}%)
+          label <b>{e.classNames[e.label] ?? e.label}</b> → predicted{' '}
+          <b className={e.predicted === e.label ? 'ok' : 'bad'}>{e.classNames[e.predicted] ?? e.predicted}</b> (
+          {((e.probabilities[e.predicted] ?? 0) * 100).toFixed(0)}%)
         </span>
       </div>
 
@@ -90,7 +103,11 @@ export function AttentionView() {
             {series.length > 1 && (
               <label>
                 Cross-attention
-                <select aria-label="Cross-attention node" value={current.nodeId} onChange={(ev) => (setNodeId(ev.target.value), setStep(0))}>
+                <select
+                  aria-label="Cross-attention node"
+                  value={current.nodeId}
+                  onChange={(ev) => (setNodeId(ev.target.value), setStep(0))}
+                >
                   {series.map((s) => (
                     <option key={s.nodeId} value={s.nodeId}>
                       {s.nodeId}
@@ -101,13 +118,23 @@ export function AttentionView() {
             )}
             <label>
               Head
-              <select aria-label="Head" value={String(safeHead)} onChange={(ev) => setHead(ev.target.value === 'mean' ? 'mean' : Number(ev.target.value))}>
+              <select
+                aria-label="Head"
+                value={String(safeHead)}
+                onChange={(ev) => setHead(ev.target.value === 'mean' ? 'mean' : Number(ev.target.value))}
+              >
                 <option value="mean">mean of {map.heads}</option>
-                {map.heads > 1 && Array.from({ length: map.heads }, (_, h) => <option key={h} value={h}>head {h + 1}</option>)}
+                {map.heads > 1 &&
+                  Array.from({ length: map.heads }, (_, h) => (
+                    <option key={h} value={h}>
+                      head {h + 1}
+                    </option>
+                  ))}
               </select>
             </label>
             <label className="check">
-              <input type="checkbox" checked={sharedScale} onChange={(ev) => setSharedScale(ev.target.checked)} /> one colour scale for all latents
+              <input type="checkbox" checked={sharedScale} onChange={(ev) => setSharedScale(ev.target.checked)} /> one
+              colour scale for all latents
             </label>
           </div>
 
@@ -132,14 +159,26 @@ export function AttentionView() {
             </div>
             <div className="attention-side">
               <Stepper label="Latent" value={safeLatent} max={latents - 1} onChange={setLatent} oneBased />
-              <input type="range" aria-label="Latent slider" min={0} max={latents - 1} value={safeLatent} onChange={(ev) => setLatent(Number(ev.target.value))} />
+              <input
+                type="range"
+                aria-label="Latent slider"
+                min={0}
+                max={latents - 1}
+                value={safeLatent}
+                onChange={(ev) => setLatent(Number(ev.target.value))}
+              />
               <dl className="kv small">
                 <dt>peak</dt>
                 <dd>
-                  {(summary!.peak * 100).toFixed(1)}% at {one.h > 1 ? `row ${summary!.peakAt[0] + 1}, col ${summary!.peakAt[1] + 1}` : `token ${summary!.peakAt[1] + 1}`}
+                  {(summary!.peak * 100).toFixed(1)}% at{' '}
+                  {one.h > 1
+                    ? `row ${summary!.peakAt[0] + 1}, col ${summary!.peakAt[1] + 1}`
+                    : `token ${summary!.peakAt[1] + 1}`}
                 </dd>
                 <dt>spread</dt>
-                <dd title="entropy / log(keys): 1 = looks everywhere equally">{(summary!.normalisedEntropy * 100).toFixed(0)}% of uniform</dd>
+                <dd title="entropy / log(keys): 1 = looks everywhere equally">
+                  {(summary!.normalisedEntropy * 100).toFixed(0)}% of uniform
+                </dd>
                 <dt>keys</dt>
                 <dd>{gridText}</dd>
                 {stepCount > 1 && (
@@ -151,7 +190,16 @@ export function AttentionView() {
                   </>
                 )}
               </dl>
-              <button type="button" onClick={() => main.current && downloadCanvasPng(main.current, `${fileStem(snap.docName)}-latent-${safeLatent + 1}-step-${map.step + 1}`)}>
+              <button
+                type="button"
+                onClick={() =>
+                  main.current &&
+                  downloadCanvasPng(
+                    main.current,
+                    `${fileStem(snap.docName)}-latent-${safeLatent + 1}-step-${map.step + 1}`,
+                  )
+                }
+              >
                 Export map PNG
               </button>
             </div>
@@ -170,14 +218,31 @@ export function AttentionView() {
             />
           )}
 
-          {one.h === 1 && e.x.length === map.keys && <TokenStrip x={e.x} cells={one} scale={sharedScale ? shared : maxOf(one.values)} />}
+          {one.h === 1 && e.x.length === map.keys && (
+            <TokenStrip x={e.x} cells={one} scale={sharedScale ? shared : maxOf(one.values)} />
+          )}
 
-          <SmallMultiples title={stepCount > 1 ? `All latents at cross-attend ${map.step + 1}` : 'All latents'} cells={cells} example={example} selected={safeLatent} onPick={setLatent} sharedScale={sharedScale ? shared : null} fileName={`${fileStem(snap.docName)}-all-latents-step-${map.step + 1}`} />
+          <SmallMultiples
+            title={stepCount > 1 ? `All latents at cross-attend ${map.step + 1}` : 'All latents'}
+            cells={cells}
+            example={example}
+            selected={safeLatent}
+            onPick={setLatent}
+            sharedScale={sharedScale ? shared : null}
+            fileName={`${fileStem(snap.docName)}-all-latents-step-${map.step + 1}`}
+          />
         </>
       )}
 
       {decoders.map((d) => (
-        <DecoderMap key={d.layer + d.call} map={d} head={typeof head === 'number' && head < d.heads ? head : 'mean'} selected={safeLatent} onPick={setLatent} fileName={`${fileStem(snap.docName)}-${d.nodeId}`} />
+        <DecoderMap
+          key={d.layer + d.call}
+          map={d}
+          head={typeof head === 'number' && head < d.heads ? head : 'mean'}
+          selected={safeLatent}
+          onPick={setLatent}
+          fileName={`${fileStem(snap.docName)}-${d.nodeId}`}
+        />
       ))}
     </div>
   );
@@ -190,14 +255,31 @@ export function AttentionView() {
 function TokenStrip({ x, cells, scale }: { x: Float32Array; cells: { values: Float32Array }; scale: number }) {
   const shown = Math.min(x.length, 512);
   const bytes = Array.from(x.subarray(0, shown)).every((v) => Number.isInteger(v) && v >= 0 && v < 256);
-  const text = (v: number) => (bytes ? (v >= 32 && v < 127 ? String.fromCharCode(v) : v === 0 ? '∅' : '·') : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2));
+  const text = (v: number) =>
+    bytes
+      ? v >= 32 && v < 127
+        ? String.fromCharCode(v)
+        : v === 0
+          ? '∅'
+          : '·'
+      : Math.abs(v) >= 100
+        ? v.toFixed(0)
+        : v.toFixed(2);
   return (
-    <div className={`token-strip${bytes ? ' bytes' : ''}`} aria-label="Attention over the input tokens" data-testid="token-strip">
+    <div
+      className={`token-strip${bytes ? ' bytes' : ''}`}
+      aria-label="Attention over the input tokens"
+      data-testid="token-strip"
+    >
       {Array.from({ length: shown }, (_, i) => {
         const t = scale > 0 ? cells.values[i]! / scale : 0;
         const [r, g, b] = colour(t);
         return (
-          <span key={i} title={`token ${i + 1}: ${(cells.values[i]! * 100).toFixed(2)}%`} style={{ background: `rgb(${r},${g},${b})`, color: t > 0.6 ? '#000' : '#fff' }}>
+          <span
+            key={i}
+            title={`token ${i + 1}: ${(cells.values[i]! * 100).toFixed(2)}%`}
+            style={{ background: `rgb(${r},${g},${b})`, color: t > 0.6 ? '#000' : '#fff' }}
+          >
             {text(x[i]!)}
           </span>
         );
@@ -207,7 +289,19 @@ function TokenStrip({ x, cells, scale }: { x: Float32Array; cells: { values: Flo
   );
 }
 
-function Stepper({ label, value, max, onChange, oneBased }: { label: string; value: number; max: number; onChange: (v: number) => void; oneBased?: boolean }) {
+function Stepper({
+  label,
+  value,
+  max,
+  onChange,
+  oneBased,
+}: {
+  label: string;
+  value: number;
+  max: number;
+  onChange: (v: number) => void;
+  oneBased?: boolean;
+}) {
   const off = oneBased ? 1 : 0;
   const [text, setText] = useState(String(value + off));
   useEffect(() => setText(String(value + off)), [value, off]);
@@ -219,12 +313,29 @@ function Stepper({ label, value, max, onChange, oneBased }: { label: string; val
   return (
     <span className="stepper">
       <span className="small">{label}</span>
-      <button type="button" aria-label={`Previous ${label.toLowerCase()}`} disabled={value <= 0} onClick={() => onChange(value - 1)}>
+      <button
+        type="button"
+        aria-label={`Previous ${label.toLowerCase()}`}
+        disabled={value <= 0}
+        onClick={() => onChange(value - 1)}
+      >
         ‹
       </button>
-      <input aria-label={label} value={text} inputMode="numeric" onChange={(ev) => setText(ev.target.value)} onBlur={commit} onKeyDown={(ev) => ev.key === 'Enter' && commit()} />
+      <input
+        aria-label={label}
+        value={text}
+        inputMode="numeric"
+        onChange={(ev) => setText(ev.target.value)}
+        onBlur={commit}
+        onKeyDown={(ev) => ev.key === 'Enter' && commit()}
+      />
       <span className="small muted">/ {max + off}</span>
-      <button type="button" aria-label={`Next ${label.toLowerCase()}`} disabled={value >= max} onClick={() => onChange(value + 1)}>
+      <button
+        type="button"
+        aria-label={`Next ${label.toLowerCase()}`}
+        disabled={value >= max}
+        onClick={() => onChange(value + 1)}
+      >
         ›
       </button>
     </span>
@@ -232,7 +343,19 @@ function Stepper({ label, value, max, onChange, oneBased }: { label: string; val
 }
 
 /** Which latents each output query reads: queries × latents, one row per query. */
-function DecoderMap({ map, head, selected, onPick, fileName }: { map: AttentionMap; head: Head; selected: number; onPick: (l: number) => void; fileName: string }) {
+function DecoderMap({
+  map,
+  head,
+  selected,
+  onPick,
+  fileName,
+}: {
+  map: AttentionMap;
+  head: Head;
+  selected: number;
+  onPick: (l: number) => void;
+  fileName: string;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const rowsShown = Math.min(map.queries, 64);
   const values = useMemo(() => {
@@ -250,11 +373,26 @@ function DecoderMap({ map, head, selected, onPick, fileName }: { map: AttentionM
   return (
     <section className="decoder-map" aria-label={`Decoder ${map.nodeId}`}>
       <h4>
-        Decoder <code>{map.nodeId}</code>: which latents {map.queries === 1 ? 'the output query reads' : 'each output query reads'}
+        Decoder <code>{map.nodeId}</code>: which latents{' '}
+        {map.queries === 1 ? 'the output query reads' : 'each output query reads'}
       </h4>
-      <MatrixCanvas ref={ref} values={values} rows={rowsShown} cols={map.keys} width={Math.max(map.keys * 12, 240)} height={Math.min(200, Math.max(24, rowsShown * 12))} label={`Decoder ${map.nodeId} attention over latents`} testId="decoder-map" onCell={(_r, c) => onPick(c)} />
+      <MatrixCanvas
+        ref={ref}
+        values={values}
+        rows={rowsShown}
+        cols={map.keys}
+        width={Math.max(map.keys * 12, 240)}
+        height={Math.min(200, Math.max(24, rowsShown * 12))}
+        label={`Decoder ${map.nodeId} attention over latents`}
+        testId="decoder-map"
+        onCell={(_r, c) => onPick(c)}
+      />
       <div className="small muted">
-        latents 1…{map.keys} across{map.queries > 1 ? `, queries 1…${rowsShown}${rowsShown < map.queries ? ` of ${map.queries}` : ''} down` : ''} · query 1 reads most: {top.map(([v, i]) => `${i === selected ? '▸' : ''}${i + 1} (${(v * 100).toFixed(0)}%)`).join(', ')} · click a latent to show it above
+        latents 1…{map.keys} across
+        {map.queries > 1 ? `, queries 1…${rowsShown}${rowsShown < map.queries ? ` of ${map.queries}` : ''} down` : ''} ·
+        query 1 reads most:{' '}
+        {top.map(([v, i]) => `${i === selected ? '▸' : ''}${i + 1} (${(v * 100).toFixed(0)}%)`).join(', ')} · click a
+        latent to show it above
       </div>
       <button type="button" onClick={() => ref.current && downloadCanvasPng(ref.current, fileName)}>
         Export decoder PNG

@@ -29,7 +29,14 @@ export function InsightPanel() {
     <div className="insight-panel">
       <div className="insight-tabs" role="tablist" aria-label="Insight views">
         {VIEWS.map((v) => (
-          <button key={v.id} type="button" role="tab" aria-selected={view === v.id} className={view === v.id ? 'active' : ''} onClick={() => pick(v.id)}>
+          <button
+            key={v.id}
+            type="button"
+            role="tab"
+            aria-selected={view === v.id}
+            className={view === v.id ? 'active' : ''}
+            onClick={() => pick(v.id)}
+          >
             {v.label}
           </button>
         ))}

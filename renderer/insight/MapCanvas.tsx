@@ -16,7 +16,10 @@ export interface MapCanvasProps {
 }
 
 /** One attention map over its example (or as a strip for sequences). */
-export const MapCanvas = forwardRef<HTMLCanvasElement, MapCanvasProps>(function MapCanvas({ example, cells, scale, width, height, label, className, testId, data, onClick }, ref) {
+export const MapCanvas = forwardRef<HTMLCanvasElement, MapCanvasProps>(function MapCanvas(
+  { example, cells, scale, width, height, label, className, testId, data, onClick },
+  ref,
+) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useImperativeHandle(ref, () => canvas.current!, []);
   useEffect(() => {
@@ -43,7 +46,18 @@ export const MapCanvas = forwardRef<HTMLCanvasElement, MapCanvasProps>(function 
 /** A matrix heat map (decoder queries × latents, latent similarity, entropy over epochs). */
 export const MatrixCanvas = forwardRef<
   HTMLCanvasElement,
-  { values: ArrayLike<number>; rows: number; cols: number; width: number; height: number; lo?: number; hi?: number; label: string; testId?: string; onCell?: (row: number, col: number) => void }
+  {
+    values: ArrayLike<number>;
+    rows: number;
+    cols: number;
+    width: number;
+    height: number;
+    lo?: number;
+    hi?: number;
+    label: string;
+    testId?: string;
+    onCell?: (row: number, col: number) => void;
+  }
 >(function MatrixCanvas({ values, rows, cols, width, height, lo, hi, label, testId, onCell }, ref) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useImperativeHandle(ref, () => canvas.current!, []);

@@ -15,7 +15,20 @@ export interface ChartSeries {
   dash?: number[];
 }
 
-export const PALETTE = ['#4fc3f7', '#ffb74d', '#69f0ae', '#f48fb1', '#b39ddb', '#fff176', '#80cbc4', '#ef9a9a', '#90caf9', '#c5e1a5', '#ffcc80', '#ce93d8'];
+export const PALETTE = [
+  '#4fc3f7',
+  '#ffb74d',
+  '#69f0ae',
+  '#f48fb1',
+  '#b39ddb',
+  '#fff176',
+  '#80cbc4',
+  '#ef9a9a',
+  '#90caf9',
+  '#c5e1a5',
+  '#ffcc80',
+  '#ce93d8',
+];
 
 /** Enough decimals that neighbouring percentage ticks read differently. */
 function percentDigits(ticks: number[]): number {
@@ -29,7 +42,33 @@ const axis = { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: 
  * A small uPlot chart: shared x, any number of series. Rebuilt when the series set changes
  * (names, count), updated in place when only the numbers change.
  */
-export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange, percentY, integerX, integerY, testId, fileName }: { title: string; x: number[]; xLabel: string; series: ChartSeries[]; height?: number; logY?: boolean; yRange?: [number, number]; percentY?: boolean; integerX?: boolean; integerY?: boolean; testId?: string; fileName: string }) {
+export function MiniChart({
+  title,
+  x,
+  xLabel,
+  series,
+  height = 150,
+  logY,
+  yRange,
+  percentY,
+  integerX,
+  integerY,
+  testId,
+  fileName,
+}: {
+  title: string;
+  x: number[];
+  xLabel: string;
+  series: ChartSeries[];
+  height?: number;
+  logY?: boolean;
+  yRange?: [number, number];
+  percentY?: boolean;
+  integerX?: boolean;
+  integerY?: boolean;
+  testId?: string;
+  fileName: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shapeKey = `${series.map((s) => `${s.label}|${s.points ? 1 : 0}|${s.highlight ? 1 : 0}`).join(',')}|${logY}|${yRange}|${xLabel}`;
@@ -42,10 +81,30 @@ export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       // Points at the very edge of the plot are cut in half: pad the x range a little.
-      scales: { x: { time: false, range: (_u, lo, hi) => { const pad = hi > lo ? (hi - lo) * 0.06 : Math.max(1, Math.abs(lo) * 0.05); return [lo - pad, hi + pad]; } }, y: { distr: logY ? 3 : 1, ...(yRange ? { range: yRange } : {}) } },
+      scales: {
+        x: {
+          time: false,
+          range: (_u, lo, hi) => {
+            const pad = hi > lo ? (hi - lo) * 0.06 : Math.max(1, Math.abs(lo) * 0.05);
+            return [lo - pad, hi + pad];
+          },
+        },
+        y: { distr: logY ? 3 : 1, ...(yRange ? { range: yRange } : {}) },
+      },
       axes: [
-        { ...axis, label: xLabel, labelSize: 14, size: 32, ...(integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) },
-        { ...axis, size: axisSize, ...(integerY ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}), values: percentY ? (_u, v) => v.map((t) => `${(t * 100).toFixed(percentDigits(v))}%`) : undefined },
+        {
+          ...axis,
+          label: xLabel,
+          labelSize: 14,
+          size: 32,
+          ...(integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}),
+        },
+        {
+          ...axis,
+          size: axisSize,
+          ...(integerY ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}),
+          values: percentY ? (_u, v) => v.map((t) => `${(t * 100).toFixed(percentDigits(v))}%`) : undefined,
+        },
       ],
       series: [
         { label: xLabel },
@@ -55,7 +114,15 @@ export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange
           width: s.points ? 0 : 1.5,
           dash: s.dash,
           spanGaps: true,
-          points: s.points ? { show: true, size: s.highlight ? 12 : 7, stroke: s.highlight ? '#ffffff' : s.colour, fill: s.colour, width: s.highlight ? 2 : 1 } : { show: x.length < 30, size: 4 },
+          points: s.points
+            ? {
+                show: true,
+                size: s.highlight ? 12 : 7,
+                stroke: s.highlight ? '#ffffff' : s.colour,
+                fill: s.colour,
+                width: s.highlight ? 2 : 1,
+              }
+            : { show: x.length < 30, size: 4 },
           paths: s.points ? () => null : undefined,
         })),
       ],
@@ -76,7 +143,11 @@ export function MiniChart({ title, x, xLabel, series, height = 150, logY, yRange
   }, [x, series]);
 
   return (
-    <figure className="mini-chart" data-testid={testId} data-points={series.reduce((n, s) => n + s.values.filter((v) => v !== null && Number.isFinite(v)).length, 0)}>
+    <figure
+      className="mini-chart"
+      data-testid={testId}
+      data-points={series.reduce((n, s) => n + s.values.filter((v) => v !== null && Number.isFinite(v)).length, 0)}
+    >
       <figcaption>
         <span>{title}</span>
         <button type="button" className="link" onClick={() => downloadElementPng(host.current, fileName)}>

@@ -29,7 +29,8 @@ const COLUMNS: { key: RunSortKey; label: string }[] = [
   { key: 'startedMs', label: 'Started' },
 ];
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)}%`);
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)}%`;
 
 export function RunsView() {
   const runs = useInsight((s) => s.runs);
@@ -45,7 +46,11 @@ export function RunsView() {
   const chart = useMemo(() => {
     const maxEpochs = Math.max(0, ...overlay.map((r) => r.epochs.length));
     const x = Array.from({ length: maxEpochs }, (_, i) => i + 1);
-    const series: ChartSeries[] = overlay.map((r, i) => ({ label: r.name, colour: PALETTE[i % PALETTE.length]!, values: x.map((_, e) => (r.epochs[e] ? METRICS[metric].pick(r.epochs[e]!) : null)) }));
+    const series: ChartSeries[] = overlay.map((r, i) => ({
+      label: r.name,
+      colour: PALETTE[i % PALETTE.length]!,
+      values: x.map((_, e) => (r.epochs[e] ? METRICS[metric].pick(r.epochs[e]!) : null)),
+    }));
     return { x, series };
   }, [overlay, metric]);
 
@@ -56,7 +61,8 @@ export function RunsView() {
       else n.add(id);
       return n;
     });
-  const sortBy = (key: RunSortKey) => setSort((s) => ({ key, desc: s.key === key ? !s.desc : key !== 'name' && key !== 'testLoss' }));
+  const sortBy = (key: RunSortKey) =>
+    setSort((s) => ({ key, desc: s.key === key ? !s.desc : key !== 'name' && key !== 'testLoss' }));
   const restore = (r: RunRecord) => {
     newTab({ ...r.graph, name: `${r.graph.name} (from ${r.name})` });
     notify('info', `Opened the graph of “${r.name}” in a new tab`);
@@ -76,18 +82,40 @@ export function RunsView() {
             ))}
           </select>
         </label>
-        <span className="small muted">{selected.size ? `${selected.size} selected` : 'tick runs to overlay them (showing the newest)'}</span>
+        <span className="small muted">
+          {selected.size ? `${selected.size} selected` : 'tick runs to overlay them (showing the newest)'}
+        </span>
       </div>
-      <MiniChart title={`${METRICS[metric].label} by epoch`} x={chart.x} xLabel="epoch" integerX series={chart.series} percentY={METRICS[metric].percent} testId="runs-overlay" fileName={`runs-${metric}`} height={170} />
+      <MiniChart
+        title={`${METRICS[metric].label} by epoch`}
+        x={chart.x}
+        xLabel="epoch"
+        integerX
+        series={chart.series}
+        percentY={METRICS[metric].percent}
+        testId="runs-overlay"
+        fileName={`runs-${metric}`}
+        height={170}
+      />
 
       <div className="insight-controls">
-        <button type="button" disabled={!runs.length} onClick={() => downloadText(runsToCsv(sorted), 'perceiver-runs.csv')}>
+        <button
+          type="button"
+          disabled={!runs.length}
+          onClick={() => downloadText(runsToCsv(sorted), 'perceiver-runs.csv')}
+        >
           Export CSV
         </button>
-        <button type="button" disabled={!selected.size} onClick={() => (void removeRuns([...selected]), setSelected(new Set()))}>
+        <button
+          type="button"
+          disabled={!selected.size}
+          onClick={() => (void removeRuns([...selected]), setSelected(new Set()))}
+        >
           Delete selected
         </button>
-        <span className="small muted">{loaded ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : 'loading the run history…'}</span>
+        <span className="small muted">
+          {loaded ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : 'loading the run history…'}
+        </span>
       </div>
       {runs.length === 0 ? (
         <div className="insight-empty">No runs yet: every training run (and every sweep variant) is recorded here.</div>
@@ -112,14 +140,28 @@ export function RunsView() {
               {sorted.map((r) => (
                 <tr key={r.id} className={`s-${r.status}`}>
                   <td>
-                    <input type="checkbox" aria-label={`Overlay ${r.name}`} checked={selected.has(r.id)} onChange={() => toggle(r.id)} />
+                    <input
+                      type="checkbox"
+                      aria-label={`Overlay ${r.name}`}
+                      checked={selected.has(r.id)}
+                      onChange={() => toggle(r.id)}
+                    />
                   </td>
-                  <td className="run-name" title={`${r.dataName} · ${r.backend} · ${r.status}${r.message ? ` — ${r.message}` : ''}`}>
+                  <td
+                    className="run-name"
+                    title={`${r.dataName} · ${r.backend} · ${r.status}${r.message ? ` — ${r.message}` : ''}`}
+                  >
                     {r.name}
                     <div className="small muted">
                       {r.status}
-                      {r.sweep ? ` · sweep ${Object.entries(r.sweep.values).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}
-                      {r.startedFrom ? ` · fine-tuned from ${r.startedFrom.label}${r.startedFrom.frozenNodes.length ? ', encoder frozen' : ''}` : ''}
+                      {r.sweep
+                        ? ` · sweep ${Object.entries(r.sweep.values)
+                            .map(([k, v]) => `${k}=${v}`)
+                            .join(', ')}`
+                        : ''}
+                      {r.startedFrom
+                        ? ` · fine-tuned from ${r.startedFrom.label}${r.startedFrom.frozenNodes.length ? ', encoder frozen' : ''}`
+                        : ''}
                     </div>
                   </td>
                   <td>{pct(r.testAccuracy)}</td>
@@ -129,7 +171,12 @@ export function RunsView() {
                   <td>{r.seconds !== null ? formatDuration(r.seconds) : '–'}</td>
                   <td className="small">{new Date(r.startedMs).toLocaleString()}</td>
                   <td>
-                    <button type="button" className="link" onClick={() => restore(r)} aria-label={`Restore the graph of ${r.name}`}>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => restore(r)}
+                      aria-label={`Restore the graph of ${r.name}`}
+                    >
                       Restore
                     </button>
                   </td>

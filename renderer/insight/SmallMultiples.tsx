@@ -17,7 +17,23 @@ export function composeCanvases(canvases: HTMLCanvasElement[], cols: number, gap
 }
 
 /** Every latent's map at once; click one to pick it. */
-export function SmallMultiples({ title, cells, example, selected, onPick, sharedScale, fileName }: { title: string; cells: CellGrid[]; example: { x: Float32Array; shape: number[] } | null; selected: number; onPick: (l: number) => void; sharedScale: number | null; fileName: string }) {
+export function SmallMultiples({
+  title,
+  cells,
+  example,
+  selected,
+  onPick,
+  sharedScale,
+  fileName,
+}: {
+  title: string;
+  cells: CellGrid[];
+  example: { x: Float32Array; shape: number[] } | null;
+  selected: number;
+  onPick: (l: number) => void;
+  sharedScale: number | null;
+  fileName: string;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const seq = (cells[0]?.h ?? 1) === 1;
   const size = cells.length > 64 ? 48 : 64;
@@ -27,14 +43,29 @@ export function SmallMultiples({ title, cells, example, selected, onPick, shared
       <h4>
         {title}
         {cells.length > shown.length ? ` (first ${shown.length} of ${cells.length})` : ''}
-        <button type="button" className="link" onClick={() => host.current && downloadCanvasPng(composeCanvases([...host.current.querySelectorAll('canvas')], seq ? 1 : 8), fileName)}>
+        <button
+          type="button"
+          className="link"
+          onClick={() =>
+            host.current &&
+            downloadCanvasPng(composeCanvases([...host.current.querySelectorAll('canvas')], seq ? 1 : 8), fileName)
+          }
+        >
           Export PNG
         </button>
       </h4>
       <div ref={host} className={seq ? 'sm-list' : 'sm-grid'} data-testid="all-latents">
         {shown.map((c, i) => (
           <figure key={i} className={i === selected ? 'selected' : ''}>
-            <MapCanvas example={example} cells={c} scale={sharedScale ?? maxOf(c.values)} width={seq ? 400 : size} height={seq ? 14 : size} label={`Latent ${i + 1}`} onClick={() => onPick(i)} />
+            <MapCanvas
+              example={example}
+              cells={c}
+              scale={sharedScale ?? maxOf(c.values)}
+              width={seq ? 400 : size}
+              height={seq ? 14 : size}
+              label={`Latent ${i + 1}`}
+              onClick={() => onPick(i)}
+            />
             <figcaption>{i + 1}</figcaption>
           </figure>
         ))}

@@ -25,7 +25,11 @@ function numericParams(doc: GraphDoc, nodeId: string): NumberSpec[] {
 }
 
 /** "16, 32 64" → numbers, checked against the param's schema; the error names the param. */
-export function parseValues(text: string, spec: NumberSpec | undefined, name: string): { values: number[]; error: string | null } {
+export function parseValues(
+  text: string,
+  spec: NumberSpec | undefined,
+  name: string,
+): { values: number[]; error: string | null } {
   const parts = text.split(/[\s,;]+/).filter(Boolean);
   if (!parts.length) return { values: [], error: `give ${name} some values, e.g. 16, 32` };
   const values: number[] = [];
@@ -33,8 +37,10 @@ export function parseValues(text: string, spec: NumberSpec | undefined, name: st
     const v = Number(p);
     if (!Number.isFinite(v)) return { values, error: `${name}: “${p}” is not a number` };
     if (spec?.int && !Number.isInteger(v)) return { values, error: `${name} takes whole numbers; “${p}” is not one` };
-    if (spec?.min !== undefined && v < spec.min) return { values, error: `${name} must be at least ${spec.min}; “${p}” is smaller` };
-    if (spec?.max !== undefined && v > spec.max) return { values, error: `${name} must be at most ${spec.max}; “${p}” is larger` };
+    if (spec?.min !== undefined && v < spec.min)
+      return { values, error: `${name} must be at least ${spec.min}; “${p}” is smaller` };
+    if (spec?.max !== undefined && v > spec.max)
+      return { values, error: `${name} must be at most ${spec.max}; “${p}” is larger` };
     if (!values.includes(v)) values.push(v);
   }
   if (values.length > 12) return { values, error: `${name}: at most 12 values (${values.length} given)` };
@@ -47,7 +53,17 @@ interface AxisDraft {
   text: string;
 }
 
-function AxisPicker({ doc, draft, onChange, index }: { doc: GraphDoc; draft: AxisDraft; onChange: (d: AxisDraft) => void; index: number }) {
+function AxisPicker({
+  doc,
+  draft,
+  onChange,
+  index,
+}: {
+  doc: GraphDoc;
+  draft: AxisDraft;
+  onChange: (d: AxisDraft) => void;
+  index: number;
+}) {
   const nodes = doc.nodes.filter((n) => numericParams(doc, n.id).length > 0);
   const params = numericParams(doc, draft.nodeId);
   const current = doc.nodes.find((n) => n.id === draft.nodeId)?.params[draft.param];
@@ -55,7 +71,13 @@ function AxisPicker({ doc, draft, onChange, index }: { doc: GraphDoc; draft: Axi
     <div className="sweep-axis" role="group" aria-label={`Sweep parameter ${index + 1}`}>
       <label>
         Node
-        <select aria-label={`Parameter ${index + 1} node`} value={draft.nodeId} onChange={(e) => onChange({ nodeId: e.target.value, param: numericParams(doc, e.target.value)[0]?.key ?? '', text: '' })}>
+        <select
+          aria-label={`Parameter ${index + 1} node`}
+          value={draft.nodeId}
+          onChange={(e) =>
+            onChange({ nodeId: e.target.value, param: numericParams(doc, e.target.value)[0]?.key ?? '', text: '' })
+          }
+        >
           {nodes.map((n) => (
             <option key={n.id} value={n.id}>
               {n.label ?? n.id}
@@ -65,7 +87,11 @@ function AxisPicker({ doc, draft, onChange, index }: { doc: GraphDoc; draft: Axi
       </label>
       <label>
         Parameter
-        <select aria-label={`Parameter ${index + 1}`} value={draft.param} onChange={(e) => onChange({ ...draft, param: e.target.value, text: '' })}>
+        <select
+          aria-label={`Parameter ${index + 1}`}
+          value={draft.param}
+          onChange={(e) => onChange({ ...draft, param: e.target.value, text: '' })}
+        >
           {params.map((p) => (
             <option key={p.key} value={p.key} title={p.help}>
               {humanise(p.key)}
@@ -75,7 +101,16 @@ function AxisPicker({ doc, draft, onChange, index }: { doc: GraphDoc; draft: Axi
       </label>
       <label>
         Values
-        <input aria-label={`Parameter ${index + 1} values`} value={draft.text} placeholder={current !== undefined && current !== null ? `now ${current}; e.g. ${current}, ${Number(current) * 2}` : 'e.g. 16, 32'} onChange={(e) => onChange({ ...draft, text: e.target.value })} />
+        <input
+          aria-label={`Parameter ${index + 1} values`}
+          value={draft.text}
+          placeholder={
+            current !== undefined && current !== null
+              ? `now ${current}; e.g. ${current}, ${Number(current) * 2}`
+              : 'e.g. 16, 32'
+          }
+          onChange={(e) => onChange({ ...draft, text: e.target.value })}
+        />
       </label>
     </div>
   );
@@ -86,7 +121,9 @@ export function SweepView() {
   const sweep = useSweep((s) => s);
   const training = useTrainer((s) => isTraining(s));
   const firstNode = doc.nodes.find((n) => numericParams(doc, n.id).length > 0)?.id ?? '';
-  const [axes, setAxes] = useState<AxisDraft[]>([{ nodeId: firstNode, param: numericParams(doc, firstNode)[0]?.key ?? '', text: '' }]);
+  const [axes, setAxes] = useState<AxisDraft[]>([
+    { nodeId: firstNode, param: numericParams(doc, firstNode)[0]?.key ?? '', text: '' },
+  ]);
   const [epochs, setEpochs] = useState('1');
   const [steps, setSteps] = useState('20');
   const [error, setError] = useState<string | null>(null);
@@ -101,9 +138,19 @@ export function SweepView() {
   const formError =
     parsed.find((p) => p.error)?.error ??
     (!Number.isInteger(epochsN) || epochsN < 1 ? 'Epochs per variant: a whole number ≥ 1' : null) ??
-    (stepsN !== null && (!Number.isInteger(stepsN) || stepsN < 1) ? 'Steps per epoch: a whole number ≥ 1, or empty for full epochs' : null) ??
-    (axes.length === 2 && axes[0]!.nodeId === axes[1]!.nodeId && axes[0]!.param === axes[1]!.param ? 'Pick two different parameters' : null);
-  const sweepDoc = useMemo(() => ({ ...doc, training: { ...doc.training, epochs: Number.isInteger(epochsN) && epochsN >= 1 ? epochsN : doc.training.epochs } }), [doc, epochsN]);
+    (stepsN !== null && (!Number.isInteger(stepsN) || stepsN < 1)
+      ? 'Steps per epoch: a whole number ≥ 1, or empty for full epochs'
+      : null) ??
+    (axes.length === 2 && axes[0]!.nodeId === axes[1]!.nodeId && axes[0]!.param === axes[1]!.param
+      ? 'Pick two different parameters'
+      : null);
+  const sweepDoc = useMemo(
+    () => ({
+      ...doc,
+      training: { ...doc.training, epochs: Number.isInteger(epochsN) && epochsN >= 1 ? epochsN : doc.training.epochs },
+    }),
+    [doc, epochsN],
+  );
   const preview = useMemo(() => {
     if (formError) return null;
     try {
@@ -134,11 +181,29 @@ export function SweepView() {
       <fieldset disabled={running} className="sweep-form">
         <legend>Parameters to sweep</legend>
         {axes.map((a, i) => (
-          <AxisPicker key={i} index={i} doc={doc} draft={a} onChange={(d) => setAxes(axes.map((x, j) => (j === i ? d : x)))} />
+          <AxisPicker
+            key={i}
+            index={i}
+            doc={doc}
+            draft={a}
+            onChange={(d) => setAxes(axes.map((x, j) => (j === i ? d : x)))}
+          />
         ))}
         <div className="insight-controls">
           {axes.length === 1 ? (
-            <button type="button" onClick={() => setAxes([...axes, { nodeId: firstNode, param: numericParams(doc, firstNode)[1]?.key ?? numericParams(doc, firstNode)[0]?.key ?? '', text: '' }])}>
+            <button
+              type="button"
+              onClick={() =>
+                setAxes([
+                  ...axes,
+                  {
+                    nodeId: firstNode,
+                    param: numericParams(doc, firstNode)[1]?.key ?? numericParams(doc, firstNode)[0]?.key ?? '',
+                    text: '',
+                  },
+                ])
+              }
+            >
               + Second parameter
             </button>
           ) : (
@@ -148,14 +213,28 @@ export function SweepView() {
           )}
           <label>
             Epochs per variant
-            <input aria-label="Epochs per variant" value={epochs} inputMode="numeric" onChange={(e) => setEpochs(e.target.value)} />
+            <input
+              aria-label="Epochs per variant"
+              value={epochs}
+              inputMode="numeric"
+              onChange={(e) => setEpochs(e.target.value)}
+            />
           </label>
           <label>
             Steps per epoch
-            <input aria-label="Sweep steps per epoch" value={steps} placeholder="full" inputMode="numeric" onChange={(e) => setSteps(e.target.value)} />
+            <input
+              aria-label="Sweep steps per epoch"
+              value={steps}
+              placeholder="full"
+              inputMode="numeric"
+              onChange={(e) => setSteps(e.target.value)}
+            />
           </label>
         </div>
-        <div className="small muted">Every variant trains on the same data with seed {doc.training.seed}, batch {doc.training.batchSize}, {doc.training.optimizer} at {doc.training.learningRate}.</div>
+        <div className="small muted">
+          Every variant trains on the same data with seed {doc.training.seed}, batch {doc.training.batchSize},{' '}
+          {doc.training.optimizer} at {doc.training.learningRate}.
+        </div>
         {formError && axes.some((a) => a.text) && <div className="error-text small">{formError}</div>}
         {typeof preview === 'string' && <div className="error-text small">{preview}</div>}
         {Array.isArray(preview) && (
@@ -175,13 +254,25 @@ export function SweepView() {
             {sweep.status === 'stopping' ? 'Stopping…' : 'Stop sweep'}
           </button>
         ) : (
-          <button type="button" className="primary" disabled={!!formError || !Array.isArray(preview) || training} onClick={run} title={training ? 'A training run is in progress' : undefined}>
+          <button
+            type="button"
+            className="primary"
+            disabled={!!formError || !Array.isArray(preview) || training}
+            onClick={run}
+            title={training ? 'A training run is in progress' : undefined}
+          >
             Run sweep
           </button>
         )}
         {sweep.status !== 'idle' && (
           <span className="small" data-testid="sweep-status">
-            {sweep.status === 'running' ? `Training variant ${sweep.current + 1} of ${sweep.rows.length}…` : sweep.status === 'stopping' ? 'Stopping after this step…' : sweep.status === 'done' ? 'Sweep finished' : 'Sweep stopped'}
+            {sweep.status === 'running'
+              ? `Training variant ${sweep.current + 1} of ${sweep.rows.length}…`
+              : sweep.status === 'stopping'
+                ? 'Stopping after this step…'
+                : sweep.status === 'done'
+                  ? 'Sweep finished'
+                  : 'Sweep stopped'}
           </span>
         )}
       </div>
@@ -196,7 +287,14 @@ export function SweepView() {
 }
 
 function SweepResults({ rows, axes, name }: { rows: SweepRow[]; axes: SweepAxis[]; name: string }) {
-  const points: SweepPoint[] = rows.filter((r) => r.status === 'done').map((r) => ({ label: r.label, values: r.values, cost: r.totalParams, score: r.testAccuracy ?? r.valAccuracy ?? NaN }));
+  const points: SweepPoint[] = rows
+    .filter((r) => r.status === 'done')
+    .map((r) => ({
+      label: r.label,
+      values: r.values,
+      cost: r.totalParams,
+      score: r.testAccuracy ?? r.valAccuracy ?? NaN,
+    }));
   const byParams = costChart(points);
   const byTime = costChart(points.map((p) => ({ ...p, cost: rows.find((r) => r.label === p.label)!.seconds ?? NaN })));
   const keys = axes.map(axisKey);
@@ -255,11 +353,19 @@ function SweepResults({ rows, axes, name }: { rows: SweepRow[]; axes: SweepAxis[
           {rows.map((r) => (
             <tr key={r.label} className={`s-${r.status}`} data-status={r.status}>
               <td>
-                {best.has(r.label) && <span title="Pareto-best: no other variant is both smaller/faster and more accurate">★ </span>}
+                {best.has(r.label) && (
+                  <span title="Pareto-best: no other variant is both smaller/faster and more accurate">★ </span>
+                )}
                 {r.label}
               </td>
               <td title={r.error ?? r.message}>{r.status === 'skipped' ? `skipped: ${r.error}` : r.status}</td>
-              <td data-testid="sweep-accuracy">{r.testAccuracy !== null ? `${(r.testAccuracy * 100).toFixed(1)}%` : r.valAccuracy !== null ? `${(r.valAccuracy * 100).toFixed(1)}% (val)` : '–'}</td>
+              <td data-testid="sweep-accuracy">
+                {r.testAccuracy !== null
+                  ? `${(r.testAccuracy * 100).toFixed(1)}%`
+                  : r.valAccuracy !== null
+                    ? `${(r.valAccuracy * 100).toFixed(1)}% (val)`
+                    : '–'}
+              </td>
               <td>{formatParams(r.totalParams)}</td>
               <td>{r.seconds !== null ? formatDuration(r.seconds) : '–'}</td>
             </tr>

@@ -2,14 +2,26 @@ import { describe, expect, it } from 'vitest';
 import type { AttentionMap } from '../../engine/insight/attentionMaps';
 import { allCells, cellsOf, colour, encoderSeries, examplePixels, overlayPixels, rowSummary } from './heatmap';
 
-const map = (p: Partial<AttentionMap>): AttentionMap => ({ layer: 'enc', nodeId: 'enc', call: 0, step: 0, heads: 1, queries: 1, keys: 4, probs: new Float32Array(4), keyGrid: null, role: 'encoder', ...p });
+const map = (p: Partial<AttentionMap>): AttentionMap => ({
+  layer: 'enc',
+  nodeId: 'enc',
+  call: 0,
+  step: 0,
+  heads: 1,
+  queries: 1,
+  keys: 4,
+  probs: new Float32Array(4),
+  keyGrid: null,
+  role: 'encoder',
+  ...p,
+});
 
 describe('attention laid onto the input grid', () => {
   it('puts key k of a [H, W] grid at row k / W, column k % W, per head or averaged', () => {
     // 2 heads × 2 latents × 6 keys on a 2×3 grid.
     const probs = new Float32Array([
-      /* h0 q0 */ 1, 0, 0, 0, 0, 0, /* h0 q1 */ 0, 0, 0, 0, 0, 1,
-      /* h1 q0 */ 0, 0, 1, 0, 0, 0, /* h1 q1 */ 0, 0, 0, 1, 0, 0,
+      /* h0 q0 */ 1, 0, 0, 0, 0, 0, /* h0 q1 */ 0, 0, 0, 0, 0, 1, /* h1 q0 */ 0, 0, 1, 0, 0, 0, /* h1 q1 */ 0, 0, 0, 1,
+      0, 0,
     ]);
     const m = map({ heads: 2, queries: 2, keys: 6, probs, keyGrid: [2, 3] });
     const q1h0 = cellsOf(m, 1, 0);
@@ -17,7 +29,10 @@ describe('attention laid onto the input grid', () => {
     expect(rowSummary(q1h0).peakAt).toEqual([1, 2]);
     const q0mean = cellsOf(m, 0, 'mean');
     expect(Array.from(q0mean.values)).toEqual([0.5, 0, 0.5, 0, 0, 0]);
-    expect(allCells(m, 1).map((c) => rowSummary(c).peakAt)).toEqual([[0, 2], [1, 0]]);
+    expect(allCells(m, 1).map((c) => rowSummary(c).peakAt)).toEqual([
+      [0, 2],
+      [1, 0],
+    ]);
   });
 
   it('sums a video grid [T, H, W] over time and leaves a sequence as one row', () => {
@@ -31,8 +46,16 @@ describe('attention laid onto the input grid', () => {
   });
 
   it('orders each node’s cross-attends by step and leaves decoders out', () => {
-    const s = encoderSeries([map({ nodeId: 'p', step: 1 }), map({ nodeId: 'p', step: 0 }), map({ nodeId: 'd', role: 'decoder' }), map({ nodeId: 'q', step: 0 })]);
-    expect(s.map((x) => [x.nodeId, x.maps.map((m) => m.step)])).toEqual([['p', [0, 1]], ['q', [0]]]);
+    const s = encoderSeries([
+      map({ nodeId: 'p', step: 1 }),
+      map({ nodeId: 'p', step: 0 }),
+      map({ nodeId: 'd', role: 'decoder' }),
+      map({ nodeId: 'q', step: 0 }),
+    ]);
+    expect(s.map((x) => [x.nodeId, x.maps.map((m) => m.step)])).toEqual([
+      ['p', [0, 1]],
+      ['q', [0]],
+    ]);
   });
 
   it('colours dark to bright and lets the image show through weak attention', () => {

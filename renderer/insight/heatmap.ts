@@ -57,14 +57,21 @@ export function colour(t: number): [number, number, number] {
   const f = x - i;
   const a = STOPS[i]!;
   const b = STOPS[i + 1]!;
-  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+  return [
+    Math.round(a[0] + (b[0] - a[0]) * f),
+    Math.round(a[1] + (b[1] - a[1]) * f),
+    Math.round(a[2] + (b[2] - a[2]) * f),
+  ];
 }
 
 /**
  * Grey (or RGB) pixels of an [H, W, C] example, stretched to its own min…max so both 0…1 and
  * normalised inputs show.
  */
-export function examplePixels(x: Float32Array, shape: number[]): { w: number; h: number; rgba: Uint8ClampedArray } | null {
+export function examplePixels(
+  x: Float32Array,
+  shape: number[],
+): { w: number; h: number; rgba: Uint8ClampedArray } | null {
   if (shape.length !== 3) return null;
   const [h, w, c] = shape as [number, number, number];
   let lo = Infinity;
@@ -100,7 +107,14 @@ export function overlayPixels(cells: CellGrid, scale: number, opaque = false): U
   return rgba;
 }
 
-function paint(ctx: CanvasRenderingContext2D, w: number, h: number, rgba: Uint8ClampedArray, dw: number, dh: number): void {
+function paint(
+  ctx: CanvasRenderingContext2D,
+  w: number,
+  h: number,
+  rgba: Uint8ClampedArray,
+  dw: number,
+  dh: number,
+): void {
   const tmp = new OffscreenCanvas(w, h);
   tmp.getContext('2d')!.putImageData(new ImageData(rgba as Uint8ClampedArray<ArrayBuffer>, w, h), 0, 0);
   ctx.imageSmoothingEnabled = false;
@@ -111,7 +125,12 @@ function paint(ctx: CanvasRenderingContext2D, w: number, h: number, rgba: Uint8C
  * The example with the attention over it (images), or the attention strip alone (sequences).
  * `scale` is the value drawn brightest: the latent's own maximum, or a shared one.
  */
-export function drawAttention(canvas: HTMLCanvasElement, example: { x: Float32Array; shape: number[] } | null, cells: CellGrid, scale: number): void {
+export function drawAttention(
+  canvas: HTMLCanvasElement,
+  example: { x: Float32Array; shape: number[] } | null,
+  cells: CellGrid,
+  scale: number,
+): void {
   const ctx = canvas.getContext('2d')!;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const img = example ? examplePixels(example.x, example.shape) : null;
@@ -126,7 +145,14 @@ export function drawAttention(canvas: HTMLCanvasElement, example: { x: Float32Ar
 }
 
 /** A matrix [rows × cols] as cells (decoder queries × latents, similarity). */
-export function drawMatrix(canvas: HTMLCanvasElement, values: ArrayLike<number>, rows: number, cols: number, lo = 0, hi = maxOf(values)): void {
+export function drawMatrix(
+  canvas: HTMLCanvasElement,
+  values: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  lo = 0,
+  hi = maxOf(values),
+): void {
   const ctx = canvas.getContext('2d')!;
   const rgba = new Uint8ClampedArray(rows * cols * 4);
   const span = hi > lo ? hi - lo : 1;

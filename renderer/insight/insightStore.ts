@@ -144,7 +144,11 @@ function onMessage(m: FromWorker): void {
     }
     case 'pretrainedStart': {
       const id = recordOfRun.get(m.runId);
-      if (id) updateRecord(id, (r) => ({ ...r, startedFrom: { label: m.label, loaded: m.loaded, replaced: m.replaced, frozenNodes: m.frozenNodes } }));
+      if (id)
+        updateRecord(id, (r) => ({
+          ...r,
+          startedFrom: { label: m.label, loaded: m.loaded, replaced: m.replaced, frozenNodes: m.frozenNodes },
+        }));
       break;
     }
     case 'epoch': {
@@ -158,7 +162,13 @@ function onMessage(m: FromWorker): void {
       break;
     }
     case 'done':
-      endRun(m.runId, { status: m.status, message: m.message, testAccuracy: m.test?.accuracy ?? null, testLoss: m.test?.loss ?? null, seconds: m.seconds });
+      endRun(m.runId, {
+        status: m.status,
+        message: m.message,
+        testAccuracy: m.test?.accuracy ?? null,
+        testLoss: m.test?.loss ?? null,
+        seconds: m.seconds,
+      });
       break;
     case 'error':
       endRun(m.runId, { status: 'failed', message: m.message });
@@ -168,7 +178,14 @@ function onMessage(m: FromWorker): void {
       break;
     case 'attention':
       if (m.requestId !== attentionRequest) return;
-      set({ attention: { ...state.attention, loading: false, snapshot: m.snapshot ?? state.attention.snapshot, error: m.error ?? null } });
+      set({
+        attention: {
+          ...state.attention,
+          loading: false,
+          snapshot: m.snapshot ?? state.attention.snapshot,
+          error: m.error ?? null,
+        },
+      });
       break;
   }
 }
@@ -187,12 +204,19 @@ export async function loadRunHistory(): Promise<void> {
   if (state.runsLoaded) return;
   try {
     const stored = await loadRuns();
-    const fixed = stored.map((r) => (r.status === 'running' ? { ...r, status: 'failed' as const, message: 'The app closed before this run finished' } : r));
+    const fixed = stored.map((r) =>
+      r.status === 'running'
+        ? { ...r, status: 'failed' as const, message: 'The app closed before this run finished' }
+        : r,
+    );
     for (const r of fixed) if (r !== stored.find((s) => s.id === r.id)) persist(r);
     const known = new Set(state.runs.map((r) => r.id));
     set({ runs: [...fixed.filter((r) => !known.has(r.id)), ...state.runs], runsLoaded: true });
   } catch (err) {
-    set({ runsLoaded: true, storageError: `Run history unavailable (runs are kept for this session only): ${(err as Error).message}` });
+    set({
+      runsLoaded: true,
+      storageError: `Run history unavailable (runs are kept for this session only): ${(err as Error).message}`,
+    });
   }
 }
 
@@ -200,8 +224,13 @@ void loadRunHistory();
 
 export async function removeRuns(ids: string[]): Promise<void> {
   const drop = new Set(ids);
-  set({ runs: state.runs.filter((r) => !drop.has(r.id)), liveRecordId: state.liveRecordId && drop.has(state.liveRecordId) ? null : state.liveRecordId });
-  await deleteRuns(ids).catch((err: unknown) => set({ storageError: `Could not delete stored runs: ${(err as Error).message}` }));
+  set({
+    runs: state.runs.filter((r) => !drop.has(r.id)),
+    liveRecordId: state.liveRecordId && drop.has(state.liveRecordId) ? null : state.liveRecordId,
+  });
+  await deleteRuns(ids).catch((err: unknown) =>
+    set({ storageError: `Could not delete stored runs: ${(err as Error).message}` }),
+  );
 }
 
 export function diagnosticsOf(recordId: string | null): EpochDiagnostics[] {

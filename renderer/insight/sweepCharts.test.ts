@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { costChart, parameterChart, type SweepPoint } from './sweepCharts';
 
-const p = (label: string, cost: number, score: number, values: SweepPoint['values'] = {}): SweepPoint => ({ label, cost, score, values });
+const p = (label: string, cost: number, score: number, values: SweepPoint['values'] = {}): SweepPoint => ({
+  label,
+  cost,
+  score,
+  values,
+});
 
 describe('sweep charts', () => {
   it('sorts by cost and splits the Pareto-best points from the rest', () => {
@@ -13,7 +18,11 @@ describe('sweep charts', () => {
   });
 
   it('draws one line per value of the second parameter', () => {
-    const pts = [p('a', 1, 0.5, { 'l.n': 16, 's.b': 1 }), p('b', 1, 0.7, { 'l.n': 32, 's.b': 1 }), p('c', 1, 0.6, { 'l.n': 16, 's.b': 2 })];
+    const pts = [
+      p('a', 1, 0.5, { 'l.n': 16, 's.b': 1 }),
+      p('b', 1, 0.7, { 'l.n': 32, 's.b': 1 }),
+      p('c', 1, 0.6, { 'l.n': 16, 's.b': 2 }),
+    ];
     const c = parameterChart(pts, 'l.n', 's.b');
     expect(c.x).toEqual([16, 32]);
     expect(c.series).toEqual([

@@ -13,8 +13,15 @@ export interface SweepPoint {
 }
 
 /** uPlot wants x ascending: points sorted by cost; `front` holds the Pareto-best of them. */
-export function costChart(points: SweepPoint[]): { x: number[]; all: (number | null)[]; front: (number | null)[]; frontLabels: string[] } {
-  const usable = points.filter((p) => Number.isFinite(p.cost) && Number.isFinite(p.score)).sort((a, b) => a.cost - b.cost);
+export function costChart(points: SweepPoint[]): {
+  x: number[];
+  all: (number | null)[];
+  front: (number | null)[];
+  frontLabels: string[];
+} {
+  const usable = points
+    .filter((p) => Number.isFinite(p.cost) && Number.isFinite(p.score))
+    .sort((a, b) => a.cost - b.cost);
   const best = new Set(paretoFront(usable));
   return {
     x: usable.map((p) => p.cost),
@@ -25,7 +32,11 @@ export function costChart(points: SweepPoint[]): { x: number[]; all: (number | n
 }
 
 /** Score against the first swept parameter, one series per value of the second (if any). */
-export function parameterChart(points: SweepPoint[], firstKey: string, secondKey: string | null): { x: number[]; series: { label: string; values: (number | null)[] }[] } {
+export function parameterChart(
+  points: SweepPoint[],
+  firstKey: string,
+  secondKey: string | null,
+): { x: number[]; series: { label: string; values: (number | null)[] }[] } {
   const num = (v: unknown) => (typeof v === 'number' ? v : Number(v));
   const x = [...new Set(points.map((p) => num(p.values[firstKey])))].filter(Number.isFinite).sort((a, b) => a - b);
   const groups = secondKey ? [...new Set(points.map((p) => String(p.values[secondKey])))] : ['score'];
@@ -33,7 +44,11 @@ export function parameterChart(points: SweepPoint[], firstKey: string, secondKey
     x,
     series: groups.map((g) => ({
       label: secondKey ? `${secondKey}=${g}` : 'accuracy',
-      values: x.map((v) => points.find((p) => num(p.values[firstKey]) === v && (!secondKey || String(p.values[secondKey]) === g))?.score ?? null),
+      values: x.map(
+        (v) =>
+          points.find((p) => num(p.values[firstKey]) === v && (!secondKey || String(p.values[secondKey]) === g))
+            ?.score ?? null,
+      ),
     })),
   };
 }

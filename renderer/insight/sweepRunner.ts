@@ -7,7 +7,14 @@ import { useSyncExternalStore } from 'react';
 import type { GraphDoc } from '../../engine/graph/schema';
 import { sweepVariants, type SweepAxis, type SweepVariant } from '../../engine/insight/sweep';
 import { onWorkerCrash } from '../training/workerClient';
-import { getMaxStepsPerEpoch, getTrainState, isTraining, setMaxStepsPerEpoch, startTraining, stopTraining } from '../training/trainer';
+import {
+  getMaxStepsPerEpoch,
+  getTrainState,
+  isTraining,
+  setMaxStepsPerEpoch,
+  startTraining,
+  stopTraining,
+} from '../training/trainer';
 import { onRunEnded, tagSweepRun } from './insightStore';
 
 export interface SweepRow {
@@ -36,7 +43,15 @@ export interface SweepState {
   docName: string;
 }
 
-let state: SweepState = { id: null, status: 'idle', axes: [], rows: [], current: -1, maxStepsPerEpoch: null, docName: '' };
+let state: SweepState = {
+  id: null,
+  status: 'idle',
+  axes: [],
+  rows: [],
+  current: -1,
+  maxStepsPerEpoch: null,
+  docName: '',
+};
 const listeners = new Set<() => void>();
 let variants: SweepVariant[] = [];
 /** The user's own steps-per-epoch choice, put back when the sweep ends. */
@@ -67,8 +82,10 @@ function patchRow(i: number, p: Partial<SweepRow>): void {
  * request is malformed; variants the analyser rejects are listed and skipped, not trained.
  */
 export function startSweep(doc: GraphDoc, axes: SweepAxis[], opts: { maxStepsPerEpoch: number | null }): void {
-  if (state.status === 'running' || state.status === 'stopping') throw new Error('A sweep is already running; stop it first');
-  if (isTraining(getTrainState())) throw new Error('A training run is in progress; stop it or wait for it to finish before sweeping');
+  if (state.status === 'running' || state.status === 'stopping')
+    throw new Error('A sweep is already running; stop it first');
+  if (isTraining(getTrainState()))
+    throw new Error('A training run is in progress; stop it or wait for it to finish before sweeping');
   variants = sweepVariants(doc, axes);
   if (variants.every((v) => v.error)) throw new Error(`No variant can be built: ${variants[0]!.error}`);
   savedMaxSteps = getMaxStepsPerEpoch();

@@ -42,7 +42,10 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
     dialog.current?.focus();
     hostApi()
       .appInfo()
-      .then((i) => setNativeDialogs(i.nativeDialogs), () => undefined);
+      .then(
+        (i) => setNativeDialogs(i.nativeDialogs),
+        () => undefined,
+      );
   }, [refresh]);
 
   /** Run a library action; refresh the list after it, show its error in the dialog. */
@@ -56,7 +59,10 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
     await refresh();
   };
 
-  const shown = useMemo(() => (templates && view !== 'trash' ? filterTemplates(templates, view, query) : []), [templates, view, query]);
+  const shown = useMemo(
+    () => (templates && view !== 'trash' ? filterTemplates(templates, view, query) : []),
+    [templates, view, query],
+  );
   const userCount = templates?.filter((t) => t.scope === 'user').length ?? 0;
 
   const open = async (t: TemplateSummary) => {
@@ -67,7 +73,10 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
       const entry = await hostApi().deleteTemplate({ name: t.name });
       notify('info', `Moved “${displayName(t.name)}” to the trash`, {
         label: 'Undo',
-        run: () => void hostApi().restoreTemplate({ trashId: entry.trashId }).then(refresh, (e) => notify('error', `Not restored — ${errorMessage(e)}`)),
+        run: () =>
+          void hostApi()
+            .restoreTemplate({ trashId: entry.trashId })
+            .then(refresh, (e) => notify('error', `Not restored — ${errorMessage(e)}`)),
       });
     });
   const exportOne = (t: TemplateSummary) =>
@@ -103,7 +112,15 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
 
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal library" role="dialog" aria-modal="true" aria-label="Template library" tabIndex={-1} ref={dialog} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <div
+        className="modal library"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Template library"
+        tabIndex={-1}
+        ref={dialog}
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      >
         <div className="modal-head">
           <h2>Template library</h2>
           <button type="button" className="icon-btn" aria-label="Close" onClick={onClose}>
@@ -123,7 +140,12 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
           <button type="button" className="btn" onClick={() => fileInput.current?.click()}>
             Import…
           </button>
-          <button type="button" className="btn" onClick={() => void saveCurrent(false)} title="Save the graph in the editor as one of your templates">
+          <button
+            type="button"
+            className="btn"
+            onClick={() => void saveCurrent(false)}
+            title="Save the graph in the editor as one of your templates"
+          >
             Save current graph
           </button>
           <input
@@ -140,7 +162,8 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
               await act(async () => {
                 const done: string[] = [];
                 for (const f of files) {
-                  if (f.size > 16 * 1024 * 1024) throw new Error(`"${f.name}" is ${(f.size / 1e6).toFixed(1)} MB; templates are limited to 16 MB.`);
+                  if (f.size > 16 * 1024 * 1024)
+                    throw new Error(`"${f.name}" is ${(f.size / 1e6).toFixed(1)} MB; templates are limited to 16 MB.`);
                   const ref = await hostApi().importTemplate({ fileName: f.name, text: await f.text() });
                   done.push(ref.name);
                 }
@@ -161,7 +184,14 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
               ['trash', `Trash (${trash.length})`],
             ] as const
           ).map(([id, label]) => (
-            <button key={id} type="button" role="tab" aria-selected={view === id} className={view === id ? 'active' : ''} onClick={() => setView(id)}>
+            <button
+              key={id}
+              type="button"
+              role="tab"
+              aria-selected={view === id}
+              className={view === id ? 'active' : ''}
+              onClick={() => setView(id)}
+            >
               {label}
             </button>
           ))}
@@ -185,12 +215,19 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
           )}
           {view === 'trash' ? (
             <ul className="file-list" aria-label="Trash">
-              {trash.length === 0 && <li className="muted">The trash is empty. Deleted templates stay here for 30 days.</li>}
+              {trash.length === 0 && (
+                <li className="muted">The trash is empty. Deleted templates stay here for 30 days.</li>
+              )}
               {trash.map((e) => (
                 <li key={e.trashId} className="trash-item">
                   <span>{displayName(e.name)}</span>
                   <span className="muted small">deleted {new Date(e.deletedMs).toLocaleString()}</span>
-                  <button type="button" className="btn" aria-label={`Restore ${displayName(e.name)}`} onClick={() => void act(() => hostApi().restoreTemplate({ trashId: e.trashId }))}>
+                  <button
+                    type="button"
+                    className="btn"
+                    aria-label={`Restore ${displayName(e.name)}`}
+                    onClick={() => void act(() => hostApi().restoreTemplate({ trashId: e.trashId }))}
+                  >
                     Restore
                   </button>
                 </li>
@@ -200,7 +237,13 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
             <ul className="library-grid" aria-label="Templates">
               {templates === null && <li className="muted">Loading…</li>}
               {templates !== null && shown.length === 0 && (
-                <li className="muted">{query ? `No template matches “${query}”.` : view === 'user' ? 'No templates of your own yet: duplicate a built-in one, import a file, or save the current graph.' : 'No templates.'}</li>
+                <li className="muted">
+                  {query
+                    ? `No template matches “${query}”.`
+                    : view === 'user'
+                      ? 'No templates of your own yet: duplicate a built-in one, import a file, or save the current graph.'
+                      : 'No templates.'}
+                </li>
               )}
               {shown.map((t) => (
                 <TemplateCard
@@ -208,11 +251,18 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
                   t={t}
                   renaming={renaming === t.name && t.scope === 'user'}
                   onOpen={() => void open(t)}
-                  onDuplicate={() => void act(() => hostApi().duplicateTemplate({ from: { scope: t.scope, name: t.name } }).then(() => setView('user')))}
+                  onDuplicate={() =>
+                    void act(() =>
+                      hostApi()
+                        .duplicateTemplate({ from: { scope: t.scope, name: t.name } })
+                        .then(() => setView('user')),
+                    )
+                  }
                   onRename={() => setRenaming(t.name)}
                   onRenameDone={(newName) => {
                     setRenaming(null);
-                    if (newName !== null && newName !== displayName(t.name)) void act(() => hostApi().renameTemplate({ name: t.name, newName: libraryFileName(newName) }));
+                    if (newName !== null && newName !== displayName(t.name))
+                      void act(() => hostApi().renameTemplate({ name: t.name, newName: libraryFileName(newName) }));
                   }}
                   onDelete={() => void remove(t)}
                   onExport={() => void exportOne(t)}
@@ -223,7 +273,9 @@ export function LibraryDialog({ onClose }: { onClose: () => void }) {
           )}
         </div>
         <div className="modal-foot">
-          <span className="muted small library-foot-note">Built-in templates are read-only: duplicate one to change it.</span>
+          <span className="muted small library-foot-note">
+            Built-in templates are read-only: duplicate one to change it.
+          </span>
           <button type="button" className="btn" onClick={onClose}>
             Close
           </button>
@@ -250,8 +302,20 @@ function TemplateCard(props: {
   // The user's own templates go by their file name (what Rename changes; copies differ by it).
   const shownName = user ? displayName(t.name) : t.title;
   return (
-    <li className={`template-card${t.problem ? ' has-problem' : ''}`} aria-label={`${shownName} (${user ? 'my template' : 'built-in'})`} data-testid={`template-${t.scope}-${t.name}`}>
-      <button type="button" className="template-thumb" onClick={props.onOpen} disabled={!!t.problem} tabIndex={-1} aria-label={`Open ${shownName} from its thumbnail`} title={t.problem ?? `Open ${shownName}`}>
+    <li
+      className={`template-card${t.problem ? ' has-problem' : ''}`}
+      aria-label={`${shownName} (${user ? 'my template' : 'built-in'})`}
+      data-testid={`template-${t.scope}-${t.name}`}
+    >
+      <button
+        type="button"
+        className="template-thumb"
+        onClick={props.onOpen}
+        disabled={!!t.problem}
+        tabIndex={-1}
+        aria-label={`Open ${shownName} from its thumbnail`}
+        title={t.problem ?? `Open ${shownName}`}
+      >
         <Thumbnail preview={t.preview} label={`Graph of ${shownName}`} />
       </button>
       <div className="template-info">
@@ -267,7 +331,13 @@ function TemplateCard(props: {
               props.onRenameDone(draft.trim() || null);
             }}
           >
-            <input aria-label={`New name for ${shownName}`} value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), props.onRenameDone(null))} />
+            <input
+              aria-label={`New name for ${shownName}`}
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              autoFocus
+              onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), props.onRenameDone(null))}
+            />
             <button type="submit" className="btn">
               Rename
             </button>
@@ -277,17 +347,37 @@ function TemplateCard(props: {
             {user ? `graph “${t.title}” · ${t.name}` : t.name}
           </div>
         )}
-        <div className="template-desc small">{t.problem ? <span className="error-text">{t.problem}</span> : t.description || <span className="muted">No description.</span>}</div>
+        <div className="template-desc small">
+          {t.problem ? (
+            <span className="error-text">{t.problem}</span>
+          ) : (
+            t.description || <span className="muted">No description.</span>
+          )}
+        </div>
         <div className="template-meta small">
-          <span data-testid="template-params">{t.totalParams !== null ? `${formatInt(t.totalParams)} params` : 'does not analyse'}</span>
+          <span data-testid="template-params">
+            {t.totalParams !== null ? `${formatInt(t.totalParams)} params` : 'does not analyse'}
+          </span>
           {t.tags.map((tag) => (
-            <button type="button" key={tag} className="tag-chip" onClick={() => props.onTag(tag)} aria-label={`Show templates tagged ${tag}`}>
+            <button
+              type="button"
+              key={tag}
+              className="tag-chip"
+              onClick={() => props.onTag(tag)}
+              aria-label={`Show templates tagged ${tag}`}
+            >
               {tag}
             </button>
           ))}
         </div>
         <div className="template-actions">
-          <button type="button" className="btn primary" onClick={props.onOpen} disabled={!!t.problem} aria-label={`Open ${shownName}`}>
+          <button
+            type="button"
+            className="btn primary"
+            onClick={props.onOpen}
+            disabled={!!t.problem}
+            aria-label={`Open ${shownName}`}
+          >
             Open
           </button>
           <button type="button" className="btn" onClick={props.onDuplicate} aria-label={`Duplicate ${shownName}`}>

@@ -42,11 +42,18 @@ function ThumbnailView({ preview, label }: { preview?: TemplatePreview; label: s
   const offY = (H - spanY * scale) / 2 - NODE_H / 2;
   const at = (i: number) => ({ x: offX + preview.nodes[i]!.x * scale, y: offY + preview.nodes[i]!.y * scale });
   return (
-    <svg className="thumb" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${label}: ${preview.nodes.length} nodes, ${preview.edges.length} wires`}>
+    <svg
+      className="thumb"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={`${label}: ${preview.nodes.length} nodes, ${preview.edges.length} wires`}
+    >
       {preview.edges.map(([a, b], i) => {
         const p = at(a);
         const q = at(b);
-        return <line key={i} x1={p.x + NODE_W / 2} y1={p.y + NODE_H} x2={q.x + NODE_W / 2} y2={q.y} className="thumb-edge" />;
+        return (
+          <line key={i} x1={p.x + NODE_W / 2} y1={p.y + NODE_H} x2={q.x + NODE_W / 2} y2={q.y} className="thumb-edge" />
+        );
       })}
       {preview.nodes.map((n, i) => {
         const p = at(i);

@@ -2,11 +2,30 @@ import { describe, expect, it } from 'vitest';
 import type { TemplateSummary } from '../../electron/ipc-contract';
 import { displayName, filterTemplates, libraryFileName, matchesQuery } from './search';
 
-const t = (p: Partial<TemplateSummary>): TemplateSummary => ({ scope: 'builtin', name: 'x.json', title: 'X', description: '', tags: [], totalParams: 1, modifiedMs: 0, ...p });
+const t = (p: Partial<TemplateSummary>): TemplateSummary => ({
+  scope: 'builtin',
+  name: 'x.json',
+  title: 'X',
+  description: '',
+  tags: [],
+  totalParams: 1,
+  modifiedMs: 0,
+  ...p,
+});
 
 describe('library search', () => {
-  const io = t({ name: 'mnist-perceiver-io.json', title: 'MNIST Perceiver IO', description: 'Digits with a trainable query', tags: ['mnist', 'classification'] });
-  const mlm = t({ name: 'perceiver-io-mlm.json', title: 'Perceiver IO MLM', description: 'Masked language model on UTF-8 bytes', tags: ['text'] });
+  const io = t({
+    name: 'mnist-perceiver-io.json',
+    title: 'MNIST Perceiver IO',
+    description: 'Digits with a trainable query',
+    tags: ['mnist', 'classification'],
+  });
+  const mlm = t({
+    name: 'perceiver-io-mlm.json',
+    title: 'Perceiver IO MLM',
+    description: 'Masked language model on UTF-8 bytes',
+    tags: ['text'],
+  });
   const mine = t({ scope: 'user', name: 'my net.perceiver.json', title: 'My net', tags: ['mnist'] });
 
   it('needs every word, in any field, case-insensitively', () => {

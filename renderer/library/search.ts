@@ -13,7 +13,11 @@ export function matchesQuery(t: TemplateSummary, query: string): boolean {
   return words.every((w) => (w.startsWith('tag:') ? tags.has(w.slice(4)) : hay.includes(w)));
 }
 
-export function filterTemplates(list: readonly TemplateSummary[], scope: LibraryScope, query: string): TemplateSummary[] {
+export function filterTemplates(
+  list: readonly TemplateSummary[],
+  scope: LibraryScope,
+  query: string,
+): TemplateSummary[] {
   return list.filter((t) => (scope === 'all' || t.scope === scope) && matchesQuery(t, query));
 }
 

@@ -8,7 +8,17 @@ export interface PaletteEntry {
 }
 
 /** A searchable list in a popover: the command palette (Ctrl+K) and Find node (Ctrl+F). */
-export function SearchPopover({ entries, placeholder, label, onClose }: { entries: PaletteEntry[]; placeholder: string; label: string; onClose: () => void }) {
+export function SearchPopover({
+  entries,
+  placeholder,
+  label,
+  onClose,
+}: {
+  entries: PaletteEntry[];
+  placeholder: string;
+  label: string;
+  onClose: () => void;
+}) {
   const [q, setQ] = useState('');
   const [active, setActive] = useState(0);
   const needle = q.trim().toLowerCase();
@@ -36,13 +46,19 @@ export function SearchPopover({ entries, placeholder, label, onClose }: { entrie
             } else if (e.key === 'ArrowUp') {
               setActive((a) => Math.max(a - 1, 0));
               e.preventDefault();
-            }
-            else if (e.key === 'Enter') run(active);
+            } else if (e.key === 'Enter') run(active);
           }}
         />
         <ul role="listbox" aria-label={label}>
           {shown.map((e, i) => (
-            <li key={e.id} role="option" aria-selected={i === active} className={i === active ? 'active' : ''} onMouseEnter={() => setActive(i)} onMouseDown={(ev) => (ev.preventDefault(), run(i))}>
+            <li
+              key={e.id}
+              role="option"
+              aria-selected={i === active}
+              className={i === active ? 'active' : ''}
+              onMouseEnter={() => setActive(i)}
+              onMouseDown={(ev) => (ev.preventDefault(), run(i))}
+            >
               <span>{e.title}</span>
               {e.hint && <kbd>{e.hint}</kbd>}
             </li>

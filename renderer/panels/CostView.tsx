@@ -15,7 +15,13 @@ export function CostView() {
     const probe = costScaling(doc, analysis, []);
     return 'error' in probe ? probe : costScaling(doc, analysis, defaultMs(probe.currentM));
   }, [doc, analysis]);
-  const rows = analysis.order.map((id) => ({ id, kind: getKind(analysis.nodes.get(id)!.kind)?.title ?? '?', cost: analysis.nodes.get(id)!.cost })).filter((r) => r.cost.params > 0 || r.cost.flops > 0 || r.cost.activationBytes > 0);
+  const rows = analysis.order
+    .map((id) => ({
+      id,
+      kind: getKind(analysis.nodes.get(id)!.kind)?.title ?? '?',
+      cost: analysis.nodes.get(id)!.cost,
+    }))
+    .filter((r) => r.cost.params > 0 || r.cost.flops > 0 || r.cost.activationBytes > 0);
   const maxFlops = Math.max(1, ...rows.map((r) => r.cost.flops));
   const totalParams = Math.max(1, analysis.totals.params);
   return (
@@ -27,7 +33,10 @@ export function CostView() {
             <th scope="col">node</th>
             <th scope="col">params</th>
             <th scope="col">FLOPs / example</th>
-            <th scope="col" title="Activations kept for the backward pass, per example (the summary bar shows the total at the batch size)">
+            <th
+              scope="col"
+              title="Activations kept for the backward pass, per example (the summary bar shows the total at the batch size)"
+            >
               activations / example
             </th>
           </tr>
@@ -41,7 +50,8 @@ export function CostView() {
                 </button>
               </td>
               <td>
-                {formatInt(r.cost.params)} <span className="muted">({((100 * r.cost.params) / totalParams).toFixed(0)}%)</span>
+                {formatInt(r.cost.params)}{' '}
+                <span className="muted">({((100 * r.cost.params) / totalParams).toFixed(0)}%)</span>
               </td>
               <td>
                 <div className="bar" style={{ width: `${(100 * r.cost.flops) / maxFlops}%` }} />
@@ -58,7 +68,9 @@ export function CostView() {
       ) : (
         <>
           <p className="small">
-            Perceiver: {scaling.latents} latents attend to M inputs — <b>O(M·N)</b>. Transformer: the same latent processing ({scaling.latentIds.join(', ') || 'none'}) run over the M inputs — <b>O(M²)</b>. This graph has M = {formatInt(scaling.currentM)}.
+            Perceiver: {scaling.latents} latents attend to M inputs — <b>O(M·N)</b>. Transformer: the same latent
+            processing ({scaling.latentIds.join(', ') || 'none'}) run over the M inputs — <b>O(M²)</b>. This graph has M
+            = {formatInt(scaling.currentM)}.
           </p>
           <p data-testid="crossover">
             {scaling.crossover !== null ? (
@@ -74,7 +86,9 @@ export function CostView() {
             const here = scaling.points.find((p) => p.m === scaling.currentM)!;
             return (
               <p className="muted small">
-                At M = {formatInt(here.m)}: Perceiver {formatFlops(here.perceiverFlops)}, {formatBytes(here.perceiverBytes)} activations; transformer {formatFlops(here.transformerFlops)}, {formatBytes(here.transformerBytes)}.
+                At M = {formatInt(here.m)}: Perceiver {formatFlops(here.perceiverFlops)},{' '}
+                {formatBytes(here.perceiverBytes)} activations; transformer {formatFlops(here.transformerFlops)},{' '}
+                {formatBytes(here.transformerBytes)}.
               </p>
             );
           })()}
@@ -84,7 +98,19 @@ export function CostView() {
   );
 }
 
-function ScalingChart({ points, currentM }: { points: { m: number; perceiverFlops: number; transformerFlops: number; perceiverBytes: number; transformerBytes: number }[]; currentM: number }) {
+function ScalingChart({
+  points,
+  currentM,
+}: {
+  points: {
+    m: number;
+    perceiverFlops: number;
+    transformerFlops: number;
+    perceiverBytes: number;
+    transformerBytes: number;
+  }[];
+  currentM: number;
+}) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current!;
@@ -96,27 +122,57 @@ function ScalingChart({ points, currentM }: { points: { m: number; perceiverFlop
         legend: { show: false },
         scales: { x: { time: false, distr: 3 }, y: { distr: 3 }, b: { distr: 3 } },
         axes: [
-          { ...axis, label: 'input tokens M', labelSize: 16, values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : x >= 1000 ? `${x / 1000}k` : String(x))) },
-          { ...axis, label: 'FLOPs / example', labelSize: 16, size: axisSize, values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : si(x))) },
+          {
+            ...axis,
+            label: 'input tokens M',
+            labelSize: 16,
+            values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : x >= 1000 ? `${x / 1000}k` : String(x))),
+          },
+          {
+            ...axis,
+            label: 'FLOPs / example',
+            labelSize: 16,
+            size: axisSize,
+            values: (_u, v) => v.map((x) => (x == null || !isPow10(x) ? '' : si(x))),
+          },
         ],
         series: [
           { label: 'M' },
           { label: 'Perceiver FLOPs', stroke: '#69f0ae', width: 2, points: { show: false } },
           { label: 'Transformer FLOPs', stroke: '#ff8a80', width: 2, points: { show: false } },
           { label: 'Perceiver memory', stroke: '#69f0ae', dash: [4, 4], scale: 'b', width: 1, points: { show: false } },
-          { label: 'Transformer memory', stroke: '#ff8a80', dash: [4, 4], scale: 'b', width: 1, points: { show: false } },
+          {
+            label: 'Transformer memory',
+            stroke: '#ff8a80',
+            dash: [4, 4],
+            scale: 'b',
+            width: 1,
+            points: { show: false },
+          },
         ],
       },
-      [points.map((p) => p.m), points.map((p) => p.perceiverFlops), points.map((p) => p.transformerFlops), points.map((p) => p.perceiverBytes), points.map((p) => p.transformerBytes)],
+      [
+        points.map((p) => p.m),
+        points.map((p) => p.perceiverFlops),
+        points.map((p) => p.transformerFlops),
+        points.map((p) => p.perceiverBytes),
+        points.map((p) => p.transformerBytes),
+      ],
       el,
     );
     return () => plot.destroy();
   }, [points, currentM]);
   return (
     <>
-      <div ref={host} role="img" aria-label="FLOPs and activation memory against input size M, Perceiver and transformer" />
+      <div
+        ref={host}
+        role="img"
+        aria-label="FLOPs and activation memory against input size M, Perceiver and transformer"
+      />
       <div className="chart-legend small">
-        <span style={{ color: '#69f0ae' }}>━ Perceiver FLOPs</span> <span style={{ color: '#ff8a80' }}>━ Transformer FLOPs</span> <span className="muted">┄ activation memory (same colours)</span>
+        <span style={{ color: '#69f0ae' }}>━ Perceiver FLOPs</span>{' '}
+        <span style={{ color: '#ff8a80' }}>━ Transformer FLOPs</span>{' '}
+        <span className="muted">┄ activation memory (same colours)</span>
       </div>
     </>
   );
@@ -124,7 +180,13 @@ function ScalingChart({ points, currentM }: { points: { m: number; perceiverFlop
 
 /** 1e9 → "1G": short FLOP tick labels. */
 function si(x: number): string {
-  for (const [d, u] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) if (x >= d) return `${x / d}${u}`;
+  for (const [d, u] of [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const)
+    if (x >= d) return `${x / d}${u}`;
   return String(x);
 }
 

@@ -48,17 +48,23 @@ function parseDraft(f: FieldSpec, text: string): { value: unknown } | { error: s
   return { value: t };
 }
 
-function commandsFor(node: GraphNode, specs: FieldSpec[], drafts: Drafts): { commands: Command[]; errors: Record<string, string> } {
+function commandsFor(
+  node: GraphNode,
+  specs: FieldSpec[],
+  drafts: Drafts,
+): { commands: Command[]; errors: Record<string, string> } {
   const commands: Command[] = [];
   const errors: Record<string, string> = {};
   const kind = getKind(node.kind);
   for (const f of specs) {
     if (!(f.key in drafts)) continue;
     // 0 is a real value for a size the data can set ("from the data"), below the field's minimum.
-    const auto = drafts[f.key]!.trim() === '0' && !!kind && fromDataParams(kind, { ...node.params, [f.key]: 0 }).includes(f.key);
+    const auto =
+      drafts[f.key]!.trim() === '0' && !!kind && fromDataParams(kind, { ...node.params, [f.key]: 0 }).includes(f.key);
     const r = auto ? { value: 0 } : parseDraft(f, drafts[f.key]!);
     if ('error' in r) errors[f.key] = r.error;
-    else if (JSON.stringify(r.value) !== JSON.stringify(node.params[f.key])) commands.push({ type: 'setParam', id: node.id, key: f.key, value: r.value });
+    else if (JSON.stringify(r.value) !== JSON.stringify(node.params[f.key]))
+      commands.push({ type: 'setParam', id: node.id, key: f.key, value: r.value });
   }
   return { commands, errors };
 }
@@ -67,7 +73,12 @@ export function Inspector({ onHelp }: { onHelp: (kind: string) => void }) {
   const selected = useEditor((s) => s.selectedNodes);
   const doc = useEditor((s) => activeDoc(s));
   const node = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined;
-  if (selected.length > 1) return <div className="inspector muted" aria-label="Inspector">{selected.length} nodes selected. Group them (Ctrl+G), copy, or delete them.</div>;
+  if (selected.length > 1)
+    return (
+      <div className="inspector muted" aria-label="Inspector">
+        {selected.length} nodes selected. Group them (Ctrl+G), copy, or delete them.
+      </div>
+    );
   if (!node)
     return (
       <div className="inspector" aria-label="Inspector">
@@ -101,7 +112,12 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
     // Keyed by the commands' JSON: a new array with the same commands must not re-run the preview.
   }, [doc, node.id, JSON.stringify(commands)]);
 
-  if (!kind) return <div className="inspector">Unknown kind “{node.kind}”: this app cannot edit it. Delete the node or update the app.</div>;
+  if (!kind)
+    return (
+      <div className="inspector">
+        Unknown kind “{node.kind}”: this app cannot edit it. Delete the node or update the app.
+      </div>
+    );
   const apply = () => {
     if (Object.keys(errors).length || !commands.length) return;
     perform(commands.length === 1 ? commands[0]! : { type: 'batch', label: `Edit ${node.id}`, commands });
@@ -124,13 +140,22 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
           <div className="insp-title">{kind.title}</div>
           <div className="muted small">{kind.summary}</div>
         </div>
-        <button type="button" className="icon-btn" aria-label={`Help for ${kind.title}`} onClick={() => onHelp(kind.kind)}>
+        <button
+          type="button"
+          className="icon-btn"
+          aria-label={`Help for ${kind.title}`}
+          onClick={() => onHelp(kind.kind)}
+        >
           ?
         </button>
       </div>
       <div className="insp-stats">
-        <span>id <code>{node.id}</code></span>
-        <span>out <code data-testid="inspector-shape">{formatShape(outShape)}</code></span>
+        <span>
+          id <code>{node.id}</code>
+        </span>
+        <span>
+          out <code data-testid="inspector-shape">{formatShape(outShape)}</code>
+        </span>
         <span>{formatInt(na?.cost.params ?? 0)} params</span>
         <span>{formatFlops(na?.cost.flops ?? 0)}</span>
       </div>
@@ -141,7 +166,9 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
           aria-label="Node label"
           placeholder={node.id}
           onChange={(e) => setLabel(e.target.value)}
-          onBlur={() => label !== (node.label ?? '') && perform({ type: 'setLabel', id: node.id, label: label || undefined })}
+          onBlur={() =>
+            label !== (node.label ?? '') && perform({ type: 'setLabel', id: node.id, label: label || undefined })
+          }
         />
       </label>
       {specs.map((f) => (
@@ -150,10 +177,23 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
           spec={f}
           stored={node.params[f.key]}
           draft={drafts[f.key]}
-          error={errors[f.key] ?? (paramProblem?.param === f.key ? paramProblem.message : preview?.problem?.param === f.key ? preview.problem.message : undefined)}
+          error={
+            errors[f.key] ??
+            (paramProblem?.param === f.key
+              ? paramProblem.message
+              : preview?.problem?.param === f.key
+                ? preview.problem.message
+                : undefined)
+          }
           onDraft={(v) => setDrafts((d) => ({ ...d, [f.key]: v }))}
           onReset={() => perform({ type: 'setParam', id: node.id, key: f.key, value: undefined })}
-          auto={autoKeys.includes(f.key) ? (typeof na?.params?.[f.key] === 'number' && na.params[f.key] !== 0 ? (na.params[f.key] as number) : 'pending') : undefined}
+          auto={
+            autoKeys.includes(f.key)
+              ? typeof na?.params?.[f.key] === 'number' && na.params[f.key] !== 0
+                ? (na.params[f.key] as number)
+                : 'pending'
+              : undefined
+          }
         />
       ))}
       {commands.length > 0 && (
@@ -161,10 +201,26 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
           <div className="preview-title">Effect before applying</div>
           {preview?.node ? (
             <>
-              <Delta label="output" before={formatShape(outShape)} after={formatShape(Object.values(preview.node.outputShapes)[0])} />
-              <Delta label="node params" before={formatInt(na?.cost.params ?? 0)} after={formatInt(preview.node.cost.params)} />
-              <Delta label="total params" before={formatInt(analysis.totals.params)} after={formatInt(preview.analysis!.totals.params)} />
-              <Delta label="FLOPs/example" before={formatFlops(analysis.totals.flops)} after={formatFlops(preview.analysis!.totals.flops)} />
+              <Delta
+                label="output"
+                before={formatShape(outShape)}
+                after={formatShape(Object.values(preview.node.outputShapes)[0])}
+              />
+              <Delta
+                label="node params"
+                before={formatInt(na?.cost.params ?? 0)}
+                after={formatInt(preview.node.cost.params)}
+              />
+              <Delta
+                label="total params"
+                before={formatInt(analysis.totals.params)}
+                after={formatInt(preview.analysis!.totals.params)}
+              />
+              <Delta
+                label="FLOPs/example"
+                before={formatFlops(analysis.totals.flops)}
+                after={formatFlops(preview.analysis!.totals.flops)}
+              />
             </>
           ) : null}
           {preview?.problem && <div className="error-text">{preview.problem.message}</div>}
@@ -178,7 +234,11 @@ function NodeInspector({ node, doc, onHelp }: { node: GraphNode; doc: GraphDoc; 
           Revert
         </button>
       </div>
-      {paramProblem && !paramProblem.param && <div className="error-text" role="alert">{paramProblem.message}</div>}
+      {paramProblem && !paramProblem.param && (
+        <div className="error-text" role="alert">
+          {paramProblem.message}
+        </div>
+      )}
     </form>
   );
 }
@@ -188,12 +248,33 @@ function Delta({ label, before, after }: { label: string; before: string; after:
     <div className={`delta${before !== after ? ' changed' : ''}`}>
       <span className="delta-label">{label}</span>
       <span>{before}</span>
-      {before !== after && <span> → <b>{after}</b></span>}
+      {before !== after && (
+        <span>
+          {' '}
+          → <b>{after}</b>
+        </span>
+      )}
     </div>
   );
 }
 
-function ParamField({ spec, stored, draft, error: rawError, onDraft, onReset, auto }: { spec: FieldSpec; stored: unknown; draft: string | undefined; error?: string; onDraft: (v: string) => void; onReset: () => void; auto?: number | 'pending' }) {
+function ParamField({
+  spec,
+  stored,
+  draft,
+  error: rawError,
+  onDraft,
+  onReset,
+  auto,
+}: {
+  spec: FieldSpec;
+  stored: unknown;
+  draft: string | undefined;
+  error?: string;
+  onDraft: (v: string) => void;
+  onReset: () => void;
+  auto?: number | 'pending';
+}) {
   // An unresolved "from the data" size is not an error of this field: it waits for data.
   const error = auto === 'pending' && draft === undefined ? undefined : rawError;
   const id = `param-${spec.key}`;
@@ -203,10 +284,23 @@ function ParamField({ spec, stored, draft, error: rawError, onDraft, onReset, au
   let control: React.ReactNode;
   if (spec.type === 'boolean') {
     const checked = (draft ?? toDraft(stored ?? spec.default)) === 'true';
-    control = <input id={id} type="checkbox" aria-label={name} checked={checked} onChange={(e) => onDraft(String(e.target.checked))} />;
+    control = (
+      <input
+        id={id}
+        type="checkbox"
+        aria-label={name}
+        checked={checked}
+        onChange={(e) => onDraft(String(e.target.checked))}
+      />
+    );
   } else if (spec.type === 'enum') {
     control = (
-      <select id={id} aria-label={name} value={draft ?? toDraft(stored ?? spec.default)} onChange={(e) => onDraft(e.target.value)}>
+      <select
+        id={id}
+        aria-label={name}
+        value={draft ?? toDraft(stored ?? spec.default)}
+        onChange={(e) => onDraft(e.target.value)}
+      >
         {spec.options.map((o) => (
           <option key={o} value={o}>
             {o}
@@ -215,7 +309,12 @@ function ParamField({ spec, stored, draft, error: rawError, onDraft, onReset, au
       </select>
     );
   } else {
-    const bounds = spec.type === 'number' ? [spec.min !== undefined ? `≥ ${spec.min}` : '', spec.max !== undefined ? `≤ ${spec.max}` : ''].filter(Boolean).join(', ') : '';
+    const bounds =
+      spec.type === 'number'
+        ? [spec.min !== undefined ? `≥ ${spec.min}` : '', spec.max !== undefined ? `≤ ${spec.max}` : '']
+            .filter(Boolean)
+            .join(', ')
+        : '';
     control = (
       <input
         id={id}
@@ -235,7 +334,11 @@ function ParamField({ spec, stored, draft, error: rawError, onDraft, onReset, au
         {name}
         {isDefault && draft === undefined && <span className="default-tag">default</span>}
         {auto !== undefined && draft === undefined && (
-          <span className="default-tag" data-testid={`auto-${spec.key}`} title="0 = from the data: the loaded dataset sets it">
+          <span
+            className="default-tag"
+            data-testid={`auto-${spec.key}`}
+            title="0 = from the data: the loaded dataset sets it"
+          >
             <i>auto</i>
             {auto === 'pending' ? '' : ` → ${auto}`}
           </span>
@@ -244,14 +347,26 @@ function ParamField({ spec, stored, draft, error: rawError, onDraft, onReset, au
       <div className="field-control">
         {control}
         {!isDefault && (
-          <button type="button" className="icon-btn small" aria-label={`Reset ${name} to default`} title={`Reset to default (${toDraft(spec.default) || 'auto'})`} onClick={onReset}>
+          <button
+            type="button"
+            className="icon-btn small"
+            aria-label={`Reset ${name} to default`}
+            title={`Reset to default (${toDraft(spec.default) || 'auto'})`}
+            onClick={onReset}
+          >
             ↺
           </button>
         )}
       </div>
       <div className="field-help">{spec.help}</div>
-      {auto === 'pending' && draft === undefined && <div className="field-help">0 = from the data: load a dataset in the Dataset tab and this size follows it.</div>}
-      {error && <div className="error-text" role="alert">{error}</div>}
+      {auto === 'pending' && draft === undefined && (
+        <div className="field-help">0 = from the data: load a dataset in the Dataset tab and this size follows it.</div>
+      )}
+      {error && (
+        <div className="error-text" role="alert">
+          {error}
+        </div>
+      )}
     </div>
   );
 }

@@ -13,7 +13,7 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
   const blocks = useCustomBlocks();
   const q = query.trim().toLowerCase();
   const shownBlocks = blocks.filter((b) => !q || b.label.toLowerCase().includes(q));
-  const groups = new Map<Category, typeof KINDS[number][]>();
+  const groups = new Map<Category, (typeof KINDS)[number][]>();
   for (const k of KINDS) {
     if (q && !`${k.title} ${k.kind} ${k.summary} ${CATEGORY_LABELS[k.category]}`.toLowerCase().includes(q)) continue;
     const list = groups.get(k.category) ?? [];
@@ -56,8 +56,21 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
   return (
     <aside className="palette" aria-label="Node palette">
       <div className="panel-title">Nodes</div>
-      <input className="search" type="search" placeholder="Search nodes…" aria-label="Search node palette" value={query} onChange={(e) => setQuery(e.target.value)} />
-      <div className="palette-groups" ref={list} onKeyDown={onListKey} role="group" aria-label="Node kinds: arrow keys move, Enter adds, H shows help">
+      <input
+        className="search"
+        type="search"
+        placeholder="Search nodes…"
+        aria-label="Search node palette"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+      />
+      <div
+        className="palette-groups"
+        ref={list}
+        onKeyDown={onListKey}
+        role="group"
+        aria-label="Node kinds: arrow keys move, Enter adds, H shows help"
+      >
         {[...groups].map(([cat, kinds]) => (
           <section key={cat} aria-label={CATEGORY_LABELS[cat]}>
             <h3 className="palette-cat">{CATEGORY_LABELS[cat]}</h3>
@@ -86,7 +99,13 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
                   onDoubleClick={() => addAtCentre(k.kind)}
                 >
                   <span className="palette-name">{k.title}</span>
-                  <button type="button" className="icon-btn help-btn" tabIndex={-1} aria-label={`Help for ${k.title}`} onClick={() => onHelp(k.kind)}>
+                  <button
+                    type="button"
+                    className="icon-btn help-btn"
+                    tabIndex={-1}
+                    aria-label={`Help for ${k.title}`}
+                    onClick={() => onHelp(k.kind)}
+                  >
                     ?
                   </button>
                   <span className="palette-summary">{k.summary}</span>
@@ -115,10 +134,18 @@ export function Palette({ onHelp }: { onHelp: (kind: string) => void }) {
                   }}
                 >
                   <span className="palette-name">{b.label}</span>
-                  <button type="button" className="icon-btn help-btn" tabIndex={-1} aria-label={`Remove block ${b.label} from the palette`} onClick={() => deleteBlock(b.id)}>
+                  <button
+                    type="button"
+                    className="icon-btn help-btn"
+                    tabIndex={-1}
+                    aria-label={`Remove block ${b.label} from the palette`}
+                    onClick={() => deleteBlock(b.id)}
+                  >
                     ×
                   </button>
-                  <span className="palette-summary">{b.clip.nodes.length} nodes: {b.clip.nodes.map((n) => n.kind).join(', ')}</span>
+                  <span className="palette-summary">
+                    {b.clip.nodes.length} nodes: {b.clip.nodes.map((n) => n.kind).join(', ')}
+                  </span>
                 </li>
               ))}
             </ul>

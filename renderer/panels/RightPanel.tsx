@@ -24,13 +24,32 @@ export const PANEL_TABS = [
 ] as const;
 export type PanelTab = (typeof PANEL_TABS)[number]['id'];
 
-export function RightPanel({ tab, onTab, helpKind, onHelp }: { tab: PanelTab; onTab: (t: PanelTab) => void; helpKind: string | null; onHelp: (kind: string) => void }) {
+export function RightPanel({
+  tab,
+  onTab,
+  helpKind,
+  onHelp,
+}: {
+  tab: PanelTab;
+  onTab: (t: PanelTab) => void;
+  helpKind: string | null;
+  onHelp: (kind: string) => void;
+}) {
   const problems = useAnalysis().problems.length;
   return (
     <aside className="right-panel" aria-label="Side panel">
       <div className="tabs-row" role="tablist" aria-label="Side panel tabs">
         {PANEL_TABS.map((t) => (
-          <button key={t.id} type="button" role="tab" id={`tab-${t.id}`} aria-selected={tab === t.id} aria-controls={`panel-${t.id}`} className={tab === t.id ? 'active' : ''} onClick={() => onTab(t.id)}>
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            id={`tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls={`panel-${t.id}`}
+            className={tab === t.id ? 'active' : ''}
+            onClick={() => onTab(t.id)}
+          >
             {t.label}
             {t.id === 'problems' && problems > 0 && <span className="badge">{problems}</span>}
           </button>

@@ -25,7 +25,12 @@ export function SummaryBar({ onProblems }: { onProblems: () => void }) {
       <span>
         <span className="muted">Nodes</span> <b>{doc.nodes.length}</b>
       </span>
-      <button type="button" className={`problems-chip${errors ? ' has-errors' : warnings ? ' has-warnings' : ''}`} onClick={onProblems} aria-label={`${errors} errors, ${warnings} warnings — show problems`}>
+      <button
+        type="button"
+        className={`problems-chip${errors ? ' has-errors' : warnings ? ' has-warnings' : ''}`}
+        onClick={onProblems}
+        aria-label={`${errors} errors, ${warnings} warnings — show problems`}
+      >
         {errors ? `✕ ${errors} error${errors > 1 ? 's' : ''}` : '✓ valid'}
         {warnings ? ` · ! ${warnings}` : ''}
       </button>

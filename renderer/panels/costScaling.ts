@@ -45,12 +45,19 @@ export function costScaling(doc: GraphDoc, analysis: Analysis, ms: readonly numb
     const lat = kind.inputs.find((p) => p.type === 'latents');
     const tok = kind.inputs.find((p) => p.type === 'tokens');
     const na = analysis.nodes.get(id)!;
-    if (lat && tok && na.inputShapes[lat.name] && na.inputShapes[tok.name] && kind.outputs.some((p) => p.type === 'latents')) {
+    if (
+      lat &&
+      tok &&
+      na.inputShapes[lat.name] &&
+      na.inputShapes[tok.name] &&
+      kind.outputs.some((p) => p.type === 'latents')
+    ) {
       encoderId = id;
       break;
     }
   }
-  if (!encoderId) return { error: 'No encoder found: connect input tokens and a latent array to a cross-attention node.' };
+  if (!encoderId)
+    return { error: 'No encoder found: connect input tokens and a latent array to a cross-attention node.' };
   if (!analysis.valid) return { error: 'Fix the graph’s errors first; the cost view needs every shape.' };
   const enc = analysis.nodes.get(encoderId)!;
   const encKind = getKind(enc.kind)!;
@@ -62,7 +69,13 @@ export function costScaling(doc: GraphDoc, analysis: Analysis, ms: readonly numb
   // Latent processing: nodes that take latents in and give latents out through one input.
   const latentIds = analysis.order.filter((id) => {
     const k = getKind(analysis.nodes.get(id)!.kind);
-    return id !== encoderId && k && k.inputs.length === 1 && k.inputs[0]!.type === 'latents' && k.outputs.every((p) => p.type === 'latents');
+    return (
+      id !== encoderId &&
+      k &&
+      k.inputs.length === 1 &&
+      k.inputs[0]!.type === 'latents' &&
+      k.outputs.every((p) => p.type === 'latents')
+    );
   });
   const latentCost = latentIds.reduce(
     (s, id) => {
@@ -71,11 +84,18 @@ export function costScaling(doc: GraphDoc, analysis: Analysis, ms: readonly numb
     },
     { flops: 0, bytes: 0 },
   );
-  const rest = { flops: analysis.totals.flops - enc.cost.flops - latentCost.flops, bytes: analysis.totals.activationBytes - enc.cost.activationBytes - latentCost.bytes };
+  const rest = {
+    flops: analysis.totals.flops - enc.cost.flops - latentCost.flops,
+    bytes: analysis.totals.activationBytes - enc.cost.activationBytes - latentCost.bytes,
+  };
 
   const points: ScalingPoint[] = [];
   for (const m of ms) {
-    const encAt = costAt(encKind, enc.params!, { ...enc.inputShapes, [latPort]: [n!, d!], [tokPort]: [m, c!] } as Record<string, Shape>);
+    const encAt = costAt(encKind, enc.params!, {
+      ...enc.inputShapes,
+      [latPort]: [n!, d!],
+      [tokPort]: [m, c!],
+    } as Record<string, Shape>);
     if (!encAt) continue;
     // The transformer: project the M tokens to width D, then the same latent processing over them.
     let tFlops = 2 * m * c! * d!;

@@ -5,7 +5,16 @@
 import type { z } from 'zod';
 
 export type FieldSpec =
-  | { key: string; type: 'number'; help: string; default: unknown; nullable: boolean; int: boolean; min?: number; max?: number }
+  | {
+      key: string;
+      type: 'number';
+      help: string;
+      default: unknown;
+      nullable: boolean;
+      int: boolean;
+      min?: number;
+      max?: number;
+    }
   | { key: string; type: 'boolean'; help: string; default: unknown; nullable: boolean }
   | { key: string; type: 'enum'; help: string; default: unknown; nullable: boolean; options: string[] }
   | { key: string; type: 'string'; help: string; default: unknown; nullable: boolean }

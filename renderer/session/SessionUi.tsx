@@ -1,7 +1,16 @@
 import { useEffect, useRef } from 'react';
 import { errorMessage } from '../api';
 import { saveActive } from '../files/fileActions';
-import { activeTab, cancelClosePrompt, closeTab, getState, isDirty, notify, switchTab, useEditor } from '../state/store';
+import {
+  activeTab,
+  cancelClosePrompt,
+  closeTab,
+  getState,
+  isDirty,
+  notify,
+  switchTab,
+  useEditor,
+} from '../state/store';
 import {
   discardGraph,
   keepMine,
@@ -67,12 +76,19 @@ function CloseTabPrompt({ tabId }: { tabId: string }) {
         </div>
         <div className="modal-body">
           <p id="close-prompt-detail">
-            {tab.fileName && tab.handle ? `“${tab.fileName}” has changes that are not saved.` : 'This graph has never been saved.'} If you don’t save, the changes are lost
-            (until you close the app, Ctrl+Shift+T reopens the tab as it was).
+            {tab.fileName && tab.handle
+              ? `“${tab.fileName}” has changes that are not saved.`
+              : 'This graph has never been saved.'}{' '}
+            If you don’t save, the changes are lost (until you close the app, Ctrl+Shift+T reopens the tab as it was).
           </p>
         </div>
         <div className="modal-foot">
-          <button type="button" className="btn primary" ref={saveBtn} onClick={() => void save().catch((e) => notify('error', errorMessage(e)))}>
+          <button
+            type="button"
+            className="btn primary"
+            ref={saveBtn}
+            onClick={() => void save().catch((e) => notify('error', errorMessage(e)))}
+          >
             Save
           </button>
           <button type="button" className="btn" onClick={() => closeTab(tabId)}>
@@ -92,7 +108,13 @@ export function RestoreButton() {
   const count = useSession((s) => s.recoverable.length + s.unreadable.length + (s.offerReopen.length ? 1 : 0));
   if (!count) return null;
   return (
-    <button type="button" className="btn restore-btn" onClick={() => openRestore(true)} aria-label={`Restore work from an earlier session (${count})`} title="Unsaved graphs recovered after a crash, and the graphs open last time">
+    <button
+      type="button"
+      className="btn restore-btn"
+      onClick={() => openRestore(true)}
+      aria-label={`Restore work from an earlier session (${count})`}
+      title="Unsaved graphs recovered after a crash, and the graphs open last time"
+    >
       ⟲ Restore ({count})
     </button>
   );
@@ -102,16 +124,21 @@ function ConflictBar() {
   const tabId = useEditor((s) => s.activeTabId);
   const conflict = useSession((s) => s.conflicts.find((c) => c.tabId === tabId));
   if (!conflict) return null;
-  const act = (f: (c: Conflict) => Promise<unknown>) => () => void f(conflict).catch((e) => notify('error', errorMessage(e)));
+  const act = (f: (c: Conflict) => Promise<unknown>) => () =>
+    void f(conflict).catch((e) => notify('error', errorMessage(e)));
   return (
     <div className="session-bars">
       <div className="session-bar" role="alert" data-testid="file-conflict">
         {conflict.kind === 'changed' ? (
           <span>
-            “{conflict.fileName}” was changed on disk by another program. Reload it, or keep your version and overwrite the file.
+            “{conflict.fileName}” was changed on disk by another program. Reload it, or keep your version and overwrite
+            the file.
           </span>
         ) : (
-          <span>“{conflict.fileName}” was deleted or moved on disk. Keep the graph (Save writes the file again) or save it elsewhere.</span>
+          <span>
+            “{conflict.fileName}” was deleted or moved on disk. Keep the graph (Save writes the file again) or save it
+            elsewhere.
+          </span>
         )}
         {conflict.kind === 'changed' && (
           <button type="button" className="btn" onClick={act(reloadFromDisk)}>
@@ -131,7 +158,13 @@ function ConflictBar() {
         <button type="button" className="btn" onClick={act(() => saveActive({ as: true }))}>
           Save as…
         </button>
-        <button type="button" className="icon-btn" aria-label="Decide later" title="Keep editing; the next save asks again" onClick={act(keepMine)}>
+        <button
+          type="button"
+          className="icon-btn"
+          aria-label="Decide later"
+          title="Keep editing; the next save asks again"
+          onClick={act(keepMine)}
+        >
           ×
         </button>
       </div>
@@ -153,7 +186,15 @@ function RestoreDialog({ onClose }: { onClose: () => void }) {
 
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label="Restore your work" tabIndex={-1} ref={dialog} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Restore your work"
+        tabIndex={-1}
+        ref={dialog}
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      >
         <div className="modal-head">
           <h2>Restore your work</h2>
           <button type="button" className="icon-btn" aria-label="Close" onClick={onClose}>
@@ -164,7 +205,10 @@ function RestoreDialog({ onClose }: { onClose: () => void }) {
           {(recoverable.length > 0 || unreadable.length > 0) && (
             <section aria-label="Recovered unsaved graphs">
               <h3 className="restore-h">Unsaved changes recovered</h3>
-              <p className="muted small">The app was closed or crashed with these graphs unsaved; their last autosave is kept until you restore or discard it.</p>
+              <p className="muted small">
+                The app was closed or crashed with these graphs unsaved; their last autosave is kept until you restore
+                or discard it.
+              </p>
               <ul className="recovery-list">
                 {recoverable.map((r) => (
                   <li key={r.tabId}>
@@ -172,13 +216,24 @@ function RestoreDialog({ onClose }: { onClose: () => void }) {
                       <strong>{r.doc.name}</strong>
                       <span className="muted small">
                         {' '}
-                        · {r.handle ? r.fileName : 'not saved to a file yet'} · {r.doc.nodes.length} nodes · autosaved {new Date(r.savedMs).toLocaleString()}
+                        · {r.handle ? r.fileName : 'not saved to a file yet'} · {r.doc.nodes.length} nodes · autosaved{' '}
+                        {new Date(r.savedMs).toLocaleString()}
                       </span>
                     </span>
-                    <button type="button" className="btn primary" aria-label={`Restore ${r.doc.name}`} onClick={run(async () => (await restoreGraph(r), onClose()))}>
+                    <button
+                      type="button"
+                      className="btn primary"
+                      aria-label={`Restore ${r.doc.name}`}
+                      onClick={run(async () => (await restoreGraph(r), onClose()))}
+                    >
                       Restore
                     </button>
-                    <button type="button" className="btn" aria-label={`Discard ${r.doc.name}`} onClick={run(() => discardGraph(r.tabId))}>
+                    <button
+                      type="button"
+                      className="btn"
+                      aria-label={`Discard ${r.doc.name}`}
+                      onClick={run(() => discardGraph(r.tabId))}
+                    >
                       Discard
                     </button>
                   </li>
@@ -187,7 +242,12 @@ function RestoreDialog({ onClose }: { onClose: () => void }) {
                   <li key={u.tabId}>
                     <span className="error-text">{u.reason}</span>
                     <span />
-                    <button type="button" className="btn" aria-label={`Discard ${u.tabId}`} onClick={run(() => discardGraph(u.tabId))}>
+                    <button
+                      type="button"
+                      className="btn"
+                      aria-label={`Discard ${u.tabId}`}
+                      onClick={run(() => discardGraph(u.tabId))}
+                    >
                       Discard
                     </button>
                   </li>
@@ -210,9 +270,13 @@ function RestoreDialog({ onClose }: { onClose: () => void }) {
         </div>
         <div className="modal-foot">
           {recoverable.length > 1 && (
-            <button type="button" className="btn" onClick={run(async () => {
-              for (const r of recoverable) await restoreGraph(r);
-            })}>
+            <button
+              type="button"
+              className="btn"
+              onClick={run(async () => {
+                for (const r of recoverable) await restoreGraph(r);
+              })}
+            >
               Restore all
             </button>
           )}

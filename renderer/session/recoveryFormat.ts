@@ -24,7 +24,13 @@ export interface RecoveredGraph extends RecoveryMeta {
 }
 
 export function wrapAutosave(doc: GraphDoc, meta: RecoveryMeta): string {
-  return JSON.stringify({ format: RECOVERY_FORMAT, handle: meta.handle, fileName: meta.fileName, modifiedMs: meta.modifiedMs ?? null, doc });
+  return JSON.stringify({
+    format: RECOVERY_FORMAT,
+    handle: meta.handle,
+    fileName: meta.fileName,
+    modifiedMs: meta.modifiedMs ?? null,
+    doc,
+  });
 }
 
 /**
@@ -36,7 +42,8 @@ export function unwrapAutosave(entry: { tabId: string; text: string; savedMs: nu
   try {
     return unwrap(entry, what);
   } catch (e) {
-    if (e instanceof TemplateError && !e.message.includes(what)) throw new TemplateError(`${what}: ${e.message}`, e.field);
+    if (e instanceof TemplateError && !e.message.includes(what))
+      throw new TemplateError(`${what}: ${e.message}`, e.field);
     throw e;
   }
 }
@@ -59,7 +66,13 @@ function unwrap(entry: { tabId: string; text: string; savedMs: number }, what: s
       doc: loadGraphDoc(JSON.stringify(w.doc), what),
     };
   }
-  return { tabId: entry.tabId, savedMs: entry.savedMs, handle: null, fileName: null, doc: loadGraphDoc(entry.text, what) };
+  return {
+    tabId: entry.tabId,
+    savedMs: entry.savedMs,
+    handle: null,
+    fileName: null,
+    doc: loadGraphDoc(entry.text, what),
+  };
 }
 
 /** Autosave ids are "<session>-<tab>": a session never offers its own live copies back. */

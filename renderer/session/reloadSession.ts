@@ -32,7 +32,11 @@ interface StorageLike {
 }
 
 export function encodeReloadSession(s: ReloadSession): string {
-  return JSON.stringify({ session: s.session, active: s.active, tabs: s.tabs.map((t) => ({ ...t, modifiedMs: t.modifiedMs ?? null })) });
+  return JSON.stringify({
+    session: s.session,
+    active: s.active,
+    tabs: s.tabs.map((t) => ({ ...t, modifiedMs: t.modifiedMs ?? null })),
+  });
 }
 
 /** Parse what encodeReloadSession wrote; null when there is nothing usable. Each graph is validated. */
@@ -45,7 +49,8 @@ export function decodeReloadSession(text: string | null): { session: ReloadSessi
     return { session: null, skipped: ['the saved tab list is not JSON'] };
   }
   const r = raw as { session?: unknown; active?: unknown; tabs?: unknown };
-  if (!r || typeof r !== 'object' || !Array.isArray(r.tabs)) return { session: null, skipped: ['the saved tab list has no tabs'] };
+  if (!r || typeof r !== 'object' || !Array.isArray(r.tabs))
+    return { session: null, skipped: ['the saved tab list has no tabs'] };
   const tabs: ReloadTab[] = [];
   const skipped: string[] = [];
   r.tabs.forEach((t: unknown, i: number) => {
@@ -64,7 +69,8 @@ export function decodeReloadSession(text: string | null): { session: ReloadSessi
     }
   });
   if (!tabs.length) return { session: null, skipped };
-  const active = typeof r.active === 'number' && Number.isInteger(r.active) ? Math.min(Math.max(0, r.active), tabs.length - 1) : 0;
+  const active =
+    typeof r.active === 'number' && Number.isInteger(r.active) ? Math.min(Math.max(0, r.active), tabs.length - 1) : 0;
   return { session: { session: typeof r.session === 'string' ? r.session : '', active, tabs }, skipped };
 }
 

@@ -42,7 +42,10 @@ describe('autosave', () => {
     await session.autosaveNow();
     expect(writes).toHaveLength(1);
     expect(writes[0]!.tabId).toMatch(/^[a-z0-9]+-tab\d+$/);
-    expect(JSON.parse(writes[0]!.text)).toMatchObject({ format: 'perceiver-studio-autosave/1', doc: { name: 'Edited' } });
+    expect(JSON.parse(writes[0]!.text)).toMatchObject({
+      format: 'perceiver-studio-autosave/1',
+      doc: { name: 'Edited' },
+    });
     const tab = getState().tabs[0]!;
     markSaved(tab.id, tab.history.present, { handle: 'a.json', name: 'a.json', modifiedMs: 5 });
     await session.autosaveNow();

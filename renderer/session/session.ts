@@ -8,8 +8,27 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { loadGraphDoc } from '../../engine/graph/load';
 import { errorMessage, hostApi } from '../api';
 import { onFileEvent, openDocumentHandle } from '../files/fileActions';
-import { closeTab, getState, isDirty, keepTabOverDisk, notify, openRecoveredTab, reloadTabFromFile, restoreTabs, subscribeEditor, useEditor, type Tab } from '../state/store';
-import { autosaveId, isOwnAutosave, planStart, unwrapAutosave, wrapAutosave, type RecoveredGraph } from './recoveryFormat';
+import {
+  closeTab,
+  getState,
+  isDirty,
+  keepTabOverDisk,
+  notify,
+  openRecoveredTab,
+  reloadTabFromFile,
+  restoreTabs,
+  subscribeEditor,
+  useEditor,
+  type Tab,
+} from '../state/store';
+import {
+  autosaveId,
+  isOwnAutosave,
+  planStart,
+  unwrapAutosave,
+  wrapAutosave,
+  type RecoveredGraph,
+} from './recoveryFormat';
 import { readReloadSession, writeReloadSession } from './reloadSession';
 
 export const AUTOSAVE_EVERY_MS = 4000;
@@ -38,8 +57,17 @@ function writeOpenTabsNow(): void {
   const s = getState();
   writeReloadSession({
     session: SESSION,
-    active: Math.max(0, s.tabs.findIndex((t) => t.id === s.activeTabId)),
-    tabs: s.tabs.map((t) => ({ doc: t.history.present, dirty: isDirty(t), handle: t.handle, fileName: t.fileName, modifiedMs: t.modifiedMs })),
+    active: Math.max(
+      0,
+      s.tabs.findIndex((t) => t.id === s.activeTabId),
+    ),
+    tabs: s.tabs.map((t) => ({
+      doc: t.history.present,
+      dirty: isDirty(t),
+      handle: t.handle,
+      fileName: t.fileName,
+      modifiedMs: t.modifiedMs,
+    })),
   });
 }
 /** Keep the open tabs in sessionStorage (shortly after each change, and when the page goes away). */
@@ -103,7 +131,10 @@ export async function autosaveNow(): Promise<void> {
     if (dirty && autosaved.get(t.id) !== t.history.present) {
       const doc = t.history.present;
       try {
-        await hostApi().writeAutosave({ tabId: autosaveId(SESSION, t.id), text: wrapAutosave(doc, { handle: t.handle, fileName: t.fileName, modifiedMs: t.modifiedMs }) });
+        await hostApi().writeAutosave({
+          tabId: autosaveId(SESSION, t.id),
+          text: wrapAutosave(doc, { handle: t.handle, fileName: t.fileName, modifiedMs: t.modifiedMs }),
+        });
         autosaved.set(t.id, doc);
         autosaveWarned = false;
       } catch (err) {
@@ -113,13 +144,17 @@ export async function autosaveNow(): Promise<void> {
     } else if (!dirty && autosaved.has(t.id)) {
       // Saved (or back to the saved state): the recovery copy is no longer needed.
       autosaved.delete(t.id);
-      await hostApi().discardRecovery({ tabId: autosaveId(SESSION, t.id) }).catch(() => undefined);
+      await hostApi()
+        .discardRecovery({ tabId: autosaveId(SESSION, t.id) })
+        .catch(() => undefined);
     }
   }
   for (const id of [...autosaved.keys()]) {
     if (live.has(id)) continue;
     autosaved.delete(id);
-    await hostApi().discardRecovery({ tabId: autosaveId(SESSION, id) }).catch(() => undefined);
+    await hostApi()
+      .discardRecovery({ tabId: autosaveId(SESSION, id) })
+      .catch(() => undefined);
   }
 }
 
@@ -133,7 +168,9 @@ export async function refreshRecoverable(): Promise<void> {
     if (isOwnAutosave(SESSION, e.tabId)) continue;
     if (adoptedSession && isOwnAutosave(adoptedSession, e.tabId)) {
       // The page before a reload: its tabs are open again (and autosave under this page's id).
-      await hostApi().discardRecovery({ tabId: e.tabId }).catch(() => undefined);
+      await hostApi()
+        .discardRecovery({ tabId: e.tabId })
+        .catch(() => undefined);
       continue;
     }
     try {
@@ -154,12 +191,16 @@ export async function restoreGraph(r: RecoveredGraph): Promise<void> {
 
 export async function discardGraph(tabId: string): Promise<void> {
   await hostApi().discardRecovery({ tabId });
-  set({ recoverable: state.recoverable.filter((r) => r.tabId !== tabId), unreadable: state.unreadable.filter((r) => r.tabId !== tabId) });
+  set({
+    recoverable: state.recoverable.filter((r) => r.tabId !== tabId),
+    unreadable: state.unreadable.filter((r) => r.tabId !== tabId),
+  });
 }
 
 export async function reopenHandles(handles: readonly string[]): Promise<number> {
   const start = getState();
-  const untouched = start.tabs.length === 1 && !isDirty(start.tabs[0]!) && start.tabs[0]!.handle === null ? start.tabs[0]!.id : null;
+  const untouched =
+    start.tabs.length === 1 && !isDirty(start.tabs[0]!) && start.tabs[0]!.handle === null ? start.tabs[0]!.id : null;
   let opened = 0;
   for (const h of handles) {
     if (getState().tabs.some((t) => t.handle === h)) continue;
@@ -186,7 +227,10 @@ export function syncSession(tabs: readonly Tab[]): void {
 /** At start: read the last session and the recovery folder before this session overwrites anything. */
 export async function startSession(): Promise<void> {
   const api = hostApi();
-  const [info, session] = await Promise.all([api.appInfo(), api.getSession().catch(() => ({ handles: [] as string[] }))]);
+  const [info, session] = await Promise.all([
+    api.appInfo(),
+    api.getSession().catch(() => ({ handles: [] as string[] })),
+  ]);
   await refreshRecoverable().catch(() => undefined);
   const plan = planStart(info.shell, session.handles, state.recoverable.length + state.unreadable.length);
   if (plan.reopen.length) await reopenHandles(plan.reopen);
@@ -213,10 +257,12 @@ export async function checkFiles(): Promise<void> {
       const name = t.fileName ?? t.handle;
       if (st.exists) keptAfterDelete.delete(t.id);
       if (!st.exists) {
-        if (!keptAfterDelete.has(t.id)) conflicts.push({ tabId: t.id, fileName: name, kind: 'deleted', diskModifiedMs: null });
+        if (!keptAfterDelete.has(t.id))
+          conflicts.push({ tabId: t.id, fileName: name, kind: 'deleted', diskModifiedMs: null });
       }
       // Sub-millisecond jitter between stat calls is not a change (the host uses the same rule).
-      else if (Math.abs(st.modifiedMs! - t.modifiedMs) > 1) conflicts.push({ tabId: t.id, fileName: name, kind: 'changed', diskModifiedMs: st.modifiedMs });
+      else if (Math.abs(st.modifiedMs! - t.modifiedMs) > 1)
+        conflicts.push({ tabId: t.id, fileName: name, kind: 'changed', diskModifiedMs: st.modifiedMs });
     } catch {
       if (known) conflicts.push(known); // host unreachable: keep what we knew
     }
@@ -228,7 +274,12 @@ export async function checkFiles(): Promise<void> {
 /** A save refused with 409: show the conflict at once rather than wait for the next check. */
 export function reportSaveConflict(tab: Tab): void {
   if (state.conflicts.some((c) => c.tabId === tab.id)) return;
-  set({ conflicts: [...state.conflicts, { tabId: tab.id, fileName: tab.fileName ?? tab.handle ?? 'the file', kind: 'changed', diskModifiedMs: null }] });
+  set({
+    conflicts: [
+      ...state.conflicts,
+      { tabId: tab.id, fileName: tab.fileName ?? tab.handle ?? 'the file', kind: 'changed', diskModifiedMs: null },
+    ],
+  });
   void checkFiles();
 }
 
@@ -249,7 +300,13 @@ export async function reloadFromDisk(c: Conflict): Promise<void> {
 export async function keepMine(c: Conflict): Promise<void> {
   let disk = c.diskModifiedMs;
   const tab = getState().tabs.find((t) => t.id === c.tabId);
-  if (disk === null && tab?.handle && c.kind === 'changed') disk = (await hostApi().statFile({ handle: tab.handle }).catch(() => null))?.modifiedMs ?? null;
+  if (disk === null && tab?.handle && c.kind === 'changed')
+    disk =
+      (
+        await hostApi()
+          .statFile({ handle: tab.handle })
+          .catch(() => null)
+      )?.modifiedMs ?? null;
   if (tab && c.kind === 'deleted') keptAfterDelete.add(tab.id);
   if (tab) keepTabOverDisk(tab.id, disk ?? tab.modifiedMs ?? 0);
   set({ conflicts: state.conflicts.filter((x) => x.tabId !== c.tabId) });

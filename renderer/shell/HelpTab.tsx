@@ -32,17 +32,27 @@ export function HelpTab({ helpKind }: { helpKind: string | null }) {
       ) : nodes.length > 1 ? (
         <div className="help" aria-label="Help: the selection">
           <p>
-            {nodes.length} nodes selected: {nodes.map((n) => `${n.label ?? n.id} (${getKind(n.kind)?.title ?? n.kind})`).join(', ')}.
+            {nodes.length} nodes selected:{' '}
+            {nodes.map((n) => `${n.label ?? n.id} (${getKind(n.kind)?.title ?? n.kind})`).join(', ')}.
           </p>
-          <p className="muted">Select one node to read its help card. With several selected: Ctrl+G groups them into a block, Ctrl+C copies, Delete removes them.</p>
+          <p className="muted">
+            Select one node to read its help card. With several selected: Ctrl+G groups them into a block, Ctrl+C
+            copies, Delete removes them.
+          </p>
         </div>
       ) : (
         <div className="help" aria-label="Help: getting started">
-          <p>Nothing is selected. Click a node on the canvas to see what it does here, its maths, ports and parameters, or press “?” beside a node kind in the palette.</p>
+          <p>
+            Nothing is selected. Click a node on the canvas to see what it does here, its maths, ports and parameters,
+            or press “?” beside a node kind in the palette.
+          </p>
           <ul>
             <li>Add nodes: drag from the palette, double-click the canvas, or press Tab on it.</li>
             <li>Connect an output port (bottom) to an input port (top); a wire shows the tensor shape it carries.</li>
-            <li>▶ Train (Ctrl+Enter) trains the graph on the Dataset tab's data (the built-in MNIST digits until you load your own).</li>
+            <li>
+              ▶ Train (Ctrl+Enter) trains the graph on the Dataset tab's data (the built-in MNIST digits until you load
+              your own).
+            </li>
             <li>Costs shows parameters, FLOPs and activation memory per node; Problems lists what blocks training.</li>
           </ul>
         </div>

@@ -24,11 +24,25 @@ export function ShortcutSheet({ commands }: { commands: AppCommand[] }) {
   useEffect(() => dialog.current?.focus(), []);
   const close = () => openOverlay(null);
   const mac = typeof navigator !== 'undefined' && /Mac/.test(navigator.platform);
-  const key = (s: string) => (mac ? s.replace(/Ctrl\+/g, '⌘').replace(/Shift\+/g, '⇧').replace(/Alt\+/g, '⌥') : s);
+  const key = (s: string) =>
+    mac
+      ? s
+          .replace(/Ctrl\+/g, '⌘')
+          .replace(/Shift\+/g, '⇧')
+          .replace(/Alt\+/g, '⌥')
+      : s;
   const rows = commands.filter((c) => c.shortcut);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div className="modal shortcut-sheet" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" tabIndex={-1} ref={dialog} onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), close())}>
+      <div
+        className="modal shortcut-sheet"
+        role="dialog"
+        aria-modal="true"
+        aria-label="Keyboard shortcuts"
+        tabIndex={-1}
+        ref={dialog}
+        onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), close())}
+      >
         <div className="modal-head">
           <h2>Keyboard shortcuts</h2>
           <button type="button" className="icon-btn" aria-label="Close" onClick={close}>

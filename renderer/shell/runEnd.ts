@@ -30,13 +30,33 @@ export function runEndOf(prev: Pick<TrainState, 'status'>, next: TrainState): Ru
     : null;
   switch (next.status) {
     case 'done':
-      return { runId: next.runId, ok: true, title: `Training finished: ${name}`, body: `${metric ?? 'Finished'}${time}.` };
+      return {
+        runId: next.runId,
+        ok: true,
+        title: `Training finished: ${name}`,
+        body: `${metric ?? 'Finished'}${time}.`,
+      };
     case 'early-stopped':
-      return { runId: next.runId, ok: true, title: `Training stopped early: ${name}`, body: `Validation stopped improving; ${metric ?? 'finished'}${time}.` };
+      return {
+        runId: next.runId,
+        ok: true,
+        title: `Training stopped early: ${name}`,
+        body: `Validation stopped improving; ${metric ?? 'finished'}${time}.`,
+      };
     case 'diverged':
-      return { runId: next.runId, ok: false, title: `Training diverged: ${name}`, body: next.message || 'The loss became NaN or exploded; try a lower learning rate.' };
+      return {
+        runId: next.runId,
+        ok: false,
+        title: `Training diverged: ${name}`,
+        body: next.message || 'The loss became NaN or exploded; try a lower learning rate.',
+      };
     default:
-      return { runId: next.runId, ok: false, title: `Training failed: ${name}`, body: next.error ?? next.refusal?.message ?? 'See the Training tab.' };
+      return {
+        runId: next.runId,
+        ok: false,
+        title: `Training failed: ${name}`,
+        body: next.error ?? next.refusal?.message ?? 'See the Training tab.',
+      };
   }
 }
 

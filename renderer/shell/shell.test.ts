@@ -1,20 +1,53 @@
 import { describe, expect, it } from 'vitest';
 import { createTemplateDoc } from '../defaultDoc';
-import { closeTab, getState, initStore, newTab, perform, reopenClosedTab, requestCloseTab, restoreTabs } from '../state/store';
+import {
+  closeTab,
+  getState,
+  initStore,
+  newTab,
+  perform,
+  reopenClosedTab,
+  requestCloseTab,
+  restoreTabs,
+} from '../state/store';
 import { decodeReloadSession, encodeReloadSession } from '../session/reloadSession';
 import type { TrainState } from '../training/trainer';
 import { runEndOf, runProgress, windowTitle } from './runEnd';
 
-const base = { runId: 3, docName: 'Net', seconds: 75, test: null, message: '', error: null, refusal: null } as unknown as TrainState;
+const base = {
+  runId: 3,
+  docName: 'Net',
+  seconds: 75,
+  test: null,
+  message: '',
+  error: null,
+  refusal: null,
+} as unknown as TrainState;
 
 describe('run end and progress', () => {
   it('a finished run names the graph, the test metric and the time', () => {
-    const e = runEndOf({ status: 'running' }, { ...base, status: 'done', test: { accuracy: 0.9512, loss: 0.2, confusion: [] } });
-    expect(e).toEqual({ runId: 3, ok: true, title: 'Training finished: “Net”', body: '95.1% test accuracy in 1m 15s.' });
+    const e = runEndOf(
+      { status: 'running' },
+      { ...base, status: 'done', test: { accuracy: 0.9512, loss: 0.2, confusion: [] } },
+    );
+    expect(e).toEqual({
+      runId: 3,
+      ok: true,
+      title: 'Training finished: “Net”',
+      body: '95.1% test accuracy in 1m 15s.',
+    });
     // Stopped by the user: no notice (they were looking).
     expect(runEndOf({ status: 'stopping' }, { ...base, status: 'stopped' })).toBeNull();
-    expect(runEndOf({ status: 'running' }, { ...base, status: 'error', error: 'out of memory' })).toMatchObject({ ok: false, body: 'out of memory' });
-    expect(runEndOf({ status: 'running' }, { ...base, status: 'done', test: { accuracy: 0.0123, loss: 0, confusion: [], metric: 'mse' } })!.body).toBe('test MSE 0.0123 in 1m 15s.');
+    expect(runEndOf({ status: 'running' }, { ...base, status: 'error', error: 'out of memory' })).toMatchObject({
+      ok: false,
+      body: 'out of memory',
+    });
+    expect(
+      runEndOf(
+        { status: 'running' },
+        { ...base, status: 'done', test: { accuracy: 0.0123, loss: 0, confusion: [], metric: 'mse' } },
+      )!.body,
+    ).toBe('test MSE 0.0123 in 1m 15s.');
   });
   it('only a transition from a running run counts', () => {
     expect(runEndOf({ status: 'done' }, { ...base, status: 'done' })).toBeNull();
@@ -51,12 +84,19 @@ describe('tabs: close, reopen, reload', () => {
   });
   it('the reload session round-trips tabs (dirty ones stay unsaved) and skips a broken one', () => {
     const doc = createTemplateDoc();
-    const text = encodeReloadSession({ session: 's1', active: 1, tabs: [
-      { doc, dirty: false, handle: 'a.json', fileName: 'a.json', modifiedMs: 5 },
-      { doc: { ...doc, name: 'Mine' }, dirty: true, handle: null, fileName: null },
-    ] });
+    const text = encodeReloadSession({
+      session: 's1',
+      active: 1,
+      tabs: [
+        { doc, dirty: false, handle: 'a.json', fileName: 'a.json', modifiedMs: 5 },
+        { doc: { ...doc, name: 'Mine' }, dirty: true, handle: null, fileName: null },
+      ],
+    });
     const { session } = decodeReloadSession(text);
-    expect(session!.tabs.map((t) => [t.doc.name, t.dirty, t.handle])).toEqual([[doc.name, false, 'a.json'], ['Mine', true, null]]);
+    expect(session!.tabs.map((t) => [t.doc.name, t.dirty, t.handle])).toEqual([
+      [doc.name, false, 'a.json'],
+      ['Mine', true, null],
+    ]);
     initStore(doc);
     restoreTabs(session!.tabs, session!.active);
     const s = getState();

@@ -7,7 +7,9 @@ import { isTraining, getTrainState } from '../training/trainer';
 export function trainDefaultModel(): void {
   const fresh = createTemplateDoc();
   // An open, unchanged copy of the default template is used; else it opens in a new tab.
-  const open = getState().tabs.find((t) => t.fileName === DEFAULT_TEMPLATE_NAME && !isDirty(t) && t.history.present.name === fresh.name);
+  const open = getState().tabs.find(
+    (t) => t.fileName === DEFAULT_TEMPLATE_NAME && !isDirty(t) && t.history.present.name === fresh.name,
+  );
   if (open) switchTab(open.id);
   else openInTab(fresh, { fileName: DEFAULT_TEMPLATE_NAME });
   if (!isTraining(getTrainState())) trainOrStop();

@@ -23,7 +23,15 @@ function read(): CustomBlock[] {
   try {
     const raw = JSON.parse(localStorage.getItem(KEY) ?? '[]') as unknown;
     // Stored blocks are re-checked: a block whose kinds this build lacks is dropped, not trusted.
-    cache = Array.isArray(raw) ? (raw as CustomBlock[]).filter((b) => b && typeof b.label === 'string' && Array.isArray(b.clip?.nodes) && b.clip.nodes.every((n) => getKind(n.kind))) : [];
+    cache = Array.isArray(raw)
+      ? (raw as CustomBlock[]).filter(
+          (b) =>
+            b &&
+            typeof b.label === 'string' &&
+            Array.isArray(b.clip?.nodes) &&
+            b.clip.nodes.every((n) => getKind(n.kind)),
+        )
+      : [];
   } catch {
     cache = [];
   }
@@ -41,10 +49,7 @@ function write(blocks: CustomBlock[]): void {
 }
 
 export function useCustomBlocks(): CustomBlock[] {
-  return useSyncExternalStore(
-    (l) => (listeners.add(l), () => listeners.delete(l)),
-    read,
-  );
+  return useSyncExternalStore((l) => (listeners.add(l), () => listeners.delete(l)), read);
 }
 
 export function customBlock(id: string): CustomBlock | undefined {

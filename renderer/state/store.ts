@@ -4,7 +4,16 @@
  * React Flow only draws it. Every graph change goes through `perform` with an engine command.
  */
 import { useSyncExternalStore } from 'react';
-import { CommandError, createHistory, perform as performCmd, redo as redoH, undo as undoH, type Clip, type Command, type History } from '../../engine/graph/commands';
+import {
+  CommandError,
+  createHistory,
+  perform as performCmd,
+  redo as redoH,
+  undo as undoH,
+  type Clip,
+  type Command,
+  type History,
+} from '../../engine/graph/commands';
 import type { GraphDoc } from '../../engine/graph/schema';
 
 export interface Tab {
@@ -58,7 +67,17 @@ function set(next: Partial<EditorState>): void {
 
 export function initStore(doc: GraphDoc, meta: { fileName?: string | null } = {}): void {
   const tab = makeTab(doc, { savedDoc: doc, fileName: meta.fileName ?? null });
-  state = { tabs: [tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [], clipboard: null, notice: null, focusRequest: null, closedTabs: [], closePrompt: null };
+  state = {
+    tabs: [tab],
+    activeTabId: tab.id,
+    selectedNodes: [],
+    selectedEdges: [],
+    clipboard: null,
+    notice: null,
+    focusRequest: null,
+    closedTabs: [],
+    closePrompt: null,
+  };
 }
 
 function makeTab(doc: GraphDoc, meta: Partial<Tab> = {}): Tab {
@@ -148,7 +167,8 @@ function pruneSelection(): void {
   const edges = new Set(doc.edges.map((e) => e.id));
   const selectedNodes = state.selectedNodes.filter((id) => nodes.has(id));
   const selectedEdges = state.selectedEdges.filter((id) => edges.has(id));
-  if (selectedNodes.length !== state.selectedNodes.length || selectedEdges.length !== state.selectedEdges.length) set({ selectedNodes, selectedEdges });
+  if (selectedNodes.length !== state.selectedNodes.length || selectedEdges.length !== state.selectedEdges.length)
+    set({ selectedNodes, selectedEdges });
 }
 
 export function select(nodes: string[], edges: string[] = []): void {
@@ -166,8 +186,16 @@ export function setClipboard(clip: Clip): void {
 }
 
 /** Open a document in a new tab, or replace the active tab when it is an untouched start page. */
-export function openInTab(doc: GraphDoc, meta: { handle?: string | null; fileName?: string | null; modifiedMs?: number } = {}): void {
-  const tab = makeTab(doc, { savedDoc: doc, handle: meta.handle ?? null, fileName: meta.fileName ?? null, modifiedMs: meta.modifiedMs });
+export function openInTab(
+  doc: GraphDoc,
+  meta: { handle?: string | null; fileName?: string | null; modifiedMs?: number } = {},
+): void {
+  const tab = makeTab(doc, {
+    savedDoc: doc,
+    handle: meta.handle ?? null,
+    fileName: meta.fileName ?? null,
+    modifiedMs: meta.modifiedMs,
+  });
   set({ tabs: [...state.tabs, tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [] });
 }
 
@@ -192,8 +220,16 @@ export function closeTab(id: string, opts: { remember?: boolean } = {}): void {
   if (i < 0) return;
   const tabs = state.tabs.filter((t) => t.id !== id);
   const activeTabId = id === state.activeTabId ? tabs[Math.max(0, i - 1)]!.id : state.activeTabId;
-  const closedTabs = opts.remember === false ? state.closedTabs : [...state.closedTabs, state.tabs[i]!].slice(-CLOSED_TABS_KEPT);
-  set({ tabs, activeTabId, selectedNodes: [], selectedEdges: [], closedTabs, closePrompt: state.closePrompt === id ? null : state.closePrompt });
+  const closedTabs =
+    opts.remember === false ? state.closedTabs : [...state.closedTabs, state.tabs[i]!].slice(-CLOSED_TABS_KEPT);
+  set({
+    tabs,
+    activeTabId,
+    selectedNodes: [],
+    selectedEdges: [],
+    closedTabs,
+    closePrompt: state.closePrompt === id ? null : state.closePrompt,
+  });
 }
 
 /** The user closes a tab: an unsaved one asks first (Save / Don't save / Cancel), a saved one closes. */
@@ -224,19 +260,46 @@ export function reopenClosedTab(): boolean {
  * Start from a saved session (a reload of the page): replaces every tab. `dirty` tabs come back
  * unsaved (their savedDoc unknown), the others as opened from their file.
  */
-export function restoreTabs(tabs: { doc: GraphDoc; dirty: boolean; handle: string | null; fileName: string | null; modifiedMs?: number }[], activeIndex: number): void {
+export function restoreTabs(
+  tabs: { doc: GraphDoc; dirty: boolean; handle: string | null; fileName: string | null; modifiedMs?: number }[],
+  activeIndex: number,
+): void {
   if (!tabs.length) return;
-  const made = tabs.map((t) => makeTab(t.doc, { savedDoc: t.dirty ? null : t.doc, handle: t.handle, fileName: t.fileName, modifiedMs: t.modifiedMs }));
-  set({ tabs: made, activeTabId: made[Math.min(Math.max(0, activeIndex), made.length - 1)]!.id, selectedNodes: [], selectedEdges: [] });
+  const made = tabs.map((t) =>
+    makeTab(t.doc, {
+      savedDoc: t.dirty ? null : t.doc,
+      handle: t.handle,
+      fileName: t.fileName,
+      modifiedMs: t.modifiedMs,
+    }),
+  );
+  set({
+    tabs: made,
+    activeTabId: made[Math.min(Math.max(0, activeIndex), made.length - 1)]!.id,
+    selectedNodes: [],
+    selectedEdges: [],
+  });
 }
 
-export function markSaved(tabId: string, savedDoc: GraphDoc, file: { handle: string; name: string; modifiedMs?: number }): void {
+export function markSaved(
+  tabId: string,
+  savedDoc: GraphDoc,
+  file: { handle: string; name: string; modifiedMs?: number },
+): void {
   updateTab(tabId, (t) => ({ ...t, savedDoc, handle: file.handle, fileName: file.name, modifiedMs: file.modifiedMs }));
 }
 
 /** A recovered autosave: a new tab whose graph is unsaved (dirty), still tied to its file when it had one. */
-export function openRecoveredTab(doc: GraphDoc, meta: { handle?: string | null; fileName?: string | null; modifiedMs?: number }): void {
-  const tab = makeTab(doc, { savedDoc: null, handle: meta.handle ?? null, fileName: meta.fileName ?? null, modifiedMs: meta.modifiedMs });
+export function openRecoveredTab(
+  doc: GraphDoc,
+  meta: { handle?: string | null; fileName?: string | null; modifiedMs?: number },
+): void {
+  const tab = makeTab(doc, {
+    savedDoc: null,
+    handle: meta.handle ?? null,
+    fileName: meta.fileName ?? null,
+    modifiedMs: meta.modifiedMs,
+  });
   set({ tabs: [...state.tabs, tab], activeTabId: tab.id, selectedNodes: [], selectedEdges: [] });
 }
 

@@ -22,7 +22,13 @@ export function ConfusionMatrix({ confusion, classNames }: { confusion: number[]
               {name(i)}
             </th>
             {row.map((v, j) => (
-              <td key={j} style={{ background: `rgba(${i === j ? '105,240,174' : '255,138,128'}, ${v ? 0.15 + 0.85 * (v / max) : 0})` }} title={`true ${name(i)}, predicted ${name(j)}: ${v}`}>
+              <td
+                key={j}
+                style={{
+                  background: `rgba(${i === j ? '105,240,174' : '255,138,128'}, ${v ? 0.15 + 0.85 * (v / max) : 0})`,
+                }}
+                title={`true ${name(i)}, predicted ${name(j)}: ${v}`}
+              >
                 {v || ''}
               </td>
             ))}

@@ -35,15 +35,43 @@ export function LossChart({
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false }, acc: percent ? { range: [0, 1] } : { auto: true } },
       axes: [
-        { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, label: 'step', labelSize: 16, size: 36 },
+        {
+          stroke: '#8a93a6',
+          grid: { stroke: '#262c38' },
+          ticks: { stroke: '#262c38' },
+          label: 'step',
+          labelSize: 16,
+          size: 36,
+        },
         { stroke: '#8a93a6', grid: { stroke: '#262c38' }, ticks: { stroke: '#262c38' }, size: axisSize },
-        { scale: 'acc', side: 1, stroke: '#8a93a6', grid: { show: false }, size: axisSize, values: (_u, v) => v.map((x) => (percent ? `${Math.round(x * 100)}%` : x.toPrecision(2))) },
+        {
+          scale: 'acc',
+          side: 1,
+          stroke: '#8a93a6',
+          grid: { show: false },
+          size: axisSize,
+          values: (_u, v) => v.map((x) => (percent ? `${Math.round(x * 100)}%` : x.toPrecision(2))),
+        },
       ],
       series: [
         { label: 'step' },
         { label: 'loss', stroke: '#ffb74d', width: 1.5, points: { show: false } },
-        { label: `train ${metric}`, stroke: '#4fc3f7', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
-        { label: `val ${metric}`, stroke: '#69f0ae', scale: 'acc', width: 2, spanGaps: true, points: { show: true, size: 5 } },
+        {
+          label: `train ${metric}`,
+          stroke: '#4fc3f7',
+          scale: 'acc',
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 5 },
+        },
+        {
+          label: `val ${metric}`,
+          stroke: '#69f0ae',
+          scale: 'acc',
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 5 },
+        },
       ],
     };
     plot.current = new uPlot(opts, [[], [], [], []], el);

@@ -5,7 +5,15 @@ import { ConfusionMatrix } from './ConfusionMatrix';
 import { formatMetric, metricLabel } from './metricText';
 
 /** How good the model is on the held-back test split: accuracy, loss, confusion, per class, mistakes. */
-export function ResultsView({ test, results, seconds }: { test: TestSummary; results: RunResults | null; seconds: number | null }) {
+export function ResultsView({
+  test,
+  results,
+  seconds,
+}: {
+  test: TestSummary;
+  results: RunResults | null;
+  seconds: number | null;
+}) {
   if (test.metric && test.metric !== 'accuracy') {
     // Token and regression heads: the metric and loss; no classes, so no confusion matrix.
     const label = metricLabel(test.metric);
@@ -16,7 +24,9 @@ export function ResultsView({ test, results, seconds }: { test: TestSummary; res
         </div>
         <div className="muted small" data-testid="test-loss">
           test loss {test.loss.toFixed(4)}
-          {test.metric === 'maskedTokenAccuracy' ? ' over the hidden bytes of the held-back windows' : ' on the held-back examples'}
+          {test.metric === 'maskedTokenAccuracy'
+            ? ' over the hidden bytes of the held-back windows'
+            : ' on the held-back examples'}
           {seconds !== null ? `, after ${formatDuration(seconds)}` : ''}
         </div>
       </div>
@@ -31,7 +41,8 @@ export function ResultsView({ test, results, seconds }: { test: TestSummary; res
         Test accuracy {(test.accuracy * 100).toFixed(2)}%
       </div>
       <div className="muted small" data-testid="test-loss">
-        test loss {test.loss.toFixed(4)} on {n} held-back examples ({wrong} misclassified){seconds !== null ? `, after ${formatDuration(seconds)}` : ''}
+        test loss {test.loss.toFixed(4)} on {n} held-back examples ({wrong} misclassified)
+        {seconds !== null ? `, after ${formatDuration(seconds)}` : ''}
       </div>
       <h4>Confusion matrix</h4>
       <ConfusionMatrix confusion={test.confusion} classNames={names} />
@@ -58,7 +69,12 @@ export function ResultsView({ test, results, seconds }: { test: TestSummary; res
             <div className="mistake-grid" aria-label="Misclassified examples">
               {results.mistakes.map((m, i) => (
                 <figure className="mistake" key={i} data-testid="mistake">
-                  <SampleImage x={m.x} shape={results.imageShape!} size={52} title={`${m.path ?? 'example'}: true ${results.classNames[m.label]}, predicted ${results.classNames[m.predicted]}`} />
+                  <SampleImage
+                    x={m.x}
+                    shape={results.imageShape!}
+                    size={52}
+                    title={`${m.path ?? 'example'}: true ${results.classNames[m.label]}, predicted ${results.classNames[m.predicted]}`}
+                  />
                   <figcaption>
                     {results.classNames[m.label]}
                     <br />
@@ -86,16 +102,22 @@ export function ResultsView({ test, results, seconds }: { test: TestSummary; res
                       <td className="target">{results.classNames[m.label]}</td>
                       <td className="target">{results.classNames[m.predicted]}</td>
                       {m.path && <td>{m.path}</td>}
-                      {(m.path && results.featureNames.length === 0 ? [] : Array.from(m.x.subarray(0, 12))).map((v, j) => (
-                        <td key={j}>{v.toFixed(3)}</td>
-                      ))}
+                      {(m.path && results.featureNames.length === 0 ? [] : Array.from(m.x.subarray(0, 12))).map(
+                        (v, j) => (
+                          <td key={j}>{v.toFixed(3)}</td>
+                        ),
+                      )}
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
           )}
-          {results.mistakes.length > 0 && results.mistakes.length < wrong && <div className="muted small">showing the first {results.mistakes.length} of {wrong}</div>}
+          {results.mistakes.length > 0 && results.mistakes.length < wrong && (
+            <div className="muted small">
+              showing the first {results.mistakes.length} of {wrong}
+            </div>
+          )}
         </>
       )}
     </div>

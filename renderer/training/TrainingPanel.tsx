@@ -19,7 +19,8 @@ export function TrainingPanel() {
   const done = last ? last.epoch * last.stepsPerEpoch + last.step : 0;
   const fraction = last ? done / last.totalSteps : 0;
   const stored = useStoredCheckpoint(checkpointKeyFor(doc), t.checkpoint?.epoch ?? null, running);
-  const bound = doc.data && doc.data.source !== 'mnist' ? `${doc.data.path ?? doc.data.source}` : 'the built-in MNIST digits';
+  const bound =
+    doc.data && doc.data.source !== 'mnist' ? `${doc.data.path ?? doc.data.source}` : 'the built-in MNIST digits';
 
   return (
     <div className="training-panel" aria-label="Training">
@@ -30,7 +31,8 @@ export function TrainingPanel() {
       {!running && stored && (
         <div className="checkpoint-line" data-testid="stored-checkpoint">
           <span>
-            Checkpoint after epoch {stored.epoch} (step {stored.step}, {stored.optimizer}) from {new Date(stored.savedMs).toLocaleTimeString()}.
+            Checkpoint after epoch {stored.epoch} (step {stored.step}, {stored.optimizer}) from{' '}
+            {new Date(stored.savedMs).toLocaleTimeString()}.
           </span>
           <button type="button" className="btn" onClick={() => startTraining(activeDoc(), { resume: true })}>
             Resume from epoch {stored.epoch}
@@ -49,7 +51,12 @@ export function TrainingPanel() {
           </div>
           {running && (
             <div className="run-controls">
-              <button type="button" className="btn" disabled={t.status === 'stopping'} onClick={() => setPaused(!t.paused)}>
+              <button
+                type="button"
+                className="btn"
+                disabled={t.status === 'stopping'}
+                onClick={() => setPaused(!t.paused)}
+              >
                 {t.paused ? 'Resume' : 'Pause'}
               </button>
               <button type="button" className="btn" disabled={t.status === 'stopping'} onClick={stopTraining}>
@@ -62,40 +69,63 @@ export function TrainingPanel() {
               Backend <b>{t.backend.name}</b> — {t.backend.reason}
             </div>
           )}
-          {t.dataName && <div className="muted small" data-testid="train-run-data">{t.dataName}{t.params !== null ? ` · model ${formatInt(t.params)} params` : ''}</div>}
-          {t.resumedFromEpoch !== null && <div className="muted small">Resumed from the checkpoint after epoch {t.resumedFromEpoch}.</div>}
+          {t.dataName && (
+            <div className="muted small" data-testid="train-run-data">
+              {t.dataName}
+              {t.params !== null ? ` · model ${formatInt(t.params)} params` : ''}
+            </div>
+          )}
+          {t.resumedFromEpoch !== null && (
+            <div className="muted small">Resumed from the checkpoint after epoch {t.resumedFromEpoch}.</div>
+          )}
           {t.filled.length > 0 && <div className="muted small">From data: {t.filled.join(', ')}</div>}
           {t.skipped && t.skipped.count > 0 && (
             <div className="skipped small">
-              Skipped {t.skipped.count} item{t.skipped.count === 1 ? '' : 's'} while loading: {t.skipped.reasons.slice(0, 3).join('; ')}
+              Skipped {t.skipped.count} item{t.skipped.count === 1 ? '' : 's'} while loading:{' '}
+              {t.skipped.reasons.slice(0, 3).join('; ')}
               {t.skipped.count > 3 ? '; …' : ''}
             </div>
           )}
-          {t.memoryEstimate && <div className="muted small" data-testid="memory-estimate">{t.memoryEstimate}</div>}
-          {(running || t.steps.length > 0) && (
-            <>
-          <div className="progress" role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
-            <div className="progress-fill" style={{ width: `${Math.min(100, fraction * 100)}%` }} />
-          </div>
-          {last && (
-            <div className="run-stats" data-testid="run-stats">
-              <span data-testid="epoch-value">epoch {last.epoch + 1}/{Math.round(last.totalSteps / last.stepsPerEpoch)}</span>
-              <span data-testid="step-value">step {last.step}/{last.stepsPerEpoch}</span>
-              <span data-testid="loss-value">loss {last.loss.toFixed(4)}</span>
-              <span>lr {last.learningRate.toExponential(1)}</span>
-              <span>{last.examplesPerSecond > 0 ? `${last.examplesPerSecond.toFixed(1)} ex/s` : '… ex/s'}</span>
-              <span>ETA {running && !t.paused ? formatDuration(last.etaSeconds) : '–'}</span>
+          {t.memoryEstimate && (
+            <div className="muted small" data-testid="memory-estimate">
+              {t.memoryEstimate}
             </div>
           )}
-          <LossChart
-            steps={t.steps}
-            losses={t.losses}
-            epochEnds={t.epochs.map((e) => e.epoch * (last?.stepsPerEpoch ?? 0))}
-            trainAcc={t.epochs.map((e) => e.accuracy)}
-            valAcc={t.epochs.map((e) => e.valAccuracy)}
-            metric={metricShort(t.epochs[0]?.metric)}
-            percent={isPercentMetric(t.epochs[0]?.metric)}
-          />
+          {(running || t.steps.length > 0) && (
+            <>
+              <div
+                className="progress"
+                role="progressbar"
+                aria-label="Training progress"
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={Math.round(fraction * 100)}
+              >
+                <div className="progress-fill" style={{ width: `${Math.min(100, fraction * 100)}%` }} />
+              </div>
+              {last && (
+                <div className="run-stats" data-testid="run-stats">
+                  <span data-testid="epoch-value">
+                    epoch {last.epoch + 1}/{Math.round(last.totalSteps / last.stepsPerEpoch)}
+                  </span>
+                  <span data-testid="step-value">
+                    step {last.step}/{last.stepsPerEpoch}
+                  </span>
+                  <span data-testid="loss-value">loss {last.loss.toFixed(4)}</span>
+                  <span>lr {last.learningRate.toExponential(1)}</span>
+                  <span>{last.examplesPerSecond > 0 ? `${last.examplesPerSecond.toFixed(1)} ex/s` : '… ex/s'}</span>
+                  <span>ETA {running && !t.paused ? formatDuration(last.etaSeconds) : '–'}</span>
+                </div>
+              )}
+              <LossChart
+                steps={t.steps}
+                losses={t.losses}
+                epochEnds={t.epochs.map((e) => e.epoch * (last?.stepsPerEpoch ?? 0))}
+                trainAcc={t.epochs.map((e) => e.accuracy)}
+                valAcc={t.epochs.map((e) => e.valAccuracy)}
+                metric={metricShort(t.epochs[0]?.metric)}
+                percent={isPercentMetric(t.epochs[0]?.metric)}
+              />
             </>
           )}
           {t.epochs.length > 0 && (
@@ -129,7 +159,10 @@ export function TrainingPanel() {
                 <tr>
                   <th>epoch</th>
                   {t.epochs[0].heads.map((h) => (
-                    <th key={h.nodeId} title={`${h.nodeId}: its own loss (train / validation), weight ${h.weight} in the total`}>
+                    <th
+                      key={h.nodeId}
+                      title={`${h.nodeId}: its own loss (train / validation), weight ${h.weight} in the total`}
+                    >
                       {h.nodeId}
                       {h.weight !== 1 ? ` ×${h.weight}` : ''}
                     </th>
@@ -153,16 +186,24 @@ export function TrainingPanel() {
           )}
           {t.checkpoint && (
             <div className="checkpoint-line" data-testid="checkpoint">
-              Checkpoint kept after epoch {t.checkpoint.epoch} ({(t.checkpoint.bytes / 1024 ** 2).toFixed(1)} MB, in this browser's storage).
+              Checkpoint kept after epoch {t.checkpoint.epoch} ({(t.checkpoint.bytes / 1024 ** 2).toFixed(1)} MB, in
+              this browser's storage).
             </div>
           )}
           {t.status === 'diverged' ? (
             <div className="diverged" role="alert" data-testid="diverged">
               {t.message}{' '}
-              {t.checkpoint ? `The last good checkpoint (epoch ${t.checkpoint.epoch}) is kept: lower the learning rate and resume from it.` : 'No epoch had finished, so there is no checkpoint to resume from.'}
+              {t.checkpoint
+                ? `The last good checkpoint (epoch ${t.checkpoint.epoch}) is kept: lower the learning rate and resume from it.`
+                : 'No epoch had finished, so there is no checkpoint to resume from.'}
             </div>
           ) : (
-            t.message && !running && <div className="muted" data-testid="run-message">{t.message}</div>
+            t.message &&
+            !running && (
+              <div className="muted" data-testid="run-message">
+                {t.message}
+              </div>
+            )
           )}
           {t.refusal && (
             <div className="refusal" role="alert" data-testid="memory-refusal">
@@ -206,6 +247,16 @@ function useStoredCheckpoint(key: string, latestEpoch: number | null, running: b
 
 function statusText(s: string): string {
   return (
-    { running: 'Training…', stopping: 'Stopping…', done: 'Finished', stopped: 'Stopped', diverged: 'Diverged', 'early-stopped': 'Stopped early', error: 'Failed' } as Record<string, string>
-  )[s] ?? s;
+    (
+      {
+        running: 'Training…',
+        stopping: 'Stopping…',
+        done: 'Finished',
+        stopped: 'Stopped',
+        diverged: 'Diverged',
+        'early-stopped': 'Stopped early',
+        error: 'Failed',
+      } as Record<string, string>
+    )[s] ?? s
+  );
 }

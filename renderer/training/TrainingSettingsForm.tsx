@@ -13,12 +13,30 @@ const FIELDS: { key: NumKey; label: string; help: string; when?: (s: TrainingSet
   { key: 'momentum', label: 'Momentum', help: 'SGD momentum', when: (s) => s.optimizer === 'sgd' },
   { key: 'weightDecay', label: 'Weight decay', help: 'Decoupled decay of kernels (AdamW, SGD); 0 = off' },
   { key: 'warmupSteps', label: 'Warm-up steps', help: 'Linear ramp from 0 to the learning rate' },
-  { key: 'stepEvery', label: 'Step every', help: 'Steps between learning-rate drops', when: (s) => s.schedule === 'step' },
-  { key: 'stepGamma', label: 'Step factor', help: 'Multiply the rate by this at each drop', when: (s) => s.schedule === 'step' },
+  {
+    key: 'stepEvery',
+    label: 'Step every',
+    help: 'Steps between learning-rate drops',
+    when: (s) => s.schedule === 'step',
+  },
+  {
+    key: 'stepGamma',
+    label: 'Step factor',
+    help: 'Multiply the rate by this at each drop',
+    when: (s) => s.schedule === 'step',
+  },
   { key: 'gradClipNorm', label: 'Gradient clipping', help: 'Max global gradient norm; 0 = off' },
   { key: 'labelSmoothing', label: 'Label smoothing', help: '0 = off; 0.1 is common' },
-  { key: 'augmentShift', label: 'Random shift (px)', help: 'Image inputs: shift training images by up to this many pixels; 0 = off' },
-  { key: 'earlyStoppingPatience', label: 'Early stopping patience', help: 'Epochs without a better validation loss before stopping; 0 = off' },
+  {
+    key: 'augmentShift',
+    label: 'Random shift (px)',
+    help: 'Image inputs: shift training images by up to this many pixels; 0 = off',
+  },
+  {
+    key: 'earlyStoppingPatience',
+    label: 'Early stopping patience',
+    help: 'Epochs without a better validation loss before stopping; 0 = off',
+  },
   { key: 'seed', label: 'Seed', help: 'Shuffling order (same seed, same batches)' },
 ];
 
@@ -58,7 +76,14 @@ export function TrainingSettingsForm({ disabled }: { disabled: boolean }) {
           onChange={(v) => patch({ schedule: v })}
         />
         {FIELDS.filter((f) => !f.when || f.when(training)).map((f) => (
-          <NumberField key={f.key} label={f.label} help={f.help} value={training[f.key]} validate={(v) => validateSetting(f.key, v)} onCommit={(v) => patch({ [f.key]: v! } as Partial<TrainingSettings>)} />
+          <NumberField
+            key={f.key}
+            label={f.label}
+            help={f.help}
+            value={training[f.key]}
+            validate={(v) => validateSetting(f.key, v)}
+            onCommit={(v) => patch({ [f.key]: v! } as Partial<TrainingSettings>)}
+          />
         ))}
         <NumberField
           label="Max steps per epoch"

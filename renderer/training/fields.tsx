@@ -32,7 +32,16 @@ export function NumberField({
     <div className={`field${error ? ' invalid' : ''}`}>
       <label className="field-name">
         {label}
-        <input aria-label={label} inputMode="decimal" value={text} placeholder={placeholder} aria-invalid={!!error} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />
+        <input
+          aria-label={label}
+          inputMode="decimal"
+          value={text}
+          placeholder={placeholder}
+          aria-invalid={!!error}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={commit}
+          onKeyDown={(e) => e.key === 'Enter' && commit()}
+        />
       </label>
       {help && <div className="field-help">{help}</div>}
       {error && <div className="error-text">{error}</div>}
@@ -40,7 +49,19 @@ export function NumberField({
   );
 }
 
-export function SelectField<T extends string>({ label, help, value, options, onChange }: { label: string; help?: string; value: T; options: { value: T; label: string }[]; onChange: (v: T) => void }) {
+export function SelectField<T extends string>({
+  label,
+  help,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  help?: string;
+  value: T;
+  options: { value: T; label: string }[];
+  onChange: (v: T) => void;
+}) {
   return (
     <div className="field">
       <label className="field-name">

@@ -10,7 +10,9 @@ export function metricLabel(m: MetricKind | undefined): string {
 
 /** Short column heading: "acc", "masked acc", "MSE". */
 export function metricShort(m: MetricKind | undefined): string {
-  return { accuracy: 'acc', maskedTokenAccuracy: 'masked acc', tokenAccuracy: 'token acc', mse: 'MSE' }[m ?? 'accuracy'];
+  return { accuracy: 'acc', maskedTokenAccuracy: 'masked acc', tokenAccuracy: 'token acc', mse: 'MSE' }[
+    m ?? 'accuracy'
+  ];
 }
 
 export function formatMetric(m: MetricKind | undefined, v: number | null, digits = 1): string {

@@ -43,7 +43,13 @@ export interface TrainState {
   resumedFromEpoch: number | null;
   checkpointKey: string | null;
   /** The run started from pretrained (imported) weights: what was copied, replaced, frozen. */
-  pretrained: { label: string; loaded: number; replaced: string[]; frozenNodes: string[]; trainableParams: number } | null;
+  pretrained: {
+    label: string;
+    loaded: number;
+    replaced: string[];
+    frozenNodes: string[];
+    trainableParams: number;
+  } | null;
 }
 
 const initial: TrainState = {
@@ -119,7 +125,10 @@ function onMessage(m: FromWorker): void {
       set({ backend: m.backend });
       break;
     case 'ready':
-      set({ params: m.params, dataName: `${m.dataName}: ${formatSplitSizes({ train: m.trainSize, validation: m.validationSize, test: m.testSize })}` });
+      set({
+        params: m.params,
+        dataName: `${m.dataName}: ${formatSplitSizes({ train: m.trainSize, validation: m.validationSize, test: m.testSize })}`,
+      });
       break;
     case 'step': {
       const global = m.step.epoch * m.step.stepsPerEpoch + m.step.step;
@@ -151,7 +160,15 @@ function onMessage(m: FromWorker): void {
       set({ results: m.results });
       break;
     case 'pretrainedStart':
-      set({ pretrained: { label: m.label, loaded: m.loaded, replaced: m.replaced, frozenNodes: m.frozenNodes, trainableParams: m.trainableParams } });
+      set({
+        pretrained: {
+          label: m.label,
+          loaded: m.loaded,
+          replaced: m.replaced,
+          frozenNodes: m.frozenNodes,
+          trainableParams: m.trainableParams,
+        },
+      });
       break;
   }
 }
@@ -167,12 +184,27 @@ export function startTraining(doc: GraphDoc, opts: { resume?: boolean } = {}): v
   if (state.status === 'running' || state.status === 'stopping') return;
   const runId = state.runId + 1;
   const key = checkpointKeyFor(doc);
-  set({ ...initial, runId, status: 'running', phase: 'starting', message: 'Starting the training worker…', docName: doc.name, checkpointKey: key });
+  set({
+    ...initial,
+    runId,
+    status: 'running',
+    phase: 'starting',
+    message: 'Starting the training worker…',
+    docName: doc.name,
+    checkpointKey: key,
+  });
   const msg: ToWorker = {
     type: 'train',
     runId,
     doc,
-    options: { maxStepsPerEpoch, data: sourceForRun(doc), skipBadRows: getDataState().skipBadRows, checkpointKey: key, resumeKey: opts.resume ? key : null, pretrained: pretrainedRefFor(getEditorState().activeTabId) },
+    options: {
+      maxStepsPerEpoch,
+      data: sourceForRun(doc),
+      skipBadRows: getDataState().skipBadRows,
+      checkpointKey: key,
+      resumeKey: opts.resume ? key : null,
+      pretrained: pretrainedRefFor(getEditorState().activeTabId),
+    },
   };
   postToWorker(msg);
 }

@@ -16,7 +16,17 @@ export interface PadPixels {
 
 type Tool = 'brush' | 'eraser';
 
-export function DrawingPad({ geometry, inputLabel, onChange, onClear }: { geometry: PadGeometry; inputLabel: string; onChange: (p: PadPixels) => void; onClear: () => void }) {
+export function DrawingPad({
+  geometry,
+  inputLabel,
+  onChange,
+  onClear,
+}: {
+  geometry: PadGeometry;
+  inputLabel: string;
+  onChange: (p: PadPixels) => void;
+  onClear: () => void;
+}) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const last = useRef<{ x: number; y: number } | null>(null);
   const [tool, setTool] = useState<Tool>('brush');
@@ -47,7 +57,10 @@ export function DrawingPad({ geometry, inputLabel, onChange, onClear }: { geomet
 
   const at = (ev: React.PointerEvent<HTMLCanvasElement>) => {
     const r = ev.currentTarget.getBoundingClientRect();
-    return { x: ((ev.clientX - r.left) / r.width) * geometry.width, y: ((ev.clientY - r.top) / r.height) * geometry.height };
+    return {
+      x: ((ev.clientX - r.left) / r.width) * geometry.width,
+      y: ((ev.clientY - r.top) / r.height) * geometry.height,
+    };
   };
 
   const stroke = (from: { x: number; y: number }, to: { x: number; y: number }) => {
@@ -98,10 +111,20 @@ export function DrawingPad({ geometry, inputLabel, onChange, onClear }: { geomet
         onPointerCancel={() => (last.current = null)}
       />
       <div className="pad-tools" role="toolbar" aria-label="Drawing tools">
-        <button type="button" className={`btn${tool === 'brush' ? ' active' : ''}`} aria-pressed={tool === 'brush'} onClick={() => setTool('brush')}>
+        <button
+          type="button"
+          className={`btn${tool === 'brush' ? ' active' : ''}`}
+          aria-pressed={tool === 'brush'}
+          onClick={() => setTool('brush')}
+        >
           Brush
         </button>
-        <button type="button" className={`btn${tool === 'eraser' ? ' active' : ''}`} aria-pressed={tool === 'eraser'} onClick={() => setTool('eraser')}>
+        <button
+          type="button"
+          className={`btn${tool === 'eraser' ? ' active' : ''}`}
+          aria-pressed={tool === 'eraser'}
+          onClick={() => setTool('eraser')}
+        >
           Eraser
         </button>
         <button
@@ -116,7 +139,14 @@ export function DrawingPad({ geometry, inputLabel, onChange, onClear }: { geomet
         </button>
         <label className="small">
           Size
-          <input type="range" aria-label="Brush size" min={1} max={Math.max(4, geometry.zoom * 4)} value={radius} onChange={(ev) => setRadius(Number(ev.target.value))} />
+          <input
+            type="range"
+            aria-label="Brush size"
+            min={1}
+            max={Math.max(4, geometry.zoom * 4)}
+            value={radius}
+            onChange={(ev) => setRadius(Number(ev.target.value))}
+          />
         </label>
         <label className="small pad-ink" title="White ink on black, as the MNIST digits are; untick for black on white">
           <input

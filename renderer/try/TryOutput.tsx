@@ -53,7 +53,11 @@ function OutputOf({ out, nodeId }: { info: TryWeightsInfo; out: TryPrediction['o
       {out.kind === 'values' && (
         <dl className="kv" data-testid="try-values">
           {out.values.slice(0, 64).map((v, i) => (
-            <FragmentRow key={i} name={out.values.length === 1 ? nodeId : `${nodeId}[${i}]`} value={Number(v.toPrecision(6)).toString()} />
+            <FragmentRow
+              key={i}
+              name={out.values.length === 1 ? nodeId : `${nodeId}[${i}]`}
+              value={Number(v.toPrecision(6)).toString()}
+            />
           ))}
           {out.values.length > 64 && <dd className="muted">… {out.values.length - 64} more values</dd>}
         </dl>
@@ -115,7 +119,8 @@ function AttentionOfInput({ info, prediction }: { info: TryWeightsInfo; predicti
   // The first encoder cross-attention (its first cross-attend): where the latents read this input.
   const map: AttentionMap | undefined = series[0]?.maps[0];
   const cells = useMemo(() => (map ? allCells(map, 'mean') : []), [map]);
-  const shown: CellGrid | null = latent === 'mean' ? meanCells(cells) : (cells[Math.min(latent, cells.length - 1)] ?? null);
+  const shown: CellGrid | null =
+    latent === 'mean' ? meanCells(cells) : (cells[Math.min(latent, cells.length - 1)] ?? null);
   const seen = prediction.seen;
   const image = seen.shape.length === 3;
   const [h, w] = seen.shape;
@@ -124,13 +129,19 @@ function AttentionOfInput({ info, prediction }: { info: TryWeightsInfo; predicti
     <section className="try-attention" aria-label="Attention over this input">
       <h4>Encoder attention over this input</h4>
       {prediction.mapsNote && <div className="small muted">{prediction.mapsNote}</div>}
-      {!map && !prediction.mapsNote && <div className="small muted">This graph has no encoder cross-attention to show.</div>}
+      {!map && !prediction.mapsNote && (
+        <div className="small muted">This graph has no encoder cross-attention to show.</div>
+      )}
       {map && shown && (
         <>
           <div className="insight-controls">
             <label>
               Latent
-              <select aria-label="Latent shown" value={String(latent)} onChange={(ev) => setLatent(ev.target.value === 'mean' ? 'mean' : Number(ev.target.value))}>
+              <select
+                aria-label="Latent shown"
+                value={String(latent)}
+                onChange={(ev) => setLatent(ev.target.value === 'mean' ? 'mean' : Number(ev.target.value))}
+              >
                 <option value="mean">mean of {map.queries}</option>
                 {Array.from({ length: map.queries }, (_, q) => (
                   <option key={q} value={q}>
@@ -164,10 +175,14 @@ function AttentionOfInput({ info, prediction }: { info: TryWeightsInfo; predicti
                   peak: maxOf(shown.values).toFixed(4),
                 }}
               />
-              <figcaption className="small muted">{latent === 'mean' ? 'mean over latents' : `latent ${latent + 1}`}</figcaption>
+              <figcaption className="small muted">
+                {latent === 'mean' ? 'mean over latents' : `latent ${latent + 1}`}
+              </figcaption>
             </figure>
           </div>
-          {!image && seen.x.length === shown.values.length && <InputStrip x={seen.x} cells={shown} names={info.input.kind === 'table' ? info.featureNames : []} />}
+          {!image && seen.x.length === shown.values.length && (
+            <InputStrip x={seen.x} cells={shown} names={info.input.kind === 'table' ? info.featureNames : []} />
+          )}
         </>
       )}
       {decoders.map((d) => (
@@ -237,7 +252,10 @@ function DecoderMatrix({ map, onPick }: { map: AttentionMap; onPick: (latent: nu
       />
       <div className="small muted">
         latents 1…{map.keys} across
-        {map.queries > 1 ? `, queries 1…${rows}${rows < map.queries ? ` of ${map.queries}` : ''} down` : ', the one output query'} · click a latent to show it above
+        {map.queries > 1
+          ? `, queries 1…${rows}${rows < map.queries ? ` of ${map.queries}` : ''} down`
+          : ', the one output query'}{' '}
+        · click a latent to show it above
       </div>
     </section>
   );
@@ -257,5 +275,14 @@ function SeenCanvas({ x, shape, width, height }: { x: Float32Array; shape: numbe
     ctx.clearRect(0, 0, c.width, c.height);
     ctx.drawImage(tmp, 0, 0, c.width, c.height);
   }, [x, shape, width, height]);
-  return <canvas ref={ref} width={width} height={height} role="img" aria-label="What the model saw (after resizing and normalisation)" data-testid="try-seen" />;
+  return (
+    <canvas
+      ref={ref}
+      width={width}
+      height={height}
+      role="img"
+      aria-label="What the model saw (after resizing and normalisation)"
+      data-testid="try-seen"
+    />
+  );
 }

@@ -16,7 +16,17 @@ import type { TryInput, TryWeightsInfo } from '../worker/protocol';
 import { DrawingPad, type PadPixels } from './DrawingPad';
 import { TryOutput } from './TryOutput';
 import { LiveScheduler, padGeometry, tryStateOf } from './tryLogic';
-import { backToLastRun, clearPrediction, importTrainedWeights, loadStoredCheckpoint, openModelFolder, predict, refreshInfo, showError, useTry } from './tryStore';
+import {
+  backToLastRun,
+  clearPrediction,
+  importTrainedWeights,
+  loadStoredCheckpoint,
+  openModelFolder,
+  predict,
+  refreshInfo,
+  showError,
+  useTry,
+} from './tryStore';
 import '../insight/insight.css';
 import './try.css';
 
@@ -43,7 +53,9 @@ export function TryPanel() {
       <div className="try-weights" data-testid="try-weights">
         {info ? (
           <span>
-            Weights: <b>{info.label}</b> · {info.source === 'run' ? 'the last run' : info.source === 'checkpoint' ? 'a stored checkpoint' : 'imported'} of <i>{info.docName}</i>
+            Weights: <b>{info.label}</b> ·{' '}
+            {info.source === 'run' ? 'the last run' : info.source === 'checkpoint' ? 'a stored checkpoint' : 'imported'}{' '}
+            of <i>{info.docName}</i>
           </span>
         ) : (
           <span className="muted">No weights in the worker yet.</span>
@@ -52,7 +64,13 @@ export function TryPanel() {
           <ModelFolderButton disabled={loadingWeights || running} />
           <TrainedWeightsButton doc={doc} disabled={loadingWeights || running} />
           {stored && !running && (
-            <button type="button" className="btn" disabled={loadingWeights} onClick={() => void loadStoredCheckpoint(doc)} title={`Checkpoint after epoch ${stored.epoch} (step ${stored.step})`}>
+            <button
+              type="button"
+              className="btn"
+              disabled={loadingWeights}
+              onClick={() => void loadStoredCheckpoint(doc)}
+              title={`Checkpoint after epoch ${stored.epoch} (step ${stored.step})`}
+            >
               Use checkpoint (epoch {stored.epoch})
             </button>
           )}
@@ -80,7 +98,12 @@ export function TryPanel() {
           {error}
         </div>
       )}
-      {state.kind === 'ready' && <TryInputs key={`${state.info.docName}|${state.info.input.shape.join('x')}|${state.info.input.kind}`} info={state.info} />}
+      {state.kind === 'ready' && (
+        <TryInputs
+          key={`${state.info.docName}|${state.info.input.shape.join('x')}|${state.info.input.kind}`}
+          info={state.info}
+        />
+      )}
     </div>
   );
 }
@@ -90,7 +113,13 @@ function TrainedWeightsButton({ doc, disabled }: { doc: GraphDoc; disabled: bool
   const input = useRef<HTMLInputElement>(null);
   return (
     <>
-      <button type="button" className="btn" disabled={disabled} onClick={() => input.current?.click()} title="checkpoints/weights.safetensors written by train.py of this graph's PyTorch export (File › Export…)">
+      <button
+        type="button"
+        className="btn"
+        disabled={disabled}
+        onClick={() => input.current?.click()}
+        title="checkpoints/weights.safetensors written by train.py of this graph's PyTorch export (File › Export…)"
+      >
         Import trained weights…
       </button>
       <input
@@ -117,7 +146,13 @@ function ModelFolderButton({ disabled }: { disabled: boolean }) {
   useEffect(() => input.current?.setAttribute('webkitdirectory', ''), []);
   return (
     <>
-      <button type="button" className="btn" disabled={disabled} onClick={() => input.current?.click()} title="A model folder from import-hf, train --save-model or an export (model.json, weights.bin, graph.json, model-info.json)">
+      <button
+        type="button"
+        className="btn"
+        disabled={disabled}
+        onClick={() => input.current?.click()}
+        title="A model folder from import-hf, train --save-model or an export (model.json, weights.bin, graph.json, model-info.json)"
+      >
         Open a model folder…
       </button>
       <input
@@ -179,7 +214,8 @@ function TryInputs({ info }: { info: TryWeightsInfo }) {
             <>
               Input <code>{info.input.nodeId}</code>{' '}
               <span className="muted small">
-                [{info.input.shape.join(' × ')}]{info.normalization !== 'none' ? ` · ${info.normalization} as in training` : ''}
+                [{info.input.shape.join(' × ')}]
+                {info.normalization !== 'none' ? ` · ${info.normalization} as in training` : ''}
               </span>
             </>
           )}
@@ -221,7 +257,17 @@ function pickFile(accept: string, onFile: (f: File) => void) {
 }
 
 /** Drop a file anywhere on `children` (image inputs also take a paste anywhere in the tab). */
-function DropZone({ accept, onFile, label, children }: { accept: RegExp; onFile: (f: File) => void; label: string; children: React.ReactNode }) {
+function DropZone({
+  accept,
+  onFile,
+  label,
+  children,
+}: {
+  accept: RegExp;
+  onFile: (f: File) => void;
+  label: string;
+  children: React.ReactNode;
+}) {
   const [over, setOver] = useState(false);
   const take = (files: FileList | null | undefined) => {
     const f = files?.[0];
@@ -291,7 +337,11 @@ function ImageInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryI
       />
       <div className="small muted try-file-line">
         Draw, or drop / paste an image here, or{' '}
-        <button type="button" className="link" onClick={() => pickFile('.png,.jpg,.jpeg,image/png,image/jpeg', fromFile)}>
+        <button
+          type="button"
+          className="link"
+          onClick={() => pickFile('.png,.jpg,.jpeg,image/png,image/jpeg', fromFile)}
+        >
           choose an image file…
         </button>
         {file && (
@@ -328,7 +378,8 @@ function TextInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryIn
         }}
       />
       <div className="small muted">
-        {new TextEncoder().encode(text).length} of {max} bytes · {chars.filter((ch, i) => ch === '_' || marked.includes(i)).length} to fill
+        {new TextEncoder().encode(text).length} of {max} bytes ·{' '}
+        {chars.filter((ch, i) => ch === '_' || marked.includes(i)).length} to fill
       </div>
       {chars.length > 0 && (
         <div className="try-chars" aria-label="Click characters to hide them" data-testid="try-chars">
@@ -363,7 +414,9 @@ function RowInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryInp
   const names = Array.from({ length: n }, (_, i) => info.featureNames[i] ?? `feature ${i + 1}`);
   // Start from the first row of the bound file when the Dataset tab has read it (values as in the file).
   const firstRow = useData((s) => (s.preview?.featureNames.length === n ? s.preview.rows[0]?.values : undefined));
-  const [values, setValues] = useState<string[]>(() => Array.from({ length: n }, (_, i) => (firstRow?.[i] !== undefined ? String(firstRow[i]) : '')));
+  const [values, setValues] = useState<string[]>(() =>
+    Array.from({ length: n }, (_, i) => (firstRow?.[i] !== undefined ? String(firstRow[i]) : '')),
+  );
   return (
     <form
       className="try-row"
@@ -377,14 +430,21 @@ function RowInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryInp
         {names.map((name, i) => (
           <label key={i}>
             <span>{name}</span>
-            <input aria-label={name} value={values[i] ?? ''} inputMode="decimal" onChange={(ev) => setValues(values.map((v, k) => (k === i ? ev.target.value : v)))} />
+            <input
+              aria-label={name}
+              value={values[i] ?? ''}
+              inputMode="decimal"
+              onChange={(ev) => setValues(values.map((v, k) => (k === i ? ev.target.value : v)))}
+            />
           </label>
         ))}
       </div>
       <button type="submit" className="btn primary">
         Predict
       </button>
-      {!info.featureNames.length && <div className="small muted">Column names come from the bound CSV; these weights have none.</div>}
+      {!info.featureNames.length && (
+        <div className="small muted">Column names come from the bound CSV; these weights have none.</div>
+      )}
     </form>
   );
 }
@@ -398,11 +458,18 @@ function ArrayInput({ info, onInput }: { info: TryWeightsInfo; onInput: (i: TryI
   const codec = info.input.file;
   // With a dataset codec the worker checks the format (and names the file); else only .npy.
   return (
-    <DropZone accept={codec ? /./ : /\.npy$/i} onFile={fromFile} label={`not a .npy file; this input takes a NumPy array of shape [${info.input.shape.join(', ')}]`}>
+    <DropZone
+      accept={codec ? /./ : /\.npy$/i}
+      onFile={fromFile}
+      label={`not a .npy file; this input takes a NumPy array of shape [${info.input.shape.join(', ')}]`}
+    >
       <div className="try-array">
         <p className="small">
           This input (<code>{info.input.nodeId}</code>, [{info.input.shape.join(', ')}]) takes{' '}
-          {codec ? `a ${codec.what} (${codec.formats}, read as the dataset loader reads it)` : 'a .npy array of that shape'}: drop a file here or{' '}
+          {codec
+            ? `a ${codec.what} (${codec.formats}, read as the dataset loader reads it)`
+            : 'a .npy array of that shape'}
+          : drop a file here or{' '}
           <button type="button" className="link" onClick={() => pickFile(codec ? '' : '.npy', fromFile)}>
             choose one…
           </button>
@@ -428,12 +495,21 @@ function SeveralInputs({ info, onInput }: { info: TryWeightsInfo; onInput: (i: T
   return (
     <div className="try-several">
       {info.inputs.map((inp, k) => {
-        const what = inp.file ? `a ${inp.file.what} (${inp.file.formats})` : inp.kind === 'image' ? 'a PNG/JPEG image (or .npy)' : 'a .npy array';
+        const what = inp.file
+          ? `a ${inp.file.what} (${inp.file.formats})`
+          : inp.kind === 'image'
+            ? 'a PNG/JPEG image (or .npy)'
+            : 'a .npy array';
         return (
           <DropZone key={inp.nodeId} accept={/./} onFile={(f) => put(k, f)} label="">
             <div className="small">
               <code>{inp.nodeId}</code> [{inp.shape.join(', ')}]: {what} —{' '}
-              <button type="button" className="link" aria-label={`Choose a file for ${inp.nodeId}`} onClick={() => pickFile('', (f) => put(k, f))}>
+              <button
+                type="button"
+                className="link"
+                aria-label={`Choose a file for ${inp.nodeId}`}
+                onClick={() => pickFile('', (f) => put(k, f))}
+              >
                 choose…
               </button>{' '}
               {files[k] ? <b data-testid="try-file">{files[k]!.name}</b> : <span className="muted">no file yet</span>}
@@ -441,7 +517,9 @@ function SeveralInputs({ info, onInput }: { info: TryWeightsInfo; onInput: (i: T
           </DropZone>
         );
       })}
-      <div className="small muted">The prediction runs once every input has a file; each is read as its dataset loader reads it.</div>
+      <div className="small muted">
+        The prediction runs once every input has a file; each is read as its dataset loader reads it.
+      </div>
     </div>
   );
 }

@@ -22,12 +22,19 @@ describe('tryStateOf', () => {
     const none = tryStateOf({ info: null, changes: [] });
     expect(none.kind).toBe('no-weights');
     expect(none.kind === 'no-weights' && none.message).toMatch(/train or import first/);
-    const changed = tryStateOf({ info, changes: ['latents.numLatents is 64 (trained with 32)', 'node "extra" was added'] });
+    const changed = tryStateOf({
+      info,
+      changes: ['latents.numLatents is 64 (trained with 32)', 'node "extra" was added'],
+    });
     expect(changed.kind).toBe('changed');
-    expect(changed.kind === 'changed' && changed.message).toMatch(/run 2, 1 epoch completed.*latents\.numLatents is 64 \(trained with 32\); node "extra" was added/);
+    expect(changed.kind === 'changed' && changed.message).toMatch(
+      /run 2, 1 epoch completed.*latents\.numLatents is 64 \(trained with 32\); node "extra" was added/,
+    );
     const many = tryStateOf({ info, changes: ['a', 'b', 'c', 'd', 'e', 'f'] });
     expect(many.kind === 'changed' && many.message).toMatch(/; 2 more/);
-    expect(tryStateOf({ info: { ...info, unsupported: 'this graph has 2 model inputs' }, changes: [] }).kind).toBe('unsupported');
+    expect(tryStateOf({ info: { ...info, unsupported: 'this graph has 2 model inputs' }, changes: [] }).kind).toBe(
+      'unsupported',
+    );
     expect(tryStateOf({ info, changes: [] })).toEqual({ kind: 'ready', info });
   });
 });

@@ -18,7 +18,12 @@ export type TryState =
 export function tryStateOf(answer: { info: TryWeightsInfo | null; changes: string[] } | null): TryState {
   if (!answer) return { kind: 'waiting' };
   const { info, changes } = answer;
-  if (!info) return { kind: 'no-weights', message: 'No weights yet: train or import first. Train the graph in the Training tab (a few steps are enough), use a stored checkpoint, or open a model folder (import-hf, train --save-model); then try it here.' };
+  if (!info)
+    return {
+      kind: 'no-weights',
+      message:
+        'No weights yet: train or import first. Train the graph in the Training tab (a few steps are enough), use a stored checkpoint, or open a model folder (import-hf, train --save-model); then try it here.',
+    };
   if (changes.length) {
     const shown = changes.slice(0, 4).join('; ');
     return {

@@ -10,7 +10,14 @@ import { openInTab } from '../state/store';
 import { getDataState, sourceForRun } from '../data/dataStore';
 import { checkpointKeyFor } from '../training/trainer';
 import { onWorkerCrash, onWorkerMessage, postToWorker } from '../training/workerClient';
-import type { FromWorkerTry, ToWorkerTry, ToWorkerTryImport, TryInput, TryPrediction, TryWeightsInfo } from '../worker/protocol';
+import type {
+  FromWorkerTry,
+  ToWorkerTry,
+  ToWorkerTryImport,
+  TryInput,
+  TryPrediction,
+  TryWeightsInfo,
+} from '../worker/protocol';
 
 export interface TryStoreState {
   /** The worker's newest answer about the current weights (null: not asked yet). */
@@ -50,14 +57,24 @@ onWorkerMessage((m) => {
   done(m);
 });
 
-type Request = ToWorkerTry | ToWorkerTryImport extends infer T ? (T extends { requestId: number } ? Omit<T, 'requestId'> : never) : never;
+type Request = ToWorkerTry | ToWorkerTryImport extends infer T
+  ? T extends { requestId: number }
+    ? Omit<T, 'requestId'>
+    : never
+  : never;
 
 // A crashed worker answers nothing: settle every open request with the crash, so nothing waits forever.
 onWorkerCrash((message) => {
   const open = [...waiting.entries()];
   waiting.clear();
   for (const [requestId, done] of open) done({ type: 'tryInfo', requestId, info: null, changes: [], error: message });
-  set({ busy: false, loadingWeights: false, answer: { info: null, changes: [] }, prediction: null, error: `${message}; the weights it held are gone — train or import again.` });
+  set({
+    busy: false,
+    loadingWeights: false,
+    answer: { info: null, changes: [] },
+    prediction: null,
+    error: `${message}; the weights it held are gone — train or import again.`,
+  });
 });
 
 function ask(msg: Request): Promise<FromWorkerTry> {
@@ -75,7 +92,10 @@ export async function refreshInfo(doc: GraphDoc): Promise<void> {
   const m = await ask({ type: 'tryInfo', doc });
   if (mine !== latestInfo || m.type !== 'tryInfo') return;
   // An error of an earlier input does not outlive a change of graph or weights.
-  set({ answer: { info: m.info, changes: m.changes }, error: m.error ?? (m.changes.length || !m.info ? null : state.error) });
+  set({
+    answer: { info: m.info, changes: m.changes },
+    error: m.error ?? (m.changes.length || !m.info ? null : state.error),
+  });
 }
 
 let latestPredict = 0;
@@ -98,12 +118,23 @@ async function loadWeights(msg: Request): Promise<void> {
   const m = await ask(msg);
   if (m.type !== 'tryInfo') return;
   latestInfo++;
-  set({ loadingWeights: false, answer: { info: m.info, changes: m.info ? m.changes : [] }, prediction: null, error: m.error ?? null });
+  set({
+    loadingWeights: false,
+    answer: { info: m.info, changes: m.info ? m.changes : [] },
+    prediction: null,
+    error: m.error ?? null,
+  });
 }
 
 /** Make this graph's stored checkpoint (Training tab: "Checkpoint after epoch …") the current weights. */
 export function loadStoredCheckpoint(doc: GraphDoc): Promise<void> {
-  return loadWeights({ type: 'tryUseCheckpoint', key: checkpointKeyFor(doc), doc, data: sourceForRun(doc), skipBadRows: getDataState().skipBadRows });
+  return loadWeights({
+    type: 'tryUseCheckpoint',
+    key: checkpointKeyFor(doc),
+    doc,
+    data: sourceForRun(doc),
+    skipBadRows: getDataState().skipBadRows,
+  });
 }
 
 /** Back to the newest run's model after a checkpoint or import. */
@@ -116,7 +147,9 @@ export function backToLastRun(doc: GraphDoc): Promise<void> {
  * Every model weight must be given by its tfjs name (as engine/export namedWeights reads them,
  * and model folders store them), with its shape.
  */
-export function setImportedWeights(args: Omit<Extract<ToWorkerTry, { type: 'trySetWeights' }>, 'type' | 'requestId'>): Promise<void> {
+export function setImportedWeights(
+  args: Omit<Extract<ToWorkerTry, { type: 'trySetWeights' }>, 'type' | 'requestId'>,
+): Promise<void> {
   return loadWeights({ type: 'trySetWeights', ...args });
 }
 
@@ -136,10 +169,14 @@ export async function openModelFolder(picked: File[]): Promise<void> {
   const rel = (f: File) => (f.webkitRelativePath || f.name).split('/');
   const name = rel(picked[0]!)[0] ?? 'model';
   // Only the folder's own files (not its subfolders), by name.
-  const files = picked.filter((f) => rel(f).length <= 2).map((f) => ({ path: rel(f).slice(1).join('/') || f.name, file: f }));
+  const files = picked
+    .filter((f) => rel(f).length <= 2)
+    .map((f) => ({ path: rel(f).slice(1).join('/') || f.name, file: f }));
   const graph = files.find((f) => f.path === 'graph.json');
   if (!graph) {
-    showError(`${name} has no graph.json; choose a model folder (model.json, weights.bin, graph.json, model-info.json from import-hf, train --save-model or an export)`);
+    showError(
+      `${name} has no graph.json; choose a model folder (model.json, weights.bin, graph.json, model-info.json from import-hf, train --save-model or an export)`,
+    );
     return;
   }
   let doc: GraphDoc;

@@ -30,11 +30,13 @@ export interface CheckpointInfo {
 
 function openDb(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    if (typeof indexedDB === 'undefined') return reject(new Error('IndexedDB is not available here, so checkpoints cannot be kept'));
+    if (typeof indexedDB === 'undefined')
+      return reject(new Error('IndexedDB is not available here, so checkpoints cannot be kept'));
     const req = indexedDB.open(DB_NAME, 1);
     req.onupgradeneeded = () => {
       const db = req.result;
-      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: 'key' }).createIndex('savedMs', 'savedMs');
+      if (!db.objectStoreNames.contains(STORE))
+        db.createObjectStore(STORE, { keyPath: 'key' }).createIndex('savedMs', 'savedMs');
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error ?? new Error('could not open the checkpoint store'));
@@ -64,7 +66,11 @@ async function withStore<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => 
   }
 }
 
-export async function putCheckpoint(key: string, ckpt: Checkpoint, meta: { docName: string; dataName: string }): Promise<void> {
+export async function putCheckpoint(
+  key: string,
+  ckpt: Checkpoint,
+  meta: { docName: string; dataName: string },
+): Promise<void> {
   const record: StoredCheckpoint = { key, manifest: ckpt.manifest, data: ckpt.data, savedMs: Date.now(), ...meta };
   await withStore('readwrite', async (s) => {
     await done(s.put(record));
@@ -81,7 +87,16 @@ export async function getCheckpoint(key: string): Promise<Checkpoint | null> {
 
 export async function checkpointInfo(key: string): Promise<CheckpointInfo | null> {
   const r = await withStore('readonly', (s) => done(s.get(key) as IDBRequest<StoredCheckpoint | undefined>));
-  return r ? { key, epoch: r.manifest.epoch, step: r.manifest.step, optimizer: r.manifest.settings.optimizer, savedMs: r.savedMs, dataName: r.dataName } : null;
+  return r
+    ? {
+        key,
+        epoch: r.manifest.epoch,
+        step: r.manifest.step,
+        optimizer: r.manifest.settings.optimizer,
+        savedMs: r.savedMs,
+        dataName: r.dataName,
+      }
+    : null;
 }
 
 export async function deleteCheckpoint(key: string): Promise<void> {

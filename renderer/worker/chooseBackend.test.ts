@@ -3,7 +3,10 @@ import { planBackends } from './chooseBackend';
 
 describe('training backend choice', () => {
   it('skips software WebGL (SwiftShader, llvmpipe) for wasm and says why', () => {
-    for (const gpu of ['ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)', 'llvmpipe (LLVM 15.0.6, 256 bits)']) {
+    for (const gpu of [
+      'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)',
+      'llvmpipe (LLVM 15.0.6, 256 bits)',
+    ]) {
       const plan = planBackends({ renderer: gpu });
       expect(plan.map((p) => p.name)).toEqual(['wasm', 'cpu']);
       expect(plan[0]!.reason).toMatch(/software-rendered/);

@@ -29,9 +29,17 @@ export function planBackends(probe: ReturnType<typeof probeWebGl>, forced?: Back
   if (forced) return [{ name: forced, reason: `${forced} was requested` }];
   if ('renderer' in probe) {
     if (SOFTWARE_GL.test(probe.renderer)) {
-      plan.push({ name: 'wasm', reason: `WebGL is software-rendered (${shortGpu(probe.renderer)}), which trains ~5× slower than wasm on the CPU`, gpu: probe.renderer });
+      plan.push({
+        name: 'wasm',
+        reason: `WebGL is software-rendered (${shortGpu(probe.renderer)}), which trains ~5× slower than wasm on the CPU`,
+        gpu: probe.renderer,
+      });
     } else {
-      plan.push({ name: 'webgl', reason: `hardware-accelerated WebGL (${shortGpu(probe.renderer)})`, gpu: probe.renderer });
+      plan.push({
+        name: 'webgl',
+        reason: `hardware-accelerated WebGL (${shortGpu(probe.renderer)})`,
+        gpu: probe.renderer,
+      });
       plan.push({ name: 'wasm', reason: 'WebGL failed to initialise', gpu: probe.renderer });
     }
   } else {

@@ -9,7 +9,11 @@ import type { GraphDoc } from '../../engine/graph/schema';
 import { modelHeadsInfo, modelInputsInfo } from '../../engine/train/inputInfo';
 import { WorkerDataSources } from './dataSource';
 
-const texts = import.meta.glob('../../templates/multimodal-autoencoder-tiny.json', { eager: true, query: '?raw', import: 'default' }) as Record<string, string>;
+const texts = import.meta.glob('../../templates/multimodal-autoencoder-tiny.json', {
+  eager: true,
+  query: '?raw',
+  import: 'default',
+}) as Record<string, string>;
 const doc = JSON.parse(Object.values(texts)[0]!) as GraphDoc;
 const N = 40;
 
@@ -38,7 +42,11 @@ describe('worker data sources: multimodal .npz', () => {
     const preview = await sources.preview(source, undefined, null, false, 'classes', undefined, inputs, heads);
     expect(preview.inputShape).toEqual([28, 28, 1]);
     expect(preview.moreInputShapes).toEqual([[2048], [10]]);
-    expect(preview.targets).toEqual([{ kind: 'values', shape: [2048] }, { kind: 'values', shape: [784, 1] }, { kind: 'classes' }]);
+    expect(preview.targets).toEqual([
+      { kind: 'values', shape: [2048] },
+      { kind: 'values', shape: [784, 1] },
+      { kind: 'classes' },
+    ]);
     expect(preview.classNames).toEqual(['0', '1', '2', '3']);
     const ds = await sources.dataset(source, undefined, null, false, 'classes', undefined, false, inputs, heads);
     for await (const b of ds.train.batches(8)) {
@@ -51,6 +59,8 @@ describe('worker data sources: multimodal .npz', () => {
 
   it('a missing array is named with the archive', async () => {
     const source = { id: 's2', kind: 'table' as const, name: 'mm.npz', file: file('audio') };
-    await expect(sources.preview(source, undefined, null, false, 'classes', undefined, inputs, heads)).rejects.toThrow('mm.npz: no array "audio" for the input node "audio"');
+    await expect(sources.preview(source, undefined, null, false, 'classes', undefined, inputs, heads)).rejects.toThrow(
+      'mm.npz: no array "audio" for the input node "audio"',
+    );
   });
 });

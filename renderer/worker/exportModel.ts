@@ -33,10 +33,14 @@ export class ExportRefused extends Error {}
 const text = (s: string) => new TextEncoder().encode(s);
 const trainsOnMnist = (doc: GraphDoc) => !doc.data || doc.data.source === 'mnist';
 
-export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise<{ files: { path: string; data: Uint8Array }[]; summary: ExportSummary }> {
+export async function buildExport(
+  req: ExportRequest,
+  deps: ExportDeps,
+): Promise<{ files: { path: string; data: Uint8Array }[]; summary: ExportSummary }> {
   const notes: string[] = [];
   const kept = req.withWeights ? keptModelForExport() : null;
-  if (req.withWeights && !kept) throw new ExportRefused('There is no trained model yet: train the graph first, or export without weights.');
+  if (req.withWeights && !kept)
+    throw new ExportRefused('There is no trained model yet: train the graph first, or export without weights.');
   let doc = req.doc;
   let weightsNote: string | null = null;
   if (kept) {
@@ -47,14 +51,20 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
       );
     }
     // The trained graph has the data-derived params filled in; the editor's layout and names win.
-    doc = { ...req.doc, nodes: req.doc.nodes.map((n) => ({ ...n, params: kept.doc.nodes.find((t) => t.id === n.id)!.params })) };
-    const epochs = kept.epoch === null ? 'within its first epoch' : `${kept.epoch} epoch${kept.epoch === 1 ? '' : 's'} completed`;
+    doc = {
+      ...req.doc,
+      nodes: req.doc.nodes.map((n) => ({ ...n, params: kept.doc.nodes.find((t) => t.id === n.id)!.params })),
+    };
+    const epochs =
+      kept.epoch === null ? 'within its first epoch' : `${kept.epoch} epoch${kept.epoch === 1 ? '' : 's'} completed`;
     weightsNote = `${kept.name}, ${epochs}${kept.training ? ' (still training: the weights as they are now)' : ''}`;
   }
   const analysis = analyse(doc);
   if (!analysis.valid) {
     const first = analysis.problems.find((p) => p.severity === 'error')!;
-    throw new ExportRefused(`The graph cannot be exported: ${first.message}${first.nodeId ? ` (node "${first.nodeId}")` : ''}.`);
+    throw new ExportRefused(
+      `The graph cannot be exported: ${first.message}${first.nodeId ? ` (node "${first.nodeId}")` : ''}.`,
+    );
   }
   const base = exportBaseName(doc.name);
   const files: { path: string; data: Uint8Array }[] = [];
@@ -64,13 +74,17 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
     let dataNote: string | undefined;
     const extra: { path: string; data: Uint8Array }[] = [];
     if (req.format === 'onnx') {
-      notes.push('The host runs export_onnx.py in the written folder to add model.onnx (opset 17, dynamic batch); it needs Python with PyTorch there.');
+      notes.push(
+        'The host runs export_onnx.py in the written folder to add model.onnx (opset 17, dynamic batch); it needs Python with PyTorch there.',
+      );
     } else if (req.includeData && trainsOnMnist(doc)) {
       dataFile = 'data/mnist.npz';
       dataNote = 'the built-in MNIST digits as bytes (scale 1/255), split exactly as the app splits them';
       extra.push({ path: dataFile, data: mnistNpz(decodeMnist(await deps.mnistBin()), doc.data) });
     } else if (!trainsOnMnist(doc)) {
-      notes.push(`The data (${doc.data!.source}${doc.data!.path ? ` ${doc.data!.path}` : ''}) is not copied: pass it to train.py with --data PATH.`);
+      notes.push(
+        `The data (${doc.data!.source}${doc.data!.path ? ` ${doc.data!.path}` : ''}) is not copied: pass it to train.py with --data PATH.`,
+      );
     }
     const ex = exportPytorch(doc, {
       weights: kept ? namedWeights(kept.model) : undefined,
@@ -78,7 +92,8 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
       dataFile,
       dataNote,
     });
-    for (const [path, content] of ex.files) files.push({ path, data: typeof content === 'string' ? text(content) : content });
+    for (const [path, content] of ex.files)
+      files.push({ path, data: typeof content === 'string' ? text(content) : content });
     files.push(...extra);
     // An imported (or fine-tuned imported) model also gets its Hugging Face folder.
     const hf = hfStyleFiles(doc, kept ? namedWeights(kept.model) : undefined, kept?.data.classNames);
@@ -97,8 +112,12 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
     const data = kept?.data ?? (trainsOnMnist(doc) ? mnistDataset(decodeMnist(await deps.mnistBin()), doc.data) : null);
     const example = await webExample(model, specs, data ? exampleSource(data) : null);
     if (!kept) notes.push('No trained weights: the model starts from its initial weights.');
-    const web = webExportFiles(doc, artifacts, example, specs, { layers: await deps.layersBundle(), tfjs: await deps.tfjsModule() });
-    for (const [path, content] of web) files.push({ path, data: typeof content === 'string' ? text(content) : content });
+    const web = webExportFiles(doc, artifacts, example, specs, {
+      layers: await deps.layersBundle(),
+      tfjs: await deps.tfjsModule(),
+    });
+    for (const [path, content] of web)
+      files.push({ path, data: typeof content === 'string' ? text(content) : content });
     return { files, summary: { name: `${base}-tfjs`, params: model.countParams(), weights: weightsNote, notes } };
   } finally {
     fresh?.dispose();
@@ -108,5 +127,10 @@ export async function buildExport(req: ExportRequest, deps: ExportDeps): Promise
 /** Test examples of the run's data (the train split when the test split is too small). */
 function exampleSource(data: Dataset): ExampleSource {
   const split = data.test.size >= 4 ? data.test : data.train;
-  return { inputShape: data.inputShape, classNames: data.classNames, size: split.size, example: async (i) => (await split.example(i)).x };
+  return {
+    inputShape: data.inputShape,
+    classNames: data.classNames,
+    size: split.size,
+    example: async (i) => (await split.example(i)).x,
+  };
 }

@@ -21,12 +21,24 @@ describe('app import of a Hugging Face folder (worker side)', () => {
   it('model.safetensors read per tensor from a File: same graph and weights as the engine reading the whole file', async () => {
     const dir = 'PerceiverForImageClassificationConvProcessing';
     const progress: number[] = [];
-    const imp = await importHf({ folder: dir, config: file(dir, 'config.json'), weights: file(dir, 'model.safetensors') }, (done) => progress.push(done));
+    const imp = await importHf(
+      { folder: dir, config: file(dir, 'config.json'), weights: file(dir, 'model.safetensors') },
+      (done) => progress.push(done),
+    );
     // The same through the engine directly, from the whole file.
     const config = JSON.parse(text(dir, 'config.json'));
     const built = hfConfigToGraph(config);
-    const cli = { doc: built.doc, weights: hfToWeights(config, built.doc, readSafetensors(bytes(dir, 'model.safetensors'))) };
-    expect(imp.summary).toMatchObject({ hfClass: dir, parameters: 47_470, buffers: 129, stateDictEntries: 78, weightsFile: 'model.safetensors' });
+    const cli = {
+      doc: built.doc,
+      weights: hfToWeights(config, built.doc, readSafetensors(bytes(dir, 'model.safetensors'))),
+    };
+    expect(imp.summary).toMatchObject({
+      hfClass: dir,
+      parameters: 47_470,
+      buffers: 129,
+      stateDictEntries: 78,
+      weightsFile: 'model.safetensors',
+    });
     expect(imp.summary.classNames).toHaveLength(10);
     expect(imp.doc).toEqual(cli.doc);
     expect([...imp.weights.keys()]).toEqual([...cli.weights.keys()]);
@@ -34,33 +46,58 @@ describe('app import of a Hugging Face folder (worker side)', () => {
     expect(progress.length).toBe(78);
     expect(importFor(imp.doc)).toBe(imp);
     // A run after a worker restart re-reads the files.
-    const again = await importedWeights({ importId: 'gone', files: { folder: dir, config: file(dir, 'config.json'), weights: file(dir, 'model.safetensors') } });
+    const again = await importedWeights({
+      importId: 'gone',
+      files: { folder: dir, config: file(dir, 'config.json'), weights: file(dir, 'model.safetensors') },
+    });
     expect(again.summary.parameters).toBe(47_470);
   });
 
   it('pytorch_model.bin; bad files refused with the file named', async () => {
     const dir = 'PerceiverForMaskedLM';
-    const imp = await importHf({ folder: 'mlm', config: file(dir, 'config.json'), weights: file(dir, 'pytorch_model.bin') });
+    const imp = await importHf({
+      folder: 'mlm',
+      config: file(dir, 'config.json'),
+      weights: file(dir, 'pytorch_model.bin'),
+    });
     expect(imp.summary.parameters).toBe(45_222);
-    await expect(importHf({ folder: 'mlm', config: new File(['{"architectures": 1'], 'config.json'), weights: file(dir, 'pytorch_model.bin') })).rejects.toThrow(/mlm\/config\.json is not valid JSON/);
+    await expect(
+      importHf({
+        folder: 'mlm',
+        config: new File(['{"architectures": 1'], 'config.json'),
+        weights: file(dir, 'pytorch_model.bin'),
+      }),
+    ).rejects.toThrow(/mlm\/config\.json is not valid JSON/);
     // The published language model with 8× the self-attention layers (~1.5 billion parameters) is beyond the page:
     // refused with the estimate before any weight is read (the published one, 201M, fits).
     const cfg = JSON.parse(text('real_configs', 'language-perceiver.config.json'));
     cfg.num_self_attends_per_block = 8 * cfg.num_self_attends_per_block;
     const big = new File([JSON.stringify(cfg)], 'config.json');
-    await expect(importHf({ folder: 'wide', config: big, weights: new File([new Uint8Array(8)], 'model.safetensors') })).rejects.toThrow(/parameters; importing it in the app needs about \d+\.\d\d GiB \(three copies of the weights\), more than the 4\.00 GiB/);
+    await expect(
+      importHf({ folder: 'wide', config: big, weights: new File([new Uint8Array(8)], 'model.safetensors') }),
+    ).rejects.toThrow(
+      /parameters; importing it in the app needs about \d+\.\d\d GiB \(three copies of the weights\), more than the 4\.00 GiB/,
+    );
     const cut = new File([bytes(dir, 'model.safetensors').subarray(0, 3000)], 'model.safetensors');
-    await expect(importHf({ folder: 'mlm', config: file(dir, 'config.json'), weights: cut })).rejects.toThrow(/model\.safetensors/);
+    await expect(importHf({ folder: 'mlm', config: file(dir, 'config.json'), weights: cut })).rejects.toThrow(
+      /model\.safetensors/,
+    );
   });
 
   it("the export's huggingface/ folder has the class's exact keys, shapes and dtypes; a new head's classes become id2label", async () => {
     const dir = 'PerceiverForImageClassificationLearned';
-    const imp = await importHf({ folder: dir, config: file(dir, 'config.json'), weights: file(dir, 'model.safetensors') });
+    const imp = await importHf({
+      folder: dir,
+      config: file(dir, 'config.json'),
+      weights: file(dir, 'model.safetensors'),
+    });
     const hf = hfStyleFiles(imp.doc, undefined, undefined)!;
     expect(hf.files.map((f) => f.path)).toEqual(['huggingface/config.json', 'huggingface/model.safetensors']);
     const st = readSafetensors(hf.files[1]!.data);
     const keys = text(dir, 'state_dict_keys.txt').split('\n').slice(1).filter(Boolean);
-    expect([...st].map(([k, t]) => `${k}\t[${t.shape.join(', ')}]\t${t.dtype === 'F32' ? 'float32' : 'int64'}`)).toEqual(keys);
+    expect(
+      [...st].map(([k, t]) => `${k}\t[${t.shape.join(', ')}]\t${t.dtype === 'F32' ? 'float32' : 'int64'}`),
+    ).toEqual(keys);
     // Fine-tuned with 3 classes: the head and id2label follow.
     const doc = structuredClone(imp.doc);
     doc.nodes.find((n) => n.id === 'head')!.params.numClasses = 3;
@@ -70,19 +107,28 @@ describe('app import of a Hugging Face folder (worker side)', () => {
     const ft = hfStyleFiles(doc, weights, ['top', 'middle', 'bottom'])!;
     const cfg = JSON.parse(new TextDecoder().decode(ft.files[0]!.data));
     expect(cfg.id2label).toEqual({ 0: 'top', 1: 'middle', 2: 'bottom' });
-    expect(readSafetensors(ft.files[1]!.data).get('perceiver.decoder.decoder.final_layer.weight')!.shape).toEqual([3, 32]);
+    expect(readSafetensors(ft.files[1]!.data).get('perceiver.decoder.decoder.final_layer.weight')!.shape).toEqual([
+      3, 32,
+    ]);
     expect(hfStyleFiles({ ...doc, origin: undefined }, weights, undefined)).toBeNull();
   });
 
   it('sorts picked or dropped paths into config.json + weights', () => {
     const f = (n: string) => new File(['x'], n.split('/').pop()!);
-    const items = ['vision/config.json', 'vision/pytorch_model.bin', 'vision/model.safetensors', 'vision/README.md'].map((p) => ({ path: p, file: f(p) }));
+    const items = [
+      'vision/config.json',
+      'vision/pytorch_model.bin',
+      'vision/model.safetensors',
+      'vision/README.md',
+    ].map((p) => ({ path: p, file: f(p) }));
     expect(looksLikeHfFolder(items)).toBe(true);
     const picked = hfFilesFrom(items);
     expect(picked.folder).toBe('vision');
     expect(picked.weights.name).toBe('model.safetensors');
     expect(hfFilesFrom(items.filter((i) => !i.path.endsWith('.safetensors'))).weights.name).toBe('pytorch_model.bin');
-    expect(() => hfFilesFrom(items.filter((i) => !/\.(bin|safetensors)$/.test(i.path)))).toThrow(/vision\/ has config\.json but no model\.safetensors or pytorch_model\.bin/);
+    expect(() => hfFilesFrom(items.filter((i) => !/\.(bin|safetensors)$/.test(i.path)))).toThrow(
+      /vision\/ has config\.json but no model\.safetensors or pytorch_model\.bin/,
+    );
     expect(() => hfFilesFrom([{ path: 'x/a.png', file: f('a.png') }])).toThrow(/no config\.json/);
     expect(looksLikeHfFolder([{ path: 'shapes/circle/1.png' }])).toBe(false);
   });

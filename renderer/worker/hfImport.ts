@@ -12,8 +12,21 @@ import { analyse } from '../../engine/graph/analyse';
 import { safeJsonParse } from '../../engine/graph/load';
 import type { GraphDoc } from '../../engine/graph/schema';
 import type { NamedArrays } from '../../engine/export/weights';
-import { hfConfigJson, hfConfigToGraph, hfToWeights, HfImportError, weightsToHf, type HfClassName } from '../../engine/hf/convert';
-import { decodeTensor, MAX_HEADER_BYTES, parseSafetensorsHeader, writeSafetensors, type HfTensor } from '../../engine/hf/safetensors';
+import {
+  hfConfigJson,
+  hfConfigToGraph,
+  hfToWeights,
+  HfImportError,
+  weightsToHf,
+  type HfClassName,
+} from '../../engine/hf/convert';
+import {
+  decodeTensor,
+  MAX_HEADER_BYTES,
+  parseSafetensorsHeader,
+  writeSafetensors,
+  type HfTensor,
+} from '../../engine/hf/safetensors';
 import { architectureChanges } from '../export/architecture';
 import { BACKEND_MEMORY_LIMITS, formatBytes } from '../../engine/train/memoryGuard';
 import { readTorchStateDict } from '../../engine/hf/torchPickle';
@@ -33,7 +46,11 @@ async function bytesOf(blob: Blob): Promise<Uint8Array> {
 }
 
 /** Stream a safetensors File: the header, then one tensor at a time. */
-export async function readSafetensorsBlob(file: Blob, name: string, onProgress?: (done: number, total: number) => void): Promise<Map<string, HfTensor>> {
+export async function readSafetensorsBlob(
+  file: Blob,
+  name: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<Map<string, HfTensor>> {
   const size = file.size;
   const len = await bytesOf(file.slice(0, Math.min(8, size)));
   let head = len;
@@ -56,23 +73,30 @@ export async function readSafetensorsBlob(file: Blob, name: string, onProgress?:
 function classNamesOf(config: Record<string, unknown>): string[] {
   const id2label = config.id2label;
   if (!id2label || typeof id2label !== 'object' || Array.isArray(id2label)) return [];
-  const entries = Object.entries(id2label as Record<string, unknown>).filter(([k, v]) => /^\d+$/.test(k) && typeof v === 'string');
+  const entries = Object.entries(id2label as Record<string, unknown>).filter(
+    ([k, v]) => /^\d+$/.test(k) && typeof v === 'string',
+  );
   const names = new Array<string>(entries.length);
   for (const [k, v] of entries) if (Number(k) < entries.length) names[Number(k)] = v as string;
   return names.every((n) => typeof n === 'string') ? names : [];
 }
 
 /** Import the files; the result stays in the worker under summary.importId. */
-export async function importHf(files: HfImportFiles, onProgress?: (done: number, total: number) => void): Promise<ImportedModel> {
+export async function importHf(
+  files: HfImportFiles,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportedModel> {
   const configText = await files.config.text();
-  if (configText.length > 50 * 1024 * 1024) throw new HfImportError(`${files.folder}/config.json is ${configText.length} bytes; a config.json is a few KB`);
+  if (configText.length > 50 * 1024 * 1024)
+    throw new HfImportError(`${files.folder}/config.json is ${configText.length} bytes; a config.json is a few KB`);
   let config: unknown;
   try {
     config = safeJsonParse(configText, `${files.folder}/config.json`);
   } catch (err) {
     throw new HfImportError((err as Error).message);
   }
-  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new HfImportError(`${files.folder}/config.json is not a JSON object`);
+  if (!config || typeof config !== 'object' || Array.isArray(config))
+    throw new HfImportError(`${files.folder}/config.json is not a JSON object`);
   let built: { doc: GraphDoc; hfClass: HfClassName };
   try {
     built = hfConfigToGraph(config);
@@ -80,16 +104,23 @@ export async function importHf(files: HfImportFiles, onProgress?: (done: number,
     throw new HfImportError(`${files.folder}/config.json: ${(err as Error).message}`);
   }
   const analysis = analyse(built.doc);
-  if (!analysis.valid) throw new HfImportError(`the graph built for ${built.hfClass} is invalid: ${analysis.problems.find((p) => p.severity === 'error')?.message}`);
+  if (!analysis.valid)
+    throw new HfImportError(
+      `the graph built for ${built.hfClass} is invalid: ${analysis.problems.find((p) => p.severity === 'error')?.message}`,
+    );
   // The page holds the decoded state dict, the weights by name and the Try panel's model: about
   // three copies of the parameters, refused with that estimate past what the wasm heap can hold.
   const need = analysis.totals.params * 4 * 3;
   const limit = BACKEND_MEMORY_LIMITS.wasm ?? 4 * 1024 ** 3;
   if (need > limit) {
-    throw new HfImportError(`${built.hfClass} has ${analysis.totals.params.toLocaleString('en-US')} parameters; importing it in the app needs about ${formatBytes(need)} (three copies of the weights), more than the ${formatBytes(limit)} the page can hold. Import it with the CLI (perceiver-studio import-hf) instead.`);
+    throw new HfImportError(
+      `${built.hfClass} has ${analysis.totals.params.toLocaleString('en-US')} parameters; importing it in the app needs about ${formatBytes(need)} (three copies of the weights), more than the ${formatBytes(limit)} the page can hold. Import it with the CLI (perceiver-studio import-hf) instead.`,
+    );
   }
   const weightsName = files.weights.name;
-  const state = /\.safetensors$/i.test(weightsName) ? await readSafetensorsBlob(files.weights, weightsName, onProgress) : await readTorchStateDict(await bytesOf(files.weights), weightsName);
+  const state = /\.safetensors$/i.test(weightsName)
+    ? await readSafetensorsBlob(files.weights, weightsName, onProgress)
+    : await readTorchStateDict(await bytesOf(files.weights), weightsName);
   let params = 0;
   let buffers = 0;
   for (const [k, t] of state) {
@@ -138,10 +169,18 @@ export function importFor(doc: GraphDoc): ImportedModel | undefined {
  * shapes and dtypes. `weights`: a run's (fine-tuned) weights, else the import's own. Class names
  * (a new head) become id2label. Null for graphs that did not come from Hugging Face.
  */
-export function hfStyleFiles(doc: GraphDoc, weights: NamedArrays | undefined, classNames: string[] | undefined): { files: { path: string; data: Uint8Array }[]; note: string } | null {
+export function hfStyleFiles(
+  doc: GraphDoc,
+  weights: NamedArrays | undefined,
+  classNames: string[] | undefined,
+): { files: { path: string; data: Uint8Array }[]; note: string } | null {
   if (!doc.origin) return null;
   const w = weights ?? importFor(doc)?.weights;
-  if (!w) return { files: [], note: `No Hugging Face folder: the ${doc.origin.hfClass} weights are not loaded (import the folder again, or train first).` };
+  if (!w)
+    return {
+      files: [],
+      note: `No Hugging Face folder: the ${doc.origin.hfClass} weights are not loaded (import the folder again, or train first).`,
+    };
   const config: Record<string, unknown> = JSON.parse(JSON.stringify(doc.origin.config));
   if (classNames?.length && 'id2label' in config) {
     config.id2label = Object.fromEntries(classNames.map((n, i) => [String(i), n]));

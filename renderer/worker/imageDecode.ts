@@ -12,7 +12,10 @@ import type { DecodedImage, ImageAccess } from '../../engine/data/images';
  * browser to twice the target size, so a batch of 12-megapixel photos does not hold 48 MB of
  * pixels each; the engine's resize does the last step.
  */
-export async function decodeInWorker(bytes: Uint8Array, target?: { height: number; width: number }): Promise<DecodedImage> {
+export async function decodeInWorker(
+  bytes: Uint8Array,
+  target?: { height: number; width: number },
+): Promise<DecodedImage> {
   if (bytes.length === 0) throw new Error('the file is empty');
   // The header's pixel count first: the browser would allocate a claimed 16000×16000 in full.
   checkImageSize(bytes);
@@ -27,8 +30,18 @@ export async function decodeInWorker(bytes: Uint8Array, target?: { height: numbe
     throw new Error('the browser could not decode it (not a valid PNG or JPEG)');
   }
   try {
-    if (target && target.height > 0 && target.width > 0 && (bmp.width > 2 * target.width || bmp.height > 2 * target.height)) {
-      const smaller = await createImageBitmap(bmp, { ...plain, resizeWidth: Math.min(bmp.width, 2 * target.width), resizeHeight: Math.min(bmp.height, 2 * target.height), resizeQuality: 'high' });
+    if (
+      target &&
+      target.height > 0 &&
+      target.width > 0 &&
+      (bmp.width > 2 * target.width || bmp.height > 2 * target.height)
+    ) {
+      const smaller = await createImageBitmap(bmp, {
+        ...plain,
+        resizeWidth: Math.min(bmp.width, 2 * target.width),
+        resizeHeight: Math.min(bmp.height, 2 * target.height),
+        resizeQuality: 'high',
+      });
       bmp.close();
       bmp = smaller;
     }

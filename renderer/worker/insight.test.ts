@@ -3,7 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../engine/compile/compile';
 import { ArraySplit, type Dataset } from '../../engine/data/dataset';
 import { tinyPerceiverDoc } from '../../engine/train/testModel';
-import { answerAttention, epochDiagnostics, isKeptForInsight, keepModelForInsight, releaseInsightModel, runEndedForInsight } from './insight';
+import {
+  answerAttention,
+  epochDiagnostics,
+  isKeptForInsight,
+  keepModelForInsight,
+  releaseInsightModel,
+  runEndedForInsight,
+} from './insight';
 import type { FromWorker } from './protocol';
 
 const doc = tinyPerceiverDoc({ numLatents: 3, stack: null, decoderResidual: false, classes: 2 });
@@ -12,8 +19,23 @@ function dataset(): Dataset {
   const n = 20;
   const x = Float32Array.from({ length: n * 16 }, (_, i) => ((i * 37) % 17) / 17);
   const y = Int32Array.from({ length: n }, (_, i) => i % 2);
-  const split = (from: number, to: number) => new ArraySplit(x, y, Uint32Array.from({ length: to - from }, (_, i) => from + i), [4, 4, 1]);
-  return { name: 'tiny data', inputShape: [4, 4, 1], numClasses: 2, classNames: ['a', 'b'], train: split(0, 12), validation: split(12, 16), test: split(16, 20), skipped: { count: 0, reasons: [] } };
+  const split = (from: number, to: number) =>
+    new ArraySplit(
+      x,
+      y,
+      Uint32Array.from({ length: to - from }, (_, i) => from + i),
+      [4, 4, 1],
+    );
+  return {
+    name: 'tiny data',
+    inputShape: [4, 4, 1],
+    numClasses: 2,
+    classNames: ['a', 'b'],
+    train: split(0, 12),
+    validation: split(12, 16),
+    test: split(16, 20),
+    skipped: { count: 0, reasons: [] },
+  };
 }
 
 describe('the worker’s insight module', () => {
@@ -28,8 +50,21 @@ describe('the worker’s insight module', () => {
     const baseline = tf.memory().numTensors;
 
     const first = compile(doc, { seed: 1 });
-    await keepModelForInsight(post, { runId: 1, model: first.model, doc, analysis: first.analysis, data, settings: doc.training, backend: 'cpu' });
-    expect(posted[0]).toMatchObject({ type: 'insightRun', runId: 1, dataName: 'tiny data', params: first.model.countParams() });
+    await keepModelForInsight(post, {
+      runId: 1,
+      model: first.model,
+      doc,
+      analysis: first.analysis,
+      data,
+      settings: doc.training,
+      backend: 'cpu',
+    });
+    expect(posted[0]).toMatchObject({
+      type: 'insightRun',
+      runId: 1,
+      dataName: 'tiny data',
+      params: first.model.countParams(),
+    });
     expect(isKeptForInsight(first.model)).toBe(true);
 
     tf.tidy(() => first.model.predict(tf.zeros([1, 4, 4, 1]))); // build cached constants before counting
@@ -39,7 +74,13 @@ describe('the worker’s insight module', () => {
     expect(diag).toMatchObject({ type: 'diagnostics', runId: 1, diagnostics: { epoch: 1 } });
     if (diag?.type !== 'diagnostics') throw new Error('no diagnostics');
     expect(diag.diagnostics.crossAttends[0]!.normalisedEntropy).toHaveLength(3);
-    expect(diag.diagnostics.gradients.map((g) => g.nodeId).sort()).toEqual(['decoder', 'encoder', 'head', 'latents', 'query']);
+    expect(diag.diagnostics.gradients.map((g) => g.nodeId).sort()).toEqual([
+      'decoder',
+      'encoder',
+      'head',
+      'latents',
+      'query',
+    ]);
     // Diagnostics for another run id are ignored (a stale epoch event).
     epochDiagnostics(post, 7, 1);
     expect(posted.filter((m) => m.type === 'diagnostics')).toHaveLength(1);
@@ -49,7 +90,12 @@ describe('the worker’s insight module', () => {
     const ans = posted[posted.length - 1]!;
     if (ans.type !== 'attention' || !ans.snapshot) throw new Error(`no snapshot: ${JSON.stringify(ans)}`);
     expect(ans.requestId).toBe(5);
-    expect(ans.snapshot).toMatchObject({ runId: 1, epoch: 1, training: false, example: { split: 'test', index: 3, splitSize: 4, shape: [4, 4, 1] } });
+    expect(ans.snapshot).toMatchObject({
+      runId: 1,
+      epoch: 1,
+      training: false,
+      example: { split: 'test', index: 3, splitSize: 4, shape: [4, 4, 1] },
+    });
     expect(ans.snapshot.maps.map((m) => m.role)).toEqual(['encoder', 'decoder']);
     expect(ans.snapshot.example.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(ans.snapshot.example.x).toEqual((await data.test.example(3)).x);
@@ -57,7 +103,15 @@ describe('the worker’s insight module', () => {
 
     // A new run's model replaces (and frees) the old one.
     const second = compile(doc, { seed: 2 });
-    await keepModelForInsight(post, { runId: 2, model: second.model, doc, analysis: second.analysis, data, settings: doc.training, backend: 'cpu' });
+    await keepModelForInsight(post, {
+      runId: 2,
+      model: second.model,
+      doc,
+      analysis: second.analysis,
+      data,
+      settings: doc.training,
+      backend: 'cpu',
+    });
     expect(isKeptForInsight(first.model)).toBe(false);
     expect(() => tf.tidy(() => first.model.predict(tf.zeros([1, 4, 4, 1])))).toThrow();
     releaseInsightModel();
@@ -69,13 +123,33 @@ describe('the worker’s insight module', () => {
 
   it('says what to do when there is no model or the split is empty', async () => {
     const posted: FromWorker[] = [];
-    const data = { ...dataset(), validation: new ArraySplit(new Float32Array(0), new Int32Array(0), new Uint32Array(0), [4, 4, 1]) };
+    const data = {
+      ...dataset(),
+      validation: new ArraySplit(new Float32Array(0), new Int32Array(0), new Uint32Array(0), [4, 4, 1]),
+    };
     const m = compile(doc, { seed: 3 });
-    await keepModelForInsight((x) => posted.push(x), { runId: 3, model: m.model, doc, analysis: m.analysis, data, settings: doc.training, backend: 'cpu' });
+    await keepModelForInsight((x) => posted.push(x), {
+      runId: 3,
+      model: m.model,
+      doc,
+      analysis: m.analysis,
+      data,
+      settings: doc.training,
+      backend: 'cpu',
+    });
     await answerAttention((x) => posted.push(x), { type: 'attention', requestId: 1, split: 'validation', index: 0 });
-    expect(posted[posted.length - 1]).toMatchObject({ type: 'attention', snapshot: null, error: expect.stringMatching(/validation split is empty/) });
+    expect(posted[posted.length - 1]).toMatchObject({
+      type: 'attention',
+      snapshot: null,
+      error: expect.stringMatching(/validation split is empty/),
+    });
     releaseInsightModel();
     await answerAttention((x) => posted.push(x), { type: 'attention', requestId: 2, split: 'test', index: 0 });
-    expect(posted[posted.length - 1]).toMatchObject({ type: 'attention', requestId: 2, snapshot: null, error: expect.stringMatching(/No trained model yet/) });
+    expect(posted[posted.length - 1]).toMatchObject({
+      type: 'attention',
+      requestId: 2,
+      snapshot: null,
+      error: expect.stringMatching(/No trained model yet/),
+    });
   });
 });

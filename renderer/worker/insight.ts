@@ -42,7 +42,15 @@ let kept: Kept | null = null;
  */
 export async function keepModelForInsight(
   post: (m: FromWorker) => void,
-  run: { runId: number; model: tf.LayersModel; doc: GraphDoc; analysis: Analysis; data: Dataset; settings: TrainingSettings; backend: string },
+  run: {
+    runId: number;
+    model: tf.LayersModel;
+    doc: GraphDoc;
+    analysis: Analysis;
+    data: Dataset;
+    settings: TrainingSettings;
+    backend: string;
+  },
 ): Promise<void> {
   if (kept && kept.model !== run.model) kept.model.dispose();
   const source: DataSplit = run.data.validation.size > 0 ? run.data.validation : run.data.train;
@@ -55,7 +63,18 @@ export async function keepModelForInsight(
       break;
     }
   }
-  kept = { runId: run.runId, name: null, model: run.model, doc: run.doc, analysis: run.analysis, data: run.data, epoch: null, training: true, probe, batch };
+  kept = {
+    runId: run.runId,
+    name: null,
+    model: run.model,
+    doc: run.doc,
+    analysis: run.analysis,
+    data: run.data,
+    epoch: null,
+    training: true,
+    probe,
+    batch,
+  };
   post({
     type: 'insightRun',
     runId: run.runId,
@@ -98,16 +117,32 @@ export function epochDiagnostics(post: (m: FromWorker) => void, runId: number, e
     const { inputs, targets } = batchTensors(plan, batch);
     const head = plan.heads[0]!;
     const gradients =
-      plan.heads.length === 1 ? gradientNormsByNode(model, doc, inputs.length === 1 ? inputs[0]! : inputs, targets[0]!.y, (out, y) => headLoss(head, out, y, targets[0]!.mask, 0).loss) : [];
+      plan.heads.length === 1
+        ? gradientNormsByNode(
+            model,
+            doc,
+            inputs.length === 1 ? inputs[0]! : inputs,
+            targets[0]!.y,
+            (out, y) => headLoss(head, out, y, targets[0]!.mask, 0).loss,
+          )
+        : [];
     tf.dispose([...inputs, ...targets.flatMap((t) => (t.mask ? [t.y, t.mask] : [t.y]))]);
     post({ type: 'diagnostics', runId, diagnostics: summariseEpoch(epoch, maps, gradients) });
   } catch (err) {
-    post({ type: 'status', runId, phase: 'training', message: `Latent diagnostics of epoch ${epoch} failed: ${(err as Error).message}` });
+    post({
+      type: 'status',
+      runId,
+      phase: 'training',
+      message: `Latent diagnostics of epoch ${epoch} failed: ${(err as Error).message}`,
+    });
   }
 }
 
 /** Answer an attention request from the UI with the kept model's maps for one example. */
-export async function answerAttention(post: (m: FromWorker) => void, req: Extract<ToWorkerInsight, { type: 'attention' }>): Promise<void> {
+export async function answerAttention(
+  post: (m: FromWorker) => void,
+  req: Extract<ToWorkerInsight, { type: 'attention' }>,
+): Promise<void> {
   const { requestId } = req;
   const fail = (error: string) => post({ type: 'attention', requestId, snapshot: null, error });
   if (!kept) return fail('No trained model yet: train the graph (a few steps are enough), then look at its attention.');
@@ -127,7 +162,10 @@ export async function answerAttention(post: (m: FromWorker) => void, req: Extrac
       x.dispose();
     }
     const tooBig = maps.find((m) => m.probs.length > MAX_MAP_VALUES);
-    if (tooBig) return fail(`The attention of "${tooBig.layer}" has ${tooBig.probs.length.toLocaleString('en')} values, too many to draw; look at a smaller model.`);
+    if (tooBig)
+      return fail(
+        `The attention of "${tooBig.layer}" has ${tooBig.probs.length.toLocaleString('en')} values, too many to draw; look at a smaller model.`,
+      );
     const predicted = probabilities.indexOf(Math.max(...probabilities));
     const snapshot: AttentionSnapshot = {
       runId: k.runId,
@@ -135,7 +173,17 @@ export async function answerAttention(post: (m: FromWorker) => void, req: Extrac
       epoch: k.epoch,
       training: k.training,
       maps,
-      example: { split: req.split, index, splitSize: split.size, x: example.x, shape: k.data.inputShape, label: example.y, predicted, probabilities, classNames: k.data.classNames },
+      example: {
+        split: req.split,
+        index,
+        splitSize: split.size,
+        x: example.x,
+        shape: k.data.inputShape,
+        label: example.y,
+        predicted,
+        probabilities,
+        classNames: k.data.classNames,
+      },
     };
     post({ type: 'attention', requestId, snapshot });
   } catch (err) {
@@ -148,8 +196,26 @@ export async function answerAttention(post: (m: FromWorker) => void, req: Extrac
  * data, for the Export menu (PyTorch or tfjs files with the trained weights). Read-only: the
  * insight views keep owning the model.
  */
-export function keptModelForExport(): { runId: number; name: string; model: tf.LayersModel; doc: GraphDoc; data: Dataset; epoch: number | null; training: boolean } | null {
-  return kept ? { runId: kept.runId, name: runLabel(kept), model: kept.model, doc: kept.doc, data: kept.data, epoch: kept.epoch, training: kept.training } : null;
+export function keptModelForExport(): {
+  runId: number;
+  name: string;
+  model: tf.LayersModel;
+  doc: GraphDoc;
+  data: Dataset;
+  epoch: number | null;
+  training: boolean;
+} | null {
+  return kept
+    ? {
+        runId: kept.runId,
+        name: runLabel(kept),
+        model: kept.model,
+        doc: kept.doc,
+        data: kept.data,
+        epoch: kept.epoch,
+        training: kept.training,
+      }
+    : null;
 }
 
 /** How Export and Try name the kept run: its name in the Runs view, so the two number runs alike. */

@@ -51,12 +51,33 @@ export interface TestSummary {
 }
 
 export type FromWorker =
-  | { type: 'status'; runId: number; phase: 'starting' | 'loading-data' | 'compiling' | 'warming-up' | 'training' | 'evaluating'; message: string }
+  | {
+      type: 'status';
+      runId: number;
+      phase: 'starting' | 'loading-data' | 'compiling' | 'warming-up' | 'training' | 'evaluating';
+      message: string;
+    }
   | { type: 'backend'; runId: number; backend: BackendInfo }
-  | { type: 'ready'; runId: number; params: number; trainSize: number; validationSize: number; testSize: number; dataName: string }
+  | {
+      type: 'ready';
+      runId: number;
+      params: number;
+      trainSize: number;
+      validationSize: number;
+      testSize: number;
+      dataName: string;
+    }
   | { type: 'step'; runId: number; step: StepEvent }
   | { type: 'epoch'; runId: number; epoch: EpochEvent }
-  | { type: 'done'; runId: number; status: 'done' | 'stopped' | 'diverged' | 'early-stopped'; message?: string; test: TestSummary | null; seconds: number; steps: number }
+  | {
+      type: 'done';
+      runId: number;
+      status: 'done' | 'stopped' | 'diverged' | 'early-stopped';
+      message?: string;
+      test: TestSummary | null;
+      seconds: number;
+      steps: number;
+    }
   | { type: 'error'; runId: number; message: string; nodeId?: string }
   | FromWorkerData
   | FromWorkerInsight
@@ -139,14 +160,32 @@ export interface MemoryRefusal {
 
 export type ToWorkerData =
   /** source null: the built-in MNIST digits. */
-  | { type: 'loadData'; requestId: number; source: DataSourceRef | null; binding: DataBinding | undefined; declaredShape: number[] | null; skipBadRows: boolean; targetKind?: 'classes' | 'values'; input?: InputNodeInfo; inputs?: ModalityInput[]; heads?: NpzHead[] }
+  | {
+      type: 'loadData';
+      requestId: number;
+      source: DataSourceRef | null;
+      binding: DataBinding | undefined;
+      declaredShape: number[] | null;
+      skipBadRows: boolean;
+      targetKind?: 'classes' | 'values';
+      input?: InputNodeInfo;
+      inputs?: ModalityInput[];
+      heads?: NpzHead[];
+    }
   | { type: 'pause'; runId: number; paused: boolean };
 
 export type FromWorkerData =
   | { type: 'dataPreview'; requestId: number; preview: DataPreviewInfo; runId?: undefined }
   | { type: 'dataError'; requestId: number; message: string; runId?: undefined }
   | { type: 'paused'; runId: number; paused: boolean }
-  | { type: 'bound'; runId: number; filled: string[]; skipped: { count: number; reasons: string[] }; resumedFromEpoch: number | null; estimate: string }
+  | {
+      type: 'bound';
+      runId: number;
+      filled: string[];
+      skipped: { count: number; reasons: string[] };
+      resumedFromEpoch: number | null;
+      estimate: string;
+    }
   | { type: 'checkpoint'; runId: number; key: string; epoch: number; step: number; bytes: number }
   | { type: 'refused'; runId: number; refusal: MemoryRefusal }
   | { type: 'results'; runId: number; results: RunResults };
@@ -197,7 +236,16 @@ export type ToWorkerInsight =
 
 export type FromWorkerInsight =
   /** A run's model is compiled and bound to its data: what a run record needs. */
-  | { type: 'insightRun'; runId: number; doc: GraphDoc; settings: TrainingSettings; dataName: string; backend: string; params: number; flops: number }
+  | {
+      type: 'insightRun';
+      runId: number;
+      doc: GraphDoc;
+      settings: TrainingSettings;
+      dataName: string;
+      backend: string;
+      params: number;
+      flops: number;
+    }
   | { type: 'attention'; requestId: number; snapshot: AttentionSnapshot | null; error?: string; runId?: undefined }
   | { type: 'diagnostics'; runId: number; diagnostics: EpochDiagnostics };
 
@@ -227,7 +275,13 @@ export interface ExportSummary {
 export type ToWorkerExport = { type: 'exportModel'; requestId: number; request: ExportRequest };
 
 export type FromWorkerExport =
-  | { type: 'exportFiles'; requestId: number; files: { path: string; data: Uint8Array }[]; summary: ExportSummary; runId?: undefined }
+  | {
+      type: 'exportFiles';
+      requestId: number;
+      files: { path: string; data: Uint8Array }[];
+      summary: ExportSummary;
+      runId?: undefined;
+    }
   | { type: 'exportError'; requestId: number; message: string; runId?: undefined };
 
 // ---- Try: the current weights on input made on the spot (renderer/try, worker/tryModel.ts) ----
@@ -283,7 +337,11 @@ export interface TryPrediction {
   output:
     | { kind: 'classes'; top: { index: number; name: string; p: number }[] }
     | { kind: 'values'; values: number[]; shape: number[] }
-    | { kind: 'tokens'; filled: string; positions: { index: number; top: { byte: number; text: string; p: number }[] }[] };
+    | {
+        kind: 'tokens';
+        filled: string;
+        positions: { index: number; top: { byte: number; text: string; p: number }[] }[];
+      };
   /** The outputs of the heads after the first (multimodal models). */
   more?: { nodeId: string; output: TryPrediction['output'] }[];
   /** Encoder and decoder attention for this input (self-attention left out; empty when too large). */
@@ -305,13 +363,29 @@ export type ToWorkerTry =
   | { type: 'tryInfo'; requestId: number; doc: GraphDoc }
   | { type: 'tryPredict'; requestId: number; doc: GraphDoc; input: TryInput; topK: number }
   /** Make a stored checkpoint (checkpointStore key) the current weights; `data` fills "from data" sizes. */
-  | { type: 'tryUseCheckpoint'; requestId: number; key: string; doc: GraphDoc; data: DataSourceRef | null; skipBadRows: boolean }
+  | {
+      type: 'tryUseCheckpoint';
+      requestId: number;
+      key: string;
+      doc: GraphDoc;
+      data: DataSourceRef | null;
+      skipBadRows: boolean;
+    }
   /**
    * Make arrays the current weights (an imported or pretrained model, a model folder's weights):
    * `doc` is the full graph they belong to (no "from data" zeros left), `classNames` and
    * `normalization` what its inputs/outputs mean. A later training run replaces them.
    */
-  | { type: 'trySetWeights'; requestId: number; doc: GraphDoc; weights: NamedArray[]; label: string; classNames?: string[]; featureNames?: string[]; normalization?: Normalization }
+  | {
+      type: 'trySetWeights';
+      requestId: number;
+      doc: GraphDoc;
+      weights: NamedArray[];
+      label: string;
+      classNames?: string[];
+      featureNames?: string[];
+      normalization?: Normalization;
+    }
   /**
    * A model folder (engine/node/modelFolder.ts: model.json + weights.bin + graph.json +
    * model-info.json, from `import-hf`, `train --save-model` or an export), picked in the browser;
@@ -368,8 +442,31 @@ export type FromWorkerHf =
   | { type: 'hfImported'; requestId: number; summary: HfImportSummary; doc: GraphDoc; runId?: undefined }
   | { type: 'hfImportError'; requestId: number; message: string; runId?: undefined }
   /** A run started from pretrained weights: what was copied, what starts fresh (a replaced head), what is frozen. */
-  | { type: 'pretrainedStart'; runId: number; label: string; loaded: number; replaced: string[]; frozenNodes: string[]; trainableParams: number };
+  | {
+      type: 'pretrainedStart';
+      runId: number;
+      label: string;
+      loaded: number;
+      replaced: string[];
+      frozenNodes: string[];
+      trainableParams: number;
+    };
 
 export type FromWorkerTry =
-  | { type: 'tryInfo'; requestId: number; info: TryWeightsInfo | null; changes: string[]; error?: string; runId?: undefined }
-  | { type: 'tryResult'; requestId: number; prediction: TryPrediction | null; info: TryWeightsInfo | null; changes: string[]; error?: string; runId?: undefined };
+  | {
+      type: 'tryInfo';
+      requestId: number;
+      info: TryWeightsInfo | null;
+      changes: string[];
+      error?: string;
+      runId?: undefined;
+    }
+  | {
+      type: 'tryResult';
+      requestId: number;
+      prediction: TryPrediction | null;
+      info: TryWeightsInfo | null;
+      changes: string[];
+      error?: string;
+      runId?: undefined;
+    };

@@ -19,15 +19,38 @@ function dataset(): Dataset {
   const n = 20;
   const x = Float32Array.from({ length: n * 16 }, (_, i) => ((i * 37) % 17) / 17);
   const y = Int32Array.from({ length: n }, (_, i) => i % 2);
-  const split = (from: number, to: number) => new ArraySplit(x, y, Uint32Array.from({ length: to - from }, (_, i) => from + i), [4, 4, 1]);
-  return { name: 'tiny data', inputShape: [4, 4, 1], numClasses: 2, classNames: ['a', 'b'], train: split(0, 12), validation: split(12, 16), test: split(16, 20), skipped: { count: 0, reasons: [] } };
+  const split = (from: number, to: number) =>
+    new ArraySplit(
+      x,
+      y,
+      Uint32Array.from({ length: to - from }, (_, i) => from + i),
+      [4, 4, 1],
+    );
+  return {
+    name: 'tiny data',
+    inputShape: [4, 4, 1],
+    numClasses: 2,
+    classNames: ['a', 'b'],
+    train: split(0, 12),
+    validation: split(12, 16),
+    test: split(16, 20),
+    skipped: { count: 0, reasons: [] },
+  };
 }
 
-const noDeps = { mnistBin: async () => new Uint8Array(), layersBundle: async () => new Uint8Array(), tfjsModule: async () => new Uint8Array() };
+const noDeps = {
+  mnistBin: async () => new Uint8Array(),
+  layersBundle: async () => new Uint8Array(),
+  tfjsModule: async () => new Uint8Array(),
+};
 
 async function tryLabel(): Promise<string> {
   const posted: FromWorkerTry[] = [];
-  await answerTry((m) => posted.push(m), { type: 'tryInfo', requestId: 1, doc }, { sources: null as unknown as WorkerDataSources, ensureBackend: async () => undefined });
+  await answerTry(
+    (m) => posted.push(m),
+    { type: 'tryInfo', requestId: 1, doc },
+    { sources: null as unknown as WorkerDataSources, ensureBackend: async () => undefined },
+  );
   const m = posted[0]!;
   if (m.type !== 'tryInfo' || !m.info) throw new Error(JSON.stringify(m));
   return m.info.label;
@@ -41,7 +64,15 @@ describe('a run is named alike in Export, Try and the Runs view', () => {
   it('uses the name the UI gave the run; the worker id only until then; another run’s name is ignored', async () => {
     releaseInsightModel();
     const run = compile(doc, { seed: 1 });
-    await keepModelForInsight(() => undefined, { runId: 4, model: run.model, doc, analysis: run.analysis, data: dataset(), settings: doc.training, backend: 'cpu' });
+    await keepModelForInsight(() => undefined, {
+      runId: 4,
+      model: run.model,
+      doc,
+      analysis: run.analysis,
+      data: dataset(),
+      settings: doc.training,
+      backend: 'cpu',
+    });
     expect(keptModelForExport()!.name).toBe('run 4');
     expect(await tryLabel()).toBe('run 4, within its first epoch (still training)');
 
@@ -52,15 +83,22 @@ describe('a run is named alike in Export, Try and the Runs view', () => {
     expect(await tryLabel()).toBe('Tiny Perceiver #2, within its first epoch (still training)');
 
     const built = await buildExport({ format: 'pytorch', doc, withWeights: true, includeData: false }, noDeps);
-    expect(built.summary.weights).toBe('Tiny Perceiver #2, within its first epoch (still training: the weights as they are now)');
+    expect(built.summary.weights).toBe(
+      'Tiny Perceiver #2, within its first epoch (still training: the weights as they are now)',
+    );
     const readme = new TextDecoder().decode(built.files.find((f) => f.path.endsWith('README.md'))!.data);
     expect(readme).toContain('Tiny Perceiver #2');
     expect(readme).not.toMatch(/run 4\b/);
 
-    const changed = { ...doc, nodes: doc.nodes.map((n) => (n.id === 'latents' ? { ...n, params: { ...n.params, numLatents: 4 } } : n)) };
+    const changed = {
+      ...doc,
+      nodes: doc.nodes.map((n) => (n.id === 'latents' ? { ...n, params: { ...n.params, numLatents: 4 } } : n)),
+    };
     const refused = buildExport({ format: 'pytorch', doc: changed, withWeights: true, includeData: false }, noDeps);
     await expect(refused).rejects.toBeInstanceOf(ExportRefused);
-    await expect(refused).rejects.toThrow(/The graph has changed since Tiny Perceiver #2 trained it \(latents\.numLatents is 4 \(trained with 3\)\)/);
+    await expect(refused).rejects.toThrow(
+      /The graph has changed since Tiny Perceiver #2 trained it \(latents\.numLatents is 4 \(trained with 3\)\)/,
+    );
     releaseInsightModel();
   });
 });

@@ -37,13 +37,30 @@ export interface PreparedRun {
   plan: TrainPlan;
 }
 
-export async function prepareRun(doc: GraphDoc, options: TrainDataOptions, backend: string, sources: WorkerDataSources): Promise<PreparedRun> {
+export async function prepareRun(
+  doc: GraphDoc,
+  options: TrainDataOptions,
+  backend: string,
+  sources: WorkerDataSources,
+): Promise<PreparedRun> {
   const source = options.data ?? null;
   if (doc.data && doc.data.source !== 'mnist' && !source) {
-    throw new BindError(`This graph is bound to ${doc.data.path ? `“${doc.data.path}”` : `a ${doc.data.source} dataset`}; load it in the Dataset tab first (a browser cannot reopen a file by its path).`);
+    throw new BindError(
+      `This graph is bound to ${doc.data.path ? `“${doc.data.path}”` : `a ${doc.data.source} dataset`}; load it in the Dataset tab first (a browser cannot reopen a file by its path).`,
+    );
   }
   const targetKind = headLossTypes(doc)[0]?.type === 'regression' ? 'values' : 'classes';
-  const data = await sources.dataset(source, doc.data, declaredInputShape(doc) ?? null, options.skipBadRows ?? false, targetKind, modelInputInfo(doc), false, modelInputsInfo(doc), modelHeadsInfo(doc));
+  const data = await sources.dataset(
+    source,
+    doc.data,
+    declaredInputShape(doc) ?? null,
+    options.skipBadRows ?? false,
+    targetKind,
+    modelInputInfo(doc),
+    false,
+    modelInputsInfo(doc),
+    modelHeadsInfo(doc),
+  );
   const { doc: bound, filled } = bindToData(doc, data);
   const analysis = analyse(bound);
   if (!analysis.valid) {
@@ -59,16 +76,26 @@ export async function prepareRun(doc: GraphDoc, options: TrainDataOptions, backe
     if (!ckpt) throw new Error('There is no stored checkpoint for this graph and dataset any more; start a new run.');
     const m = ckpt.manifest;
     if (m.settings.optimizer !== settings.optimizer) {
-      throw new Error(`The checkpoint was trained with ${m.settings.optimizer}; set the optimizer back to ${m.settings.optimizer} to resume from it (its optimizer state is ${m.settings.optimizer}'s).`);
+      throw new Error(
+        `The checkpoint was trained with ${m.settings.optimizer}; set the optimizer back to ${m.settings.optimizer} to resume from it (its optimizer state is ${m.settings.optimizer}'s).`,
+      );
     }
     if (m.epoch >= settings.epochs) {
-      throw new Error(`The checkpoint has finished ${m.epoch} of ${settings.epochs} epochs; raise Epochs above ${m.epoch} to train further.`);
+      throw new Error(
+        `The checkpoint has finished ${m.epoch} of ${settings.epochs} epochs; raise Epochs above ${m.epoch} to train further.`,
+      );
     }
     resume = ckpt;
   }
   const estimate = estimateTrainingMemory(analysis, settings, backend);
   if (!estimate.fits) {
-    throw new RunRefused({ message: estimate.message, totalBytes: estimate.totalBytes, limitBytes: estimate.limitBytes, maxBatchSize: estimate.maxBatchSize, backend });
+    throw new RunRefused({
+      message: estimate.message,
+      totalBytes: estimate.totalBytes,
+      limitBytes: estimate.limitBytes,
+      maxBatchSize: estimate.maxBatchSize,
+      backend,
+    });
   }
   return { data, doc: bound, analysis, settings, filled, estimate, resume, plan };
 }
@@ -80,7 +107,12 @@ export async function collectResults(data: Dataset, test: EvalResult): Promise<R
   for (const m of test.mistakes) {
     const e = await data.test.example(m.index);
     const withFile = data.test as Partial<ImageFolderSplit>;
-    mistakes.push({ label: m.label, predicted: m.predicted, x: e.x, path: typeof withFile.file === 'function' ? withFile.file(m.index).path : undefined });
+    mistakes.push({
+      label: m.label,
+      predicted: m.predicted,
+      x: e.x,
+      path: typeof withFile.file === 'function' ? withFile.file(m.index).path : undefined,
+    });
   }
   return {
     classNames: data.classNames,

@@ -18,7 +18,9 @@ export interface TorchWeights {
 
 export function torchWeightsFor(doc: GraphDoc, bytes: Uint8Array, fileName: string): TorchWeights {
   if (!fileName.endsWith('.safetensors')) {
-    throw new Error(`${fileName}: choose the weights.safetensors that train.py writes in checkpoints/ (weights.pt needs Python to read)`);
+    throw new Error(
+      `${fileName}: choose the weights.safetensors that train.py writes in checkpoints/ (weights.pt needs Python to read)`,
+    );
   }
   const { arrays, metadata } = decodeSafetensors(bytes, fileName);
   const { model } = compile(doc);

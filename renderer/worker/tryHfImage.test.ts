@@ -19,20 +19,26 @@ import type { WorkerDataSources } from './dataSource';
 // Node's fs, reached without Node types (the renderer project has none); tests run in Node.
 const fs = (await import(/* @vite-ignore */ ['node', 'fs'].join(':'))) as { readFileSync(p: URL): Uint8Array };
 const fixtures = new URL('../../../shared/hf-fixtures/', import.meta.url);
-const file = (dir: string, name: string) => new File([new Uint8Array(fs.readFileSync(new URL(`${dir}/${name}`, fixtures)))], name);
+const file = (dir: string, name: string) =>
+  new File([new Uint8Array(fs.readFileSync(new URL(`${dir}/${name}`, fixtures)))], name);
 
 /** An 8×8 pad: a red-to-green gradient with a blue square. */
 const W = 8;
 const rgba = Uint8ClampedArray.from({ length: W * W * 4 }, (_, i) => {
   const p = Math.floor(i / 4);
   const [x, y] = [p % W, Math.floor(p / W)];
-  return [Math.round((255 * x) / 7), Math.round((255 * y) / 7), x > 2 && x < 6 && y > 1 && y < 6 ? 240 : 10, 255][i % 4]!;
+  return [Math.round((255 * x) / 7), Math.round((255 * y) / 7), x > 2 && x < 6 && y > 1 && y < 6 ? 240 : 10, 255][
+    i % 4
+  ]!;
 });
 const rgb = Uint8Array.from({ length: W * W * 3 }, (_, i) => rgba[Math.floor(i / 3) * 4 + (i % 3)]!);
 
 async function ask(msg: ToWorkerTry): Promise<FromWorkerTry> {
   const posted: FromWorkerTry[] = [];
-  await answerTry((m) => posted.push(m), msg, { sources: null as unknown as WorkerDataSources, ensureBackend: async () => undefined });
+  await answerTry((m) => posted.push(m), msg, {
+    sources: null as unknown as WorkerDataSources,
+    ensureBackend: async () => undefined,
+  });
   expect(posted).toHaveLength(1);
   return posted[0]!;
 }
@@ -44,12 +50,23 @@ describe('Try with an imported HF image classifier of another image size', () =>
   for (const kind of ['Learned', 'Fourier', 'ConvProcessing']) {
     it(`PerceiverForImageClassification${kind}: a drawn 8×8 pad predicts through HF's image processor at the model's input size`, async () => {
       const dir = `PerceiverForImageClassification${kind}`;
-      const imp = await importHf({ folder: dir, config: file(dir, 'config.json'), weights: file(dir, 'model.safetensors') });
+      const imp = await importHf({
+        folder: dir,
+        config: file(dir, 'config.json'),
+        weights: file(dir, 'model.safetensors'),
+      });
       const info = await ask({ type: 'tryInfo', requestId: 1, doc: imp.doc });
       expect(info).toMatchObject({ type: 'tryInfo', info: { source: 'imported', input: { kind: 'image' } } });
       const shape = (info as { info: { input: { shape: number[] } } }).info.input.shape;
-      const res = await ask({ type: 'tryPredict', requestId: 2, doc: imp.doc, input: { kind: 'pixels', width: W, height: W, rgba }, topK: 1 });
-      if (res.type !== 'tryResult' || !res.prediction || res.prediction.output.kind !== 'classes') throw new Error(JSON.stringify(res).slice(0, 400));
+      const res = await ask({
+        type: 'tryPredict',
+        requestId: 2,
+        doc: imp.doc,
+        input: { kind: 'pixels', width: W, height: W, rgba },
+        topK: 1,
+      });
+      if (res.type !== 'tryResult' || !res.prediction || res.prediction.output.kind !== 'classes')
+        throw new Error(JSON.stringify(res).slice(0, 400));
 
       // By hand: the processor's pixel values at the model's [H, W], channels last, through the imported weights.
       const [h, w] = shape as [number, number, number];

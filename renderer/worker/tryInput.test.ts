@@ -3,7 +3,20 @@ import { loadImage, type DecodedImage } from '../../engine/data/images';
 import { imageToInput } from '../../engine/data/resize';
 import { BYTE_OFFSET, MASK_ID, PAD_ID } from '../../engine/data/text';
 import type { Normalization } from '../../engine/data/tabular';
-import { codecFileToInput, fileCodecFor, filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
+import {
+  codecFileToInput,
+  fileCodecFor,
+  filledText,
+  imageFileToInput,
+  npyToInput,
+  pixelsToInput,
+  rowToInput,
+  softmax,
+  textToTokens,
+  tokenText,
+  topK,
+  TryInputError,
+} from './tryInput';
 
 /** A black 280×280 RGBA pad with a white rectangle [x0, x1) × [y0, y1). */
 function pad(w: number, h: number, x0: number, x1: number, y0: number, y1: number): Uint8ClampedArray {
@@ -27,10 +40,16 @@ describe('pad pixels → model input', () => {
     expect(x[14 * 28 + 9]).toBeLessThan(0.5);
     // The image-folder loader (read → decode → resize) on the same pixels gives identical values.
     const img: DecodedImage = { width: 280, height: 280, channels: 4, data: new Uint8Array(rgba.buffer) };
-    const viaLoader = await loadImage({ readFile: async () => new Uint8Array(1), decode: () => img }, 'pad.png', { height: 28, width: 28, channels: 1 });
+    const viaLoader = await loadImage({ readFile: async () => new Uint8Array(1), decode: () => img }, 'pad.png', {
+      height: 28,
+      width: 28,
+      channels: 1,
+    });
     expect(Array.from(x)).toEqual(Array.from(viaLoader));
     // The mass sits where it was drawn (centre of the rectangle: column 14, row 14).
-    let m = 0, cx = 0, cy = 0;
+    let m = 0,
+      cx = 0,
+      cy = 0;
     for (let i = 0; i < 784; i++) {
       m += x[i]!;
       cx += (i % 28) * x[i]!;
@@ -45,24 +64,41 @@ describe('pad pixels → model input', () => {
     const norm: Normalization = { kind: 'standardize', offset: [0.5, 0.25, 0], scale: [2, 4, 1] };
     const x = pixelsToInput(rgba, 20, 20, [10, 10, 3], norm);
     const plain = imageToInput({ width: 20, height: 20, channels: 4, data: new Uint8Array(rgba.buffer) }, 10, 10, 3);
-    for (let i = 0; i < x.length; i++) expect(x[i]).toBeCloseTo((plain[i]! - norm.offset[i % 3]!) * norm.scale[i % 3]!, 6);
+    for (let i = 0; i < x.length; i++)
+      expect(x[i]).toBeCloseTo((plain[i]! - norm.offset[i % 3]!) * norm.scale[i % 3]!, 6);
   });
 
   it('refuses a non-image input shape and a wrong pixel count', () => {
-    expect(() => pixelsToInput(new Uint8ClampedArray(16), 2, 2, [8], null)).toThrow(/draws images, but this input takes shape \[8\]/);
+    expect(() => pixelsToInput(new Uint8ClampedArray(16), 2, 2, [8], null)).toThrow(
+      /draws images, but this input takes shape \[8\]/,
+    );
     expect(() => pixelsToInput(new Uint8ClampedArray(12), 2, 2, [2, 2, 1], null)).toThrow(TryInputError);
   });
 
   it('names an image file that cannot be decoded', async () => {
-    const access = { readFile: async () => new Uint8Array([1, 2, 3]), decode: () => Promise.reject(new Error('not a valid PNG or JPEG')) };
-    await expect(imageFileToInput('broken.png', access, [28, 28, 1], null)).rejects.toThrow(/broken\.png.*cannot decode the image: not a valid PNG or JPEG/);
+    const access = {
+      readFile: async () => new Uint8Array([1, 2, 3]),
+      decode: () => Promise.reject(new Error('not a valid PNG or JPEG')),
+    };
+    await expect(imageFileToInput('broken.png', access, [28, 28, 1], null)).rejects.toThrow(
+      /broken\.png.*cannot decode the image: not a valid PNG or JPEG/,
+    );
   });
 });
 
 describe('text → Text bytes ids', () => {
   it('encodes bytes + 6, pads with PAD, hides "_" and marked characters', () => {
     const t = textToTokens('ab_d', [0], 8);
-    expect(Array.from(t.ids)).toEqual([MASK_ID, 98 + BYTE_OFFSET, MASK_ID, 100 + BYTE_OFFSET, PAD_ID, PAD_ID, PAD_ID, PAD_ID]);
+    expect(Array.from(t.ids)).toEqual([
+      MASK_ID,
+      98 + BYTE_OFFSET,
+      MASK_ID,
+      100 + BYTE_OFFSET,
+      PAD_ID,
+      PAD_ID,
+      PAD_ID,
+      PAD_ID,
+    ]);
     expect(t.masked).toEqual([0, 2]);
     expect(t.bytes).toBe(4);
   });
@@ -78,7 +114,9 @@ describe('text → Text bytes ids', () => {
     expect(Array.from(t.ids)).toEqual([4, 97 + BYTE_OFFSET, MASK_ID, 5, PAD_ID, PAD_ID]);
     expect(t.masked).toEqual([2]);
     expect(t.offset).toBe(1);
-    expect(() => textToTokens('abcde', [], 6, { hf: true })).toThrow(/longer than the model's 4 bytes \(6 tokens less \[CLS\] and \[SEP\]\)/);
+    expect(() => textToTokens('abcde', [], 6, { hf: true })).toThrow(
+      /longer than the model's 4 bytes \(6 tokens less \[CLS\] and \[SEP\]\)/,
+    );
   });
   it('fills masked positions with the best byte and shows special ids by name', () => {
     const t = textToTokens('c_t', [], 8);
@@ -93,7 +131,9 @@ describe('rows and arrays', () => {
   it('parses a row like CSV cells and normalises with the training statistics', () => {
     const norm: Normalization = { kind: 'standardize', offset: [1, 10], scale: [0.5, 0.1] };
     expect(Array.from(rowToInput(['3', ' 20 '], ['a', 'b'], [2], norm))).toEqual([1, 1]);
-    expect(() => rowToInput(['3', 'x'], ['sepal', 'petal'], [2], null)).toThrow(/the field “petal” has "x", which is not a number/);
+    expect(() => rowToInput(['3', 'x'], ['sepal', 'petal'], [2], null)).toThrow(
+      /the field “petal” has "x", which is not a number/,
+    );
     expect(() => rowToInput(['3'], ['a', 'b'], [2], null)).toThrow(/1 values but the model takes 2/);
   });
   it('reads a .npy of the input shape (a leading 1 allowed) and names a wrong shape', () => {
@@ -108,7 +148,9 @@ describe('rows and arrays', () => {
       return out;
     };
     expect(Array.from(npyToInput('a.npy', npy([1, 2, 2], [1, 2, 3, 4]), [2, 2], null))).toEqual([1, 2, 3, 4]);
-    expect(() => npyToInput('b.npy', npy([3], [1, 2, 3]), [2, 2], null)).toThrow(/b\.npy: the array has shape \[3\] but this model's input takes \[2, 2\]/);
+    expect(() => npyToInput('b.npy', npy([3], [1, 2, 3]), [2, 2], null)).toThrow(
+      /b\.npy: the array has shape \[3\] but this model's input takes \[2, 2\]/,
+    );
     expect(() => npyToInput('c.npy', new Uint8Array([1, 2, 3]), [2], null)).toThrow(/c\.npy/);
   });
 });
@@ -159,7 +201,9 @@ describe('audio and point-cloud files through the dataset codecs', () => {
     expect(codec.formats).toMatch(/WAV/);
     const x = codecFileToInput(codec, 'clip.wav', wav([0.5, -0.5, 0.25, 0], 8000), [8]);
     expect(Array.from(x).map((v) => Number(v.toFixed(3)))).toEqual([0.5, -0.5, 0.25, 0, 0, 0, 0, 0]);
-    expect(() => codecFileToInput(codec, 'clip.mp3', new Uint8Array(4), [8])).toThrow('clip.mp3: not a WAV or .npy file (the audio clip formats this input reads)');
+    expect(() => codecFileToInput(codec, 'clip.mp3', new Uint8Array(4), [8])).toThrow(
+      'clip.mp3: not a WAV or .npy file (the audio clip formats this input reads)',
+    );
     expect(() => codecFileToInput(codec, 'bad.wav', new Uint8Array([1, 2, 3]), [8])).toThrow(/bad\.wav/);
   });
 

@@ -34,17 +34,33 @@ function normalised(x: Float32Array, shape: number[], norm: Normalization | null
  * The drawing pad (RGBA, any resolution) → [H, W, C] values: the same resize and channel
  * conversion an image file gets in training, then the training data's normalisation.
  */
-export function pixelsToInput(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number, shape: number[], norm: Normalization | null): Float32Array {
-  if (shape.length !== 3) throw new TryInputError(`the drawing pad draws images, but this input takes shape [${shape.join(', ')}]`);
-  if (rgba.length !== width * height * 4) throw new TryInputError(`the pad sent ${rgba.length} bytes for ${width}×${height} RGBA pixels`);
+export function pixelsToInput(
+  rgba: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+  shape: number[],
+  norm: Normalization | null,
+): Float32Array {
+  if (shape.length !== 3)
+    throw new TryInputError(`the drawing pad draws images, but this input takes shape [${shape.join(', ')}]`);
+  if (rgba.length !== width * height * 4)
+    throw new TryInputError(`the pad sent ${rgba.length} bytes for ${width}×${height} RGBA pixels`);
   const data = rgba instanceof Uint8Array ? rgba : new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength);
   const x = imageToInput({ width, height, channels: 4, data }, shape[0]!, shape[1]!, shape[2]!);
   return normalised(x, shape, norm);
 }
 
 /** An image file through the image folders' own loader (read → decode → resize), then normalised. */
-export async function imageFileToInput(name: string, access: ImageAccess, shape: number[], norm: Normalization | null): Promise<Float32Array> {
-  if (shape.length !== 3) throw new TryInputError(`${name}: this model's input takes shape [${shape.join(', ')}], not an image; choose a .npy array of that shape`);
+export async function imageFileToInput(
+  name: string,
+  access: ImageAccess,
+  shape: number[],
+  norm: Normalization | null,
+): Promise<Float32Array> {
+  if (shape.length !== 3)
+    throw new TryInputError(
+      `${name}: this model's input takes shape [${shape.join(', ')}], not an image; choose a .npy array of that shape`,
+    );
   try {
     const x = await loadImage(access, name, { height: shape[0]!, width: shape[1]!, channels: shape[2]! });
     return normalised(x, shape, norm);
@@ -67,7 +83,9 @@ export function npyToInput(name: string, bytes: Uint8Array, shape: number[], nor
   }
   const got = arr.shape[0] === 1 && arr.shape.length === shape.length + 1 ? arr.shape.slice(1) : arr.shape;
   if (got.join('x') !== shape.join('x')) {
-    throw new TryInputError(`${name}: the array has shape [${arr.shape.join(', ')}] but this model's input takes [${shape.join(', ')}] (optionally with a leading 1)`);
+    throw new TryInputError(
+      `${name}: the array has shape [${arr.shape.join(', ')}] but this model's input takes [${shape.join(', ')}] (optionally with a leading 1)`,
+    );
   }
   return normalised(Float32Array.from(arr.data), shape, norm);
 }
@@ -84,9 +102,15 @@ export function codecFileToInput(codec: ExampleCodec, name: string, bytes: Uint8
 }
 
 /** One table row as typed (one string per feature) → features, parsed and normalised like the CSV. */
-export function rowToInput(values: string[], featureNames: string[], shape: number[], norm: Normalization | null): Float32Array {
+export function rowToInput(
+  values: string[],
+  featureNames: string[],
+  shape: number[],
+  norm: Normalization | null,
+): Float32Array {
   const n = size(shape);
-  if (values.length !== n) throw new TryInputError(`the row has ${values.length} values but the model takes ${n} features`);
+  if (values.length !== n)
+    throw new TryInputError(`the row has ${values.length} values but the model takes ${n} features`);
   const x = new Float32Array(n);
   values.forEach((raw, i) => {
     const cell = parseNumberCell(raw);
@@ -103,7 +127,12 @@ export function rowToInput(values: string[], featureNames: string[], shape: numb
  * `hf`: Hugging Face's Perceiver tokenizer layout ([CLS] bytes [SEP] pad, as engine/hf/tokenizer
  * encodes), for imported PerceiverForMaskedLM models; `offset` is then 1 (the [CLS]).
  */
-export function textToTokens(text: string, maskedChars: readonly number[], seqLen: number, opts: { hf?: boolean } = {}): { ids: Int32Array; masked: number[]; bytes: number; offset: number } {
+export function textToTokens(
+  text: string,
+  maskedChars: readonly number[],
+  seqLen: number,
+  opts: { hf?: boolean } = {},
+): { ids: Int32Array; masked: number[]; bytes: number; offset: number } {
   const enc = new TextEncoder();
   const marks = new Set(maskedChars);
   const ids = new Int32Array(seqLen).fill(PAD_ID);
@@ -115,7 +144,10 @@ export function textToTokens(text: string, maskedChars: readonly number[], seqLe
   let ci = 0;
   for (const ch of text) {
     const b = enc.encode(ch);
-    if (at + b.length > room) throw new TryInputError(`the text is longer than the model's ${room} bytes (${opts.hf ? `${seqLen} tokens less [CLS] and [SEP]` : 'Text bytes maxLength'}); shorten it`);
+    if (at + b.length > room)
+      throw new TryInputError(
+        `the text is longer than the model's ${room} bytes (${opts.hf ? `${seqLen} tokens less [CLS] and [SEP]` : 'Text bytes maxLength'}); shorten it`,
+      );
     const hide = marks.has(ci) || ch === '_';
     for (const v of b) {
       if (hide) masked.push(offset + at);

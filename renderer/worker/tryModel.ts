@@ -31,7 +31,20 @@ import { decodeInWorker } from './imageDecode';
 import { importFor } from './hfImport';
 import { keptModelForExport } from './insight';
 import type { DataSourceRef, FromWorkerTry, ToWorkerTry, TryInput, TryPrediction, TryWeightsInfo } from './protocol';
-import { codecFileToInput, fileCodecFor, filledText, imageFileToInput, npyToInput, pixelsToInput, rowToInput, softmax, textToTokens, tokenText, topK, TryInputError } from './tryInput';
+import {
+  codecFileToInput,
+  fileCodecFor,
+  filledText,
+  imageFileToInput,
+  npyToInput,
+  pixelsToInput,
+  rowToInput,
+  softmax,
+  textToTokens,
+  tokenText,
+  topK,
+  TryInputError,
+} from './tryInput';
 
 /** Larger attention maps are left out of a prediction (posting them would stall the panel). */
 const MAX_MAP_VALUES = 4_000_000;
@@ -72,8 +85,10 @@ function analysisOf(doc: GraphDoc): Analysis {
   return a;
 }
 
-const normOf = (data: Dataset | null | undefined): Normalization | null => (data as { normalization?: Normalization } | null | undefined)?.normalization ?? null;
-const featureNamesOf = (data: Dataset | null | undefined): string[] => (data as { featureNames?: string[] } | null | undefined)?.featureNames ?? [];
+const normOf = (data: Dataset | null | undefined): Normalization | null =>
+  (data as { normalization?: Normalization } | null | undefined)?.normalization ?? null;
+const featureNamesOf = (data: Dataset | null | undefined): string[] =>
+  (data as { featureNames?: string[] } | null | undefined)?.featureNames ?? [];
 
 /** The weights a prediction uses now (see the file comment), or null before any. */
 export function currentWeights(): Current | null {
@@ -85,7 +100,8 @@ export function currentWeights(): Current | null {
   }
   if (loaded) return loaded.current;
   if (!kept) return null;
-  const epochs = kept.epoch === null ? 'within its first epoch' : `${kept.epoch} epoch${kept.epoch === 1 ? '' : 's'} completed`;
+  const epochs =
+    kept.epoch === null ? 'within its first epoch' : `${kept.epoch} epoch${kept.epoch === 1 ? '' : 's'} completed`;
   return {
     source: 'run',
     label: `${kept.name}, ${epochs}${kept.training ? ' (still training)' : ''}`,
@@ -185,28 +201,41 @@ async function fileValues(c: Current, inp: InputInfo, file: File, norm: Normaliz
   const bytes = await readBytes(file);
   const codec = fileCodecFor(c.doc.nodes.find((n) => n.id === inp.nodeId));
   if (codec) return codecFileToInput(codec, file.name, bytes, shape);
-  if (!/\.npy$/i.test(file.name)) throw new TryInputError(`${file.name}: not a .npy file; the input "${inp.nodeId}" takes a NumPy array of shape [${shape.join(', ')}]`);
+  if (!/\.npy$/i.test(file.name))
+    throw new TryInputError(
+      `${file.name}: not a .npy file; the input "${inp.nodeId}" takes a NumPy array of shape [${shape.join(', ')}]`,
+    );
   return npyToInput(file.name, bytes, shape, norm);
 }
 
 /** RGB bytes [H, W, 3] of interleaved pixels with `channels` channels (grey repeated, alpha dropped). */
 function rgbOf(data: Uint8Array, channels: number, width: number, height: number): HwcImage {
   const out = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) for (let k = 0; k < 3; k++) out[i * 3 + k] = data[i * channels + (channels >= 3 ? k : 0)]!;
+  for (let i = 0; i < width * height; i++)
+    for (let k = 0; k < 3; k++) out[i * 3 + k] = data[i * channels + (channels >= 3 ? k : 0)]!;
   return { shape: [height, width, 3], data: out };
 }
 
 /** HF's PerceiverImageProcessor (engine/hf) → [1, 3, S, S] channels first → the studio input's [S, S, 3]. */
 function hfImageToInput(img: HwcImage, pp: HfImage, shape: number[]): Float32Array {
-  if (shape.length !== 3 || shape[2] !== 3) throw new TryInputError(`this Hugging Face image model's input takes [${shape.join(', ')}], not an RGB image`);
+  if (shape.length !== 3 || shape[2] !== 3)
+    throw new TryInputError(`this Hugging Face image model's input takes [${shape.join(', ')}], not an RGB image`);
   let chw;
   try {
-    chw = perceiverImageProcessor(img, { size: pp.size, cropSize: pp.cropSize, outputSize: [shape[0]!, shape[1]!], mean: pp.mean, std: pp.std, rescaleFactor: pp.rescaleFactor });
+    chw = perceiverImageProcessor(img, {
+      size: pp.size,
+      cropSize: pp.cropSize,
+      outputSize: [shape[0]!, shape[1]!],
+      mean: pp.mean,
+      std: pp.std,
+      rescaleFactor: pp.rescaleFactor,
+    });
   } catch (err) {
     throw new TryInputError((err as Error).message);
   }
   const [, , h, w] = chw.shape as [number, number, number, number];
-  if (h !== shape[0] || w !== shape[1]) throw new TryInputError(`the image processor made ${h}×${w} but the input "${shape.join('×')}" differs`);
+  if (h !== shape[0] || w !== shape[1])
+    throw new TryInputError(`the image processor made ${h}×${w} but the input "${shape.join('×')}" differs`);
   const out = new Float32Array(h * w * 3);
   for (let k = 0; k < 3; k++) for (let i = 0; i < h * w; i++) out[i * 3 + k] = chw.data[k * h * w + i]!;
   return out;
@@ -220,7 +249,22 @@ async function inputValues(c: Current, info: TryWeightsInfo, input: TryInput): P
   const norm = c.normalization;
   switch (input.kind) {
     case 'pixels':
-      if (c.hfImage) return [{ x: hfImageToInput(rgbOf(new Uint8Array(input.rgba.buffer, input.rgba.byteOffset, input.rgba.byteLength), 4, input.width, input.height), c.hfImage, shape), masked: [] }];
+      if (c.hfImage)
+        return [
+          {
+            x: hfImageToInput(
+              rgbOf(
+                new Uint8Array(input.rgba.buffer, input.rgba.byteOffset, input.rgba.byteLength),
+                4,
+                input.width,
+                input.height,
+              ),
+              c.hfImage,
+              shape,
+            ),
+            masked: [],
+          },
+        ];
       return [{ x: pixelsToInput(input.rgba, input.width, input.height, shape, norm), masked: [] }];
     case 'imageFile':
       if (c.hfImage) {
@@ -230,7 +274,9 @@ async function inputValues(c: Current, info: TryWeightsInfo, input: TryInput): P
         } catch (err) {
           throw new TryInputError(`${input.file.name}: cannot decode the image: ${(err as Error).message}`);
         }
-        return [{ x: hfImageToInput(rgbOf(img.data, img.channels, img.width, img.height), c.hfImage, shape), masked: [] }];
+        return [
+          { x: hfImageToInput(rgbOf(img.data, img.channels, img.width, img.height), c.hfImage, shape), masked: [] },
+        ];
       }
       return [{ x: await fileValues(c, inp, input.file, norm), masked: [] }];
     case 'arrayFile':
@@ -248,7 +294,8 @@ async function inputValues(c: Current, info: TryWeightsInfo, input: TryInput): P
         },
       ];
     case 'files': {
-      if (input.files.length !== info.inputs.length) throw new TryInputError(`${input.files.length} files for ${info.inputs.length} model inputs`);
+      if (input.files.length !== info.inputs.length)
+        throw new TryInputError(`${input.files.length} files for ${info.inputs.length} model inputs`);
       const out: Values[] = [];
       for (const [i, f] of input.files.entries()) {
         const ii = info.inputs[i]!;
@@ -264,7 +311,13 @@ async function inputValues(c: Current, info: TryWeightsInfo, input: TryInput): P
 }
 
 /** One head's raw output as classes, values or bytes. */
-function readOutput(o: OutputInfo, values: Float32Array, v: Values, k: number, classNames: string[]): TryPrediction['output'] {
+function readOutput(
+  o: OutputInfo,
+  values: Float32Array,
+  v: Values,
+  k: number,
+  classNames: string[],
+): TryPrediction['output'] {
   if (o.kind === 'values') return { kind: 'values', values: Array.from(values), shape: o.shape };
   if (o.kind === 'tokens') {
     const vocab = o.shape[o.shape.length - 1] ?? values.length;
@@ -273,10 +326,16 @@ function readOutput(o: OutputInfo, values: Float32Array, v: Values, k: number, c
     const off = v.offset ?? 0;
     const len = off + (v.bytes ?? ids.length);
     // Masked positions, or every real byte when none is hidden (the model then reconstructs the text).
-    const positions = v.masked.length ? v.masked : Array.from({ length: Math.min(v.bytes ?? ids.length, values.length / vocab - off) }, (_, i) => off + i);
+    const positions = v.masked.length
+      ? v.masked
+      : Array.from({ length: Math.min(v.bytes ?? ids.length, values.length / vocab - off) }, (_, i) => off + i);
     const best = new Map<number, number>();
     const rows = positions.map((at) => {
-      const top = topK(softmax(values, at * vocab, vocab), k).map((t) => ({ byte: t.index, text: tokenText(t.index), p: t.p }));
+      const top = topK(softmax(values, at * vocab, vocab), k).map((t) => ({
+        byte: t.index,
+        text: tokenText(t.index),
+        p: t.p,
+      }));
       best.set(at, top[0]!.byte);
       // Shown as the position in the text (HF's [CLS] not counted).
       return { index: at - off, top };
@@ -301,10 +360,15 @@ function readOutput(o: OutputInfo, values: Float32Array, v: Values, k: number, c
 export async function predict(c: Current, info: TryWeightsInfo, input: TryInput, k: number): Promise<TryPrediction> {
   const t0 = performance.now();
   const vs = await inputValues(c, info, input);
-  if (vs.length !== info.inputs.length) throw new TryInputError(`this model has ${info.inputs.length} inputs (${info.inputs.map((i) => i.nodeId).join(', ')}); give a file for each`);
+  if (vs.length !== info.inputs.length)
+    throw new TryInputError(
+      `this model has ${info.inputs.length} inputs (${info.inputs.map((i) => i.nodeId).join(', ')}); give a file for each`,
+    );
   const xs = vs.map((v, i) => {
     const inp = info.inputs[i]!;
-    return inp.dtype === 'int32' ? tf.tensor(Int32Array.from(v.x), [1, ...inp.shape], 'int32') : tf.tensor(v.x, [1, ...inp.shape], 'float32');
+    return inp.dtype === 'int32'
+      ? tf.tensor(Int32Array.from(v.x), [1, ...inp.shape], 'int32')
+      : tf.tensor(v.x, [1, ...inp.shape], 'float32');
   });
   const x = xs.length === 1 ? xs[0]! : xs;
   const heads: Float32Array[] = [];
@@ -353,7 +417,12 @@ function replaceLoaded(current: Current): void {
 }
 
 /** "from data" zeros filled from the data the graph is bound to (the same binding a run makes). */
-async function boundDoc(doc: GraphDoc, data: DataSourceRef | null, skipBadRows: boolean, sources: WorkerDataSources): Promise<{ doc: GraphDoc; data: Dataset }> {
+async function boundDoc(
+  doc: GraphDoc,
+  data: DataSourceRef | null,
+  skipBadRows: boolean,
+  sources: WorkerDataSources,
+): Promise<{ doc: GraphDoc; data: Dataset }> {
   const targetKind = headLossTypes(doc)[0]?.type === 'regression' ? 'values' : 'classes';
   if (doc.data && doc.data.source !== 'mnist' && !data) {
     throw new Error(
@@ -365,7 +434,10 @@ async function boundDoc(doc: GraphDoc, data: DataSourceRef | null, skipBadRows: 
 }
 
 /** A stored checkpoint's weights (not its optimizer state) in a model compiled from the bound graph. */
-async function useCheckpoint(msg: Extract<ToWorkerTry, { type: 'tryUseCheckpoint' }>, sources: WorkerDataSources): Promise<void> {
+async function useCheckpoint(
+  msg: Extract<ToWorkerTry, { type: 'tryUseCheckpoint' }>,
+  sources: WorkerDataSources,
+): Promise<void> {
   const ckpt = await getCheckpoint(msg.key);
   if (!ckpt) throw new Error('there is no stored checkpoint for this graph and dataset; train with checkpoints first');
   const { doc, data } = await boundDoc(msg.doc, msg.data, msg.skipBadRows, sources);
@@ -394,24 +466,50 @@ async function useCheckpoint(msg: Extract<ToWorkerTry, { type: 'tryUseCheckpoint
 }
 
 /** What model-info.json says that the Try panel uses (checked like engine/node/modelFolder's reader; unknown fields ignored). */
-function modelInfoOf(raw: unknown, where: string): { classNames: string[]; normalization: Normalization | null; hf: { class: string; preprocessing: Record<string, unknown> } | null } {
+function modelInfoOf(
+  raw: unknown,
+  where: string,
+): {
+  classNames: string[];
+  normalization: Normalization | null;
+  hf: { class: string; preprocessing: Record<string, unknown> } | null;
+} {
   const m = raw as Record<string, unknown> | null;
   if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Error(`${where} is not a JSON object`);
-  if (m.format !== 'perceiver-studio-model') throw new Error(`${where} has format ${JSON.stringify(m.format)}; a model folder's model-info.json has "format": "perceiver-studio-model"`);
+  if (m.format !== 'perceiver-studio-model')
+    throw new Error(
+      `${where} has format ${JSON.stringify(m.format)}; a model folder's model-info.json has "format": "perceiver-studio-model"`,
+    );
   if (m.version !== 1) throw new Error(`${where} is version ${String(m.version)}; this build reads version 1`);
   const classNames = m.classNames;
-  if (classNames !== undefined && (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string'))) throw new Error(`${where}: "classNames" must be a list of strings`);
+  if (classNames !== undefined && (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string')))
+    throw new Error(`${where}: "classNames" must be a list of strings`);
   const n = m.normalisation as Partial<Normalization> | undefined;
   const nums = (a: unknown) => Array.isArray(a) && a.every((v) => typeof v === 'number' && Number.isFinite(v));
-  if (n !== undefined && (!n || !['none', 'minmax', 'standardize'].includes(n.kind as string) || !nums(n.offset) || !nums(n.scale) || n.offset!.length !== n.scale!.length)) {
-    throw new Error(`${where}: "normalisation" must be {kind: none|minmax|standardize, offset: number[], scale: number[]} with equal lengths`);
+  if (
+    n !== undefined &&
+    (!n ||
+      !['none', 'minmax', 'standardize'].includes(n.kind as string) ||
+      !nums(n.offset) ||
+      !nums(n.scale) ||
+      n.offset!.length !== n.scale!.length)
+  ) {
+    throw new Error(
+      `${where}: "normalisation" must be {kind: none|minmax|standardize, offset: number[], scale: number[]} with equal lengths`,
+    );
   }
   const source = m.source as { kind?: unknown; class?: unknown } | undefined;
-  const pre = m.preprocessing && typeof m.preprocessing === 'object' && !Array.isArray(m.preprocessing) ? (m.preprocessing as Record<string, unknown>) : {};
+  const pre =
+    m.preprocessing && typeof m.preprocessing === 'object' && !Array.isArray(m.preprocessing)
+      ? (m.preprocessing as Record<string, unknown>)
+      : {};
   return {
     classNames: (classNames as string[] | undefined) ?? [],
     normalization: (n as Normalization | undefined) ?? null,
-    hf: source?.kind === 'huggingface' && typeof source.class === 'string' ? { class: source.class, preprocessing: pre } : null,
+    hf:
+      source?.kind === 'huggingface' && typeof source.class === 'string'
+        ? { class: source.class, preprocessing: pre }
+        : null,
   };
 }
 
@@ -419,20 +517,34 @@ function modelInfoOf(raw: unknown, where: string): { classNames: string[]; norma
 function hfImageOptions(pre: Record<string, unknown>): HfImage {
   const pp = (pre.preprocessor_config ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const sizeOf = (v: unknown) => (typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined);
-  const list = (v: unknown) => (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
-  return { size: sizeOf(pp.size), cropSize: sizeOf(pp.crop_size), mean: list(pp.image_mean), std: list(pp.image_std), rescaleFactor: num(pp.rescale_factor) };
+  const sizeOf = (v: unknown) =>
+    typeof v === 'number' ? v : v && typeof v === 'object' ? num((v as Record<string, unknown>).height) : undefined;
+  const list = (v: unknown) =>
+    Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+  return {
+    size: sizeOf(pp.size),
+    cropSize: sizeOf(pp.crop_size),
+    mean: list(pp.image_mean),
+    std: list(pp.image_std),
+    rescaleFactor: num(pp.rescale_factor),
+  };
 }
 
 async function useModelFolder(msg: Extract<ToWorkerTry, { type: 'tryUseModelFolder' }>): Promise<void> {
   const files = new Map(msg.files.map((f) => [f.path, f.file]));
   const bytesOf = async (path: string): Promise<Uint8Array> => {
     const f = files.get(path);
-    if (!f) throw new Error(`${msg.name} has no ${path}; a model folder holds model.json, weights.bin, graph.json and model-info.json`);
+    if (!f)
+      throw new Error(
+        `${msg.name} has no ${path}; a model folder holds model.json, weights.bin, graph.json and model-info.json`,
+      );
     try {
       return new Uint8Array(await f.arrayBuffer());
     } catch (err) {
-      throw new Error(`${msg.name}/${path}: cannot read the file (${(err as Error).message}); choose the folder again`, { cause: err });
+      throw new Error(
+        `${msg.name}/${path}: cannot read the file (${(err as Error).message}); choose the folder again`,
+        { cause: err },
+      );
     }
   };
   const textOf = async (path: string): Promise<string> => {
@@ -444,17 +556,30 @@ async function useModelFolder(msg: Extract<ToWorkerTry, { type: 'tryUseModelFold
     }
   };
   const doc = loadGraphDoc(await textOf('graph.json'), `${msg.name}/graph.json`);
-  const info = files.has('model-info.json') ? modelInfoOf(safeJsonParse(await textOf('model-info.json'), `${msg.name}/model-info.json`), `${msg.name}/model-info.json`) : { classNames: [], normalization: null, hf: null };
+  const info = files.has('model-info.json')
+    ? modelInfoOf(
+        safeJsonParse(await textOf('model-info.json'), `${msg.name}/model-info.json`),
+        `${msg.name}/model-info.json`,
+      )
+    : { classNames: [], normalization: null, hf: null };
   const modelJson = safeJsonParse(await textOf('model.json'), `${msg.name}/model.json`);
   // Every file the manifest lists, read up front (the engine's reader takes them synchronously).
   const listed = new Map<string, Uint8Array>();
   const manifest = (modelJson as { weightsManifest?: { paths?: unknown }[] } | null)?.weightsManifest;
-  for (const g of Array.isArray(manifest) ? manifest : []) for (const p of Array.isArray(g.paths) ? g.paths : []) if (typeof p === 'string' && !listed.has(p)) listed.set(p, await bytesOf(p));
-  const weights = tfjsWeightsFromArtifacts(modelJson, (p) => listed.get(p) ?? new Uint8Array(0), `${msg.name}/model.json`);
+  for (const g of Array.isArray(manifest) ? manifest : [])
+    for (const p of Array.isArray(g.paths) ? g.paths : [])
+      if (typeof p === 'string' && !listed.has(p)) listed.set(p, await bytesOf(p));
+  const weights = tfjsWeightsFromArtifacts(
+    modelJson,
+    (p) => listed.get(p) ?? new Uint8Array(0),
+    `${msg.name}/model.json`,
+  );
   const analysis = analyse(doc);
   if (!analysis.valid) {
     const first = analysis.problems.find((p) => p.severity === 'error')!;
-    throw new Error(`${msg.name}/graph.json is not a valid graph: ${first.message}${first.nodeId ? ` (node "${first.nodeId}")` : ''}`);
+    throw new Error(
+      `${msg.name}/graph.json is not a valid graph: ${first.message}${first.nodeId ? ` (node "${first.nodeId}")` : ''}`,
+    );
   }
   const { model } = compile(doc);
   try {
@@ -463,7 +588,9 @@ async function useModelFolder(msg: Extract<ToWorkerTry, { type: 'tryUseModelFold
     model.dispose();
     throw err;
   }
-  const hfImage = info.hf?.class.startsWith('PerceiverForImageClassification') ? hfImageOptions(info.hf.preprocessing) : undefined;
+  const hfImage = info.hf?.class.startsWith('PerceiverForImageClassification')
+    ? hfImageOptions(info.hf.preprocessing)
+    : undefined;
   const hfText = info.hf?.class === 'PerceiverForMaskedLM';
   replaceLoaded({
     source: 'imported',
@@ -484,12 +611,18 @@ function setWeights(msg: Extract<ToWorkerTry, { type: 'trySetWeights' }>): void 
   const analysis = analyse(msg.doc);
   if (!analysis.valid) {
     const first = analysis.problems.find((p) => p.severity === 'error')!;
-    throw new Error(`the imported graph is not valid: ${first.message}${first.nodeId ? ` (node "${first.nodeId}")` : ''}`);
+    throw new Error(
+      `the imported graph is not valid: ${first.message}${first.nodeId ? ` (node "${first.nodeId}")` : ''}`,
+    );
   }
   const { model } = compile(msg.doc);
   try {
     // The engine's named-weight writer (PyTorch import uses it too): every weight by its tfjs name, shapes checked.
-    applyNamedWeights(model, new Map(msg.weights.map((w) => [w.name, { shape: w.shape, data: w.data }])), `the weights of ${msg.label}`);
+    applyNamedWeights(
+      model,
+      new Map(msg.weights.map((w) => [w.name, { shape: w.shape, data: w.data }])),
+      `the weights of ${msg.label}`,
+    );
   } catch (err) {
     model.dispose();
     throw err;
@@ -548,7 +681,11 @@ function importedWeightsFor(doc: GraphDoc): Current | null {
 }
 
 /** Answer one Try message. Runs between training steps (not queued behind a run), one at a time. */
-export async function answerTry(post: (m: FromWorkerTry) => void, msg: ToWorkerTry, deps: { sources: WorkerDataSources; ensureBackend: () => Promise<unknown> }): Promise<void> {
+export async function answerTry(
+  post: (m: FromWorkerTry) => void,
+  msg: ToWorkerTry,
+  deps: { sources: WorkerDataSources; ensureBackend: () => Promise<unknown> },
+): Promise<void> {
   const { requestId } = msg;
   const state = (doc: GraphDoc | null) => {
     let c = currentWeights();
@@ -636,7 +773,14 @@ export async function answerTry(post: (m: FromWorkerTry) => void, msg: ToWorkerT
         requestId,
         info: state(null).info,
         changes: [],
-        error: msg.type === 'tryUseCheckpoint' ? `The checkpoint could not be loaded: ${message}` : msg.type === 'trySetWeights' ? `The weights could not be set: ${message}` : msg.type === 'tryUseModelFolder' ? `The model folder could not be opened: ${message}` : message,
+        error:
+          msg.type === 'tryUseCheckpoint'
+            ? `The checkpoint could not be loaded: ${message}`
+            : msg.type === 'trySetWeights'
+              ? `The weights could not be set: ${message}`
+              : msg.type === 'tryUseModelFolder'
+                ? `The model folder could not be opened: ${message}`
+                : message,
       });
   }
 }

@@ -15,11 +15,19 @@ import { TrainingPage } from './pages/TrainingPage';
 
 function wideCsv(rows: number, cols: number): string {
   const lines = [[...Array.from({ length: cols }, (_, c) => `x${c}`), 'label'].join(',')];
-  for (let r = 0; r < rows; r++) lines.push([...Array.from({ length: cols }, (_, c) => (((r * 7 + c * 13) % 17) / 17 + (r % 3)).toFixed(3)), `k${r % 3}`].join(','));
+  for (let r = 0; r < rows; r++)
+    lines.push(
+      [
+        ...Array.from({ length: cols }, (_, c) => (((r * 7 + c * 13) % 17) / 17 + (r % 3)).toFixed(3)),
+        `k${r % 3}`,
+      ].join(','),
+    );
   return lines.join('\n') + '\n';
 }
 
-test('a 64-column CSV on the image graph: Train disabled with the reason, Tabular Perceiver offered fitted to it', async ({ page }) => {
+test('a 64-column CSV on the image graph: Train disabled with the reason, Tabular Perceiver offered fitted to it', async ({
+  page,
+}) => {
   test.setTimeout(60_000);
   const editor = new EditorPage(page);
   const data = new DatasetPage(page);
@@ -27,10 +35,14 @@ test('a 64-column CSV on the image graph: Train disabled with the reason, Tabula
   await editor.open();
   await data.chooseFile(writeCsv(tempDir('wide'), 'wide.csv', wideCsv(90, 64)));
   await expect(data.summary).toContainText('wide.csv: 90 examples · 3 classes · input [64]');
-  await expect(data.binding).toContainText('The input node "image" expects examples of shape [28, 28, 1] but the data gives [64]');
+  await expect(data.binding).toContainText(
+    'The input node "image" expects examples of shape [28, 28, 1] but the data gives [64]',
+  );
   await expect(training.trainButton).toBeDisabled();
   await expect(page.locator('#train-disabled-reason')).toContainText('The data does not fit the graph (Dataset tab)');
-  const offer = page.getByRole('button', { name: 'This is a table of 64 numeric columns with 3 classes: open Tabular Perceiver fitted to it' });
+  const offer = page.getByRole('button', {
+    name: 'This is a table of 64 numeric columns with 3 classes: open Tabular Perceiver fitted to it',
+  });
   await expect(offer).toBeVisible();
   await editor.screenshot('data-fit-01-csv-offer');
   await offer.click();
@@ -49,7 +61,9 @@ test('a 64-column CSV on the image graph: Train disabled with the reason, Tabula
   await editor.screenshot('data-fit-03-auto');
 });
 
-test('a folder of spoken digits: Audio Perceiver offered, trains a few steps, results with a confusion matrix', async ({ page }) => {
+test('a folder of spoken digits: Audio Perceiver offered, trains a few steps, results with a confusion matrix', async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   const folder = join(tempDir('audio'), 'digits');
   try {
@@ -65,7 +79,9 @@ test('a folder of spoken digits: Audio Perceiver offered, trains a few steps, re
   await expect(data.summary).toContainText('digits: 40 examples · 10 classes · input [8192]');
   await expect(data.sizes).toContainText('clips decoded for this preview');
   await expect(training.trainButton).toBeDisabled();
-  const offer = page.getByRole('button', { name: 'This is a folder of 40 audio clips in 10 classes: open Audio Perceiver fitted to it' });
+  const offer = page.getByRole('button', {
+    name: 'This is a folder of 40 audio clips in 10 classes: open Audio Perceiver fitted to it',
+  });
   await expect(offer).toBeVisible();
   await editor.screenshot('data-audio-01-offer');
   await offer.click();

@@ -41,7 +41,9 @@ test('CSV: choose, preview, bind, train with pause, stop, results, resume from c
   // Choosing a feature as the target re-reads the file: the class names are now features and
   // the error names the file, line and column.
   await data.select('Target column').selectOption('f1');
-  await expect(data.error).toContainText('flowers.csv, line 2, column "species": the feature cell has "setosa", which is not a number');
+  await expect(data.error).toContainText(
+    'flowers.csv, line 2, column "species": the feature cell has "setosa", which is not a number',
+  );
   await data.select('Target column').selectOption('species');
   await expect(data.error).toHaveCount(0);
   await expect(data.binding).toContainText('Fits the graph');
@@ -68,7 +70,12 @@ test('CSV: choose, preview, bind, train with pause, stop, results, resume from c
   await expect(page.getByTestId('test-accuracy')).toContainText(/Test accuracy \d+\.\d\d%/);
   await expect(page.getByTestId('test-loss')).toContainText(/test loss \d+\.\d{4} on 23 held-back examples/);
   await expect(page.getByRole('table', { name: /Confusion matrix/ }).locator('tbody tr')).toHaveCount(3);
-  await expect(page.getByRole('table', { name: /Confusion matrix/ }).locator('tbody th').nth(1)).toHaveAttribute('title', 'versicolor');
+  await expect(
+    page
+      .getByRole('table', { name: /Confusion matrix/ })
+      .locator('tbody th')
+      .nth(1),
+  ).toHaveAttribute('title', 'versicolor');
   await expect(page.getByRole('table', { name: 'Per-class accuracy' }).locator('tr')).toHaveCount(3);
   await expect(page.getByRole('table', { name: 'Per-class accuracy' })).toContainText(/virginica\s*\d+\.\d%/);
   const wrong = Number((await page.getByTestId('test-loss').textContent())!.match(/\((\d+) misclassified\)/)![1]);
@@ -82,7 +89,9 @@ test('CSV: choose, preview, bind, train with pause, stop, results, resume from c
   const epoch = Number((await stored.textContent())!.match(/after epoch (\d+)/)![1]);
   await stored.getByRole('button', { name: `Resume from epoch ${epoch}` }).click();
   await expect(page.getByText(`Resumed from the checkpoint after epoch ${epoch}.`)).toBeVisible({ timeout: 60_000 });
-  await expect(page.locator('table.epochs tbody tr').first().locator('td').first()).toHaveText(String(epoch + 1), { timeout: 60_000 });
+  await expect(page.locator('table.epochs tbody tr').first().locator('td').first()).toHaveText(String(epoch + 1), {
+    timeout: 60_000,
+  });
   await page.getByRole('button', { name: 'Stop run' }).click();
   await expect(training.status).toHaveText(/Stopped|Stopped early|Finished/, { timeout: 60_000 });
   await editor.screenshot('data-csv-03-resumed');

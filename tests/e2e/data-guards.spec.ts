@@ -32,14 +32,18 @@ test('a diverging loss (huge values, no normalisation) stops the run with the Na
   await training.set('Max steps per epoch', '3');
   await training.trainButton.click();
   await expect(training.status).toHaveText('Diverged', { timeout: 90_000 });
-  await expect(page.getByTestId('diverged')).toContainText(/The loss became (NaN|too large).* at epoch 1, step \d+; training stopped/);
+  await expect(page.getByTestId('diverged')).toContainText(
+    /The loss became (NaN|too large).* at epoch 1, step \d+; training stopped/,
+  );
   await expect(page.getByTestId('diverged')).toContainText('Lower the learning rate');
   await expect(page.getByTestId('diverged')).toContainText('No epoch had finished, so there is no checkpoint');
   await expect(page.getByTestId('test-accuracy')).toHaveCount(0);
   await editor.screenshot('data-guards-01-diverged');
 });
 
-test('a model too large for the backend is refused before allocating, with the estimate and what to shrink', async ({ page }) => {
+test('a model too large for the backend is refused before allocating, with the estimate and what to shrink', async ({
+  page,
+}) => {
   const editor = new EditorPage(page);
   const training = new TrainingPage(page);
   await editor.open();

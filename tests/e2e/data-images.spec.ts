@@ -10,7 +10,9 @@ import { DatasetPage } from './pages/DatasetPage';
 import { EditorPage } from './pages/EditorPage';
 import { TrainingPage } from './pages/TrainingPage';
 
-test('image folder: choose, preview, fit the graph, train a few steps, results with a gallery of mistakes', async ({ page }) => {
+test('image folder: choose, preview, fit the graph, train a few steps, results with a gallery of mistakes', async ({
+  page,
+}) => {
   test.setTimeout(150_000);
   const folder = writeImageFolder(tempDir('images'), 20);
   const editor = new EditorPage(page);
@@ -53,12 +55,18 @@ test('image folder: choose, preview, fit the graph, train a few steps, results w
   await expect(page.getByTestId('test-accuracy')).toContainText(/Test accuracy \d+\.\d\d%/);
   await expect(page.getByTestId('test-loss')).toContainText(/on 12 held-back examples/);
   const wrong = Number((await page.getByTestId('test-loss').textContent())!.match(/\((\d+) misclassified\)/)![1]);
-  const gallery = page.getByRole('figure').filter({ has: page.locator('canvas') }).and(page.getByTestId('mistake'));
+  const gallery = page
+    .getByRole('figure')
+    .filter({ has: page.locator('canvas') })
+    .and(page.getByTestId('mistake'));
   await expect(gallery).toHaveCount(Math.min(wrong, 24));
   if (wrong > 0) {
     // Each tile names the true class and the prediction, and the image came from the folder.
     await expect(gallery.first()).toContainText(/(circle|cross|square)\s*→ (circle|cross|square)/);
-    await expect(gallery.first().locator('canvas')).toHaveAttribute('title', /shapes\/(circle|cross|square)\/.+\.png: true \w+, predicted \w+/);
+    await expect(gallery.first().locator('canvas')).toHaveAttribute(
+      'title',
+      /shapes\/(circle|cross|square)\/.+\.png: true \w+, predicted \w+/,
+    );
   } else await expect(page.getByTestId('no-mistakes')).toBeVisible();
   await page.getByRole('table', { name: /Confusion matrix/ }).scrollIntoViewIfNeeded();
   await editor.screenshot('data-images-03-results');

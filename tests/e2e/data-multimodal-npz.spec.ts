@@ -26,7 +26,14 @@ test('multimodal .npz: the tiny autoencoder binds its arrays by name and trains 
     for (let x = 0; x < 28; x++) image[i * 784 + (6 * c + 2) * 28 + x] = 1;
     for (let k = 0; k < 2048; k++) audio[i * 2048 + k] = 0.5 * Math.sin((2 * Math.PI * (c + 1) * k) / 256);
   }
-  writeFileSync(file, npz({ image: { shape: [N, 28, 28, 1], data: image }, audio: { shape: [N, 2048], data: audio }, y: { shape: [N], data: y } }));
+  writeFileSync(
+    file,
+    npz({
+      image: { shape: [N, 28, 28, 1], data: image },
+      audio: { shape: [N, 2048], data: audio },
+      y: { shape: [N], data: y },
+    }),
+  );
   const editor = new EditorPage(page);
   const data = new DatasetPage(page);
   const training = new TrainingPage(page);
@@ -35,7 +42,10 @@ test('multimodal .npz: the tiny autoencoder binds its arrays by name and trains 
   await library.open();
   const name = 'Tiny multimodal autoencoder (image + audio + label)';
   await library.search('multimodal autoencoder');
-  await library.card(name, 'built-in').getByRole('button', { name: `Open ${name}`, exact: true }).click();
+  await library
+    .card(name, 'built-in')
+    .getByRole('button', { name: `Open ${name}`, exact: true })
+    .click();
   await expect(library.dialog).toBeHidden();
   await data.chooseFile(file);
   await expect(data.summary).toContainText('inputs [28, 28, 1] + [2048] + [10]');
@@ -50,7 +60,9 @@ test('multimodal .npz: the tiny autoencoder binds its arrays by name and trains 
   const perHead = page.getByRole('table', { name: 'Per-head losses' });
   await expect(perHead.getByRole('columnheader')).toHaveText(['epoch', 'audioOut', 'imageOut', 'labelOut ×0.1']);
   await expect(perHead.getByRole('row')).toHaveCount(3);
-  await expect(perHead.getByRole('row').nth(2).getByRole('cell').nth(1)).toHaveText(/^\d\.\d+(e-\d+)? \/ \d\.\d+(e-\d+)?$/);
+  await expect(perHead.getByRole('row').nth(2).getByRole('cell').nth(1)).toHaveText(
+    /^\d\.\d+(e-\d+)? \/ \d\.\d+(e-\d+)?$/,
+  );
   await perHead.scrollIntoViewIfNeeded();
   await editor.screenshot('data-multimodal-npz-02-results');
 });

@@ -18,7 +18,9 @@ test('multimodal example folders: both inputs bound by name, a short run, result
   test.setTimeout(150_000);
   const dir = tempDir('mm');
   try {
-    execFileSync('node', ['scripts/gen-spoken-digits.mjs', '--out', join(dir, 'digits'), '--per-class', '6'], { stdio: 'pipe' });
+    execFileSync('node', ['scripts/gen-spoken-digits.mjs', '--out', join(dir, 'digits'), '--per-class', '6'], {
+      stdio: 'pipe',
+    });
   } catch (err) {
     test.skip(true, `needs espeak-ng: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -42,7 +44,10 @@ test('multimodal example folders: both inputs bound by name, a short run, result
   await library.open();
   const name = 'Multimodal Perceiver (image + audio → class)';
   await library.search('multimodal perceiver');
-  await library.card(name, 'built-in').getByRole('button', { name: `Open ${name}`, exact: true }).click();
+  await library
+    .card(name, 'built-in')
+    .getByRole('button', { name: `Open ${name}`, exact: true })
+    .click();
   await expect(library.dialog).toBeHidden();
   await data.chooseFolder(root);
   await expect(data.summary).toContainText('examples: 12 examples · 2 classes · inputs [28, 28, 1] + [8192]');

@@ -23,7 +23,9 @@ test('a folder of meshes: Point-cloud Perceiver offered, trains a few steps, con
   await expect(data.summary).toContainText('shapes: 40 examples · 8 classes · input [512, 3]');
   await expect(data.sizes).toContainText('point clouds decoded for this preview');
   await expect(training.trainButton).toBeDisabled();
-  const offer = page.getByRole('button', { name: 'This is a folder of 40 point clouds / meshes in 8 classes: open Point-cloud Perceiver fitted to it' });
+  const offer = page.getByRole('button', {
+    name: 'This is a folder of 40 point clouds / meshes in 8 classes: open Point-cloud Perceiver fitted to it',
+  });
   await expect(offer).toBeVisible();
   await offer.click();
   await expect(data.binding).toContainText('Fits the graph');

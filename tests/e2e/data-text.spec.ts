@@ -31,7 +31,9 @@ test('text: masked bytes on a .txt file train and report masked-token accuracy',
   await expect(page.getByRole('tab', { name: /Tiny byte-level/ })).toBeVisible();
 
   await data.chooseFile(file);
-  await expect(data.summary).toContainText('notes.txt: 32 windows of 128 bytes · masked-byte targets (15% of the bytes hidden)');
+  await expect(data.summary).toContainText(
+    'notes.txt: 32 windows of 128 bytes · masked-byte targets (15% of the bytes hidden)',
+  );
   await expect(data.boundTo).toContainText('Bound to notes.txt (text)');
   await expect(data.binding).toContainText('Fits the graph');
   await expect(page.getByTestId('text-samples').locator('pre')).toHaveCount(4);

@@ -15,7 +15,9 @@ import { EditorPage } from './pages/EditorPage';
 import { LibraryPage } from './pages/LibraryPage';
 import { TrainingPage } from './pages/TrainingPage';
 
-test('video folders: clip folders of frames and .npy clips, fitted, a short run, results; a bad frame is named', async ({ page }) => {
+test('video folders: clip folders of frames and .npy clips, fitted, a short run, results; a bad frame is named', async ({
+  page,
+}) => {
   test.setTimeout(150_000);
   const root = join(tempDir('video'), 'videos');
   execFileSync('node', ['scripts/gen-videos.mjs', '--out', root, '--per-class', '5'], { stdio: 'pipe' });
@@ -28,10 +30,15 @@ test('video folders: clip folders of frames and .npy clips, fitted, a short run,
   await library.open();
   const name = 'Video Perceiver (clip → class)';
   await library.search('video perceiver');
-  await library.card(name, 'built-in').getByRole('button', { name: `Open ${name}`, exact: true }).click();
+  await library
+    .card(name, 'built-in')
+    .getByRole('button', { name: `Open ${name}`, exact: true })
+    .click();
   await expect(library.dialog).toBeHidden();
   await data.chooseFolder(root);
-  await expect(data.summary).toContainText(`videos: ${classes.length * 5} examples · ${classes.length} classes · input [8, 32, 32, 3]`);
+  await expect(data.summary).toContainText(
+    `videos: ${classes.length * 5} examples · ${classes.length} classes · input [8, 32, 32, 3]`,
+  );
   await expect(data.binding).toContainText(/Fits the graph|fit/i);
   const fit = page.getByRole('button', { name: 'Fit the graph to the data' });
   if (await fit.isVisible()) await fit.click();

@@ -53,7 +53,12 @@ export function writeImageFolder(dir: string, perClass: number): string {
         for (let x = 0; x < size; x++) {
           const dx = x - cx;
           const dy = y - cy;
-          const on = shape === 'circle' ? Math.abs(Math.hypot(dx, dy) - 5) < 1.2 : shape === 'cross' ? Math.abs(dx) < 1.2 || Math.abs(dy) < 1.2 : Math.max(Math.abs(dx), Math.abs(dy)) < 5 && Math.max(Math.abs(dx), Math.abs(dy)) > 3.5;
+          const on =
+            shape === 'circle'
+              ? Math.abs(Math.hypot(dx, dy) - 5) < 1.2
+              : shape === 'cross'
+                ? Math.abs(dx) < 1.2 || Math.abs(dy) < 1.2
+                : Math.max(Math.abs(dx), Math.abs(dy)) < 5 && Math.max(Math.abs(dx), Math.abs(dy)) > 3.5;
           const v = Math.max(0, Math.min(255, Math.round((on ? 220 : 20) + (r() - 0.5) * 40)));
           const o = (y * size + x) * 4;
           png.data[o] = png.data[o + 1] = png.data[o + 2] = v;

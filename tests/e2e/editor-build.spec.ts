@@ -103,18 +103,24 @@ test('the cost view shows per-node costs and the Perceiver/transformer crossover
   await expect(page.getByTestId('crossover')).toContainText(/The transformer costs more from M ≈ \d+ inputs/);
   await editor.screenshot('costs-01');
   // More latents move the crossover to larger inputs.
-  const before = Number((await page.getByTestId('crossover').textContent())!.match(/M ≈ ([\d,]+)/)![1]!.replace(/,/g, ''));
+  const before = Number(
+    (await page.getByTestId('crossover').textContent())!.match(/M ≈ ([\d,]+)/)![1]!.replace(/,/g, ''),
+  );
   await editor.selectNode('latents');
   await editor.setParam('num latents', '256');
   await editor.panelTab('Costs').click();
-  const after = Number((await page.getByTestId('crossover').textContent())!.match(/M ≈ ([\d,]+)/)![1]!.replace(/,/g, ''));
+  const after = Number(
+    (await page.getByTestId('crossover').textContent())!.match(/M ≈ ([\d,]+)/)![1]!.replace(/,/g, ''),
+  );
   expect(after).toBeGreaterThan(before);
 });
 
 test('dropping a node onto a wire inserts it into the wire', async ({ page }) => {
   const editor = new EditorPage(page);
   await editor.open();
-  await page.getByRole('button', { name: 'Add Latent self-attention stack', exact: true }).dragTo(editor.edgeLabel('e5'));
+  await page
+    .getByRole('button', { name: 'Add Latent self-attention stack', exact: true })
+    .dragTo(editor.edgeLabel('e5'));
   await expect(editor.nodes()).toHaveCount(10);
   await expect(editor.edgeLabel('e5')).toHaveCount(0);
   await expect(editor.edges()).toHaveCount(9);

@@ -18,12 +18,19 @@ test('undo/redo of 20 mixed edits returns to the exact starting graph', async ({
     async () => (await editor.selectNode('latents'), editor.setParam('num latents', '48')),
     () => editor.dragKindToCanvas('Latent self-attention stack', { x: 640, y: 60 }),
     () => editor.dragKindToCanvas('Latent array', { x: 640, y: 300 }),
-    async () => (await editor.connect({ node: 'latentArray', port: 'out' }, { node: 'latentStack', port: 'in' }), editor.release()),
+    async () => (
+      await editor.connect({ node: 'latentArray', port: 'out' }, { node: 'latentStack', port: 'in' }),
+      editor.release()
+    ),
     () => editor.moveNode('latentStack', 30, 40),
     async () => (await editor.selectNode('latentStack'), editor.setParam('blocks', '3')),
     async () => (await editor.selectNode('latentArray'), editor.press('Delete')),
     async () => (await editor.selectNode('encoder'), editor.setParam('widening', '2')),
-    async () => (await editor.selectNode('encoder'), await editor.selectNode('stack', { add: true }), editor.press('Control+g')),
+    async () => (
+      await editor.selectNode('encoder'),
+      await editor.selectNode('stack', { add: true }),
+      editor.press('Control+g')
+    ),
     async () => (await editor.selectNode('latentStack'), await editor.press('Control+c'), editor.press('Control+v')),
     () => editor.moveNode('patches', -30, 0),
     async () => (await editor.selectNode('decoder'), editor.setParam('widening', '3')),

@@ -50,9 +50,16 @@ test('every visible control has an accessible name', async ({ page }) => {
     if (tab === 'Inspector') await editor.selectNode('stack');
     const unnamed = await page.evaluate(() => {
       const out: string[] = [];
-      for (const el of document.querySelectorAll<HTMLElement>('button, input, select, textarea, [role="button"], [role="tab"]')) {
+      for (const el of document.querySelectorAll<HTMLElement>(
+        'button, input, select, textarea, [role="button"], [role="tab"]',
+      )) {
         if (el.offsetParent === null && (el as HTMLInputElement).type !== 'file') continue;
-        const labelled = el.getAttribute('aria-label') || (el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent) || el.closest('label')?.textContent || el.textContent?.trim() || el.getAttribute('title');
+        const labelled =
+          el.getAttribute('aria-label') ||
+          (el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent) ||
+          el.closest('label')?.textContent ||
+          el.textContent?.trim() ||
+          el.getAttribute('title');
         if (!labelled) out.push(el.outerHTML.slice(0, 120));
       }
       return out;

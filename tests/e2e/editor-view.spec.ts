@@ -34,16 +34,26 @@ test('repeated cross-attends show their sharing scheme; a tied embedding wire is
   const library = new LibraryPage(page);
   await editor.open();
   await library.open();
-  await library.card('MNIST Perceiver (raw pixels, repeated cross-attend)', 'built-in').getByRole('button', { name: /^Open MNIST Perceiver \(raw/ }).first().click();
+  await library
+    .card('MNIST Perceiver (raw pixels, repeated cross-attend)', 'built-in')
+    .getByRole('button', { name: /^Open MNIST Perceiver \(raw/ })
+    .first()
+    .click();
   const rca = editor.node('perceiver');
   await expect(rca.getByTestId('tied-perceiver')).toContainText('tied:');
   await expect(rca.getByRole('img', { name: /cross-attends use \d weight sets?/ })).toBeVisible();
   await editor.screenshot('editor-view-02-repeated-cross-attend');
 
   await library.open();
-  await library.card('Tiny byte-level masked language model', 'built-in').getByRole('button', { name: 'Open Tiny byte-level masked language model', exact: true }).click();
+  await library
+    .card('Tiny byte-level masked language model', 'built-in')
+    .getByRole('button', { name: 'Open Tiny byte-level masked language model', exact: true })
+    .click();
   await expect(editor.edgeLabel('e9')).toContainText('tied ·');
-  await expect(page.locator('.react-flow__edge[data-id="e9"] path.react-flow__edge-path')).toHaveAttribute('style', /stroke-dasharray/);
+  await expect(page.locator('.react-flow__edge[data-id="e9"] path.react-flow__edge-path')).toHaveAttribute(
+    'style',
+    /stroke-dasharray/,
+  );
   await editor.screenshot('editor-view-03-tied-embedding');
 });
 

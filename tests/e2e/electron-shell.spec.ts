@@ -24,10 +24,14 @@ function electronBinary(): string | null {
 }
 
 const bin = electronBinary();
-const built = existsSync(join(root, 'dist', 'electron', 'main.cjs')) && existsSync(join(root, 'dist', 'renderer', 'index.html'));
+const built =
+  existsSync(join(root, 'dist', 'electron', 'main.cjs')) && existsSync(join(root, 'dist', 'renderer', 'index.html'));
 
 test.describe('Electron shell (issue 17)', () => {
-  test.skip(bin === null, 'Electron binary not installed (node_modules/electron has no downloaded binary); the shell logic is unit-tested in electron/main/*.test.ts.');
+  test.skip(
+    bin === null,
+    'Electron binary not installed (node_modules/electron has no downloaded binary); the shell logic is unit-tested in electron/main/*.test.ts.',
+  );
   test.skip(!built, 'dist/electron or dist/renderer is missing: run `npm run build` first.');
 
   let app: ElectronApplication;
@@ -39,7 +43,11 @@ test.describe('Electron shell (issue 17)', () => {
     userData = mkdtempSync(join(tmpdir(), 'ps-electron-shell-'));
     graphFile = join(userData, 'my-tabular.perceiver');
     copyFileSync(join(root, 'templates', 'tabular-perceiver.json'), graphFile);
-    app = await electron.launch({ executablePath: bin!, args: [root, `--user-data-dir=${userData}`, '--no-sandbox', graphFile], cwd: root });
+    app = await electron.launch({
+      executablePath: bin!,
+      args: [root, `--user-data-dir=${userData}`, '--no-sandbox', graphFile],
+      cwd: root,
+    });
     page = await app.firstWindow();
     await page.waitForLoadState('domcontentloaded');
     await page.evaluate(() => localStorage.setItem('perceiver-studio.welcome-seen', '1'));
@@ -49,14 +57,20 @@ test.describe('Electron shell (issue 17)', () => {
   });
 
   test('a .perceiver file on the command line opens in a tab', async () => {
-    await expect(page.getByRole('tablist', { name: 'Open graphs' }).getByRole('tab', { name: /Tabular/ })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('tablist', { name: 'Open graphs' }).getByRole('tab', { name: /Tabular/ })).toBeVisible({
+      timeout: 30_000,
+    });
     await expect(page.getByTestId('notice')).toContainText('my-tabular.perceiver');
   });
 
   test('the menus have a Window menu, Reopen Closed Tab and Show Log File', async () => {
     const menu = await app.evaluate(({ Menu }) => {
       const m = Menu.getApplicationMenu()!;
-      return { labels: m.items.map((i) => i.label), reopen: m.getMenuItemById('reopenClosedTab')?.accelerator, log: !!m.getMenuItemById('showLog') };
+      return {
+        labels: m.items.map((i) => i.label),
+        reopen: m.getMenuItemById('reopenClosedTab')?.accelerator,
+        log: !!m.getMenuItemById('showLog'),
+      };
     });
     expect(menu.labels).toEqual(expect.arrayContaining(['Window']));
     expect(menu.reopen).toBe('Shift+CmdOrCtrl+T');
@@ -78,15 +92,21 @@ test.describe('Electron shell (issue 17)', () => {
         runEnded: { title: 'Training finished: “X”', body: '97.0% test accuracy in 1m 02s.' },
       }),
     );
-    await expect.poll(() => readFileSync(join(userData, 'logs', 'main.log'), 'utf8')).toContain('run ended: Training finished: “X”');
-    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.getTitle())).toBe('40% training · X — Perceiver Studio');
+    await expect
+      .poll(() => readFileSync(join(userData, 'logs', 'main.log'), 'utf8'))
+      .toContain('run ended: Training finished: “X”');
+    expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.getTitle())).toBe(
+      '40% training · X — Perceiver Studio',
+    );
   });
 
   test('a crashed renderer is reloaded: the tabs come back and the app says what happened', async () => {
     const tabs = page.getByRole('tablist', { name: 'Open graphs' }).getByRole('tab');
     const before = await tabs.count();
     await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.webContents.forcefullyCrashRenderer());
-    await expect(page.getByTestId('notice')).toContainText('stopped unexpectedly and was reloaded', { timeout: 60_000 });
+    await expect(page.getByTestId('notice')).toContainText('stopped unexpectedly and was reloaded', {
+      timeout: 60_000,
+    });
     await expect(tabs).toHaveCount(before);
     expect(readFileSync(join(userData, 'logs', 'main.log'), 'utf8')).toMatch(/renderer process gone: crashed/);
   });

@@ -33,7 +33,11 @@ test.describe('web host', () => {
     const text = readFileSync(join(root, 'templates', 'mnist-perceiver-io.json'), 'utf8');
     const result = await page.evaluate(async (t) => {
       const call = async (method: string, ...args: unknown[]) => {
-        const r = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
+        const r = await fetch(`/api/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(args),
+        });
         return { status: r.status, body: await r.json() };
       };
       const info = await call('appInfo');

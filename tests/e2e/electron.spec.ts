@@ -25,7 +25,8 @@ function electronBinary(): { path: string } | { path: null; why: string } {
 }
 
 const bin = electronBinary();
-const built = existsSync(join(root, 'dist', 'electron', 'main.cjs')) && existsSync(join(root, 'dist', 'renderer', 'index.html'));
+const built =
+  existsSync(join(root, 'dist', 'electron', 'main.cjs')) && existsSync(join(root, 'dist', 'renderer', 'index.html'));
 
 test.describe('Electron shell', () => {
   test.skip(
@@ -40,7 +41,11 @@ test.describe('Electron shell', () => {
 
   test.beforeAll(async () => {
     userData = mkdtempSync(join(tmpdir(), 'ps-electron-'));
-    app = await electron.launch({ executablePath: bin.path!, args: [root, `--user-data-dir=${userData}`, '--no-sandbox'], cwd: root });
+    app = await electron.launch({
+      executablePath: bin.path!,
+      args: [root, `--user-data-dir=${userData}`, '--no-sandbox'],
+      cwd: root,
+    });
     page = await app.firstWindow();
     await page.waitForLoadState('domcontentloaded');
   });
@@ -64,16 +69,21 @@ test.describe('Electron shell', () => {
 
   test('menu items send their commands to the renderer', async () => {
     await page.evaluate(() => {
-      const w = window as unknown as { perceiver: { onMenuCommand(cb: (c: unknown) => void): () => void }; __menu: unknown[] };
+      const w = window as unknown as {
+        perceiver: { onMenuCommand(cb: (c: unknown) => void): () => void };
+        __menu: unknown[];
+      };
       w.__menu = [];
       w.perceiver.onMenuCommand((c) => w.__menu.push(c));
     });
     await app.evaluate(({ Menu }) => {
       for (const id of ['fitView', 'undo', 'toggleTheme']) Menu.getApplicationMenu()!.getMenuItemById(id)!.click();
     });
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __menu: { command: string }[] }).__menu.map((c) => c.command))).toEqual(
-      expect.arrayContaining(['fitView', 'undo', 'toggleTheme']),
-    );
+    await expect
+      .poll(() =>
+        page.evaluate(() => (window as unknown as { __menu: { command: string }[] }).__menu.map((c) => c.command)),
+      )
+      .toEqual(expect.arrayContaining(['fitView', 'undo', 'toggleTheme']));
   });
 
   test('a save through the native dialog lands on disk', async () => {
@@ -83,7 +93,10 @@ test.describe('Electron shell', () => {
     }, target);
     const text = readFileSync(join(root, 'templates', 'mnist-perceiver-io.json'), 'utf8');
     const saved = await page.evaluate(
-      (t) => (window as unknown as { perceiver: { saveFile(p: object): Promise<{ handle: string } | null> } }).perceiver.saveFile({ handle: null, suggestedName: 'saved', text: t }),
+      (t) =>
+        (
+          window as unknown as { perceiver: { saveFile(p: object): Promise<{ handle: string } | null> } }
+        ).perceiver.saveFile({ handle: null, suggestedName: 'saved', text: t }),
       text,
     );
     expect(saved?.handle).toBe(target);

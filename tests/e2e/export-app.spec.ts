@@ -25,7 +25,9 @@ function unzip(zipPath: string): string {
 
 const hasTorch = () => spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 
-test('export without a run: PyTorch package with the MNIST data, written by the host and downloaded', async ({ page }) => {
+test('export without a run: PyTorch package with the MNIST data, written by the host and downloaded', async ({
+  page,
+}) => {
   const editor = new EditorPage(page);
   const exporter = new ExportPage(page);
   await editor.open();
@@ -34,17 +36,32 @@ test('export without a run: PyTorch package with the MNIST data, written by the 
   await expect(exporter.dialog).toContainText('no run yet');
   const zip = await exporter.exportAndDownload();
   expect(zip.suggestedFilename()).toMatch(/^mnist-perceiver-io-pytorch( \(\d+\))?\.zip$/);
-  await expect(exporter.result).toContainText(/Exported 12 files \(\d+\.\d MB\) to documents\/exports\/mnist-perceiver-io-pytorch/);
+  await expect(exporter.result).toContainText(
+    /Exported 12 files \(\d+\.\d MB\) to documents\/exports\/mnist-perceiver-io-pytorch/,
+  );
   await expect(exporter.result).toContainText('96,292 parameters · initial weights (no training)');
   await editor.screenshot('export-app-01-pytorch');
   const dir = unzip(await zip.path());
   const pkg = join(dir, zip.suggestedFilename().replace(/\.zip$/, ''));
-  for (const f of ['model.py', 'perceiver_layers.py', 'train.py', 'data.py', 'export_onnx.py', 'README.md', 'config.json', 'graph.json', 'data/mnist.npz']) expect(existsSync(join(pkg, f)), f).toBe(true);
+  for (const f of [
+    'model.py',
+    'perceiver_layers.py',
+    'train.py',
+    'data.py',
+    'export_onnx.py',
+    'README.md',
+    'config.json',
+    'graph.json',
+    'data/mnist.npz',
+  ])
+    expect(existsSync(join(pkg, f)), f).toBe(true);
   expect(existsSync(join(pkg, 'weights.pt'))).toBe(false);
   expect(readFileSync(join(pkg, 'README.md'), 'utf8')).toContain('96,292 parameters');
 });
 
-test('train, then export the trained weights to tfjs and PyTorch: PyTorch predicts what the app predicted', async ({ page }) => {
+test('train, then export the trained weights to tfjs and PyTorch: PyTorch predicts what the app predicted', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const editor = new EditorPage(page);
   const training = new TrainingPage(page);
@@ -54,7 +71,9 @@ test('train, then export the trained weights to tfjs and PyTorch: PyTorch predic
   await training.trainButton.click();
   await expect(training.status).toHaveText(/Done|Finished|Stopped/, { timeout: 180_000 });
   // All three splits of the built-in digits, stated as the Dataset tab states them (issue 17).
-  await expect(training.data).toContainText('MNIST (built-in, 10,000 digits): train 7,500 · validation 500 · test 2,000');
+  await expect(training.data).toContainText(
+    'MNIST (built-in, 10,000 digits): train 7,500 · validation 500 · test 2,000',
+  );
   await training.data.scrollIntoViewIfNeeded();
   await editor.screenshot('export-app-01-run-splits');
 
@@ -68,7 +87,16 @@ test('train, then export the trained weights to tfjs and PyTorch: PyTorch predic
   await expect(exporter.result.getByRole('list', { name: 'Exported files' })).toContainText('perceiver-layers.js');
   await editor.screenshot('export-app-02-tfjs-trained');
   const web = join(unzip(await webZip.path()), webZip.suggestedFilename().replace(/\.zip$/, ''));
-  for (const f of ['model.json', 'weights.bin', 'perceiver-layers.js', 'predict.mjs', 'index.html', 'example.json', 'graph.json']) expect(existsSync(join(web, f)), f).toBe(true);
+  for (const f of [
+    'model.json',
+    'weights.bin',
+    'perceiver-layers.js',
+    'predict.mjs',
+    'index.html',
+    'example.json',
+    'graph.json',
+  ])
+    expect(existsSync(join(web, f)), f).toBe(true);
   await exporter.close();
 
   // The same run as a PyTorch package.
@@ -83,7 +111,10 @@ test('train, then export the trained weights to tfjs and PyTorch: PyTorch predic
   expect(existsSync(join(pt, 'data', 'mnist.npz'))).toBe(false);
   expect(readFileSync(join(pt, 'README.md'), 'utf8')).toContain('MNIST Perceiver IO #1');
 
-  test.skip(!hasTorch(), `${PYTHON} has no torch (Debian python3-torch); the parity check of the exported weights needs it`);
+  test.skip(
+    !hasTorch(),
+    `${PYTHON} has no torch (Debian python3-torch); the parity check of the exported weights needs it`,
+  );
   const script = `
 import json, sys, torch
 sys.path.insert(0, ${JSON.stringify(pt)})
@@ -119,7 +150,9 @@ test('a graph changed since the run is not paired with its weights', async ({ pa
   await editor.setParam('heads', '8');
   await exporter.open();
   await exporter.dialog.getByRole('button', { name: 'Export', exact: true }).click();
-  await expect(exporter.dialog.getByRole('alert')).toContainText(/The graph has changed since MNIST Perceiver IO #1 trained it \(stack\.heads is 8 \(trained with 4\)\)/);
+  await expect(exporter.dialog.getByRole('alert')).toContainText(
+    /The graph has changed since MNIST Perceiver IO #1 trained it \(stack\.heads is 8 \(trained with 4\)\)/,
+  );
   await editor.screenshot('export-app-03-changed');
   // Without the weights it exports the edited graph.
   await exporter.withWeights.uncheck();
@@ -127,7 +160,9 @@ test('a graph changed since the run is not paired with its weights', async ({ pa
   await expect(exporter.result).toContainText('initial weights (no training)');
 });
 
-test('Export and Runs number a run alike, also after a reload (the worker counts runs from 1 again)', async ({ page }) => {
+test('Export and Runs number a run alike, also after a reload (the worker counts runs from 1 again)', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const editor = new EditorPage(page);
   const training = new TrainingPage(page);

@@ -16,7 +16,9 @@ const PYTHON = process.env.PERCEIVER_PYTHON ?? '/usr/bin/python3';
 const hasTorch = () => spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 const port = Number(process.env.PERCEIVER_E2E_PORT ?? 4817);
 
-test('Export › ONNX: the host adds model.onnx to the package, and ONNX Runtime runs it at any batch size', async ({ page }) => {
+test('Export › ONNX: the host adds model.onnx to the package, and ONNX Runtime runs it at any batch size', async ({
+  page,
+}) => {
   test.skip(!hasTorch(), `${PYTHON} has no torch (Debian python3-torch); the host needs it to write model.onnx`);
   test.skip(!!process.env.PERCEIVER_E2E_URL, 'needs the web host this suite starts (its documents folder)');
   test.setTimeout(180_000);
@@ -28,7 +30,9 @@ test('Export › ONNX: the host adds model.onnx to the package, and ONNX Runtime
   const zip = await exporter.exportAndDownload();
   expect(zip.suggestedFilename()).toMatch(/^mnist-perceiver-io-onnx( \(\d+\))?\.zip$/);
   const onnx = exporter.dialog.getByTestId('export-onnx');
-  await expect(onnx).toContainText(/model\.onnx written \(opset 17, dynamic batch; inputs image; outputs head\)/, { timeout: 120_000 });
+  await expect(onnx).toContainText(/model\.onnx written \(opset 17, dynamic batch; inputs image; outputs head\)/, {
+    timeout: 120_000,
+  });
   await expect(exporter.result.getByRole('list', { name: 'Exported files' })).toContainText('export_onnx.py');
   await editor.screenshot('export-onnx-01-written');
   const name = zip.suggestedFilename().replace(/\.zip$/, '');
@@ -39,5 +43,7 @@ test('Export › ONNX: the host adds model.onnx to the package, and ONNX Runtime
   const r = await session.run({ image: new ort.Tensor('float32', new Float32Array(5 * 28 * 28), [5, 28, 28, 1]) });
   expect(r.head!.dims).toEqual([5, 10]);
   await session.release();
-  expect(existsSync(join(resolve('test-results', `e2e-user-data-${port}`, 'documents', 'exports', name), 'weights.pt'))).toBe(false); // no run: initial weights
+  expect(
+    existsSync(join(resolve('test-results', `e2e-user-data-${port}`, 'documents', 'exports', name), 'weights.pt')),
+  ).toBe(false); // no run: initial weights
 });

@@ -15,7 +15,13 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.bin': 'application/octet-stream' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+};
 
 /** Serve dir; `mounts` maps a URL prefix ('/vendor/') to another folder. */
 function serve(dir: string, mounts: Record<string, string> = {}): Promise<Server> {
@@ -41,11 +47,23 @@ test.describe('web export', () => {
 
   test.beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'ps-export-web-'));
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'perceiver-studio.js'), 'export', join(root, 'templates', 'mnist-perceiver-io.json'), '--format', 'tfjs', '--out', dir], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(root, 'bin', 'perceiver-studio.js'),
+        'export',
+        join(root, 'templates', 'mnist-perceiver-io.json'),
+        '--format',
+        'tfjs',
+        '--out',
+        dir,
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   });
   test.afterAll(async () => {
@@ -56,7 +74,11 @@ test.describe('web export', () => {
   test('the exported model loads in a page with the engine layers and predicts as Node does', async ({ page }) => {
     server = await serve(dir);
     const { port } = server.address() as AddressInfo;
-    const example = JSON.parse(readFileSync(join(dir, 'example.json'), 'utf8')) as { outputs: number[]; predictions: number[]; n: number };
+    const example = JSON.parse(readFileSync(join(dir, 'example.json'), 'utf8')) as {
+      outputs: number[];
+      predictions: number[];
+      n: number;
+    };
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
 
@@ -116,11 +138,23 @@ test.describe("web export with the page's own tfjs", () => {
   test.beforeAll(() => {
     site = mkdtempSync(join(tmpdir(), 'ps-export-web-app-'));
     for (const t of templates) {
-      const r = spawnSync(process.execPath, [join(root, 'bin', 'perceiver-studio.js'), 'export', join(root, 'templates', `${t}.json`), '--format', 'tfjs', '--out', join(site, t)], {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(root, 'bin', 'perceiver-studio.js'),
+          'export',
+          join(root, 'templates', `${t}.json`),
+          '--format',
+          'tfjs',
+          '--out',
+          join(site, t),
+        ],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     }
     writeFileSync(join(site, 'index.html'), APP_PAGE);
@@ -130,7 +164,9 @@ test.describe("web export with the page's own tfjs", () => {
     rmSync(site, { recursive: true, force: true });
   });
 
-  test('tf.loadLayersModel of the page\'s tfjs loads image, tabular and byte models and predicts as the engine', async ({ page }) => {
+  test("tf.loadLayersModel of the page's tfjs loads image, tabular and byte models and predicts as the engine", async ({
+    page,
+  }) => {
     server = await serve(site, { '/vendor/tfjs/': join(root, 'node_modules', '@tensorflow', 'tfjs', 'dist') });
     const { port } = server.address() as AddressInfo;
     const errors: string[] = [];
@@ -141,7 +177,10 @@ test.describe("web export with the page's own tfjs", () => {
     await expect(page.locator('#status')).toHaveText('ready', { timeout: 60_000 });
     const report: string[] = [];
     for (const t of templates) {
-      const r = (await page.evaluate((name) => (window as unknown as { check: (n: string) => Promise<unknown> }).check(name), t)) as {
+      const r = (await page.evaluate(
+        (name) => (window as unknown as { check: (n: string) => Promise<unknown> }).check(name),
+        t,
+      )) as {
         maxAbs: number;
         count: number;
         expected: number;

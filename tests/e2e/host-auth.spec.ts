@@ -10,10 +10,23 @@ import { LibraryPage } from './pages/LibraryPage';
 const secret = process.env.PERCEIVER_E2E_SECRET!;
 // These contexts are made by hand, so they do not get the suite's storageState: mark the
 // first-run welcome seen here too (tests/e2e/welcome.spec.ts covers it).
-const welcomeSeen = (baseURL: string | undefined) => ({ cookies: [], origins: [{ origin: new URL(baseURL!).origin, localStorage: [{ name: 'perceiver-studio.welcome-seen', value: '1' }] }] });
+const welcomeSeen = (baseURL: string | undefined) => ({
+  cookies: [],
+  origins: [
+    { origin: new URL(baseURL!).origin, localStorage: [{ name: 'perceiver-studio.welcome-seen', value: '1' }] },
+  ],
+});
 
-test('the printed URL opens the app in one click; without the key nothing is served from /api', async ({ browser, baseURL }) => {
-  const context = await browser.newContext({ baseURL, extraHTTPHeaders: {}, viewport: { width: 1440, height: 900 }, storageState: welcomeSeen(baseURL) });
+test('the printed URL opens the app in one click; without the key nothing is served from /api', async ({
+  browser,
+  baseURL,
+}) => {
+  const context = await browser.newContext({
+    baseURL,
+    extraHTTPHeaders: {},
+    viewport: { width: 1440, height: 900 },
+    storageState: welcomeSeen(baseURL),
+  });
   const page = await context.newPage();
   const apiStatuses: number[] = [];
   page.on('response', (r) => {
@@ -31,7 +44,12 @@ test('the printed URL opens the app in one click; without the key nothing is ser
   expect(apiStatuses.every((s) => s === 401)).toBe(true);
   await context.close();
 
-  const keyed = await browser.newContext({ baseURL, extraHTTPHeaders: {}, viewport: { width: 1440, height: 900 }, storageState: welcomeSeen(baseURL) });
+  const keyed = await browser.newContext({
+    baseURL,
+    extraHTTPHeaders: {},
+    viewport: { width: 1440, height: 900 },
+    storageState: welcomeSeen(baseURL),
+  });
   const app = await keyed.newPage();
   const statuses: number[] = [];
   app.on('response', (r) => {

@@ -29,7 +29,9 @@ async function importFolder(page: Page, folder: string): Promise<void> {
   await (await chooser).setFiles(folder);
 }
 
-test('import an HF image classifier, see it as a graph with its source, fine-tune a new head with a frozen encoder, attention maps', async ({ page }) => {
+test('import an HF image classifier, see it as a graph with its source, fine-tune a new head with a frozen encoder, attention maps', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   const editor = new EditorPage(page);
   const data = new DatasetPage(page);
@@ -92,7 +94,11 @@ test('import an HF image classifier, see it as a graph with its source, fine-tun
   expect(r.status, r.stderr).toBe(0);
   const pkg = join(out, zip.suggestedFilename().replace(/\.zip$/, ''));
   const st = readSafetensors(new Uint8Array(readFileSync(join(pkg, 'huggingface', 'model.safetensors'))));
-  const keys = readFileSync(join(fixtures, 'PerceiverForImageClassificationLearned', 'state_dict_keys.txt'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t')[0]);
+  const keys = readFileSync(join(fixtures, 'PerceiverForImageClassificationLearned', 'state_dict_keys.txt'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]);
   expect([...st.keys()]).toEqual(keys);
   // The fine-tuned head: 3 classes, named after the image folder's classes.
   expect(st.get('perceiver.decoder.decoder.final_layer.weight')!.shape).toEqual([3, 32]);
@@ -100,7 +106,9 @@ test('import an HF image classifier, see it as a graph with its source, fine-tun
   expect(Object.values(cfg.id2label)).toEqual(['circle', 'cross', 'square']);
 });
 
-test('pytorch_model.bin alone imports through the restricted unpickler; a folder without weights is refused by name', async ({ page }) => {
+test('pytorch_model.bin alone imports through the restricted unpickler; a folder without weights is refused by name', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   const editor = new EditorPage(page);
   await editor.open();
@@ -109,7 +117,9 @@ test('pytorch_model.bin alone imports through the restricted unpickler; a folder
   copyFileSync(join(fixtures, 'PerceiverForMaskedLM', 'config.json'), join(dir, 'config.json'));
   copyFileSync(join(fixtures, 'PerceiverForMaskedLM', 'pytorch_model.bin'), join(dir, 'pytorch_model.bin'));
   await importFolder(page, dir);
-  await expect(editor.notice).toContainText('Imported PerceiverForMaskedLM from language-tiny: 45,222 parameters', { timeout: 60_000 });
+  await expect(editor.notice).toContainText('Imported PerceiverForMaskedLM from language-tiny: 45,222 parameters', {
+    timeout: 60_000,
+  });
   await expect(editor.shapeOf('head')).toHaveText('[B, 16, 262]');
   await editor.panelTab('Inspector').click();
   await expect(page.getByTestId('graph-details')).toContainText('pytorch_model.bin');

@@ -20,19 +20,41 @@ const torch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch'], { 
 
 function exportAndTrain(work: string, template: string, train: boolean): string {
   const pkg = join(work, template.replace('.json', ''));
-  const ex = spawnSync(process.execPath, [join(root, 'bin', 'perceiver-studio.js'), 'export', join(root, 'templates', template), '--format', 'pytorch', '--out', pkg], { encoding: 'utf8' });
+  const ex = spawnSync(
+    process.execPath,
+    [
+      join(root, 'bin', 'perceiver-studio.js'),
+      'export',
+      join(root, 'templates', template),
+      '--format',
+      'pytorch',
+      '--out',
+      pkg,
+    ],
+    { encoding: 'utf8' },
+  );
   expect(ex.status, ex.stderr).toBe(0);
   const args = train
     ? ['train.py', '--device', 'cpu', '--epochs', '1', '--subset', '640', '--log-every', '1000', '--json']
-    : ['-c', 'import model, perceiver_layers as L, os; os.makedirs("checkpoints", exist_ok=True); L.save_safetensors(model.build_model().state_dict(), "checkpoints/weights.safetensors")'];
-  const r = spawnSync(PYTHON, args, { cwd: pkg, encoding: 'utf8', timeout: 280_000, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    : [
+        '-c',
+        'import model, perceiver_layers as L, os; os.makedirs("checkpoints", exist_ok=True); L.save_safetensors(model.build_model().state_dict(), "checkpoints/weights.safetensors")',
+      ];
+  const r = spawnSync(PYTHON, args, {
+    cwd: pkg,
+    encoding: 'utf8',
+    timeout: 280_000,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
   expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
   return join(pkg, 'checkpoints', 'weights.safetensors');
 }
 
 test.skip(!torch, `${PYTHON} cannot import torch`);
 
-test('Import trained weights: train.py\'s weights.safetensors become the Try weights; another graph\'s are refused', async ({ page }) => {
+test("Import trained weights: train.py's weights.safetensors become the Try weights; another graph's are refused", async ({
+  page,
+}) => {
   test.setTimeout(300_000);
   const work = mkdtempSync(join(tmpdir(), 'ps-e2e-weights-'));
   try {
@@ -45,7 +67,9 @@ test('Import trained weights: train.py\'s weights.safetensors become the Try wei
     await expect(tryTab.state).toContainText('No weights yet');
 
     await page.getByTestId('try-trained-weights').setInputFiles(other);
-    await expect(tryTab.error).toContainText(/The trained weights could not be imported: weights\.safetensors: "latents\.array" has shape \[16, 32\]/);
+    await expect(tryTab.error).toContainText(
+      /The trained weights could not be imported: weights\.safetensors: "latents\.array" has shape \[16, 32\]/,
+    );
     await tryTab.screenshot('import-weights-01-refused');
 
     await page.getByTestId('try-trained-weights').setInputFiles(trained);

@@ -10,7 +10,8 @@ import { InsightPage } from './pages/InsightPage';
 import { TrainingPage } from './pages/TrainingPage';
 
 /** Screenshots go to test-results/ (INSIGHT_SHOTS overrides it, for runs beside other specs). */
-const shot = (page: Page, name: string) => page.screenshot({ path: `${process.env.INSIGHT_SHOTS ?? 'test-results'}/${name}.png` });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: `${process.env.INSIGHT_SHOTS ?? 'test-results'}/${name}.png` });
 
 test('attention over the digit, latent diagnostics, and the run in the history', async ({ page }) => {
   test.setTimeout(180_000);
@@ -73,7 +74,9 @@ test('attention over the digit, latent diagnostics, and the run in the history',
   // Restore opens the run's graph in a new tab; the current graph stays.
   await page.getByRole('button', { name: /^Restore the graph of MNIST Perceiver IO #1/ }).click();
   await expect(page.getByRole('tablist', { name: 'Open graphs' }).getByRole('tab')).toHaveCount(2);
-  await expect(page.getByRole('tablist', { name: 'Open graphs' }).getByRole('tab', { name: /from MNIST Perceiver IO #1/ })).toBeVisible();
+  await expect(
+    page.getByRole('tablist', { name: 'Open graphs' }).getByRole('tab', { name: /from MNIST Perceiver IO #1/ }),
+  ).toBeVisible();
   await expect(editor.totalParams).toHaveText('96,292');
 
   // The history survives a reload (IndexedDB).

@@ -10,7 +10,10 @@ import { expect, test } from '@playwright/test';
 import { EditorPage } from './pages/EditorPage';
 import { LibraryPage } from './pages/LibraryPage';
 
-const template = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'mnist-perceiver-io.json'), 'utf8');
+const template = readFileSync(
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'templates', 'mnist-perceiver-io.json'),
+  'utf8',
+);
 // Unique per run: the e2e host keeps its user data between specs.
 const stamp = Date.now().toString(36);
 
@@ -74,7 +77,10 @@ test('browse, search, duplicate, rename, delete, restore, import, export, open',
   const imported = library.card(`imported-${stamp}`, 'my template');
   await expect(imported).toBeVisible();
   await expect(imported).toContainText(`Imported ${stamp}`);
-  await library.importFile('broken.json', '{"schemaVersion": 1, "name": "x", "nodes": [{"id": "a", "kind": "NoSuchKind"}], "edges": []}');
+  await library.importFile(
+    'broken.json',
+    '{"schemaVersion": 1, "name": "x", "nodes": [{"id": "a", "kind": "NoSuchKind"}], "edges": []}',
+  );
   await expect(library.dialog.getByRole('alert')).toContainText(/NoSuchKind/);
 
   // Search finds the user's templates by their graph's name too.
@@ -114,7 +120,9 @@ test('save the current graph to the library; a second save asks before replacing
   const card = library.card('MNIST Perceiver IO', 'my template');
   await expect(card).toBeVisible();
   await library.dialog.getByRole('button', { name: 'Save current graph' }).click();
-  await expect(library.dialog.getByRole('alert')).toContainText('A template named “MNIST Perceiver IO” is already in your library.');
+  await expect(library.dialog.getByRole('alert')).toContainText(
+    'A template named “MNIST Perceiver IO” is already in your library.',
+  );
   await library.dialog.getByRole('button', { name: 'Replace it' }).click();
   await expect(library.dialog.getByRole('alert')).toHaveCount(0);
   await expect(editor.notice).toContainText('Saved “MNIST Perceiver IO” to your templates');

@@ -27,12 +27,25 @@ test('attention, LayerNorm, GELU, Fourier features and the default model are rig
   await page.route('http://numeric.test/**', (route) => {
     const url = new URL(route.request().url());
     if (url.pathname === '/checks.js') return route.fulfill({ contentType: 'text/javascript', body: js });
-    return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>numeric</title><script src="/checks.js"></script>' });
+    return route.fulfill({
+      contentType: 'text/html',
+      body: '<!doctype html><title>numeric</title><script src="/checks.js"></script>',
+    });
   });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('http://numeric.test/');
-  const out = await page.evaluate(() => (globalThis as unknown as { runChecks: () => Promise<{ backend: string; renderer: string; results: { name: string; maxAbsError: number; tolerance: number }[] }> }).runChecks());
+  const out = await page.evaluate(() =>
+    (
+      globalThis as unknown as {
+        runChecks: () => Promise<{
+          backend: string;
+          renderer: string;
+          results: { name: string; maxAbsError: number; tolerance: number }[];
+        }>;
+      }
+    ).runChecks(),
+  );
   expect(errors).toEqual([]);
   expect(out.backend).toBe('webgl');
   console.log(`WebGL renderer: ${out.renderer}`);

@@ -21,7 +21,10 @@ test('unsaved edits come back after a crash', async ({ page, context }) => {
   await expect(page.getByRole('tab', { name: `${name} (unsaved changes)` })).toBeVisible();
   // The autosave runs every few seconds; wait until the host holds this graph's copy.
   await expect
-    .poll(async () => (await hostCall<{ text: string }[]>(page.request, 'listRecovery')).some((r) => r.text.includes(name)), { timeout: 15_000 })
+    .poll(
+      async () => (await hostCall<{ text: string }[]>(page.request, 'listRecovery')).some((r) => r.text.includes(name)),
+      { timeout: 15_000 },
+    )
     .toBe(true);
 
   // "Crash": the page goes away without saving; the app starts again.
@@ -46,7 +49,9 @@ test('unsaved edits come back after a crash', async ({ page, context }) => {
   expect(left.filter((r) => r.text.includes(name)).length).toBeLessThanOrEqual(1);
 });
 
-test('a file changed on disk by another program: noticed, reloaded; a stale save is refused and resolved', async ({ page }) => {
+test('a file changed on disk by another program: noticed, reloaded; a stale save is refused and resolved', async ({
+  page,
+}) => {
   const editor = new EditorPage(page);
   const session = new SessionPage(page);
   const files = new FilesPage(page);
@@ -61,7 +66,9 @@ test('a file changed on disk by another program: noticed, reloaded; a stale save
   const opened = await hostCall<{ text: string }>(page.request, 'openDocument', { handle });
   const theirs = (label: string) => opened.text.replace(`"name": "${name}"`, `"name": "${label}"`);
   await hostCall(page.request, 'saveFile', { handle, suggestedName: handle, text: theirs(`${name} (theirs)`) });
-  await expect(session.conflictBar).toContainText(`“${handle}” was changed on disk by another program`, { timeout: 15_000 });
+  await expect(session.conflictBar).toContainText(`“${handle}” was changed on disk by another program`, {
+    timeout: 15_000,
+  });
   await editor.screenshot('session-02-changed-on-disk');
   await session.conflictBar.getByRole('button', { name: 'Reload from disk' }).click();
   await expect(session.conflictBar).toHaveCount(0);
@@ -92,7 +99,9 @@ test('the graphs open last time can be reopened', async ({ page, context }) => {
   await files.save();
   await expect(editor.notice).toContainText(/Saved “(.+)”/);
   const handle = (await editor.notice.textContent())!.match(/Saved “(.+)”/)![1]!;
-  await expect.poll(async () => (await hostCall<{ handles: string[] }>(page.request, 'getSession')).handles, { timeout: 10_000 }).toContain(handle);
+  await expect
+    .poll(async () => (await hostCall<{ handles: string[] }>(page.request, 'getSession')).handles, { timeout: 10_000 })
+    .toContain(handle);
   await page.close();
 
   const again = await context.newPage();

@@ -20,7 +20,8 @@ const zoomOf = (page: Page) =>
     const t = getComputedStyle(document.querySelector('.react-flow__viewport')!).transform;
     return t === 'none' ? 1 : new DOMMatrix(t).a;
   });
-const viewOf = (page: Page) => page.evaluate(() => getComputedStyle(document.querySelector('.react-flow__viewport')!).transform);
+const viewOf = (page: Page) =>
+  page.evaluate(() => getComputedStyle(document.querySelector('.react-flow__viewport')!).transform);
 
 test('double-click on empty canvas opens quick-add there and does not zoom', async ({ page }) => {
   const editor = new EditorPage(page);
@@ -54,7 +55,8 @@ test('every template opens with no two nodes overlapping', async ({ page }) => {
     const boxes = await shell.nodeBoxes();
     expect(boxes.length, file).toBeGreaterThan(2);
     for (const pair of overlapping(boxes)) problems.push(`${file}: ${pair}`);
-    if (file === 'perceiver-io-multimodal-autoencoder.json' || file === 'mnist-perceiver.json') await editor.screenshot(`shell-template-${file.replace('.json', '')}`);
+    if (file === 'perceiver-io-multimodal-autoencoder.json' || file === 'mnist-perceiver.json')
+      await editor.screenshot(`shell-template-${file.replace('.json', '')}`);
   }
   expect(problems).toEqual([]);
 });

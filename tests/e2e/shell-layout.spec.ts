@@ -13,7 +13,9 @@ for (const size of [
   { width: 1600, height: 1000 },
   { width: 1280, height: 800 },
 ]) {
-  test(`at ${size.width}×${size.height} every side-panel tab is on screen and the active graph tab stays visible`, async ({ page }) => {
+  test(`at ${size.width}×${size.height} every side-panel tab is on screen and the active graph tab stays visible`, async ({
+    page,
+  }) => {
     await page.setViewportSize(size);
     const editor = new EditorPage(page);
     const shell = new ShellPage(page);
@@ -28,7 +30,14 @@ for (const size of [
     await shell.sidePanelTab('Help').click();
     await expect(shell.sidePanelTab('Help')).toHaveAttribute('aria-selected', 'true');
     // Many graphs open: the newest (active) tab is scrolled into the strip.
-    for (const f of ['perceiver-io-optical-flow.json', 'perceiver-io-multimodal-autoencoder.json', 'perceiver-imagenet.json', 'perceiver-io-mlm.json', 'perceiver-io-imagenet-learned.json']) await shell.openTemplate(f);
+    for (const f of [
+      'perceiver-io-optical-flow.json',
+      'perceiver-io-multimodal-autoencoder.json',
+      'perceiver-imagenet.json',
+      'perceiver-io-mlm.json',
+      'perceiver-io-imagenet-learned.json',
+    ])
+      await shell.openTemplate(f);
     const strip = (await page.getByRole('tablist', { name: 'Open graphs' }).boundingBox())!;
     const active = page.getByRole('tablist', { name: 'Open graphs' }).locator('[role=tab][aria-selected=true]');
     await expect(active).toBeVisible();

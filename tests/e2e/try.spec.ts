@@ -35,7 +35,9 @@ function sevenPng(): Buffer {
   return PNG.sync.write(png);
 }
 
-test('Try on MNIST: draw a digit, see the prediction and its attention; drop a PNG; refuse a changed graph', async ({ page }) => {
+test('Try on MNIST: draw a digit, see the prediction and its attention; drop a PNG; refuse a changed graph', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   const editor = new EditorPage(page);
   const training = new TrainingPage(page);
@@ -99,7 +101,9 @@ test('Try on MNIST: draw a digit, see the prediction and its attention; drop a P
     [0.5, 0.55],
     [0.5, 0.9],
   ]);
-  await expect.poll(async () => (await tryTab.canvasStats(tryTab.seen)).bright, { timeout: 10_000 }).toBeLessThan(seen.bright * 0.8);
+  await expect
+    .poll(async () => (await tryTab.canvasStats(tryTab.seen)).bright, { timeout: 10_000 })
+    .toBeLessThan(seen.bright * 0.8);
   await tools.getByRole('button', { name: 'Brush' }).click();
 
   // One latent instead of the mean: a different picture.
@@ -192,7 +196,9 @@ test('Try on the byte MLM: type text, fill the hidden bytes', async ({ page }) =
   await tryTab.panelShot('try-05b-text-output', tryTab.decoderMap);
 });
 
-test('Try on the tabular template: one field per CSV column, top-k species, a named error for a bad field', async ({ page }) => {
+test('Try on the tabular template: one field per CSV column, top-k species, a named error for a bad field', async ({
+  page,
+}) => {
   test.setTimeout(150_000);
   const csv = writeCsv(tempDir('try-csv'), 'flowers.csv', csvText(150));
   const editor = new EditorPage(page);
@@ -212,7 +218,8 @@ test('Try on the tabular template: one field per CSV column, top-k species, a na
   await tryTab.show();
   const form = page.getByRole('form', { name: 'Table row' });
   // The fields are the CSV's feature columns, started from its first row as read from the file.
-  for (const name of ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8']) await expect(form.getByRole('textbox', { name, exact: true })).toBeVisible();
+  for (const name of ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'])
+    await expect(form.getByRole('textbox', { name, exact: true })).toBeVisible();
   await expect(form.getByRole('textbox', { name: 'species' })).toHaveCount(0);
   // A "versicolor" row: features 2, 5 and 8 high (class 1 of the generator: j % 3 === 1).
   const row = ['0', '2', '0', '0', '2', '0', '0', '2'];
@@ -230,7 +237,9 @@ test('Try on the tabular template: one field per CSV column, top-k species, a na
 
 const hfFixtures = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'hf-fixtures');
 
-test('Try a model folder from import-hf (the MLM fixture): its graph opens, "_" is filled with the byte and probability the CLI predict gives', async ({ page }) => {
+test('Try a model folder from import-hf (the MLM fixture): its graph opens, "_" is filled with the byte and probability the CLI predict gives', async ({
+  page,
+}) => {
   test.skip(!existsSync(join(hfFixtures, 'PerceiverForMaskedLM')), `no HF fixtures at ${hfFixtures}`);
   test.setTimeout(150_000);
   const dir = tempDir('try-hf');
@@ -248,7 +257,8 @@ test('Try a model folder from import-hf (the MLM fixture): its graph opens, "_" 
   const row = Array.from(logits.data.subarray(7 * 262, 8 * 262));
   const best = row.indexOf(Math.max(...row));
   const pBest = 1 / row.reduce((a, v) => a + Math.exp(v - row[best]!), 0);
-  const bestText = best >= 38 && best < 133 ? String.fromCharCode(best - 6) : `0x${(best - 6).toString(16).padStart(2, '0')}`;
+  const bestText =
+    best >= 38 && best < 133 ? String.fromCharCode(best - 6) : `0x${(best - 6).toString(16).padStart(2, '0')}`;
 
   const editor = new EditorPage(page);
   const tryTab = new TryPage(page);
@@ -257,9 +267,14 @@ test('Try a model folder from import-hf (the MLM fixture): its graph opens, "_" 
   const chooser = page.waitForEvent('filechooser');
   await page.getByRole('button', { name: 'Open a model folder…' }).click();
   await (await chooser).setFiles(folder);
-  await expect(tryTab.weights).toContainText('model folder mlm-model (Hugging Face PerceiverForMaskedLM, text as its tokenizer lays it out)');
+  await expect(tryTab.weights).toContainText(
+    'model folder mlm-model (Hugging Face PerceiverForMaskedLM, text as its tokenizer lays it out)',
+  );
   // Its graph opened in a tab of its own, so the editor's graph is the weights' graph.
-  await expect(page.getByRole('tab', { name: /Perceiver IO masked language model/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: /Perceiver IO masked language model/ })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
   await expect(page.getByText('0 of 14 bytes')).toBeVisible();
   await tryTab.show();
   await tryTab.textBox.fill('Hello _orld');
@@ -278,7 +293,9 @@ test('Try a model folder from import-hf (the MLM fixture): its graph opens, "_" 
   await expect(tryTab.error).toContainText('PerceiverForMaskedLM has no graph.json');
 });
 
-test('Try right after "Import from Hugging Face…" (the MLM fixture, no training): the import’s own weights', async ({ page }) => {
+test('Try right after "Import from Hugging Face…" (the MLM fixture, no training): the import’s own weights', async ({
+  page,
+}) => {
   test.skip(!existsSync(join(hfFixtures, 'PerceiverForMaskedLM')), `no HF fixtures at ${hfFixtures}`);
   test.setTimeout(120_000);
   const editor = new EditorPage(page);
@@ -295,20 +312,31 @@ test('Try right after "Import from Hugging Face…" (the MLM fixture, no trainin
   await expect(tryTab.tokens).toHaveCount(1);
   // The same fixture weights as the import-hf model folder above, so the same top byte (HF's tokenizer layout).
   const dir = tempDir('try-hf-app');
-  const r = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'import-hf', join(hfFixtures, 'PerceiverForMaskedLM'), '--out', join(dir, 'm')], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    process.execPath,
+    ['bin/perceiver-studio.js', 'import-hf', join(hfFixtures, 'PerceiverForMaskedLM'), '--out', join(dir, 'm')],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   expect(r.status, r.stderr).toBe(0);
   writeFileSync(join(dir, 'hello.txt'), 'Hello _orld');
-  const p = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'predict', join(dir, 'm'), join(dir, 'hello.txt'), '--out', join(dir, 'hello.npz')], { encoding: 'utf8', timeout: 120_000 });
+  const p = spawnSync(
+    process.execPath,
+    ['bin/perceiver-studio.js', 'predict', join(dir, 'm'), join(dir, 'hello.txt'), '--out', join(dir, 'hello.npz')],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   expect(p.status, p.stderr).toBe(0);
   const logits = (await parseNpz(new Uint8Array(readFileSync(join(dir, 'hello.npz'))))).get('logits')!;
   const row = Array.from(logits.data.subarray(7 * 262, 8 * 262));
   const best = row.indexOf(Math.max(...row));
-  const bestText = best >= 38 && best < 133 ? String.fromCharCode(best - 6) : `0x${(best - 6).toString(16).padStart(2, '0')}`;
+  const bestText =
+    best >= 38 && best < 133 ? String.fromCharCode(best - 6) : `0x${(best - 6).toString(16).padStart(2, '0')}`;
   await expect(tryTab.tokens.first().locator('.cand').first()).toContainText(bestText);
   await tryTab.panelShot('try-08-hf-import', tryTab.filled);
 });
 
-test('Try an imported HF image classifier built for 8×8 images (the Learned fixture) on an ordinary PNG: the class and probability the CLI predict gives', async ({ page }) => {
+test('Try an imported HF image classifier built for 8×8 images (the Learned fixture) on an ordinary PNG: the class and probability the CLI predict gives', async ({
+  page,
+}) => {
   const fixture = join(hfFixtures, 'PerceiverForImageClassificationLearned');
   test.skip(!existsSync(fixture), `no HF fixtures at ${hfFixtures}`);
   test.setTimeout(120_000);
@@ -340,9 +368,25 @@ test('Try an imported HF image classifier built for 8×8 images (the Learned fix
 
   const dir = tempDir('try-hf-image');
   writeFileSync(join(dir, 'colours.png'), bytes);
-  const r = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'import-hf', fixture, '--out', join(dir, 'm')], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'import-hf', fixture, '--out', join(dir, 'm')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   expect(r.status, r.stderr).toBe(0);
-  const p = spawnSync(process.execPath, ['bin/perceiver-studio.js', 'predict', join(dir, 'm'), join(dir, 'colours.png'), '--top-k', '1', '--out', join(dir, 'c.npz')], { encoding: 'utf8', timeout: 120_000 });
+  const p = spawnSync(
+    process.execPath,
+    [
+      'bin/perceiver-studio.js',
+      'predict',
+      join(dir, 'm'),
+      join(dir, 'colours.png'),
+      '--top-k',
+      '1',
+      '--out',
+      join(dir, 'c.npz'),
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   expect(p.status, p.stderr).toBe(0);
   const cli = p.stdout.match(/colours\.png: (\S+) [\d.]+%/);
   expect(cli, p.stdout).not.toBeNull();

@@ -80,7 +80,10 @@ test('a malformed, truncated or wrong-version file is refused and the graph stay
   await expect(editor.notice).toContainText(/schemaVersion 99, newer than this app/);
   await page.getByRole('button', { name: 'Cancel' }).click();
 
-  await files.upload('bad-node.json', JSON.stringify({ schemaVersion: 1, name: 'x', nodes: [{ id: 'a b', kind: 'ImageInput' }], edges: [] }));
+  await files.upload(
+    'bad-node.json',
+    JSON.stringify({ schemaVersion: 1, name: 'x', nodes: [{ id: 'a b', kind: 'ImageInput' }], edges: [] }),
+  );
   await expect(editor.notice).toContainText(/nodes\[0\]/);
   await editor.screenshot('skeleton-05-bad-file');
   await page.getByRole('button', { name: 'Cancel' }).click();

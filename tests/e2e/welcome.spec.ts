@@ -53,7 +53,15 @@ test('the shortcut sheet opens with ? and from Help, and lists the commands', as
   await editor.focusCanvas();
   await page.keyboard.press('?');
   await expect(shell.shortcuts).toBeVisible();
-  for (const row of ['Ctrl+Shift+T', 'Reopen closed tab', 'Ctrl+K', 'Command palette', 'Double-click empty canvas', 'Ctrl+Enter']) await expect(shell.shortcuts).toContainText(row);
+  for (const row of [
+    'Ctrl+Shift+T',
+    'Reopen closed tab',
+    'Ctrl+K',
+    'Command palette',
+    'Double-click empty canvas',
+    'Ctrl+Enter',
+  ])
+    await expect(shell.shortcuts).toContainText(row);
   await page.screenshot({ path: 'test-results/shell-shortcuts.png' });
   await page.keyboard.press('Escape');
   await expect(shell.shortcuts).toHaveCount(0);

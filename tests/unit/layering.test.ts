@@ -26,9 +26,10 @@ function codeOf(file: string): string {
 
 function importsOf(file: string): string[] {
   const src = codeOf(file);
-  const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
   const out: string[] = [];
-  for (let m; (m = re.exec(src)); ) out.push(m[1] ?? m[2] ?? m[3]!);
+  for (let m; (m = re.exec(src));) out.push(m[1] ?? m[2] ?? m[3]!);
   return out;
 }
 
@@ -43,7 +44,8 @@ interface Rule {
   forbidden: { test: (t: string) => boolean; why: string }[];
 }
 
-const isNode = (t: string) => t.startsWith('node:') || ['fs', 'path', 'os', 'child_process', 'http', 'crypto'].includes(t);
+const isNode = (t: string) =>
+  t.startsWith('node:') || ['fs', 'path', 'os', 'child_process', 'http', 'crypto'].includes(t);
 const isReact = (t: string) => t === 'react' || t.startsWith('react-dom') || t.startsWith('@xyflow/');
 const isElectron = (t: string) => t === 'electron' || t.startsWith('electron/');
 const isTf = (t: string) => t.startsWith('@tensorflow/');
@@ -56,7 +58,10 @@ const rules: Rule[] = [
       { test: isReact, why: 'no React in the engine' },
       { test: isNode, why: 'no Node APIs outside engine/node and engine/cli' },
       { test: isElectron, why: 'no Electron in the engine' },
-      { test: (t) => /^engine\/(layers|compile|train|data|export|node|cli)\b/.test(t), why: 'graph/kinds may not depend on the tfjs layers' },
+      {
+        test: (t) => /^engine\/(layers|compile|train|data|export|node|cli)\b/.test(t),
+        why: 'graph/kinds may not depend on the tfjs layers',
+      },
     ],
   },
   {
@@ -79,9 +84,15 @@ const rules: Rule[] = [
     folder: /^renderer\//,
     forbidden: [
       { test: isNode, why: 'the renderer runs sandboxed: no Node APIs' },
-      { test: (t) => isElectron(t) && t !== 'electron/ipc-contract', why: 'the renderer reaches the host only through window.perceiver' },
+      {
+        test: (t) => isElectron(t) && t !== 'electron/ipc-contract',
+        why: 'the renderer reaches the host only through window.perceiver',
+      },
       { test: (t) => /^engine\/(node|cli)\b/.test(t), why: 'the renderer may not import the Node adapters' },
-      { test: (t) => /^electron\//.test(t) && t !== 'electron/ipc-contract', why: 'the renderer may import only the IPC contract from electron/' },
+      {
+        test: (t) => /^electron\//.test(t) && t !== 'electron/ipc-contract',
+        why: 'the renderer may import only the IPC contract from electron/',
+      },
     ],
   },
   {
@@ -137,7 +148,7 @@ describe('the UI thread stays free of tfjs', () => {
       const f = queue.shift()!;
       const src = codeOf(f);
       const re = /^\s*(?:import|export)\s+(?!type\s)[^'"]*?from\s*['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm;
-      for (let m; (m = re.exec(src)); ) {
+      for (let m; (m = re.exec(src));) {
         const spec = (m[1] ?? m[2])!;
         if (spec.includes('?worker')) continue;
         if (isTf(spec)) {

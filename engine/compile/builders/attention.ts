@@ -47,17 +47,33 @@ export const ATTENTION_BUILDERS: Record<string, Builder> = {
     ),
   }),
   LatentArray: (c) => ({
-    out: one(new TrainableArray({ name: c.name(), rows: c.params.numLatents, channels: c.params.channels, initScale: c.params.initScale, seed: c.seed }).apply(c.batchRef)),
+    out: one(
+      new TrainableArray({
+        name: c.name(),
+        rows: c.params.numLatents,
+        channels: c.params.channels,
+        initScale: c.params.initScale,
+        seed: c.seed,
+      }).apply(c.batchRef),
+    ),
   }),
   CrossAttention: (c) => {
     const d = crossDims(c.params, c.analysis.inputShapes.q!, c.analysis.inputShapes.kv!);
     const mask = c.inputs.mask;
-    const layer = attentionBlock(c.name(), d, c.params, { useQueryResidual: c.params.useQueryResidual, maskMode: mask ? 'kv' : 'none', seed: c.seed });
+    const layer = attentionBlock(c.name(), d, c.params, {
+      useQueryResidual: c.params.useQueryResidual,
+      maskMode: mask ? 'kv' : 'none',
+      seed: c.seed,
+    });
     return { out: applyBlock(layer, c.inputs.q!, c.inputs.kv!, mask) };
   },
   LatentStack: (c) => {
     const d = selfDims(c.params, c.analysis.inputShapes.in!);
-    const { layersPerBlock: L, blocks: R, shareWeights } = c.params as { layersPerBlock: number; blocks: number; shareWeights: boolean };
+    const {
+      layersPerBlock: L,
+      blocks: R,
+      shareWeights,
+    } = c.params as { layersPerBlock: number; blocks: number; shareWeights: boolean };
     const make = (name: string) => attentionBlock(name, d, c.params, { seed: c.seed });
     // Shared: L layer objects applied R times (the functional API reuses their variables).
     const shared = shareWeights ? Array.from({ length: L }, (_, l) => make(c.name(`layer${l}`))) : [];
@@ -77,12 +93,22 @@ export const ATTENTION_BUILDERS: Record<string, Builder> = {
     const selfSets = new Map<number, AttentionBlock[]>();
     const crossFor = (r: number) => {
       const k = setIndex(c.params.crossSharing as Sharing, r);
-      if (!crossSets.has(k)) crossSets.set(k, attentionBlock(c.name(`cross${k}`), cross, c.params, { maskMode: mask ? 'kv' : 'none', seed: c.seed }));
+      if (!crossSets.has(k))
+        crossSets.set(
+          k,
+          attentionBlock(c.name(`cross${k}`), cross, c.params, { maskMode: mask ? 'kv' : 'none', seed: c.seed }),
+        );
       return crossSets.get(k)!;
     };
     const selfFor = (r: number) => {
       const k = setIndex(c.params.selfSharing as Sharing, r);
-      if (!selfSets.has(k)) selfSets.set(k, Array.from({ length: L }, (_, l) => attentionBlock(c.name(`self${k}_layer${l}`), self, c.params, { seed: c.seed })));
+      if (!selfSets.has(k))
+        selfSets.set(
+          k,
+          Array.from({ length: L }, (_, l) =>
+            attentionBlock(c.name(`self${k}_layer${l}`), self, c.params, { seed: c.seed }),
+          ),
+        );
       return selfSets.get(k)!;
     };
     let z = c.inputs.q!;

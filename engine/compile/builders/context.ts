@@ -30,7 +30,9 @@ export function attentionBlock(
   name: string,
   d: AttentionDims,
   p: { dropout: number; gelu: 'tanh' | 'erf' },
-  extra: Partial<Pick<AttentionBlockConfig, 'useQueryResidual' | 'outputChannels' | 'chunkSize' | 'maskMode' | 'outputInit'>> & { seed: number },
+  extra: Partial<
+    Pick<AttentionBlockConfig, 'useQueryResidual' | 'outputChannels' | 'chunkSize' | 'maskMode' | 'outputInit'>
+  > & { seed: number },
 ): AttentionBlock {
   return new AttentionBlock({
     name,

@@ -8,7 +8,15 @@ import { one, type Builder } from './context.js';
 
 export const QUERY_BUILDERS: Record<string, Builder> = {
   TrainableQuery: (c) => ({
-    out: one(new TrainableArray({ name: c.name(), rows: c.params.numQueries, channels: c.params.channels, initScale: c.params.initScale, seed: c.seed }).apply(c.batchRef)),
+    out: one(
+      new TrainableArray({
+        name: c.name(),
+        rows: c.params.numQueries,
+        channels: c.params.channels,
+        initScale: c.params.initScale,
+        seed: c.seed,
+      }).apply(c.batchRef),
+    ),
   }),
   FourierQuery: (c) => {
     const dims: number[] = c.params.indexDims;
@@ -34,6 +42,8 @@ export const QUERY_BUILDERS: Record<string, Builder> = {
     };
   },
   InputAsQuery: (c) => ({ out: c.inputs.in! }),
-  ConcatPreprocessedQuery: (c) => ({ out: one(tf.layers.concatenate({ name: c.name(), axis: -1 }).apply([c.inputs.inputs!, c.inputs.pos!])) }),
+  ConcatPreprocessedQuery: (c) => ({
+    out: one(tf.layers.concatenate({ name: c.name(), axis: -1 }).apply([c.inputs.inputs!, c.inputs.pos!])),
+  }),
   MultimodalQuery: (c) => multimodalPad(c, []),
 };

@@ -60,7 +60,16 @@ const reshape = (x: string, shape: readonly number[]) => `${x}.reshape(${x}.shap
 const headInit = (init: string) => (init === 'zeros' ? 'zeros' : 'head');
 
 function attentionArgs(d: AttentionDims, p: { dropout: number; gelu: string }) {
-  return { dq: d.dq, dkv: d.dkv, qk: d.qk, v: d.v, heads: d.heads, widening: d.widening, dropout: p.dropout, gelu: p.gelu };
+  return {
+    dq: d.dq,
+    dkv: d.dkv,
+    qk: d.qk,
+    v: d.v,
+    heads: d.heads,
+    widening: d.widening,
+    dropout: p.dropout,
+    gelu: p.gelu,
+  };
 }
 
 /** Python call arguments for q, kv and an optional mask. */
@@ -86,7 +95,11 @@ function multimodalPad(c: PyEmitContext, maskProbs: readonly (number | null)[]):
 }
 
 const passThrough: PyEmitter = () => ({ imports: [], forward: (i) => ({ out: i.in! }), weights: [] });
-const reshapeToOutput: PyEmitter = (c) => ({ imports: [], forward: (i) => ({ out: reshape(i.in!, c.analysis.outputShapes.out!) }), weights: [] });
+const reshapeToOutput: PyEmitter = (c) => ({
+  imports: [],
+  forward: (i) => ({ out: reshape(i.in!, c.analysis.outputShapes.out!) }),
+  weights: [],
+});
 
 export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   // ---- inputs and preprocessing ----------------------------------------------------------
@@ -95,7 +108,9 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   // [xyz, sin(π f_k x_d), cos(π f_k x_d), features] (d-major, k-minor), as engine/layers/sensorLayers PointFourierFeatures.
   PointCloudInput: (c) => {
     if (c.params.numBands === 0) return passThrough(c);
-    const f = `torch.tensor([${pointFrequencies(c.params.numBands, c.params.maxResolution).map((v) => v.toPrecision(17)).join(', ')}], device=${'${x}'}.device)`;
+    const f = `torch.tensor([${pointFrequencies(c.params.numBands, c.params.maxResolution)
+      .map((v) => v.toPrecision(17))
+      .join(', ')}], device=${'${x}'}.device)`;
     return {
       imports: [],
       forward: (i) => {
@@ -117,7 +132,9 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
             const spp = c.params.samplesPerPatch as number;
             const [n, width] = c.analysis.outputShapes.out!;
             const x = `${i.in}.reshape(${i.in}.shape[0], ${n}, ${spp}, -1).transpose(2, 3)`;
-            return { out: `torch.log(rfft_abs(${x} * torch.hann_window(${spp}, periodic=True, device=${i.in}.device)) + 0.001).reshape(${i.in}.shape[0], ${n}, ${width})` };
+            return {
+              out: `torch.log(rfft_abs(${x} * torch.hann_window(${spp}, periodic=True, device=${i.in}.device)) + 0.001).reshape(${i.in}.shape[0], ${n}, ${width})`,
+            };
           },
           weights: [],
         }
@@ -138,7 +155,9 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   }),
   ImagePixels: (c) => ({
     imports: ['strided_subsample'],
-    forward: (i) => ({ out: `strided_subsample(${i.in}, ${c.params.spatialDownsample}, ${c.params.temporalDownsample})` }),
+    forward: (i) => ({
+      out: `strided_subsample(${i.in}, ${c.params.spatialDownsample}, ${c.params.temporalDownsample})`,
+    }),
     weights: [],
   }),
   ImagePatches: (c) => {
@@ -156,17 +175,27 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
       weights: [{ tfLayer: layerName(c.nodeId), torchPath: c.attr }],
     };
   },
-  PixelNeighbourhood: (c) => ({ imports: ['pixel_neighbourhood'], forward: (i) => ({ out: `pixel_neighbourhood(${i.in}, ${c.params.kernelSize})` }), weights: [] }),
+  PixelNeighbourhood: (c) => ({
+    imports: ['pixel_neighbourhood'],
+    forward: (i) => ({ out: `pixel_neighbourhood(${i.in}, ${c.params.kernelSize})` }),
+    weights: [],
+  }),
   Conv1x1: (c) => ({
     imports: ['Conv1x1'],
     module: `Conv1x1(${kwargs({ in_channels: c.analysis.inputShapes.in![2], out_channels: c.params.numChannels, stride: c.params.spatialDownsample })}, ${DEV})`,
     forward: (i) => ({ out: call(c, i.in!) }),
-    weights: [{ tfLayer: layerName(c.nodeId), torchPath: `${c.attr}.conv`, rename: { kernel: 'weight', bias: 'bias' } }],
+    weights: [
+      { tfLayer: layerName(c.nodeId), torchPath: `${c.attr}.conv`, rename: { kernel: 'weight', bias: 'bias' } },
+    ],
   }),
   ConvDownsample: (c) => {
     const weights: WeightModule[] = [];
     for (let l = 0; l < c.params.numLayers; l++) {
-      weights.push({ tfLayer: layerName(c.nodeId, `conv${l}`), torchPath: `${c.attr}.convs.${l}`, rename: { kernel: 'weight' } });
+      weights.push({
+        tfLayer: layerName(c.nodeId, `conv${l}`),
+        torchPath: `${c.attr}.convs.${l}`,
+        rename: { kernel: 'weight' },
+      });
       if (c.params.useBatchNorm) {
         weights.push({
           tfLayer: layerName(c.nodeId, `bn${l}`),
@@ -232,11 +261,23 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
   },
   LatentStack: (c) => {
     const d = selfDims(c.params, c.analysis.inputShapes.in!);
-    const { layersPerBlock: L, blocks: R, shareWeights } = c.params as { layersPerBlock: number; blocks: number; shareWeights: boolean };
+    const {
+      layersPerBlock: L,
+      blocks: R,
+      shareWeights,
+    } = c.params as { layersPerBlock: number; blocks: number; shareWeights: boolean };
     // Same layer naming as the compiler: shared "<id>__layer<l>", unshared "<id>__block<r>_layer<l>".
     const weights: WeightModule[] = [];
-    if (shareWeights) for (let l = 0; l < L; l++) weights.push({ tfLayer: layerName(c.nodeId, `layer${l}`), torchPath: `${c.attr}.layers.${l}` });
-    else for (let r = 0; r < R; r++) for (let l = 0; l < L; l++) weights.push({ tfLayer: layerName(c.nodeId, `block${r}_layer${l}`), torchPath: `${c.attr}.layers.${r * L + l}` });
+    if (shareWeights)
+      for (let l = 0; l < L; l++)
+        weights.push({ tfLayer: layerName(c.nodeId, `layer${l}`), torchPath: `${c.attr}.layers.${l}` });
+    else
+      for (let r = 0; r < R; r++)
+        for (let l = 0; l < L; l++)
+          weights.push({
+            tfLayer: layerName(c.nodeId, `block${r}_layer${l}`),
+            torchPath: `${c.attr}.layers.${r * L + l}`,
+          });
     return {
       imports: ['LatentStack'],
       module: `LatentStack(${kwargs({ layers_per_block: L, blocks: R, share_weights: shareWeights, ...attentionArgs(d, c.params) })}, ${DEV})`,
@@ -252,9 +293,11 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
     const crossIndex = Array.from({ length: depth }, (_, r) => setIndex(c.params.crossSharing as Sharing, r));
     const selfIndex = Array.from({ length: depth }, (_, r) => setIndex(c.params.selfSharing as Sharing, r));
     const weights: WeightModule[] = [];
-    for (const k of [...new Set(crossIndex)].sort((a, b) => a - b)) weights.push({ tfLayer: layerName(c.nodeId, `cross${k}`), torchPath: `${c.attr}.cross.${k}` });
+    for (const k of [...new Set(crossIndex)].sort((a, b) => a - b))
+      weights.push({ tfLayer: layerName(c.nodeId, `cross${k}`), torchPath: `${c.attr}.cross.${k}` });
     for (const k of [...new Set(selfIndex)].sort((a, b) => a - b)) {
-      for (let l = 0; l < L; l++) weights.push({ tfLayer: layerName(c.nodeId, `self${k}_layer${l}`), torchPath: `${c.attr}.latent.${k}.${l}` });
+      for (let l = 0; l < L; l++)
+        weights.push({ tfLayer: layerName(c.nodeId, `self${k}_layer${l}`), torchPath: `${c.attr}.latent.${k}.${l}` });
     }
     const crossArgs = { ...attentionArgs(cross, c.params), ...(masked ? { mask_mode: 'kv' } : {}) };
     return {
@@ -312,7 +355,11 @@ export const PYTORCH_EMITTERS: Record<string, PyEmitter> = {
     };
   },
   InputAsQuery: passThrough,
-  ConcatPreprocessedQuery: () => ({ imports: [], forward: (i) => ({ out: `torch.cat([${i.inputs}, ${i.pos}], dim=-1)` }), weights: [] }),
+  ConcatPreprocessedQuery: () => ({
+    imports: [],
+    forward: (i) => ({ out: `torch.cat([${i.inputs}, ${i.pos}], dim=-1)` }),
+    weights: [],
+  }),
   MultimodalQuery: (c) => multimodalPad(c, []),
 
   // ---- heads and postprocessors ----------------------------------------------------------

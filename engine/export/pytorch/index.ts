@@ -87,11 +87,16 @@ export function exportPytorch(doc: GraphDoc, opts: PytorchExportOptions = {}): P
   if (opts.weights) {
     const count = [...opts.weights.values()].reduce((n, a) => n + a.data.length, 0);
     if (count !== model.params) {
-      throw new ExportError(`The trained weights${opts.weightsSource ? ` in ${opts.weightsSource}` : ''} hold ${count.toLocaleString('en-US')} values but "${doc.name}" has ${model.params.toLocaleString('en-US')} parameters; they were trained on another template`);
+      throw new ExportError(
+        `The trained weights${opts.weightsSource ? ` in ${opts.weightsSource}` : ''} hold ${count.toLocaleString('en-US')} values but "${doc.name}" has ${model.params.toLocaleString('en-US')} parameters; they were trained on another template`,
+      );
     }
     state = tfjsToTorch(opts.weights, weightNameMap(model.weightModules));
     files.set('weights.pt', torchSaveStateDict(state));
-    files.set('weights.safetensors', encodeSafetensors(state, { source: opts.weightsSource ?? 'Perceiver Studio', model: doc.name }));
+    files.set(
+      'weights.safetensors',
+      encodeSafetensors(state, { source: opts.weightsSource ?? 'Perceiver Studio', model: doc.name }),
+    );
   }
   files.set('README.md', readme(doc, model, opts, state !== undefined));
   return { files, model, state };
@@ -111,7 +116,12 @@ function trainability(m: ModelPyResult): string {
     return `This model has ${m.heads.length} outputs (${m.heads.map((h) => `\`${h.nodeId}\``).join(', ')}); \`train.py\` trains models with one head, as the app does, and says so when started: use \`model.py\` in your own loop, or keep one head in the app and export again.`;
   }
   const h = m.heads[0]!;
-  const what = h.loss.type === 'classification' ? 'cross-entropy on one class per example' : h.loss.type === 'tokenClassification' ? 'cross-entropy per position over the masked positions (masked-byte text: windows of the text file with 15% of the bytes hidden, `--mask-rate`)' : 'mean squared error on real-valued targets';
+  const what =
+    h.loss.type === 'classification'
+      ? 'cross-entropy on one class per example'
+      : h.loss.type === 'tokenClassification'
+        ? 'cross-entropy per position over the masked positions (masked-byte text: windows of the text file with 15% of the bytes hidden, `--mask-rate`)'
+        : 'mean squared error on real-valued targets';
   return `\`train.py\` trains the head \`${h.nodeId}\` with ${what}, from ${m.inputs.length === 1 ? `the input \`${m.inputs[0]!.arg}\`` : `the inputs ${m.inputs.map((i) => `\`${i.arg}\``).join(', ')} (an example folder holds one file per input, named after it)`}.`;
 }
 
@@ -180,7 +190,7 @@ python3 train.py${data} --nproc G --nnodes N --rdzv-endpoint HOST:29500 --device
 sbatch --nodes 2 --gpus-per-node 8 train.sbatch${data} --batch-size 2048
 \`\`\`
 
-The template's settings: ${t.optimizer === 'sgd' ? `SGD with momentum ${t.momentum}` : 'AdamW (the app\'s Adam with decoupled weight decay; epsilon 1e-7 as tfjs)'}, learning rate ${t.learningRate}${t.warmupSteps ? `, ${t.warmupSteps} warm-up steps` : ''}, ${t.schedule} schedule, batch ${t.batchSize}, ${t.epochs} epochs${t.gradClipNorm ? `, gradient clipping at ${t.gradClipNorm}` : ''}${t.labelSmoothing ? `, label smoothing ${t.labelSmoothing}` : ''}${t.weightDecay ? `, weight decay ${t.weightDecay} (decoupled, kernels and arrays only)` : ''}${t.earlyStoppingPatience ? `, early stopping after ${t.earlyStoppingPatience} epochs without a better validation loss` : ''}, seed ${t.seed}.
+The template's settings: ${t.optimizer === 'sgd' ? `SGD with momentum ${t.momentum}` : "AdamW (the app's Adam with decoupled weight decay; epsilon 1e-7 as tfjs)"}, learning rate ${t.learningRate}${t.warmupSteps ? `, ${t.warmupSteps} warm-up steps` : ''}, ${t.schedule} schedule, batch ${t.batchSize}, ${t.epochs} epochs${t.gradClipNorm ? `, gradient clipping at ${t.gradClipNorm}` : ''}${t.labelSmoothing ? `, label smoothing ${t.labelSmoothing}` : ''}${t.weightDecay ? `, weight decay ${t.weightDecay} (decoupled, kernels and arrays only)` : ''}${t.earlyStoppingPatience ? `, early stopping after ${t.earlyStoppingPatience} epochs without a better validation loss` : ''}, seed ${t.seed}.
 \`--batch-size\` is the global batch (all processes and accumulation steps together), so steps per
 epoch and the learning-rate schedule stay those of the app; \`--micro-batch M\` sets the examples
 per process per forward pass and gradient accumulation makes up the rest (\`--batch-size\` must be a

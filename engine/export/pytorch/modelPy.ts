@@ -71,12 +71,19 @@ export function generateModelPy(doc: GraphDoc): ModelPyResult {
   for (const id of analysis.order) {
     const node = nodesById.get(id)!;
     const emit = PYTORCH_EMITTERS[node.kind];
-    if (!emit) throw new ExportError(`No PyTorch exporter for node kind "${node.kind}" (node "${id}"); this kind cannot be exported to PyTorch yet`, id);
+    if (!emit)
+      throw new ExportError(
+        `No PyTorch exporter for node kind "${node.kind}" (node "${id}"); this kind cannot be exported to PyTorch yet`,
+        id,
+      );
     const na = analysis.nodes.get(id)!;
     try {
       emissions.set(id, emit({ nodeId: id, attr: idents.get(id)!, params: na.params, analysis: na }));
     } catch (err) {
-      throw new ExportError(`${getKind(node.kind)?.title ?? node.kind} "${id}" could not be exported: ${(err as Error).message}`, id);
+      throw new ExportError(
+        `${getKind(node.kind)?.title ?? node.kind} "${id}" could not be exported: ${(err as Error).message}`,
+        id,
+      );
     }
   }
 
@@ -141,7 +148,10 @@ export function generateModelPy(doc: GraphDoc): ModelPyResult {
     values.set(id, named);
   }
   const heads = analysis.heads;
-  const ret = heads.length === 1 ? values.get(heads[0]!.nodeId)!.out! : `{${heads.map((h) => `${py(h.nodeId)}: ${values.get(h.nodeId)!.out}`).join(', ')}}`;
+  const ret =
+    heads.length === 1
+      ? values.get(heads[0]!.nodeId)!.out!
+      : `{${heads.map((h) => `${py(h.nodeId)}: ${values.get(h.nodeId)!.out}`).join(', ')}}`;
   const args = inputs.map((i) => i.arg).join(', ');
   const params = analysis.totals.params;
 
@@ -166,7 +176,10 @@ except ImportError:  # run as a script from this folder
 #: Model inputs, in forward() order: name -> shape without the batch axis.
 INPUTS = {${inputs.map((i) => `${py(i.arg)}: ${py(i.shape)}`).join(', ')}}
 #: Inputs fed integer ids, and the exclusive upper bound of the ids (the rest are float32).
-INT_INPUTS = {${inputs.filter((i) => i.dtype === 'int32').map((i) => `${py(i.arg)}: ${py(i.intHigh ?? 2)}`).join(', ')}}
+INT_INPUTS = {${inputs
+    .filter((i) => i.dtype === 'int32')
+    .map((i) => `${py(i.arg)}: ${py(i.intHigh ?? 2)}`)
+    .join(', ')}}
 #: Heads (outputs) and the loss each implies.
 HEADS = {${heads.map((h) => `${py(h.nodeId)}: ${py(h.loss)}`).join(', ')}}
 #: Parameter count computed by Perceiver Studio for this graph.

@@ -15,9 +15,44 @@ export const PY_BUILTINS = new Set(
  * Module-level names of the generated model.py (its globals, functions and imports): the model's
  * class may not take one of these (a graph named "INPUTS" would replace the INPUTS table).
  */
-export const MODEL_PY_GLOBALS = new Set(['INPUTS', 'INT_INPUTS', 'HEADS', 'NUM_PARAMETERS', 'build_model', 'example_inputs', 'count_parameters', 'load_weights', 'torch', 'nn', 'F', 'os', 'sys']);
+export const MODEL_PY_GLOBALS = new Set([
+  'INPUTS',
+  'INT_INPUTS',
+  'HEADS',
+  'NUM_PARAMETERS',
+  'build_model',
+  'example_inputs',
+  'count_parameters',
+  'load_weights',
+  'torch',
+  'nn',
+  'F',
+  'os',
+  'sys',
+]);
 /** Names the generated model already uses (module attributes, locals, imports). */
-const RESERVED = new Set(['self', 'torch', 'nn', 'F', 'batch', 'device', 'forward', 'training', 'super', 'outputs', 'inputs', 'type', 'input', 'print', 'len', 'range', 'list', 'dict', ...PY_BUILTINS, ...MODEL_PY_GLOBALS]);
+const RESERVED = new Set([
+  'self',
+  'torch',
+  'nn',
+  'F',
+  'batch',
+  'device',
+  'forward',
+  'training',
+  'super',
+  'outputs',
+  'inputs',
+  'type',
+  'input',
+  'print',
+  'len',
+  'range',
+  'list',
+  'dict',
+  ...PY_BUILTINS,
+  ...MODEL_PY_GLOBALS,
+]);
 
 export function isPyKeyword(s: string): boolean {
   return PY_KEYWORDS.has(s);
@@ -28,7 +63,14 @@ export function pyIdent(id: string): string {
   let s = id.replace(/[^A-Za-z0-9_]/g, '_');
   if (/^[0-9]/.test(s)) s = `n_${s}`;
   if (s.startsWith('_')) s = `n${s}`;
-  if (PY_KEYWORDS.has(s) || RESERVED.has(s) || /^(add_module|apply|buffers|children|cpu|cuda|double|eval|float|half|modules|parameters|register_\w+|state_dict|to|train|zero_grad|load_state_dict|named_\w+|get_\w+|extra_repr)$/.test(s)) s = `${s}_`;
+  if (
+    PY_KEYWORDS.has(s) ||
+    RESERVED.has(s) ||
+    /^(add_module|apply|buffers|children|cpu|cuda|double|eval|float|half|modules|parameters|register_\w+|state_dict|to|train|zero_grad|load_state_dict|named_\w+|get_\w+|extra_repr)$/.test(
+      s,
+    )
+  )
+    s = `${s}_`;
   return s;
 }
 
@@ -74,7 +116,10 @@ export function kwargs(args: Record<string, unknown>): string {
 
 /** Python-style docstring/comment safe text (no triple quotes, no control characters, no NUL). */
 export function pyText(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
 }
 
 /** Text for a one-line `# comment`: no line breaks of any kind (Python's or Unicode's), no NUL or controls. */

@@ -102,7 +102,8 @@ async function demo() {
 if (typeof document !== 'undefined' && document.getElementById('status')) demo();
 `;
 
-const escHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escHtml = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function indexHtml(name: string): string {
   const esc = escHtml(name);
@@ -126,7 +127,8 @@ export function indexHtml(name: string): string {
 /** README.md of the export folder: the ten lines a web developer needs, then the details. */
 export function webReadme(name: string, specs: WebInputSpec[], ex: WebExample): string {
   const first = specs[0];
-  const shapeOf = (s: WebInputSpec) => `[n, ${s.shape.join(', ')}]${s.dtype === 'int32' ? ` int32 ids in [0, ${s.intHigh ?? 2})` : ' float32'}`;
+  const shapeOf = (s: WebInputSpec) =>
+    `[n, ${s.shape.join(', ')}]${s.dtype === 'int32' ? ` int32 ids in [0, ${s.intHigh ?? 2})` : ' float32'}`;
   const feed =
     specs.length === 1
       ? `tf.tensor(values, [n, ${first!.shape.join(', ')}]${first!.dtype === 'int32' ? ", 'int32'" : ''})`

@@ -52,19 +52,32 @@ export interface ExampleSource {
 const EXAMPLE_VALUES = 1_000_000;
 
 /** Inputs (real examples where given, else seeded random ones) and the model's outputs for them. */
-export async function webExample(model: tf.LayersModel, specs: WebInputSpec[], source: ExampleSource | null, opts: { n?: number; seed?: number } = {}): Promise<WebExample> {
+export async function webExample(
+  model: tf.LayersModel,
+  specs: WebInputSpec[],
+  source: ExampleSource | null,
+  opts: { n?: number; seed?: number } = {},
+): Promise<WebExample> {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  const perExample = specs.reduce((a, s) => a + size(s.shape), 0) + model.outputs.reduce((a, o) => a + size(o.shape.slice(1) as number[]), 0);
+  const perExample =
+    specs.reduce((a, s) => a + size(s.shape), 0) +
+    model.outputs.reduce((a, o) => a + size(o.shape.slice(1) as number[]), 0);
   const n = Math.max(1, Math.min(opts.n ?? 4, Math.floor(EXAMPLE_VALUES / Math.max(1, perExample))));
   const seed = opts.seed ?? 7;
-  const useSource = source && specs.length >= 1 && source.inputShape.join('x') === specs[0]!.shape.join('x') && source.size >= n ? source : null;
+  const useSource =
+    source && specs.length >= 1 && source.inputShape.join('x') === specs[0]!.shape.join('x') && source.size >= n
+      ? source
+      : null;
   const feeds: WebTensor[] = [];
   for (const [k, s] of specs.entries()) {
     const values = new Float32Array(n * size(s.shape));
     if (k === 0 && useSource) {
       for (let i = 0; i < n; i++) values.set(await useSource.example(i), i * size(s.shape));
     } else {
-      const t = s.dtype === 'int32' ? tf.randomUniform([values.length], 0, s.intHigh ?? 2, 'int32', seed + k) : tf.randomUniform([values.length], 0, 1, 'float32', seed + k);
+      const t =
+        s.dtype === 'int32'
+          ? tf.randomUniform([values.length], 0, s.intHigh ?? 2, 'int32', seed + k)
+          : tf.randomUniform([values.length], 0, 1, 'float32', seed + k);
       values.set(await t.data());
       t.dispose();
     }
@@ -78,7 +91,13 @@ export async function webExample(model: tf.LayersModel, specs: WebInputSpec[], s
   });
   const pred = outs.pop()!;
   const fetched: WebTensor[] = [];
-  for (const [k, o] of outs.entries()) fetched.push({ name: model.outputs[k]?.name ?? `output${k}`, shape: o.shape.slice(1), dtype: 'float32', values: Array.from(await o.data()) });
+  for (const [k, o] of outs.entries())
+    fetched.push({
+      name: model.outputs[k]?.name ?? `output${k}`,
+      shape: o.shape.slice(1),
+      dtype: 'float32',
+      values: Array.from(await o.data()),
+    });
   const predictions = Array.from(await pred.data());
   tf.dispose([...outs, pred]);
   const [first, ...moreInputs] = feeds;
@@ -106,7 +125,13 @@ export interface WebBundles {
 }
 
 /** Every file of a web export folder, by relative path. */
-export function webExportFiles(doc: GraphDoc, artifacts: TfjsArtifactsBytes, example: WebExample, specs: WebInputSpec[], bundles: WebBundles): Map<string, string | Uint8Array> {
+export function webExportFiles(
+  doc: GraphDoc,
+  artifacts: TfjsArtifactsBytes,
+  example: WebExample,
+  specs: WebInputSpec[],
+  bundles: WebBundles,
+): Map<string, string | Uint8Array> {
   return new Map<string, string | Uint8Array>([
     ['model.json', JSON.stringify(artifacts.modelJson)],
     ['weights.bin', artifacts.weightsBin],
@@ -117,7 +142,10 @@ export function webExportFiles(doc: GraphDoc, artifacts: TfjsArtifactsBytes, exa
     ['example.json', JSON.stringify(example)],
     ['README.md', webReadme(doc.name, specs, example)],
     // Node treats the .js modules here as ES modules (as browsers do).
-    ['package.json', JSON.stringify({ name: 'perceiver-studio-web-export', private: true, type: 'module' }, null, 2) + '\n'],
+    [
+      'package.json',
+      JSON.stringify({ name: 'perceiver-studio-web-export', private: true, type: 'module' }, null, 2) + '\n',
+    ],
     ['graph.json', JSON.stringify(doc, null, 2)],
   ]);
 }

@@ -30,7 +30,9 @@ const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 function erf(x: number): number {
   const s = Math.sign(x);
   const t = 1 / (1 + 0.3275911 * Math.abs(x));
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   return s * y;
 }
 
@@ -40,7 +42,9 @@ function checkAttention(): Result {
   const q = Array.from({ length: b * tq * qk }, r);
   const k = Array.from({ length: b * tk * qk }, r);
   const v = Array.from({ length: b * tk * vc }, r);
-  const got = tf.tidy(() => attend(tf.tensor3d(q, [b, tq, qk]), tf.tensor3d(k, [b, tk, qk]), tf.tensor3d(v, [b, tk, vc]), h).dataSync());
+  const got = tf.tidy(() =>
+    attend(tf.tensor3d(q, [b, tq, qk]), tf.tensor3d(k, [b, tk, qk]), tf.tensor3d(v, [b, tk, vc]), h).dataSync(),
+  );
   const dh = qk / h;
   const dv = vc / h;
   const want = new Float64Array(b * tq * vc);
@@ -85,14 +89,25 @@ function checkLayerNorm(): Result {
 function checkGelu(form: 'tanh' | 'erf'): Result {
   const x = Array.from({ length: 41 }, (_, i) => -4 + i * 0.2);
   const got = tf.tidy(() => gelu(tf.tensor1d(x), form).dataSync());
-  const want = x.map((u) => (form === 'tanh' ? 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u ** 3))) : 0.5 * u * (1 + erf(u / Math.SQRT2))));
+  const want = x.map((u) =>
+    form === 'tanh'
+      ? 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u ** 3)))
+      : 0.5 * u * (1 + erf(u / Math.SQRT2)),
+  );
   return { name: `GELU (${form})`, maxAbsError: maxAbs(got, want), tolerance: 1e-4 };
 }
 
 function checkFourier(): Result {
   // A 3×4 grid of zeros with 1 input channel: output = [0, x1, x2, sin(π f x) …, cos(π f x) …].
   const [n1, n2, K] = [3, 4, 3];
-  const layer = new FourierPosition({ indexDims: [n1, n2], numBands: K, maxResolution: [n1, n2], concatPos: true, sineOnly: false, combine: 'concat' });
+  const layer = new FourierPosition({
+    indexDims: [n1, n2],
+    numBands: K,
+    maxResolution: [n1, n2],
+    concatPos: true,
+    sineOnly: false,
+    combine: 'concat',
+  });
   const got = tf.tidy(() => (layer.apply(tf.zeros([1, n1, n2, 1])) as tf.Tensor).dataSync());
   const want: number[] = [];
   for (let i = 0; i < n1; i++)
@@ -101,10 +116,15 @@ function checkFourier(): Result {
       const res = [n1, n2];
       want.push(0, ...pos);
       for (const fn of [Math.sin, Math.cos])
-        for (let d = 0; d < 2; d++) for (let k = 0; k < K; k++) want.push(fn(Math.PI * (1 + ((res[d]! / 2 - 1) * k) / (K - 1)) * pos[d]!));
+        for (let d = 0; d < 2; d++)
+          for (let k = 0; k < K; k++) want.push(fn(Math.PI * (1 + ((res[d]! / 2 - 1) * k) / (K - 1)) * pos[d]!));
     }
   layer.dispose();
-  return { name: 'Fourier features (order [x, sin, cos], linear bands)', maxAbsError: maxAbs(got, want), tolerance: 1e-4 };
+  return {
+    name: 'Fourier features (order [x, sin, cos], linear bands)',
+    maxAbsError: maxAbs(got, want),
+    tolerance: 1e-4,
+  };
 }
 
 async function checkWholeModel(): Promise<Result> {
@@ -123,7 +143,11 @@ async function checkWholeModel(): Promise<Result> {
   const onGl = await run('webgl');
   const onCpu = await run('cpu');
   await tf.setBackend('webgl');
-  return { name: 'default template forward, webgl vs cpu (same seed)', maxAbsError: maxAbs(onGl, onCpu), tolerance: 1e-3 };
+  return {
+    name: 'default template forward, webgl vs cpu (same seed)',
+    maxAbsError: maxAbs(onGl, onCpu),
+    tolerance: 1e-3,
+  };
 }
 
 export async function runChecks(): Promise<{ backend: string; renderer: string; results: Result[] }> {

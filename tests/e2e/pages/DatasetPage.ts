@@ -24,11 +24,14 @@ export class DatasetPage {
   }
   /** Drag a file from "the desktop" and drop it on the canvas (a DataTransfer carrying a File). */
   async dropFile(name: string, text: string): Promise<void> {
-    const dt = await this.page.evaluateHandle(({ name, text }) => {
-      const t = new DataTransfer();
-      t.items.add(new File([text], name, { type: 'text/csv' }));
-      return t;
-    }, { name, text });
+    const dt = await this.page.evaluateHandle(
+      ({ name, text }) => {
+        const t = new DataTransfer();
+        t.items.add(new File([text], name, { type: 'text/csv' }));
+        return t;
+      },
+      { name, text },
+    );
     const canvas = this.page.getByTestId('canvas');
     await canvas.dispatchEvent('dragenter', { dataTransfer: dt });
     await expect(this.page.getByTestId('drop-overlay')).toBeVisible();

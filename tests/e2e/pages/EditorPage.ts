@@ -124,7 +124,10 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Control+k');
   const dialog = page.getByRole('dialog', { name: 'Command palette' });
   await dialog.getByRole('textbox').fill(title);
-  await dialog.getByRole('option', { name: new RegExp(`^${title}`) }).first().click();
+  await dialog
+    .getByRole('option', { name: new RegExp(`^${title}`) })
+    .first()
+    .click();
 }
 
 /** Download the active graph as a file (command palette) and return its text. */

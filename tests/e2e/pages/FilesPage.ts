@@ -16,7 +16,10 @@ export class FilesPage {
   /** Open a saved document by its file name from the dialog. */
   async openSaved(name: string): Promise<void> {
     const d = await this.openDialog();
-    await d.getByRole('button', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).first().click();
+    await d
+      .getByRole('button', { name: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) })
+      .first()
+      .click();
   }
   /** Choose a file from this computer (the dialog's file input), as a person picking a file. */
   async upload(name: string, text: string): Promise<void> {

@@ -34,7 +34,9 @@ export class ShellPage {
     return this.page.getByTestId('run-end');
   }
   sidePanelTab(name: string): Locator {
-    return this.page.getByRole('tablist', { name: 'Side panel tabs' }).getByRole('tab', { name: new RegExp(`^${name}`) });
+    return this.page
+      .getByRole('tablist', { name: 'Side panel tabs' })
+      .getByRole('tab', { name: new RegExp(`^${name}`) });
   }
 
   async newGraph(): Promise<void> {
@@ -72,7 +74,8 @@ export class ShellPage {
         ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
         const text = sel.selectedOptions[0]?.textContent ?? '';
         const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 16;
-        if (ctx.measureText(text).width > room) out.push(`select "${sel.getAttribute('aria-label') ?? ''}" shows "${text}" in ${Math.round(room)} px`);
+        if (ctx.measureText(text).width > room)
+          out.push(`select "${sel.getAttribute('aria-label') ?? ''}" shows "${text}" in ${Math.round(room)} px`);
       }
       for (const el of document.querySelectorAll<HTMLElement>('body *')) {
         if (el.closest('svg, canvas, .react-flow__minimap, .react-flow__edge-labels')) continue;
@@ -80,14 +83,21 @@ export class ShellPage {
         if (cs.display === 'none' || cs.visibility === 'hidden' || el.getClientRects().length === 0) continue;
         // Scrollable areas are meant to overflow; so is a text field's value.
         if (/(auto|scroll)/.test(cs.overflowX) || el.matches('input, textarea')) continue;
-        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim()) || el.matches('select, button');
+        const own =
+          [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim()) || el.matches('select, button');
         if (!own) continue;
         if (el.scrollWidth <= el.clientWidth + 1) continue;
         // A deliberate ellipsis with the whole text in a tooltip is fine.
         const titled = el.closest('[title]')?.getAttribute('title') ?? '';
-        if (cs.textOverflow === 'ellipsis' && titled.includes((el.textContent ?? '').replace('…', '').trim().slice(0, 12))) continue;
+        if (
+          cs.textOverflow === 'ellipsis' &&
+          titled.includes((el.textContent ?? '').replace('…', '').trim().slice(0, 12))
+        )
+          continue;
         const label = (el.getAttribute('aria-label') || el.textContent || el.tagName).trim().slice(0, 60);
-        out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${label}" (${el.scrollWidth} > ${el.clientWidth})`);
+        out.push(
+          `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${label}" (${el.scrollWidth} > ${el.clientWidth})`,
+        );
       }
       return out;
     });
@@ -100,7 +110,8 @@ export function overlapping(boxes: NodeBox[]): string[] {
     for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i]!;
       const b = boxes[j]!;
-      if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) out.push(`${a.id} / ${b.id}`);
+      if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+        out.push(`${a.id} / ${b.id}`);
     }
   return out;
 }

@@ -49,7 +49,10 @@ export class TryPage {
    * Press the mouse at the first point of a stroke (pad fractions 0…1), move through the others
    * in small steps, and release — real pointer events. `whileDown` runs before the release.
    */
-  async drawStroke(points: [number, number][], opts: { whileDown?: () => Promise<void>; steps?: number } = {}): Promise<void> {
+  async drawStroke(
+    points: [number, number][],
+    opts: { whileDown?: () => Promise<void>; steps?: number } = {},
+  ): Promise<void> {
     const box = (await this.pad.boundingBox())!;
     const at = ([fx, fy]: [number, number]) => ({ x: box.x + fx * box.width, y: box.y + fy * box.height });
     const first = at(points[0]!);
@@ -86,7 +89,10 @@ export class TryPage {
   async topK(): Promise<{ name: string; p: number }[]> {
     await expect(this.classes.first()).toBeVisible();
     return this.classes.evaluateAll((els) =>
-      els.map((el) => ({ name: el.querySelector('.name')!.textContent!, p: parseFloat(el.querySelector('.p')!.textContent!) / 100 })),
+      els.map((el) => ({
+        name: el.querySelector('.name')!.textContent!,
+        p: parseFloat(el.querySelector('.p')!.textContent!) / 100,
+      })),
     );
   }
 
@@ -110,7 +116,9 @@ export class TryPage {
   /** The side panel alone, scrolled so that `at` is in view (the output sits below the input). */
   async panelShot(name: string, at: Locator): Promise<void> {
     await at.scrollIntoViewIfNeeded();
-    await this.page.getByRole('complementary', { name: 'Side panel' }).screenshot({ path: `${process.env.TRY_SHOTS ?? 'test-results'}/${name}.png` });
+    await this.page
+      .getByRole('complementary', { name: 'Side panel' })
+      .screenshot({ path: `${process.env.TRY_SHOTS ?? 'test-results'}/${name}.png` });
   }
 
   async screenshot(name: string): Promise<void> {
