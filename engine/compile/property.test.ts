@@ -38,13 +38,11 @@ const inputStage = fc.oneof(
       out: 'in',
       grid: false,
     })),
-  fc
-    .record({ l: small(1, 6), c: small(1, 8) })
-    .map(({ l, c }) => ({
-      nodes: [['in', 'TextBytes', { maxLength: l, channels: c, vocabSize: 20 }]] as N[],
-      out: 'in',
-      grid: false,
-    })),
+  fc.record({ l: small(1, 6), c: small(1, 8) }).map(({ l, c }) => ({
+    nodes: [['in', 'TextBytes', { maxLength: l, channels: c, vocabSize: 20 }]] as N[],
+    out: 'in',
+    grid: false,
+  })),
   fc.record({ k: small(1, 6), spp: small(1, 6), extra: fc.constantFrom(0, 0, 0, 1) }).map(({ k, spp, extra }) => ({
     nodes: [
       ['in', 'AudioInput', { samples: k * spp + extra }],
@@ -148,12 +146,10 @@ const stack = fc.option(
 );
 
 const head = fc.oneof(
-  fc
-    .record({ cls: small(2, 5), ln: fc.boolean() })
-    .map(({ cls, ln }) => ({
-      nodes: [['head', 'MeanPoolClassifier', { numClasses: cls, layerNorm: ln }]] as N[],
-      edges: ['Z->head.in'],
-    })),
+  fc.record({ cls: small(2, 5), ln: fc.boolean() }).map(({ cls, ln }) => ({
+    nodes: [['head', 'MeanPoolClassifier', { numClasses: cls, layerNorm: ln }]] as N[],
+    edges: ['Z->head.in'],
+  })),
   fc
     .record({
       o: small(1, 4),

@@ -85,13 +85,11 @@ export function splitLastAxis(x: tf.Tensor, sizes: number[], shapes?: number[][]
   if (total !== width)
     throw new Error(`splitLastAxis: widths ${sizes.join('+')} = ${total} do not add up to the last axis (${width})`);
   if (tf.getBackend() === 'wasm' && x.dtype === 'float32') {
-    const out = tf
-      .engine()
-      .runKernel(KERNEL, { x }, {
-        sizes,
-        shapes: shapes ?? null,
-        lead: x.shape.slice(0, -1),
-      } as unknown as tf.NamedAttrMap);
+    const out = tf.engine().runKernel(KERNEL, { x }, {
+      sizes,
+      shapes: shapes ?? null,
+      lead: x.shape.slice(0, -1),
+    } as unknown as tf.NamedAttrMap);
     return Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor];
   }
   const pieces = tf.split(x, sizes, -1);
