@@ -137,11 +137,35 @@ test('a wire dropped on empty canvas offers only kinds that accept it, and conne
   const editor = new EditorPage(page);
   await editor.open();
   const src = editor.node('latents').locator('.react-flow__handle.source[data-handleid="out"]');
-  const box = (await src.boundingBox())!;
+  // The view may still be fitting itself: wait until the port stops moving, then drop the wire on
+  // a point of bare canvas (not a node, an edge or a label), wherever the layout put things.
+  let box = (await src.boundingBox())!;
+  await expect
+    .poll(async () => {
+      const now = (await src.boundingBox())!;
+      const still = Math.abs(now.x - box.x) < 0.5 && Math.abs(now.y - box.y) < 0.5;
+      box = now;
+      return still;
+    })
+    .toBe(true);
   const canvas = (await editor.canvas.boundingBox())!;
+  const drop = await page.evaluate(
+    ({ c, from }) => {
+      for (let y = c.y + 60; y < c.y + c.height - 60; y += 20) {
+        for (let x = c.x + c.width - 60; x > c.x + 60; x -= 20) {
+          if (Math.hypot(x - from.x, y - from.y) < 120) continue;
+          const el = document.elementFromPoint(x, y);
+          if (el?.classList.contains('react-flow__pane')) return { x, y };
+        }
+      }
+      return null;
+    },
+    { c: canvas, from: { x: box.x, y: box.y } },
+  );
+  expect(drop, 'a point of bare canvas to drop the wire on').not.toBeNull();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
-  await page.mouse.move(canvas.x + canvas.width - 150, box.y + 40, { steps: 8 });
+  await page.mouse.move(drop!.x, drop!.y, { steps: 8 });
   await page.mouse.up();
   const dialog = page.getByRole('dialog', { name: 'Add node' });
   await expect(dialog.getByRole('textbox')).toHaveAttribute('placeholder', /accepts this wire/);
